@@ -1,0 +1,55 @@
+"""`haken rules show`: the parameters in force on a date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from haken_batch.cli.common import Format, FormatOpt, Lang, LangOpt, console, print_json, run
+
+app = typer.Typer(help="ルール（日付つきパラメータ）/ dated rule parameters.", no_args_is_help=True)
+
+
+@app.command("show")
+def show(
+    date: Annotated[
+        Optional[str], typer.Option("--date", help="基準日 YYYY-MM-DD（既定: 2021-10-01）")  # noqa: UP045
+    ] = None,
+    rules: Annotated[Optional[Path], typer.Option("--rules", help="ルールフォルダ")] = None,  # noqa: UP045
+    fmt: FormatOpt = Format.text,
+    lang: LangOpt = Lang.ja,
+) -> None:
+    """Print every parameter in force on a date, with its rule id and start date."""
+    from haken_batch.errors import HakenError
+    from haken_batch.rules import load_rules
+
+    def _do() -> tuple[dt.date, list[dict[str, object]]]:
+        try:
+            on = dt.date.fromisoformat(date or "2021-10-01")
+        except ValueError:
+            raise HakenError(f"日付「{date}」は YYYY-MM-DD ではありません",
+                             f"date {date!r} is not YYYY-MM-DD") from None
+        book = load_rules(rules)
+        rows = []
+        for name, value in book.in_force(on).items():
+            p = book.parameter(name)
+            rows.append({"name": name, "value": value, "unit": p.unit, "reference": p.reference,
+                         "since": p.start_of_value_at(on).isoformat(), "description": p.description})
+        return on, rows
+
+    on, rows = run(_do, lang)
+    if fmt is Format.json:
+        print_json({"date": on.isoformat(), "parameters": rows})
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{on.isoformat()} 時点のルール / rules in force")
+    for col in ("パラメータ", "値", "単位", "規則", "適用開始", "説明"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r["name"]), str(r["value"]), str(r["unit"] or ""), str(r["reference"]),
+                      str(r["since"]), str(r["description"]))
+    console().print(table)

@@ -1,0 +1,68 @@
+"""Shared CLI plumbing: options, the one place user errors become messages and exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from enum import Enum
+from typing import Annotated, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+
+T = TypeVar("T")
+
+
+class Lang(str, Enum):
+    ja = "ja"
+    en = "en"
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+LangOpt = Annotated[Lang, typer.Option("--lang", help="メッセージの言語 / message language (ja, en)")]
+FormatOpt = Annotated[Format, typer.Option("--format", help="出力形式 / output format (text, json)")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="要約を表示しない / no summary")]
+
+
+def console(*, stderr: bool = False, quiet: bool = False) -> Console:
+    """A fresh console per command (no global state)."""
+    return Console(stderr=stderr, quiet=quiet, highlight=False, soft_wrap=True)
+
+
+def owner_only() -> None:
+    """Every file and folder this process creates is readable by its owner only (0600/0700)."""
+    os.umask(0o077)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    console(stderr=True).print(f"[bold red]エラー[/] {message}" if message else "")
+    raise typer.Exit(code)
+
+
+def run(fn: Callable[[], T], lang: Lang = Lang.ja) -> T:
+    """Call the core; a HakenError becomes one message on stderr and its exit code."""
+    from haken_batch.errors import HakenError
+
+    owner_only()
+    try:
+        return fn()
+    except HakenError as exc:
+        fail(exc.message(lang.value), exc.exit_code)
+    except KeyboardInterrupt:
+        console(stderr=True).print("中断しました / interrupted")
+        raise typer.Exit(130) from None
+    except OSError as exc:
+        # A disk/permission problem is the user's to fix; say which file, not a traceback.
+        where = getattr(exc, "filename", None) or ""
+        fail(f"{where}: {exc.strerror or exc}", 2)
+
+
+def print_json(payload: object) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
