@@ -1,0 +1,69 @@
+"""One cycle's run: the objects every step after `settle` reads (emitters, archive, explain).
+
+The settlement engine fills ``Settlement``; the emitters each get the whole ``CycleRun`` and
+a folder to write into. Nothing here reads the clock: dates come from the cycle and rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from haken_batch.load import Dataset
+    from haken_batch.rules import RuleBook
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the clerk chose on the command line (recorded in the manifest)."""
+
+    cycle: str  # "YYYY-MM"
+    data_dir: Path
+    out_dir: Path
+    rules_dir: Path | None = None
+    payer_file: Path | None = None
+    cutoff: dt.date | None = None  # default: rules payment.cutoff_day
+    transfer_date: dt.date | None = None  # default: rules payment.transfer_day_of_next_month
+    headers: str = "ja"  # "ja" or "en" CSV headers
+    documents: bool = True  # PDFs and workbooks; off for scale runs
+    lang: str = "ja"
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What the engine decided and computed for one cycle. Every frame is sorted by its keys.
+
+    dispatches: dispatch_id, expert_id, institution_id, support_date, status, fee, transport,
+                per_diem, lodging, total, rules
+    lines:      dispatch_id, line_no, item, claimed, paid, rule_id, note
+    findings:   dispatch_id, line_no, rule_id, severity, message
+    payments:   expert_id, dispatch_count, fee, transport, per_diem, lodging, gross,
+                withholding, net
+    ledger:     cycle, dispatch_id, expert_id, support_date, start_time, fee, transport,
+                per_diem, lodging, total, face_to_face_minutes
+    """
+
+    cycle: str
+    cutoff: dt.date
+    transfer_date: dt.date
+    dispatches: pl.DataFrame
+    lines: pl.DataFrame
+    findings: pl.DataFrame
+    payments: pl.DataFrame
+    ledger: pl.DataFrame
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CycleRun:
+    options: Options
+    rules: RuleBook
+    data: Dataset
+    settlement: Settlement
+    payer: Any  # haken_batch.payer.PayerConfig
+    previous: pl.DataFrame  # the ledger of earlier cycles in OUT (what was already paid)
