@@ -1,0 +1,1 @@
+"""Emitters: each module has ``emit(run: CycleRun, folder: Path) -> None`` and writes only there."""
