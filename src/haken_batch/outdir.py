@@ -2,84 +2,153 @@
 
 Layout::
 
-    OUT/.haken.lock          flock held while a run writes (released by the OS if it dies)
+    OUT/.haken.lock          flock held while a run writes (released by the OS if it dies);
+                             holds the pid of the running process, emptied on a clean exit
     OUT/CYCLE/               a finished cycle (its ledger.csv is part of it)
-    OUT/.tmp-CYCLE-*/        a cycle being written; swept on the next run
+    OUT/.tmp-CYCLE-<pid>/    a cycle being written; swept on the next run
+    OUT/.old-CYCLE/          the previous version of a cycle during the swap; put back or
+                             removed on the next run
 
 A cycle is written into ``.tmp-CYCLE-<pid>`` and swapped into place with renames, so the
-ledger (the union of every ``OUT/*/ledger.csv``) changes only together with its outputs.
+ledger (the union of every ``OUT/<cycle>/ledger.csv``, see ``cycle_dirs``) changes only
+together with its outputs. Hidden folders are never cycles: read the ledger through
+``cycle_dirs`` (``Path.glob("*")`` also matches ``.tmp-…`` and ``.old-…``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import re
 import shutil
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
 from haken_batch.errors import HakenError, LockedError
 
 LOCK_NAME = ".haken.lock"
-_CYCLE_RX = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_TMP_PREFIX = ".tmp-"
+_OLD_PREFIX = ".old-"
+_CYCLE_RX = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")  # used with fullmatch: no "\n", no ２
 _SAFE_RX = re.compile(r"[^0-9A-Za-z._\-\u3040-\u30ff\u4e00-\u9fff]")
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                      *(f"LPT{i}" for i in range(1, 10))}
+# Bytes, not characters: NAME_MAX is 255 bytes and a kanji takes 3; room is left for the
+# caller's suffix (".pdf", "_2021-10.xlsx") and for the hash tag below.
+_MAX_NAME_BYTES = 160
 
 
 def check_cycle(cycle: str) -> str:
-    if not _CYCLE_RX.match(cycle):
-        raise HakenError(f"サイクル「{cycle}」は YYYY-MM 形式ではありません",
-                         f"cycle {cycle!r} is not YYYY-MM")
+    if not isinstance(cycle, str) or not _CYCLE_RX.fullmatch(cycle):
+        raise HakenError(f"サイクル「{cycle}」は YYYY-MM 形式ではありません（例: 2021-10）",
+                         f"cycle {cycle!r} is not YYYY-MM (e.g. 2021-10)")
     return cycle
 
 
+def cycle_dirs(out: Path) -> list[Path]:
+    """The finished cycle folders of OUT, oldest first (never ``.tmp-``/``.old-`` ones)."""
+    if not out.is_dir():
+        return []
+    return sorted(p for p in out.iterdir() if p.is_dir() and _CYCLE_RX.fullmatch(p.name))
+
+
 def safe_name(raw: str, *, fallback: str = "_") -> str:
-    """A file name built from an id that cannot leave its folder (``../x``, ``CON``, NUL …)."""
-    name = _SAFE_RX.sub("_", raw).strip(". ")
+    """A file name built from an id that cannot leave its folder (``../x``, ``CON``, NUL …).
+
+    Plain ids (``D-000123``, ``よろず東京``) come back unchanged. Any id that had to be
+    altered (width folding, a replaced character, a reserved name, truncation) gets a short
+    hash of the original appended (``~1a2b3c4d``), so two different ids never share a file.
+    """
+    text = unicodedata.normalize("NFKC", raw)
+    name = _SAFE_RX.sub("_", text).strip(". ")
+    if name.startswith("-"):  # not an option to whatever tool gets the name
+        name = "_" + name[1:]
     if not name or set(name) <= {"_", "."}:
         name = fallback
     if name.split(".")[0].upper() in _WINDOWS_RESERVED:
         name = "_" + name
-    return name[:120]
+    name = _truncate_bytes(name, _MAX_NAME_BYTES).rstrip(". ")
+    if name != raw:
+        tag = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        name = f"{name}~{tag}"
+    return name
+
+
+def _truncate_bytes(text: str, limit: int) -> str:
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    return data[:limit].decode("utf-8", "ignore")
 
 
 @contextlib.contextmanager
-def locked(out: Path) -> Iterator[Path]:
-    """Hold the lock on OUT for the whole run; a second run is refused without touching OUT."""
+def locked(out: Path, *, notes: list[str] | None = None) -> Iterator[Path]:
+    """Hold the lock on OUT for the whole run; a second run is refused without touching OUT.
+
+    A lock left by a process that died is re-taken (flock dies with its owner); its
+    leftovers are swept and, when ``notes`` is given, a line saying so is appended to it.
+    """
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = out / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
+            holder = _read_pid(fd) or "?"
             raise LockedError(
-                f"出力フォルダ {out} は別の実行（プロセス {holder}）が使用中です。終了を待ってください",
-                f"output folder {out} is in use by another run (process {holder})",
+                f"出力フォルダ {out} は別の実行（プロセス {holder}）が使用中です。"
+                "終了を待ってから実行してください。何も変更していません",
+                f"output folder {out} is in use by another run (process {holder}); "
+                "nothing was changed",
             ) from None
-        # A lock file left by a dead process is simply re-taken: flock dies with its owner.
+        stale = _read_pid(fd)
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
-        _sweep(out)
+        os.fsync(fd)
+        swept = _sweep(out)
+        if notes is not None and (stale or swept):
+            who = f"（プロセス {stale}）" if stale else ""
+            notes.append(f"前回の実行{who}は途中で終了していました。"
+                         f"書きかけの出力 {len(swept)} 件を片付けました: {', '.join(swept)}"
+                         if swept else f"前回の実行{who}は途中で終了していました")
         yield out
+        os.ftruncate(fd, 0)  # a clean exit: an empty lock file tells the next run so
     finally:
         os.close(fd)
 
 
-def _sweep(out: Path) -> None:
-    """Remove leftovers of a run that died half-way (only ever temporary folders)."""
-    for leftover in out.glob(".tmp-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
-    for old in out.glob(".old-*"):
-        target = out / old.name.removeprefix(".old-")
+def _read_pid(fd: int) -> str:
+    raw = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    return raw if raw.isdigit() else ""
+
+
+def _sweep(out: Path) -> list[str]:
+    """Remove leftovers of a run that died half-way; returns the names it dealt with."""
+    dealt: list[str] = []
+    for leftover in sorted(out.glob(_TMP_PREFIX + "*")):
+        _remove(leftover)
+        dealt.append(leftover.name)
+    for old in sorted(out.glob(_OLD_PREFIX + "*")):
+        target = out / old.name.removeprefix(_OLD_PREFIX)
         if not target.exists():  # died between the two renames: put the old cycle back
             old.rename(target)
-        else:
-            shutil.rmtree(old, ignore_errors=True)
+        else:  # died after the swap, while removing the old version
+            _remove(old)
+        dealt.append(old.name)
+    if dealt:
+        _fsync_dir(out)
+    return dealt
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -87,32 +156,39 @@ def staged_dir(out: Path, name: str) -> Iterator[Path]:
     """Yield an empty temporary folder; on success it replaces ``OUT/name`` in one swap.
 
     Must be used inside ``locked(out)``. On any exception the temporary folder is removed
-    and ``OUT/name`` is left exactly as it was.
+    and ``OUT/name`` is left exactly as it was. Files are fsynced before the swap.
     """
-    tmp = out / f".tmp-{name}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
+    if not name or name != safe_name(name) or name.startswith("."):
+        raise ValueError(f"not a folder name: {name!r}")
+    tmp = out / f"{_TMP_PREFIX}{name}-{os.getpid()}"
+    final = out / name
+    old = out / f"{_OLD_PREFIX}{name}"
+    _remove(tmp)
     tmp.mkdir(mode=0o700)
     try:
         yield tmp
         _fsync_tree(tmp)
-        final = out / name
         if final.exists():
-            old = out / f".old-{name}"
-            shutil.rmtree(old, ignore_errors=True)
+            _remove(old)
             final.rename(old)
             tmp.rename(final)
-            shutil.rmtree(old)
+            _fsync_dir(out)
+            _remove(old)
         else:
             tmp.rename(final)
         _fsync_dir(out)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        _remove(tmp)
+        if old.exists() and not final.exists():  # failed between the two renames
+            old.rename(final)
         raise
 
 
 def _fsync_tree(root: Path) -> None:
     for path in sorted(root.rglob("*")):
-        if path.is_file():
+        if path.is_dir():
+            _fsync_dir(path)
+        elif path.is_file():
             fd = os.open(path, os.O_RDONLY)
             try:
                 os.fsync(fd)
@@ -132,9 +208,10 @@ def _fsync_dir(path: Path) -> None:
 def write_atomic(path: Path, data: bytes) -> None:
     """Write one file via a temporary sibling and a rename (for single files outside a cycle)."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+    _fsync_dir(path.parent)

@@ -1,0 +1,89 @@
+"""Masking of personal data for the terminal and logs (R-DATA-2), and My Number detection.
+
+Output *files* meant for the secretariat keep the real values; anything a person may see
+over a shoulder, in a cron mail or in a log goes through these helpers first.
+
+- ``mask_account("1234567")`` → ``"****567"``: only the last 3 digits stay (the bank
+  statement habit); an account of 3 digits or fewer is masked whole.
+- ``mask_name("山田 太郎")`` → ``"山田 **"``: the first word (family name) stays, every
+  later word becomes ``**`` (fixed width, so the length leaks nothing). A name without a
+  space keeps its first character only: ``"山田太郎"`` → ``"山**"``. Kana names alike.
+- ``mask_text(text)``: for free text headed to a log: every run of 6 or more digits is
+  masked like an account number (account numbers, My Numbers, phone numbers).
+
+My Number (個人番号) must never enter the tool (R-TAX-4 notes, R-DATA-2): the loader turns a
+column that looks like one into a finding. ``is_my_number_label`` tells a header that names
+the number itself (``マイナンバー``, ``個人番号``) from the allowed flag ``マイナンバー取得済``;
+``looks_like_my_number`` tells a value of 12 digits whose check digit is right.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_MASK = "*"
+_NAME_MASK = "**"
+_DIGITS_RX = re.compile(r"[0-9]{6,}")
+_SPACES_RX = re.compile(r"[\s\u3000]+")
+
+# A header that names the number itself. The flag column 「マイナンバー取得済」 (and any
+# header saying 有無/取得/提出/確認/済, i.e. a yes/no about the number) is allowed.
+_MY_NUMBER_LABEL_RX = re.compile(r"(マイナンバー|個人番号|mynumber|my_number|individualnumber)")
+_FLAG_WORDS_RX = re.compile(r"(取得|済|有無|提出|確認|flag|on_file|_ok$|collected)")
+
+
+def mask_account(number: object, keep: int = 3) -> str:
+    """``"1234567"`` → ``"****567"``; ``None``/empty → ``""``; short numbers masked whole."""
+    text = "" if number is None else str(number).strip()
+    if not text:
+        return ""
+    if len(text) <= keep:
+        return _MASK * len(text)
+    return _MASK * (len(text) - keep) + text[-keep:]
+
+
+def mask_name(name: object) -> str:
+    """``"山田 太郎"`` → ``"山田 **"``; ``"山田太郎"`` → ``"山**"``; ``None``/empty → ``""``."""
+    text = "" if name is None else str(name).strip()
+    if not text:
+        return ""
+    words = _SPACES_RX.split(text)
+    if len(words) > 1:
+        return " ".join([words[0], *([_NAME_MASK] * (len(words) - 1))])
+    return text[0] + _NAME_MASK
+
+
+def mask_text(text: str) -> str:
+    """Mask every run of 6+ ASCII digits in free text (after width folding) except its last 3."""
+    folded = unicodedata.normalize("NFKC", text)
+    return _DIGITS_RX.sub(lambda m: mask_account(m.group(0)), folded)
+
+
+def is_my_number_label(label: str) -> bool:
+    """True for a header that would carry the My Number itself (never accepted)."""
+    norm = unicodedata.normalize("NFKC", label).lower().replace(" ", "").replace("-", "_")
+    if not _MY_NUMBER_LABEL_RX.search(norm):
+        return False
+    return not _FLAG_WORDS_RX.search(norm)
+
+
+def my_number_check_digit(first11: str) -> int:
+    """The check digit of a 12-digit 個人番号 (総務省令 第5条): weights 2..7,2..6 from the right."""
+    total = 0
+    for n, ch in enumerate(reversed(first11), start=1):
+        q = n + 1 if n <= 6 else n - 5
+        total += int(ch) * q
+    r = total % 11
+    return 0 if r <= 1 else 11 - r
+
+
+def looks_like_my_number(value: object) -> bool:
+    """True for 12 digits (width and ``-``/space separators folded) with a valid check digit."""
+    if value is None:
+        return False
+    text = unicodedata.normalize("NFKC", str(value))
+    digits = re.sub(r"[\s\-]", "", text)
+    if len(digits) != 12 or not digits.isascii() or not digits.isdigit():
+        return False
+    return my_number_check_digit(digits[:11]) == int(digits[11])

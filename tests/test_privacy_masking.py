@@ -1,0 +1,120 @@
+"""Personal data: masked in terminal output, never in a traceback, no My Number (R-DATA-2)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from haken_batch.privacy import (
+    is_my_number_label,
+    looks_like_my_number,
+    mask_account,
+    mask_name,
+    mask_text,
+    my_number_check_digit,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "masked"),
+    [("1234567", "****567"), ("0012345", "****345"), (1234567, "****567"), ("123", "***"),
+     ("12", "**"), ("", ""), (None, ""), ("  7654321 ", "****321")],
+)
+def test_mask_account_keeps_only_the_last_three_digits(raw: object, masked: str) -> None:
+    assert mask_account(raw) == masked
+
+
+@pytest.mark.parametrize(
+    ("raw", "masked"),
+    [("山田 太郎", "山田 **"), ("山田　太郎", "山田 **"), ("山田太郎", "山**"),
+     ("ﾔﾏﾀﾞ ﾀﾛｳ", "ﾔﾏﾀﾞ **"), ("ヤマダ タロウ", "ヤマダ **"), ("John Ronald Smith", "John ** **"),
+     ("株式会社テスト", "株**"), ("", ""), (None, ""), ("  ", "")],
+)
+def test_mask_name_keeps_the_family_name_only(raw: object, masked: str) -> None:
+    assert mask_name(raw) == masked
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="0123456789", min_size=4, max_size=12))
+def test_property_masked_account_shows_at_most_three_digits(number: str) -> None:
+    masked = mask_account(number)
+    assert len(masked) == len(number)
+    assert sum(ch.isdigit() for ch in masked) <= 3
+    assert masked.endswith(number[-3:])
+
+
+_WORD = st.text(st.characters(exclude_categories=("Z", "C")), min_size=1, max_size=10)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_WORD, _WORD)
+def test_property_masked_name_is_family_name_and_stars(family: str, given_: str) -> None:
+    assert mask_name(f"{family} {given_}") == f"{family} **"
+    assert mask_name(f"{family}　{given_}") == f"{family} **"
+
+
+def test_mask_text_hides_long_digit_runs_in_free_text() -> None:
+    assert mask_text("口座 1234567 へ振込") == "口座 ****567 へ振込"
+    assert mask_text("番号１２３４５６７８９０１８") == "番号*********018"
+    assert mask_text("D-00012 on 2021-10-05") == "D-00012 on 2021-10-05"
+
+
+def test_my_number_check_digit_of_the_published_example() -> None:
+    assert my_number_check_digit("12345678901") == 8
+    assert looks_like_my_number("123456789018")
+    assert looks_like_my_number("1234-5678-9018")
+    assert looks_like_my_number("１２３４５６７８９０１８")
+    assert not looks_like_my_number("123456789012")  # wrong check digit
+    assert not looks_like_my_number("1234567")
+    assert not looks_like_my_number(None)
+    assert not looks_like_my_number("12345678901a")
+
+
+@pytest.mark.parametrize("label", ["マイナンバー", "個人番号", "ﾏｲﾅﾝﾊﾞｰ", "my_number", "MyNumber",
+                                   "マイナンバー(12桁)", "専門家個人番号"])
+def test_my_number_headers_are_recognised(label: str) -> None:
+    assert is_my_number_label(label)
+
+
+@pytest.mark.parametrize("label", ["マイナンバー取得済", "my_number_on_file", "個人番号提出有無",
+                                   "口座番号", "専門家ID", "氏名"])
+def test_allowed_headers_are_not_my_number(label: str) -> None:
+    assert not is_my_number_label(label)
+
+
+# An unexpected bug inside a command: typer prints a traceback, but never local variables.
+BUG = r'''
+from haken_batch.cli.app import app
+
+@app.command("boom")
+def boom() -> None:
+    expert_name = "山田 太郎"
+    account_number = "7654321"
+    payload = {"my_secret": "SECRET-" + account_number}
+    raise RuntimeError("unexpected bug")
+
+app()
+'''
+
+
+def test_traceback_of_a_bug_shows_no_local_variables() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("_TYPER")}
+    env.update({"COLUMNS": "200", "TERM": "xterm"})
+    proc = subprocess.run([sys.executable, "-c", BUG, "boom"], capture_output=True,
+                          text=True, timeout=60, env=env, check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "RuntimeError" in out and "unexpected bug" in out  # a traceback was printed
+    for secret in ("山田", "7654321", "SECRET-"):
+        assert secret not in out, f"{secret!r} leaked into the traceback"
+
+
+def test_app_is_configured_to_hide_locals() -> None:
+    from haken_batch.cli.app import app
+
+    assert app.pretty_exceptions_show_locals is False

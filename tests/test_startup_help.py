@@ -1,0 +1,77 @@
+"""`haken --help` starts fast: no polars/pandera/openpyxl/jinja2/fpdf at start-up."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEAVY = ("polars", "pandera", "openpyxl", "jinja2", "fpdf", "xlsxwriter", "fastexcel",
+         "numpy", "pandas", "pyarrow")
+
+PROBE = r'''
+import json, sys
+from haken_batch.cli.app import app
+sys.argv = ["haken", *sys.argv[1:]]
+try:
+    app()
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+heavy = sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(HEAVY)))
+sys.stderr.write("\nPROBE " + json.dumps({"code": code, "heavy": heavy}) + "\n")
+'''
+
+
+def _probe(*argv: str) -> dict[str, object]:
+    code = PROBE.replace("json.loads(HEAVY)", repr(list(HEAVY)))
+    proc = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True,
+                          text=True, timeout=60, check=False)
+    line = [x for x in proc.stderr.splitlines() if x.startswith("PROBE ")][-1]
+    result: dict[str, object] = json.loads(line.removeprefix("PROBE "))
+    result["stdout"] = proc.stdout
+    return result
+
+
+def test_help_imports_no_heavy_module() -> None:
+    result = _probe("--help")
+    assert result["code"] in (0, None)
+    assert result["heavy"] == []
+    assert "settle" in str(result["stdout"])
+
+
+def _commands() -> list[list[str]]:
+    from haken_batch.cli.app import app
+
+    found: list[list[str]] = []
+    for cmd in app.registered_commands:
+        found.append([cmd.name or cmd.callback.__name__])  # type: ignore[union-attr]
+    for group in app.registered_groups:
+        sub = group.typer_instance
+        assert sub is not None and group.name
+        for cmd in sub.registered_commands:
+            found.append([group.name, cmd.name or cmd.callback.__name__])  # type: ignore[union-attr]
+    return found
+
+
+@pytest.mark.parametrize("argv", _commands(), ids=lambda a: " ".join(a))
+def test_every_command_help_imports_no_heavy_module(argv: list[str]) -> None:
+    result = _probe(*argv, "--help")
+    assert result["code"] in (0, None), result
+    assert result["heavy"] == [], f"haken {' '.join(argv)} --help imported {result['heavy']}"
+
+
+def test_console_script_help_exits_zero() -> None:
+    exe = Path(sys.executable).with_name("haken")
+    exe_path = str(exe) if exe.exists() else shutil.which("haken")
+    if exe_path is None:
+        pytest.skip("the haken console script is not installed in this environment")
+    proc = subprocess.run([exe_path, "--help"], capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert proc.returncode == 0
+    assert "haken" in proc.stdout and "Traceback" not in proc.stderr
