@@ -1,0 +1,274 @@
+"""Shared presentation for the workbooks (KPI, statements): one look, byte-repeatable files.
+
+xlsxwriter writes in memory with fixed zip timestamps; ``created`` comes from the data (the
+cycle's cut-off), so the same inputs give the same bytes (issue 4, issue 5 item 2).
+Cells are values, never formulas; text goes through ``textsafe.neutralize``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from haken_batch.textsafe import neutralize
+
+FONT = "Meiryo UI"
+HEADER_BG = "#DDE5F0"
+GROUP_BG = "#C5D3E6"
+TOTAL_BG = "#F2F2F2"
+TITLE_SIZE = 14
+MAX_WIDTH = 48.0
+A4 = 9
+
+
+@dataclass(frozen=True)
+class Col:
+    """One column of a written table: frame column, Japanese header, kind of cell."""
+
+    key: str
+    header: str
+    kind: str = "text"  # text | int | yen | date | pct
+    width: float | None = None  # None: fit the content (capped)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A header spanning columns ``first``..``last`` (frame column keys)."""
+
+    label: str
+    first: str
+    last: str
+
+
+@dataclass
+class Written:
+    """Where a table landed (0-based rows/cols), for charts and tests."""
+
+    sheet: str
+    header_row: int
+    first_row: int
+    last_row: int  # inclusive; < first_row when the table is empty
+    columns: dict[str, int] = field(default_factory=dict)
+
+
+def text_width(text: str) -> int:
+    """Display width in half-width cells: East Asian wide/full-width characters count 2."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _column_width(series: pl.Series, kind: str, header: str) -> float:
+    head = max(text_width(part) for part in header.split("\n"))
+    if kind == "date":
+        body = 10
+    elif kind in ("int", "yen"):
+        biggest: Any = series.cast(pl.Int64).abs().max() if series.len() else 0
+        digits = len(f"{int(biggest or 0):,}")
+        body = digits + 1
+    else:
+        s = series.cast(pl.String).drop_nulls()
+        if s.len() == 0:
+            body = 0
+        else:
+            # UTF-8: a kana/kanji is 3 bytes for 1 char and 2 cells wide -> chars + extra/2.
+            chars = s.str.len_chars()
+            extra = (s.str.len_bytes() - chars) // 2
+            widest: Any = (chars + extra).max()
+            body = int(widest or 0)
+    return float(min(MAX_WIDTH, max(head, body) + 2))
+
+
+class Book:
+    """A workbook with the house formats; ``to_bytes()`` closes it and returns the file."""
+
+    def __init__(self, *, created: dt.datetime, title: str, subject: str = "") -> None:
+        self._buf = io.BytesIO()
+        self.wb = xlsxwriter.Workbook(self._buf, {
+            "in_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,  # a cell is a value, never a formula
+            "strings_to_urls": False,
+            "default_date_format": "yyyy/mm/dd",
+            "default_format_properties": {"font_name": FONT, "font_size": 10},
+        })
+        self.wb.set_properties({"title": title, "subject": subject, "author": "haken-batch",
+                                "company": "", "created": created})
+        base = {"font_name": FONT, "font_size": 10, "valign": "vcenter"}
+        cell = {**base, "border": 1, "border_color": "#B4B4B4"}
+        self.f: dict[str, Any] = {
+            "title": self.wb.add_format({**base, "bold": True, "font_size": TITLE_SIZE}),
+            "subtitle": self.wb.add_format({**base, "font_color": "#404040"}),
+            "label": self.wb.add_format({**base, "bold": True}),
+            "note": self.wb.add_format({**base, "text_wrap": True, "valign": "top"}),
+            "header": self.wb.add_format({**cell, "bold": True, "bg_color": HEADER_BG,
+                                          "align": "center", "text_wrap": True}),
+            "group": self.wb.add_format({**cell, "bold": True, "bg_color": GROUP_BG,
+                                         "align": "center"}),
+        }
+        nums = {"text": "@", "int": "#,##0", "yen": "#,##0", "date": "yyyy/mm/dd",
+                "pct": "0.0%"}
+        for kind, num in nums.items():
+            align = {"align": "left"} if kind == "text" else {}
+            self.f[kind] = self.wb.add_format({**cell, "num_format": num, **align})
+            self.f[f"{kind}_total"] = self.wb.add_format({
+                **cell, "num_format": num, "bold": True, "bg_color": TOTAL_BG, "top": 2,
+                **align})
+        self.f["value_big"] = self.wb.add_format({**cell, "num_format": "#,##0",
+                                                  "bold": True, "font_size": 12})
+
+    # ------------------------------------------------------------------ sheets
+    def sheet(self, name: str, *, landscape: bool = False) -> Worksheet:
+        ws = self.wb.add_worksheet(name)
+        ws.set_paper(A4)
+        if landscape:
+            ws.set_landscape()
+        ws.fit_to_pages(1, 0)  # fit to width, as many pages down as needed
+        ws.set_margins(left=0.5, right=0.5, top=0.7, bottom=0.7)
+        ws.set_header(f"&L&8{name}", {"margin": 0.3})
+        ws.set_footer("&C&8&P / &N", {"margin": 0.3})
+        ws.hide_gridlines(0)  # visible on screen, not printed
+        return ws
+
+    def title(self, ws: Worksheet, title: str, lines: Sequence[str] = (), row: int = 0) -> int:
+        """A title and subtitle lines; returns the next free row (one blank row after)."""
+        ws.write_string(row, 0, neutralize(title), self.f["title"])
+        ws.set_row(row, 22)
+        for i, line in enumerate(lines, start=1):
+            ws.write_string(row + i, 0, neutralize(line), self.f["subtitle"])
+        return row + len(lines) + 2
+
+    def notes(self, ws: Worksheet, row: int, texts: Sequence[str], *, col: int = 0,
+              width_cols: int = 1) -> int:
+        for i, text in enumerate(texts):
+            if width_cols > 1:
+                ws.merge_range(row + i, col, row + i, col + width_cols - 1, neutralize(text),
+                               self.f["note"])
+            else:
+                ws.write_string(row + i, col, neutralize(text), self.f["note"])
+        return row + len(texts)
+
+    def table(self, ws: Worksheet, frame: pl.DataFrame, cols: Sequence[Col], *, row: int,
+              groups: Sequence[Group] = (), totals: pl.Expr | None = None,
+              freeze_cols: int = 0,
+              set_widths: bool = True, col: int = 0, freeze: bool = True) -> Written:
+        """Write ``frame`` as a table with a (grouped) header;
+        ``totals`` (a boolean expression on ``frame``) marks the rows drawn as total rows.
+        Freezes the header."""
+        index = {c.key: col + j for j, c in enumerate(cols)}
+        header_row = row
+        if groups:
+            grouped: set[int] = set()
+            for g in groups:
+                a, b = index[g.first], index[g.last]
+                if a == b:
+                    ws.write_string(row, a, g.label, self.f["group"])
+                else:
+                    ws.merge_range(row, a, row, b, g.label, self.f["group"])
+                grouped.update(range(a, b + 1))
+            for j, c in enumerate(cols):  # ungrouped headers span both rows
+                if col + j not in grouped:
+                    ws.merge_range(row, col + j, row + 1, col + j, c.header, self.f["header"])
+            header_row = row + 1
+            for j, c in enumerate(cols):
+                if col + j in grouped:
+                    ws.write_string(header_row, col + j, c.header, self.f["header"])
+        else:
+            for j, c in enumerate(cols):
+                ws.write_string(row, col + j, c.header, self.f["header"])
+        lines = max(c.header.count("\n") + 1 for c in cols)
+        ws.set_row(header_row, 15 * lines + 3)
+        first = header_row + 1
+        total_mask: list[bool] = [False] * frame.height
+        if totals is not None and frame.height:
+            total_mask = frame.select(totals.fill_null(False)).to_series().to_list()
+        for j, c in enumerate(cols):
+            series = frame.get_column(c.key)
+            self._write_column(ws, first, col + j, series, c.kind, total_mask)
+            if set_widths:
+                width = c.width if c.width is not None else _column_width(series, c.kind,
+                                                                           c.header)
+                ws.set_column(col + j, col + j, width)
+        if freeze:
+            ws.freeze_panes(first, freeze_cols)
+            ws.repeat_rows(row, header_row)
+        return Written(ws.get_name(), header_row, first, first + frame.height - 1, index)
+
+    def _write_column(self, ws: Worksheet, first: int, col: int, series: pl.Series, kind: str,
+                      total_mask: list[bool]) -> None:
+        plain, total = self.f[kind], self.f[f"{kind}_total"]
+        values = series.to_list()
+        if kind == "text":
+            for i, v in enumerate(values):
+                fmt = total if total_mask[i] else plain
+                if v is None or v == "":
+                    ws.write_blank(first + i, col, None, fmt)
+                else:
+                    ws.write_string(first + i, col, neutralize(str(v)), fmt)
+        elif kind == "date":
+            for i, v in enumerate(values):
+                fmt = total if total_mask[i] else plain
+                if v is None:
+                    ws.write_blank(first + i, col, None, fmt)
+                else:
+                    ws.write_datetime(first + i, col, v, fmt)
+        else:
+            for i, v in enumerate(values):
+                fmt = total if total_mask[i] else plain
+                if v is None:
+                    ws.write_blank(first + i, col, None, fmt)
+                else:
+                    ws.write_number(first + i, col, v, fmt)
+
+    def key_values(self, ws: Worksheet, row: int, pairs: Sequence[tuple[str, Any]],
+                   *, col: int = 0) -> int:
+        """Label/value rows (metadata blocks); returns the next free row."""
+        for i, (label, value) in enumerate(pairs):
+            ws.write_string(row + i, col, neutralize(label), self.f["label"])
+            if isinstance(value, dt.date):
+                ws.write_datetime(row + i, col + 1, value, self.f["date"])
+            elif isinstance(value, int):
+                ws.write_number(row + i, col + 1, value, self.f["int"])
+            else:
+                ws.write_string(row + i, col + 1, neutralize(str(value)), self.f["text"])
+        return row + len(pairs)
+
+    # ------------------------------------------------------------------ charts
+    def bar_chart(self, ws: Worksheet, where: tuple[int, int], data: Written, *,
+                  title: str, category: str, series: Sequence[tuple[str, str]],
+                  colors: Sequence[str] = ("#4472C4", "#A5A5A5"),
+                  size: tuple[int, int] = (560, 360), x_offset: int = 0) -> None:
+        """A native horizontal bar chart whose series refer to ``data``'s sheet and rows."""
+        chart = self.wb.add_chart({"type": "bar"})
+        if chart is None:  # pragma: no cover - xlsxwriter returns None only for bad types
+            raise ValueError("bar chart")
+        first, last = data.first_row, max(data.first_row, data.last_row)
+        cat = data.columns[category]
+        for (key, name), color in zip(series, colors, strict=False):
+            c = data.columns[key]
+            chart.add_series({
+                "name": name,
+                "categories": [data.sheet, first, cat, last, cat],
+                "values": [data.sheet, first, c, last, c],
+                "fill": {"color": color},
+                "gap": 60,
+            })
+        chart.set_title({"name": title, "name_font": {"name": FONT, "size": 11, "bold": True}})
+        chart.set_legend({"position": "bottom", "font": {"name": FONT, "size": 9}})
+        chart.set_y_axis({"reverse": True, "num_font": {"name": FONT, "size": 8}})
+        chart.set_x_axis({"num_format": "#,##0", "num_font": {"name": FONT, "size": 8},
+                          "major_gridlines": {"visible": True,
+                                              "line": {"color": "#D9D9D9"}}})
+        chart.set_size({"width": size[0], "height": size[1]})
+        ws.insert_chart(where[0], where[1], chart, {"object_position": 2, "x_offset": x_offset})
+
+    # ------------------------------------------------------------------ output
+    def to_bytes(self) -> bytes:
+        self.wb.close()
+        return self._buf.getvalue()
