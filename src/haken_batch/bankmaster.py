@@ -1,0 +1,142 @@
+"""The bank/branch master: the ``zengin-code`` package (full-width kana, narrowed here).
+
+``zengin-code`` loads its whole list (about 1,150 banks, 29,000 branches) at import, in
+about 0.2 s; it is imported lazily, once per process. Kana names are narrowed to the
+Zengin bank class and cut to 15 bytes (``kana.to_bank_name``) only for the codes asked.
+
+ゆうちょ銀行 (9900) accounts are often given as 記号番号; :func:`yucho_to_zengin` turns them
+into the 店番 / 預金種目 / 口座番号 a 総合振込 file needs (``shared/spec/zengin.md``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from haken_batch.errors import HakenError
+from haken_batch.kana import to_bank_name
+
+if TYPE_CHECKING:
+    import polars as pl
+
+YUCHO_BANK_CODE = "9900"
+_KIGOU_RX = re.compile(r"^[01]\d{4}$")
+_BANGOU_RX = re.compile(r"^\d{1,8}$")
+
+
+@functools.cache
+def _banks() -> dict[str, Any]:
+    from zengin_code import Bank  # heavy: reads the whole master
+
+    return dict(Bank.all)
+
+
+def version() -> str:
+    """The master's version (package version + data date), for the manifest."""
+    import zengin_code
+
+    return str(zengin_code.__version__)
+
+
+def bank_exists(bank_code: str) -> bool:
+    return bank_code in _banks()
+
+
+def branch_exists(bank_code: str, branch_code: str) -> bool:
+    bank = _banks().get(bank_code)
+    return bank is not None and branch_code in bank.branches
+
+
+@functools.cache
+def bank_name_kana(bank_code: str) -> str | None:
+    """Half-width kana bank name in the Zengin bank class (≤ 15 bytes), None if unknown."""
+    bank = _banks().get(bank_code)
+    return None if bank is None else to_bank_name(bank.kana, 15)
+
+
+@functools.cache
+def branch_name_kana(bank_code: str, branch_code: str) -> str | None:
+    bank = _banks().get(bank_code)
+    branch = None if bank is None else bank.branches.get(branch_code)
+    return None if branch is None else to_bank_name(branch.kana, 15)
+
+
+def bank_name(bank_code: str) -> str | None:
+    """The bank's ordinary name (kanji), for notices."""
+    bank = _banks().get(bank_code)
+    return None if bank is None else str(bank.name)
+
+
+def branch_name(bank_code: str, branch_code: str) -> str | None:
+    bank = _banks().get(bank_code)
+    branch = None if bank is None else bank.branches.get(branch_code)
+    return None if branch is None else str(branch.name)
+
+
+@functools.cache
+def _branch_rows() -> tuple[list[str], list[str]]:
+    banks, branches = [], []
+    for code, bank in _banks().items():
+        for branch_code in bank.branches:
+            banks.append(code)
+            branches.append(branch_code)
+    return banks, branches
+
+
+def branches_frame() -> pl.DataFrame:
+    """Every (bank_code, branch_code) pair of the master, for vectorised joins."""
+    import polars as pl
+
+    banks, branches = _branch_rows()
+    return pl.DataFrame({"bank_code": banks, "branch_code": branches},
+                        schema={"bank_code": pl.String, "branch_code": pl.String})
+
+
+def banks_frame() -> pl.DataFrame:
+    import polars as pl
+
+    return pl.DataFrame({"bank_code": sorted(_banks())}, schema={"bank_code": pl.String})
+
+
+@dataclass(frozen=True)
+class YuchoAccount:
+    branch_code: str
+    account_type: int  # Zengin 預金種目: 1 普通 (通常貯金), 2 当座 (振替口座)
+    account_number: str  # 7 digits
+
+
+class YuchoError(HakenError):
+    """A ゆうちょ 記号番号 that does not follow the fixed rule."""
+
+    exit_code = 1
+
+
+def yucho_to_zengin(kigou: str, bangou: str) -> YuchoAccount:
+    """記号 (5 digits) and 番号 → Zengin branch, account type and number.
+
+    通常貯金 (記号 1xxxx): 店番 = 記号 digits 2–3 + ``8``; 口座番号 = the 8-digit 番号
+    (zero-padded) without its final ``1``. 振替口座 (記号 0xxxx): 店番 = 記号 digits 2–3 +
+    ``9``; 預金種目 当座; 口座番号 = 番号 zero-padded to 7 digits.
+    """
+    kigou, bangou = kigou.strip().replace("-", ""), bangou.strip().replace("-", "")
+    if not _KIGOU_RX.match(kigou):
+        raise YuchoError(f"ゆうちょの記号「{kigou}」は 0 か 1 で始まる5桁の数字ではありません",
+                         f"Japan Post Bank 記号 {kigou!r} is not 5 digits starting with 0 or 1")
+    if not _BANGOU_RX.match(bangou):
+        raise YuchoError(f"ゆうちょの番号「{bangou}」は8桁以内の数字ではありません",
+                         f"Japan Post Bank 番号 {bangou!r} is not up to 8 digits")
+    if kigou[0] == "1":
+        number = bangou.zfill(8)
+        if not number.endswith("1"):
+            raise YuchoError(
+                f"通常貯金の番号「{bangou}」は末尾が 1 ではありません"
+                "（記号番号を確認してください）",
+                f"通常貯金 番号 {bangou!r} does not end in 1 (check the 記号番号)",
+            )
+        return YuchoAccount(kigou[1:3] + "8", 1, number[:7])
+    if len(bangou) > 7:
+        raise YuchoError(f"振替口座の番号「{bangou}」は7桁以内です",
+                         f"振替口座 番号 {bangou!r} must be up to 7 digits")
+    return YuchoAccount(kigou[1:3] + "9", 2, bangou.zfill(7))
