@@ -1,14 +1,340 @@
-"""Archive and manifest of a cycle (stub; the audit work fills it in)."""
+"""Archive of a cycle (R-DATA-1): everything needed to redo it, then ``manifest.json`` last.
+
+Layout inside ``OUT/CYCLE/``::
+
+    archive/inputs/<file>.gz   each export exactly as read (deterministic gzip, mtime 0)
+    archive/rules/...          the rules tree used
+    archive/payer.yaml         the payer config used
+    corrections_applied.csv    the corrections trail (table, key, column, old, new, …)
+    audit_sample.csv           the R-PAY-6 samples of the cycle (audit_sample.py)
+    manifest.json              written last (manifest.py)
+
+``restore`` turns an archived cycle back into ``Options`` for a re-run in a scratch folder,
+which is what ``haken verify`` and ``haken explain`` do.
+"""
 
 from __future__ import annotations
 
+import gzip
+import io
+import re
+import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from haken_batch.errors import HakenError
+from haken_batch.manifest import (
+    CLOSED_NAME,
+    FORMAT,
+    MANIFEST_NAME,
+    cycles_in,
+    file_entry,
+    previous_link,
+    read_json,
+    sealed,
+    sha256_bytes,
+    sha256_file,
+    tool_versions,
+)
+from haken_batch.textsafe import _TRIGGERS as TRIGGERS
 
 if TYPE_CHECKING:
-    from haken_batch.run import CycleRun
+    import polars as pl
+
+    from haken_batch.run import CycleRun, Options
+
+ARCHIVE_DIR = "archive"
+INPUTS_DIR = "archive/inputs"
+RULES_DIR = "archive/rules"
+PAYER_NAME = "archive/payer.yaml"
+CORRECTIONS_NAME = "corrections_applied.csv"
+AUDIT_SAMPLE_NAME = "audit_sample.csv"
+LEDGER_NAME = "ledger.csv"
+
+CORRECTION_COLUMNS = {  # English name -> Japanese header (the order of the file)
+    "seq": "連番",
+    "table": "対象表",
+    "key": "キー",
+    "column": "項目",
+    "old": "修正前の値",
+    "new": "修正後の値",
+    "reason": "理由",
+    "corrected_by": "修正者",
+    "corrected_at": "修正日時",
+}
+
+
+class ArchiveError(HakenError):
+    """An input changed between reading and archiving, or an archive cannot be restored."""
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    """Deterministic gzip: no file name, mtime 0, fixed level (same bytes in, same bytes out)."""
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, compresslevel=9, mtime=0) as gz:
+        gz.write(data)
+    return buf.getvalue()
+
+
+def write_csv(frame: pl.DataFrame, path: Path, headers: dict[str, str], lang: str) -> None:
+    """UTF-8 with BOM, ``\\n`` line ends, text cells neutralised, Japanese headers unless en."""
+    import polars as pl
+
+    cols = list(headers)
+    # textsafe.neutralize as an expression: a cell starting like a formula gets a leading '.
+    trigger = "^[" + re.escape("".join(TRIGGERS)) + "]"
+    out = frame.select(
+        pl.when(pl.col(c).cast(pl.String).str.contains(trigger))
+        .then(pl.lit("'") + pl.col(c).cast(pl.String))
+        .otherwise(pl.col(c).cast(pl.String))
+        .alias(c)
+        for c in cols
+    )
+    if lang != "en":
+        out = out.rename(headers)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\xef\xbb\xbf" + out.write_csv(line_terminator="\n").encode())
+
+
+def _source_files(run: CycleRun) -> list[tuple[str, Path, list[str], dict[str, Any]]]:
+    """(name in the data folder, path, tables, details) of every file the loader read."""
+    data_dir = Path(run.options.data_dir)
+    by_path: dict[Path, tuple[str, list[str], dict[str, Any]]] = {}
+    sources = getattr(run.data, "sources", {}) or {}
+    for table in sorted(sources):
+        src = sources[table]
+        path = Path(src.path)
+        try:
+            name = path.relative_to(data_dir).as_posix()
+        except ValueError:
+            name = path.name
+        _, tables, details = by_path.setdefault(path, (name, [], {}))
+        tables.append(table)
+        details.setdefault("sha256", getattr(src, "sha256", None))
+        enc = getattr(src, "encoding", None)
+        if enc:
+            details.setdefault("encodings", {})[table] = enc
+        sheet = getattr(src, "sheet", None)
+        if sheet:
+            details.setdefault("sheets", {})[table] = sheet
+    return sorted(((n, p, t, d) for p, (n, t, d) in by_path.items()), key=lambda x: x[0])
+
+
+def _archive_inputs(run: CycleRun, folder: Path) -> list[dict[str, Any]]:
+    entries = []
+    for name, path, tables, details in _source_files(run):
+        data = path.read_bytes()
+        digest = sha256_bytes(data)
+        if details.get("sha256") and details["sha256"] != digest:
+            raise ArchiveError(
+                f"入力ファイル {name} が読み込み後に変更されました。精算をやり直してください",
+                f"input file {name} changed after it was read; settle again",
+                where=str(path),
+            )
+        target = folder / INPUTS_DIR / f"{name}.gz"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(gzip_bytes(data))
+        entry = file_entry(folder, target)
+        entry["original"] = {"name": name, "size": len(data), "sha256": digest}
+        entry["tables"] = sorted(tables)
+        for key in ("encodings", "sheets"):
+            if key in details:
+                entry[key] = dict(sorted(details[key].items()))
+        entries.append(entry)
+    return entries
+
+
+def _archive_rules(run: CycleRun, folder: Path) -> list[dict[str, Any]]:
+    root = Path(run.rules.root)
+    entries = []
+    for path in run.rules.files():
+        target = folder / RULES_DIR / path.relative_to(root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.read_bytes())
+        entries.append(file_entry(folder, target))
+    return entries
+
+
+def _payer_path(run: CycleRun) -> Path | None:
+    path = getattr(run.payer, "path", None) or run.options.payer_file
+    return Path(path) if path else None
+
+
+def _archive_payer(run: CycleRun, folder: Path) -> dict[str, Any] | None:
+    path = _payer_path(run)
+    if path is None or not path.is_file():
+        return None
+    target = folder / PAYER_NAME
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(path.read_bytes())
+    return file_entry(folder, target)
+
+
+def write_corrections(run: CycleRun, folder: Path) -> None:
+    """``corrections_applied.csv``: the corrections trail the loader applied, in order."""
+    import polars as pl
+
+    trail = getattr(run.data, "corrections", None)
+    if trail is None:
+        trail = pl.DataFrame({c: [] for c in CORRECTION_COLUMNS}, schema=dict.fromkeys(
+            CORRECTION_COLUMNS, pl.String))
+    missing = [c for c in CORRECTION_COLUMNS if c not in trail.columns]
+    trail = trail.with_columns(pl.lit(None, pl.String).alias(c) for c in missing)
+    if trail.schema["corrected_at"] != pl.String:
+        trail = trail.with_columns(pl.col("corrected_at").dt.strftime("%Y-%m-%d %H:%M:%S"))
+    trail = trail.sort("seq") if trail.height else trail
+    write_csv(trail, folder / CORRECTIONS_NAME, CORRECTION_COLUMNS, run.options.headers)
+
+
+def _previous_ledgers(out: Path, cycle: str) -> list[dict[str, Any]]:
+    """The earlier cycles' ledgers the run was settled against (their hashes)."""
+    found = []
+    for other in cycles_in(out):
+        ledger = out / other / LEDGER_NAME
+        if other < cycle and ledger.is_file():
+            found.append({"cycle": other, "sha256": sha256_file(ledger)})
+    return found
+
+
+def parameters_of(options: Options) -> dict[str, Any]:
+    def iso(d: Any) -> str | None:
+        return d.isoformat() if d is not None else None
+
+    return {
+        "cycle": options.cycle,
+        "cutoff": iso(options.cutoff),
+        "transfer_date": iso(options.transfer_date),
+        "headers": options.headers,
+        "documents": options.documents,
+        "lang": options.lang,
+    }
+
+
+def _summary(run: CycleRun) -> dict[str, Any]:
+    s = run.settlement
+    out: dict[str, Any] = {"cutoff": s.cutoff.isoformat(),
+                           "transfer_date": s.transfer_date.isoformat()}
+    d = s.dispatches
+    if d is not None and "status" in d.columns:
+        counts = d.group_by("status").len().sort("status")
+        out["dispatches"] = {row[0]: int(row[1]) for row in counts.rows()}
+    p = s.payments
+    if p is not None:
+        for col in ("gross", "withholding", "net"):
+            if col in p.columns:
+                out[col] = int(p[col].sum() or 0)
+        out["payees"] = p.height
+    return out
+
+
+def build_manifest(run: CycleRun, folder: Path, inputs: list[dict[str, Any]],
+                   rules: list[dict[str, Any]], payer: dict[str, Any] | None) -> dict[str, Any]:
+    archived = {e["path"] for e in inputs} | {e["path"] for e in rules}
+    if payer:
+        archived.add(payer["path"])
+    outputs = [
+        file_entry(folder, p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+        and p.relative_to(folder).as_posix() not in archived
+        and p.name not in (MANIFEST_NAME, CLOSED_NAME)
+    ]
+    out_dir = Path(run.options.out_dir)
+    return {
+        "format": FORMAT,
+        "cycle": run.options.cycle,
+        "tool": tool_versions(),
+        "parameters": parameters_of(run.options),
+        "settlement": _summary(run),
+        "inputs": inputs,
+        "rules": rules,
+        "payer": payer,
+        "outputs": sorted(outputs, key=lambda e: e["path"]),
+        "previous": previous_link(out_dir, run.options.cycle),
+        "previous_ledgers": _previous_ledgers(out_dir, run.options.cycle),
+    }
 
 
 def write_archive(run: CycleRun, folder: Path) -> None:
     """Last step of a cycle: archive inputs, rules, payer config; write manifest.json."""
-    return None
+    from haken_batch.audit_sample import write_audit_sample
+
+    folder = Path(folder)
+    inputs = _archive_inputs(run, folder)
+    rules = _archive_rules(run, folder)
+    payer = _archive_payer(run, folder)
+    write_corrections(run, folder)
+    write_audit_sample(run, folder)
+    manifest = build_manifest(run, folder, inputs, rules, payer)
+    (folder / MANIFEST_NAME).write_bytes(sealed(manifest))
+
+
+# ---------------------------------------------------------------------------- restoring
+
+
+def restore(cycle_dir: Path, work: Path) -> Options:
+    """Rebuild, under ``work``, the data folder, rules, payer config and earlier ledgers of an
+    archived cycle; return the Options that re-run it there (outputs go to ``work/out``)."""
+    import datetime as dt
+
+    from haken_batch.run import Options
+
+    cycle_dir = Path(cycle_dir)
+    manifest, _ = read_json(cycle_dir / MANIFEST_NAME)
+    params = manifest.get("parameters") or {}
+    data = work / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    for entry in manifest.get("inputs") or []:
+        name = entry["original"]["name"]
+        target = (data / name).resolve()
+        if data.resolve() not in target.parents:
+            raise ArchiveError(f"アーカイブの入力名 {name} が不正です",
+                               f"archived input name {name!r} is not allowed")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            raw = gzip.decompress((cycle_dir / entry["path"]).read_bytes())
+        except (OSError, EOFError) as exc:
+            raise ArchiveError(f"アーカイブの入力 {entry['path']} を展開できません（{exc}）",
+                               f"cannot decompress {entry['path']} ({exc})") from None
+        target.write_bytes(raw)
+    rules = work / "rules"
+    for entry in manifest.get("rules") or []:
+        rel = Path(entry["path"]).relative_to(RULES_DIR)
+        (rules / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cycle_dir / entry["path"], rules / rel)
+    payer_file = None
+    if manifest.get("payer"):
+        payer_file = work / "payer.yaml"
+        shutil.copyfile(cycle_dir / manifest["payer"]["path"], payer_file)
+    out = work / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    parent = cycle_dir.parent
+    for led in manifest.get("previous_ledgers") or []:
+        (out / led["cycle"]).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(parent / led["cycle"] / LEDGER_NAME, out / led["cycle"] / LEDGER_NAME)
+    prev = manifest.get("previous")
+    if prev:  # so the re-run's manifest names the same previous cycle
+        (out / prev["cycle"]).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(parent / prev["cycle"] / MANIFEST_NAME, out / prev["cycle"] / MANIFEST_NAME)
+        if prev.get("closed_sha256") and (parent / prev["cycle"] / CLOSED_NAME).is_file():
+            shutil.copyfile(parent / prev["cycle"] / CLOSED_NAME,
+                            out / prev["cycle"] / CLOSED_NAME)
+
+    def day(v: Any) -> dt.date | None:
+        return dt.date.fromisoformat(v) if v else None
+
+    return Options(
+        cycle=manifest.get("cycle") or cycle_dir.name,
+        data_dir=data,
+        out_dir=out,
+        rules_dir=rules,
+        payer_file=payer_file,
+        cutoff=day(params.get("cutoff")),
+        transfer_date=day(params.get("transfer_date")),
+        headers=params.get("headers", "ja"),
+        documents=bool(params.get("documents", True)),
+        lang=params.get("lang", "ja"),
+    )

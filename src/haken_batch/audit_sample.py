@@ -1,0 +1,184 @@
+"""Monthly audit samples (R-PAY-6): ~10 experts for an evidence check, ~10 institutions for
+checking the companies' e-mail confirmations (従事証明). Written as ``audit_sample.csv``.
+
+The draw is reproducible by hand (docs/audit.md):
+
+- candidates: experts (institutions) with a paid or held dispatch in the cycle;
+- weight ``w``: ``audit.sample_flag_weight`` when one of its dispatches is held or carries a
+  hold/reduce/flag finding, else 1;
+- draw key: ``min over k < w of SHA-256("R-PAY-6|<cycle>|<check>|<id>|<k>")`` read as a
+  256-bit integer (smaller = drawn earlier). The minimum of ``w`` uniform draws leans towards
+  flagged candidates without excluding the others; the key depends on nothing but the cycle
+  and the id, so the row order of the exports changes nothing;
+- spread: candidates are grouped by METI bureau (experts: the bureau of the expert's
+  prefecture; institutions: of the institution's prefecture). Round after round, each bureau
+  with candidates left offers its smallest key; within a round the offers are taken in key
+  order, until the sample size (``audit.sample_experts`` / ``audit.sample_institutions``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from haken_batch.rules import RuleBook
+    from haken_batch.run import CycleRun
+
+EVIDENCE = "evidence"  # 証拠書類の確認（専門家）
+EMAIL = "email_confirmation"  # 企業のメール確認（機関）
+
+COLUMNS = {
+    "cycle": "サイクル",
+    "check": "確認種別",
+    "rank": "順位",
+    "subject_id": "対象ID",
+    "bureau": "経済産業局",
+    "dispatches": "派遣ID",
+    "flagged_rules": "指摘ルール",
+    "weight": "重み",
+    "draw_key": "抽選値",
+    "reason": "抽出理由",
+}
+_UNKNOWN_BUREAU = "（不明）"
+_FLAG_SEVERITIES = ("hold", "reduce", "flag")
+
+
+def draw_key(cycle: str, check: str, subject: str, weight: int) -> int:
+    """The documented draw key (R-PAY-6): smaller is drawn first."""
+    return min(
+        int.from_bytes(hashlib.sha256(f"R-PAY-6|{cycle}|{check}|{subject}|{k}".encode()).digest())
+        for k in range(max(1, weight))
+    )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    subject_id: str
+    bureau: str
+    dispatches: tuple[str, ...]
+    flagged_rules: tuple[str, ...]
+    weight: int
+    key: int
+
+
+def spread_draw(candidates: list[Candidate], size: int, bureau_order: list[str]) -> list[
+        tuple[Candidate, int]]:
+    """Round-robin over bureaus, smallest key first; returns (candidate, round) in draw order."""
+    queues: dict[str, list[Candidate]] = {}
+    for cand in sorted(candidates, key=lambda c: (c.key, c.subject_id)):
+        queues.setdefault(cand.bureau, []).append(cand)
+    order = {b: i for i, b in enumerate(bureau_order)}
+    picked: list[tuple[Candidate, int]] = []
+    rnd = 0
+    while len(picked) < size and any(queues.values()):
+        rnd += 1
+        offers = sorted(
+            (q.pop(0) for b, q in sorted(queues.items(), key=lambda kv: order.get(kv[0], 99))
+             if q),
+            key=lambda c: (c.key, c.subject_id),
+        )
+        for cand in offers:
+            if len(picked) >= size:
+                break
+            picked.append((cand, rnd))
+    return picked
+
+
+def _bureau_of(rules: RuleBook) -> dict[str, str]:
+    prefs = rules.code("prefectures")
+    rows = prefs.get("prefectures", []) if isinstance(prefs, dict) else prefs
+    return {str(p["name"]): str(p["bureau"]) for p in rows}
+
+
+def _bureau_order(rules: RuleBook) -> list[str]:
+    bureaus = rules.code("bureaus")
+    return list(bureaus.get("bureaus", []) if isinstance(bureaus, dict) else bureaus)
+
+
+def _candidates(run: CycleRun, check: str, id_col: str, table: str) -> list[Candidate]:
+    import polars as pl
+
+    s = run.settlement
+    cycle = run.options.cycle
+    on = s.transfer_date
+    weight_flagged = int(run.rules.value_at("audit.sample_flag_weight", on))
+    considered = s.dispatches.filter(pl.col("status").is_in(["paid", "held"]))
+    findings = s.findings.filter(pl.col("severity").is_in(list(_FLAG_SEVERITIES)))
+    flagged = (
+        findings.select("dispatch_id", "rule_id")
+        .join(considered.select("dispatch_id", id_col), on="dispatch_id", how="inner")
+        .group_by(id_col).agg(pl.col("rule_id").unique().sort().alias("rules"))
+    )
+    held = considered.filter(pl.col("status") == "held").select(id_col).unique()
+    per = considered.group_by(id_col).agg(pl.col("dispatch_id").unique().sort().alias("ids"))
+    master = run.data.tables.get(table)
+    to_bureau = _bureau_of(run.rules)
+    pref = {}
+    if master is not None and "prefecture" in master.columns:
+        pref = dict(master.select(id_col, "prefecture").rows())
+    rules_by = dict(flagged.rows())
+    held_ids = set(held[id_col].to_list())
+    out = []
+    for subject, ids in per.sort(id_col).rows():
+        rules = tuple(rules_by.get(subject) or ())
+        is_flagged = bool(rules) or subject in held_ids
+        weight = weight_flagged if is_flagged else 1
+        out.append(Candidate(
+            subject_id=str(subject),
+            bureau=to_bureau.get(str(pref.get(subject)), _UNKNOWN_BUREAU),
+            dispatches=tuple(ids),
+            flagged_rules=rules if rules or subject not in held_ids else ("held",),
+            weight=weight,
+            key=draw_key(cycle, check, str(subject), weight),
+        ))
+    return out
+
+
+def _reason(cand: Candidate, rnd: int) -> str:
+    lean = (f"保留・注意あり（重み×{cand.weight}: {', '.join(cand.flagged_rules)}）"
+            if cand.weight > 1 else "指摘なし（重み×1）")
+    return f"{cand.bureau}から第{rnd}巡で抽出; {lean}"
+
+
+def draw(run: CycleRun) -> pl.DataFrame:
+    """The cycle's audit sample, experts then institutions, each in draw order."""
+    import polars as pl
+
+    on = run.settlement.transfer_date
+    rows: list[dict[str, Any]] = []
+    order = _bureau_order(run.rules)
+    plan = (
+        (EVIDENCE, "expert_id", "experts", "audit.sample_experts"),
+        (EMAIL, "institution_id", "institutions", "audit.sample_institutions"),
+    )
+    for check, id_col, table, size_param in plan:
+        size = int(run.rules.value_at(size_param, on))
+        picked = spread_draw(_candidates(run, check, id_col, table), size, order)
+        for rank, (cand, rnd) in enumerate(picked, start=1):
+            rows.append({
+                "cycle": run.options.cycle,
+                "check": check,
+                "rank": rank,
+                "subject_id": cand.subject_id,
+                "bureau": cand.bureau,
+                "dispatches": ";".join(cand.dispatches),
+                "flagged_rules": ";".join(cand.flagged_rules),
+                "weight": cand.weight,
+                "draw_key": f"{cand.key:064x}"[:16],
+                "reason": _reason(cand, rnd),
+            })
+    schema = {c: pl.String for c in COLUMNS} | {"rank": pl.Int64, "weight": pl.Int64}
+    frame = pl.DataFrame(rows, schema=schema)
+    check_order = pl.col("check").replace_strict({EVIDENCE: 0, EMAIL: 1}, return_dtype=pl.Int64)
+    return frame.sort(check_order, "rank")
+
+
+def write_audit_sample(run: CycleRun, folder: Path) -> None:
+    from haken_batch.archive import AUDIT_SAMPLE_NAME, write_csv
+
+    write_csv(draw(run), Path(folder) / AUDIT_SAMPLE_NAME, COLUMNS, run.options.headers)

@@ -1,0 +1,89 @@
+"""`haken close CYCLE`: make a cycle final once its transfer went to the bank (R-DATA-2).
+
+Writes ``OUT/CYCLE/CLOSED.json``, a sealed canonical record: the cycle, the SHA-256 of its
+manifest, the date and who closed it, and the SHA-256 of the previous closed cycle's
+record (closings form their own chain; the next settled cycle's manifest names it too).
+Before closing, the cycle must pass the integrity part of ``verify`` (hashes and chain).
+Cycles close in order. Afterwards ``settle`` refuses the cycle (``is_closed``) and its files
+are made read-only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+from haken_batch.errors import CycleError, VerifyError
+from haken_batch.manifest import (
+    CLOSED_FORMAT,
+    CLOSED_NAME,
+    MANIFEST_NAME,
+    cycles_in,
+    sealed,
+    sha256_file,
+)
+
+
+def is_closed(out: Path, cycle: str) -> bool:
+    """True once ``haken close`` has closed the cycle (settle must then refuse it)."""
+    return (Path(out) / cycle / CLOSED_NAME).exists()
+
+
+def close_cycle(out: Path, cycle: str, *, closed_on: dt.date, closed_by: str) -> dict[str, Any]:
+    """Close ``cycle`` in OUT; return the closing record written."""
+    import haken_batch
+    from haken_batch.outdir import check_cycle, locked, write_atomic
+    from haken_batch.verify import verify_cycle
+
+    check_cycle(cycle)
+    out = Path(out)
+    who = closed_by.strip()
+    if not who:
+        raise CycleError("確定者（--by）を指定してください", "say who closes the cycle (--by)")
+    with locked(out):
+        folder = out / cycle
+        if not (folder / MANIFEST_NAME).is_file():
+            raise CycleError(
+                f"サイクル {cycle} は精算されていません（{folder} に manifest.json なし）",
+                f"cycle {cycle} has not been settled (no manifest.json in {folder})")
+        if is_closed(out, cycle):
+            raise CycleError(f"サイクル {cycle} は既に確定済みです",
+                             f"cycle {cycle} is already closed")
+        settled = [c for c in cycles_in(out) if (out / c / MANIFEST_NAME).is_file()]
+        open_before = [c for c in settled if c < cycle and not is_closed(out, c)]
+        if open_before:
+            raise CycleError(
+                f"先に {open_before[0]} を確定してください（サイクルは古い順に確定します）",
+                f"close {open_before[0]} first (cycles close in order)")
+        report = verify_cycle(folder, rerun=False)
+        if report.problems:
+            first = report.problems[0]
+            raise VerifyError(
+                f"サイクル {cycle} は検証に失敗したため確定できません: {first.path} {first.detail}",
+                f"cycle {cycle} does not verify, not closing: {first.path}: {first.detail}")
+        earlier_closed = [c for c in settled if c < cycle and is_closed(out, c)]
+        previous = None
+        if earlier_closed:
+            prev = earlier_closed[-1]
+            previous = {"cycle": prev, "sha256": sha256_file(out / prev / CLOSED_NAME)}
+        record: dict[str, Any] = {
+            "format": CLOSED_FORMAT,
+            "cycle": cycle,
+            "manifest_sha256": sha256_file(folder / MANIFEST_NAME),
+            "closed_on": closed_on.isoformat(),
+            "closed_by": who,
+            "previous_closed": previous,
+            "tool": haken_batch.__version__,
+        }
+        write_atomic(folder / CLOSED_NAME, sealed(record))
+        _read_only(folder)
+    return record
+
+
+def _read_only(folder: Path) -> None:
+    """A closed cycle's files become read-only (a guard against accidents, not forgers)."""
+    for path in folder.rglob("*"):
+        if path.is_file():
+            os.chmod(path, 0o400)

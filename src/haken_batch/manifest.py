@@ -1,0 +1,162 @@
+"""The manifest of a cycle (R-DATA-1, R-DATA-2): what was read, which rules, what was written.
+
+``OUT/CYCLE/manifest.json`` is canonical JSON (sorted keys, two-space indent, UTF-8, one
+trailing newline) and carries no clock. It lists every archived input, rule file and output
+with its size and SHA-256, the parameters of the run, the versions of the tool and of the
+libraries that shape results, and the SHA-256 of the previous cycle's manifest (the chain).
+
+``seal`` is the SHA-256 of the canonical JSON of the manifest *without* the seal: an edited
+byte anywhere in the file breaks it and ``haken verify`` names ``manifest.json``. A seal
+only catches edits made without recomputing it; the chain (the next cycle's manifest and
+the closing record name this manifest's hash) is what pins a manifest against a forger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from haken_batch.errors import HakenError
+
+MANIFEST_NAME = "manifest.json"
+CLOSED_NAME = "CLOSED.json"
+FORMAT = "haken-batch/manifest/1"
+CLOSED_FORMAT = "haken-batch/closing/1"
+
+# Libraries whose version can change a result byte (parsing, arithmetic, kana, bank master,
+# holidays, documents). Recorded in the manifest; a difference is reported by `verify`.
+LIBRARIES = (
+    "polars", "pandera", "fastexcel", "pyyaml", "jinja2", "jaconv", "zengin-code", "fpdf2",
+    "openpyxl", "xlsxwriter", "jpholiday",
+)
+
+_CYCLE_RX = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def canonical(payload: Any) -> bytes:
+    """The one serialisation of a manifest or closing record (so its hash is stable)."""
+    return (json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+
+
+def seal_of(payload: dict[str, Any]) -> str:
+    body = {k: v for k, v in payload.items() if k != "seal"}
+    return sha256_bytes(canonical(body))
+
+
+def sealed(payload: dict[str, Any]) -> bytes:
+    """Canonical bytes of ``payload`` with its seal added."""
+    body = {k: v for k, v in payload.items() if k != "seal"}
+    body["seal"] = seal_of(body)
+    return canonical(body)
+
+
+def file_entry(folder: Path, path: Path) -> dict[str, Any]:
+    return {
+        "path": path.relative_to(folder).as_posix(),
+        "size": path.stat().st_size,
+        "sha256": sha256_file(path),
+    }
+
+
+def library_versions() -> dict[str, str | None]:
+    from importlib import metadata
+
+    out: dict[str, str | None] = {}
+    for name in LIBRARIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def tool_versions() -> dict[str, Any]:
+    import platform
+
+    import haken_batch
+
+    return {
+        "haken_batch": haken_batch.__version__,
+        "python": platform.python_version(),
+        "libraries": library_versions(),
+    }
+
+
+def is_cycle_name(name: str) -> bool:
+    return bool(_CYCLE_RX.match(name))
+
+
+def cycles_in(out: Path) -> list[str]:
+    """Cycle folders of OUT (``YYYY-MM``), ascending; temporary folders are not cycles."""
+    if not out.is_dir():
+        return []
+    return sorted(p.name for p in out.iterdir() if p.is_dir() and is_cycle_name(p.name))
+
+
+def previous_cycle(out: Path, cycle: str) -> str | None:
+    """The latest cycle of OUT before ``cycle`` that has a manifest (the chain's last link)."""
+    earlier = [c for c in cycles_in(out) if c < cycle and (out / c / MANIFEST_NAME).is_file()]
+    return earlier[-1] if earlier else None
+
+
+def previous_link(out: Path, cycle: str) -> dict[str, Any] | None:
+    """What a new manifest of ``cycle`` says about the previous cycle (null for the first)."""
+    prev = previous_cycle(out, cycle)
+    if prev is None:
+        return None
+    closed = out / prev / CLOSED_NAME
+    return {
+        "cycle": prev,
+        "manifest_sha256": sha256_file(out / prev / MANIFEST_NAME),
+        "closed_sha256": sha256_file(closed) if closed.is_file() else None,
+    }
+
+
+class ManifestUnreadable(HakenError):
+    """A manifest or closing record that is not valid JSON / not ours."""
+
+
+def read_json(path: Path) -> tuple[dict[str, Any], bytes]:
+    """Parse a manifest or closing record; return it with its exact bytes."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ManifestUnreadable(f"{path.name} がありません", f"{path.name} is missing",
+                                 where=str(path)) from None
+    try:
+        payload = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ManifestUnreadable(f"{path.name} を JSON として読めません（{exc}）",
+                                 f"{path.name} is not valid JSON ({exc})",
+                                 where=str(path)) from None
+    if not isinstance(payload, dict):
+        raise ManifestUnreadable(f"{path.name} の形式が違います", f"{path.name} is not an object",
+                                 where=str(path))
+    return payload, raw
+
+
+def listed_files(manifest: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    """Every file entry of a manifest (inputs, rules, payer, outputs)."""
+    for section in ("inputs", "rules", "payer", "outputs"):
+        entries = manifest.get(section) or []
+        if isinstance(entries, dict):
+            entries = [entries]
+        for entry in entries:
+            if isinstance(entry, dict):
+                yield entry

@@ -1,0 +1,457 @@
+"""`haken verify`: tamper evidence and re-run of archived cycles (R-DATA-1, R-DATA-2).
+
+For each cycle: the manifest's seal and canonical form; every listed file's size and
+SHA-256 (an archived input also after decompression); files added or removed; the chain
+link to the previous cycle (and the next one's link to this); the closing record; then a
+re-run of the settlement from the archive alone (``archive.restore`` + ``cycle.prepare`` +
+``cycle.write_outputs`` in a scratch folder) with every output compared to the archived one:
+byte-identical, or for a workbook identical cell values (xlsx bytes carry a save time), or
+what differs (first differing row and field of a CSV, first differing byte otherwise).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from haken_batch.errors import HakenError
+from haken_batch.manifest import (
+    CLOSED_FORMAT,
+    CLOSED_NAME,
+    FORMAT,
+    MANIFEST_NAME,
+    ManifestUnreadable,
+    canonical,
+    cycles_in,
+    listed_files,
+    read_json,
+    seal_of,
+    sha256_bytes,
+    sha256_file,
+)
+
+IDENTICAL = "identical"
+SAME_CONTENT = "identical_content"  # workbook: same sheets and cell values, other bytes
+DIFFERS = "differs"
+MISSING = "missing"  # archived output the re-run did not produce
+EXTRA = "extra"  # produced by the re-run, not in the archive
+
+
+@dataclass(frozen=True)
+class Problem:
+    cycle: str
+    path: str  # the file named (relative to OUT/CYCLE), or "" for the cycle itself
+    kind: str  # changed, missing, added, seal, chain, closed, rerun, …
+    detail: str
+
+
+@dataclass(frozen=True)
+class OutputResult:
+    path: str
+    status: str
+    detail: str = ""
+
+
+@dataclass
+class CycleReport:
+    cycle: str
+    closed: bool = False
+    files_checked: int = 0
+    reran: bool = False
+    problems: list[Problem] = field(default_factory=list)
+    outputs: list[OutputResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and all(o.status in (IDENTICAL, SAME_CONTENT)
+                                         for o in self.outputs)
+
+    def add(self, path: str, kind: str, detail: str) -> None:
+        self.problems.append(Problem(self.cycle, path, kind, detail))
+
+
+@dataclass
+class VerifyReport:
+    root: Path
+    cycles: list[CycleReport]
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.cycles) and all(c.ok for c in self.cycles)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "root": str(self.root),
+            "ok": self.ok,
+            "cycles": [
+                {
+                    "cycle": c.cycle, "ok": c.ok, "closed": c.closed, "reran": c.reran,
+                    "files_checked": c.files_checked,
+                    "problems": [p.__dict__ for p in c.problems],
+                    "outputs": [o.__dict__ for o in c.outputs],
+                    "notes": c.notes,
+                }
+                for c in self.cycles
+            ],
+        }
+
+
+class NotAnArchive(HakenError):
+    """The path is neither a cycle folder with a manifest nor an OUT folder of cycles."""
+
+
+# ------------------------------------------------------------------------ entry points
+
+
+def verify_path(path: Path, *, rerun: bool = True, engine: ModuleType | Any = None) -> VerifyReport:
+    """``OUT/CYCLE`` verifies one cycle (and its links); ``OUT`` every cycle and the chain."""
+    path = Path(path)
+    if not path.is_dir():
+        raise NotAnArchive(f"フォルダ {path} がありません", f"no folder {path}", where=str(path))
+    if (path / MANIFEST_NAME).exists():
+        return VerifyReport(path, [verify_cycle(path, rerun=rerun, engine=engine)])
+    cycles = cycles_in(path)
+    if not cycles:
+        raise NotAnArchive(
+            f"{path} は精算済みサイクルのフォルダでも出力フォルダでもありません"
+            "（manifest.json なし）",
+            f"{path} is neither a settled cycle (no manifest.json) nor an output folder of cycles",
+            where=str(path),
+        )
+    # Each link is checked from the later cycle's side, so neighbours need not be.
+    return VerifyReport(path, [verify_cycle(path / c, rerun=rerun, engine=engine, neighbours=False)
+                               for c in cycles])
+
+
+def verify_cycle(folder: Path, *, rerun: bool = True, engine: Any = None,
+                 neighbours: bool = True) -> CycleReport:
+    folder = Path(folder)
+    rep = CycleReport(folder.name)
+    try:
+        manifest, raw = read_json(folder / MANIFEST_NAME)
+    except ManifestUnreadable as exc:
+        rep.add(MANIFEST_NAME, "unreadable", exc.en)
+        return rep
+    _check_manifest_form(rep, manifest, raw)
+    _check_files(rep, folder, manifest)
+    _check_chain(rep, folder, manifest)
+    _check_previous_ledgers(rep, folder, manifest)
+    _check_closed(rep, folder, raw)
+    if neighbours:
+        _check_next_link(rep, folder, raw)
+    if rerun:
+        _rerun(rep, folder, manifest, engine)
+    return rep
+
+
+# ------------------------------------------------------------------------- the checks
+
+
+def _check_manifest_form(rep: CycleReport, manifest: dict[str, Any], raw: bytes) -> None:
+    if manifest.get("format") != FORMAT:
+        rep.add(MANIFEST_NAME, "format", f"unknown manifest format {manifest.get('format')!r}")
+    if manifest.get("seal") != seal_of(manifest):
+        rep.add(MANIFEST_NAME, "seal",
+                "the manifest was edited: its seal does not match its content")
+    elif canonical(manifest) != raw:
+        rep.add(MANIFEST_NAME, "seal",
+                "the manifest was edited: bytes differ from its canonical form")
+    if manifest.get("cycle") != rep.cycle:
+        rep.add(MANIFEST_NAME, "cycle",
+                f"manifest is for cycle {manifest.get('cycle')!r}, folder is {rep.cycle}")
+
+
+def _check_files(rep: CycleReport, folder: Path, manifest: dict[str, Any]) -> None:
+    listed: set[str] = set()
+    for entry in listed_files(manifest):
+        rel = str(entry.get("path", ""))
+        listed.add(rel)
+        path = folder / rel
+        if not rel or ".." in Path(rel).parts or not path.is_file():
+            rep.add(rel, "missing", "listed in the manifest but not in the folder")
+            continue
+        rep.files_checked += 1
+        size, digest = path.stat().st_size, sha256_file(path)
+        if size != entry.get("size") or digest != entry.get("sha256"):
+            rep.add(rel, "changed",
+                    f"size {size} sha256 {digest[:16]}… but the manifest says "
+                    f"size {entry.get('size')} sha256 {str(entry.get('sha256'))[:16]}…")
+            continue
+        original = entry.get("original")
+        if original:
+            try:
+                data = gzip.decompress(path.read_bytes())
+            except (OSError, EOFError) as exc:
+                rep.add(rel, "changed", f"archived input does not decompress ({exc})")
+                continue
+            if sha256_bytes(data) != original.get("sha256") or len(data) != original.get("size"):
+                rep.add(rel, "changed",
+                        f"content differs from the input {original.get('name')} as read")
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            rel = path.relative_to(folder).as_posix()
+            if rel not in listed and rel not in (MANIFEST_NAME, CLOSED_NAME):
+                rep.add(rel, "added", "in the folder but not in the manifest")
+
+
+def _check_chain(rep: CycleReport, folder: Path, manifest: dict[str, Any]) -> None:
+    out = folder.parent
+    earlier = [c for c in cycles_in(out) if c < rep.cycle]
+    link = manifest.get("previous")
+    if link is None:
+        if earlier:
+            rep.add(MANIFEST_NAME, "chain",
+                    f"the manifest names no previous cycle, but {earlier[-1]} precedes it in OUT")
+        return
+    prev = str(link.get("cycle"))
+    if not earlier or earlier[-1] != prev:
+        found = earlier[-1] if earlier else "none"
+        rep.add(MANIFEST_NAME, "chain",
+                f"the previous cycle should be {prev} but OUT has {found} before {rep.cycle}")
+        if not (out / prev / MANIFEST_NAME).is_file():
+            return
+    prev_manifest = out / prev / MANIFEST_NAME
+    if not prev_manifest.is_file():
+        rep.add(f"../{prev}/{MANIFEST_NAME}", "chain", "the previous cycle's manifest is missing")
+        return
+    if sha256_file(prev_manifest) != link.get("manifest_sha256"):
+        rep.add(f"../{prev}/{MANIFEST_NAME}", "chain",
+                f"the previous cycle's manifest is not the one {rep.cycle} was settled after")
+    closed_hash = link.get("closed_sha256")
+    if closed_hash:
+        closed = out / prev / CLOSED_NAME
+        if not closed.is_file() or sha256_file(closed) != closed_hash:
+            rep.add(f"../{prev}/{CLOSED_NAME}", "chain",
+                    "the previous cycle's closing record is missing or not the one named")
+
+
+def _check_next_link(rep: CycleReport, folder: Path, raw: bytes) -> None:
+    later = [c for c in cycles_in(folder.parent) if c > rep.cycle]
+    if not later:
+        return
+    nxt = folder.parent / later[0] / MANIFEST_NAME
+    try:
+        nxt_manifest, _ = read_json(nxt)
+    except ManifestUnreadable:
+        rep.add(f"../{later[0]}/{MANIFEST_NAME}", "chain",
+                "the next cycle's manifest is unreadable")
+        return
+    link = nxt_manifest.get("previous") or {}
+    if link.get("cycle") != rep.cycle or link.get("manifest_sha256") != sha256_bytes(raw):
+        rep.add(MANIFEST_NAME, "chain",
+                f"the next cycle {later[0]} names another manifest: "
+                "this one was changed or replaced")
+
+
+def _check_previous_ledgers(rep: CycleReport, folder: Path, manifest: dict[str, Any]) -> None:
+    for led in manifest.get("previous_ledgers") or []:
+        path = folder.parent / str(led.get("cycle")) / "ledger.csv"
+        if not path.is_file():
+            rep.add(f"../{led.get('cycle')}/ledger.csv", "chain",
+                    "an earlier ledger this cycle was settled against is missing")
+        elif sha256_file(path) != led.get("sha256"):
+            rep.add(f"../{led.get('cycle')}/ledger.csv", "chain",
+                    "an earlier ledger differs from the one this cycle was settled against")
+
+
+def check_closed_record(folder: Path, manifest_raw: bytes) -> list[tuple[str, str]]:
+    """Problems (kind, detail) of ``CLOSED.json`` (empty when fine or absent)."""
+    path = folder / CLOSED_NAME
+    if not path.exists():
+        return []
+    try:
+        record, raw = read_json(path)
+    except ManifestUnreadable as exc:
+        return [("unreadable", exc.en)]
+    found = []
+    if record.get("format") != CLOSED_FORMAT:
+        found.append(("format", f"unknown closing format {record.get('format')!r}"))
+    if record.get("seal") != seal_of(record) or canonical(record) != raw:
+        found.append(("seal", "the closing record was edited: its seal does not match"))
+    if record.get("cycle") != folder.name:
+        found.append(("closed", f"closing record is for {record.get('cycle')!r}"))
+    if record.get("manifest_sha256") != sha256_bytes(manifest_raw):
+        found.append(("closed", "manifest.json changed after the cycle was closed"))
+    prev = record.get("previous_closed")
+    if prev:
+        other = folder.parent / str(prev.get("cycle")) / CLOSED_NAME
+        if not other.is_file() or sha256_file(other) != prev.get("sha256"):
+            found.append(("chain", f"the closing record of {prev.get('cycle')} it names is "
+                                   "missing or changed"))
+    return found
+
+
+def _check_closed(rep: CycleReport, folder: Path, manifest_raw: bytes) -> None:
+    rep.closed = (folder / CLOSED_NAME).exists()
+    for kind, detail in check_closed_record(folder, manifest_raw):
+        rep.add(CLOSED_NAME, kind, detail)
+
+
+# ------------------------------------------------------------------------------ re-run
+
+
+def _engine(engine: Any) -> Any:
+    if engine is not None:
+        return engine
+    import importlib
+
+    return importlib.import_module("haken_batch.cycle")
+
+
+def _rerun(rep: CycleReport, folder: Path, manifest: dict[str, Any], engine: Any) -> None:
+    from haken_batch.archive import restore
+
+    with tempfile.TemporaryDirectory(prefix="haken-verify-") as tmp:
+        work = Path(tmp)
+        try:
+            eng = _engine(engine)
+            options = restore(folder, work)
+            run = eng.prepare(options)
+            result = work / "result"
+            result.mkdir()
+            eng.write_outputs(run, result)
+        except HakenError as exc:
+            rep.add("", "rerun", f"the re-run failed: {exc.en}")
+            return
+        except (OSError, KeyError, TypeError, ValueError, ImportError) as exc:
+            rep.add("", "rerun", f"the re-run failed: {type(exc).__name__}: {exc}")
+            return
+        rep.reran = True
+        _compare_outputs(rep, folder, result, manifest)
+
+
+def _compare_outputs(rep: CycleReport, folder: Path, result: Path,
+                     manifest: dict[str, Any]) -> None:
+    archived = {e["path"] for e in manifest.get("outputs") or []}
+    try:
+        regenerated, _ = read_json(result / MANIFEST_NAME)
+    except ManifestUnreadable:
+        rep.add(MANIFEST_NAME, "rerun", "the re-run wrote no manifest")
+        return
+    produced = {e["path"] for e in regenerated.get("outputs") or []}
+    for rel in sorted(archived | produced):
+        if rel not in produced:
+            rep.outputs.append(OutputResult(rel, MISSING, "the re-run did not produce it"))
+        elif rel not in archived:
+            rep.outputs.append(OutputResult(rel, EXTRA, "the re-run produced it; not archived"))
+        elif not (folder / rel).is_file():
+            rep.outputs.append(OutputResult(rel, MISSING, "archived file is gone"))
+        else:
+            rep.outputs.append(compare_file(rel, folder / rel, result / rel))
+    _compare_manifests(rep, manifest, regenerated)
+
+
+def _compare_manifests(rep: CycleReport, old: dict[str, Any], new: dict[str, Any]) -> None:
+    """The re-run's manifest must say the same about parameters, inputs, rules and chain."""
+    for key in ("cycle", "parameters", "settlement", "previous", "previous_ledgers"):
+        if old.get(key) != new.get(key):
+            rep.add(MANIFEST_NAME, "rerun", f"the re-run's {key!r} differs: "
+                    f"archived {old.get(key)!r} vs re-run {new.get(key)!r}")
+
+    def originals(m: dict[str, Any]) -> list[Any]:
+        return [(e.get("original"), e.get("tables")) for e in m.get("inputs") or []]
+
+    def hashes(m: dict[str, Any], key: str) -> list[Any]:
+        entries = m.get(key) or []
+        entries = [entries] if isinstance(entries, dict) else entries
+        return [(e.get("path"), e.get("sha256")) for e in entries]
+
+    if originals(old) != originals(new):
+        rep.add(MANIFEST_NAME, "rerun", "the re-run read other inputs than the archived ones")
+    for key in ("rules", "payer"):
+        if hashes(old, key) != hashes(new, key):
+            rep.add(MANIFEST_NAME, "rerun", f"the re-run's {key} differ from the archived ones")
+    if old.get("tool") != new.get("tool"):
+        rep.notes.append(
+            f"tool versions differ: archived {old.get('tool')} vs installed {new.get('tool')}")
+
+
+# -------------------------------------------------------------------------- comparing
+
+
+def compare_file(rel: str, archived: Path, rerun: Path) -> OutputResult:
+    a, b = archived.read_bytes(), rerun.read_bytes()
+    if a == b:
+        return OutputResult(rel, IDENTICAL)
+    suffix = archived.suffix.lower()
+    if suffix == ".csv":
+        return OutputResult(rel, DIFFERS, first_csv_difference(a, b))
+    if suffix == ".xlsx":
+        detail = first_xlsx_difference(a, b)
+        return OutputResult(rel, SAME_CONTENT if detail is None else DIFFERS,
+                            "same sheets and cell values" if detail is None else detail)
+    offset = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+                  min(len(a), len(b)))
+    return OutputResult(rel, DIFFERS, f"first differing byte at offset {offset} "
+                        f"(sizes {len(a)} vs {len(b)})")
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    text = data.decode("utf-8-sig", errors="replace")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def first_csv_difference(a: bytes, b: bytes) -> str:
+    ra, rb = _csv_rows(a), _csv_rows(b)
+    header = ra[0] if ra else []
+    for i in range(max(len(ra), len(rb))):
+        if i >= len(ra):
+            return f"row {i + 1}: only in the re-run ({_short(rb[i])})"
+        if i >= len(rb):
+            return f"row {i + 1}: only in the archive ({_short(ra[i])})"
+        if ra[i] != rb[i]:
+            for j in range(max(len(ra[i]), len(rb[i]))):
+                x = ra[i][j] if j < len(ra[i]) else "∅"
+                y = rb[i][j] if j < len(rb[i]) else "∅"
+                if x != y:
+                    col = header[j] if j < len(header) else f"#{j + 1}"
+                    key = ra[i][0] if ra[i] else ""
+                    return (f"row {i + 1} (key {key}), column {col}: "
+                            f"archived {x!r} vs re-run {y!r}")
+    return "same rows and fields; bytes differ (line ends, BOM or quoting)"
+
+
+def _short(row: list[str]) -> str:
+    text = ",".join(row)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _xlsx_values(data: bytes) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        return [(ws.title, [tuple(r) for r in ws.iter_rows(values_only=True)])
+                for ws in wb.worksheets]
+    finally:
+        wb.close()
+
+
+def first_xlsx_difference(a: bytes, b: bytes) -> str | None:
+    """None when both workbooks have the same sheets and cell values."""
+    try:
+        wa, wb = _xlsx_values(a), _xlsx_values(b)
+    except Exception as exc:  # a corrupt workbook is a difference, named
+        return f"workbook unreadable ({type(exc).__name__})"
+    if [t for t, _ in wa] != [t for t, _ in wb]:
+        return f"sheets differ: {[t for t, _ in wa]} vs {[t for t, _ in wb]}"
+    from openpyxl.utils import get_column_letter
+
+    for (title, rows_a), (_, rows_b) in zip(wa, wb, strict=True):
+        for i in range(max(len(rows_a), len(rows_b))):
+            ra = rows_a[i] if i < len(rows_a) else ()
+            rb = rows_b[i] if i < len(rows_b) else ()
+            for j in range(max(len(ra), len(rb))):
+                x = ra[j] if j < len(ra) else None
+                y = rb[j] if j < len(rb) else None
+                if x != y:
+                    return (f"sheet {title}, cell {get_column_letter(j + 1)}{i + 1}: "
+                            f"archived {x!r} vs re-run {y!r}")
+    return None
