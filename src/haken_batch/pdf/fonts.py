@@ -1,0 +1,142 @@
+"""The bundled Japanese font, parsed once and shared by every PDF of a run.
+
+The font is IPAexGothic (IPA Font License v1.0, licence text beside it in
+``haken_batch/fonts/``), shipped unmodified inside the package so installation stays pip-only
+and every PDF embeds a subset of it (no font needed on the reader's machine).
+
+Why not ``FPDF.add_font`` per document: fpdf2 re-parses the 6 MB font for every document
+(cmap, metrics) and subsets the whole font when writing (~0.1 s each: 300 notices would take
+30 s). ``FontBook`` parses the font once and gives each document a light clone of fpdf2's
+font object. Before a batch, ``prepare(texts)`` cuts the font down once to the characters
+the batch uses (glyph names, order and metrics kept); each document's own subsetting then
+works on that small font. Because the final subset is taken from the same glyphs in the same
+order with the same options, a document's bytes do not depend on the rest of the batch
+(``tests/test_notices_pdf.py`` proves it against fpdf2's plain path).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from io import BytesIO
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from haken_batch.errors import HakenError
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
+    from fpdf.fonts import TTFFont
+
+FONT_DIR = Path(__file__).resolve().parents[1] / "fonts"
+FONT_FILE = FONT_DIR / "ipaexg.ttf"
+FAMILY = "ipaexg"
+
+# Tables fpdf2 drops when it subsets (fpdf/output.py); dropped here too so the pre-subset
+# holds exactly what the final subset would keep.
+_FPDF_DROPPED = ["FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix", "CBDT",
+                 "CBLC", "EBDT", "EBLC", "EBSC", "SVG ", "CPAL", "COLR"]
+# fpdf2 always maps these (SubsetMap reserves .notdef and space).
+_ALWAYS = frozenset({0x20})
+
+
+class MissingGlyphError(HakenError):
+    """Text with a character the bundled font cannot draw (it would print as a blank)."""
+
+
+class FontBook:
+    """The parsed font plus, after ``prepare``, a batch pre-subset; reuse it for a whole run."""
+
+    def __init__(self, path: Path = FONT_FILE) -> None:
+        from fpdf import FPDF
+
+        scratch = FPDF()
+        scratch.add_font(FAMILY, "", str(path))
+        from fpdf.fonts import TTFFont
+
+        template = scratch.fonts[FAMILY]
+        if not isinstance(template, TTFFont):  # pragma: no cover - add_font gives a TTFFont
+            raise TypeError("bundled font did not load as TrueType")
+        self._template: TTFFont = template
+        self._path = path
+        self._prepared: bytes | None = None
+        self._prepared_chars: frozenset[int] = frozenset()
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def missing(self, text: str) -> list[str]:
+        """Characters of ``text`` the font has no glyph for, in order of first appearance."""
+        cmap = self._template.cmap
+        seen: dict[str, None] = {}
+        for ch in text:
+            if ord(ch) not in cmap and ch not in "\n":
+                seen.setdefault(ch)
+        return list(seen)
+
+    def check(self, text: str, *, where: str) -> str:
+        """Return ``text``, or raise naming the characters that would not print."""
+        bad = self.missing(text)
+        if bad:
+            shown = " ".join(f"「{c}」(U+{ord(c):04X})" for c in bad[:10])
+            raise MissingGlyphError(
+                f"文字 {shown} は同梱フォントで表示できません。データを修正してください",
+                f"characters {shown} cannot be drawn with the bundled font; correct the data",
+                where=where,
+            )
+        return text
+
+    def prepare(self, texts: Iterable[str]) -> None:
+        """Cut the font once to the characters of a batch (speed only; bytes are unchanged)."""
+        from fontTools import subset as ftsubset
+        from fontTools.ttLib import TTFont
+
+        chars = set(_ALWAYS)
+        for text in texts:
+            chars.update(ord(c) for c in text if ord(c) in self._template.cmap)
+        frozen = frozenset(chars)
+        if self._prepared is not None and frozen <= self._prepared_chars:
+            return
+        glyphs = sorted({self._template.cmap[c] for c in frozen})
+        options = ftsubset.Options(notdef_outline=True, recommended_glyphs=True)
+        options.glyph_names = True  # fpdf2 finds glyphs by name in the subset it embeds
+        options.drop_tables += _FPDF_DROPPED
+        font = TTFont(str(self._path), recalcTimestamp=False, lazy=True)
+        subsetter = ftsubset.Subsetter(options)
+        subsetter.populate(glyphs=glyphs)
+        subsetter.subset(font)
+        out = BytesIO()
+        font.save(out)
+        self._prepared = out.getvalue()
+        self._prepared_chars = frozen
+
+    def attach(self, pdf: FPDF) -> None:
+        """Give ``pdf`` this font under ``FAMILY`` without re-reading the font file."""
+        from fontTools.ttLib import TTFont
+        from fpdf.fonts import SubsetMap, TTFFont
+
+        template = self._template
+        clone = TTFFont.__new__(TTFFont)
+        for slot in TTFFont.__slots__:
+            if hasattr(template, slot):
+                setattr(clone, slot, getattr(template, slot))
+        clone.i = len(pdf.fonts) + 1
+        clone.cw = defaultdict(template.cw.default_factory, template.cw)  # type: ignore[attr-defined]
+        clone.missing_glyphs = []
+        clone.biggest_size_pt = 0
+        clone._hbfont = None
+        source: BytesIO | str = (
+            BytesIO(self._prepared) if self._prepared is not None else str(self._path)
+        )
+        # fpdf2 subsets (mutates) this TTFont when writing, so each document gets its own.
+        clone.ttfont = TTFont(source, recalcTimestamp=False, lazy=True)
+        clone.subset = SubsetMap(clone)
+        pdf.fonts[FAMILY] = clone
+
+    def covers(self, text: str) -> bool:
+        """True when a prepared batch font holds every character of ``text``."""
+        if self._prepared is None:
+            return True
+        return all(ord(c) in self._prepared_chars or ord(c) not in self._template.cmap
+                   for c in text)

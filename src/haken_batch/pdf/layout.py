@@ -1,0 +1,144 @@
+"""Deterministic A4 documents and the few drawing helpers the notices and summaries share.
+
+Same inputs, same bytes: the creation date comes from the data (the transfer date), the
+producer is fixed, fpdf2's file id is a hash of the content, and fonts come from one
+``FontBook``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from haken_batch.pdf.fonts import FAMILY, FontBook
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
+
+PRODUCER = "haken-batch"
+_JST = dt.timezone(dt.timedelta(hours=9), "JST")
+_MIN_FONT_PT = 5.5
+_PT_PER_MM = 72 / 25.4
+
+
+def created_at(day: dt.date) -> dt.datetime:
+    """The document date: midnight JST of a date from the data (never the clock)."""
+    return dt.datetime(day.year, day.month, day.day, tzinfo=_JST)
+
+
+def new_pdf(fonts: FontBook, *, created: dt.date, title: str, author: str,
+            page: dict[str, Any], footer: Callable[[FPDF], None] | None = None) -> FPDF:
+    """An empty document with fixed metadata and the bundled font attached."""
+    from fpdf import FPDF
+
+    class _Doc(FPDF):
+        def footer(self) -> None:
+            if footer is not None:
+                footer(self)
+
+    pdf = _Doc(orientation=page.get("orientation", "portrait"), unit="mm",
+               format=page.get("format", "A4"))
+    pdf.set_creation_date(created_at(created))
+    pdf.set_producer(PRODUCER)
+    pdf.set_creator(PRODUCER)
+    pdf.set_title(title)
+    pdf.set_author(author)
+    pdf.set_lang("ja")
+    margin = float(page.get("margin_mm", 15))
+    pdf.set_margins(margin, margin, margin)
+    pdf.set_auto_page_break(True, float(page.get("bottom_margin_mm", margin)))
+    fonts.attach(pdf)
+    pdf.set_font(FAMILY, size=10)
+    return pdf
+
+
+def fit_cell(pdf: FPDF, w: float, h: float, text: str, *, align: str = "L",
+             border: Literal[0, 1] | str = 0, fill: bool = False,
+             size: float | None = None) -> None:
+    """A cell whose text is shrunk (never cut) until it fits the width."""
+    base = size or pdf.font_size_pt
+    pad = 2 * pdf.c_margin
+    current = base
+    if text:
+        width = pdf.get_string_width(text)
+        if width + pad > w:
+            # string width scales linearly with the font size
+            current = max(_MIN_FONT_PT, base * (w - pad) / max(width, 1e-6) * 0.98)
+    if current != pdf.font_size_pt:
+        pdf.set_font_size(current)
+    pdf.cell(w, h, text, border=border, align=align, fill=fill)
+    if current != base:
+        pdf.set_font_size(base)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    width: float
+    align: str = "L"
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> Column:
+        return cls(key=str(spec["key"]), header=str(spec["header"]),
+                   width=float(spec["width"]), align=str(spec.get("align", "L")))
+
+
+class Table:
+    """A bordered table that repeats its header row after a page break."""
+
+    def __init__(self, pdf: FPDF, columns: Sequence[Column], *, size: float,
+                 row_h: float = 6.0) -> None:
+        self.pdf = pdf
+        self.columns = list(columns)
+        self.size = size
+        self.row_h = row_h
+
+    @property
+    def width(self) -> float:
+        return sum(c.width for c in self.columns)
+
+    def header(self) -> None:
+        pdf = self.pdf
+        pdf.set_font_size(self.size)
+        pdf.set_fill_color(225, 230, 240)
+        pdf.set_x(pdf.l_margin)
+        for col in self.columns:
+            fit_cell(pdf, col.width, self.row_h, col.header, align="C", border=1, fill=True)
+        pdf.ln(self.row_h)
+
+    def _room(self, height: float) -> None:
+        pdf = self.pdf
+        if pdf.get_y() + height > pdf.page_break_trigger:
+            pdf.add_page()
+            self.header()
+
+    def row(self, cells: dict[str, str], *, bold_fill: bool = False,
+            spans: dict[str, int] | None = None) -> None:
+        """One row; ``spans`` lets a cell run over the next N-1 columns (labels of sub-rows)."""
+        pdf = self.pdf
+        self._room(self.row_h)
+        pdf.set_font_size(self.size)
+        if bold_fill:
+            pdf.set_fill_color(245, 245, 245)
+        pdf.set_x(pdf.l_margin)
+        skip = 0
+        spans = spans or {}
+        for i, col in enumerate(self.columns):
+            if skip:
+                skip -= 1
+                continue
+            width = col.width
+            span = spans.get(col.key, 1)
+            if span > 1:
+                width = sum(c.width for c in self.columns[i:i + span])
+                skip = span - 1
+            fit_cell(pdf, width, self.row_h, cells.get(col.key, ""), align=col.align,
+                     border=1, fill=bold_fill)
+        pdf.ln(self.row_h)
+
+
+def mm_to_pt(mm: float) -> float:
+    return mm * _PT_PER_MM
