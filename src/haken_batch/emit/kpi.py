@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from haken_batch.emit.xlsx_style import Book, Col, Group, Written
+from haken_batch.emit.xlsx_style import Book, Col, Group, Written, wrapped_height
 from haken_batch.kpi.inputs import KpiInputs
 from haken_batch.kpi.tables import ROLE_TOTAL, TOTAL_LABEL, all_tables, with_total
 from haken_batch.outdir import write_atomic
@@ -110,11 +110,11 @@ def build(inp: KpiInputs) -> bytes:
     written.update(_amount_sheet(book, "プラットフォーム別", t["platform"], subtitle, (
         Col("platform_id", "プラットフォームID"), Col("platform_name", "プラットフォーム名"),
         Col("role", "区分"), Col("institution_id", "機関ID"),
-        Col("institution_name", "機関名"), Col("kind_label", "機関種別", width=24)),
+        Col("institution_name", "機関名"), Col("kind_label", "機関種別")),
         (pl.col("platform_id") == TOTAL_LABEL) | (pl.col("role") == ROLE_TOTAL)))
     written.update(_amount_sheet(book, "機関別", t["institution"], subtitle, (
         Col("institution_id", "機関ID"), Col("institution_name", "機関名"),
-        Col("channel", "窓口区分"), Col("kind_label", "機関種別", width=24),
+        Col("channel", "窓口区分"), Col("kind_label", "機関種別"),
         Col("platform_id", "プラットフォームID"), Col("prefecture", "都道府県")),
         pl.col("institution_id") == TOTAL_LABEL))
     written.update(_amount_sheet(book, "専門家別", t["expert"], subtitle, (
@@ -202,21 +202,30 @@ def _summary(book: Book, ws: Worksheet, inp: KpiInputs, t: dict[str, pl.DataFram
     book.table(ws, t["status"], (Col("label", "状態", width=30),
                                  Col("count", "件数", "int", width=6)),
                row=row + 1, set_widths=False, freeze=False)
-    row += t["status"].height + 4
-    for i, sheet in enumerate(CHART_SHEETS):
-        data = written[sheet]
-        series = [("month", "当月"), ("cumulative", "累計")]
-        book.bar_chart(ws, (row + (i // 2) * 20, 0), data, title=sheet, category="label",
-                       series=series, x_offset=0 if i % 2 == 0 else 580)
+    # Charts two a row, each pair on its own printed page (no chart cut by a page break).
+    row += t["status"].height + 3
+    breaks = []
+    series = [("month", "当月"), ("cumulative", "累計")]
+    for i in range(0, len(CHART_SHEETS), 2):
+        pair = CHART_SHEETS[i:i + 2]
+        rows = max(written[s].last_row - written[s].first_row + 1 for s in pair)
+        height = max(300, 110 + 20 * rows)
+        breaks.append(row)
+        for j, sheet in enumerate(pair):
+            book.bar_chart(ws, (row + 1, 0), written[sheet], title=sheet, category="label",
+                           series=series, size=(560, height), x_offset=580 * j)
+        row += -(-height // 20) + 2
+    ws.set_h_pagebreaks(breaks)
 
 
 def _definitions(book: Book, ws: Worksheet, inp: KpiInputs) -> None:
     row = book.title(ws, "定義・注記", [f"サイクル {inp.cycle}（{inp.fiscal_year}年度）"])
     ws.set_column(0, 0, 22)
-    ws.set_column(1, 1, 90)
+    ws.set_column(1, 1, 100)
     for i, text in enumerate(definitions(inp)):
         ws.write_string(row + i, 0, f"{i + 1}.", book.f["label"])
         ws.write_string(row + i, 1, text, book.f["note"])
+        ws.set_row(row + i, wrapped_height(text, 100))
     row += len(definitions(inp)) + 1
     ws.write_string(row, 0, "シート", book.f["header"])
     ws.write_string(row, 1, "内容", book.f["header"])

@@ -64,10 +64,16 @@ def text_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def wrapped_height(text: str, chars: float, line_points: float = 14.0) -> float:
+    """Row height (points) for ``text`` wrapped in a cell ``chars`` half-width cells wide."""
+    lines = max(1, -(-text_width(text) // max(1, int(chars) - 2)))
+    return line_points * lines + 4
+
+
 def _column_width(series: pl.Series, kind: str, header: str) -> float:
     head = max(text_width(part) for part in header.split("\n"))
     if kind == "date":
-        body = 10
+        body = 11
     elif kind in ("int", "yen"):
         biggest: Any = series.cast(pl.Int64).abs().max() if series.len() else 0
         digits = len(f"{int(biggest or 0):,}")
@@ -133,7 +139,7 @@ class Book:
         ws.set_margins(left=0.5, right=0.5, top=0.7, bottom=0.7)
         ws.set_header(f"&L&8{name}", {"margin": 0.3})
         ws.set_footer("&C&8&P / &N", {"margin": 0.3})
-        ws.hide_gridlines(0)  # visible on screen, not printed
+        ws.hide_gridlines(1)  # visible on screen, not printed
         return ws
 
     def title(self, ws: Worksheet, title: str, lines: Sequence[str] = (), row: int = 0) -> int:
@@ -145,13 +151,16 @@ class Book:
         return row + len(lines) + 2
 
     def notes(self, ws: Worksheet, row: int, texts: Sequence[str], *, col: int = 0,
-              width_cols: int = 1) -> int:
+              width_cols: int = 1, chars: float = 120.0) -> int:
+        """Wrapped note rows; ``chars`` = the width they span (row heights are set, since
+        neither Excel nor LibreOffice re-measures a wrapped row written by a library)."""
         for i, text in enumerate(texts):
             if width_cols > 1:
                 ws.merge_range(row + i, col, row + i, col + width_cols - 1, neutralize(text),
                                self.f["note"])
             else:
                 ws.write_string(row + i, col, neutralize(text), self.f["note"])
+            ws.set_row(row + i, wrapped_height(text, chars))
         return row + len(texts)
 
     def table(self, ws: Worksheet, frame: pl.DataFrame, cols: Sequence[Col], *, row: int,
