@@ -1,0 +1,136 @@
+"""One cycle end to end: prepare (load, settle), write the outputs, and the guards around it.
+
+``settle_cycle`` is what `haken settle` calls: it takes the lock on OUT, refuses a closed
+cycle, a cycle earlier than one already settled, and a transfer date after the payment
+deadline (R-PER-2); then settles and writes everything into a staged folder that replaces
+``OUT/CYCLE`` in one swap (so the ledger changes only together with the outputs).
+``prepare`` + ``write_outputs`` are also what `haken verify` re-runs from an archive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from haken_batch import jpcalendar
+from haken_batch.errors import CycleError
+from haken_batch.run import CycleRun, Options
+
+Progress = Callable[[str], None]
+CLOSED_NAME = "CLOSED.json"
+
+
+def _noop(_: str) -> None:
+    return None
+
+
+def resolve_dates(options: Options, rules: object) -> tuple[dt.date, dt.date]:
+    """Cut-off (default: the cycle's last day, payment.cutoff_day) and transfer date (R-DAY-1:
+    a bank business day, moved back to the previous one when it is not)."""
+    cutoff = options.cutoff or jpcalendar.default_cutoff(options.cycle, rules)  # type: ignore[arg-type]
+    if options.transfer_date is not None:
+        transfer = jpcalendar.previous_bank_business_day(options.transfer_date, rules)  # type: ignore[arg-type]
+    else:
+        transfer = jpcalendar.default_transfer_date(options.cycle, rules)  # type: ignore[arg-type]
+    return cutoff, transfer
+
+
+def prepare(options: Options, progress: Progress = _noop) -> CycleRun:
+    """Load rules, payer config and data, read the earlier ledgers and settle (no writing)."""
+    from haken_batch import ledger, load
+    from haken_batch.outdir import check_cycle
+    from haken_batch.payer import load_payer
+    from haken_batch.rules import load_rules
+    from haken_batch.settle.engine import settle
+
+    check_cycle(options.cycle)
+    progress("rules")
+    rules = load_rules(options.rules_dir)
+    payer = load_payer(options.payer_file)
+    progress("load")
+    data = load.load_dataset(options.data_dir, rules)  # type: ignore[attr-defined]
+    previous = ledger.previous_ledger(options.out_dir, options.cycle)
+    cutoff, transfer = resolve_dates(options, rules)
+    progress("settle")
+    settlement = settle(
+        data,
+        rules,
+        cycle=options.cycle,
+        cutoff=cutoff,
+        transfer_date=transfer,
+        previous=previous,
+        record_checks=options.documents,
+    )
+    return CycleRun(
+        options=options,
+        rules=rules,
+        data=data,
+        settlement=settlement,
+        payer=payer,
+        previous=previous,
+    )
+
+
+def write_outputs(run: CycleRun, folder: Path, progress: Progress = _noop) -> None:
+    """Every output of the cycle into ``folder``; documents only when options.documents."""
+    from haken_batch import archive
+    from haken_batch.emit import csvs, kpi, notices, statements, withholding, zengin
+
+    steps = [("csvs", csvs.emit), ("zengin", zengin.emit)]
+    if run.options.documents:
+        steps.append(("notices", notices.emit))
+    steps.append(("withholding", withholding.emit))
+    if run.options.documents:
+        steps += [("kpi", kpi.emit), ("statements", statements.emit)]
+    steps.append(("archive", archive.write_archive))
+    for name, step in steps:
+        progress(name)
+        step(run, folder)
+
+
+def _refuse(options: Options, rules: object) -> None:
+    from haken_batch import ledger
+    from haken_batch.closing import is_closed
+
+    out, cycle = Path(options.out_dir), options.cycle
+    if is_closed(out, cycle):
+        raise CycleError(
+            f"サイクル {cycle} は確定済み（{CLOSED_NAME}）のため再精算できません",
+            f"cycle {cycle} is closed ({CLOSED_NAME}) and is never rewritten",
+        )
+    later = [c for c in ledger.settled_cycles(out) if c > cycle]
+    if later:
+        raise CycleError(
+            f"サイクル {cycle} より後のサイクル {later[-1]} が精算済みのため、"
+            f"{cycle} は精算できません",
+            f"cycle {later[-1]} is already settled; "
+            f"an earlier cycle ({cycle}) cannot be settled after it",
+        )
+    _, transfer = resolve_dates(options, rules)
+    first_day = dt.date(*jpcalendar.cycle_month(cycle), 1)
+    from haken_batch.settle.params import as_date
+
+    deadline = as_date(rules.value_at("program.payment_deadline", first_day))  # type: ignore[attr-defined]
+    if deadline is not None and transfer > deadline:
+        raise CycleError(
+            f"振込指定日 {transfer} は支払完了期限 {deadline} より後です（R-PER-2）。"
+            f"--transfer-date で期限内の日を指定してください",
+            f"transfer date {transfer} is after the payment deadline {deadline} (R-PER-2); "
+            f"give --transfer-date on or before it",
+        )
+
+
+def settle_cycle(options: Options, progress: Progress = _noop) -> CycleRun:
+    """`haken settle`: settle one cycle into OUT/CYCLE (replacing a previous run of it)."""
+    from haken_batch import outdir
+    from haken_batch.rules import load_rules
+
+    outdir.check_cycle(options.cycle)
+    out = Path(options.out_dir)
+    with outdir.locked(out):
+        _refuse(options, load_rules(options.rules_dir))
+        run = prepare(options, progress)
+        with outdir.staged_dir(out, options.cycle) as folder:
+            write_outputs(run, folder, progress)
+    return run

@@ -1,0 +1,79 @@
+"""The settlement CSVs (issue 6 item 7): dispatches, payments, lines, findings, ledger.
+
+UTF-8 with BOM (Excel opens it), ``\\n`` line ends, Japanese headers by default
+(templates/csv_headers.yaml; ``--headers en`` gives the English names in the same order),
+integer yen, text cells neutralised against formula injection (textsafe), sorted by key.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from haken_batch import textsafe
+from haken_batch.resources import templates_dir
+from haken_batch.rules.yaml_loader import load_yaml
+
+if TYPE_CHECKING:
+    from haken_batch.run import CycleRun, Settlement
+
+FILES = {  # file -> (Settlement attribute, sort key)
+    "dispatches.csv": ("dispatches", ["dispatch_id"]),
+    "payments.csv": ("payments", ["expert_id"]),
+    "lines.csv": ("lines", ["dispatch_id", "line_no"]),
+    "findings.csv": ("findings", ["dispatch_id", "line_no", "rule_id", "severity", "message"]),
+    "ledger.csv": ("ledger", ["dispatch_id"]),
+}
+_FORMULA = "^[" + "".join(re.escape(t) for t in textsafe._TRIGGERS) + "]"
+
+
+@cache
+def _all_headers() -> dict[str, dict[str, str]]:
+    body = load_yaml(templates_dir() / "csv_headers.yaml")
+    return {str(k): {str(en): str(ja) for en, ja in v.items()} for k, v in body.items()}
+
+
+def headers(table: str) -> dict[str, str]:
+    """English column name -> Japanese label, in file order."""
+    return dict(_all_headers()[table])
+
+
+def neutralized(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every text cell passed through the rule of ``textsafe.neutralize`` (vectorised)."""
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(_FORMULA)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c))
+        for c, dtype in frame.schema.items()
+        if dtype == pl.String
+    )
+
+
+def csv_bytes(frame: pl.DataFrame, table: str, sort_key: list[str], lang: str = "ja") -> bytes:
+    names = headers(table)
+    out = neutralized(frame.select(list(names))).sort(sort_key, nulls_last=False)
+    if lang != "en":
+        out = out.rename(names)
+    text = out.write_csv(
+        include_bom=False,
+        line_terminator="\n",
+        date_format="%Y-%m-%d",
+        time_format="%H:%M:%S",
+        datetime_format="%Y-%m-%d %H:%M:%S",
+    )
+    return ("\ufeff" + text).encode("utf-8")
+
+
+def write_settlement(settlement: Settlement, folder: Path, lang: str = "ja") -> list[Path]:
+    written = []
+    for name, (attr, key) in FILES.items():
+        path = Path(folder) / name
+        path.write_bytes(csv_bytes(getattr(settlement, attr), name.removesuffix(".csv"), key, lang))
+        written.append(path)
+    return written
+
+
+def emit(run: CycleRun, folder: Path) -> None:
+    write_settlement(run.settlement, folder, run.options.headers)

@@ -1,0 +1,359 @@
+"""Holds and flags before paying: R-FEE-4, R-CHK-2..7, R-VAL-1, R-VAL-2.
+
+Each function is a plain frame -> rows-of-results function citing its rule
+(``results.result``). Tolerances and switches are parameters read on the support date.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from haken_batch.rules import RuleBook
+from haken_batch.settle import params
+from haken_batch.settle.results import SCHEMA, result, txt
+from haken_batch.settle.select import CANCELLED
+
+CHECK_IN = "チェックイン"
+CHECK_OUT = "チェックアウト"
+
+
+def approved_start() -> pl.Expr:
+    return pl.col("support_date").dt.combine(pl.col("start_time"))
+
+
+def approved_end() -> pl.Expr:
+    return pl.col("support_date").dt.combine(pl.col("end_time"))
+
+
+def attach_checkins(d: pl.DataFrame, checkins: pl.DataFrame) -> pl.DataFrame:
+    """One check-in and one check-out per dispatch (the earliest of each), side by side."""
+
+    def events(kind: str, prefix: str) -> pl.DataFrame:
+        return (
+            checkins.filter(pl.col("event") == kind)
+            .sort(["dispatch_id", "at", "lat", "lon"], nulls_last=True)
+            .unique(subset="dispatch_id", keep="first", maintain_order=True)
+            .select(
+                "dispatch_id",
+                *(pl.col(c).alias(f"{prefix}_{c}") for c in ("at", "lat", "lon", "signed")),
+            )
+            .with_columns(pl.lit(True).alias(f"{prefix}_present"))
+        )
+
+    return (
+        d.join(events(CHECK_IN, "ci"), on="dispatch_id", how="left")
+        .join(events(CHECK_OUT, "co"), on="dispatch_id", how="left")
+        .with_columns(pl.col("ci_present").fill_null(False), pl.col("co_present").fill_null(False))
+    )
+
+
+def r_fee_4(d: pl.DataFrame, rules: RuleBook) -> pl.LazyFrame:
+    """R-FEE-4: a web meeting counts only with the secretariat's prior approval; else held."""
+    d = params.add(
+        d.select("dispatch_id", "support_date", "web_meeting", "web_meeting_approved"),
+        rules,
+        "support_date",
+        {"_need": ("fee.web_meeting_requires_approval", pl.Boolean())},
+    )
+    failed = (
+        pl.col("web_meeting").fill_null(False)
+        & ~pl.col("web_meeting_approved").fill_null(False)
+        & pl.col("_need").fill_null(True)
+    )
+    return result(
+        d,
+        "R-FEE-4",
+        failed,
+        "hold",
+        pl.lit("WEB会議だが事務局の事前確認がない"),
+        ok_message=pl.when(pl.col("web_meeting").fill_null(False))
+        .then(pl.lit("WEB会議（事前確認あり）"))
+        .otherwise(pl.lit("対面")),
+    )
+
+
+def r_chk_6(d: pl.DataFrame) -> pl.LazyFrame:
+    """R-CHK-6: the company's confirmation (従事証明) must have been checked."""
+    return result(
+        d,
+        "R-CHK-6",
+        ~pl.col("company_confirmed").fill_null(False),
+        "hold",
+        pl.lit("企業の従事証明（メール）が確認されていない"),
+    )
+
+
+def r_chk_2(d: pl.DataFrame) -> pl.LazyFrame:
+    """R-CHK-2: complete = a check-in and a signed check-out; otherwise a declaration."""
+    complete = pl.col("ci_present") & pl.col("co_present") & pl.col("co_signed").fill_null(False)
+    declared = pl.col("declaration_submitted").fill_null(False)
+    missing = pl.concat_str(
+        pl.when(~pl.col("ci_present")).then(pl.lit("チェックインなし")),
+        pl.when(~pl.col("co_present")).then(pl.lit("チェックアウトなし")),
+        pl.when(pl.col("co_present") & ~pl.col("co_signed").fill_null(False)).then(
+            pl.lit("署名なし")
+        ),
+        separator="・",
+        ignore_nulls=True,
+    )
+    return result(
+        d,
+        "R-CHK-2",
+        ~complete & ~declared,
+        "hold",
+        pl.format("{}、支援実施証明兼再発防止誓約書の提出もない", missing),
+        ok_message=pl.when(complete)
+        .then(pl.lit("チェックイン・署名付きチェックアウトあり"))
+        .otherwise(pl.format("{}（誓約書提出あり）", missing)),
+    )
+
+
+def haversine_m(
+    lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr, radius: pl.Expr
+) -> pl.Expr:
+    """Great-circle distance in metres (R-CHK-3 Reading); the radius is a parameter."""
+    p1, p2 = lat1.radians(), lat2.radians()
+    dphi = (lat2 - lat1).radians()
+    dlmb = (lon2 - lon1).radians()
+    a = (dphi / 2).sin() ** 2 + p1.cos() * p2.cos() * (dlmb / 2).sin() ** 2
+    return 2 * radius * a.sqrt().clip(upper_bound=1.0).arcsin()
+
+
+def r_chk_3(d: pl.DataFrame, rules: RuleBook) -> pl.LazyFrame:
+    """R-CHK-3: check-in vs approved start, check-out vs approved end, positions vs place."""
+    d = params.add(
+        d,
+        rules,
+        "support_date",
+        {
+            "_tol_min": ("check.time_tolerance_minutes", pl.Int64()),
+            "_tol_m": ("check.distance_tolerance_m", pl.Float64()),
+            "_radius": ("check.earth_radius_m", pl.Float64()),
+        },
+    )
+    tol_us = pl.col("_tol_min") * 60_000_000
+    ci_dt = (pl.col("ci_at") - approved_start()).dt.total_microseconds().abs()
+    co_dt = (pl.col("co_at") - approved_end()).dt.total_microseconds().abs()
+    ci_m = haversine_m(
+        pl.col("ci_lat"),
+        pl.col("ci_lon"),
+        pl.col("place_lat"),
+        pl.col("place_lon"),
+        pl.col("_radius"),
+    )
+    co_m = haversine_m(
+        pl.col("co_lat"),
+        pl.col("co_lon"),
+        pl.col("place_lat"),
+        pl.col("place_lon"),
+        pl.col("_radius"),
+    )
+    d = d.with_columns(
+        (ci_dt > tol_us).fill_null(False).alias("_ci_t"),
+        (co_dt > tol_us).fill_null(False).alias("_co_t"),
+        (ci_m > pl.col("_tol_m")).fill_null(False).alias("_ci_p"),
+        (co_m > pl.col("_tol_m")).fill_null(False).alias("_co_p"),
+        (ci_dt / 60_000_000).round(0).cast(pl.Int64).alias("_ci_min"),
+        (co_dt / 60_000_000).round(0).cast(pl.Int64).alias("_co_min"),
+        ci_m.round(0).cast(pl.Int64).alias("_ci_dist"),
+        co_m.round(0).cast(pl.Int64).alias("_co_dist"),
+    )
+    parts = pl.concat_str(
+        pl.when(pl.col("_ci_t")).then(
+            pl.format("チェックイン時刻が承認開始と{}分差", txt(pl.col("_ci_min")))
+        ),
+        pl.when(pl.col("_co_t")).then(
+            pl.format("チェックアウト時刻が承認終了と{}分差", txt(pl.col("_co_min")))
+        ),
+        pl.when(pl.col("_ci_p")).then(
+            pl.format("チェックイン位置が支援場所から{}m", txt(pl.col("_ci_dist")))
+        ),
+        pl.when(pl.col("_co_p")).then(
+            pl.format("チェックアウト位置が支援場所から{}m", txt(pl.col("_co_dist")))
+        ),
+        separator="・",
+        ignore_nulls=True,
+    )
+    failed = pl.col("_ci_t") | pl.col("_co_t") | pl.col("_ci_p") | pl.col("_co_p")
+    limits = pl.format(
+        "（許容 {}分・{}m）", txt(pl.col("_tol_min")), txt(pl.col("_tol_m").round(0).cast(pl.Int64))
+    )
+    return result(
+        d,
+        "R-CHK-3",
+        failed,
+        "hold",
+        pl.format("{}{}", parts, limits),
+        ok_message=pl.when(pl.col("ci_present") | pl.col("co_present"))
+        .then(pl.format("差は許容範囲内{}", limits))
+        .otherwise(pl.lit("チェックイン・アウトなし（比較対象なし）")),
+    )
+
+
+def r_chk_4(d: pl.DataFrame) -> pl.LazyFrame:
+    """R-CHK-4: accompaniment recorded; "no" needs a reason (flag only, never blocks)."""
+    reason = pl.col("no_accompany_reason").fill_null("").str.strip_chars()
+    unknown = pl.col("accompanied").is_null()
+    no_reason = (pl.col("accompanied") == False) & (reason == "")  # noqa: E712
+    return result(
+        d,
+        "R-CHK-4",
+        unknown | no_reason.fill_null(False),
+        "flag",
+        pl.when(unknown)
+        .then(pl.lit("機関の同行の有無が記録されていない"))
+        .otherwise(pl.lit("機関の同行なし、理由の記載なし")),
+        ok_message=pl.when(pl.col("accompanied"))
+        .then(pl.lit("同行あり"))
+        .otherwise(pl.format("同行なし（理由: {}）", reason)),
+    )
+
+
+def overlapping(t: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """R-CHK-7: every approved report whose approved time overlaps another of the same expert.
+
+    All approved reports of non-cancelled dispatches count, whatever their cycle, so both
+    dispatches of an overlap are held even when only one of them is in this cycle.
+    Intervals are [start, end): one ending at 11:00 and one starting at 11:00 do not overlap.
+    """
+    r = (
+        t["reports"]
+        .filter(pl.col("approved_at").is_not_null())
+        .select("dispatch_id", "support_date", "start_time", "end_time")
+        .unique(subset="dispatch_id", keep="first")
+        .join(
+            t["dispatches"]
+            .filter(pl.col("status").fill_null("") != CANCELLED)
+            .select("dispatch_id", "expert_id")
+            .unique(subset="dispatch_id", keep="first"),
+            on="dispatch_id",
+            how="inner",
+        )
+        .filter(
+            pl.col("support_date").is_not_null()
+            & pl.col("start_time").is_not_null()
+            & pl.col("end_time").is_not_null()
+            & pl.col("expert_id").is_not_null()
+        )
+    )
+    order = ["start_time", "end_time", "dispatch_id"]
+    grp = ["expert_id", "support_date"]
+    hit = (
+        r.with_columns(
+            (pl.col("end_time").cum_max().shift(1).over(grp, order_by=order) > pl.col("start_time"))
+            .fill_null(False)
+            .alias("_a"),
+            (pl.col("start_time").shift(-1).over(grp, order_by=order) < pl.col("end_time"))
+            .fill_null(False)
+            .alias("_b"),
+        )
+        .filter(pl.col("_a") | pl.col("_b"))
+        .drop("_a", "_b")
+    )
+    pairs = (
+        hit.join(hit, on=grp, suffix="_o")
+        .filter(
+            (pl.col("dispatch_id") != pl.col("dispatch_id_o"))
+            & (pl.col("start_time") < pl.col("end_time_o"))
+            & (pl.col("start_time_o") < pl.col("end_time"))
+        )
+        .group_by("dispatch_id")
+        .agg(pl.col("dispatch_id_o").sort().str.join(";").alias("overlaps_with"))
+    )
+    return pairs.sort("dispatch_id")
+
+
+def r_chk_7(d: pl.DataFrame, overlaps: pl.DataFrame) -> pl.LazyFrame:
+    """R-CHK-7: one expert cannot support two companies at once; hold both."""
+    d = d.select("dispatch_id").join(overlaps, on="dispatch_id", how="left")
+    return result(
+        d,
+        "R-CHK-7",
+        pl.col("overlaps_with").is_not_null(),
+        "hold",
+        pl.format("同じ専門家の派遣 {} と承認時間が重なる", pl.col("overlaps_with")),
+    )
+
+
+def r_val_1(d: pl.DataFrame, touched: pl.DataFrame) -> pl.LazyFrame:
+    """R-VAL-1/R-VAL-2 from validation (rows that fail hold what they touch), plus the
+    engine's own guards: a key twice, an unknown expert/institution, no date or times."""
+    guards = pl.concat_str(
+        pl.when(pl.col("_dup")).then(pl.lit("派遣IDが重複している")),
+        pl.when(~pl.col("_expert_known")).then(
+            pl.format("専門家 {} がマスタにない", txt(pl.col("expert_id")))
+        ),
+        pl.when(~pl.col("_institution_known")).then(
+            pl.format("機関 {} がマスタにない", txt(pl.col("institution_id")))
+        ),
+        pl.when(pl.col("support_date").is_null()).then(pl.lit("支援日がない")),
+        pl.when(pl.col("start_time").is_null() | pl.col("end_time").is_null()).then(
+            pl.lit("開始・終了時刻がない")
+        ),
+        pl.when(pl.col("face_to_face_minutes").is_null()).then(pl.lit("対面支援時間がない")),
+        separator="・",
+        ignore_nulls=True,
+    )
+    own = d.select("dispatch_id", guards.alias("_g")).filter(pl.col("_g") != "")
+    from_validation = touched.join(d.select("dispatch_id"), on="dispatch_id", how="semi").select(
+        "dispatch_id",
+        pl.lit(None, pl.Int64()).alias("line_no"),
+        "rule_id",
+        pl.lit("hold").alias("outcome"),
+        pl.col("message_ja").alias("message"),
+    )
+    engine_rows = own.select(
+        "dispatch_id",
+        pl.lit(None, pl.Int64()).alias("line_no"),
+        pl.lit("R-VAL-1").alias("rule_id"),
+        pl.lit("hold").alias("outcome"),
+        pl.col("_g").alias("message"),
+    )
+    problems = pl.concat([from_validation.cast(SCHEMA), engine_rows.cast(SCHEMA)]).unique()
+    passed = (
+        d.select("dispatch_id")
+        .join(problems.filter(pl.col("rule_id") == "R-VAL-1"), on="dispatch_id", how="anti")
+        .select(
+            "dispatch_id",
+            pl.lit(None, pl.Int64()).alias("line_no"),
+            pl.lit("R-VAL-1").alias("rule_id"),
+            pl.lit("pass").alias("outcome"),
+            pl.lit("検証エラーなし").alias("message"),
+        )
+    )
+    return pl.concat([problems, passed.cast(SCHEMA)]).lazy()
+
+
+def r_val_2(d: pl.DataFrame, unpayable: pl.DataFrame) -> pl.LazyFrame:
+    """R-VAL-2: bank data that cannot be paid holds all of that expert's dispatches."""
+    bad = unpayable.group_by("expert_id").agg(
+        pl.col("message_ja").unique().sort().str.join("・").alias("_bank")
+    )
+    d = d.select("dispatch_id", "expert_id").join(bad, on="expert_id", how="left")
+    return result(
+        d,
+        "R-VAL-2",
+        pl.col("_bank").is_not_null(),
+        "hold",
+        pl.format("振込先口座を使えない: {}", pl.col("_bank")),
+        ok_message="振込先口座に問題なし",
+    )
+
+
+def all_checks(
+    d: pl.DataFrame,
+    rules: RuleBook,
+    overlaps: pl.DataFrame,
+    touched: pl.DataFrame,
+    unpayable: pl.DataFrame,
+) -> list[pl.LazyFrame]:
+    return [
+        r_fee_4(d, rules),
+        r_chk_6(d),
+        r_chk_2(d),
+        r_chk_3(d, rules),
+        r_chk_4(d),
+        r_chk_7(d, overlaps),
+        r_val_1(d, touched),
+        r_val_2(d, unpayable),
+    ]

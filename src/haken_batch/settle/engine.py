@@ -1,0 +1,396 @@
+"""``settle``: one cycle's decisions, yen, payments and ledger, as a pure function of frames.
+
+No I/O, no clock. Steps: select what the cycle considers -> every check (results rows) ->
+one status per dispatch -> fee with the daily cap, travel lines, per diem, for the paid
+ones -> lines, findings, dispatches, payments (with withholding), ledger.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from haken_batch.errors import RulesError
+from haken_batch.rules import RuleBook
+from haken_batch.run import Settlement
+from haken_batch.settle import checks, decide, exclusions, fee, limits, perdiem, travel, withholding
+from haken_batch.settle.inputs import conform
+from haken_batch.settle.results import SCHEMA as RESULT_SCHEMA
+from haken_batch.settle.results import txt
+from haken_batch.settle.select import considered
+
+if TYPE_CHECKING:
+    from haken_batch.load import Dataset  # type: ignore[attr-defined]
+
+FEE_ITEM, PER_DIEM_ITEM = "謝金", "日当"
+MONEY = ("fee", "transport", "per_diem", "lodging")
+
+LEDGER_SCHEMA = pl.Schema(
+    {
+        "cycle": pl.String(),
+        "dispatch_id": pl.String(),
+        "expert_id": pl.String(),
+        "support_date": pl.Date(),
+        "start_time": pl.Time(),
+        "fee": pl.Int64(),
+        "transport": pl.Int64(),
+        "per_diem": pl.Int64(),
+        "lodging": pl.Int64(),
+        "total": pl.Int64(),
+        "face_to_face_minutes": pl.Int64(),
+        "trip_km": pl.Float64(),
+    }
+)
+LINE_SCHEMA = pl.Schema(
+    {
+        "dispatch_id": pl.String(),
+        "line_no": pl.Int64(),
+        "item": pl.String(),
+        "claimed": pl.Int64(),
+        "paid": pl.Int64(),
+        "rule_id": pl.String(),
+        "note": pl.String(),
+    }
+)
+
+
+def empty_ledger() -> pl.DataFrame:
+    return pl.DataFrame(schema=LEDGER_SCHEMA)
+
+
+def _validation_touched(data: Dataset) -> pl.DataFrame:
+    """R-VAL-1/R-VAL-2 rows from the validator: dispatch_id, rule_id, message_ja, message_en."""
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec("haken_batch.validate") is None:
+        # Issue 2's validator is not in the tree yet; until it is, validation holds nothing.
+        return pl.DataFrame(
+            schema={c: pl.String() for c in ("dispatch_id", "rule_id", "message_ja", "message_en")}
+        )
+    validate = importlib.import_module("haken_batch.validate")
+    touched: pl.DataFrame = validate.touched_dispatches(data)
+    return touched.select(
+        pl.col("dispatch_id").cast(pl.String),
+        pl.col("rule_id").cast(pl.String),
+        pl.col("message_ja").cast(pl.String),
+        pl.col("message_en").cast(pl.String),
+    )
+
+
+def _unpayable(data: Dataset, rules: RuleBook) -> pl.DataFrame:
+    from haken_batch.bankcheck import unpayable_experts
+
+    experts = data.tables.get("experts")
+    if experts is None:
+        experts = pl.DataFrame(schema={"expert_id": pl.String()})
+    return unpayable_experts(experts, rules).select(
+        pl.col("expert_id").cast(pl.String), pl.col("message_ja").cast(pl.String)
+    )
+
+
+def settle(
+    data: Dataset,
+    rules: RuleBook,
+    *,
+    cycle: str,
+    cutoff: dt.date,
+    transfer_date: dt.date,
+    previous: pl.DataFrame,
+    record_checks: bool = True,
+    touched: pl.DataFrame | None = None,
+    unpayable: pl.DataFrame | None = None,
+) -> Settlement:
+    """Settle one cycle. ``previous`` is the ledger of earlier cycles (LEDGER_SCHEMA).
+
+    ``record_checks=False`` keeps only the non-pass rows in ``extra["checks"]`` (scale runs).
+    ``touched``/``unpayable`` override the validator and the bank check (tests).
+    """
+    t = conform(data.tables)
+    previous = previous.select(
+        (pl.col(c).cast(dtype) if c in previous.columns else pl.lit(None, dtype)).alias(c)
+        for c, dtype in LEDGER_SCHEMA.items()
+    )
+    if touched is None:
+        touched = _validation_touched(data)
+    if unpayable is None:
+        unpayable = _unpayable(data, rules)
+
+    d = checks.attach_checkins(considered(t, cutoff, previous), t["checkins"])
+    claims = travel.prepare(t["travel_claims"], d, rules)
+    ranked = limits.ranks(t, rules)
+    parts = [
+        *exclusions.all_exclusions(d, rules),
+        *checks.all_checks(d, rules, checks.overlapping(t), touched, unpayable),
+        limits.r_lim_1(d, ranked, rules),
+        *travel.results(claims),
+    ]
+    res = pl.concat([p.select(list(RESULT_SCHEMA)).cast(RESULT_SCHEMA) for p in parts]).collect()
+
+    status = decide.statuses(d.select("dispatch_id"), res)
+    d = d.join(status, on="dispatch_id", how="left")
+    is_paid = pl.col("status") == decide.PAID
+
+    # Fee (R-FEE-1..3): truncated for every dispatch, capped for the paid ones.
+    f = fee.claimed(d, rules).join(
+        d.select(
+            "dispatch_id",
+            "expert_id",
+            "support_date",
+            "start_time",
+            "face_to_face_minutes",
+            "status",
+        ),
+        on="dispatch_id",
+    )
+    paid_f = f.filter(is_paid)
+    cap = fee.capped(paid_f, previous)
+    f = f.join(cap, on="dispatch_id", how="left")
+
+    # Per diem (R-TRV-9) on the paid ones.
+    paid_d = d.filter(is_paid).select(
+        "dispatch_id", "expert_id", "support_date", "start_time", "face_to_face_minutes", "trip_km"
+    )
+    pd_frame = perdiem.per_diem(paid_d, previous, rules)
+
+    extra_res = [*fee.results(f), perdiem.results(pd_frame)]
+    res = pl.concat([res, *(p.select(list(RESULT_SCHEMA)).collect() for p in extra_res)])
+
+    lines = _lines(d, f, claims, pd_frame)
+    amounts = _amounts(lines, claims)
+    dispatches = _dispatches(d, amounts, res)
+    _require_money(dispatches)
+    payments = _payments(dispatches, t["experts"], rules, transfer_date)
+    findings = _findings(res, d)
+    ledger = _ledger(cycle, d, dispatches)
+    checks_out = res if record_checks else res.filter(pl.col("outcome") != "pass")
+    return Settlement(
+        cycle=cycle,
+        cutoff=cutoff,
+        transfer_date=transfer_date,
+        dispatches=dispatches,
+        lines=lines,
+        findings=findings,
+        payments=payments,
+        ledger=ledger,
+        extra={"checks": checks_out.sort(["dispatch_id", "rule_id", "line_no"], nulls_last=False)},
+    )
+
+
+def _decisive_rule() -> pl.Expr:
+    return pl.col("_decisive").list.first()
+
+
+def _lines(
+    d: pl.DataFrame, f: pl.DataFrame, claims: pl.DataFrame, pd_frame: pl.DataFrame
+) -> pl.DataFrame:
+    """Every computed amount, claimed vs paid (lines.csv). Unpaid dispatches pay 0 per line."""
+    status = d.select("dispatch_id", "status", "_decisive")
+    paid = pl.col("status") == decide.PAID
+    excluded = pl.col("status") == decide.EXCLUDED
+    unpaid_note = (
+        pl.when(excluded)
+        .then(pl.format("対象外（{}）", pl.col("_decisive").list.join(";")))
+        .otherwise(pl.format("保留（{}）", pl.col("_decisive").list.join(";")))
+    )
+
+    fee_lines = f.join(status, on="dispatch_id").select(
+        "dispatch_id",
+        pl.lit(0, pl.Int64()).alias("line_no"),
+        pl.lit(FEE_ITEM).alias("item"),
+        pl.col("fee_claimed").fill_null(0).alias("claimed"),
+        pl.when(paid).then(pl.col("fee")).otherwise(0).alias("paid"),
+        pl.when(paid)
+        .then(
+            pl.when(pl.col("fee") < pl.col("fee_claimed"))
+            .then(pl.lit("R-FEE-3"))
+            .otherwise(pl.lit("R-FEE-2"))
+        )
+        .otherwise(_decisive_rule())
+        .alias("rule_id"),
+        pl.when(paid)
+        .then(
+            pl.format(
+                "対面{}分 → {}×{}分 × {}円/時{}",
+                txt(pl.col("face_to_face_minutes")),
+                txt(pl.col("_units")),
+                txt(pl.col("_unit")),
+                txt(pl.col("_rate")),
+                pl.when(pl.col("fee") < pl.col("fee_claimed"))
+                .then(
+                    pl.format(
+                        "、日額上限{}円（同日の既払い{}円・先行派遣{}円）",
+                        txt(pl.col("_cap")),
+                        txt(pl.col("_prev_day")),
+                        txt(pl.col("_before")),
+                    )
+                )
+                .otherwise(pl.lit("")),
+            )
+        )
+        .otherwise(unpaid_note)
+        .alias("note"),
+    )
+    claim_lines = claims.join(status, on="dispatch_id").select(
+        "dispatch_id",
+        pl.col("line_no").cast(pl.Int64),
+        pl.col("mode").fill_null("").alias("item"),
+        pl.col("claimed").fill_null(0),
+        pl.when(paid).then(pl.col("allowed")).otherwise(0).alias("paid"),
+        pl.when(paid)
+        .then(pl.col("rule_id"))
+        .when(excluded)
+        .then(pl.lit("R-TRV-12"))
+        .otherwise(_decisive_rule())
+        .alias("rule_id"),
+        pl.when(paid)
+        .then(pl.col("note"))
+        .when(excluded)
+        .then(pl.format("対象外のため旅費なし（{}）", pl.col("_decisive").list.join(";")))
+        .otherwise(unpaid_note)
+        .alias("note"),
+    )
+    next_no = claims.group_by("dispatch_id").agg(pl.col("line_no").max().alias("_max"))
+    pd_lines = (
+        pd_frame.filter(pl.col("_booking") & pl.col("_pd_qualifies"))
+        .join(next_no, on="dispatch_id", how="left")
+        .select(
+            "dispatch_id",
+            (pl.col("_max").fill_null(0).cast(pl.Int64) + 1).alias("line_no"),
+            pl.lit(PER_DIEM_ITEM).alias("item"),
+            pl.col("_pd").alias("claimed"),
+            pl.col("per_diem").alias("paid"),
+            pl.lit("R-TRV-9").alias("rule_id"),
+            pl.when(pl.col("_paid_in").is_not_null())
+            .then(pl.format("同日の日当は{}で支払済", pl.col("_paid_in")))
+            .otherwise(
+                pl.format(
+                    "同日の最大全行程{}km・対面合計{}分",
+                    txt(pl.col("_day_km")),
+                    txt(pl.col("_day_min")),
+                )
+            )
+            .alias("note"),
+        )
+    )
+    frames = [
+        x.select(list(LINE_SCHEMA)).cast(LINE_SCHEMA) for x in (fee_lines, claim_lines, pd_lines)
+    ]
+    return pl.concat(frames).sort(["dispatch_id", "line_no"])
+
+
+def _amounts(lines: pl.DataFrame, claims: pl.DataFrame) -> pl.DataFrame:
+    """Per dispatch: fee, transport, per_diem, lodging (sums of the paid lines)."""
+    kind = lines.join(
+        claims.select("dispatch_id", pl.col("line_no").cast(pl.Int64), "_is_lodging"),
+        on=["dispatch_id", "line_no"],
+        how="left",
+    )
+    item = pl.col("item")
+    return kind.group_by("dispatch_id").agg(
+        pl.col("paid").filter(item == FEE_ITEM).sum().alias("fee"),
+        pl.col("paid")
+        .filter(
+            (item != FEE_ITEM) & (item != PER_DIEM_ITEM) & ~pl.col("_is_lodging").fill_null(False)
+        )
+        .sum()
+        .alias("transport"),
+        pl.col("paid").filter(item == PER_DIEM_ITEM).sum().alias("per_diem"),
+        pl.col("paid").filter(pl.col("_is_lodging").fill_null(False)).sum().alias("lodging"),
+    )
+
+
+def _dispatches(d: pl.DataFrame, amounts: pl.DataFrame, res: pl.DataFrame) -> pl.DataFrame:
+    reductions = (
+        res.filter(pl.col("outcome") == "reduce")
+        .group_by("dispatch_id")
+        .agg(pl.col("rule_id").unique().sort().alias("_red"))
+    )
+    out = (
+        d.select(
+            "dispatch_id", "expert_id", "institution_id", "support_date", "status", "_decisive"
+        )
+        .join(amounts, on="dispatch_id", how="left")
+        .join(reductions, on="dispatch_id", how="left")
+        .with_columns(pl.col(m).fill_null(0).cast(pl.Int64) for m in MONEY)
+    )
+    rules = (
+        pl.when(pl.col("status") == decide.PAID).then(pl.col("_red")).otherwise(pl.col("_decisive"))
+    )
+    return out.select(
+        "dispatch_id",
+        "expert_id",
+        "institution_id",
+        "support_date",
+        "status",
+        *MONEY,
+        pl.sum_horizontal(*MONEY).cast(pl.Int64).alias("total"),
+        rules.fill_null(pl.lit([], pl.List(pl.String))).list.join(";").alias("rules"),
+    ).sort("dispatch_id")
+
+
+def _require_money(dispatches: pl.DataFrame) -> None:
+    """A paid dispatch whose date has no fee/travel parameters is a rules gap, not 0 yen."""
+    bad = dispatches.filter(
+        (pl.col("status") == decide.PAID)
+        & pl.any_horizontal(pl.col(m).is_null() for m in (*MONEY, "total"))
+    )
+    if bad.height:
+        first = bad.row(0, named=True)
+        raise RulesError(
+            f"派遣 {first['dispatch_id']} の支援日 {first['support_date']} に"
+            "金額のルールがありません",
+            f"no money rules in force on {first['support_date']} (dispatch {first['dispatch_id']})",
+        )
+
+
+def _payments(
+    dispatches: pl.DataFrame, experts: pl.DataFrame, rules: RuleBook, transfer_date: dt.date
+) -> pl.DataFrame:
+    """R-PAY-1/R-PAY-2: one row per expert with at least one paid dispatch."""
+    payee = experts.select("expert_id", "payee_type").unique(subset="expert_id", keep="first")
+    p = (
+        dispatches.filter(pl.col("status") == decide.PAID)
+        .group_by("expert_id")
+        .agg(pl.len().cast(pl.Int64).alias("dispatch_count"), *(pl.col(m).sum() for m in MONEY))
+        .with_columns(pl.sum_horizontal(*MONEY).cast(pl.Int64).alias("gross"))
+        .join(payee, on="expert_id", how="left")
+    )
+    p = withholding.withhold(p, rules, transfer_date)
+    return p.select("expert_id", "dispatch_count", *MONEY, "gross", "withholding", "net").sort(
+        "expert_id"
+    )
+
+
+def _findings(res: pl.DataFrame, d: pl.DataFrame) -> pl.DataFrame:
+    """Only the decisive kind per status (exclude / hold / reduce) plus every flag."""
+    st = d.select("dispatch_id", "status")
+    severity_for = (
+        pl.when(pl.col("status") == decide.EXCLUDED)
+        .then(pl.lit("exclude"))
+        .when(pl.col("status") == decide.HELD)
+        .then(pl.lit("hold"))
+        .otherwise(pl.lit("reduce"))
+    )
+    return (
+        res.join(st, on="dispatch_id", how="inner")
+        .filter((pl.col("outcome") == "flag") | (pl.col("outcome") == severity_for))
+        .select("dispatch_id", "line_no", "rule_id", pl.col("outcome").alias("severity"), "message")
+        .unique()
+        .sort(["dispatch_id", "line_no", "rule_id", "severity", "message"], nulls_last=False)
+    )
+
+
+def _ledger(cycle: str, d: pl.DataFrame, dispatches: pl.DataFrame) -> pl.DataFrame:
+    """What this cycle paid (the ledger of OUT is the union over cycle folders)."""
+    extra = d.select("dispatch_id", "start_time", "face_to_face_minutes", "trip_km")
+    return (
+        dispatches.filter(pl.col("status") == decide.PAID)
+        .join(extra, on="dispatch_id", how="left")
+        .with_columns(pl.lit(cycle).alias("cycle"))
+        .select(list(LEDGER_SCHEMA))
+        .cast(LEDGER_SCHEMA)
+        .sort("dispatch_id")
+    )

@@ -1,0 +1,117 @@
+"""Exclusions (final, 0 yen, no travel either — R-TRV-12): R-EXC-1..4 and R-PER-1."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from haken_batch.rules import RuleBook
+from haken_batch.settle import params
+from haken_batch.settle.results import result, txt
+
+
+def spared_kinds(rules: RuleBook) -> list[int]:
+    """R-EXC-3: institution kinds ①–④ (flag ``spared_by_exc3`` in codes/institution_kinds)."""
+    kinds = rules.code("institution_kinds")["institution_kinds"]
+    return sorted(int(k["code"]) for k in kinds if k.get("spared_by_exc3"))
+
+
+def r_exc_1(d: pl.DataFrame) -> pl.LazyFrame:
+    """R-EXC-1: the expert receives a public salary subsidy."""
+    return result(
+        d,
+        "R-EXC-1",
+        pl.col("public_salary_subsidy"),
+        "exclude",
+        pl.lit("専門家が国・自治体の人件費補助を受けている（人件費補助=有）"),
+    )
+
+
+def r_exc_2(d: pl.DataFrame) -> pl.LazyFrame:
+    """R-EXC-2: the dispatching institution pays the expert a salary or fees."""
+    hit = pl.col("paid_by_institution_ids").list.contains(pl.col("institution_id"))
+    return result(
+        d,
+        "R-EXC-2",
+        hit,
+        "exclude",
+        pl.format("申請機関 {} が専門家に給与・報酬を支払っている", txt(pl.col("institution_id"))),
+    )
+
+
+def r_exc_3(d: pl.DataFrame, rules: RuleBook) -> pl.LazyFrame:
+    """R-EXC-3: the expert belongs to the dispatching institution, unless its kind is ①–④."""
+    spared = spared_kinds(rules)
+    member = pl.col("member_of_institution_ids").list.contains(pl.col("institution_id"))
+    is_spared = pl.col("kind").is_in(spared).fill_null(False)
+    kinds = "・".join(str(k) for k in spared)
+    return result(
+        d,
+        "R-EXC-3",
+        member & ~is_spared,
+        "exclude",
+        pl.format(
+            "専門家が申請機関 {}（機関種別 {}）に所属している（除外されない種別: {}）",
+            txt(pl.col("institution_id")),
+            txt(pl.col("kind")),
+            pl.lit(kinds),
+        ),
+        ok_message=pl.when(member)
+        .then(
+            pl.format(
+                "所属機関だが機関種別 {} は対象外とならない種別（{}）",
+                txt(pl.col("kind")),
+                pl.lit(kinds),
+            )
+        )
+        .otherwise(pl.lit("問題なし")),
+    )
+
+
+def r_exc_4(d: pl.DataFrame) -> pl.LazyFrame:
+    """R-EXC-4: dispatched at the expert's own request."""
+    return result(
+        d, "R-EXC-4", pl.col("expert_initiated"), "exclude", pl.lit("専門家からの要請による派遣")
+    )
+
+
+def r_per_1(d: pl.DataFrame, rules: RuleBook) -> pl.LazyFrame:
+    """R-PER-1: the support date lies in the dispatch period (bounds read on that date).
+
+    A date before the rules begin has no period at all and is outside it.
+    """
+    dates = d.get_column("support_date")
+    start = params.dated(rules, dates, "program.dispatch_period_start").rename({"value": "_p0"})
+    end = params.dated(rules, dates, "program.dispatch_period_end").rename({"value": "_p1"})
+    frame = (
+        d.select("dispatch_id", "support_date")
+        .join(start, left_on="support_date", right_on="date", how="left")
+        .join(end, left_on="support_date", right_on="date", how="left")
+    )
+    outside = pl.col("support_date").is_not_null() & (
+        pl.col("_p0").is_null()
+        | pl.col("_p1").is_null()
+        | (pl.col("support_date") < pl.col("_p0"))
+        | (pl.col("support_date") > pl.col("_p1"))
+    )
+    return result(
+        frame,
+        "R-PER-1",
+        outside,
+        "exclude",
+        pl.format(
+            "支援日 {} が派遣実施期間（{}〜{}）の外",
+            txt(pl.col("support_date")),
+            txt(pl.col("_p0")),
+            txt(pl.col("_p1")),
+        ),
+        ok_message=pl.format(
+            "支援日 {} は期間 {}〜{} 内",
+            txt(pl.col("support_date")),
+            txt(pl.col("_p0")),
+            txt(pl.col("_p1")),
+        ),
+    )
+
+
+def all_exclusions(d: pl.DataFrame, rules: RuleBook) -> list[pl.LazyFrame]:
+    return [r_exc_1(d), r_exc_2(d), r_exc_3(d, rules), r_exc_4(d), r_per_1(d, rules)]

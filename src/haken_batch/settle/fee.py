@@ -1,0 +1,116 @@
+"""謝金: R-FEE-1 rate, R-FEE-2 half-hour truncation per report, R-FEE-3 daily cap.
+
+Reading (fee.yaml): truncation applies to each report before the cap; the cap applies per
+expert per calendar day in order of start time (then dispatch id), counting what earlier
+cycles already paid that expert that day (from the ledger), so the cut falls on the later
+dispatches of this cycle.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from haken_batch.rules import RuleBook
+from haken_batch.settle import params
+from haken_batch.settle.results import result, txt
+
+_PARAMS: dict[str, tuple[str, pl.DataType]] = {
+    "_rate": ("fee.hourly_rate", pl.Int64()),
+    "_unit": ("fee.unit_minutes", pl.Int64()),
+    "_cap": ("fee.daily_cap", pl.Int64()),
+}
+
+
+def truncated_fee(minutes: pl.Expr, rate: pl.Expr, unit: pl.Expr) -> pl.Expr:
+    """R-FEE-1/R-FEE-2: floor(minutes / unit) whole units, each unit × rate / 60 (integer yen)."""
+    return (minutes // unit) * unit * rate // 60
+
+
+def claimed(d: pl.DataFrame, rules: RuleBook) -> pl.DataFrame:
+    """dispatch_id -> fee_claimed (truncated, before the cap) and the parameters used."""
+    f = params.add(
+        d.select("dispatch_id", "support_date", "face_to_face_minutes"),
+        rules,
+        "support_date",
+        _PARAMS,
+    )
+    minutes = pl.col("face_to_face_minutes").clip(lower_bound=0)
+    return f.with_columns(
+        truncated_fee(minutes, pl.col("_rate"), pl.col("_unit")).alias("fee_claimed"),
+        (minutes // pl.col("_unit")).alias("_units"),
+    ).select("dispatch_id", "fee_claimed", "_units", "_rate", "_unit", "_cap")
+
+
+def capped(paid: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
+    """R-FEE-3 on this cycle's paid dispatches: dispatch_id -> fee, _prev_day, _before.
+
+    ``paid`` has dispatch_id, expert_id, support_date, start_time, fee_claimed, _cap.
+    """
+    prev = previous.group_by("expert_id", "support_date").agg(
+        pl.col("fee").sum().alias("_prev_day")
+    )
+    order = ["start_time", "dispatch_id"]
+    grp = ["expert_id", "support_date"]
+    return (
+        paid.join(prev, on=grp, how="left")
+        .with_columns(pl.col("_prev_day").fill_null(0))
+        .with_columns(
+            (
+                pl.col("fee_claimed").cum_sum().over(grp, order_by=order) - pl.col("fee_claimed")
+            ).alias("_before")
+        )
+        .with_columns(
+            pl.min_horizontal(
+                pl.col("fee_claimed"),
+                (pl.col("_cap") - pl.col("_prev_day") - pl.col("_before")).clip(lower_bound=0),
+            ).alias("fee")
+        )
+        .select("dispatch_id", "fee", "_prev_day", "_before")
+    )
+
+
+def results(f: pl.DataFrame) -> list[pl.LazyFrame]:
+    """Explanations: R-FEE-2 for every considered dispatch, R-FEE-3 for the paid ones.
+
+    ``f`` has dispatch_id, face_to_face_minutes, fee_claimed, _units, _rate, _unit and, for
+    paid dispatches, fee, _prev_day, _before, _cap.
+    """
+    trunc = result(
+        f,
+        "R-FEE-2",
+        pl.lit(False),
+        "reduce",
+        pl.lit(""),
+        ok_message=pl.format(
+            "対面{}分 → {}×{}分 × {}円/時 = {}円",
+            txt(pl.col("face_to_face_minutes")),
+            txt(pl.col("_units")),
+            txt(pl.col("_unit")),
+            txt(pl.col("_rate")),
+            txt(pl.col("fee_claimed")),
+        ),
+        line_no=pl.lit(0),
+    )
+    paid = f.filter(pl.col("fee").is_not_null())
+    cap = result(
+        paid,
+        "R-FEE-3",
+        pl.col("fee") < pl.col("fee_claimed"),
+        "reduce",
+        pl.format(
+            "日額上限{}円（同日の既払い{}円・本サイクルの先行派遣{}円）: {}円 → {}円",
+            txt(pl.col("_cap")),
+            txt(pl.col("_prev_day")),
+            txt(pl.col("_before")),
+            txt(pl.col("fee_claimed")),
+            txt(pl.col("fee")),
+        ),
+        ok_message=pl.format(
+            "日額上限{}円以内（同日の既払い{}円・先行派遣{}円）",
+            txt(pl.col("_cap")),
+            txt(pl.col("_prev_day")),
+            txt(pl.col("_before")),
+        ),
+        line_no=pl.lit(0),
+    )
+    return [trunc, cap]

@@ -1,0 +1,130 @@
+"""R-LIM-1: at most N dispatches per company per fiscal year (IT活用: 5, others: 3).
+
+Reading (rules/parameters/limit.yaml): every non-cancelled dispatch of the company in the
+fiscal year counts, whatever its cycle or status, ranked by support date (the report's,
+else the scheduled date) then dispatch id; a dispatch is over the limit when its rank
+exceeds the limit of its own issue category. A recorded exception (回数上限例外) is honoured
+when ``limit.honour_exception_flag`` is on: the dispatch is paid and flagged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from haken_batch.rules import RuleBook
+from haken_batch.settle import params
+from haken_batch.settle.results import result, txt
+from haken_batch.settle.select import CANCELLED
+
+
+def _fiscal_years(rules: RuleBook, dates: pl.Series) -> pl.DataFrame:
+    """date -> fiscal year (its start year), from program.fiscal_year_start_month."""
+    table = params.at_dates(
+        rules, dates, {"_m": "program.fiscal_year_start_month"}, {"_m": pl.Int64()}
+    )
+    return table.select(
+        "date",
+        pl.when(pl.col("date").dt.month() >= pl.col("_m"))
+        .then(pl.col("date").dt.year())
+        .otherwise(pl.col("date").dt.year() - 1)
+        .cast(pl.Int64)
+        .alias("_fy"),
+    )
+
+
+def _limits(rules: RuleBook, pairs: pl.DataFrame) -> pl.DataFrame:
+    """(date, issue_category) -> limit; the per-category value when the category has one."""
+    rows: list[tuple[dt.date, str | None, int | None]] = []
+    for day, category in pairs.unique().sort(["_d", "issue_category"], nulls_last=True).iter_rows():
+        general = params._value(rules, "limit.per_company_per_year", day)
+        by_cat = params._value(rules, "limit.per_company_by_issue_category", day) or {}
+        value = by_cat.get(category, general) if category is not None else general
+        rows.append((day, category, None if value is None else int(value)))
+    return pl.DataFrame(
+        rows,
+        schema={"_d": pl.Date(), "issue_category": pl.String(), "_limit": pl.Int64()},
+        orient="row",
+    )
+
+
+def ranks(t: dict[str, pl.DataFrame], rules: RuleBook) -> pl.DataFrame:
+    """dispatch_id, company_id, _fy, _rank, _limit for every non-cancelled dispatch."""
+    report_day = (
+        t["reports"]
+        .select("dispatch_id", "support_date")
+        .unique(subset="dispatch_id", keep="first")
+    )
+    d = (
+        t["dispatches"]
+        .filter(pl.col("status").fill_null("") != CANCELLED)
+        .unique(subset="dispatch_id", keep="first")
+        .join(report_day, on="dispatch_id", how="left")
+        .select(
+            "dispatch_id",
+            "company_id",
+            "issue_category",
+            pl.coalesce("support_date", "scheduled_on").alias("_d"),
+        )
+        .filter(pl.col("company_id").is_not_null() & pl.col("_d").is_not_null())
+    )
+    fy = _fiscal_years(rules, d.get_column("_d"))
+    lim = _limits(rules, d.select("_d", "issue_category"))
+    return (
+        d.join(fy, left_on="_d", right_on="date", how="left")
+        .with_columns(
+            pl.int_range(1, pl.len() + 1, dtype=pl.Int64)
+            .over(["company_id", "_fy"], order_by=["_d", "dispatch_id"])
+            .alias("_rank")
+        )
+        .join(lim, on=["_d", "issue_category"], how="left", nulls_equal=True)
+        .select("dispatch_id", "company_id", "_fy", "_rank", "_limit")
+    )
+
+
+def r_lim_1(d: pl.DataFrame, ranked: pl.DataFrame, rules: RuleBook) -> pl.LazyFrame:
+    frame = params.add(
+        d.select("dispatch_id", "support_date", "limit_exception"),
+        rules,
+        "support_date",
+        {"_honour": ("limit.honour_exception_flag", pl.Boolean())},
+    ).join(ranked, on="dispatch_id", how="left")
+    over = pl.col("_rank") > pl.col("_limit")
+    excepted = pl.col("limit_exception").fill_null(False) & pl.col("_honour").fill_null(False)
+    what = pl.format(
+        "企業 {} の{}年度 {}件目（上限 {}件）",
+        txt(pl.col("company_id")),
+        txt(pl.col("_fy")),
+        txt(pl.col("_rank")),
+        txt(pl.col("_limit")),
+    )
+    held = result(
+        frame,
+        "R-LIM-1",
+        over & ~excepted,
+        "hold",
+        pl.format("{}、例外の記録なし", what),
+        ok_message=what,
+    )
+    flagged = result(
+        frame.filter((over & excepted).fill_null(False)),
+        "R-LIM-1",
+        pl.lit(True),
+        "flag",
+        pl.format("{}、回数上限例外の記録により支払", what),
+    )
+    return pl.concat(
+        [
+            held.filter(
+                ~(
+                    pl.col("dispatch_id").is_in(
+                        frame.filter((over & excepted).fill_null(False))
+                        .get_column("dispatch_id")
+                        .implode()
+                    )
+                )
+            ),
+            flagged,
+        ]
+    )

@@ -1,0 +1,110 @@
+"""日当 R-TRV-9, once per expert per calendar day, also across cycles.
+
+Reading (rules.md R-TRV-9, travel.yaml): the day qualifies when the largest trip distance
+reported for it is >= per_diem_min_trip_km and its paid dispatches' face-to-face minutes
+add up to >= per_diem_min_face_minutes; it is booked on the day's first paid dispatch by
+start time.
+
+Across cycles we read "that day's paid dispatches" as every dispatch of that expert and
+day that is paid in THIS cycle or WAS paid by an earlier cycle (the ledger keeps day,
+face-to-face minutes and trip distance of each), and the trip distance likewise over those
+paid dispatches (held or excluded reports do not make a day qualify). So 20 minutes paid in
+October and 20 minutes paid in November for the same day make 40 minutes: the day
+qualifies in November. An earlier cycle's payment cannot be reopened, so the per diem is
+booked on the first (by start time, then id) of the day's dispatches paid in this cycle;
+if an earlier cycle already paid the day's per diem, it is not paid again (the line shows
+0 with the cycle that paid it).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from haken_batch.rules import RuleBook
+from haken_batch.settle import params
+from haken_batch.settle.results import result, txt
+
+_PARAMS: dict[str, tuple[str, pl.DataType]] = {
+    "_pd": ("travel.per_diem", pl.Int64()),
+    "_pd_km": ("travel.per_diem_min_trip_km", pl.Float64()),
+    "_pd_min": ("travel.per_diem_min_face_minutes", pl.Int64()),
+}
+
+
+def per_diem(paid: pl.DataFrame, previous: pl.DataFrame, rules: RuleBook) -> pl.DataFrame:
+    """For this cycle's paid dispatches: dispatch_id, per_diem, _pd_claimed, _pd_note, ...
+
+    ``paid``: dispatch_id, expert_id, support_date, start_time, face_to_face_minutes, trip_km.
+    ``per_diem`` is the yen paid on this dispatch (0 unless it is the day's booking
+    dispatch); ``_booking`` marks the dispatch that carries the day (for the line).
+    """
+    grp = ["expert_id", "support_date"]
+    prev = previous.select(
+        *grp,
+        pl.col("face_to_face_minutes").cast(pl.Int64),
+        pl.col("trip_km").cast(pl.Float64),
+        pl.col("per_diem").cast(pl.Int64),
+        pl.col("cycle"),
+    )
+    prev_day = prev.group_by(grp).agg(
+        pl.col("face_to_face_minutes").sum().alias("_prev_min"),
+        pl.col("trip_km").max().alias("_prev_km"),
+        pl.col("cycle").filter(pl.col("per_diem") > 0).min().alias("_paid_in"),
+    )
+    p = params.add(paid, rules, "support_date", _PARAMS)
+    p = p.join(prev_day, on=grp, how="left").with_columns(
+        (
+            pl.col("face_to_face_minutes").fill_null(0).sum().over(grp)
+            + pl.col("_prev_min").fill_null(0)
+        ).alias("_day_min"),
+        pl.max_horizontal(pl.col("trip_km").max().over(grp), pl.col("_prev_km")).alias("_day_km"),
+        (pl.int_range(pl.len()).over(grp, order_by=["start_time", "dispatch_id"]) == 0).alias(
+            "_booking"
+        ),
+    )
+    qualifies = (
+        (pl.col("_day_km") >= pl.col("_pd_km")) & (pl.col("_day_min") >= pl.col("_pd_min"))
+    ).fill_null(False)
+    return p.with_columns(
+        qualifies.alias("_pd_qualifies"),
+        pl.when(pl.col("_booking") & qualifies & pl.col("_paid_in").is_null())
+        .then(pl.col("_pd"))
+        .otherwise(0)
+        .cast(pl.Int64)
+        .alias("per_diem"),
+    ).select(
+        "dispatch_id",
+        "per_diem",
+        "_booking",
+        "_pd_qualifies",
+        "_pd",
+        "_pd_km",
+        "_pd_min",
+        "_day_km",
+        "_day_min",
+        "_paid_in",
+    )
+
+
+def results(pd_frame: pl.DataFrame) -> pl.LazyFrame:
+    """R-TRV-9 explanation for every paid dispatch (pass / reduce when already paid)."""
+    why = pl.format(
+        "同日の最大全行程{}km（基準{}km）・支払対象の対面合計{}分（基準{}分）",
+        txt(pl.col("_day_km")),
+        txt(pl.col("_pd_km")),
+        txt(pl.col("_day_min")),
+        txt(pl.col("_pd_min")),
+    )
+    already = pl.col("_booking") & pl.col("_pd_qualifies") & pl.col("_paid_in").is_not_null()
+    return result(
+        pd_frame,
+        "R-TRV-9",
+        already,
+        "reduce",
+        pl.format("日当は{}で支払済（1日1回）", txt(pl.col("_paid_in"))),
+        ok_message=pl.when(~pl.col("_pd_qualifies"))
+        .then(pl.format("日当の要件を満たさない: {}", why))
+        .when(pl.col("_booking"))
+        .then(pl.format("日当{}円: {}", txt(pl.col("_pd")), why))
+        .otherwise(pl.lit("日当は同日の最初の支払対象派遣に計上")),
+    )

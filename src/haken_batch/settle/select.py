@@ -1,0 +1,55 @@
+"""Which dispatches a cycle considers (issue 6 item 1, R-CHK-6 approval, R-PAY-1).
+
+A dispatch is considered when its report was approved by the institution on or before the
+cut-off, it is not cancelled (キャンセル is never paid) and no earlier cycle paid it
+(``previous`` is the ledger of earlier cycles; held and excluded dispatches are not in it,
+so they come back by themselves).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+CANCELLED = "キャンセル"
+
+
+def _one_per_key(frame: pl.DataFrame, key: str, order: list[str]) -> pl.DataFrame:
+    """Keep one row per key (deterministically) and mark keys that were duplicated."""
+    dup = frame.group_by(key).len().filter(pl.col("len") > 1).select(key)
+    return (
+        frame.sort([key, *order], nulls_last=True)
+        .unique(subset=key, keep="first", maintain_order=True)
+        .with_columns(pl.col(key).is_in(dup.get_column(key).implode()).alias(f"_dup_{key}"))
+    )
+
+
+def considered(t: dict[str, pl.DataFrame], cutoff: dt.date, previous: pl.DataFrame) -> pl.DataFrame:
+    reports = t["reports"].filter(
+        pl.col("approved_at").is_not_null() & (pl.col("approved_at").dt.date() <= cutoff)
+    )
+    reports = _one_per_key(reports, "dispatch_id", ["approved_at", "support_date", "start_time"])
+    dispatches = _one_per_key(t["dispatches"], "dispatch_id", ["expert_id", "institution_id"])
+    dispatches = dispatches.filter(pl.col("status").fill_null("") != CANCELLED)
+    experts = _one_per_key(t["experts"], "expert_id", ["payee_type"]).with_columns(
+        pl.lit(True).alias("_expert_known")
+    )
+    institutions = _one_per_key(t["institutions"], "institution_id", ["kind"]).with_columns(
+        pl.lit(True).alias("_institution_known")
+    )
+    paid_before = previous.select("dispatch_id").unique()
+    frame = (
+        reports.join(dispatches, on="dispatch_id", how="inner")
+        .join(paid_before, on="dispatch_id", how="anti")
+        .join(experts, on="expert_id", how="left")
+        .join(institutions, on="institution_id", how="left")
+        .with_columns(
+            (pl.col("_dup_dispatch_id") | pl.col("_dup_dispatch_id_right")).alias("_dup"),
+            pl.col("_expert_known").fill_null(False),
+            pl.col("_institution_known").fill_null(False),
+        )
+        .drop("_dup_dispatch_id", "_dup_dispatch_id_right", "_dup_expert_id", "_dup_institution_id")
+    )
+    # the export's own 状態 would clash with the decision's "status"
+    return frame.rename({"status": "dispatch_status"}).sort("dispatch_id")

@@ -1,0 +1,265 @@
+"""Travel claim lines (R-TRV-3..8, R-TRV-10) and their papers (R-CHK-5).
+
+Each claim line gets: what was claimed, what the rules allow (``allowed``), the rule that
+governs its mode and a note. Reductions are line-level findings; a missing paper (R-CHK-5),
+a higher class (R-TRV-4 Reading) or a rental car without the secretariat's reviewed amount
+(R-TRV-8) holds the dispatch. Whether the line is finally paid (R-TRV-12, holds) is
+decided in ``engine``. Per diem is ``perdiem``.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from haken_batch.rules import RuleBook
+from haken_batch.settle import params
+from haken_batch.settle.results import result, txt
+
+RAIL, AIR, BOAT, BUS, TAXI, CAR, RENTAL, LODGING = (
+    "鉄道",
+    "航空",
+    "船",
+    "バス",
+    "タクシー",
+    "私有車",
+    "レンタカー",
+    "宿泊",
+)
+HIGHER_CLASS = "上位"
+MODE_RULE = {
+    RAIL: "R-TRV-3",
+    AIR: "R-TRV-4",
+    BOAT: "R-TRV-4",
+    BUS: "R-TRV-5",
+    TAXI: "R-TRV-6",
+    CAR: "R-TRV-7",
+    RENTAL: "R-TRV-8",
+    LODGING: "R-TRV-10",
+}
+
+_PARAMS: dict[str, tuple[str, pl.DataType]] = {
+    "_min_km": ("travel.express_min_one_way_km", pl.Float64()),
+    "_car_rate": ("travel.private_car_yen_per_km", pl.Int64()),
+    "_night_cap": ("travel.lodging_cap_per_night", pl.Int64()),
+    "_no_lodging": ("travel.lodging_excluded_types", pl.List(pl.String())),
+    "_flag_nights": ("travel.lodging_flag_min_nights", pl.Int64()),
+    "_air_bp": ("travel.air_requires_boarding_pass", pl.Boolean()),
+    "_air_rc": ("travel.air_requires_receipt", pl.Boolean()),
+    "_boat_rc": ("travel.boat_high_speed_requires_receipt", pl.Boolean()),
+    "_taxi_rc": ("travel.taxi_requires_receipt", pl.Boolean()),
+    "_taxi_rs": ("travel.taxi_requires_reason", pl.Boolean()),
+    "_lodge_rc": ("travel.lodging_requires_receipt", pl.Boolean()),
+}
+
+
+def private_car_yen(distance_km: pl.Expr, rate: pl.Expr) -> pl.Expr:
+    """R-TRV-7: yen per whole km of the route, fractions of a km dropped (before multiplying)."""
+    return distance_km.floor().cast(pl.Int64) * rate
+
+
+def lodging_cap(nights: pl.Expr, cap: pl.Expr) -> pl.Expr:
+    """R-TRV-10: a line of N nights pays at most N × the per-night cap."""
+    return nights * cap
+
+
+def prepare(claims: pl.DataFrame, d: pl.DataFrame, rules: RuleBook) -> pl.DataFrame:
+    """Claim lines of the considered dispatches with their computed amounts and reasons."""
+    c = claims.join(d.select("dispatch_id", "support_date"), on="dispatch_id", how="inner")
+    c = params.add(c, rules, "support_date", _PARAMS)
+    mode = pl.col("mode")
+    z = pl.lit(0, pl.Int64())
+    fare = pl.col("fare").fill_null(0)
+    express = pl.col("express_fee").fill_null(0) + pl.col("reserved_fee").fill_null(0)
+    long_leg = (pl.col("one_way_km") >= pl.col("_min_km")).fill_null(False)
+    fare_rt = pl.min_horizontal(fare, pl.col("round_trip_fare").fill_null(fare))
+    amount = pl.col("amount").fill_null(0)
+    nights = pl.col("nights").fill_null(1)
+    car = private_car_yen(pl.col("distance_km"), pl.col("_car_rate")).fill_null(0)
+    no_lodging = pl.col("lodging_type").is_in(pl.col("_no_lodging")).fill_null(False)
+    c = c.with_columns(
+        pl.when(mode == RAIL)
+        .then(fare + express)
+        .when(mode.is_in([AIR, BOAT, BUS]))
+        .then(fare)
+        .when(mode == CAR)
+        .then(pl.col("amount").fill_null(car))
+        .otherwise(amount)
+        .alias("claimed"),
+        pl.when(mode == RAIL)
+        .then(fare + pl.when(long_leg).then(express).otherwise(z))
+        .when(mode.is_in([AIR, BOAT]))
+        .then(fare_rt)
+        .when(mode == BUS)
+        .then(fare)
+        .when(mode == TAXI)
+        .then(amount)
+        .when(mode == CAR)
+        .then(car)
+        .when(mode == RENTAL)
+        .then(pl.col("approved_amount").fill_null(0))
+        .when(mode == LODGING)
+        .then(
+            pl.when(no_lodging)
+            .then(z)
+            .otherwise(pl.min_horizontal(amount, lodging_cap(nights, pl.col("_night_cap"))))
+        )
+        .otherwise(z)
+        .alias("allowed"),
+        mode.replace_strict(MODE_RULE, default="R-VAL-1", return_dtype=pl.String).alias("rule_id"),
+        (mode == LODGING).alias("_is_lodging"),
+    )
+    note = (
+        pl.when(mode == RAIL)
+        .then(
+            pl.when(long_leg | (express == 0))
+            .then(pl.format("片道{}km", txt(pl.col("one_way_km"))))
+            .otherwise(
+                pl.format(
+                    "片道{}km（{}km未満）のため特急・指定席料金{}円は対象外",
+                    txt(pl.col("one_way_km")),
+                    txt(pl.col("_min_km")),
+                    txt(express),
+                )
+            )
+        )
+        .when(mode.is_in([AIR, BOAT]))
+        .then(
+            pl.when(fare_rt < fare)
+            .then(
+                pl.format(
+                    "往復割引運賃{}円と実費{}円の安い方", txt(pl.col("round_trip_fare")), txt(fare)
+                )
+            )
+            .otherwise(pl.lit("実費（普通席）"))
+        )
+        .when(mode == BUS)
+        .then(pl.lit("普通運賃"))
+        .when(mode == TAXI)
+        .then(pl.format("実費（理由: {}）", txt(pl.col("reason"))))
+        .when(mode == CAR)
+        .then(
+            pl.format(
+                "走行{}km → {}km × {}円（1km未満切捨て）",
+                txt(pl.col("distance_km")),
+                txt(pl.col("distance_km").floor().cast(pl.Int64)),
+                txt(pl.col("_car_rate")),
+            )
+        )
+        .when(mode == RENTAL)
+        .then(
+            pl.when(pl.col("approved_amount").is_null())
+            .then(pl.lit("事務局精査額が未記録"))
+            .otherwise(pl.format("事務局精査額{}円", txt(pl.col("approved_amount"))))
+        )
+        .when(mode == LODGING)
+        .then(
+            pl.when(no_lodging)
+            .then(pl.format("{}は宿泊費の対象外", txt(pl.col("lodging_type"))))
+            .otherwise(pl.format("{}泊、上限 {}円/泊", txt(nights), txt(pl.col("_night_cap"))))
+        )
+        .otherwise(pl.format("区分「{}」は旅費の区分にない", txt(mode)))
+    )
+    papers = pl.concat_str(
+        pl.when(
+            (mode == AIR)
+            & pl.col("_air_bp").fill_null(True)
+            & ~pl.col("boarding_pass").fill_null(False)
+        ).then(pl.lit("搭乗券半券なし")),
+        pl.when(
+            (mode == AIR) & pl.col("_air_rc").fill_null(True) & ~pl.col("receipt").fill_null(False)
+        ).then(pl.lit("領収書なし（航空）")),
+        pl.when(
+            (mode == BOAT)
+            & pl.col("high_speed_boat").fill_null(False)
+            & pl.col("_boat_rc").fill_null(True)
+            & ~pl.col("receipt").fill_null(False)
+        ).then(pl.lit("領収書なし（高速船）")),
+        pl.when(
+            (mode == TAXI)
+            & pl.col("_taxi_rc").fill_null(True)
+            & ~pl.col("receipt").fill_null(False)
+        ).then(pl.lit("領収書なし（タクシー）")),
+        pl.when(
+            (mode == TAXI)
+            & pl.col("_taxi_rs").fill_null(True)
+            & (pl.col("reason").fill_null("").str.strip_chars() == "")
+        ).then(pl.lit("タクシー利用の理由なし")),
+        pl.when(
+            (mode == LODGING)
+            & ~no_lodging
+            & pl.col("_lodge_rc").fill_null(True)
+            & ~pl.col("receipt").fill_null(False)
+        ).then(pl.lit("領収書なし（宿泊）")),
+        separator="・",
+        ignore_nulls=True,
+    )
+    hold = (
+        pl.when(mode.is_in([AIR, BOAT]) & (pl.col("seat_class") == HIGHER_CLASS).fill_null(False))
+        .then(pl.lit("上位クラスの請求: 普通運賃の修正入力まで保留"))
+        .when((mode == RENTAL) & pl.col("approved_amount").is_null())
+        .then(pl.lit("レンタカーの事務局精査額が記録されるまで保留"))
+        .when(~mode.is_in(list(MODE_RULE)).fill_null(True))
+        .then(pl.format("区分「{}」は旅費の区分にない", txt(mode)))
+    )
+    day_nights = nights.filter(pl.col("_is_lodging")).sum().over("dispatch_id")
+    c = c.with_columns(
+        note.alias("note"),
+        papers.alias("_papers"),
+        hold.alias("_hold"),
+        (
+            pl.col("_is_lodging")
+            & ((nights >= pl.col("_flag_nights")) | (day_nights >= pl.col("_flag_nights")))
+        )
+        .fill_null(False)
+        .alias("_many_nights"),
+        nights.alias("_nights"),
+    )
+    return c.sort(["dispatch_id", "line_no"])
+
+
+def results(c: pl.DataFrame) -> list[pl.LazyFrame]:
+    """Per line: the mode's rule (pass / reduce / hold), R-CHK-5 papers, R-TRV-10 nights flag."""
+    line = pl.col("line_no")
+    reduced = pl.col("allowed") < pl.col("claimed")
+    per_mode = c.lazy().select(
+        "dispatch_id",
+        line.cast(pl.Int64),
+        "rule_id",
+        pl.when(pl.col("_hold").is_not_null())
+        .then(pl.lit("hold"))
+        .when(reduced)
+        .then(pl.lit("reduce"))
+        .otherwise(pl.lit("pass"))
+        .alias("outcome"),
+        pl.when(pl.col("_hold").is_not_null())
+        .then(pl.col("_hold"))
+        .when(reduced)
+        .then(
+            pl.format(
+                "{}: 請求{}円 → {}円",
+                pl.col("note"),
+                txt(pl.col("claimed")),
+                txt(pl.col("allowed")),
+            )
+        )
+        .otherwise(pl.col("note"))
+        .alias("message"),
+    )
+    papers = result(
+        c,
+        "R-CHK-5",
+        pl.col("_papers") != "",
+        "hold",
+        pl.format("旅費の証拠書類不足: {}", pl.col("_papers")),
+        ok_message="証拠書類あり",
+        line_no=line,
+    )
+    nights = result(
+        c.filter(pl.col("_many_nights")),
+        "R-TRV-10",
+        pl.lit(True),
+        "flag",
+        pl.format("複数泊（この明細 {}泊）: 前泊・後泊の必要性を確認", txt(pl.col("_nights"))),
+        line_no=line,
+    )
+    return [per_mode, papers, nights]
