@@ -1,0 +1,618 @@
+"""The bad-input corpus: malformed exports built from a small valid base, each with its outcome.
+
+Each case is a function that turns a copy of ``tests/corpus/base/`` (a minimal valid data
+set for cycle 2021-10, Japanese labels of input-contract.md) into one broken export, plus
+what ``haken validate`` must answer: the exit code (0 clean, 1 findings, 2 structural), the
+Japanese fragments of the message (file, row, column, value), the findings (subset match on
+file/row/column/value/rule_id/severity) and strings that must never be shown (personal data,
+My Numbers, terminal escapes). Huge inputs are generated lazily in the temp folder, never
+committed. ``python tests/corpus/cases.py OUTDIR`` writes every case for inspection.
+
+Excel rows of the base (header = row 1): experts E001=2 E002=3; dispatches/reports
+D0001=2 D0002=3 D0003=4; checkins D0001 in/out=2/3, D0002=4/5, D0003=6/7; travel_claims
+D0001=2,3 D0002=4,5 D0003=6,7.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import sys
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+BASE = Path(__file__).resolve().parent / "base"
+TABLES = ("experts", "institutions", "dispatches", "reports", "checkins", "travel_claims")
+MY_NUMBER = "123456789018"  # valid check digit (the published example)
+MY_NUMBER_2 = "987654321000"
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    what: str  # the malformation, in a few words
+    build: Callable[[Path], None]
+    exit: int  # haken validate's exit code
+    says: tuple[str, ...] = ()  # fragments that must appear in validate's output
+    findings: tuple[dict[str, object], ...] = ()  # each must match one finding (subset)
+    never: tuple[str, ...] = ()  # must not appear in any output (terminal, files)
+    held: tuple[str, ...] = ()  # dispatches settle must hold (exit 1 cases)
+    slow: bool = False
+
+
+CASES: list[Case] = []
+
+
+Build = Callable[[Path], None]
+
+
+def case(id: str, what: str, exit: int, **kw: object) -> Callable[[Build], Build]:
+    def register(fn: Build) -> Build:
+        CASES.append(Case(id=id, what=what, build=fn, exit=exit, **kw))  # type: ignore[arg-type]
+        return fn
+    return register
+
+
+def make(case_: Case, folder: Path) -> Path:
+    """Build the case's data folder at ``folder`` (a fresh copy of the base, then broken)."""
+    shutil.copytree(BASE, folder)
+    case_.build(folder)
+    return folder
+
+
+# -- small editing helpers ------------------------------------------------------------------
+
+def rows(folder: Path, table: str) -> list[list[str]]:
+    with (folder / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def write_rows(folder: Path, table: str, data: list[list[str]], *, encoding: str = "utf-8",
+               newline: str = "\n") -> None:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator=newline).writerows(data)
+    (folder / f"{table}.csv").write_bytes(buf.getvalue().encode(encoding))
+
+
+def edit(folder: Path, table: str, row: int, label: str, value: str) -> None:
+    """Set the cell of Excel row ``row`` (2 = first data row) under header ``label``."""
+    data = rows(folder, table)
+    data[row - 1][data[0].index(label)] = value
+    write_rows(folder, table, data)
+
+
+def drop_column(folder: Path, table: str, label: str) -> None:
+    data = rows(folder, table)
+    i = data[0].index(label)
+    write_rows(folder, table, [r[:i] + r[i + 1:] for r in data])
+
+
+def add_column(folder: Path, table: str, label: str, values: list[str]) -> None:
+    data = rows(folder, table)
+    out = [[*data[0], label]] + [[*r, values[n % len(values)]] for n, r in enumerate(data[1:])]
+    write_rows(folder, table, out)
+
+
+def append_copy(folder: Path, table: str, row: int, **changes: str) -> None:
+    """Append a copy of Excel row ``row`` with some cells changed (by header label)."""
+    data = rows(folder, table)
+    new = list(data[row - 1])
+    for label, value in changes.items():
+        new[data[0].index(label)] = value
+    write_rows(folder, table, [*data, new])
+
+
+def recode(folder: Path, table: str, encoding: str) -> None:
+    path = folder / f"{table}.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode(encoding))
+
+
+def workbook(folder: Path, *, hide: tuple[str, ...] = (), extra_hidden: bool = False,
+             merge_status: bool = False, skip: tuple[str, ...] = ()) -> Path:
+    """Replace the CSVs by one workbook (a sheet per table), with optional oddities."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for table in TABLES:
+        data = rows(folder, table)
+        (folder / f"{table}.csv").unlink()
+        if table in skip:
+            continue
+        sheet = book.create_sheet(table)
+        for r in data:
+            sheet.append(r)
+        if table in hide:
+            sheet.sheet_state = "hidden"
+        if merge_status and table == "dispatches":
+            col = data[0].index("状態") + 1
+            letter = sheet.cell(row=2, column=col).column_letter
+            sheet.merge_cells(f"{letter}2:{letter}3")  # the clerk merged two 実施済 cells
+    if extra_hidden:
+        old = book.create_sheet("旧データ")
+        old.append(["派遣ID", "支援日"])
+        old.append(["D0001", "2020-10-05"])
+        old.sheet_state = "hidden"
+    path = folder / "exports.xlsx"
+    book.save(path)
+    return path
+
+
+# -- truncated files ------------------------------------------------------------------------
+
+@case("truncated-mid-utf8", "file cut inside a multi-byte character", 2,
+      says=("reports.csv", "UTF-8 として読めない", "バイト位置"))
+def _(d: Path) -> None:
+    path = d / "reports.csv"
+    data = path.read_bytes()
+    cut = data.rindex("世田谷".encode()) + 4  # inside 田
+    path.write_bytes(data[:cut])
+
+
+@case("truncated-mid-row", "last record cut after its start time", 1,
+      findings=({"file": "reports.csv", "row": 4, "column": "終了時刻"},), held=("D0003",))
+def _(d: Path) -> None:
+    path = d / "reports.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("D0003,2021-10-20,09:00,") + len("D0003,2021-10-20,09:00")],
+                    encoding="utf-8")
+
+
+@case("truncated-open-quote", "file cut inside a quoted cell", 2, says=("reports.csv",))
+def _(d: Path) -> None:
+    path = d / "reports.csv"
+    text = path.read_text(encoding="utf-8")
+    cut = "D0003,2021-10-20,09:00,11:30,150,"
+    head = text[: text.index(cut) + len(cut)]
+    path.write_text(head + '"東京都世田谷区', encoding="utf-8")
+
+
+@case("empty-file", "experts.csv of 0 bytes", 2, says=("experts.csv", "空"))
+def _(d: Path) -> None:
+    (d / "experts.csv").write_bytes(b"")
+
+
+@case("blank-lines-only", "experts.csv with only blank lines", 2, says=("experts.csv", "空"))
+def _(d: Path) -> None:
+    (d / "experts.csv").write_bytes(b"\r\n\n \n")
+
+
+# -- encodings ------------------------------------------------------------------------------
+
+@case("cp932-everywhere", "every file in CP932 (accepted)", 0)
+def _(d: Path) -> None:
+    for t in TABLES:
+        recode(d, t, "cp932")
+
+
+@case("utf8-bom-and-crlf", "UTF-8 with BOM and CRLF line ends (accepted)", 0)
+def _(d: Path) -> None:
+    for t in TABLES:
+        write_rows(d, t, rows(d, t), encoding="utf-8-sig", newline="\r\n")
+
+
+@case("mixed-encodings-in-one-file", "a UTF-8 file with one row saved as CP932", 2,
+      says=("experts.csv", "バイト位置", "3行目"))
+def _(d: Path) -> None:
+    lines = (d / "experts.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    data = lines[0].encode() + lines[1].encode() + lines[2].encode("cp932")
+    (d / "experts.csv").write_bytes(data)
+
+
+@case("euc-jp-file", "experts.csv in EUC-JP (neither UTF-8 nor CP932)", 2, says=("experts.csv",))
+def _(d: Path) -> None:
+    recode(d, "experts", "euc_jp")
+
+
+@case("utf16-file", "experts.csv in UTF-16 (NUL bytes)", 2, says=("experts.csv", "NUL"))
+def _(d: Path) -> None:
+    recode(d, "experts", "utf-16")
+
+
+@case("bom-in-the-middle", "two exports concatenated: a second BOM mid-file", 2,
+      says=("reports.csv", "BOM"))
+def _(d: Path) -> None:
+    path = d / "reports.csv"
+    data = path.read_bytes()
+    body = data.split(b"\n", 1)[1]
+    path.write_bytes(data + b"\xef\xbb\xbf" + body)
+
+
+@case("nul-byte-in-cell", "a NUL byte inside a name", 2, says=("experts.csv", "NUL", "バイト位置"))
+def _(d: Path) -> None:
+    edit(d, "experts", 2, "氏名", "山田\x00太郎")
+
+
+@case("binary-as-csv", "a workbook renamed to experts.csv", 2, says=("experts.csv",))
+def _(d: Path) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+    (d / "experts.csv").write_bytes(buf.getvalue())
+
+
+# -- columns and tables ---------------------------------------------------------------------
+
+@case("missing-required-column", "reports without 終了時刻", 2, says=("reports.csv", "終了時刻"))
+def _(d: Path) -> None:
+    drop_column(d, "reports", "終了時刻")
+
+
+@case("renamed-column", "開始時刻 exported as 開始時間", 2, says=("reports.csv", "開始時刻"))
+def _(d: Path) -> None:
+    data = rows(d, "reports")
+    data[0][data[0].index("開始時刻")] = "開始時間"
+    write_rows(d, "reports", data)
+
+
+@case("fullwidth-parens-in-header", "対面支援時間（分） with full-width brackets (accepted)", 0)
+def _(d: Path) -> None:
+    data = rows(d, "reports")
+    data[0] = [h.replace("(", "（").replace(")", "）") for h in data[0]]
+    write_rows(d, "reports", data)
+
+
+@case("missing-table", "no travel_claims file", 2, says=("旅費請求明細", "travel_claims.csv"))
+def _(d: Path) -> None:
+    (d / "travel_claims.csv").unlink()
+
+
+@case("two-files-one-table", "travel_claims.csv and 旅費請求明細.csv both present", 2,
+      says=("旅費請求明細.csv", "travel_claims.csv"))
+def _(d: Path) -> None:
+    shutil.copy(d / "travel_claims.csv", d / "旅費請求明細.csv")
+
+
+@case("duplicate-header", "two 氏名 columns", 2, says=("experts.csv", "氏名", "2回"))
+def _(d: Path) -> None:
+    add_column(d, "experts", "氏名", ["別人"])
+
+
+@case("extra-column", "an extra 備考 column (ignored, reported)", 0,
+      findings=({"file": "dispatches.csv", "column": "備考", "severity": "warning"},))
+def _(d: Path) -> None:
+    add_column(d, "dispatches", "備考", ["特になし"])
+
+
+@case("my-number-by-header", "experts with a マイナンバー column", 1,
+      findings=({"file": "experts.csv", "column": "マイナンバー"},), never=(MY_NUMBER, MY_NUMBER_2))
+def _(d: Path) -> None:
+    add_column(d, "experts", "マイナンバー", [MY_NUMBER, MY_NUMBER_2])
+
+
+@case("my-number-by-values", "My Numbers in a column called 備考", 1,
+      findings=({"file": "experts.csv", "column": "備考"},), never=(MY_NUMBER, "1234-5678-9018"))
+def _(d: Path) -> None:
+    add_column(d, "experts", "備考", ["1234-5678-9018", MY_NUMBER])
+
+
+# -- keys and references --------------------------------------------------------------------
+
+@case("duplicate-dispatch-id", "D0002 twice in dispatches", 1,
+      findings=({"file": "dispatches.csv", "row": 5, "column": "派遣ID", "value": "D0002"},),
+      held=("D0002",))
+def _(d: Path) -> None:
+    append_copy(d, "dispatches", 3)
+
+
+@case("duplicate-checkin", "a second チェックイン for D0001", 1,
+      findings=({"file": "checkins.csv", "row": 8},), held=("D0001",))
+def _(d: Path) -> None:
+    append_copy(d, "checkins", 2, 日時="2021-10-05 09:59")
+
+
+@case("duplicate-expert-id", "E001 twice in experts", 1,
+      findings=({"file": "experts.csv", "row": 4, "column": "専門家ID", "value": "E001"},))
+def _(d: Path) -> None:
+    append_copy(d, "experts", 2, 氏名="山田 次郎")
+
+
+@case("unknown-expert", "D0002 names expert E999 who does not exist", 1,
+      findings=({"file": "dispatches.csv", "row": 3, "column": "専門家ID", "value": "E999"},),
+      held=("D0002",))
+def _(d: Path) -> None:
+    edit(d, "dispatches", 3, "専門家ID", "E999")
+
+
+@case("corrections-unknown-key", "a correction naming a dispatch that does not exist", 1,
+      findings=({"file": "corrections.csv"},))
+def _(d: Path) -> None:
+    (d / "corrections.csv").write_text(
+        "対象表,キー,項目,修正後の値,理由,修正者,修正日時\n"
+        "reports,D9999,終了時刻,12:00,機関からの訂正,事務局A,2021-10-26 10:00\n",
+        encoding="utf-8")
+
+
+# -- dates and times ------------------------------------------------------------------------
+
+@case("impossible-date", "支援日 2021-02-30", 1,
+      findings=({"file": "reports.csv", "row": 2, "column": "支援日", "value": "2021-02-30"},),
+      held=("D0001",))
+def _(d: Path) -> None:
+    edit(d, "reports", 2, "支援日", "2021-02-30")
+
+
+@case("impossible-time", "終了時刻 25:00", 1,
+      findings=({"file": "reports.csv", "row": 3, "column": "終了時刻", "value": "25:00"},),
+      held=("D0002",))
+def _(d: Path) -> None:
+    edit(d, "reports", 3, "終了時刻", "25:00")
+
+
+@case("end-before-start", "終了時刻 before 開始時刻", 1,
+      findings=({"file": "reports.csv", "row": 4, "column": "終了時刻"},), held=("D0003",))
+def _(d: Path) -> None:
+    edit(d, "reports", 4, "開始時刻", "11:30")
+    edit(d, "reports", 4, "終了時刻", "09:00")
+
+
+@case("face-to-face-longer-than-span", "180 face-to-face minutes in a 2-hour visit", 1,
+      findings=({"file": "reports.csv", "row": 2, "column": "対面支援時間(分)", "value": "180"},),
+      held=("D0001",))
+def _(d: Path) -> None:
+    edit(d, "reports", 2, "対面支援時間(分)", "180")
+
+
+@case("implausible-year", "支援日 2201-10-12 (a typo)", 1,
+      findings=({"file": "reports.csv", "row": 3, "column": "支援日", "value": "2201-10-12"},),
+      held=("D0002",))
+def _(d: Path) -> None:
+    edit(d, "reports", 3, "支援日", "2201-10-12")
+
+
+@case("garbage-timestamp", "機関承認日時 written as words", 1,
+      findings=({"file": "reports.csv", "row": 2, "column": "機関承認日時",
+                 "value": "昨日の夕方"},),
+      held=("D0001",))
+def _(d: Path) -> None:
+    edit(d, "reports", 2, "機関承認日時", "昨日の夕方")
+
+
+@case("slash-dates-and-seconds", "2021/10/05 dates and 13:30:00 times (accepted)", 0)
+def _(d: Path) -> None:
+    edit(d, "reports", 2, "支援日", "2021/10/05")
+    edit(d, "reports", 2, "開始時刻", "10:00:00")
+    edit(d, "checkins", 2, "日時", "2021-10-05T09:58:00+09:00")
+
+
+# -- numbers --------------------------------------------------------------------------------
+
+@case("negative-fare", "運賃 -330", 1,
+      findings=({"file": "travel_claims.csv", "row": 2, "column": "運賃", "value": "-330"},),
+      held=("D0001",))
+def _(d: Path) -> None:
+    edit(d, "travel_claims", 2, "運賃", "-330")
+
+
+@case("absurd-fare", "運賃 of 23 digits (beyond Int64)", 1,
+      findings=({"file": "travel_claims.csv", "row": 4, "column": "運賃"},), held=("D0002",))
+def _(d: Path) -> None:
+    edit(d, "travel_claims", 4, "運賃", "99999999999999999999999")
+
+
+@case("text-in-yen", "運賃 abc", 1,
+      findings=({"file": "travel_claims.csv", "row": 6, "column": "運賃", "value": "abc"},),
+      held=("D0003",))
+def _(d: Path) -> None:
+    edit(d, "travel_claims", 6, "運賃", "abc")
+
+
+@case("nan-and-inf", "全行程距離 NaN and inf", 1,
+      findings=({"file": "reports.csv", "row": 2, "column": "全行程距離(km)"},
+                {"file": "reports.csv", "row": 3, "column": "全行程距離(km)"}),
+      held=("D0001", "D0002"))
+def _(d: Path) -> None:
+    edit(d, "reports", 2, "全行程距離(km)", "NaN")
+    edit(d, "reports", 3, "全行程距離(km)", "inf")
+
+
+@case("coordinates-outside-japan", "支援場所緯度 51.5 (London)", 1,
+      findings=({"file": "reports.csv", "row": 2, "column": "支援場所緯度", "value": "51.5"},),
+      held=("D0001",))
+def _(d: Path) -> None:
+    edit(d, "reports", 2, "支援場所緯度", "51.5")
+
+
+@case("fullwidth-and-separators", "３３０ and 1,200 in number columns (accepted)", 0)
+def _(d: Path) -> None:
+    edit(d, "travel_claims", 2, "運賃", "３３０")
+    edit(d, "dispatches", 2, "従業員数", "1,200")
+    edit(d, "reports", 2, "対面支援時間(分)", "１２０")
+
+
+@case("halfwidth-kana-name", "氏名カナ in half-width katakana (accepted)", 0)
+def _(d: Path) -> None:
+    edit(d, "experts", 2, "氏名カナ", "ﾔﾏﾀﾞ ﾀﾛｳ")
+
+
+@case("fullwidth-id", "派遣ID Ｄ０００１ in full-width in reports", 0)
+def _(d: Path) -> None:
+    edit(d, "reports", 2, "派遣ID", "Ｄ０００１")
+
+
+@case("account-number-8-digits", "口座番号 of 8 digits", 1,
+      findings=({"file": "experts.csv", "row": 3, "column": "口座番号", "rule_id": "R-VAL-2"},),
+      never=("12345678",), held=("D0002",))
+def _(d: Path) -> None:
+    edit(d, "experts", 3, "口座番号", "12345678")
+
+
+@case("bank-code-with-letter", "金融機関コード 00A9", 1,
+      findings=({"file": "experts.csv", "row": 3, "column": "金融機関コード",
+                 "rule_id": "R-VAL-2"},),
+      held=("D0002",))
+def _(d: Path) -> None:
+    edit(d, "experts", 3, "金融機関コード", "00A9")
+
+
+@case("quoted-newline-keeps-row-numbers", "an address over two lines, then an error", 1,
+      findings=({"file": "experts.csv", "row": 3, "column": "支店コード", "value": "1X1"},),
+      held=("D0002",))
+def _(d: Path) -> None:
+    edit(d, "experts", 2, "住所", "東京都千代田区\n千代田1-1")
+    edit(d, "experts", 3, "支店コード", "1X1")
+
+
+# -- codes and booleans ---------------------------------------------------------------------
+
+@case("unknown-prefecture", "都道府県 東京県", 1,
+      findings=({"file": "experts.csv", "row": 2, "column": "都道府県", "value": "東京県"},))
+def _(d: Path) -> None:
+    edit(d, "experts", 2, "都道府県", "東京県")
+
+
+@case("boolean-garbage", "誓約書提出 たぶん", 1,
+      findings=({"file": "reports.csv", "row": 2, "column": "誓約書提出", "value": "たぶん"},),
+      held=("D0001",))
+def _(d: Path) -> None:
+    edit(d, "reports", 2, "誓約書提出", "たぶん")
+
+
+@case("unknown-travel-mode", "区分 ヘリコプター", 1,
+      findings=({"file": "travel_claims.csv", "row": 7, "column": "区分",
+                 "value": "ヘリコプター"},),
+      held=("D0003",))
+def _(d: Path) -> None:
+    edit(d, "travel_claims", 7, "区分", "ヘリコプター")
+
+
+# -- hostile text ---------------------------------------------------------------------------
+
+@case("formula-in-name", "=HYPERLINK(...) as an expert's name", 1,
+      findings=({"file": "experts.csv", "row": 2, "column": "氏名"},))
+def _(d: Path) -> None:
+    edit(d, "experts", 2, "氏名", '=HYPERLINK("http://evil.example/","山田")')
+
+
+@case("formula-plus-minus-at", "+, - and @ starting company names", 1,
+      findings=({"file": "dispatches.csv", "row": 2, "column": "企業名"},
+                {"file": "dispatches.csv", "row": 3, "column": "企業名"},
+                {"file": "dispatches.csv", "row": 4, "column": "企業名"}))
+def _(d: Path) -> None:
+    edit(d, "dispatches", 2, "企業名", "+81-3-1111-1111")
+    edit(d, "dispatches", 3, "企業名", "-2+3+cmd|' /C calc'!A0")
+    edit(d, "dispatches", 4, "企業名", "@SUM(1+1)*cmd|' /C calc'!A0")
+
+
+@case("id-traversal", "expert id ../../x", 1,
+      findings=({"file": "dispatches.csv", "row": 2, "column": "専門家ID", "value": "../../x"},),
+      held=("D0001",))
+def _(d: Path) -> None:
+    edit(d, "dispatches", 2, "専門家ID", "../../x")
+
+
+@case("id-reserved-name", "expert id CON (a Windows device name)", 1,
+      findings=({"file": "experts.csv", "row": 3, "column": "専門家ID", "value": "CON"},),
+      held=("D0002",))
+def _(d: Path) -> None:
+    edit(d, "experts", 3, "専門家ID", "CON")
+    edit(d, "dispatches", 3, "専門家ID", "CON")
+
+
+@case("emoji-in-holder-kana", "口座名義カナ with an emoji (not writable in Zengin)", 1,
+      findings=({"file": "experts.csv", "row": 2, "column": "口座名義カナ", "rule_id": "R-VAL-2"},),
+      held=("D0001", "D0003"))
+def _(d: Path) -> None:
+    edit(d, "experts", 2, "口座名義カナ", "ﾔﾏﾀﾞ ﾀﾛｳ😀")
+
+
+@case("outside-shift-jis-in-names", "𠮷 and an emoji in a name (kept as data)", 0)
+def _(d: Path) -> None:
+    edit(d, "experts", 2, "氏名", "𠮷田 太郎😀")
+    edit(d, "dispatches", 2, "企業名", "株式会社𩸽水産")
+
+
+@case("terminal-escape-in-name", "ANSI escape sequences in a name", 1,
+      findings=({"file": "experts.csv", "row": 2, "column": "氏名"},), never=("\x1b",))
+def _(d: Path) -> None:
+    edit(d, "experts", 2, "氏名", "\x1b[2J\x1b[31m山田 太郎\x1b[0m")
+
+
+# -- Excel ----------------------------------------------------------------------------------
+
+@case("xlsx-workbook", "all tables as sheets of one workbook (accepted)", 0)
+def _(d: Path) -> None:
+    workbook(d)
+
+
+@case("xlsx-hidden-extra-sheet", "a hidden sheet 旧データ beside the tables", 0)
+def _(d: Path) -> None:
+    workbook(d, extra_hidden=True)
+
+
+@case("xlsx-hidden-table-sheet", "the 支援実績報告 sheet is hidden", 0)
+def _(d: Path) -> None:
+    workbook(d, hide=("reports",))
+
+
+@case("xlsx-merged-cells", "状態 merged over two dispatch rows", 1,
+      findings=({"file": "exports.xlsx", "row": 3, "column": "状態"},), held=("D0002",))
+def _(d: Path) -> None:
+    workbook(d, merge_status=True)
+
+
+@case("xlsx-missing-sheet", "workbook without the checkins sheet", 2,
+      says=("exports.xlsx", "checkins"))
+def _(d: Path) -> None:
+    workbook(d, skip=("checkins",))
+
+
+@case("xlsx-corrupt", "a workbook cut in half", 2, says=("exports.xlsx", "開けません"))
+def _(d: Path) -> None:
+    path = workbook(d)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+# -- huge lines -----------------------------------------------------------------------------
+
+def long_line(d: Path, size: int) -> None:
+    """A name cell of ``size`` bytes, streamed to disk (never held in memory)."""
+    data = rows(d, "experts")
+    header = ",".join(data[0]) + "\n"
+    row = data[1]
+    i = data[0].index("氏名")
+    before = ",".join(row[:i]) + ","
+    after = "," + ",".join(row[i + 1:]) + "\n"
+    chunk = b"A" * (1 << 20)
+    with (d / "experts.csv").open("wb") as fh:
+        fh.write(header.encode() + before.encode())
+        left = size
+        while left > 0:
+            fh.write(chunk[: min(left, len(chunk))])
+            left -= len(chunk)
+        fh.write(after.encode() + ",".join(data[2]).encode() + b"\n")
+
+
+@case("long-line-32mb", "a 32 MB name cell (stand-in for the 2 GB line)", 2,
+      says=("experts.csv", "2行目"))
+def _(d: Path) -> None:
+    long_line(d, 32 << 20)
+
+
+@case("long-line-2gb", "a 2 GB line", 2, says=("experts.csv", "2行目"), slow=True)
+def _(d: Path) -> None:
+    long_line(d, 2 << 30)
+
+
+# -- folders --------------------------------------------------------------------------------
+
+@case("data-folder-missing", "--data names a folder that does not exist", 2,
+      says=("データフォルダ",))
+def _(d: Path) -> None:
+    shutil.rmtree(d)
+
+
+def by_id(case_id: str) -> Case:
+    return next(c for c in CASES if c.id == case_id)
+
+
+if __name__ == "__main__":  # write every case for a look: python tests/corpus/cases.py DIR
+    target = Path(sys.argv[1])
+    for c in CASES:
+        if not c.slow:
+            make(c, target / c.id)
+    print(f"{sum(not c.slow for c in CASES)} cases written to {target}")
