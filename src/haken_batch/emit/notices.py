@@ -334,23 +334,23 @@ class Composed:
     footer_values: dict[str, Any]
 
 
-def _payer_fields(run: CycleRun, tmpl: DocTemplate) -> tuple[str, str]:
+def _payer_fields(run: CycleRun, tmpl: DocTemplate) -> tuple[str, str, str]:
+    """display_name / address / contact of the payer config (payer.PayerConfig)."""
     payer = run.payer
     default = tmpl["payer_default"]
-    raw = getattr(payer, "raw", None) or {}
-    name = (getattr(payer, "display_name", None) or getattr(payer, "name_display", None)
-            or raw.get("display_name") or default["name"])
-    address = getattr(payer, "address", None) or raw.get("address") or default["address"]
-    return str(name), str(address or "")
+    name = getattr(payer, "display_name", "") or default["name"]
+    address = getattr(payer, "address", "") or default["address"]
+    contact = getattr(payer, "contact", "") or default["contact"]
+    return str(name), str(address or ""), str(contact or "")
 
 
 def _common_values(run: CycleRun, tmpl: DocTemplate) -> dict[str, Any]:
     st = run.settlement
-    name, address = _payer_fields(run, tmpl)
+    name, address, contact = _payer_fields(run, tmpl)
     on = st.transfer_date
     return {
         "cycle": st.cycle, "transfer_date": st.transfer_date,
-        "payer_name": name, "payer_address": address,
+        "payer_name": name, "payer_address": address, "payer_contact": contact,
         "rate_low": _percent(int(run.rules.value_at("tax.rate_low_bp", on))),
         "rate_high": _percent(int(run.rules.value_at("tax.rate_high_bp", on))),
         "threshold": int(run.rules.value_at("tax.threshold", on)),
@@ -433,6 +433,7 @@ def _strings(tmpl: DocTemplate, pages: list[Composed]) -> Iterator[str]:
 # ---------------------------------------------------------------- drawing
 def _draw(c: Composed, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBook) -> FPDF:
     from haken_batch.pdf import Column, Table, fit_cell, new_pdf
+    from haken_batch.pdf.layout import paragraph
 
     n = c.notice
     size = tmpl["font_size"]
@@ -473,7 +474,7 @@ def _draw(c: Composed, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBoo
         pdf.ln(5)
     pdf.set_y(max(pdf.get_y(), top + 10) + 3)
 
-    pdf.multi_cell(full, 5, c.head["greeting"], new_x="LMARGIN", new_y="NEXT")
+    paragraph(pdf, c.head["greeting"], line_h=5)
     pdf.ln(3)
 
     # summary box (left) and the bank account (right)
@@ -526,7 +527,7 @@ def _draw(c: Composed, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBoo
         pdf.ln(3)
     pdf.set_font_size(float(size["small"]) + 1)
     for note in c.notes:
-        pdf.multi_cell(full, 4.5, note, new_x="LMARGIN", new_y="NEXT")
+        paragraph(pdf, note, line_h=4.5)
         pdf.ln(1)
     return pdf
 

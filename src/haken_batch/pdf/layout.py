@@ -73,6 +73,36 @@ def fit_cell(pdf: FPDF, w: float, h: float, text: str, *, align: str = "L",
         pdf.set_font_size(base)
 
 
+# 禁則: characters that must not begin a line (they hang at the end of the previous one).
+_NO_LINE_START = frozenset("、。，．,.）」』】〕〉》)]}！？!?：；:;ー・"
+                           "ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ％%")
+
+
+def wrap_ja(pdf: FPDF, text: str, width: float) -> list[str]:
+    """Break Japanese text into lines of at most ``width`` mm, by character, with 禁則."""
+    lines: list[str] = []
+    for para in text.split("\n"):
+        current, used = "", 0.0
+        for ch in para:
+            w = pdf.get_string_width(ch)
+            if current and used + w > width and ch not in _NO_LINE_START:
+                lines.append(current.rstrip())
+                current, used = ("", 0.0) if ch == " " else (ch, w)
+                continue
+            current += ch
+            used += w
+        lines.append(current)
+    return lines
+
+
+def paragraph(pdf: FPDF, text: str, *, line_h: float, width: float | None = None) -> None:
+    """Left-aligned paragraph wrapped by ``wrap_ja`` from the left margin."""
+    w = width or pdf.epw
+    for line in wrap_ja(pdf, text, w - 2 * pdf.c_margin):
+        pdf.set_x(pdf.l_margin)
+        pdf.cell(w, line_h, line, new_x="LMARGIN", new_y="NEXT")
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
