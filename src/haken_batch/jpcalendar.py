@@ -94,3 +94,58 @@ def fiscal_year_start(day: dt.date, rules: RuleBook) -> dt.date:
     start_month = int(rules.value_at("program.fiscal_year_start_month", day))
     year = day.year if day.month >= start_month else day.year - 1
     return dt.date(year, start_month, 1)
+
+
+def next_bank_business_day(day: dt.date, rules: RuleBook) -> dt.date:
+    """The day itself when it is a bank business day, else the nearest one after it."""
+    while not is_bank_business_day(day, rules):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def _closed_reason(day: dt.date) -> tuple[str, str]:
+    name = holiday_name(day)
+    if name:
+        return f"祝日（{name}）", f"a public holiday ({name})"
+    if day.weekday() >= 5:
+        return ("土曜日", "a Saturday") if day.weekday() == 5 else ("日曜日", "a Sunday")
+    return "年末年始の銀行休業日", "a year-end bank holiday"
+
+
+def check_transfer_date(day: dt.date, rules: RuleBook, *, money_on: dt.date | None = None
+                        ) -> dt.date:
+    """A transfer date the clerk chose (``--transfer-date``), checked, never moved silently.
+
+    R-DAY-1: a day that is not a bank business day is refused with the nearest business
+    days before and after it (the clerk picks; the default date is moved by
+    ``default_transfer_date`` instead). R-PER-2: a date after ``program.payment_deadline``
+    is refused. ``money_on`` is the date whose rules govern the money (e.g. the cycle's
+    first day), so FY2021 money is held to FY2021's deadline even when paid in April.
+    Call it for the default date too: the March cycle's default (20 April) is refused.
+    """
+    from haken_batch.errors import ConfigError
+
+    if not is_bank_business_day(day, rules):
+        before = previous_bank_business_day(day, rules)
+        after = next_bank_business_day(day, rules)
+        why_ja, why_en = _closed_reason(day)
+        raise ConfigError(
+            f"振込指定日 {day.isoformat()} は銀行営業日ではありません（{why_ja}）。"
+            f"前の営業日 {before.isoformat()} か次の営業日 {after.isoformat()} を指定してください"
+            "（R-DAY-1）",
+            f"transfer date {day.isoformat()} is not a bank business day ({why_en}); choose"
+            f" {before.isoformat()} (before) or {after.isoformat()} (after) (R-DAY-1)",
+        )
+    deadline = dt.date.fromisoformat(
+        str(rules.value_at("program.payment_deadline", money_on or day))
+    )
+    if day > deadline:
+        latest = previous_bank_business_day(deadline, rules)
+        raise ConfigError(
+            f"振込指定日 {day.isoformat()} は支払期限 {deadline.isoformat()} より後です。"
+            f"この年度の支払は {latest.isoformat()} までに指定してください（R-PER-2）",
+            f"transfer date {day.isoformat()} is after the payment deadline"
+            f" {deadline.isoformat()}; this fiscal year's money must be paid by"
+            f" {latest.isoformat()} (R-PER-2)",
+        )
+    return day

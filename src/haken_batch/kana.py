@@ -171,9 +171,17 @@ def _stray_mark(prev: str, char: str) -> bool:
     )
 
 
+_STRAY_RX = re.compile("(?<![ｳｶ-ﾄﾊ-ﾎ])ﾞ|(?<![ﾊ-ﾎ])ﾟ")
+
+
 def stray_marks(text: str) -> list[int]:
     """0-based positions of ﾞ/ﾟ that follow no kana taking them."""
-    return [i for i, c in enumerate(text) if _stray_mark(text[i - 1] if i else "", c)]
+    return [m.start() for m in _STRAY_RX.finditer(text)]
+
+
+def in_name_class(text: str) -> bool:
+    """Fast yes/no: non-blank, every character in the name class, no stray mark."""
+    return bool(text.strip()) and NAME_CLASS.issuperset(text) and not _STRAY_RX.search(text)
 
 
 def check_name_class(text: str, *, bank: bool = False) -> list[KanaProblem]:

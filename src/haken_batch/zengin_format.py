@@ -14,11 +14,12 @@ byte of which record is wrong (record number, offset, field, found, expected).
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from haken_batch.errors import HakenError
-from haken_batch.kana import BANK_CLASS, NAME_CLASS, check_name_class, stray_marks
+from haken_batch.kana import BANK_CLASS, NAME_CLASS, check_name_class, in_name_class, stray_marks
 
 RECORD_LEN = 120
 CRLF = b"\r\n"
@@ -228,7 +229,7 @@ def _render_field(fld: Field, value: object, record_no: int) -> str:
         return " " * width
     text = str(value or "")
     if kind == "name":
-        problems = check_name_class(text)
+        problems = [] if in_name_class(text) else check_name_class(text)
         if problems and (fld.required or problems[0].code != "empty"):
             p = problems[0]
             _fail(record_no, fld, "", p.message_ja, p.message_en)
@@ -315,6 +316,44 @@ _BANK_BYTES = frozenset(c.encode("cp932")[0] for c in BANK_CLASS | {" "})
 def _show(raw: bytes) -> str:
     text = raw.decode("cp932", errors="backslashreplace")
     return repr(text)
+
+
+def _class_rx(allowed: frozenset[int]) -> bytes:
+    return b"[" + b"".join(re.escape(bytes([c])) for c in sorted(allowed)) + b"]"
+
+
+def _field_rx(fld: Field) -> bytes:
+    """A regex for a valid value of ``fld`` (fast path of the parser; header is checked slowly)."""
+    n = fld.length
+    if fld.kind == "code":
+        return b"(?:" + b"|".join(re.escape(a.encode()) for a in fld.allowed) + b")"
+    if fld.kind in ("N", "mmdd"):
+        return rb"\d{%d}" % n
+    if fld.kind == "N?":
+        return rb"(?:\d{%d}| {%d})" % (n, n)
+    if fld.kind == "spaces":
+        return b" {%d}" % n
+    full = _NAME_BYTES if fld.kind == "name" else _BANK_BYTES
+    first = _class_rx(full - {0x20}) + _class_rx(full) + b"{%d}" % (n - 1)
+    return first if fld.required else b"(?:" + first + b"| {%d})" % n
+
+
+_DATA_RX = re.compile(b"".join(_field_rx(f) for f in DATA_FIELDS))
+_STRAY_BYTES_RX = re.compile(rb"(?<![\xb3\xb6-\xc4\xca-\xce])\xde|(?<![\xca-\xce])\xdf")
+
+
+def _fast_data(rec: bytes) -> dict[str, str] | None:
+    """Values of a valid data record without EDI, or None (then every byte is examined)."""
+    if not _DATA_RX.fullmatch(rec) or _STRAY_BYTES_RX.search(rec):
+        return None
+    text = rec.decode("cp932")  # one byte per character: string offsets are byte offsets
+    values = {f.key: text[f.offset:f.end] for f in DATA_FIELDS}
+    for key in ("bank_name", "branch_name", "name"):
+        values[key] = values[key].rstrip(" ")
+    for key in ("clearing_house", "customer_code1", "customer_code2"):
+        if values[key].startswith(" "):
+            values[key] = ""
+    return values
 
 
 def _byte_repr(byte: int) -> str:
@@ -441,7 +480,9 @@ def parse(data: bytes) -> ZenginFile:
             check.add(number, start, 0, HEADER_FIELDS[0], _show(rec[:1]), " / ".join(expected))
             if kind not in LAYOUTS:
                 continue
-        values = {f.key: check.field(rec, f, number, start) for f in _layout_for(kind, rec)}
+        fast = _fast_data(rec) if kind == "2" else None
+        values = fast or {f.key: check.field(rec, f, number, start)
+                          for f in _layout_for(kind, rec)}
         if kind == "1":
             out.header = Header(**{k: v for k, v in values.items()
                                    if k not in ("record_type", "dummy")})
