@@ -17,6 +17,7 @@ import calendar
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from haken_batch.errors import HakenError
 from haken_batch.kana import BANK_CLASS, NAME_CLASS, check_name_class, in_name_class, stray_marks
@@ -537,3 +538,48 @@ def _check_trailer(out: ZenginFile, check: _Checker, number: int, start: int) ->
     if out.trailer.total != out.computed_total:
         check.add(number, start, 7, TRAILER_FIELDS[2], str(out.trailer.total),
                   f"{out.computed_total}（振込金額の合計）")
+
+
+# ------------------------------------------------------------------------ reading for people
+
+def read(path: Path) -> ZenginFile:
+    """Parse a file on disk; an unreadable file is a :class:`ZenginReadError` (exit 2)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ZenginReadError(f"ファイルを読めません（{exc.strerror or exc}）",
+                              f"cannot read the file ({exc.strerror or exc})",
+                              where=str(path)) from None
+    try:
+        return parse(data)
+    except ZenginReadError as exc:
+        raise ZenginReadError(exc.ja, exc.en, where=str(path)) from None
+
+
+def _mask(number: str, unmask: bool) -> str:
+    if unmask or not number:
+        return number
+    return "*" * max(len(number) - 3, 0) + number[-3:]
+
+
+def describe(parsed: ZenginFile, *, unmask: bool = False) -> dict[str, object]:
+    """A JSON-able view of a parsed file: account numbers masked unless ``unmask``."""
+    header = None
+    if parsed.header is not None:
+        header = {**parsed.header.__dict__,
+                  "account_number": _mask(parsed.header.account_number, unmask)}
+    records = [
+        {"no": i, **r.__dict__, "account_number": _mask(r.account_number, unmask)}
+        for i, r in enumerate(parsed.records, start=1)
+    ]
+    return {
+        "valid": parsed.ok,
+        "separator": parsed.separator,
+        "eof_byte": parsed.eof,
+        "record_count": parsed.record_count,
+        "header": header,
+        "records": records,
+        "trailer": None if parsed.trailer is None else parsed.trailer.__dict__,
+        "computed": {"count": parsed.computed_count, "total": parsed.computed_total},
+        "problems": [p.__dict__ for p in parsed.problems],
+    }

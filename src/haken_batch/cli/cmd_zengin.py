@@ -1,15 +1,82 @@
-"""`haken zengin show FILE`: parse and check any Zengin 総合振込 file."""
+"""`haken zengin show FILE`: parse and check any Zengin 総合振込 file (exit 0 / 1 / 2)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 
-from haken_batch.cli.common import fail
+from haken_batch.cli.common import Format, FormatOpt, Lang, LangOpt, console, print_json, run
 
 app = typer.Typer(help="全銀フォーマット / Zengin transfer files.", no_args_is_help=True)
 
+_TYPES = {"1": "普通", "2": "当座", "4": "貯蓄", "9": "その他"}
+
 
 @app.command("show")
-def show() -> None:
-    """全銀ファイルを表示・検査します / show and check a Zengin file."""
-    fail("not implemented yet")
+def show(
+    file: Annotated[Path, typer.Argument(help="全銀ファイル / a Zengin 総合振込 file")],
+    fmt: FormatOpt = Format.text,
+    unmask: Annotated[bool, typer.Option(
+        "--unmask", help="口座番号を隠さずに表示 / show account numbers in full")] = False,
+    lang: LangOpt = Lang.ja,
+) -> None:
+    """全銀ファイルを表示・検査します / show and check a Zengin file.
+
+    終了コード / exit code: 0 正常 valid, 1 誤りあり invalid, 2 読めない unreadable.
+    """
+    from haken_batch import zengin_format
+
+    parsed = run(lambda: zengin_format.read(file), lang)
+    view = zengin_format.describe(parsed, unmask=unmask)
+    if fmt is Format.json:
+        print_json({"file": str(file), **view})
+    else:
+        _render(view, lang.value)
+    raise typer.Exit(0 if parsed.ok else 1)
+
+
+def _render(view: dict[str, Any], lang: str) -> None:
+    from rich.table import Table
+
+    en = lang == "en"
+    con = console()
+    header = view["header"]
+    if header:
+        con.print(("Header: " if en else "ヘッダー: ")
+                  + f"依頼人コード {header['requester_code']}"
+                  f"  依頼人名 {header['requester_name']}"
+                  f"  振込指定日 {header['transfer_date']}  仕向 {header['bank_code']}"
+                  f" {header['bank_name']} / {header['branch_code']} {header['branch_name']}  "
+                  f"{_TYPES.get(header['account_type'], header['account_type'])}"
+                  f" {header['account_number']}")
+    table = Table(title="data records" if en else "データレコード")
+    for title in ("No", "銀行", "支店", "種目", "口座番号", "受取人名", "金額", "顧客コード1"):
+        table.add_column(title, overflow="fold", justify="right" if title == "金額" else "left")
+    for r in view["records"]:
+        table.add_row(str(r["no"]), r["bank_code"], r["branch_code"],
+                      _TYPES.get(r["account_type"], r["account_type"]), r["account_number"],
+                      r["name"], f"{r['amount']:,}", r["customer_code1"])
+    con.print(table)
+    trailer, computed = view["trailer"], view["computed"]
+    if trailer:
+        con.print(("Trailer: " if en else "トレーラー: ")
+                  + f"{trailer['count']:,} 件 / {trailer['total']:,} 円")
+    con.print(("Computed: " if en else "集計: ")
+              + f"{computed['count']:,} 件 / {computed['total']:,} 円  "
+              f"(separator {view['separator']}, EOF 0x1A {'yes' if view['eof_byte'] else 'no'})")
+    if view["valid"]:
+        con.print("[green]" + ("valid" if en else "正常: 誤りはありません") + "[/]")
+        return
+    err = console(stderr=True)
+    err.print("[bold red]" + (f"{len(view['problems'])} problem(s)" if en
+                              else f"誤り {len(view['problems'])} 件") + "[/]")
+    for p in view["problems"]:
+        if en:
+            err.print(f"record {p['record']}, byte {p['offset']} (file byte {p['file_offset']}),"
+                      f" {p['field_key']}: found {p['found']}, expected {p['expected']}",
+                      markup=False)
+        else:
+            err.print(f"レコード{p['record']} {p['offset']}バイト目（先頭から{p['file_offset']}）"
+                      f" {p['field']}: {p['found']} → 期待 {p['expected']}", markup=False)
