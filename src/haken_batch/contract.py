@@ -1,0 +1,249 @@
+"""The input contract as pandera (polars backend) models, one per table.
+
+The models fix what the contract fixes: each column's type after normalisation, the unique
+keys, and the checks between columns of a row (end after start, face-to-face minutes within
+the span, a platform constituent has a kind). What a clerk may change lives in `rules/`:
+``schema_for`` adds, per column of `rules/columns.yaml`, the required cells, the code lists
+(rules/codes), the plausible ranges, the id pattern, the digit formats and the formula guard.
+Every check has a name; validate.py turns failure cases into findings by (column, check).
+"""
+# No `from __future__ import annotations`: pandera reads these annotations at class creation.
+
+from typing import Any
+
+import pandera.polars as pa
+import polars as pl
+
+from haken_batch.load.codes import Codes
+from haken_batch.load.spec import ColumnMap, ColumnSpec
+
+# Formula triggers (CSV injection) at the start of a name, also in full width (issue 7).
+FORMULA_RX = r"^[=+\-@＝＋－＠\t\r]"
+
+
+def _f(**kw: Any) -> Any:
+    """A field whose emptiness is decided by rules/columns.yaml (``nullable``)."""
+    return pa.Field(nullable=True, **kw)
+
+
+class _Base(pa.DataFrameModel):
+    class Config:
+        strict = False  # row/idx bookkeeping columns ride along
+        coerce = False  # types are made by the loader; a wrong type here is a bug
+
+
+class Experts(_Base):
+    expert_id: pl.String = _f(unique=True)
+    name: pl.String = _f()
+    name_kana: pl.String = _f()
+    payee_type: pl.String = _f()
+    fee_class: pl.String = _f()
+    postal_code: pl.String = _f()
+    address: pl.String = _f()
+    prefecture: pl.String = _f()
+    qualifications: pl.List(pl.String) = _f()  # type: ignore[valid-type]
+    specialties: pl.List(pl.String) = _f()  # type: ignore[valid-type]
+    recommending_institution_id: pl.String = _f()
+    certified_support_org: pl.Boolean = _f()
+    years_experience: pl.Int64 = _f()
+    years_sme_support: pl.Int64 = _f()
+    years_teaching: pl.Int64 = _f()
+    terms_agreed: pl.Boolean = _f()
+    registered_on: pl.Date = _f()
+    commission_terms_agreed_on: pl.Date = _f()
+    commission_accepted_on: pl.Date = _f()
+    bank_code: pl.String = _f()
+    branch_code: pl.String = _f()
+    account_type: pl.Int64 = _f()
+    account_number: pl.String = _f()
+    account_holder_kana: pl.String = _f()
+    public_salary_subsidy: pl.Boolean = _f()
+    paid_by_institution_ids: pl.List(pl.String) = _f()  # type: ignore[valid-type]
+    member_of_institution_ids: pl.List(pl.String) = _f()  # type: ignore[valid-type]
+    my_number_on_file: pl.Boolean = _f()
+    renew_next_year: pl.Boolean = _f()
+
+
+class Institutions(_Base):
+    institution_id: pl.String = _f(unique=True)
+    name: pl.String = _f()
+    channel: pl.String = _f()
+    kind: pl.Int64 = _f()
+    platform_id: pl.String = _f()
+    platform_name: pl.String = _f()
+    is_representative: pl.Boolean = _f()
+    prefecture: pl.String = _f()
+    email: pl.String = _f()
+
+    @pa.dataframe_check(name="platform_member_kind")
+    def _platform_member_kind(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        # A constituent of a 地域プラットフォーム has a kind ① to ⑫ (R-EXC-3 needs it).
+        return data.lazyframe.select(
+            (pl.col("channel") != "地域プラットフォーム") | pl.col("channel").is_null()
+            | pl.col("kind").is_not_null())
+
+
+class Dispatches(_Base):
+    dispatch_id: pl.String = _f(unique=True)
+    institution_id: pl.String = _f()
+    expert_id: pl.String = _f()
+    company_id: pl.String = _f()
+    company_name: pl.String = _f()
+    company_address: pl.String = _f()
+    company_phone: pl.String = _f()
+    company_prefecture: pl.String = _f()
+    industry: pl.String = _f()
+    employees: pl.Int64 = _f()
+    company_class: pl.String = _f()
+    issue_category: pl.String = _f()
+    applied_on: pl.Date = _f()
+    scheduled_on: pl.Date = _f()
+    status: pl.String = _f()
+    expert_initiated: pl.Boolean = _f()
+    web_meeting: pl.Boolean = _f()
+    web_meeting_approved: pl.Boolean = _f()
+    limit_exception: pl.Boolean = _f()
+
+
+class Reports(_Base):
+    dispatch_id: pl.String = _f(unique=True)
+    support_date: pl.Date = _f()
+    start_time: pl.Time = _f()
+    end_time: pl.Time = _f()
+    face_to_face_minutes: pl.Int64 = _f()
+    place_address: pl.String = _f()
+    place_lat: pl.Float64 = _f()
+    place_lon: pl.Float64 = _f()
+    trip_km: pl.Float64 = _f()
+    accompanied: pl.Boolean = _f()
+    accompany_minutes: pl.Int64 = _f()
+    no_accompany_reason: pl.String = _f()
+    declaration_submitted: pl.Boolean = _f()
+    company_confirmed: pl.Boolean = _f()
+    approved_at: pl.Datetime = _f()
+
+    @pa.dataframe_check(name="end_after_start")
+    def _end_after_start(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            pl.col("start_time").is_null() | pl.col("end_time").is_null()
+            | (pl.col("end_time") > pl.col("start_time")))
+
+    @pa.dataframe_check(name="minutes_within_span")
+    def _minutes_within_span(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        nanos = pl.col("end_time").cast(pl.Int64) - pl.col("start_time").cast(pl.Int64)
+        span = nanos // 60_000_000_000  # Time is nanoseconds since midnight
+        return data.lazyframe.select(
+            pl.col("face_to_face_minutes").is_null() | span.is_null()
+            | (pl.col("face_to_face_minutes") <= span))
+
+
+class Checkins(_Base):
+    dispatch_id: pl.String = _f()
+    event: pl.String = _f()
+    at: pl.Datetime = _f()
+    lat: pl.Float64 = _f()
+    lon: pl.Float64 = _f()
+    signed: pl.Boolean = _f()
+
+    class Config:
+        strict = False
+        coerce = False
+        unique = ["dispatch_id", "event"]  # noqa: RUF012
+
+
+class TravelClaims(_Base):
+    dispatch_id: pl.String = _f()
+    line_no: pl.Int64 = _f()
+    mode: pl.String = _f()
+    used_on: pl.Date = _f()
+    origin: pl.String = _f()
+    destination: pl.String = _f()
+    one_way_km: pl.Float64 = _f()
+    fare: pl.Int64 = _f()
+    express_fee: pl.Int64 = _f()
+    reserved_fee: pl.Int64 = _f()
+    round_trip_fare: pl.Int64 = _f()
+    seat_class: pl.String = _f()
+    high_speed_boat: pl.Boolean = _f()
+    distance_km: pl.Float64 = _f()
+    nights: pl.Int64 = _f()
+    lodging_type: pl.String = _f()
+    amount: pl.Int64 = _f()
+    approved_amount: pl.Int64 = _f()
+    receipt: pl.Boolean = _f()
+    boarding_pass: pl.Boolean = _f()
+    reason: pl.String = _f()
+
+    class Config:
+        strict = False
+        coerce = False
+        unique = ["dispatch_id", "line_no"]  # noqa: RUF012
+
+
+MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "experts": Experts, "institutions": Institutions, "dispatches": Dispatches,
+    "reports": Reports, "checkins": Checkins, "travel_claims": TravelClaims,
+}
+# Dataframe-level checks -> the column a finding names.
+FRAME_CHECK_COLUMN = {
+    "end_after_start": "end_time",
+    "minutes_within_span": "face_to_face_minutes",
+    "platform_member_kind": "kind",
+}
+
+
+def _check(name: str, expr: pl.Expr) -> pa.Check:
+    """A named column check; empty cells pass (``required`` is a check of its own)."""
+    return pa.Check(lambda data, e=expr: data.lazyframe.select(e), name=name)
+
+
+def column_checks(col: ColumnSpec, cmap: ColumnMap, codes: Codes) -> list[pa.Check]:
+    """The rule-driven checks of one column (names are the keys of validate.EXPECT)."""
+    c = pl.col(col.name)
+    ok_null = c.is_null()
+    out: list[pa.Check] = []
+    if col.kind in ("enum", "prefecture", "jsic", "fee_class"):
+        allowed = codes.allowed({"prefecture": "prefectures", "jsic": "jsic",
+                                 "fee_class": "fee_class"}.get(col.kind, col.codes or ""))
+        out.append(_check("code_list", ok_null | c.is_in(list(allowed))))
+    if col.kind == "list" and col.codes:
+        allowed = codes.allowed(col.codes)
+        out.append(_check("code_list", ok_null | c.list.eval(
+            pl.element().is_in(list(allowed))).list.all()))
+    if col.kind == "inst_kind":
+        out.append(_check("code_list", ok_null | c.is_in(list(codes.institution_kinds))))
+    if col.kind in ("int", "yen", "float"):
+        low = 0 if col.kind == "yen" and col.min is None else col.min  # yen are never negative
+        bounds = [c >= low] if low is not None else []
+        bounds += [c <= col.max] if col.max is not None else []
+        if bounds:
+            out.append(_check("range", ok_null | pl.all_horizontal(bounds)))
+    if col.kind == "date":
+        low_d, high_d = pl.lit(cmap.date_min).str.to_date(), pl.lit(cmap.date_max).str.to_date()
+        out.append(_check("plausible_date", ok_null | c.is_between(low_d, high_d)))
+    if col.kind == "timestamp":
+        low_t = pl.lit(cmap.date_min).str.to_datetime("%Y-%m-%d", time_unit="us")
+        high_t = pl.lit(cmap.date_max + " 23:59:59").str.to_datetime("%Y-%m-%d %H:%M:%S",
+                                                                      time_unit="us")
+        out.append(_check("plausible_date", ok_null | c.is_between(low_t, high_t)))
+    if col.kind == "digits":
+        out.append(_check("digits", ok_null | c.str.contains(rf"^\d{{{int(col.width or 0)}}}$")))
+    if col.kind == "id":
+        out.append(_check("safe_id", ok_null | (
+            c.str.contains(cmap.id_pattern) & ~c.str.contains(r"\.\.")
+            & ~c.str.to_uppercase().str.replace(r"\..*$", "").is_in(sorted(cmap.reserved_ids)))))
+    if col.kind in ("name", "kana"):
+        out.append(_check("formula", ok_null | ~c.str.contains(FORMULA_RX)))
+    return out
+
+
+def schema_for(table: str, cmap: ColumnMap, codes: Codes) -> pa.DataFrameSchema:
+    """The table's model as a schema, with the rule-driven checks of rules/columns.yaml."""
+    schema = MODELS[table].to_schema()
+    spec = cmap.tables[table]
+    updates: dict[str, dict[str, Any]] = {}
+    for col in spec.columns:
+        existing = list(schema.columns[col.name].checks)
+        updates[col.name] = {"nullable": col.nullable,
+                             "checks": existing + column_checks(col, cmap, codes)}
+    return schema.update_columns(updates)

@@ -1,0 +1,115 @@
+"""Load a data folder into a ``Dataset`` (docs/design.md "Dataset").
+
+read (text cells) -> headers (column map) -> corrections (on the text) -> normalise (types)
+-> validate (contract, references, bank check) -> findings. Only a structural fault
+(unreadable file, missing required column, missing table or sheet) raises; everything else is
+a finding and the row stays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from haken_batch.load.read import SourceFile
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from haken_batch.rules import RuleBook
+
+__all__ = ["Dataset", "SourceFile", "load_dataset"]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Typed tables, validation findings, the corrections trail and where each table came from.
+
+    tables:      experts, institutions, dispatches, reports, checkins, travel_claims; English
+                 column names plus ``_row`` (Excel row: header 1, first data row 2)
+    findings:    file, sheet, row, column, value, table, key, rule_id, severity, message_ja,
+                 message_en (sorted by file, sheet, row, column, rule_id)
+    corrections: seq, table, key, column, old, new, reason, corrected_by, corrected_at
+    sources:     table -> SourceFile (path, sheet, encoding, sha256); ``corrections`` too when
+                 present
+    """
+
+    tables: dict[str, pl.DataFrame]
+    findings: pl.DataFrame
+    corrections: pl.DataFrame
+    sources: dict[str, SourceFile]
+
+    def errors(self) -> pl.DataFrame:
+        import polars as pl
+
+        return self.findings.filter(pl.col("severity") == "error")
+
+
+def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja") -> Dataset:
+    """Read, correct, type and validate the exports of ``data_dir``.
+
+    ``lang`` is kept for symmetry with the CLI: findings always carry both languages.
+    """
+    import polars as pl
+
+    from haken_batch.load.codes import codes_from
+    from haken_batch.load.corrections import apply_corrections, empty_trail
+    from haken_batch.load.findings import WARNING, TableInfo, concat_issues, finalize, one_issue
+    from haken_batch.load.headers import map_headers
+    from haken_batch.load.normalize import normalize_table, typed_key_expr
+    from haken_batch.load.read import read_folder
+    from haken_batch.load.spec import CORRECTIONS, TABLE_ORDER, column_map
+    from haken_batch.validate import validate_tables
+
+    cmap = column_map(rules.columns, where=str(Path(rules.root) / "columns.yaml"))
+    codes = codes_from(rules)
+    raws, unused = read_folder(Path(data_dir), cmap)
+    issues: list[pl.DataFrame] = []
+    extra_info: dict[str, TableInfo] = {}
+    for u in unused:
+        label = f"{u.path.name}［{u.sheet}］" if u.sheet else u.path.name
+        issues.append(one_issue(
+            table=f"?{label}", column=None, value=None, rule_id="R-VAL-1", severity=WARNING,
+            ja="表として認識できないファイル／シートです（無視しました）",
+            en="not a table of the input contract (ignored)"))
+        extra_info[f"?{label}"] = TableInfo(file=u.path.name, sheet=u.sheet, labels={},
+                                            secret=frozenset(),
+                                            rows=pl.DataFrame(schema={"idx": pl.Int64,
+                                                                      "row": pl.Int64,
+                                                                      "key": pl.String}))
+    text: dict[str, pl.DataFrame] = {}
+    labels: dict[str, dict[str, str]] = {}
+    for table, raw in raws.items():
+        mapped = map_headers(raw, cmap.tables[table], cmap)
+        text[table] = mapped.frame
+        labels[table] = mapped.labels
+        issues.append(mapped.issues)
+    trail = empty_trail()
+    if CORRECTIONS in text:
+        corr, corr_issues = normalize_table(text[CORRECTIONS], cmap.tables[CORRECTIONS], codes)
+        issues.append(corr_issues)
+        text, trail, applied_issues = apply_corrections(text, corr, cmap, codes)
+        issues.append(applied_issues)
+    typed: dict[str, pl.DataFrame] = {}
+    for table in TABLE_ORDER:
+        frame, parse_issues = normalize_table(text[table], cmap.tables[table], codes)
+        typed[table] = frame
+        issues.append(parse_issues)
+    issues.append(validate_tables(typed, cmap, codes, rules))
+    info = dict(extra_info)
+    for table, raw in raws.items():
+        spec = cmap.tables[table]
+        frame = typed.get(table, text[table])
+        key = typed_key_expr(spec) if spec.key else pl.lit(None, pl.String)
+        info[table] = TableInfo(
+            file=raw.source.path.name, sheet=raw.source.sheet, labels=labels[table],
+            secret=frozenset(c.name for c in spec.columns if c.secret),
+            rows=frame.select("idx", "row", key.alias("key")))
+    findings = finalize(concat_issues(issues), info)
+    tables = {
+        t: typed[t].select([c.name for c in cmap.tables[t].columns] + [pl.col("row").alias("_row")])
+        for t in TABLE_ORDER
+    }
+    sources = {t: raws[t].source for t in raws}
+    return Dataset(tables=tables, findings=findings, corrections=trail, sources=sources)

@@ -1,0 +1,129 @@
+"""The corrections table (事務局修正): the only way a clerk changes data (input-contract.md).
+
+Corrections are applied on load, to the exported text, in file order, before the cells are
+read; so a corrected value is parsed and validated like the column. Every touched cell is
+remembered (seq, table, key, column, old, new, reason, corrected_by, corrected_at) for the
+explanation trail. A correction naming an unknown table, key or column, or without a reason
+or author, is a finding and changes nothing (never silently ignored).
+``key`` names the row as exported (``D-1;2`` for two-part keys).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from haken_batch.load.codes import Codes
+from haken_batch.load.findings import ERROR, concat_issues, one_issue
+from haken_batch.load.normalize import key_expr
+from haken_batch.load.spec import CORRECTIONS, TABLE_ORDER, ColumnMap, fold
+
+TRAIL_SCHEMA: dict[str, pl.DataType] = {
+    "seq": pl.Int64(), "table": pl.String(), "key": pl.String(), "column": pl.String(),
+    "old": pl.String(), "new": pl.String(), "reason": pl.String(),
+    "corrected_by": pl.String(), "corrected_at": pl.Datetime("us"),
+}
+
+
+def empty_trail() -> pl.DataFrame:
+    return pl.DataFrame(schema=TRAIL_SCHEMA)
+
+
+def _issue(idx: int, column: str, value: Any, ja: str, en: str) -> pl.DataFrame:
+    return one_issue(table=CORRECTIONS, column=column, value=None if value is None else str(value),
+                     rule_id="R-VAL-1", severity=ERROR, ja=ja, en=en, idx=idx)
+
+
+def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame,
+                      cmap: ColumnMap, codes: Codes,
+                      ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame]:
+    """Frames (text, English names) with corrections applied, the trail, and the issues.
+
+    ``corrections`` is the normalised corrections table (text columns, typed corrected_at).
+    The loop runs over corrections (a clerk's handful), never over the data rows.
+    """
+    issues: list[pl.DataFrame] = []
+    valid: list[dict[str, Any]] = []
+    for seq, c in enumerate(corrections.iter_rows(named=True), start=1):
+        idx = int(c["idx"])
+        if not c["reason"]:
+            issues.append(_issue(idx, "reason", None,
+                                 "理由: 修正には理由が必要です（適用しませんでした）",
+                                 "reason: a correction needs a reason (not applied)"))
+            continue
+        if not c["corrected_by"]:
+            issues.append(_issue(idx, "corrected_by", None,
+                                 "修正者: 修正には修正者が必要です（適用しませんでした）",
+                                 "corrected_by: a correction needs its author (not applied)"))
+            continue
+        table = cmap.table_for_stem(c["table"] or "")
+        if table not in TABLE_ORDER:
+            issues.append(_issue(idx, "table", c["table"],
+                                 "対象表: そのような表はありません（適用しませんでした）",
+                                 "table: no such table (not applied)"))
+            continue
+        assert table is not None
+        spec = cmap.tables[table]
+        col = spec.by_header().get(fold(c["column"] or ""))
+        if col is None:
+            issues.append(_issue(idx, "column", c["column"],
+                                 f"項目: 表「{spec.ja}」にそのような項目はありません"
+                                 "（適用しませんでした）",
+                                 f"column: table {table!r} has no such column (not applied)"))
+            continue
+        parts = (c["key"] or "").split(";")
+        if len(parts) != len(spec.key):
+            want = ";".join(spec.key)
+            issues.append(_issue(idx, "key", c["key"],
+                                 f"キー: 表「{spec.ja}」のキーは {want} の形式です"
+                                 "（適用しませんでした）",
+                                 f"key: the key of {table!r} is written {want} (not applied)"))
+            continue
+        valid.append({"seq": seq, "idx": idx, "table": table, "key": c["key"],
+                      "parts": parts, "column": col.name, "value": c["value"],
+                      "reason": c["reason"], "corrected_by": c["corrected_by"],
+                      "corrected_at": c["corrected_at"]})
+    trail: list[dict[str, Any]] = []
+    out = dict(frames)
+    for table in TABLE_ORDER:
+        mine = [v for v in valid if v["table"] == table]
+        if not mine:
+            continue
+        spec = cmap.tables[table]
+        frame = out[table]
+        # The correction's key, read like the table's key cells (line_no ２ = 2, …).
+        wanted = pl.DataFrame({k: [v["parts"][i] for v in mine] for i, k in enumerate(spec.key)},
+                              schema=dict.fromkeys(spec.key, pl.String))
+        wanted = wanted.with_columns(pl.all().str.strip_chars())
+        wanted_keys = wanted.select(key_expr(spec, codes).alias("_key")).get_column("_key")
+        have = frame.select(pl.col("idx"), key_expr(spec, codes).alias("_key"))
+        matches = (pl.DataFrame({"n": range(len(mine)), "_key": wanted_keys})
+                   .join(have, on="_key", how="left")
+                   .group_by("n").agg(pl.col("idx").drop_nulls().sort(), pl.first("_key"))
+                   .sort("n"))
+        current: dict[tuple[str, int], str | None] = {}
+        for v, m in zip(mine, matches.iter_rows(named=True), strict=True):
+            if not m["idx"]:
+                issues.append(_issue(v["idx"], "key", v["key"],
+                                     f"キー: 表「{spec.ja}」にこのキーの行はありません"
+                                     "（適用しませんでした）",
+                                     f"key: no row of {table!r} has this key (not applied)"))
+                continue
+            for row_idx in m["idx"]:
+                cell = (v["column"], int(row_idx))
+                if cell not in current:
+                    current[cell] = frame.get_column(v["column"])[int(row_idx)]
+                trail.append({"seq": v["seq"], "table": table, "key": m["_key"],
+                              "column": v["column"], "old": current[cell], "new": v["value"],
+                              "reason": v["reason"], "corrected_by": v["corrected_by"],
+                              "corrected_at": v["corrected_at"]})
+                current[cell] = v["value"]
+        updates: dict[str, pl.Series] = {}
+        for (column, row_idx), value in current.items():
+            series = updates.get(column, frame.get_column(column).clone())
+            updates[column] = series.scatter(row_idx, value)
+        if updates:
+            out[table] = frame.with_columns(list(updates.values()))
+    trail_frame = (pl.DataFrame(trail, schema=TRAIL_SCHEMA) if trail else empty_trail())
+    return out, trail_frame.sort(["seq", "table", "key", "column"]), concat_issues(issues)

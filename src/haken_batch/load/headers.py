@@ -1,0 +1,103 @@
+"""Export headers -> English column names, through the column map of `rules/columns.yaml`.
+
+A renamed header is a YAML edit. Extra columns are ignored and reported once (warning); a
+missing required column stops the run (StructuralError naming the file and the label); a
+missing optional column becomes an empty column. A column that looks like a My Number
+(個人番号) is dropped unread and reported: the tool never keeps or echoes the number (issue 7).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from haken_batch.errors import StructuralError
+from haken_batch.load.findings import ERROR, WARNING, concat_issues, one_issue
+from haken_batch.load.read import RawTable
+from haken_batch.load.spec import ColumnMap, TableSpec, fold
+
+
+@dataclass(frozen=True)
+class Mapped:
+    frame: pl.DataFrame  # English names in spec order (String) + idx + row
+    labels: dict[str, str]  # English name -> header as written
+    issues: pl.DataFrame
+
+
+def _where(raw: RawTable) -> str:
+    src = raw.source
+    return f"{src.path.name}［{src.sheet}］" if src.sheet else src.path.name
+
+
+def _is_blank_header(header: str) -> bool:
+    return not header or header.startswith("__UNNAMED__")
+
+
+def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
+    lookup = spec.by_header()
+    chosen: dict[str, str] = {}  # English name -> raw column (c0..)
+    labels: dict[str, str] = {}
+    issues = []
+    for pos, header in enumerate(raw.headers):
+        source_col = f"c{pos}"
+        col = lookup.get(fold(header)) if header else None
+        if col is not None:
+            if col.name in chosen:
+                raise StructuralError(
+                    f"列「{col.label}」が2回あります（「{labels[col.name]}」と「{header}」）",
+                    f"column {col.label!r} appears twice ({labels[col.name]!r} and {header!r})",
+                    where=_where(raw))
+            chosen[col.name] = source_col
+            labels[col.name] = header
+            continue
+        if _looks_like_my_number(raw.frame.get_column(source_col), header, cmap):
+            issues.append(one_issue(
+                table=spec.name, column=header or f"({pos + 1}列目)", value="＊＊＊＊",
+                rule_id="R-VAL-1", severity=ERROR,
+                ja="マイナンバー（個人番号）と思われる列です。この列は読み込まず破棄しました。"
+                   "エクスポートから削除してください",
+                en="a column that looks like a My Number (individual number); it was dropped "
+                   "unread. Remove it from the export"))
+            continue
+        name = header if not _is_blank_header(header) else f"({pos + 1}列目)"
+        issues.append(one_issue(
+            table=spec.name, column=name, value=None, rule_id="R-VAL-1", severity=WARNING,
+            ja="契約にない列です（無視しました）。"
+               "列名の変更なら rules/columns.yaml に追加してください",
+            en="a column not in the input contract (ignored); if it is a renamed header, add "
+               "it to rules/columns.yaml"))
+    missing = [c for c in spec.columns if c.name not in chosen and c.required]
+    if missing:
+        c = missing[0]
+        others = "、".join(m.label for m in missing[1:])
+        more_ja = f"（ほかに {others}）" if others else ""
+        more_en = f" (also {', '.join(m.label for m in missing[1:])})" if others else ""
+        raise StructuralError(f"必須の列「{c.label}」（{c.name}）がありません{more_ja}",
+                              f"required column {c.label!r} ({c.name}) is missing{more_en}",
+                              where=_where(raw))
+    exprs = []
+    for c in spec.columns:
+        if c.name in chosen:
+            exprs.append(pl.col(chosen[c.name]).cast(pl.String).alias(c.name))
+        else:
+            exprs.append(pl.lit(None, pl.String).alias(c.name))
+            labels[c.name] = c.label
+    frame = raw.frame.select(
+        *exprs,
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("idx"),
+        # The row the clerk sees in Excel: header = 1, first data row = 2.
+        (pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("row"),
+    )
+    return Mapped(frame=frame, labels=labels, issues=concat_issues(issues))
+
+
+def _looks_like_my_number(values: pl.Series, header: str, cmap: ColumnMap) -> bool:
+    if header and cmap.looks_like_my_number_header(header):
+        return True
+    cells = values.cast(pl.String).str.normalize("NFKC").str.strip_chars().drop_nulls()
+    cells = cells.filter(cells != "")
+    if cells.len() == 0:
+        return False
+    hits = cells.str.contains(cmap.my_number_values).sum()
+    return bool(hits * 2 >= cells.len())

@@ -1,0 +1,209 @@
+"""Text cells -> typed columns, vectorised (docs/design.md "Types after normalisation").
+
+Every kind of `rules/columns.yaml` has one polars expression here. A cell that cannot be read
+becomes null and yields a finding (R-VAL-1, R-VAL-2 for bank fields); the row stays. Values
+that parse but are outside a code list are kept as text so the contract (pandera) reports
+them with their value.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from haken_batch.load.codes import Codes
+from haken_batch.load.findings import ERROR, concat_issues, issues_for
+from haken_batch.load.spec import ColumnSpec, TableSpec
+
+_TRUE = ("有", "あり", "はい", "1", "TRUE", "○", "〇", "◯", "Y", "YES", "済", "T")
+_FALSE = ("無", "なし", "いいえ", "0", "FALSE", "×", "N", "NO", "-", "F")
+
+_DATE_RX = r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]0{1,2}:00(?::00(?:\.0+)?)?)?$"
+_SERIAL_RX = r"^\d{5}(?:\.0+)?$"  # an Excel date serial (1899-12-30 based)
+# Excel hands a time-only cell over as "1899-12-31 13:30:00": the date part is dropped.
+_TIME_RX = r"^(?:\d{4}-\d{2}-\d{2}[ T])?(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.\d+)?)?$"
+_TS_RX = (r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?"
+          r"\s*(Z|[+-]\d{2}:?\d{2})?$")
+_JST_MINUTES = 9 * 60
+
+# Expectation shown when a cell cannot be read, per kind (ja, en).
+PARSE_MESSAGES: dict[str, tuple[str, str]] = {
+    "int": ("整数として読めません", "not a whole number"),
+    "yen": ("金額（円、整数）として読めません", "not an amount in whole yen"),
+    "float": ("数値として読めません", "not a number"),
+    "date": ("存在しない日付か、日付の形式ではありません（YYYY-MM-DD または YYYY/MM/DD）",
+             "not an existing date (YYYY-MM-DD or YYYY/MM/DD)"),
+    "time": ("存在しない時刻か、時刻の形式ではありません（HH:MM、00:00〜23:59）",
+             "not an existing time of day (HH:MM, 00:00-23:59)"),
+    "timestamp": ("日時として読めません（YYYY-MM-DD HH:MM または ISO 8601）",
+                  "not a timestamp (YYYY-MM-DD HH:MM or ISO 8601)"),
+    "bool": ("有/無・はい/いいえ・1/0・TRUE/FALSE・○/空欄 のいずれかではありません",
+             "not a yes/no value (有/無, はい/いいえ, 1/0, TRUE/FALSE, ○/blank)"),
+    "inst_kind": ("機関種別は 1〜12（①〜⑫）の番号で入力してください",
+                  "institution kind must be a number 1-12 (① to ⑫)"),
+    "account_type": ("預金種目は 普通・当座・貯蓄（または 1・2・4）のいずれかです",
+                     "account type must be 普通, 当座 or 貯蓄 (or 1, 2, 4)"),
+}
+
+
+def _digits(e: pl.Expr) -> pl.Expr:
+    """NFKC (full-width digits), no thousands separators or yen sign, no Excel '.0'."""
+    return (e.str.normalize("NFKC").str.replace_all(r"[,\s]", "").str.strip_suffix("円")
+            .str.replace(r"^\+", "").str.replace(r"^(-?\d+)\.0+$", "${1}"))
+
+
+def _int(e: pl.Expr) -> pl.Expr:
+    s = _digits(e)
+    return pl.when(s.str.contains(r"^-?\d{1,18}$")).then(s.cast(pl.Int64, strict=False))
+
+
+def _float(e: pl.Expr) -> pl.Expr:
+    s = _digits(e)
+    return pl.when(s.str.contains(r"^-?(\d+\.?\d*|\.\d+)$")).then(s.cast(pl.Float64, strict=False))
+
+
+def _pad2(e: pl.Expr) -> pl.Expr:
+    return e.str.zfill(2)
+
+
+def _date(e: pl.Expr) -> pl.Expr:
+    s = e.str.normalize("NFKC")
+    g = s.str.extract_groups(_DATE_RX)
+    text = pl.concat_str([g.struct[0], pl.lit("-"), _pad2(g.struct[1]), pl.lit("-"),
+                          _pad2(g.struct[2])])
+    parsed = text.str.to_date("%Y-%m-%d", strict=False)
+    serial = pl.when(s.str.contains(_SERIAL_RX)).then(
+        pl.date(1899, 12, 30) + pl.duration(days=s.str.replace(r"\..*$", "")
+                                                    .cast(pl.Int64, strict=False)))
+    return pl.coalesce(parsed, serial.cast(pl.Date))
+
+
+def _time(e: pl.Expr) -> pl.Expr:
+    g = e.str.normalize("NFKC").str.extract_groups(_TIME_RX)
+    text = pl.concat_str([_pad2(g.struct[0]), pl.lit(":"), _pad2(g.struct[1]), pl.lit(":"),
+                          _pad2(g.struct[2].fill_null("00"))])
+    return text.str.to_time("%H:%M:%S", strict=False)
+
+
+def _timestamp(e: pl.Expr) -> pl.Expr:
+    """Naive Datetime("us") in JST; an explicit offset (Z, +00:00) is converted to JST."""
+    g = e.str.normalize("NFKC").str.extract_groups(_TS_RX)
+    text = pl.concat_str([
+        g.struct[0], pl.lit("-"), _pad2(g.struct[1]), pl.lit("-"), _pad2(g.struct[2]),
+        pl.lit(" "), _pad2(g.struct[3].fill_null("00")), pl.lit(":"),
+        g.struct[4].fill_null("00"), pl.lit(":"), _pad2(g.struct[5].fill_null("00")),
+    ])
+    local = text.str.to_datetime("%Y-%m-%d %H:%M:%S", time_unit="us", strict=False)
+    off = g.struct[6].str.replace(":", "")
+    off_minutes = (
+        pl.when(off == "Z").then(pl.lit(0, pl.Int64))
+        .when(off.is_not_null()).then(
+            (off.str.slice(1, 2).cast(pl.Int64, strict=False) * 60
+             + off.str.slice(3, 2).cast(pl.Int64, strict=False))
+            * pl.when(off.str.starts_with("-")).then(-1).otherwise(1))
+    )
+    shift = pl.when(off_minutes.is_not_null()).then(
+        pl.duration(minutes=pl.lit(_JST_MINUTES) - off_minutes)).otherwise(pl.duration(minutes=0))
+    return local + shift
+
+
+def _bool(e: pl.Expr, col: ColumnSpec) -> pl.Expr:
+    mapping = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
+    value = e.str.normalize("NFKC").str.to_uppercase().replace_strict(
+        mapping, default=None, return_dtype=pl.Boolean)
+    if col.blank_null:
+        return value
+    return pl.when(e.is_null()).then(pl.lit(False)).otherwise(value)
+
+
+def _list(e: pl.Expr) -> pl.Expr:
+    parts = (e.str.replace_all("；", ";").str.split(";")
+             .list.eval(pl.element().str.strip_chars())
+             .list.eval(pl.element().filter(pl.element() != "")))
+    return pl.when(e.is_null()).then(pl.lit([], pl.List(pl.String))).otherwise(parts)
+
+
+def _aliased(e: pl.Expr, aliases: dict[str, str]) -> pl.Expr:
+    """Known spellings -> canonical value; anything else stays (NFKC) for the contract to flag."""
+    s = e.str.normalize("NFKC").str.strip_chars()
+    return s.replace(aliases)
+
+
+def value_expr(col: ColumnSpec, codes: Codes, source: pl.Expr | None = None) -> pl.Expr:
+    """The typed value of one column from its (trimmed, empty = null) text."""
+    e = pl.col(col.name) if source is None else source
+    kind = col.kind
+    if kind in ("id", "text", "name", "kana"):
+        return e
+    if kind in ("int", "yen"):
+        return _int(e)
+    if kind == "float":
+        return _float(e)
+    if kind == "date":
+        return _date(e)
+    if kind == "time":
+        return _time(e)
+    if kind == "timestamp":
+        return _timestamp(e)
+    if kind == "bool":
+        return _bool(e, col)
+    if kind == "list":
+        return _list(e)
+    if kind == "enum" or kind == "fee_class":
+        return _aliased(e, codes.aliases[col.codes or "fee_class"])
+    if kind == "prefecture":
+        return _aliased(e, codes.aliases["prefectures"])
+    if kind == "jsic":
+        return _aliased(e, codes.aliases["jsic"])
+    if kind == "inst_kind":
+        return _int(e)
+    if kind == "account_type":
+        return (e.str.normalize("NFKC").str.strip_chars()
+                .replace_strict(codes.account_types, default=None, return_dtype=pl.Int64))
+    if kind == "digits":
+        s = _digits(e).str.replace_all("-", "")
+        width = int(col.width or 0)
+        # Excel drops leading zeros of a code typed as a number: pad what is short.
+        return pl.when(s.str.contains(rf"^\d{{1,{width}}}$")).then(s.str.zfill(width)).otherwise(s)
+    raise ValueError(kind)
+
+
+def key_expr(spec: TableSpec, codes: Codes) -> pl.Expr:
+    """The row key as text (``D-1;2`` for two-part keys) read from the exported text cells."""
+    parts = [value_expr(spec.column(k), codes,
+                        pl.col(k).str.strip_chars().replace("", None)).cast(pl.String)
+             for k in spec.key]
+    return pl.concat_str(parts, separator=";")
+
+
+def typed_key_expr(spec: TableSpec) -> pl.Expr:
+    """The row key as text from the typed frame (same spelling as ``key_expr``)."""
+    return pl.concat_str([pl.col(k).cast(pl.String) for k in spec.key], separator=";")
+
+
+def normalize_table(frame: pl.DataFrame, spec: TableSpec,
+                    codes: Codes) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Typed frame (same rows, same order) and the issues of cells that could not be read."""
+    text_cols = [c.name for c in spec.columns]
+    cleaned = frame.with_columns(
+        pl.col(n).str.strip_chars().replace("", None) for n in text_cols
+    )
+    typed = cleaned.with_columns(value_expr(c, codes).alias(c.name) for c in spec.columns)
+    parsable = [c for c in spec.columns if c.kind in PARSE_MESSAGES]
+    if not parsable:
+        return typed, concat_issues([])
+    failed = pl.DataFrame({
+        "idx": cleaned.get_column("idx"),
+        **{c.name: cleaned.get_column(c.name) for c in parsable},
+        **{f"_bad_{c.name}": (cleaned.get_column(c.name).is_not_null()
+                               & typed.get_column(c.name).is_null()) for c in parsable},
+    })
+    parts = []
+    for c in parsable:
+        bad = failed.filter(pl.col(f"_bad_{c.name}"))
+        if bad.height == 0:
+            continue
+        ja, en = PARSE_MESSAGES[c.kind]
+        parts.append(issues_for(bad.select("idx", pl.col(c.name).alias("value")),
+                                table=spec.name, column=c.name, rule_id=c.rule_id,
+                                severity=ERROR, ja=f"{c.label}: {ja}", en=f"{c.name}: {en}"))
+    return typed, concat_issues(parts)

@@ -1,0 +1,236 @@
+"""Find the exports in a data folder and read each table as text cells (no typing yet).
+
+A folder holds one CSV per table (``experts.csv`` or ``専門家.csv``) or one ``.xlsx`` workbook
+with a sheet per table. CSV encoding is detected: UTF-8 (with or without BOM) or CP932; a
+file that is neither, has a BOM in the middle or NUL bytes stops the run with the byte offset
+(input-contract.md "Files"). Every cell comes back as ``String`` so CSV and Excel take the
+same normalisation path afterwards.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from haken_batch.errors import StructuralError
+from haken_batch.load.spec import CORRECTIONS, TABLE_ORDER, ColumnMap
+
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """Where a table came from (for findings, the manifest and the archive)."""
+
+    path: Path
+    sheet: str | None
+    encoding: str  # utf-8, utf-8-sig, cp932, xlsx
+    sha256: str
+
+
+@dataclass(frozen=True)
+class RawTable:
+    table: str
+    headers: tuple[str, ...]  # as written in the export, in order
+    frame: pl.DataFrame  # columns c0..cN (String), one per header, rows as exported
+    source: SourceFile
+
+
+@dataclass(frozen=True)
+class Unused:
+    """A file in the data folder that is not a table (reported once as a warning)."""
+
+    path: Path
+    sheet: str | None
+
+
+def _where(path: Path, sheet: str | None = None) -> str:
+    return f"{path.name}［{sheet}］" if sheet else path.name
+
+
+def read_folder(data_dir: Path, cmap: ColumnMap) -> tuple[dict[str, RawTable], list[Unused]]:
+    """Every table of the folder as text; missing tables and unreadable files stop the run."""
+    if not data_dir.is_dir():
+        raise StructuralError(f"データフォルダ {data_dir} がありません",
+                              f"data folder {data_dir} does not exist", where=str(data_dir))
+    files = sorted(p for p in data_dir.iterdir()
+                   if p.is_file() and not p.name.startswith(("~$", ".")))  # Excel lock files
+    csvs = [p for p in files if p.suffix.lower() == ".csv"]
+    books = [p for p in files if p.suffix.lower() == ".xlsx"]
+    tables: dict[str, RawTable] = {}
+    unused: list[Unused] = []
+    for path in csvs:
+        table = cmap.table_for_stem(path.stem)
+        if table is None:
+            unused.append(Unused(path, None))
+            continue
+        if table in tables:
+            raise StructuralError(
+                f"表「{table}」のファイルが2つあります"
+                f"（{tables[table].source.path.name} と {path.name}）",
+                f"two files for table {table!r} ({tables[table].source.path.name} and {path.name})",
+                where=path.name)
+        tables[table] = read_csv_table(path, table)
+    main_tables = [t for t in tables if t != CORRECTIONS]
+    if books and not main_tables:
+        if len(books) > 1:
+            names = ", ".join(p.name for p in books)
+            raise StructuralError(f"Excelブックが複数あります（{names}）。1つにしてください",
+                                  f"more than one workbook ({names}); keep one",
+                                  where=str(data_dir))
+        wb_tables, wb_unused = read_workbook(books[0], cmap)
+        unused += wb_unused
+        for name, raw in wb_tables.items():
+            tables.setdefault(name, raw)  # a corrections.csv beside the workbook wins
+    else:
+        unused += [Unused(p, None) for p in books]
+    missing = [t for t in TABLE_ORDER if t not in tables]
+    if missing:
+        spec = cmap.tables[missing[0]]
+        if books and not main_tables:
+            raise StructuralError(
+                f"ブックにシート「{spec.name}」（または「{spec.ja}」）がありません",
+                f"the workbook has no sheet {spec.name!r} (or {spec.ja!r})",
+                where=books[0].name)
+        raise StructuralError(
+            f"表「{spec.ja}」のファイル（{spec.name}.csv または {spec.ja}.csv）がありません",
+            f"no file for table {spec.name!r} ({spec.name}.csv or {spec.ja}.csv)",
+            where=str(data_dir))
+    return tables, unused
+
+
+def decode(data: bytes, where: str) -> tuple[str, str]:
+    """Text and encoding name of a CSV file; anything doubtful is a StructuralError."""
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise StructuralError(
+            f"NULバイトがあります（バイト位置 {nul}）。"
+            "UTF-8 または CP932 の CSV で保存してください",
+            f"NUL byte at byte offset {nul}; save the file as UTF-8 or CP932 CSV", where=where)
+    encoding = "utf-8"
+    body = data
+    if data.startswith(_BOM):
+        encoding, body = "utf-8-sig", data[len(_BOM):]
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = exc.start + (len(data) - len(body))
+        # Valid multi-byte UTF-8 before the bad byte means a UTF-8 file with a broken or
+        # foreign part: decoding the whole as CP932 would silently garble it.
+        if encoding == "utf-8-sig" or not body[: exc.start].isascii():
+            raise StructuralError(
+                f"UTF-8 として読めないバイトがあります（バイト位置 {offset}、"
+                f"{_line_of(body, exc.start)}行目）。文字コードが混在していないか確認してください",
+                f"bytes that are not UTF-8 at byte offset {offset} (line "
+                f"{_line_of(body, exc.start)}); the file mixes encodings", where=where) from None
+        try:
+            text, encoding = body.decode("cp932"), "cp932"
+        except UnicodeDecodeError as exc2:
+            raise StructuralError(
+                "文字コードを判定できません（UTF-8 でも CP932 でもありません。"
+                f"バイト位置 {exc2.start}、{_line_of(body, exc2.start)}行目）",
+                f"cannot decode the file as UTF-8 or CP932 (byte offset {exc2.start}, line "
+                f"{_line_of(body, exc2.start)})", where=where) from None
+    bom = text.find("\ufeff")
+    if bom >= 0:
+        line = text.count("\n", 0, bom) + 1
+        raise StructuralError(f"ファイルの途中にBOM（U+FEFF）があります（{line}行目）。"
+                              "ファイルを連結していませんか",
+                              f"a byte-order mark in the middle of the file (line {line}); "
+                              "were two files concatenated?", where=where)
+    return text, encoding
+
+
+def _line_of(body: bytes, offset: int) -> int:
+    return body.count(b"\n", 0, offset) + 1
+
+
+def read_csv_table(path: Path, table: str) -> RawTable:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise StructuralError(f"ファイルを読めません（{exc.strerror}）",
+                              f"cannot read the file ({exc.strerror})", where=path.name) from None
+    digest = hashlib.sha256(data).hexdigest()
+    text, encoding = decode(data, path.name)
+    if not text.strip():
+        raise StructuralError("ファイルが空です（見出し行もありません）",
+                              "the file is empty (not even a header row)", where=path.name)
+    first = text.split("\n", 1)[0].rstrip("\r")
+    headers = tuple(h.strip() for h in next(csv.reader([first])))
+    if encoding == "cp932":
+        payload = text.encode("utf-8")
+    else:
+        payload = data[len(_BOM):] if encoding == "utf-8-sig" else data
+    names = [f"c{i}" for i in range(len(headers))]
+    try:
+        frame = pl.read_csv(io.BytesIO(payload), has_header=True, new_columns=names,
+                            infer_schema=False, empty_string_is_null=False, quote_char='"')
+    except pl.exceptions.PolarsError as exc:
+        line = _ragged_line(text, len(headers))
+        if line:
+            raise StructuralError(f"{line}行目の列数が見出し行（{len(headers)}列）より多いです",
+                                  f"line {line} has more fields than the header ({len(headers)})",
+                                  where=path.name) from None
+        raise StructuralError("CSV として読めません（引用符の閉じ忘れなど）",
+                              f"cannot parse the CSV ({type(exc).__name__})",
+                              where=path.name) from None
+    source = SourceFile(path=path, sheet=None, encoding=encoding, sha256=digest)
+    return RawTable(table=table, headers=headers, frame=frame, source=source)
+
+
+def _ragged_line(text: str, width: int) -> int | None:
+    """Error path only: the first record with more fields than the header (Excel line)."""
+    for n, record in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if len(record) > width:
+            return n
+    return None
+
+
+def read_workbook(path: Path, cmap: ColumnMap) -> tuple[dict[str, RawTable], list[Unused]]:
+    import fastexcel
+
+    try:
+        data = path.read_bytes()
+        reader = fastexcel.read_excel(data)
+        sheet_names = list(reader.sheet_names)
+    except (OSError, fastexcel.FastExcelError, ValueError) as exc:
+        raise StructuralError("Excelブックを開けません（壊れているか .xlsx ではありません）",
+                              f"cannot open the workbook ({type(exc).__name__})",
+                              where=path.name) from None
+    digest = hashlib.sha256(data).hexdigest()
+    tables: dict[str, RawTable] = {}
+    unused: list[Unused] = []
+    for sheet in sheet_names:
+        table = cmap.table_for_stem(sheet)
+        if table is None:
+            unused.append(Unused(path, sheet))
+            continue
+        if table in tables:
+            raise StructuralError(f"表「{table}」のシートが2つあります",
+                                  f"two sheets for table {table!r}", where=_where(path, sheet))
+        try:
+            # Every cell as text: dates come as "2021-10-05 00:00:00", times as
+            # "1899-12-31 13:30:00"; the normaliser reads both like CSV text.
+            frame = reader.load_sheet(sheet, dtypes="string").to_polars()
+        except fastexcel.FastExcelError as exc:
+            raise StructuralError("シートを読めません（空のシートか見出し行がありません）",
+                                  f"cannot read the sheet ({type(exc).__name__})",
+                                  where=_where(path, sheet)) from None
+        if frame.width == 0:
+            raise StructuralError("シートが空です（見出し行もありません）",
+                                  "the sheet is empty (not even a header row)",
+                                  where=_where(path, sheet))
+        headers = tuple(str(h).strip() for h in frame.columns)
+        frame = frame.rename(dict(zip(frame.columns, [f"c{i}" for i in range(frame.width)],
+                                      strict=True)))
+        frame = frame.with_columns(pl.all().cast(pl.String))
+        tables[table] = RawTable(table=table, headers=headers, frame=frame,
+                                 source=SourceFile(path=path, sheet=sheet, encoding="xlsx",
+                                                   sha256=digest))
+    return tables, unused

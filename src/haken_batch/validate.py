@@ -1,0 +1,275 @@
+"""Validation of the typed tables against the input contract, and what a failing row touches.
+
+* pandera (polars backend) checks each collected table with ``lazy=True``; its
+  ``failure_cases`` frame is turned into findings by (column, check, index) — never by
+  parsing message text (architecture.md).
+* Row checks that pandera cannot express on one table run as polars expressions and produce
+  the same shape: references between tables, characters outside Shift_JIS in names.
+* Bank data that cannot be paid comes from ``haken_batch.bankcheck.unpayable_experts``
+  (R-VAL-2; holder kana and bank/branch existence live there).
+* ``touched_dispatches`` says which dispatches an error finding holds (R-VAL-1, R-VAL-2).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from haken_batch.load.findings import ERROR, ISSUE_SCHEMA, concat_issues, issues_for, one_issue
+from haken_batch.load.spec import TABLE_ORDER, ColumnMap, ColumnSpec, TableSpec
+
+if TYPE_CHECKING:
+    from haken_batch.load import Dataset
+    from haken_batch.load.codes import Codes
+    from haken_batch.rules import RuleBook
+
+TOUCHED_SCHEMA: dict[str, pl.DataType] = {
+    "dispatch_id": pl.String(), "rule_id": pl.String(), "message_ja": pl.String(),
+    "message_en": pl.String(),
+}
+_ALLOWED_SHOWN = 12  # a code list this short is quoted in the message
+
+
+def expectation(check: str, col: ColumnSpec, cmap: ColumnMap, codes: Codes) -> tuple[str, str]:
+    """What a failed check expected, in Japanese and English (by check name, not text)."""
+    if check == "not_nullable":
+        return "必須の項目が空です", "required value is empty"
+    if check in ("field_uniqueness", "multiple_fields_uniqueness"):
+        return ("キーが重複しています（同じキーの行が複数あります）",
+                "duplicate key (several rows share it)")
+    if check == "code_list":
+        if col.kind == "inst_kind":
+            return "機関種別は 1〜12（①〜⑫）のいずれかです", "institution kind must be 1-12"
+        name = {"prefecture": "prefectures", "jsic": "jsic", "fee_class": "fee_class"}.get(
+            col.kind, col.codes or "")
+        allowed = codes.allowed(name)
+        if len(allowed) <= _ALLOWED_SHOWN:
+            shown = "・".join(allowed)
+            return (f"コード表にない値です（{shown} のいずれか）",
+                    f"not in the code list ({', '.join(allowed)})")
+        return (f"コード表（rules/codes の {name}）にない値です",
+                f"not in the code list {name} (rules/codes)")
+    if check == "range":
+        low = 0 if col.kind == "yen" and col.min is None else col.min
+        low_s = "" if low is None else f"{low:g}"
+        high_s = "" if col.max is None else f"{col.max:g}"
+        return f"範囲外の値です（{low_s}〜{high_s}）", f"out of range ({low_s} to {high_s})"
+    if check == "plausible_date":
+        return (f"ありえない日付です（{cmap.date_min}〜{cmap.date_max} の範囲外）",
+                f"implausible date (outside {cmap.date_min} to {cmap.date_max})")
+    if check == "digits":
+        return f"{col.width}桁の数字である必要があります", f"must be {col.width} digits"
+    if check == "safe_id":
+        return ("IDに使えない形式です（半角英数字と - _ . のみ、64文字まで。"
+                "../ や CON などは不可）",
+                "not a safe id (ASCII letters, digits, - _ . only, up to 64; no ../, CON, …)")
+    if check == "formula":
+        return ("数式として解釈される文字（= + - @）で始まっています。値を確認してください",
+                "starts like a spreadsheet formula (= + - @); check the value")
+    if check == "end_after_start":
+        return "終了時刻が開始時刻より後ではありません", "end time is not after start time"
+    if check == "minutes_within_span":
+        return ("対面支援時間が開始〜終了の時間を超えています",
+                "face-to-face minutes exceed the span from start to end")
+    if check == "platform_member_kind":
+        return ("地域プラットフォームの構成機関には機関種別（1〜12）が必要です",
+                "a platform constituent needs an institution kind (1-12)")
+    if check == "not_cp932":
+        return ("Shift_JIS で表せない文字（絵文字・外字など）が含まれています",
+                "contains characters outside Shift_JIS (emoji, rare characters)")
+    return f"契約に合いません（{check}）", f"does not meet the contract ({check})"
+
+
+def _text_of(frame: pl.DataFrame, column: str) -> pl.Expr:
+    dtype = frame.schema[column]
+    c = pl.col(column)
+    if isinstance(dtype, pl.List):
+        return c.list.join(";")
+    return c.cast(pl.String)
+
+
+def failure_issues(table: str, failure_cases: pl.DataFrame, frame: pl.DataFrame,
+                   cmap: ColumnMap, codes: Codes) -> pl.DataFrame:
+    """pandera failure cases -> issues, grouped by (column, check); values read by index."""
+    from haken_batch.contract import FRAME_CHECK_COLUMN
+
+    spec = cmap.tables[table]
+    names = {c.name for c in spec.columns}
+    parts = []
+    fc = failure_cases.select("column", "check", pl.col("index").cast(pl.Int64).alias("idx"))
+    no_index = fc.filter(pl.col("idx").is_null())
+    pairs = no_index.select("column", "check").unique().sort(["column", "check"])
+    for column, check in pairs.iter_rows():
+        # A dtype or column fault: the loader should have made the type; a bug, not a clerk's.
+        parts.append(one_issue(table=table, column=column if column in names else None, value=None,
+                               rule_id="R-VAL-1", severity=ERROR,
+                               ja=f"表の形式が契約と違います（{column}: {check}）",
+                               en=f"the table does not meet the contract ({column}: {check})"))
+    rows = fc.filter(pl.col("idx").is_not_null())
+    pairs = rows.select("column", "check").unique().sort(["column", "check"])
+    for column, check in pairs.iter_rows():
+        if check == "multiple_fields_uniqueness":
+            target = spec.key[-1]
+        elif column in names:
+            target = column
+        else:
+            target = FRAME_CHECK_COLUMN.get(check, spec.key[0])
+        col = spec.column(target)
+        ja, en = expectation(check, col, cmap, codes)
+        hit = (rows.filter((pl.col("column") == column) & (pl.col("check") == check))
+               .select("idx").unique()
+               .join(frame.select(pl.col("idx"), _text_of(frame, target).alias("value")),
+                     on="idx", how="left"))
+        parts.append(issues_for(hit, table=table, column=target, rule_id=col.rule_id,
+                                severity=ERROR, ja=f"{col.label}: {ja}", en=f"{col.name}: {en}"))
+    return concat_issues(parts)
+
+
+def _contract_issues(table: str, frame: pl.DataFrame, cmap: ColumnMap,
+                     codes: Codes) -> pl.DataFrame:
+    import pandera.errors as pa_errors
+
+    from haken_batch.contract import schema_for
+
+    schema = schema_for(table, cmap, codes)
+    try:
+        schema.validate(frame, lazy=True)
+    except pa_errors.SchemaErrors as exc:
+        return failure_issues(table, exc.failure_cases, frame, cmap, codes)
+    except pa_errors.SchemaError as exc:  # lazy=True should collect; keep it a finding anyway
+        if exc.failure_cases is not None and isinstance(exc.failure_cases, pl.DataFrame):
+            return failure_issues(table, exc.failure_cases, frame, cmap, codes)
+        raise
+    return concat_issues([])
+
+
+def not_shift_jis(values: pl.Series) -> pl.Series:
+    """True where a text has a character neither CP932 nor Shift_JIS can write (emoji, …).
+
+    Done on the distinct non-ASCII values in one encode per codec (no per-row loop): each
+    character that cannot be encoded becomes one ``?``, so the values stay aligned.
+    """
+    distinct = values.drop_nulls().unique().sort()
+    distinct = distinct.filter(~distinct.str.contains(r"^[\x00-\x7F]*$"))
+    if distinct.len() == 0:
+        return pl.repeat(False, values.len(), eager=True)
+    joined = "\x00".join(distinct.to_list())
+    bad = pl.repeat(True, distinct.len(), eager=True)
+    for codec in ("cp932", "shift_jis"):
+        back = pl.Series(joined.encode(codec, "replace").decode(codec).split("\x00"))
+        bad = bad & (back != distinct)
+    return values.is_in(distinct.filter(bad)).fill_null(False)
+
+
+def _shift_jis_issues(table: str, frame: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
+    parts = []
+    for col in spec.columns:
+        if col.kind not in ("name", "kana"):
+            continue
+        mask = not_shift_jis(frame.get_column(col.name))
+        if not mask.any():
+            continue
+        hit = frame.filter(mask).select("idx", pl.col(col.name).alias("value"))
+        ja, en = expectation("not_cp932", col, None, None)  # type: ignore[arg-type]
+        parts.append(issues_for(hit, table=table, column=col.name, rule_id=col.rule_id,
+                                severity=ERROR, ja=f"{col.label}: {ja}", en=f"{col.name}: {en}"))
+    return concat_issues(parts)
+
+
+def _reference_issues(frames: dict[str, pl.DataFrame], cmap: ColumnMap) -> pl.DataFrame:
+    parts = []
+    for ref in cmap.references:
+        child, parent = frames[ref.table], frames[ref.parent]
+        col = cmap.tables[ref.table].column(ref.column)
+        pspec = cmap.tables[ref.parent]
+        hit = (child.select("idx", pl.col(ref.column).alias("value"))
+               .filter(pl.col("value").is_not_null())
+               .join(parent.select(pl.col(ref.parent_column).alias("value")).unique(),
+                     on="value", how="anti"))
+        if hit.height == 0:
+            continue
+        parts.append(issues_for(
+            hit, table=ref.table, column=ref.column, rule_id="R-VAL-1", severity=ref.severity,
+            ja=f"{col.label}: {pspec.ja}（{pspec.name}）にない値です",
+            en=f"{col.name}: not found in {pspec.name}"))
+    return concat_issues(parts)
+
+
+def _bank_issues(experts: pl.DataFrame, public: pl.DataFrame, cmap: ColumnMap,
+                 rules: RuleBook) -> pl.DataFrame:
+    """R-VAL-2 findings from the bank check (holder kana, unknown bank/branch, …)."""
+    from haken_batch.bankcheck import unpayable_experts
+
+    found = unpayable_experts(public, rules)
+    if found.height == 0:
+        return concat_issues([])
+    spec = cmap.tables["experts"]
+    lookup = spec.by_header()
+    from haken_batch.load.spec import fold
+
+    name_of = {str(c): lookup[fold(str(c))].name
+               for c in found.get_column("column").drop_nulls().unique().to_list()
+               if fold(str(c)) in lookup}
+    rows = (found.join(experts.select("idx", "expert_id"), on="expert_id", how="inner")
+            .select(
+                pl.lit("experts").alias("table"), pl.col("idx"),
+                pl.col("column").replace(name_of).alias("column"),
+                pl.col("value_masked").alias("value"),
+                pl.col("rule_id").fill_null("R-VAL-2"), pl.lit(ERROR).alias("severity"),
+                pl.col("message_ja"), pl.col("message_en")))
+    return rows.cast(ISSUE_SCHEMA)  # type: ignore[arg-type]
+
+
+def validate_tables(frames: dict[str, pl.DataFrame], cmap: ColumnMap, codes: Codes,
+                    rules: RuleBook) -> pl.DataFrame:
+    """Issues of the typed tables (each frame has its English columns plus ``idx``)."""
+    parts = []
+    for table in TABLE_ORDER:
+        frame = frames[table]
+        parts.append(_contract_issues(table, frame, cmap, codes))
+        parts.append(_shift_jis_issues(table, frame, cmap.tables[table]))
+    parts.append(_reference_issues(frames, cmap))
+    experts = frames["experts"]
+    parts.append(_bank_issues(experts, experts.drop("idx").rename({"row": "_row"}), cmap, rules))
+    issues = concat_issues(parts)
+    # One finding per cell, rule and message: the bank check may repeat a format finding.
+    return issues.unique(subset=["table", "idx", "column", "rule_id", "message_ja"],
+                         maintain_order=True)
+
+
+def touched_dispatches(dataset: Dataset) -> pl.DataFrame:
+    """dispatch_id, rule_id, message_ja, message_en: every dispatch an ERROR finding holds.
+
+    A dispatches/reports/checkins/travel_claims row -> its dispatch; an experts row -> all of
+    that expert's dispatches; an institutions row -> all of its dispatches (R-VAL-1; a bank
+    field is R-VAL-2). One row per (dispatch, rule); messages of several findings are joined
+    with " / ". Sorted by dispatch_id, rule_id.
+    """
+    f = dataset.findings.filter((pl.col("severity") == ERROR) & pl.col("key").is_not_null())
+    dispatches = dataset.tables["dispatches"].select("dispatch_id", "expert_id", "institution_id")
+    names = {"experts": "専門家", "institutions": "派遣可能機関", "dispatches": "派遣案件",
+             "reports": "支援実績報告", "checkins": "チェックイン・チェックアウト",
+             "travel_claims": "旅費請求明細"}
+    f = f.with_columns(
+        pl.concat_str([pl.col("table").replace(names), pl.lit("（"), pl.col("key"), pl.lit("）"),
+                       pl.col("message_ja")]).alias("message_ja"),
+        pl.concat_str([pl.col("table"), pl.lit(" "), pl.col("key"), pl.lit(": "),
+                       pl.col("message_en")]).alias("message_en"),
+    )
+    cols = ["dispatch_id", "rule_id", "message_ja", "message_en"]
+    own = (f.filter(pl.col("table").is_in(["dispatches", "reports", "checkins", "travel_claims"]))
+           .with_columns(pl.col("key").str.split(";").list.first().alias("dispatch_id"))
+           .select(cols))
+    by_expert = (f.filter(pl.col("table") == "experts")
+                 .join(dispatches, left_on="key", right_on="expert_id", how="inner").select(cols))
+    by_inst = (f.filter(pl.col("table") == "institutions")
+               .join(dispatches, left_on="key", right_on="institution_id", how="inner")
+               .select(cols))
+    out = (pl.concat([own, by_expert, by_inst], how="vertical").unique()
+           .join(dispatches.select("dispatch_id"), on="dispatch_id", how="semi"))
+    return (out.group_by("dispatch_id", "rule_id")
+            .agg(pl.col("message_ja").unique().sort().str.join(" / "),
+                 pl.col("message_en").unique().sort().str.join(" / "))
+            .sort("dispatch_id", "rule_id")
+            .cast(TOUCHED_SCHEMA))  # type: ignore[arg-type]
