@@ -10,11 +10,11 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
-from test_kpi_scenario import EVIL, scenario_run
 
 from haken_batch.emit import kpi
 from haken_batch.kpi import KpiInputs
 from haken_batch.run import CycleRun
+from test_kpi_scenario import EVIL, scenario_run
 
 
 @pytest.fixture()

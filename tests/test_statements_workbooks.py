@@ -8,12 +8,12 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
-from test_kpi_scenario import scenario_run
 
 from haken_batch.emit import statements
 from haken_batch.errors import HakenError
 from haken_batch.kpi import KpiInputs
 from haken_batch.run import CycleRun
+from test_kpi_scenario import scenario_run
 
 
 @pytest.fixture(scope="module")
