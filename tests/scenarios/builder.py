@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pytest
 import yaml
 
 from haken_batch.settle.engine import empty_ledger, settle
 from haken_batch.settle.inputs import SCHEMAS
 
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
 PLACE = (35.681236, 139.767125)  # 東京駅
 
 EXTRA: dict[str, dict[str, pl.DataType]] = {
@@ -226,3 +228,28 @@ def load_scenarios() -> list[tuple[str, dict[str, Any]]]:
             if doc:
                 found.append((f"{path.stem}#{i}:{doc.get('name', '')}", doc))
     return found
+
+
+def with_overrides(rules: Any, overrides: dict[str, Any]) -> Any:
+    """A copy of the rule book where each named parameter has one value from 2021-04-01."""
+    import dataclasses
+
+    if not overrides:
+        return rules
+    params = dict(rules.parameters)
+    for name, value in overrides.items():
+        params[name] = dataclasses.replace(params[name], values=((dt.date(2021, 4, 1), value),))
+    return dataclasses.replace(rules, parameters=params)
+
+
+@pytest.fixture(scope="session")
+def engine_rules(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The bundled parameters and code lists (what the engine reads; not the column map)."""
+    import shutil
+
+    from haken_batch.rules import load_rules
+
+    root = tmp_path_factory.mktemp("rules")
+    for part in ("parameters", "codes"):
+        shutil.copytree(REPO / "rules" / part, root / part)
+    return load_rules(root)
