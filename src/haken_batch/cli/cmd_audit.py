@@ -1,30 +1,134 @@
-"""Audit commands: `verify`, `explain`, `close`, `sample visits`."""
+"""Audit commands: `verify`, `explain`, `close`, `sample visits`, `sample audit`."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-from haken_batch.cli.common import fail
+from haken_batch.cli.common import Format, FormatOpt, Lang, LangOpt, QuietOpt, fail, print_json, run
 
 sample_app = typer.Typer(help="監査用の抽出 / audit sampling.", no_args_is_help=True)
 
-
-def verify() -> None:
-    """アーカイブを再計算して検証します / re-run and verify an archived cycle."""
-    fail("not implemented yet")
+OutOpt = Annotated[Path, typer.Option("--out", help="出力フォルダ / output folder (OUT)")]
 
 
-def explain() -> None:
-    """派遣1件の精算の経緯を説明します / explain one dispatch."""
-    fail("not implemented yet")
+def _date(text: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option} の日付「{text}」は YYYY-MM-DD ではありません / {option} {text!r} is not "
+             "YYYY-MM-DD")
 
 
-def close() -> None:
-    """サイクルを確定します / close a cycle."""
-    fail("not implemented yet")
+def verify(
+    path: Annotated[Path, typer.Argument(
+        help="OUT/CYCLE（1サイクル）または OUT（全サイクルとチェーン）")],
+    rerun: Annotated[bool, typer.Option(
+        "--rerun/--no-rerun", help="アーカイブから再計算して比較 / re-run and compare")] = True,
+    fmt: FormatOpt = Format.text,
+    lang: LangOpt = Lang.ja,
+    quiet: QuietOpt = False,
+) -> None:
+    """アーカイブを再計算して検証します / re-run and verify an archived cycle (exit 0 = intact)."""
+    from haken_batch.cli.render_audit import render_verify
+    from haken_batch.verify import verify_path
+
+    report = run(lambda: verify_path(path, rerun=rerun), lang)
+    if fmt is Format.json:
+        print_json(report.to_json())
+    else:
+        render_verify(report, lang.value, quiet)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def explain(
+    dispatch_id: Annotated[str, typer.Argument(help="派遣ID")],
+    out: OutOpt,
+    cycle: Annotated[str | None, typer.Option(
+        "--cycle", help="サイクル YYYY-MM（省略時は最後に判断したサイクル）")] = None,
+    fmt: FormatOpt = Format.text,
+    lang: LangOpt = Lang.ja,
+) -> None:
+    """派遣1件の精算の経緯を説明します / explain one dispatch, from the archive."""
+    from haken_batch import explain as core
+    from haken_batch.cli.render_audit import render_text
+
+    story = run(lambda: core.story(out, dispatch_id, cycle), lang)
+    if fmt is Format.json:
+        print_json(story)
+    else:
+        render_text(run(lambda: core.render(story, lang.value), lang))
+
+
+def close(
+    cycle: Annotated[str, typer.Argument(help="サイクル YYYY-MM")],
+    out: OutOpt,
+    by: Annotated[str, typer.Option("--by", help="確定者 / who closes the cycle")],
+    date: Annotated[str | None, typer.Option(
+        "--date", help="確定日 YYYY-MM-DD（省略時は今日）")] = None,
+    lang: LangOpt = Lang.ja,
+    quiet: QuietOpt = False,
+) -> None:
+    """サイクルを確定します（以後は再精算不可） / close a cycle (final, never rewritten)."""
+    from haken_batch.cli.render_audit import render_close
+    from haken_batch.closing import close_cycle
+
+    closed_on = _date(date, "--date") if date else dt.date.today()  # the CLI's clock only
+    record = run(lambda: close_cycle(out, cycle, closed_on=closed_on, closed_by=by), lang)
+    render_close(record, lang.value, quiet)
 
 
 @sample_app.command("visits")
-def visits() -> None:
-    """現地確認の対象を抽出します / pick field visits."""
-    fail("not implemented yet")
+def visits(
+    date_from: Annotated[str, typer.Option("--from", help="期間の開始 YYYY-MM-DD")],
+    date_to: Annotated[str, typer.Option("--to", help="期間の終了 YYYY-MM-DD")],
+    data: Annotated[Path, typer.Option("--data", help="エクスポートのフォルダ / data folder")],
+    out: Annotated[Path, typer.Option("--out", help="CSV の出力先フォルダ")] = Path("."),
+    rules: Annotated[Path | None, typer.Option("--rules", help="ルールフォルダ")] = None,
+    fmt: FormatOpt = Format.text,
+    lang: LangOpt = Lang.ja,
+    quiet: QuietOpt = False,
+) -> None:
+    """現地確認の対象を週1件抽出します（R-RPT-4） / pick one field visit a week."""
+    from haken_batch.cli.render_audit import render_rows
+    from haken_batch.visits import COLUMNS, visits_from_data, write_visits
+
+    start, end = _date(date_from, "--from"), _date(date_to, "--to")
+    frame = run(lambda: visits_from_data(data, start, end, rules), lang)
+    target = out / f"visits_{start.isoformat()}_{end.isoformat()}.csv"
+    run(lambda: write_visits(frame, target, "en" if lang is Lang.en else "ja"), lang)
+    shown = [c for c in COLUMNS if c != "reason"] + ["reason"]
+    rows = frame.select(shown).rows()
+    if fmt is Format.json:
+        print_json({"csv": str(target), "visits": [
+            {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in zip(shown, r,
+                                                                                strict=True)}
+            for r in rows]})
+        return
+    headers = shown if lang is Lang.en else [COLUMNS[c] for c in shown]
+    render_rows(f"現地確認 {start}〜{end} → {target}", headers, rows, quiet)
+
+
+@sample_app.command("audit")
+def audit(
+    cycle: Annotated[str, typer.Argument(help="サイクル YYYY-MM")],
+    out: OutOpt,
+    fmt: FormatOpt = Format.text,
+    lang: LangOpt = Lang.ja,
+) -> None:
+    """サイクルの監査サンプル（R-PAY-6）を表示します / show a cycle's audit sample."""
+    import csv
+
+    from haken_batch.cli.render_audit import render_rows
+
+    path = out / cycle / "audit_sample.csv"
+    if not path.is_file():
+        fail(f"{path} がありません（サイクルは精算済みですか） / {path} not found")
+    rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+    if fmt is Format.json:
+        print_json([dict(zip(rows[0], r, strict=False)) for r in rows[1:]])
+        return
+    render_rows(f"監査サンプル {cycle}", rows[0], [tuple(r) for r in rows[1:]])

@@ -1,0 +1,90 @@
+"""Rich rendering of the audit commands (verify, close, explain, samples). No polars here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from haken_batch.cli.common import console
+
+KIND_JA = {
+    "changed": "改変",
+    "missing": "欠落",
+    "added": "追加",
+    "seal": "マニフェスト改変",
+    "format": "形式",
+    "cycle": "サイクル不一致",
+    "chain": "チェーン断絶",
+    "closed": "確定記録",
+    "unreadable": "読めない",
+    "rerun": "再計算",
+}
+STATUS_JA = {
+    "identical": "一致",
+    "identical_content": "一致（セル値）",
+    "differs": "相違",
+    "missing": "再計算に無し",
+    "extra": "再計算のみ",
+}
+
+
+def render_verify(report: Any, lang: str, quiet: bool = False) -> None:
+    con = console(quiet=quiet)
+    en = lang == "en"
+    for cyc in report.cycles:
+        mark = "[green]OK[/]" if cyc.ok else "[bold red]NG[/]"
+        closed = (" closed" if en else " 確定済") if cyc.closed else ""
+        head = (f"{mark} {cyc.cycle}{closed}: {cyc.files_checked} files hashed"
+                if en else f"{mark} {cyc.cycle}{closed}: {cyc.files_checked} ファイルを照合")
+        if cyc.reran:
+            same = sum(o.status in ("identical", "identical_content") for o in cyc.outputs)
+            head += (f", re-run {same}/{len(cyc.outputs)} outputs identical" if en
+                     else f"、再計算で出力 {same}/{len(cyc.outputs)} 件一致")
+        con.print(head)
+        if cyc.problems:
+            table = Table("file" if en else "ファイル", "kind" if en else "種別",
+                          "detail" if en else "内容", show_lines=False)
+            for p in cyc.problems:
+                table.add_row(p.path or cyc.cycle, p.kind if en else KIND_JA.get(p.kind, p.kind),
+                              p.detail)
+            con.print(table)
+        bad = [o for o in cyc.outputs if o.status not in ("identical", "identical_content")]
+        if bad:
+            table = Table("output" if en else "出力", "result" if en else "結果",
+                          "first difference" if en else "最初の相違")
+            for o in bad:
+                table.add_row(o.path, o.status if en else STATUS_JA.get(o.status, o.status),
+                              o.detail)
+            con.print(table)
+        for note in cyc.notes:
+            con.print(f"  [yellow]{'note' if en else '注記'}[/] {note}")
+    if report.ok:
+        con.print("[green]" + ("verified: every file intact, outputs reproduced, chain holds"
+                               if en else "検証成功: 全ファイル無改変・再計算一致・チェーン健全")
+                  + "[/]")
+    else:
+        con.print("[bold red]" + ("verification FAILED" if en else "検証失敗") + "[/]")
+
+
+def render_close(record: dict[str, Any], lang: str, quiet: bool = False) -> None:
+    con = console(quiet=quiet)
+    if lang == "en":
+        con.print(f"closed {record['cycle']} on {record['closed_on']} by {record['closed_by']}; "
+                  f"manifest sha256 {record['manifest_sha256']}")
+    else:
+        con.print(f"{record['cycle']} を確定しました"
+                  f"（{record['closed_on']}、{record['closed_by']}）"
+                  f" manifest sha256 {record['manifest_sha256']}")
+
+
+def render_rows(title: str, columns: list[str], rows: list[tuple[Any, ...]],
+                quiet: bool = False) -> None:
+    table = Table(*columns, title=title)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console(quiet=quiet).print(table)
+
+
+def render_text(text: str) -> None:
+    console().print(text, markup=False, highlight=False)

@@ -1,0 +1,312 @@
+"""`haken explain DISPATCH_ID`: the story of one dispatch, from the archive (R-DATA-1).
+
+The cycle that decided the dispatch (the latest cycle of OUT whose ``dispatches.csv`` lists
+it, or ``--cycle``) is rebuilt from its archive alone (``archive.restore`` +
+``cycle.prepare``), so the story is told from exactly what was read and the rules in force:
+the rows (personal data masked), the corrections that touched them, every check with its
+outcome, rule id and the parameter values in force on the support date (the transfer date
+for tax and payment rules), each line claimed → paid, how the daily cap and the per diem
+were shared with the expert's other dispatches that day, and where the money went.
+``story(...)`` returns plain data (``--format json``); ``render(story, lang)`` the text,
+worded by ``templates/explain/story.<lang>.txt.j2``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from haken_batch.errors import HakenError
+from haken_batch.manifest import cycles_in
+from haken_batch.privacy import mask_account, mask_name
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from haken_batch.run import CycleRun
+
+# Columns whose values are personal or company data (R-DATA-2): masked in every story.
+_NAME_COLUMNS = {"name", "name_kana", "account_holder_kana", "company_name", "platform_name"}
+_ACCOUNT_COLUMNS = {"account_number"}
+_OTHER_PERSONAL = {"address", "postal_code", "email", "company_address", "company_phone"}
+# Rules read on the transfer date rather than on the support date (docs/design.md).
+_PAYMENT_DATE_RULES = ("R-TAX-", "R-DAY-", "R-PAY-")
+_DETAIL_TABLES = ("dispatches", "reports", "checkins", "travel_claims")
+
+
+class ExplainError(HakenError):
+    """The dispatch is not in OUT, or not in the cycle asked for."""
+
+
+def mask_value(column: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if column in _NAME_COLUMNS:
+        return mask_name(value)
+    if column in _ACCOUNT_COLUMNS:
+        return mask_account(value)
+    if column in _OTHER_PERSONAL:
+        text = str(value)
+        return text[:3] + "***" if len(text) > 3 else "***"
+    return value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ";".join(str(v) for v in value)
+    return value
+
+
+def _rows(frame: pl.DataFrame | None, column: str, value: str) -> list[dict[str, Any]]:
+    import polars as pl
+
+    if frame is None or column not in frame.columns:
+        return []
+    found = frame.filter(pl.col(column).cast(pl.String) == value)
+    return [{k: _plain(mask_value(k, v)) for k, v in row.items()}
+            for row in found.to_dicts()]
+
+
+# ------------------------------------------------------------------- finding the cycle
+
+
+def _listed(folder: Path, dispatch_id: str) -> str | None:
+    """The status ``folder/dispatches.csv`` gives the dispatch (None when not listed)."""
+    path = folder / "dispatches.csv"
+    if not path.is_file():
+        return None
+    reader = csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")))
+    next(reader, None)
+    for row in reader:  # dispatch_id is the first column, status the fifth (issue 6)
+        if row and row[0] == dispatch_id:
+            return row[4] if len(row) > 4 else ""
+    return None
+
+
+def history(out: Path, dispatch_id: str) -> list[dict[str, str]]:
+    """Every cycle of OUT that lists the dispatch, with the status it gave."""
+    found = []
+    for cycle in cycles_in(out):
+        status = _listed(out / cycle, dispatch_id)
+        if status is not None:
+            found.append({"cycle": cycle, "status": status})
+    return found
+
+
+def deciding_cycle(out: Path, dispatch_id: str, cycle: str | None = None) -> str:
+    hist = history(out, dispatch_id)
+    if cycle is not None:
+        if not any(h["cycle"] == cycle for h in hist):
+            raise ExplainError(f"派遣 {dispatch_id} はサイクル {cycle} にありません",
+                               f"dispatch {dispatch_id} is not in cycle {cycle}", where=str(out))
+        return cycle
+    if not hist:
+        raise ExplainError(f"派遣 {dispatch_id} は {out} のどのサイクルにもありません",
+                           f"dispatch {dispatch_id} is in no cycle of {out}", where=str(out))
+    return hist[-1]["cycle"]
+
+
+# ------------------------------------------------------------------------- the story
+
+
+def _parameters_for(run: CycleRun, rule_id: str, support: dt.date | None) -> list[dict[str, Any]]:
+    if not rule_id:
+        return []
+    on = run.settlement.transfer_date if rule_id.startswith(_PAYMENT_DATE_RULES) else support
+    if on is None:
+        return []
+    out = []
+    for name in sorted(run.rules.parameters):
+        param = run.rules.parameters[name]
+        if rule_id not in param.reference.replace(",", " ").split():
+            continue
+        try:
+            value = param.value_at(on)
+            since = param.start_of_value_at(on)
+        except HakenError:
+            continue
+        out.append({"name": name, "value": value, "unit": param.unit, "since": since.isoformat(),
+                    "on": on.isoformat(), "description": param.description})
+    return out
+
+
+def _corrections(run: CycleRun, keys: dict[str, set[str]]) -> list[dict[str, Any]]:
+    trail = getattr(run.data, "corrections", None)
+    if trail is None or trail.height == 0:
+        return []
+    out = []
+    for row in trail.sort("seq").to_dicts():
+        table, key = str(row.get("table")), str(row.get("key"))
+        wanted = keys.get(table, set())
+        two_part = table in ("checkins", "travel_claims")  # key "D-1;2"
+        if key in wanted or (two_part and key.split(";")[0] in wanted):
+            col = str(row.get("column"))
+            out.append({
+                "seq": row.get("seq"), "table": table, "key": key, "column": col,
+                "old": _plain(mask_value(col, row.get("old"))),
+                "new": _plain(mask_value(col, row.get("new"))),
+                "reason": row.get("reason"), "who": row.get("corrected_by"),
+                "when": _plain(row.get("corrected_at")),
+            })
+    return out
+
+
+def _day(run: CycleRun, expert_id: str, support: dt.date | None) -> dict[str, Any]:
+    """The expert's dispatches on the support day: earlier cycles (ledger) and this one."""
+    import polars as pl
+
+    if support is None:
+        return {"support_date": None, "dispatches": []}
+    s = run.settlement
+    starts: dict[str, Any] = {}
+    for table in ("dispatches", "reports"):  # the approved start time lives in reports
+        frame = run.data.tables.get(table)
+        if frame is not None and "start_time" in frame.columns:
+            starts |= {k: _plain(v) for k, v in frame.select("dispatch_id", "start_time").rows()}
+    entries: list[dict[str, Any]] = []
+    prev = run.previous
+    if prev is not None and prev.height and {"expert_id", "support_date"} <= set(prev.columns):
+        earlier = prev.filter(pl.col("expert_id").cast(pl.String) == expert_id,
+                              pl.col("support_date").cast(pl.String) == support.isoformat())
+        for row in earlier.to_dicts():
+            entries.append({
+                "dispatch_id": row["dispatch_id"], "cycle": row.get("cycle"), "status": "paid",
+                "start_time": _plain(row.get("start_time")) or starts.get(row["dispatch_id"]),
+                "fee": row.get("fee"), "per_diem": row.get("per_diem"),
+            })
+    same = s.dispatches.filter(pl.col("expert_id").cast(pl.String) == expert_id,
+                               pl.col("support_date").cast(pl.String) == support.isoformat())
+    for row in same.to_dicts():
+        entries.append({
+            "dispatch_id": row["dispatch_id"], "cycle": s.cycle, "status": row["status"],
+            "start_time": starts.get(row["dispatch_id"]),
+            "fee": row.get("fee"), "per_diem": row.get("per_diem"),
+        })
+    entries.sort(key=lambda e: (str(e["start_time"] or ""), str(e["dispatch_id"])))
+    paid = [e for e in entries if e["status"] == "paid"]
+
+    def value(name: str) -> Any:
+        try:
+            return run.rules.value_at(name, support)
+        except HakenError:
+            return None
+
+    return {
+        "support_date": support.isoformat(),
+        "daily_cap": value("fee.daily_cap"),
+        "per_diem_rate": value("travel.per_diem"),
+        "fee_paid_that_day": sum(int(e["fee"] or 0) for e in paid),
+        "per_diem_paid_on": [e["dispatch_id"] for e in paid if int(e["per_diem"] or 0) > 0],
+        "dispatches": entries,
+    }
+
+
+def _money(run: CycleRun, folder: Path, row: dict[str, Any]) -> dict[str, Any]:
+    import polars as pl
+
+    s = run.settlement
+    payment = s.payments.filter(pl.col("expert_id").cast(pl.String) == str(row["expert_id"]))
+    zengin = sorted(p.name for p in folder.glob("zengin_*"))
+    return {
+        "cycle": s.cycle,
+        "status": row["status"],
+        "transfer_date": s.transfer_date.isoformat(),
+        "zengin_files": zengin if row["status"] == "paid" else [],
+        "payment": {k: _plain(v) for k, v in payment.to_dicts()[0].items()}
+        if payment.height and row["status"] == "paid" else None,
+    }
+
+
+def build_story(run: CycleRun, dispatch_id: str, folder: Path,
+                hist: list[dict[str, str]]) -> dict[str, Any]:
+    import polars as pl
+
+    s = run.settlement
+    found = s.dispatches.filter(pl.col("dispatch_id") == dispatch_id)
+    if not found.height:
+        raise ExplainError(f"派遣 {dispatch_id} はサイクル {s.cycle} の精算にありません",
+                           f"dispatch {dispatch_id} is not in the settlement of {s.cycle}")
+    row = {k: _plain(v) for k, v in found.to_dicts()[0].items()}
+    support = dt.date.fromisoformat(row["support_date"]) if row.get("support_date") else None
+    expert_id, institution_id = str(row["expert_id"]), str(row["institution_id"])
+    tables = run.data.tables
+    rows = {t: _rows(tables.get(t), "dispatch_id", dispatch_id) for t in _DETAIL_TABLES}
+    rows["experts"] = _rows(tables.get("experts"), "expert_id", expert_id)
+    rows["institutions"] = _rows(tables.get("institutions"), "institution_id", institution_id)
+    sources = getattr(run.data, "sources", {}) or {}
+    files = {t: Path(sources[t].path).name for t in rows if t in sources}
+    keys = {"dispatches": {dispatch_id}, "reports": {dispatch_id}, "checkins": {dispatch_id},
+            "travel_claims": {dispatch_id}, "experts": {expert_id},
+            "institutions": {institution_id}}
+    checks_frame = s.extra.get("checks")
+    checks = []
+    if checks_frame is not None and checks_frame.height:
+        mine = checks_frame.filter(pl.col("dispatch_id") == dispatch_id).sort("rule_id")
+        for c in mine.to_dicts():
+            checks.append({"rule_id": c["rule_id"], "outcome": c["outcome"],
+                           "detail": _plain(c.get("detail")),
+                           "parameters": _parameters_for(run, str(c["rule_id"]), support)})
+    findings = []
+    for f in s.findings.filter(pl.col("dispatch_id") == dispatch_id).to_dicts():
+        item = {k: _plain(v) for k, v in f.items()}
+        item["parameters"] = _parameters_for(run, str(f.get("rule_id") or ""), support)
+        findings.append(item)
+    lines = []
+    for ln in s.lines.filter(pl.col("dispatch_id") == dispatch_id).sort("line_no").to_dicts():
+        item = {k: _plain(v) for k, v in ln.items()}
+        item["parameters"] = _parameters_for(run, str(ln.get("rule_id") or ""), support)
+        lines.append(item)
+    return {
+        "dispatch_id": dispatch_id,
+        "cycle": s.cycle,
+        "decision": row,
+        "history": hist,
+        "files": files,
+        "rows": rows,
+        "corrections": _corrections(run, keys),
+        "checks": checks,
+        "findings": findings,
+        "lines": lines,
+        "day": _day(run, expert_id, support),
+        "money": _money(run, folder, row),
+    }
+
+
+def story(out: Path, dispatch_id: str, cycle: str | None = None, engine: Any = None
+          ) -> dict[str, Any]:
+    """The whole story of ``dispatch_id`` as plain data (for ``--format json`` and render)."""
+    from haken_batch.archive import restore
+    from haken_batch.verify import _engine
+
+    out = Path(out)
+    chosen = deciding_cycle(out, dispatch_id, cycle)
+    folder = out / chosen
+    with tempfile.TemporaryDirectory(prefix="haken-explain-") as tmp:
+        options = restore(folder, Path(tmp))
+        run = _engine(engine).prepare(options)
+        return build_story(run, dispatch_id, folder, history(out, dispatch_id))
+
+
+def render(data: dict[str, Any], lang: str = "ja") -> str:
+    """The story as text, worded by ``templates/explain/story.<lang>.txt.j2``."""
+    import jinja2
+
+    from haken_batch.resources import templates_dir
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir() / "explain")),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters["yen"] = lambda v: "—" if v is None else f"{int(v):,}"
+    name = "story.en.txt.j2" if lang == "en" else "story.ja.txt.j2"
+    return env.get_template(name).render(s=data)

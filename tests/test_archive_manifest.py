@@ -1,0 +1,115 @@
+"""Archive and manifest of a cycle (R-DATA-1): complete, deterministic, chained."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from haken_batch import archive
+from haken_batch.manifest import LIBRARIES, canonical, seal_of, sha256_file
+from haken_batch.verify import verify_path
+from test_archive_fixture import ENGINE, make_data, make_rules, options, settled
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return settled(tmp_path_factory.mktemp("arch"))
+
+
+def manifest(out: Path, cycle: str) -> dict:
+    return json.loads((out / cycle / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_R_DATA_1_manifest_lists_everything_with_size_and_hash(out: Path) -> None:
+    m = manifest(out, "2021-10")
+    assert m["cycle"] == "2021-10" and m["format"] == "haken-batch/manifest/1"
+    assert set(m["tool"]["libraries"]) == set(LIBRARIES)
+    assert m["tool"]["libraries"]["polars"].startswith("2.")
+    assert m["parameters"] == {"cycle": "2021-10", "cutoff": None, "transfer_date": None,
+                               "headers": "ja", "documents": True, "lang": "ja"}
+    assert m["settlement"]["transfer_date"] == "2021-11-19"
+    names = {e["original"]["name"] for e in m["inputs"]}
+    assert names == {"experts.csv", "institutions.csv", "dispatches.csv", "corrections.csv"}
+    folder = out / "2021-10"
+    for section in ("inputs", "rules", "outputs"):
+        for e in m[section]:
+            assert sha256_file(folder / e["path"]) == e["sha256"]
+            assert (folder / e["path"]).stat().st_size == e["size"]
+    assert m["payer"]["path"] == "archive/payer.yaml"
+    outputs = {e["path"] for e in m["outputs"]}
+    assert {"dispatches.csv", "ledger.csv", "corrections_applied.csv",
+            "audit_sample.csv"} <= outputs
+    assert not any(p.startswith("archive/") for p in outputs)
+    assert m["previous"] is None and m["previous_ledgers"] == []
+
+
+def test_R_DATA_1_inputs_archived_exactly_as_read(out: Path, tmp_path: Path) -> None:
+    raw = gzip.decompress((out / "2021-10" / "archive/inputs/dispatches.csv.gz").read_bytes())
+    data = make_data(tmp_path)
+    assert raw == (data / "dispatches.csv").read_bytes()
+
+
+def test_R_DATA_1_chain_names_the_previous_manifest(out: Path) -> None:
+    m = manifest(out, "2021-11")
+    assert m["previous"] == {"cycle": "2021-10", "closed_sha256": None,
+                             "manifest_sha256": sha256_file(out / "2021-10" / "manifest.json")}
+    assert m["previous_ledgers"] == [{"cycle": "2021-10",
+                                      "sha256": sha256_file(out / "2021-10" / "ledger.csv")}]
+
+
+def test_R_DATA_1_manifest_is_canonical_sealed_and_clock_free(out: Path, tmp_path: Path) -> None:
+    raw = (out / "2021-10" / "manifest.json").read_bytes()
+    m = json.loads(raw)
+    assert canonical(m) == raw and m["seal"] == seal_of(m)
+    again = settled(tmp_path)  # another run, another folder, later in time
+    for rel in ("manifest.json", "corrections_applied.csv", "audit_sample.csv",
+                "archive/inputs/experts.csv.gz"):
+        if rel == "manifest.json":  # the xlsx save time differs by design; all else is equal
+            a, b = json.loads(raw), manifest(again, "2021-10")
+            for x in (a, b):
+                x["outputs"] = [e for e in x["outputs"] if not e["path"].endswith(".xlsx")]
+                x.pop("seal")
+            assert a == b
+        else:
+            assert (out / "2021-10" / rel).read_bytes() == (again / "2021-10" / rel).read_bytes()
+
+
+def test_gzip_is_deterministic() -> None:
+    data = "専門家派遣".encode() * 100
+    assert archive.gzip_bytes(data) == archive.gzip_bytes(data)
+    assert gzip.decompress(archive.gzip_bytes(data)) == data
+    assert archive.gzip_bytes(data)[4:8] == b"\0\0\0\0"  # mtime 0
+
+
+def test_corrections_log_lists_table_key_column_old_new_reason_who_when(out: Path) -> None:
+    text = (out / "2021-10" / "corrections_applied.csv").read_bytes()
+    assert text.startswith(b"\xef\xbb\xbf")
+    lines = text.decode("utf-8-sig").splitlines()
+    assert lines == ["連番,対象表,キー,項目,修正前の値,修正後の値,理由,修正者,修正日時",
+                     "1,dispatches,D-04,minutes,60,90,報告書の転記誤り,事務局A,2021-10-26 10:00:00"]
+
+
+def test_input_changed_after_reading_is_refused(tmp_path: Path) -> None:
+    make_rules(tmp_path)
+    make_data(tmp_path)
+    opts = options(tmp_path, "2021-10")
+    run = ENGINE.prepare(opts)
+    (tmp_path / "data" / "experts.csv").write_text("changed\n")
+    folder = tmp_path / "f"
+    folder.mkdir()
+    with pytest.raises(archive.ArchiveError, match=r"experts\.csv"):
+        archive.write_archive(run, folder)
+
+
+def test_R_DATA_1_rerun_from_the_archive_alone(tmp_path: Path) -> None:
+    out = settled(tmp_path)
+    shutil.rmtree(tmp_path / "data")
+    shutil.rmtree(tmp_path / "rules")
+    (tmp_path / "payer.yaml").unlink()
+    report = verify_path(out, engine=ENGINE)
+    assert report.ok, report.to_json()
+    assert all(c.reran for c in report.cycles)

@@ -1,0 +1,108 @@
+"""Audit samples (R-PAY-6): reproducible, redrawable by hand, spread, leaning to flags."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import Counter
+from pathlib import Path
+from types import SimpleNamespace
+
+import polars as pl
+import pytest
+
+from haken_batch.audit_sample import EMAIL, EVIDENCE, Candidate, draw, draw_key, spread_draw
+from haken_batch.rules import load_rules
+from test_archive_fixture import ENGINE, make_data, make_rules, options
+
+PREFS = ["北海道", "宮城県", "東京都", "愛知県", "大阪府", "広島県", "香川県", "福岡県", "沖縄県"]
+
+
+@pytest.fixture(scope="module")
+def rules(tmp_path_factory: pytest.TempPathFactory):
+    return load_rules(make_rules(tmp_path_factory.mktemp("r")))
+
+
+def fake_run(rules, cycle: str, n_experts: int = 60, flagged_every: int = 7,
+             shuffle_seed: int | None = None) -> SimpleNamespace:
+    ids = [f"E{i:03d}" for i in range(n_experts)]
+    d = pl.DataFrame({
+        "dispatch_id": [f"D-{i:03d}" for i in range(n_experts)],
+        "expert_id": ids,
+        "institution_id": [f"I{i % 25:02d}" for i in range(n_experts)],
+        "status": ["held" if i % flagged_every == 0 else "paid" for i in range(n_experts)],
+    })
+    findings = pl.DataFrame({"dispatch_id": ["D-001"], "rule_id": ["R-CHK-4"],
+                             "severity": ["flag"]})
+    experts = pl.DataFrame({"expert_id": ids,
+                            "prefecture": [PREFS[i % 9] for i in range(n_experts)]})
+    insts = pl.DataFrame({"institution_id": [f"I{i:02d}" for i in range(25)],
+                          "prefecture": [PREFS[(i * 2) % 9] for i in range(25)]})
+    if shuffle_seed is not None:
+        d = d.sample(fraction=1.0, shuffle=True, seed=shuffle_seed)
+        experts = experts.sample(fraction=1.0, shuffle=True, seed=shuffle_seed)
+    settlement = SimpleNamespace(cycle=cycle, transfer_date=dt.date(2021, 11, 19), dispatches=d,
+                                 findings=findings)
+    return SimpleNamespace(options=SimpleNamespace(cycle=cycle, headers="ja"), rules=rules,
+                           settlement=settlement,
+                           data=SimpleNamespace(tables={"experts": experts, "institutions": insts}))
+
+
+def test_R_PAY_6_sample_sizes_come_from_the_rules(rules) -> None:
+    frame = draw(fake_run(rules, "2021-10"))
+    counts = Counter(frame["check"].to_list())
+    assert counts[EVIDENCE] == rules.value_at("audit.sample_experts", "2021-11-19") == 10
+    assert counts[EMAIL] == rules.value_at("audit.sample_institutions", "2021-11-19") == 10
+    assert frame["subject_id"].n_unique() == 20
+
+
+def test_R_PAY_6_reproducible_and_independent_of_row_order(rules) -> None:
+    a = draw(fake_run(rules, "2021-10"))
+    b = draw(fake_run(rules, "2021-10", shuffle_seed=7))
+    assert a.equals(b)
+    assert not a.equals(draw(fake_run(rules, "2021-11")))  # a new cycle, a new draw
+
+
+def test_R_PAY_6_redraw_by_hand_from_the_documented_hash(rules) -> None:
+    frame = draw(fake_run(rules, "2021-10"))
+    row = frame.filter(pl.col("check") == EVIDENCE).row(0, named=True)
+    w = row["weight"]
+    by_hand = min(int(hashlib.sha256(f"R-PAY-6|2021-10|evidence|{row['subject_id']}|{k}"
+                                     .encode()).hexdigest(), 16) for k in range(w))
+    assert f"{by_hand:064x}"[:16] == row["draw_key"]
+    assert draw_key("2021-10", EVIDENCE, row["subject_id"], w) == by_hand
+
+
+def test_R_PAY_6_spread_across_every_bureau_first(rules) -> None:
+    frame = draw(fake_run(rules, "2021-10")).filter(pl.col("check") == EVIDENCE)
+    assert frame.head(9)["bureau"].n_unique() == 9  # one per bureau in the first round
+    assert "第1巡" in frame["reason"][0]
+
+
+def test_R_PAY_6_leans_towards_flagged_without_excluding_others(rules) -> None:
+    flagged = plain = 0
+    for month in range(1, 13):
+        frame = draw(fake_run(rules, f"2022-{month:02d}")).filter(pl.col("check") == EVIDENCE)
+        flagged += frame.filter(pl.col("weight") > 1).height
+        plain += frame.filter(pl.col("weight") == 1).height
+    # 9 of 60 experts are held or flagged (15 %); with weight 3 they make far more of the draw.
+    assert flagged / (flagged + plain) > 0.25
+    assert plain > 0
+
+
+def test_spread_draw_round_robin_takes_smallest_keys() -> None:
+    cands = [Candidate(f"X{i}", "A" if i < 5 else "B", (), (), 1, key) for i, key in
+             enumerate([5, 1, 9, 3, 7, 8, 2, 6, 4, 0])]
+    picked = spread_draw(cands, 4, ["A", "B"])
+    assert [(c.subject_id, rnd) for c, rnd in picked] == [("X9", 1), ("X1", 1), ("X6", 2),
+                                                         ("X3", 2)]
+
+
+def test_audit_sample_csv_written_with_the_cycle(tmp_path: Path) -> None:
+    make_rules(tmp_path)
+    make_data(tmp_path)
+    ENGINE.settle_cycle(options(tmp_path, "2021-10"))
+    text = (tmp_path / "out" / "2021-10" / "audit_sample.csv").read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0] == (
+        "サイクル,確認種別,順位,対象ID,経済産業局,派遣ID,指摘ルール,重み,抽選値,抽出理由")
+    assert "2021-10,evidence,1," in text

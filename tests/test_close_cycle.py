@@ -1,0 +1,108 @@
+"""`haken close` (R-DATA-2): the closing record, its chain, immutability, and verify."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from haken_batch.cli.app import app
+from haken_batch.closing import close_cycle, is_closed
+from haken_batch.errors import CycleError, VerifyError
+from haken_batch.manifest import sha256_file
+from haken_batch.verify import verify_path
+from test_archive_fixture import ENGINE, options, settled
+
+DAY = dt.date(2021, 11, 19)
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    return settled(tmp_path)
+
+
+def test_R_DATA_2_close_writes_a_sealed_record_naming_the_manifest(out: Path) -> None:
+    record = close_cycle(out, "2021-10", closed_on=DAY, closed_by="事務局 山田")
+    path = out / "2021-10" / "CLOSED.json"
+    assert json.loads(path.read_text()) == {**record, "seal": json.loads(path.read_text())["seal"]}
+    assert record["manifest_sha256"] == sha256_file(out / "2021-10" / "manifest.json")
+    assert record["closed_on"] == "2021-11-19" and record["previous_closed"] is None
+    assert is_closed(out, "2021-10")
+    report = verify_path(out, engine=ENGINE)
+    assert report.ok, report.to_json()
+    assert report.cycles[0].closed and not report.cycles[1].closed
+    assert (out / "2021-10" / "dispatches.csv").stat().st_mode & 0o777 == 0o400  # read-only
+
+
+def test_R_DATA_2_closed_cycle_is_never_settled_again(out: Path) -> None:
+    close_cycle(out, "2021-10", closed_on=DAY, closed_by="A")
+    before = sha256_file(out / "2021-10" / "manifest.json")
+    with pytest.raises(CycleError):
+        ENGINE.settle_cycle(options(out.parent, "2021-10"))
+    assert sha256_file(out / "2021-10" / "manifest.json") == before
+
+
+def test_R_DATA_2_next_manifest_names_the_closing_and_closings_chain(tmp_path: Path) -> None:
+    out = settled(tmp_path, ("2021-10",))
+    close_cycle(out, "2021-10", closed_on=DAY, closed_by="A")
+    ENGINE.settle_cycle(options(tmp_path, "2021-11"))
+    manifest = json.loads((out / "2021-11" / "manifest.json").read_text())
+    assert manifest["previous"]["closed_sha256"] == sha256_file(out / "2021-10" / "CLOSED.json")
+    second = close_cycle(out, "2021-11", closed_on=dt.date(2021, 12, 17), closed_by="B")
+    assert second["previous_closed"] == {"cycle": "2021-10",
+                                         "sha256": sha256_file(out / "2021-10" / "CLOSED.json")}
+    assert verify_path(out, engine=ENGINE).ok
+    # The closing record named by the next manifest cannot vanish unnoticed.
+    (out / "2021-10" / "CLOSED.json").unlink()
+    report = verify_path(out, rerun=False)
+    assert any(p.path == "../2021-10/CLOSED.json" for p in report.cycles[1].problems)
+
+
+def test_R_DATA_2_edited_closing_record_is_named(out: Path) -> None:
+    close_cycle(out, "2021-10", closed_on=DAY, closed_by="A")
+    path = out / "2021-10" / "CLOSED.json"
+    os.chmod(path, 0o600)
+    path.write_text(path.read_text().replace('"A"', '"B"'))
+    report = verify_path(out / "2021-10", rerun=False)
+    assert any(p.path == "CLOSED.json" and p.kind == "seal" for p in report.cycles[0].problems)
+
+
+def test_close_refuses_out_of_order_twice_and_tampered(out: Path) -> None:
+    with pytest.raises(CycleError, match="2021-10"):
+        close_cycle(out, "2021-11", closed_on=DAY, closed_by="A")
+    with pytest.raises(CycleError):
+        close_cycle(out, "2021-12", closed_on=DAY, closed_by="A")
+    with pytest.raises(CycleError):
+        close_cycle(out, "2021-10", closed_on=DAY, closed_by="  ")
+    (out / "2021-10" / "lines.csv").write_text("edited\n")
+    with pytest.raises(VerifyError, match=r"lines\.csv"):
+        close_cycle(out, "2021-10", closed_on=DAY, closed_by="A")
+    assert not is_closed(out, "2021-10")
+
+
+def test_close_twice_is_refused(out: Path) -> None:
+    close_cycle(out, "2021-10", closed_on=DAY, closed_by="A")
+    with pytest.raises(CycleError, match="already closed"):
+        close_cycle(out, "2021-10", closed_on=DAY, closed_by="A")
+
+
+def test_close_cli(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "haken_batch.cycle", ENGINE)
+    runner = CliRunner()
+    res = runner.invoke(app, ["close", "2021-10", "--out", str(out), "--by", "事務局",
+                              "--date", "2021-11-19"])
+    assert res.exit_code == 0, res.output
+    assert "2021-10 を確定しました" in res.output
+    again = runner.invoke(app, ["close", "2021-10", "--out", str(out), "--by", "事務局"])
+    assert again.exit_code == 2 and "確定済み" in again.output
+    bad = runner.invoke(app, ["close", "2021-11", "--out", str(out), "--by", "x",
+                              "--date", "2021/11/1"])
+    assert bad.exit_code == 2
+    assert runner.invoke(app, ["verify", str(out)]).exit_code == 0
+    shutil.rmtree(out, ignore_errors=True)

@@ -1,0 +1,147 @@
+"""`haken verify` (R-DATA-1, R-DATA-2): tamper evidence and the re-run, on the toy engine."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from haken_batch.cli.app import app
+from haken_batch.verify import DIFFERS, SAME_CONTENT, verify_cycle, verify_path
+from test_archive_fixture import ENGINE, settled
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return settled(tmp_path_factory.mktemp("pristine"))
+
+
+@pytest.fixture
+def out(pristine: Path, tmp_path: Path) -> Path:
+    shutil.copytree(pristine, tmp_path / "out")
+    return tmp_path / "out"
+
+
+def flip(path: Path, offset: int = -20) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def named(report, path: str) -> bool:
+    return any(p.path == path for c in report.cycles for p in c.problems)
+
+
+def test_R_DATA_1_verify_passes_and_reproduces_every_output(out: Path) -> None:
+    report = verify_path(out, engine=ENGINE)
+    assert report.ok, report.to_json()
+    assert [c.cycle for c in report.cycles] == ["2021-10", "2021-11"]
+    statuses = {o.path: o.status for o in report.cycles[0].outputs}
+    assert statuses["dispatches.csv"] == "identical"
+    assert statuses["kpi_2021-10.xlsx"] == SAME_CONTENT  # save time differs, cells do not
+    assert all(c.reran for c in report.cycles)
+
+
+@pytest.mark.parametrize("rel", [
+    "archive/inputs/dispatches.csv.gz",
+    "archive/rules/parameters/fee.yaml",
+    "archive/payer.yaml",
+    "dispatches.csv",
+    "zengin_20211119.txt",
+    "manifest.json",
+])
+def test_R_DATA_2_one_edited_byte_is_named(out: Path, rel: str) -> None:
+    flip(out / "2021-10" / rel)
+    report = verify_path(out / "2021-10", engine=ENGINE)
+    assert not report.ok
+    assert named(report, rel), report.to_json()
+
+
+def test_R_DATA_2_edited_output_shows_first_differing_field(out: Path) -> None:
+    path = out / "2021-10" / "dispatches.csv"
+    path.write_bytes(path.read_bytes().replace(b"D-01,E1,I1,2021-10-05,paid,15840",
+                                               b"D-01,E1,I1,2021-10-05,paid,15841"))
+    rep = verify_cycle(out / "2021-10", engine=ENGINE)
+    diff = {o.path: o for o in rep.outputs}["dispatches.csv"]
+    assert diff.status == DIFFERS
+    assert "row 2 (key D-01), column fee: archived '15841' vs re-run '15840'" in diff.detail
+
+
+def test_R_DATA_2_edited_manifest_of_earlier_cycle_breaks_the_chain(out: Path) -> None:
+    flip(out / "2021-10" / "manifest.json", offset=-100)
+    report = verify_path(out, engine=ENGINE)
+    assert named(report, "manifest.json")
+    later = report.cycles[1]
+    assert any(p.kind == "chain" and p.path == "../2021-10/manifest.json" for p in later.problems)
+
+
+def test_R_DATA_2_removed_cycle_breaks_the_chain(out: Path) -> None:
+    shutil.rmtree(out / "2021-10")
+    report = verify_path(out, rerun=False)
+    assert not report.ok
+    assert any(p.kind == "chain" for p in report.cycles[0].problems)
+
+
+def test_R_DATA_2_added_and_removed_files_are_named(out: Path) -> None:
+    (out / "2021-11" / "extra.csv").write_text("x\n")
+    (out / "2021-11" / "lines.csv").unlink()
+    rep = verify_cycle(out / "2021-11", rerun=False)
+    kinds = {(p.path, p.kind) for p in rep.problems}
+    assert ("extra.csv", "added") in kinds
+    assert ("lines.csv", "missing") in kinds
+
+
+def test_R_DATA_2_resealed_manifest_with_other_hash_is_caught_by_the_chain(out: Path) -> None:
+    from haken_batch.manifest import sealed
+
+    path = out / "2021-10" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["parameters"]["headers"] = "en"  # a forger who knows the seal
+    path.write_bytes(sealed(manifest))
+    report = verify_path(out, rerun=False)
+    assert not report.cycles[0].problems  # the manifest alone looks fine …
+    assert any(p.kind == "chain" for p in report.cycles[1].problems)  # … the chain does not
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_R_DATA_2_any_single_byte_flip_anywhere_is_named(pristine: Path, tmp_path: Path,
+                                                        data: st.DataObject) -> None:
+    work = tmp_path / f"h{data.draw(st.integers(0, 10**9))}"
+    shutil.copytree(pristine, work)
+    folder = work / "2021-10"
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    rel = data.draw(st.sampled_from(files))
+    size = (folder / rel).stat().st_size
+    flip(folder / rel, data.draw(st.integers(0, size - 1)))
+    report = verify_path(folder, rerun=False)
+    assert not report.ok
+    assert named(report, rel)
+    shutil.rmtree(work)
+
+
+def test_verify_cli_exit_codes(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "haken_batch.cycle", ENGINE)
+    runner = CliRunner()
+    ok = runner.invoke(app, ["verify", str(out)])
+    assert ok.exit_code == 0, ok.output
+    assert "検証成功" in ok.output
+    flip(out / "2021-11" / "archive" / "inputs" / "experts.csv.gz")
+    bad = runner.invoke(app, ["verify", str(out / "2021-11"), "--format", "json"])
+    assert bad.exit_code == 1
+    payload = json.loads(bad.output)
+    assert payload["ok"] is False
+    assert any(p["path"] == "archive/inputs/experts.csv.gz"
+               for p in payload["cycles"][0]["problems"])
+    missing = runner.invoke(app, ["verify", str(out / "nope")])
+    assert missing.exit_code == 2
+    empty = out / "empty"
+    empty.mkdir()
+    assert runner.invoke(app, ["verify", str(empty)]).exit_code == 2

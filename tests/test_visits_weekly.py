@@ -1,0 +1,92 @@
+"""Field visits (R-RPT-4): one scheduled dispatch a week, spread, no repeats, deterministic."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from haken_batch.errors import HakenError
+from haken_batch.rules import load_rules
+from haken_batch.visits import pick_visits, visit_key, weeks
+from test_archive_fixture import make_rules
+
+PREFS = ["北海道", "宮城県", "東京都", "愛知県", "大阪府", "広島県", "香川県", "福岡県", "沖縄県"]
+
+
+@pytest.fixture(scope="module")
+def rules(tmp_path_factory: pytest.TempPathFactory):
+    return load_rules(make_rules(tmp_path_factory.mktemp("r")))
+
+
+def frames(n: int = 240) -> tuple[pl.DataFrame, pl.DataFrame]:
+    start = dt.date(2021, 10, 1)
+    statuses = ["承認済", "申請中", "実施済", "キャンセル"]
+    d = pl.DataFrame({
+        "dispatch_id": [f"D-{i:04d}" for i in range(n)],
+        "institution_id": [f"I{i % 12:02d}" for i in range(n)],
+        "expert_id": [f"E{i % 17:02d}" for i in range(n)],
+        "company_id": [f"C{i % 31:02d}" for i in range(n)],
+        "company_prefecture": [PREFS[(i * 5) % 9] for i in range(n)],
+        "scheduled_on": [start + dt.timedelta(days=i % 61) for i in range(n)],
+        "status": [statuses[i % 4] for i in range(n)],
+    })
+    inst = pl.DataFrame({
+        "institution_id": [f"I{i:02d}" for i in range(12)],
+        "prefecture": [PREFS[i % 9] for i in range(12)],
+        "kind": [None if i < 3 else i for i in range(12)],
+        "channel": ["よろず支援拠点" if i < 3 else "地域プラットフォーム" for i in range(12)],
+    }, schema_overrides={"kind": pl.Int64})
+    return d, inst
+
+
+def test_R_RPT_4_one_visit_a_week_of_a_scheduled_dispatch(rules) -> None:
+    d, inst = frames()
+    start, end = dt.date(2021, 10, 1), dt.date(2021, 11, 30)
+    v = pick_visits(d, inst, rules, start, end)
+    assert v.height == len(weeks(start, end)) == 10
+    assert v["dispatch_id"].null_count() == 0
+    assert set(v["status"].to_list()) <= {"承認済", "申請中"}
+    for row in v.iter_rows(named=True):
+        assert row["week_start"] <= row["scheduled_on"] <= row["week_end"]
+        assert start <= row["scheduled_on"] <= end
+
+
+def test_R_RPT_4_spread_over_regions_and_kinds_without_repeats(rules) -> None:
+    d, inst = frames()
+    v = pick_visits(d, inst, rules, dt.date(2021, 10, 1), dt.date(2021, 11, 30))
+    assert v["bureau"].n_unique() >= 8  # 10 weeks over 9 bureaus
+    assert v["institution_kind"].n_unique() >= 5
+    assert v["dispatch_id"].n_unique() == v.height
+    # An institution is visited again only in a week where every candidate's was visited.
+    seen: set[str] = set()
+    ok = d.filter(pl.col("status").is_in(["承認済", "申請中"]))
+    for row in v.iter_rows(named=True):
+        if row["institution_id"] in seen:
+            week = ok.filter(pl.col("scheduled_on").is_between(row["week_start"], row["week_end"]))
+            assert set(week["institution_id"].to_list()) <= seen
+        seen.add(row["institution_id"])
+
+
+def test_R_RPT_4_deterministic_under_row_order(rules) -> None:
+    d, inst = frames()
+    a = pick_visits(d, inst, rules, dt.date(2021, 10, 1), dt.date(2021, 11, 30))
+    b = pick_visits(d.sample(fraction=1.0, shuffle=True, seed=3), inst.reverse(), rules,
+                    dt.date(2021, 10, 1), dt.date(2021, 11, 30))
+    assert a.equals(b)
+
+
+def test_R_RPT_4_week_without_candidates_is_listed(rules) -> None:
+    d, inst = frames(10)
+    v = pick_visits(d, inst, rules, dt.date(2021, 12, 1), dt.date(2021, 12, 14))
+    assert v["reason"].to_list() == ["候補なし"] * 3
+    with pytest.raises(HakenError):
+        weeks(dt.date(2021, 12, 2), dt.date(2021, 12, 1))
+
+
+def test_visit_key_is_the_documented_hash() -> None:
+    import hashlib
+
+    assert visit_key(dt.date(2021, 10, 4), "D-1") == int(
+        hashlib.sha256(b"R-RPT-4|2021-10-04|D-1").hexdigest(), 16)
