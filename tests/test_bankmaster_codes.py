@@ -1,0 +1,76 @@
+"""Bank/branch master from zengin-code, and ゆうちょ 記号番号 conversion (zengin.md)."""
+
+from __future__ import annotations
+
+import pytest
+
+from haken_batch import bankmaster
+from haken_batch.kana import BANK_CLASS
+
+
+def test_known_banks_and_branches_exist() -> None:
+    assert bankmaster.bank_exists("0001")  # みずほ
+    assert bankmaster.bank_exists("0005")  # 三菱UFJ
+    assert bankmaster.bank_exists("9900")  # ゆうちょ
+    assert bankmaster.branch_exists("0001", "001")
+    assert bankmaster.branch_exists("9900", "018")
+
+
+def test_unknown_codes_do_not_exist() -> None:
+    assert not bankmaster.bank_exists("9999")
+    assert not bankmaster.bank_exists("1")
+    assert not bankmaster.branch_exists("0001", "999")
+    assert not bankmaster.branch_exists("9999", "001")
+
+
+def test_kana_names_are_half_width_in_the_bank_class() -> None:
+    assert bankmaster.bank_name_kana("0001") == "ﾐｽﾞﾎ"
+    assert bankmaster.bank_name_kana("0005") == "ﾐﾂﾋﾞｼﾕ-ｴﾌｼﾞｴｲ"
+    assert bankmaster.branch_name_kana("0001", "001") == "ﾄｳｷﾖｳ"
+    assert bankmaster.bank_name_kana("9999") is None
+    assert bankmaster.branch_name_kana("0001", "999") is None
+
+
+def test_every_master_name_narrows_into_15_bytes_of_the_bank_class() -> None:
+    frame = bankmaster.branches_frame()
+    assert frame.height > 20000
+    for code in bankmaster.banks_frame()["bank_code"].to_list():
+        name = bankmaster.bank_name_kana(code)
+        assert name is not None and set(name) <= BANK_CLASS and len(name) <= 15
+
+
+def test_kanji_names_for_notices() -> None:
+    assert bankmaster.bank_name("0001") == "みずほ"
+    assert bankmaster.branch_name("0001", "001") == "東京営業部"
+
+
+def test_version_names_the_data_date() -> None:
+    assert bankmaster.version().count(".") >= 3
+
+
+@pytest.mark.parametrize(
+    ("kigou", "bangou", "branch", "acc_type", "number"),
+    [
+        ("10180", "12345671", "018", 1, "1234567"),  # 通常貯金: 記号 2-3桁 + 8, 番号の末尾1を除く
+        ("12340", "1234561", "238", 1, "0123456"),  # 7桁の番号は 0 埋めして 8 桁
+        ("00150", "123456", "019", 2, "0123456"),  # 振替口座: 2-3桁 + 9, 当座, 7桁に0埋め
+    ],
+)
+def test_yucho_kigou_bangou_converts(kigou: str, bangou: str, branch: str, acc_type: int,
+                                     number: str) -> None:
+    account = bankmaster.yucho_to_zengin(kigou, bangou)
+    assert (account.branch_code, account.account_type, account.account_number) == (
+        branch, acc_type, number)
+
+
+@pytest.mark.parametrize(("kigou", "bangou"), [("1018", "12345671"), ("20180", "12345671"),
+                                               ("10180", "12345670"), ("10180", "123456789"),
+                                               ("00150", "12345678")])
+def test_yucho_bad_kigou_bangou_is_refused(kigou: str, bangou: str) -> None:
+    with pytest.raises(bankmaster.YuchoError):
+        bankmaster.yucho_to_zengin(kigou, bangou)
+
+
+def test_yucho_converted_branch_is_in_the_master() -> None:
+    account = bankmaster.yucho_to_zengin("10180", "12345671")
+    assert bankmaster.branch_exists(bankmaster.YUCHO_BANK_CODE, account.branch_code)
