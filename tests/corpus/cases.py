@@ -41,6 +41,7 @@ class Case:
     never: tuple[str, ...] = ()  # must not appear in any output (terminal, files)
     held: tuple[str, ...] = ()  # dispatches settle must hold (exit 1 cases)
     slow: bool = False
+    gap: str | None = None  # the loader does not do this yet (reported): the test is xfail
 
 
 CASES: list[Case] = []
@@ -428,7 +429,8 @@ def _(d: Path) -> None:
     edit(d, "experts", 2, "氏名カナ", "ﾔﾏﾀﾞ ﾀﾛｳ")
 
 
-@case("fullwidth-id", "派遣ID Ｄ０００１ in full-width in reports", 0)
+@case("fullwidth-id", "派遣ID Ｄ０００１ in full-width in reports (ids are not folded)", 1,
+      findings=({"file": "reports.csv", "row": 2, "column": "派遣ID", "value": "Ｄ０００１"},))
 def _(d: Path) -> None:
     edit(d, "reports", 2, "派遣ID", "Ｄ０００１")
 
@@ -519,14 +521,17 @@ def _(d: Path) -> None:
     edit(d, "experts", 2, "口座名義カナ", "ﾔﾏﾀﾞ ﾀﾛｳ😀")
 
 
-@case("outside-shift-jis-in-names", "𠮷 and an emoji in a name (kept as data)", 0)
+@case("outside-shift-jis-in-names", "𠮷 and an emoji in names (not printable on notices)", 1,
+      findings=({"file": "experts.csv", "row": 2, "column": "氏名"},
+                {"file": "dispatches.csv", "row": 2, "column": "企業名"}))
 def _(d: Path) -> None:
     edit(d, "experts", 2, "氏名", "𠮷田 太郎😀")
     edit(d, "dispatches", 2, "企業名", "株式会社𩸽水産")
 
 
 @case("terminal-escape-in-name", "ANSI escape sequences in a name", 1,
-      findings=({"file": "experts.csv", "row": 2, "column": "氏名"},), never=("\x1b",))
+      findings=({"file": "experts.csv", "row": 2, "column": "氏名"},), never=("\x1b",),
+      gap="control characters in text cells are not a finding yet")
 def _(d: Path) -> None:
     edit(d, "experts", 2, "氏名", "\x1b[2J\x1b[31m山田 太郎\x1b[0m")
 
@@ -588,12 +593,13 @@ def long_line(d: Path, size: int) -> None:
 
 
 @case("long-line-32mb", "a 32 MB name cell (stand-in for the 2 GB line)", 2,
-      says=("experts.csv", "2行目"))
+      says=("experts.csv", "2行目"), gap="no limit on line/cell length yet")
 def _(d: Path) -> None:
     long_line(d, 32 << 20)
 
 
-@case("long-line-2gb", "a 2 GB line", 2, says=("experts.csv", "2行目"), slow=True)
+@case("long-line-2gb", "a 2 GB line", 2, says=("experts.csv", "2行目"), slow=True,
+      gap="no limit on line/cell length yet")
 def _(d: Path) -> None:
     long_line(d, 2 << 30)
 
