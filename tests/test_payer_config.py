@@ -1,0 +1,156 @@
+"""Payer config (依頼人): read completely, refused with file/key/value/expected before output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from haken_batch.errors import ConfigError
+from haken_batch.payer import PayerConfig, ZenginOptions, demo_payer_path, load_payer
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "samples" / "payer.demo.yaml"
+
+
+def write(tmp_path: Path, body: dict) -> Path:
+    path = tmp_path / "payer.yaml"
+    path.write_text(yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def demo_body() -> dict:
+    return yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+
+
+def test_demo_payer_loads_with_real_bank_codes() -> None:
+    payer = load_payer(DEMO)
+    assert isinstance(payer, PayerConfig)
+    assert payer.requester_code == "1234567890"
+    assert payer.requester_name_kana == "ｾﾝﾓﾝｶﾊｹﾝｼﾞﾑｷﾖｸ"
+    assert (payer.bank_code, payer.branch_code) == ("0001", "001")
+    assert payer.bank_name_kana == "ﾐｽﾞﾎ" and payer.branch_name_kana == "ﾄｳｷﾖｳ"  # from master
+    assert payer.account_type == "1" and payer.account_number == "1234567"
+    assert payer.display_name and payer.address
+    assert payer.zengin == ZenginOptions()
+    assert payer.account_masked == "****567"
+
+
+def test_demo_payer_path_points_at_the_sample() -> None:
+    assert demo_payer_path().name == "payer.demo.yaml"
+
+
+def test_defaults_apply_when_zengin_section_is_absent(tmp_path: Path) -> None:
+    body = demo_body()
+    del body["zengin"]
+    payer = load_payer(write(tmp_path, body))
+    assert payer.zengin.separator == "crlf" and payer.zengin.clearing_house == "0000"
+
+
+def test_options_are_read(tmp_path: Path) -> None:
+    body = demo_body()
+    body["zengin"].update(separator="none", eof_byte=True, clearing_house="spaces",
+                          transfer_kind="space", new_code="1", max_records=500,
+                          bank_names=False, customer_code="none")
+    body["account"]["account_number"] = "123"
+    z = load_payer(write(tmp_path, body))
+    assert z.zengin == ZenginOptions("none", True, "", " ", "1", 500, False, "none")
+    assert z.account_number == "0000123"
+
+
+def test_no_path_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="--payer"):
+        load_payer(None)
+
+
+def test_missing_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_payer(tmp_path / "nope.yaml")
+    assert "nope.yaml" in (info.value.where or "")
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "payer.yaml"
+    path.write_text("payer:\n  requester_code: [1\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_payer(path)
+    assert ":" in (info.value.where or "")
+
+
+def test_duplicate_key_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "payer.yaml"
+    text = DEMO.read_text(encoding="utf-8").replace(
+        'bank_code: "0001"', 'bank_code: "0001"\n  bank_code: "0005"')
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match="bank_code"):
+        load_payer(path)
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "fragment"),
+    [
+        ("payer", "requester_code", "12345", "10"),
+        ("payer", "requester_code", 1234567890, "quotes"),  # unquoted: leading zeros lost
+        ("payer", "requester_name_kana", "事務局", "kanji"),
+        ("payer", "requester_name_kana", "ア" * 41, "40"),
+        ("payer", "display_name", "", "required"),
+        ("account", "bank_code", "9999", "master"),
+        ("account", "branch_code", "999", "branch"),
+        ("account", "account_type", 4, "one of"),
+        ("account", "account_number", "12345678", "1..7"),
+        ("account", "bank_name_kana", "ﾐｽﾞﾎ.", "kana"),
+        ("zengin", "separator", "lf", "one of"),
+        ("zengin", "eof_byte", "yes", "true or false"),
+        ("zengin", "clearing_house", 0, "one of"),
+        ("zengin", "transfer_kind", "9", "one of"),
+        ("zengin", "max_records", 0, "1..999999"),
+        ("zengin", "customer_code", "name", "one of"),
+    ],
+)
+def test_wrong_value_names_file_key_value_and_expectation(
+        tmp_path: Path, section: str, key: str, value: object, fragment: str) -> None:
+    body = demo_body()
+    body[section][key] = value
+    path = write(tmp_path, body)
+    with pytest.raises(ConfigError) as info:
+        load_payer(path)
+    err = info.value
+    assert f"{section}.{key}" in err.en and f"{section}.{key}" in err.ja
+    assert fragment in err.en
+    assert str(path) in (err.where or "")
+    if value not in ("", None):
+        assert repr(value) in err.en
+
+
+def test_unknown_key_is_refused_with_the_known_ones(tmp_path: Path) -> None:
+    body = demo_body()
+    body["account"]["acount_number"] = "1234567"
+    with pytest.raises(ConfigError) as info:
+        load_payer(write(tmp_path, body))
+    assert "acount_number" in info.value.en and "account_number" in info.value.en
+
+
+def test_unknown_section_is_refused(tmp_path: Path) -> None:
+    body = demo_body()
+    body["bank"] = {}
+    with pytest.raises(ConfigError, match="bank"):
+        load_payer(write(tmp_path, body))
+
+
+@pytest.mark.parametrize(("section", "key"), [("payer", "requester_code"),
+                                              ("account", "bank_code")])
+def test_missing_required_key_is_refused(tmp_path: Path, section: str, key: str) -> None:
+    body = demo_body()
+    del body[section][key]
+    with pytest.raises(ConfigError, match="required"):
+        load_payer(write(tmp_path, body))
+
+
+def test_docs_document_every_key() -> None:
+    from haken_batch.payer import _SECTIONS
+
+    doc = (REPO / "docs" / "payer.md").read_text(encoding="utf-8")
+    for section, keys in _SECTIONS.items():
+        for key in keys:
+            assert f"`{section}.{key}`" in doc, f"{section}.{key} undocumented"
