@@ -1,25 +1,68 @@
-"""`haken kpi CYCLE` and `haken statement CYCLE --institution ID`."""
+"""`haken kpi CYCLE` and `haken statement CYCLE --institution ID`: regenerate from OUT/CYCLE."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from haken_batch.cli.common import Lang, LangOpt, fail
+from haken_batch.cli.common import Lang, LangOpt, QuietOpt, console, run
+
+CycleArg = Annotated[str, typer.Argument(help="精算済みのサイクル YYYY-MM / a settled cycle")]
+OutOpt = Annotated[Path, typer.Option("--out", help="出力フォルダ OUT / output folder")]
+DataOpt = Annotated[Path | None, typer.Option(
+    "--data", help="属性を読む入力フォルダ（既定: サイクルのアーカイブ）/ data folder "
+                   "(default: the cycle's archived inputs)")]
+ToOpt = Annotated[Path | None, typer.Option(
+    "--to", help="書き出し先（既定: OUT/CYCLE）/ where to write (default: OUT/CYCLE)")]
+
+
+def _report(result: object, quiet: bool, lang: Lang) -> None:
+    from haken_batch.kpi.regen import Regenerated
+
+    assert isinstance(result, Regenerated)
+    out = console(quiet=quiet)
+    en = lang == Lang.en
+    if result.unchanged:
+        out.print("unchanged (identical bytes):" if en else "変更なし（同一内容）:")
+    else:
+        out.print("written:" if en else "作成しました:")
+    for path in result.files:
+        out.print(f"  {path}")
+    source = {"archive": "archived inputs" if en else "アーカイブの入力",
+              "--data": "--data"}[result.data_from]
+    out.print(f"attributes from {source}" if en else f"属性: {source}")
 
 
 def kpi(
-    cycle: Annotated[str, typer.Argument(help="サイクル YYYY-MM")],
+    cycle: CycleArg,
+    out: OutOpt,
+    data: DataOpt = None,
+    to: ToOpt = None,
+    quiet: QuietOpt = False,
     lang: LangOpt = Lang.ja,
 ) -> None:
-    """KPIワークブックを作成します / write the KPI workbook."""
-    fail("not implemented yet")
+    """KPIワークブックを作り直します / rewrite the KPI workbook of a settled cycle."""
+    from haken_batch.kpi.regen import regenerate
+
+    result = run(lambda: regenerate(out, cycle, data_dir=data, to=to), lang)
+    _report(result, quiet, lang)
 
 
 def statement(
-    cycle: Annotated[str, typer.Argument(help="サイクル YYYY-MM")],
+    cycle: CycleArg,
+    institution: Annotated[str, typer.Option(
+        "--institution", help="機関ID（プラットフォームIDも可）/ institution or platform id")],
+    out: OutOpt,
+    data: DataOpt = None,
+    to: ToOpt = None,
+    quiet: QuietOpt = False,
     lang: LangOpt = Lang.ja,
 ) -> None:
-    """機関別の利用状況を作成します / write an institution statement."""
-    fail("not implemented yet")
+    """機関別の利用状況（ステートメント）を作ります / write one institution's statement."""
+    from haken_batch.kpi.regen import regenerate
+
+    result = run(lambda: regenerate(out, cycle, data_dir=data, to=to, institution=institution,
+                                    statement=True), lang)
+    _report(result, quiet, lang)

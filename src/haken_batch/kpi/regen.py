@@ -1,0 +1,71 @@
+"""Regenerate the KPI workbook or one statement from a settled cycle (``haken kpi`` /
+``haken statement``), under the lock on OUT.
+
+The files go into ``OUT/CYCLE`` by default (``--to`` elsewhere). A closed cycle is never
+rewritten: there a regenerated file must equal the one already archived byte for byte, or the
+command refuses and asks for ``--to``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from haken_batch.errors import CycleError
+
+
+@dataclass(frozen=True)
+class Regenerated:
+    cycle: str
+    files: list[Path]
+    unchanged: bool  # closed cycle: the files were already identical
+    data_from: str
+
+
+def _place(written: list[Path], staging: Path, target: Path, *, closed: bool,
+           cycle: str) -> bool:
+    """Move staged files into target (same relative paths). True when all were identical."""
+    same = all((target / p.relative_to(staging)).is_file()
+               and (target / p.relative_to(staging)).read_bytes() == p.read_bytes()
+               for p in written)
+    if closed and not same:
+        raise CycleError(
+            f"サイクル {cycle} は確定済みのため書き換えません。"
+            "別の出力先を --to で指定してください",
+            f"cycle {cycle} is closed and is never rewritten; write elsewhere with --to")
+    if not same:
+        for p in written:
+            dest = target / p.relative_to(staging)
+            dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            shutil.copyfile(p, dest.with_name(f".{dest.name}.tmp"))
+            dest.with_name(f".{dest.name}.tmp").replace(dest)
+    return same
+
+
+def regenerate(out: Path, cycle: str, *, data_dir: Path | None = None, to: Path | None = None,
+               institution: str | None = None, statement: bool = False) -> Regenerated:
+    """KPI workbook (``statement=False``) or the statement of ``institution``."""
+    from haken_batch.closing import is_closed
+    from haken_batch.emit import kpi, statements
+    from haken_batch.kpi import source
+    from haken_batch.outdir import check_cycle, locked
+
+    check_cycle(cycle)
+    out = Path(out)
+    with locked(out):
+        src = source.load(out, cycle, data_dir)
+        target = Path(to) if to is not None else src.folder
+        in_cycle = target.resolve() == src.folder.resolve()
+        closed = in_cycle and is_closed(out, cycle)
+        with tempfile.TemporaryDirectory(prefix="haken-kpi-out-") as tmp:
+            staging = Path(tmp)
+            if statement:
+                written = statements.write(src.inputs, staging, institution=institution)
+            else:
+                written = [kpi.write(src.inputs, staging)]
+            target.mkdir(mode=0o700, parents=True, exist_ok=True)
+            same = _place(written, staging, target, closed=closed, cycle=cycle)
+            files = [target / p.relative_to(staging) for p in written]
+    return Regenerated(cycle=cycle, files=files, unchanged=same, data_from=src.data_from)
