@@ -132,8 +132,9 @@ class Reports(_Base):
     def _minutes_within_span(cls, data: pa.PolarsData) -> pl.LazyFrame:
         nanos = pl.col("end_time").cast(pl.Int64) - pl.col("start_time").cast(pl.Int64)
         span = nanos // 60_000_000_000  # Time is nanoseconds since midnight
+        # A span that is not positive is end_after_start's finding, not this one.
         return data.lazyframe.select(
-            pl.col("face_to_face_minutes").is_null() | span.is_null()
+            pl.col("face_to_face_minutes").is_null() | span.is_null() | (span <= 0)
             | (pl.col("face_to_face_minutes") <= span))
 
 

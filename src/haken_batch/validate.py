@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -52,8 +53,7 @@ def expectation(check: str, col: ColumnSpec, cmap: ColumnMap, codes: Codes) -> t
                 f"not in the code list {name} (rules/codes)")
     if check == "range":
         low = 0 if col.kind == "yen" and col.min is None else col.min
-        low_s = "" if low is None else f"{low:g}"
-        high_s = "" if col.max is None else f"{col.max:g}"
+        low_s, high_s = _num(low), _num(col.max)
         return f"範囲外の値です（{low_s}〜{high_s}）", f"out of range ({low_s} to {high_s})"
     if check == "plausible_date":
         return (f"ありえない日付です（{cmap.date_min}〜{cmap.date_max} の範囲外）",
@@ -79,6 +79,12 @@ def expectation(check: str, col: ColumnSpec, cmap: ColumnMap, codes: Codes) -> t
         return ("Shift_JIS で表せない文字（絵文字・外字など）が含まれています",
                 "contains characters outside Shift_JIS (emoji, rare characters)")
     return f"契約に合いません（{check}）", f"does not meet the contract ({check})"
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
 
 
 def _text_of(frame: pl.DataFrame, column: str) -> pl.Expr:
@@ -159,7 +165,7 @@ def not_shift_jis(values: pl.Series) -> pl.Series:
     for codec in ("cp932", "shift_jis"):
         back = pl.Series(joined.encode(codec, "replace").decode(codec).split("\x00"))
         bad = bad & (back != distinct)
-    return values.is_in(distinct.filter(bad)).fill_null(False)
+    return values.is_in(distinct.filter(bad).implode()).fill_null(False)
 
 
 def _shift_jis_issues(table: str, frame: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
@@ -222,8 +228,13 @@ def _bank_issues(experts: pl.DataFrame, public: pl.DataFrame, cmap: ColumnMap,
 
 
 def validate_tables(frames: dict[str, pl.DataFrame], cmap: ColumnMap, codes: Codes,
-                    rules: RuleBook) -> pl.DataFrame:
-    """Issues of the typed tables (each frame has its English columns plus ``idx``)."""
+                    rules: RuleBook, unreadable: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Issues of the typed tables (each frame has its English columns plus ``idx``).
+
+    ``unreadable`` (table, idx, column) are cells the loader already reported as unreadable:
+    they are null now, so "required value is empty" or the bank check would say the same
+    thing twice; one finding per cell is enough.
+    """
     parts = []
     for table in TABLE_ORDER:
         frame = frames[table]
@@ -231,11 +242,17 @@ def validate_tables(frames: dict[str, pl.DataFrame], cmap: ColumnMap, codes: Cod
         parts.append(_shift_jis_issues(table, frame, cmap.tables[table]))
     parts.append(_reference_issues(frames, cmap))
     experts = frames["experts"]
-    parts.append(_bank_issues(experts, experts.drop("idx").rename({"row": "_row"}), cmap, rules))
-    issues = concat_issues(parts)
-    # One finding per cell, rule and message: the bank check may repeat a format finding.
-    return issues.unique(subset=["table", "idx", "column", "rule_id", "message_ja"],
-                         maintain_order=True)
+    contract = concat_issues(parts)
+    if unreadable is not None and unreadable.height:
+        contract = contract.join(unreadable.select("table", "idx", "column").unique(),
+                                 on=["table", "idx", "column"], how="anti", nulls_equal=True)
+    # The bank check may repeat a format finding of the same cell: the contract's comes first.
+    bank = _bank_issues(experts, experts.drop("idx").rename({"row": "_row"}), cmap, rules)
+    seen = pl.concat([contract.select("table", "idx", "column"),
+                      (unreadable.select("table", "idx", "column") if unreadable is not None
+                       else contract.select("table", "idx", "column").clear())])
+    bank = bank.join(seen.unique(), on=["table", "idx", "column"], how="anti", nulls_equal=True)
+    return concat_issues([contract, bank]).unique(maintain_order=True)
 
 
 def touched_dispatches(dataset: Dataset) -> pl.DataFrame:
@@ -273,3 +290,76 @@ def touched_dispatches(dataset: Dataset) -> pl.DataFrame:
                  pl.col("message_en").unique().sort().str.join(" / "))
             .sort("dispatch_id", "rule_id")
             .cast(TOUCHED_SCHEMA))  # type: ignore[arg-type]
+
+
+# --- for the `haken validate` command ------------------------------------------------------
+
+FINDING_HEADERS = {
+    "ja": {"file": "ファイル", "sheet": "シート", "row": "行", "column": "列", "value": "値",
+           "table": "表", "key": "キー", "rule_id": "ルールID", "severity": "重要度",
+           "message_ja": "内容", "message_en": "内容（英語）"},
+    "en": {"file": "file", "sheet": "sheet", "row": "row", "column": "column", "value": "value",
+           "table": "table", "key": "key", "rule_id": "rule_id", "severity": "severity",
+           "message_ja": "message_ja", "message_en": "message_en"},
+}
+
+
+def validate_folder(data_dir: Path, rules_dir: Path | None = None) -> Dataset:
+    """Load the rules and the data folder; the one call `haken validate` makes."""
+    from haken_batch.load import load_dataset
+    from haken_batch.rules import load_rules
+
+    return load_dataset(Path(data_dir), load_rules(rules_dir))
+
+
+def findings_csv(findings: pl.DataFrame, *, headers: str = "ja") -> bytes:
+    """findings.csv: UTF-8 with BOM, Japanese (or English) headers, formula-safe cells."""
+    from haken_batch.textsafe import looks_like_formula, neutralize
+
+    text_cols = [c for c, t in findings.schema.items() if t == pl.String]
+    safe = findings.sort(["file", "sheet", "row", "column", "rule_id", "message_ja"],
+                         nulls_last=True)
+    for c in text_cols:
+        # neutralize() once per distinct formula-looking text, then a vectorised replace.
+        distinct = safe.get_column(c).drop_nulls().unique().to_list()
+        mapping = {v: neutralize(v) for v in distinct if looks_like_formula(v)}
+        if mapping:
+            safe = safe.with_columns(pl.col(c).replace(mapping))
+    body = safe.rename(FINDING_HEADERS[headers]).write_csv(line_terminator="\n")
+    return b"\xef\xbb\xbf" + body.encode("utf-8")
+
+
+def masked_for_display(findings: pl.DataFrame, rules: RuleBook) -> pl.DataFrame:
+    """Findings with personal values masked (terminal and JSON output never show them)."""
+    from haken_batch.load.findings import MASK
+    from haken_batch.load.spec import column_map
+
+    cmap = column_map(rules.columns)
+    personal = pl.DataFrame(
+        [{"table": t, "column": label, "personal": True}
+         for t, spec in cmap.tables.items() for c in spec.columns if c.personal or c.secret
+         for label in (c.label, c.name)],
+        schema={"table": pl.String, "column": pl.String, "personal": pl.Boolean}).unique()
+    return (findings.join(personal, on=["table", "column"], how="left")
+            .with_columns(pl.when(pl.col("personal").fill_null(False)
+                                  & pl.col("value").is_not_null())
+                          .then(pl.lit(MASK)).otherwise(pl.col("value")).alias("value"))
+            .drop("personal"))
+
+
+def summary(dataset: Dataset) -> dict[str, object]:
+    """Counts per table and per rule (and severity), for the rich summary and --format json."""
+    f = dataset.findings
+    per_table = (f.group_by(pl.col("table").fill_null("-"), "severity").len()
+                 .sort("table", "severity"))
+    per_rule = f.group_by("rule_id", "severity").len().sort("rule_id", "severity")
+    return {
+        "rows": {t: frame.height for t, frame in dataset.tables.items()},
+        "errors": int((f.get_column("severity") == ERROR).sum()),
+        "warnings": int((f.get_column("severity") != ERROR).sum()),
+        "per_table": per_table.rows(named=True),
+        "per_rule": per_rule.rows(named=True),
+        "corrections": dataset.corrections.height,
+        "sources": {t: {"file": s.path.name, "sheet": s.sheet, "encoding": s.encoding,
+                        "sha256": s.sha256} for t, s in sorted(dataset.sources.items())},
+    }

@@ -92,11 +92,13 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja") -> Datase
         text, trail, applied_issues = apply_corrections(text, corr, cmap, codes)
         issues.append(applied_issues)
     typed: dict[str, pl.DataFrame] = {}
+    unreadable: list[pl.DataFrame] = []
     for table in TABLE_ORDER:
         frame, parse_issues = normalize_table(text[table], cmap.tables[table], codes)
         typed[table] = frame
         issues.append(parse_issues)
-    issues.append(validate_tables(typed, cmap, codes, rules))
+        unreadable.append(parse_issues)
+    issues.append(validate_tables(typed, cmap, codes, rules, concat_issues(unreadable)))
     info = dict(extra_info)
     for table, raw in raws.items():
         spec = cmap.tables[table]

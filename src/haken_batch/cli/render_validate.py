@@ -1,0 +1,74 @@
+"""Rich output of `haken validate`: the summary tables and the first findings (masked)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+_SHOWN = 20  # findings listed on the terminal; findings.csv has them all
+
+_T = {
+    "ja": {"title": "検証結果", "table": "表", "rows": "行数", "errors": "エラー",
+           "warnings": "警告", "rule": "ルール", "where": "場所", "column": "列", "value": "値",
+           "message": "内容", "more": "ほか {n} 件は {path} を見てください",
+           "written": "指摘一覧: {path}", "clean": "指摘はありません",
+           "corrections": "事務局修正の適用: {n} セル"},
+    "en": {"title": "Validation", "table": "table", "rows": "rows", "errors": "errors",
+           "warnings": "warnings", "rule": "rule", "where": "where", "column": "column",
+           "value": "value", "message": "message", "more": "{n} more in {path}",
+           "written": "findings: {path}", "clean": "no findings",
+           "corrections": "corrections applied: {n} cells"},
+}
+
+
+def render_summary(console: Console, summary: dict[str, Any], shown: list[dict[str, Any]],
+                   total: int, out_path: str, lang: str) -> None:
+    t = _T[lang]
+    counts: dict[str, dict[str, int]] = {}
+    for item in summary["per_table"]:
+        counts.setdefault(item["table"], {})[item["severity"]] = item["len"]
+    table = Table(title=t["title"])
+    for head in (t["table"], t["rows"], t["errors"], t["warnings"]):
+        table.add_column(head, justify="left" if head == t["table"] else "right")
+    names = list(summary["rows"]) + sorted(set(counts) - set(summary["rows"]))
+    for name in names:
+        c = counts.get(name, {})
+        rows = summary["rows"].get(name)
+        table.add_row(name, "" if rows is None else f"{rows:,}", str(c.get("error", 0)),
+                      str(c.get("warning", 0)))
+    console.print(table)
+    if summary["per_rule"]:
+        rules = Table()
+        rules.add_column(t["rule"])
+        rules.add_column(t["errors"], justify="right")
+        rules.add_column(t["warnings"], justify="right")
+        by_rule: dict[str, dict[str, int]] = {}
+        for item in summary["per_rule"]:
+            by_rule.setdefault(item["rule_id"], {})[item["severity"]] = item["len"]
+        for rule_id, c in sorted(by_rule.items()):
+            rules.add_row(rule_id, str(c.get("error", 0)), str(c.get("warning", 0)))
+        console.print(rules)
+    if summary["corrections"]:
+        console.print(t["corrections"].format(n=summary["corrections"]))
+    if total == 0:
+        console.print(f"[green]{t['clean']}[/]")
+        return
+    listing = Table(show_lines=False)
+    for head in (t["where"], t["column"], t["value"], t["message"]):
+        listing.add_column(head, overflow="fold")
+    msg_key = "message_en" if lang == "en" else "message_ja"
+    for f in shown:
+        where = f["file"] or ""
+        if f["sheet"]:
+            where += f"［{f['sheet']}］"
+        if f["row"] is not None:
+            where += f":{f['row']}"
+        style = "red" if f["severity"] == "error" else "yellow"
+        listing.add_row(where, f["column"] or "", f["value"] or "",
+                        f"[{style}]{f['rule_id']}[/] {f[msg_key]}")
+    console.print(listing, markup=True)
+    if total > len(shown):
+        console.print(t["more"].format(n=total - len(shown), path=out_path))
+    console.print(t["written"].format(path=out_path))
