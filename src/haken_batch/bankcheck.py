@@ -117,8 +117,8 @@ def unpayable_experts(experts: pl.DataFrame, rules: RuleBook) -> pl.DataFrame:
     def empty(col: str) -> pl.Expr:
         return pl.col(col).is_null() | (pl.col(col) == "")
 
-    bank_ok = pl.col("bank_code").str.contains(r"^\d{4}$")
-    branch_ok = pl.col("branch_code").str.contains(r"^\d{3}$")
+    bank_ok = pl.col("bank_code").str.contains(r"^[0-9]{4}$")
+    branch_ok = pl.col("branch_code").str.contains(r"^[0-9]{3}$")
     checks: list[tuple[str, pl.Expr, pl.Expr, str, str]] = [
         ("bank_code", empty("bank_code"), pl.lit(""),
          "金融機関コードがありません", "bank code is missing"),
@@ -147,7 +147,7 @@ def unpayable_experts(experts: pl.DataFrame, rules: RuleBook) -> pl.DataFrame:
         ("account_number", empty("account_number"), pl.lit(""),
          "口座番号がありません", "account number is missing"),
         ("account_number",
-         ~empty("account_number") & ~pl.col("account_number").str.contains(r"^\d{1,7}$"),
+         ~empty("account_number") & ~pl.col("account_number").str.contains(r"^[0-9]{1,7}$"),
          mask_account_expr("account_number"),
          "口座番号が1〜7桁の数字ではありません", "account number is not 1 to 7 digits"),
         ("account_holder_kana", empty("account_holder_kana"), pl.lit(""),

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     import polars as pl
 
 YUCHO_BANK_CODE = "9900"
-_KIGOU_RX = re.compile(r"^[01]\d{4}$")
-_BANGOU_RX = re.compile(r"^\d{1,8}$")
+_KIGOU_RX = re.compile(r"^[01][0-9]{4}$")
+_BANGOU_RX = re.compile(r"^[0-9]{1,8}$")
 
 
 @functools.cache

@@ -104,7 +104,7 @@ def _digits(rd: _Reader, section: str, key: str, value: Any, sizes: tuple[int, i
                        f"{span_ja}の数字を引用符で囲んで書いてください"
                        f"（例 \"{str(value).zfill(high)}\"）",
                        f"{low}..{high} digits written in quotes (YAML drops leading zeros)")
-    if not isinstance(value, str) or not re.fullmatch(rf"\d{{{low},{high}}}", value.strip()):
+    if not isinstance(value, str) or not re.fullmatch(rf"[0-9]{{{low},{high}}}", value.strip()):
         raise rd.error(section, key, value, f"{span_ja}の数字", f"{low}..{high} digits")
     return value.strip().zfill(high) if pad else value.strip()
 
