@@ -12,10 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from haken_batch import jpcalendar
 from haken_batch.errors import CycleError
 from haken_batch.run import CycleRun, Options
+
+if TYPE_CHECKING:
+    from haken_batch.rules import RuleBook
 
 Progress = Callable[[str], None]
 CLOSED_NAME = "CLOSED.json"
@@ -25,19 +29,21 @@ def _noop(_: str) -> None:
     return None
 
 
-def resolve_dates(options: Options, rules: object) -> tuple[dt.date, dt.date]:
+def resolve_dates(options: Options, rules: RuleBook) -> tuple[dt.date, dt.date]:
     """Cut-off (default: the cycle's last day, payment.cutoff_day) and transfer date (R-DAY-1:
     a bank business day, moved back to the previous one when it is not)."""
-    cutoff = options.cutoff or jpcalendar.default_cutoff(options.cycle, rules)  # type: ignore[arg-type]
+    cutoff = options.cutoff or jpcalendar.default_cutoff(options.cycle, rules)
     if options.transfer_date is not None:
-        transfer = jpcalendar.previous_bank_business_day(options.transfer_date, rules)  # type: ignore[arg-type]
+        transfer = jpcalendar.previous_bank_business_day(options.transfer_date, rules)
     else:
-        transfer = jpcalendar.default_transfer_date(options.cycle, rules)  # type: ignore[arg-type]
+        transfer = jpcalendar.default_transfer_date(options.cycle, rules)
     return cutoff, transfer
 
 
-def prepare(options: Options, progress: Progress = _noop) -> CycleRun:
-    """Load rules, payer config and data, read the earlier ledgers and settle (no writing)."""
+def prepare(
+    options: Options, progress: Progress = _noop, *, rules: RuleBook | None = None
+) -> CycleRun:
+    """Load rules (unless given), payer config and data, read the earlier ledgers and settle."""
     from haken_batch import ledger, load
     from haken_batch.outdir import check_cycle
     from haken_batch.payer import load_payer
@@ -46,10 +52,11 @@ def prepare(options: Options, progress: Progress = _noop) -> CycleRun:
 
     check_cycle(options.cycle)
     progress("rules")
-    rules = load_rules(options.rules_dir)
+    if rules is None:
+        rules = load_rules(options.rules_dir)
     payer = load_payer(options.payer_file)
     progress("load")
-    data = load.load_dataset(options.data_dir, rules)  # type: ignore[attr-defined]
+    data = load.load_dataset(options.data_dir, rules, lang=options.lang)
     previous = ledger.previous_ledger(options.out_dir, options.cycle)
     cutoff, transfer = resolve_dates(options, rules)
     progress("settle")
@@ -89,7 +96,7 @@ def write_outputs(run: CycleRun, folder: Path, progress: Progress = _noop) -> No
         step(run, folder)
 
 
-def _refuse(options: Options, rules: object) -> None:
+def _refuse(options: Options, rules: RuleBook) -> None:
     from haken_batch import ledger
     from haken_batch.closing import is_closed
 
@@ -111,7 +118,7 @@ def _refuse(options: Options, rules: object) -> None:
     first_day = dt.date(*jpcalendar.cycle_month(cycle), 1)
     from haken_batch.settle.params import as_date
 
-    deadline = as_date(rules.value_at("program.payment_deadline", first_day))  # type: ignore[attr-defined]
+    deadline = as_date(rules.value_at("program.payment_deadline", first_day))
     if deadline is not None and transfer > deadline:
         raise CycleError(
             f"振込指定日 {transfer} は支払完了期限 {deadline} より後です（R-PER-2）。"
@@ -129,8 +136,47 @@ def settle_cycle(options: Options, progress: Progress = _noop) -> CycleRun:
     outdir.check_cycle(options.cycle)
     out = Path(options.out_dir)
     with outdir.locked(out):
-        _refuse(options, load_rules(options.rules_dir))
-        run = prepare(options, progress)
+        rules = load_rules(options.rules_dir)
+        _refuse(options, rules)
+        run = prepare(options, progress, rules=rules)
         with outdir.staged_dir(out, options.cycle) as folder:
             write_outputs(run, folder, progress)
     return run
+
+
+def summary(run: CycleRun, folder: Path | None = None, top: int = 5) -> dict[str, object]:
+    """Plain numbers for the terminal and ``--format json``: counts, yen, top hold reasons."""
+    import polars as pl
+
+    s = run.settlement
+    d, p = s.dispatches, s.payments
+    counts = {k: 0 for k in ("paid", "held", "excluded")}
+    counts.update({str(k): int(v) for k, v in d.group_by("status").len().iter_rows()})
+    yen = {
+        c: int(p.get_column(c).sum() or 0)
+        for c in ("fee", "transport", "per_diem", "lodging", "gross", "withholding", "net")
+    }
+    holds = (
+        d.filter(pl.col("status") == "held")
+        .select(pl.col("rules").str.split(";").alias("rule"))
+        .explode("rule")
+        .group_by("rule")
+        .len()
+        .sort(["len", "rule"], descending=[True, False])
+        .head(top)
+    )
+    files = sorted(f.name for f in folder.iterdir() if f.is_file()) if folder else []
+    return {
+        "cycle": s.cycle,
+        "cutoff": s.cutoff.isoformat(),
+        "transfer_date": s.transfer_date.isoformat(),
+        "considered": d.height,
+        "counts": counts,
+        "yen": yen,
+        "payees": p.height,
+        "transfers": int(p.filter(pl.col("net") > 0).height),
+        "top_holds": [[str(r), int(n)] for r, n in holds.iter_rows()],
+        "flags": int(s.findings.filter(pl.col("severity") == "flag").height),
+        "folder": str(folder) if folder else None,
+        "files": files,
+    }

@@ -45,7 +45,12 @@ def headers(table: str) -> dict[str, str]:
 def neutralized(frame: pl.DataFrame) -> pl.DataFrame:
     """Every text cell passed through the rule of ``textsafe.neutralize`` (vectorised)."""
     return frame.with_columns(
-        pl.when(pl.col(c).str.contains(_FORMULA)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c))
+        pl.when(pl.col(c) == "")
+        .then(pl.lit(None, pl.String()))  # an empty cell, not ""
+        .when(pl.col(c).str.contains(_FORMULA))
+        .then(pl.lit("'") + pl.col(c))
+        .otherwise(pl.col(c))
+        .alias(c)
         for c, dtype in frame.schema.items()
         if dtype == pl.String
     )

@@ -22,7 +22,7 @@ from haken_batch.settle.results import txt
 from haken_batch.settle.select import considered
 
 if TYPE_CHECKING:
-    from haken_batch.load import Dataset  # type: ignore[attr-defined]
+    from haken_batch.load import Dataset
 
 FEE_ITEM, PER_DIEM_ITEM = "謝金", "日当"
 MONEY = ("fee", "transport", "per_diem", "lodging")
@@ -60,17 +60,23 @@ def empty_ledger() -> pl.DataFrame:
     return pl.DataFrame(schema=LEDGER_SCHEMA)
 
 
+def _no_touched() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={c: pl.String() for c in ("dispatch_id", "rule_id", "message_ja", "message_en")}
+    )
+
+
 def _validation_touched(data: Dataset) -> pl.DataFrame:
     """R-VAL-1/R-VAL-2 rows from the validator: dispatch_id, rule_id, message_ja, message_en."""
     import importlib
     import importlib.util
 
     if importlib.util.find_spec("haken_batch.validate") is None:
-        # Issue 2's validator is not in the tree yet; until it is, validation holds nothing.
-        return pl.DataFrame(
-            schema={c: pl.String() for c in ("dispatch_id", "rule_id", "message_ja", "message_en")}
-        )
+        return _no_touched()
     validate = importlib.import_module("haken_batch.validate")
+    if not hasattr(validate, "touched_dispatches"):
+        # Issue 2's validator does not say what it touches yet; until it does, nothing held.
+        return _no_touched()
     touched: pl.DataFrame = validate.touched_dispatches(data)
     return touched.select(
         pl.col("dispatch_id").cast(pl.String),

@@ -1,0 +1,102 @@
+"""Rich output of `haken settle` / `haken demo` (from the plain summary of cycle.summary)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.table import Table
+
+from haken_batch.cli.common import console
+
+STEPS = {
+    "rules": ("ルールを読み込み中", "loading rules"),
+    "load": ("データを読み込み中", "loading data"),
+    "settle": ("判定・計算中", "deciding and computing"),
+    "csvs": ("CSVを出力中", "writing CSVs"),
+    "zengin": ("全銀ファイルを出力中", "writing the Zengin file"),
+    "notices": ("支払通知書を作成中", "writing payment notices"),
+    "withholding": ("源泉徴収の集計を出力中", "writing the withholding summary"),
+    "kpi": ("KPIを出力中", "writing KPI workbooks"),
+    "statements": ("機関別明細を出力中", "writing statements"),
+    "archive": ("アーカイブを作成中", "archiving"),
+}
+STATUS = {"paid": ("支払", "paid"), "held": ("保留", "held"), "excluded": ("対象外", "excluded")}
+YEN = {
+    "fee": ("謝金", "fee"),
+    "transport": ("交通費", "transport"),
+    "per_diem": ("日当", "per diem"),
+    "lodging": ("宿泊費", "lodging"),
+    "gross": ("支払総額", "gross"),
+    "withholding": ("源泉徴収額", "withholding"),
+    "net": ("振込額", "net"),
+}
+
+
+def _t(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+@contextmanager
+def progress(lang: str, enabled: bool) -> Iterator[Any]:
+    """A spinner on stderr naming the current step; yields the callback for the core."""
+    if not enabled:
+        yield lambda _step: None
+        return
+    con = console(stderr=True)
+    with con.status(_t(("開始", "starting"), lang)) as status:
+
+        def step(name: str) -> None:
+            status.update(_t(STEPS.get(name, (name, name)), lang) + " …")
+
+        yield step
+
+
+def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) -> None:
+    con = console()
+    en = lang == "en"
+    head = title or (
+        f"Cycle {s['cycle']} settled" if en else f"サイクル {s['cycle']} を精算しました"
+    )
+    con.print(
+        f"[bold]{head}[/]  "
+        + (
+            f"cut-off {s['cutoff']} · transfer {s['transfer_date']}"
+            if en
+            else f"締日 {s['cutoff']} ・ 振込指定日 {s['transfer_date']}"
+        )
+    )
+    counts = Table(show_header=True, header_style="bold")
+    counts.add_column("status" if en else "判定")
+    counts.add_column("dispatches" if en else "件数", justify="right")
+    for key in ("paid", "held", "excluded"):
+        counts.add_row(_t(STATUS[key], lang), f"{s['counts'].get(key, 0):,}")
+    counts.add_row("total" if en else "合計", f"{s['considered']:,}")
+    con.print(counts)
+    money = Table(show_header=True, header_style="bold")
+    money.add_column("item" if en else "項目")
+    money.add_column("yen" if en else "金額（円）", justify="right")
+    for key, pair in YEN.items():
+        money.add_row(_t(pair, lang), f"{s['yen'][key]:,}")
+    con.print(money)
+    con.print(
+        f"payees {s['payees']:,} · transfers {s['transfers']:,} · flags {s['flags']:,}"
+        if en
+        else f"支払先 {s['payees']:,} 人 ・ 振込 {s['transfers']:,} 件 ・ "
+        f"要確認フラグ {s['flags']:,} 件"
+    )
+    if s["top_holds"]:
+        holds = Table(
+            title="top hold reasons" if en else "主な保留理由",
+            show_header=True,
+            header_style="bold",
+        )
+        holds.add_column("rule" if en else "ルール")
+        holds.add_column("dispatches" if en else "件数", justify="right")
+        for rule, n in s["top_holds"]:
+            holds.add_row(rule, f"{n:,}")
+        con.print(holds)
+    if s.get("folder"):
+        con.print(("outputs: " if en else "出力先: ") + s["folder"])
+        con.print("  " + "  ".join(s["files"]), highlight=False)
