@@ -20,7 +20,7 @@ from scenarios.builder import Data, build, engine_rules, run_cycles
 
 __all__ = ["engine_rules"]
 SETTINGS = settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 MODES = st.sampled_from(
