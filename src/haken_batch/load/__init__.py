@@ -108,7 +108,10 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja") -> Datase
             file=raw.source.path.name, sheet=raw.source.sheet, labels=labels[table],
             secret=frozenset(c.name for c in spec.columns if c.secret),
             rows=frame.select("idx", "row", key.alias("key")))
-    findings = finalize(concat_issues(issues), info)
+    findings = finalize(concat_issues(issues), info).with_columns(
+        # a file that is no table has no table name
+        pl.when(pl.col("table").str.starts_with("?")).then(None).otherwise(pl.col("table"))
+        .alias("table"))
     tables = {
         t: typed[t].select([c.name for c in cmap.tables[t].columns] + [pl.col("row").alias("_row")])
         for t in TABLE_ORDER

@@ -1,0 +1,76 @@
+"""Corrections (事務局修正): applied on load, in order, every touched cell traced."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from haken_batch.load import load_dataset
+
+FIX = Path(__file__).parent / "fixtures" / "load"
+
+
+@pytest.fixture(scope="module")
+def corrected(rules, tmp_path_factory):
+    data = tmp_path_factory.mktemp("corr") / "data"
+    shutil.copytree(FIX / "good", data)
+    shutil.copy(FIX / "corrections" / "corrections.csv", data / "corrections.csv")
+    return load_dataset(data, rules)
+
+
+def test_corrections_applied_in_order(corrected) -> None:
+    reports = corrected.tables["reports"].filter(pl.col("dispatch_id") == "D-1")
+    assert reports.get_column("end_time").to_list() == [dt.time(15, 0)]  # the later one wins
+    claims = corrected.tables["travel_claims"].filter(
+        (pl.col("dispatch_id") == "D-2") & (pl.col("line_no") == 2))
+    assert claims.get_column("amount").to_list() == [9800]
+
+
+def test_corrections_trail_remembers_every_touched_cell(corrected) -> None:
+    trail = corrected.corrections
+    assert trail.columns == ["seq", "table", "key", "column", "old", "new", "reason",
+                             "corrected_by", "corrected_at"]
+    assert trail.select("seq", "table", "key", "column", "old", "new").rows() == [
+        (1, "reports", "D-1", "end_time", "16:00", "15:30"),
+        (2, "reports", "D-1", "end_time", "15:30", "15:00"),
+        (3, "travel_claims", "D-2;2", "amount", "8,800", "9,800"),
+        (8, "checkins", "D-1;チェックイン", "at", "2021/10/05 13:28", "2021/10/05 25:00"),
+    ]
+    assert trail.get_column("corrected_at").to_list()[:2] == [
+        dt.datetime(2021, 10, 20, 10, 0), dt.datetime(2021, 10, 21, 9, 0)]
+    assert trail.get_column("reason")[0] == "機関に確認し終了時刻を訂正"
+    assert trail.get_column("corrected_by")[2] == "事務局 鈴木"
+
+
+def test_correction_with_unknown_key_or_column_is_a_finding(corrected) -> None:
+    f = corrected.findings.filter(pl.col("table") == "corrections")
+    assert f.select("file", "row", "column", "value", "severity").rows() == [
+        ("corrections.csv", 5, "キー", "D-99", "error"),
+        ("corrections.csv", 6, "項目", "色", "error"),
+        ("corrections.csv", 7, "理由", None, "error"),
+        ("corrections.csv", 8, "キー", "D-2;チェックアウト", "error"),
+    ]
+    assert "このキーの行はありません" in f.get_column("message_ja")[0]
+    assert "項目はありません" in f.get_column("message_ja")[1]
+    assert "理由が必要" in f.get_column("message_ja")[2]
+
+
+def test_correction_without_reason_changes_nothing(corrected) -> None:
+    experts = corrected.tables["experts"].filter(pl.col("expert_id") == "E-002")
+    assert experts.get_column("account_number").to_list() == ["0076543"]
+
+
+def test_corrected_value_is_read_and_validated_like_the_column(corrected) -> None:
+    f = corrected.findings.filter(pl.col("table") == "checkins")
+    assert f.select("file", "row", "column", "value").rows() == [
+        ("checkins.csv", 2, "日時", "2021/10/05 25:00")]
+
+
+def test_corrections_are_optional(rules) -> None:
+    ds = load_dataset(FIX / "good", rules)
+    assert ds.corrections.height == 0
+    assert "corrections" not in ds.sources

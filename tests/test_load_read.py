@@ -1,0 +1,237 @@
+"""Reading a data folder: encodings, Excel, Japanese names, structural faults (input-contract)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from haken_batch.errors import StructuralError
+from haken_batch.load import load_dataset
+
+FIX = Path(__file__).parent / "fixtures" / "load"
+GOOD = FIX / "good"
+TABLES = ["experts", "institutions", "dispatches", "reports", "checkins", "travel_claims"]
+JA = {"experts": "専門家", "institutions": "派遣可能機関", "dispatches": "派遣案件",
+      "reports": "支援実績報告", "checkins": "チェックイン・チェックアウト",
+      "travel_claims": "旅費請求明細"}
+
+
+def copy_good(tmp_path: Path, name: str = "data") -> Path:
+    data = tmp_path / name
+    shutil.copytree(GOOD, data)
+    return data
+
+
+def write_workbook(folder: Path, *, skip: str | None = None, name: str = "export.xlsx") -> Path:
+    """The good fixture as one workbook, cells typed the way Excel stores them."""
+    import csv
+    import datetime as dt
+    import re
+
+    import xlsxwriter
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    wb = xlsxwriter.Workbook(str(path))
+    date_fmt = wb.add_format({"num_format": "yyyy/mm/dd"})
+    time_fmt = wb.add_format({"num_format": "hh:mm"})
+    ts_fmt = wb.add_format({"num_format": "yyyy/mm/dd hh:mm"})
+    for table in TABLES:
+        if table == skip:
+            continue
+        ws = wb.add_worksheet(JA[table] if table == "reports" else table)
+        rows = list(csv.reader((GOOD / f"{table}.csv").open(encoding="utf-8")))
+        for r, row in enumerate(rows):
+            for c, cell in enumerate(row):
+                if r == 0 or cell == "":
+                    ws.write_string(r, c, cell) if cell else None
+                elif re.fullmatch(r"\d{4}[/-]\d{2}[/-]\d{2}", cell):
+                    ws.write_datetime(r, c, dt.datetime.strptime(cell.replace("/", "-"),
+                                                                 "%Y-%m-%d"), date_fmt)
+                elif re.fullmatch(r"\d{1,2}:\d{2}", cell):
+                    h, m = map(int, cell.split(":"))
+                    ws.write_datetime(r, c, dt.time(h, m), time_fmt)
+                elif re.fullmatch(r"\d{4}/\d{2}/\d{2} \d{2}:\d{2}", cell):
+                    ws.write_datetime(r, c, dt.datetime.strptime(cell, "%Y/%m/%d %H:%M"), ts_fmt)
+                elif re.fullmatch(r"[1-9]\d{0,5}(\.\d+)?", cell):
+                    ws.write_number(r, c, float(cell))
+                else:
+                    ws.write_string(r, c, cell)
+    wb.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def from_csv(rules):
+    return load_dataset(GOOD, rules)
+
+
+def assert_same_tables(a, b) -> None:
+    for table in TABLES:
+        assert_frame_equal(a.tables[table], b.tables[table])
+
+
+def test_csv_utf8_bom_and_cp932_give_equal_frames(rules, tmp_path, from_csv) -> None:
+    bom = copy_good(tmp_path, "bom")
+    sjis = copy_good(tmp_path, "sjis")
+    for table in TABLES:
+        text = (GOOD / f"{table}.csv").read_text("utf-8")
+        (bom / f"{table}.csv").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+        (sjis / f"{table}.csv").write_bytes(text.replace("\n", "\r\n").encode("cp932"))
+    a, b = load_dataset(bom, rules), load_dataset(sjis, rules)
+    assert_same_tables(from_csv, a)
+    assert_same_tables(from_csv, b)
+    assert {s.encoding for s in a.sources.values()} == {"utf-8-sig"}
+    assert {s.encoding for s in b.sources.values()} == {"cp932"}
+    assert {s.encoding for s in from_csv.sources.values()} == {"utf-8"}
+    assert a.findings.height == b.findings.height == 0
+
+
+def test_excel_workbook_gives_equal_frames(rules, tmp_path, from_csv) -> None:
+    path = write_workbook(tmp_path / "xl")
+    ds = load_dataset(tmp_path / "xl", rules)
+    assert_same_tables(from_csv, ds)
+    assert ds.findings.height == 0
+    assert ds.sources["reports"].sheet == "支援実績報告"
+    assert ds.sources["experts"].path == path and ds.sources["experts"].encoding == "xlsx"
+
+
+def test_japanese_file_names_are_accepted(rules, tmp_path, from_csv) -> None:
+    data = copy_good(tmp_path)
+    for table in TABLES:
+        (data / f"{table}.csv").rename(data / f"{JA[table]}.csv")
+    assert_same_tables(from_csv, load_dataset(data, rules))
+
+
+def test_sources_carry_sha256_of_the_file(from_csv) -> None:
+    import hashlib
+
+    src = from_csv.sources["experts"]
+    assert src.sha256 == hashlib.sha256((GOOD / "experts.csv").read_bytes()).hexdigest()
+    assert src.sheet is None
+
+
+def test_row_is_the_excel_row_number(from_csv) -> None:
+    assert from_csv.tables["dispatches"].get_column("_row").to_list() == [2, 3, 4, 5]
+
+
+def test_design_types(from_csv) -> None:
+    t = from_csv.tables
+    assert t["reports"].schema["start_time"] == pl.Time
+    assert t["reports"].schema["approved_at"] == pl.Datetime("us")
+    assert t["checkins"].schema["at"] == pl.Datetime("us")
+    assert t["travel_claims"].schema["fare"] == pl.Int64
+    assert t["experts"].schema["qualifications"] == pl.List(pl.String)
+    assert t["experts"].schema["account_type"] == pl.Int64
+    assert t["institutions"].schema["kind"] == pl.Int64
+    assert t["dispatches"].schema["applied_on"] == pl.Date
+    assert t["experts"].schema["_row"] == pl.Int64
+
+
+STRUCTURAL = {
+    "wrong_encoding": ("experts.csv", "バイト位置 463"),
+    "undecodable": ("institutions.csv", "UTF-8 でも CP932 でもありません"),
+    "nul_bytes": ("checkins.csv", "NULバイト"),
+    "bom_in_middle": ("checkins.csv", "途中にBOM"),
+    "missing_column": ("experts.csv", "必須の列「口座番号」"),
+    "empty_file": ("reports.csv", "ファイルが空"),
+    "ragged_line": ("checkins.csv", "3行目の列数"),
+    "two_files_one_table": ("専門家.csv", "ファイルが2つ"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STRUCTURAL))
+def test_structural_faults_stop_with_file_and_reason(case, rules, tmp_path) -> None:
+    data = copy_good(tmp_path)
+    for p in (FIX / "bad" / case).iterdir():
+        shutil.copy(p, data / p.name)
+    with pytest.raises(StructuralError) as info:
+        load_dataset(data, rules)
+    where, words = STRUCTURAL[case]
+    assert info.value.where == where
+    assert words in info.value.ja
+    assert info.value.exit_code == 2
+
+
+def test_missing_table_file_is_structural(rules, tmp_path) -> None:
+    data = copy_good(tmp_path)
+    (data / "checkins.csv").unlink()
+    with pytest.raises(StructuralError, match="checkins"):
+        load_dataset(data, rules)
+
+
+def test_sheet_missing_from_workbook_is_structural(rules, tmp_path) -> None:
+    write_workbook(tmp_path / "xl", skip="travel_claims")
+    with pytest.raises(StructuralError) as info:
+        load_dataset(tmp_path / "xl", rules)
+    assert info.value.where == "export.xlsx"
+    assert "シート「travel_claims」" in info.value.ja and "旅費請求明細" in info.value.ja
+
+
+def test_unknown_file_is_reported_once_as_warning(rules, tmp_path) -> None:
+    data = copy_good(tmp_path)
+    (data / "memo.csv").write_text("a,b\n1,2\n", "utf-8")
+    ds = load_dataset(data, rules)
+    assert ds.findings.select("file", "severity", "table").rows() == [
+        ("memo.csv", "warning", None)]
+
+
+def test_header_header_only_file_is_an_empty_table(rules, tmp_path) -> None:
+    data = copy_good(tmp_path)
+    header = (GOOD / "checkins.csv").read_text("utf-8").splitlines()[0]
+    (data / "checkins.csv").write_text(header + "\n", "utf-8")
+    ds = load_dataset(data, rules)
+    assert ds.tables["checkins"].height == 0
+    assert ds.tables["checkins"].schema["at"] == pl.Datetime("us")
+
+
+def test_optional_column_missing_becomes_null(rules, tmp_path) -> None:
+    data = copy_good(tmp_path)
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO((GOOD / "experts.csv").read_text("utf-8"))))
+    c = rows[0].index("次年度更新意向")
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([r[:c] + r[c + 1:] for r in rows])
+    (data / "experts.csv").write_text(buf.getvalue(), "utf-8")
+    ds = load_dataset(data, rules)
+    assert ds.tables["experts"].get_column("renew_next_year").null_count() == 3
+    assert ds.findings.height == 0
+
+
+def test_column_map_rename_is_a_yaml_edit(rules, tmp_path) -> None:
+    from haken_batch.rules import load_rules
+
+    rules_copy = tmp_path / "rules"
+    shutil.copytree(rules.root, rules_copy)
+    data = copy_good(tmp_path)
+    text = (data / "experts.csv").read_text("utf-8").replace("口座名義カナ", "口座名義（カナ）")
+    (data / "experts.csv").write_text(text, "utf-8")
+    with pytest.raises(StructuralError, match="口座名義カナ"):
+        load_dataset(data, rules)
+    yaml_path = rules_copy / "columns.yaml"
+    old = "      口座名義カナ: {name: account_holder_kana"
+    new = "      口座名義（カナ）: {name: account_holder_kana"
+    yaml_path.write_text(yaml_path.read_text("utf-8").replace(old, new), "utf-8")
+    ds = load_dataset(data, load_rules(rules_copy))
+    assert ds.findings.height == 0
+    assert ds.tables["experts"].get_column("account_holder_kana")[0] == "ﾔﾏﾀﾞ ﾀﾛｳ"
+
+
+def test_english_headers_are_accepted(rules, tmp_path, from_csv) -> None:
+    from haken_batch.load.spec import column_map
+
+    cmap = column_map(rules.columns)
+    data = copy_good(tmp_path)
+    for table in TABLES:
+        text = (data / f"{table}.csv").read_text("utf-8")
+        head, rest = text.split("\n", 1)
+        labels = {c.label: c.name for c in cmap.tables[table].columns}
+        (data / f"{table}.csv").write_text(
+            ",".join(labels[h] for h in head.split(",")) + "\n" + rest, "utf-8")
+    assert_same_tables(from_csv, load_dataset(data, rules))

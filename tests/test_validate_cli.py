@@ -1,0 +1,162 @@
+"""`haken validate`: exit codes, findings.csv, JSON, messages without traceback (issue 2)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from haken_batch.cli.app import app
+
+FIX = Path(__file__).parent / "fixtures" / "load"
+runner = CliRunner()
+
+
+def compose(tmp_path: Path, case: str | None) -> Path:
+    data = tmp_path / "data"
+    shutil.copytree(FIX / "good", data)
+    if case:
+        for p in (FIX / "bad" / case).iterdir():
+            shutil.copy(p, data / p.name)
+    return data
+
+
+def invoke(*args: str):
+    return runner.invoke(app, ["validate", *args])
+
+
+def test_clean_data_exits_0_and_writes_header_only_csv(tmp_path) -> None:
+    out = tmp_path / "findings.csv"
+    result = invoke("--data", str(compose(tmp_path, None)), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "指摘はありません" in result.output
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert raw.decode("utf-8-sig").splitlines() == [
+        "ファイル,シート,行,列,値,表,キー,ルールID,重要度,内容,内容（英語）"]
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+# The issue's bad-input list: each gives a clear message, the right exit code, no traceback.
+BAD_INPUT = {
+    "wrong_encoding": (2, ["experts.csv", "バイト位置"]),
+    "missing_column": (2, ["experts.csv", "口座番号"]),
+    "duplicate_key": (1, ["dispatches.csv:2", "派遣ID", "D-1", "重複"]),
+    "impossible_date": (1, ["reports.csv:2", "支援日", "2021-02-30"]),
+    "impossible_time": (1, ["reports.csv:2", "終了時刻", "25:00"]),
+    "text_in_yen": (1, ["travel_claims.csv:2", "運賃", "abc"]),
+    "formula_in_name": (1, ["experts.csv:2", "氏名", "数式"]),
+    "unsafe_id_path": (1, ["dispatches.csv:5", "派遣ID", "../../x"]),
+    "empty_file": (2, ["reports.csv", "空"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUT))
+def test_bad_input_message_exit_code_no_traceback(case, tmp_path) -> None:
+    code, words = BAD_INPUT[case]
+    out = tmp_path / "findings.csv"
+    result = invoke("--data", str(compose(tmp_path, case)), "--out", str(out))
+    text = result.output
+    assert result.exit_code == code, text
+    assert "Traceback" not in text
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    flat = " ".join(text.split())
+    for word in words:
+        assert word in flat, (word, text)
+    assert out.exists() == (code == 1)  # a structural fault leaves nothing behind
+
+
+def test_sheet_missing_from_workbook_exits_2(tmp_path) -> None:
+    from test_load_read import write_workbook
+
+    write_workbook(tmp_path / "xl", skip="checkins")
+    result = invoke("--data", str(tmp_path / "xl"), "--out", str(tmp_path / "f.csv"))
+    assert result.exit_code == 2
+    assert "export.xlsx" in result.output and "checkins" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_data_folder_exits_2(tmp_path) -> None:
+    result = invoke("--data", str(tmp_path / "nope"), "--out", str(tmp_path / "f.csv"))
+    assert result.exit_code == 2
+    assert "データフォルダ" in result.output
+
+
+def test_findings_csv_neutralises_formulas_and_masks_accounts(tmp_path) -> None:
+    out = tmp_path / "findings.csv"
+    data = compose(tmp_path, "formula_in_name")
+    result = invoke("--data", str(data), "--out", str(out))
+    assert result.exit_code == 1
+    text = out.read_text("utf-8-sig")
+    assert "'=HYPERLINK(" in text  # shown, but Excel will not run it
+    assert ",=HYPERLINK" not in text
+    # the terminal never shows the personal value
+    assert "HYPERLINK" not in result.output
+
+
+def test_terminal_never_shows_account_number(tmp_path) -> None:
+    data = compose(tmp_path, "account_number_format")
+    result = invoke("--data", str(data), "--out", str(tmp_path / "f.csv"))
+    assert result.exit_code == 1
+    assert "12345678" not in result.output
+    assert "12345678" not in (tmp_path / "f.csv").read_text("utf-8-sig")
+
+
+def test_json_format(tmp_path) -> None:
+    result = invoke("--data", str(compose(tmp_path, "duplicate_key")), "--out",
+                    str(tmp_path / "f.csv"), "--format", "json")
+    assert result.exit_code == 1
+    payload = json.loads(result.stdout)
+    assert payload["exit_code"] == 1
+    assert payload["summary"]["errors"] == 2
+    assert payload["summary"]["rows"]["dispatches"] == 5
+    assert [f["row"] for f in payload["findings"]] == [2, 6]
+    assert payload["findings"][0]["rule_id"] == "R-VAL-1"
+
+
+def test_english_messages_and_headers(tmp_path) -> None:
+    out = tmp_path / "f.csv"
+    result = invoke("--data", str(compose(tmp_path, "impossible_time")), "--out", str(out),
+                    "--lang", "en")
+    assert result.exit_code == 1
+    assert "not an existing time" in " ".join(result.output.split())
+    assert out.read_text("utf-8-sig").startswith("file,sheet,row,column,value,table,key,")
+
+
+def test_warnings_only_exit_0(tmp_path) -> None:
+    result = invoke("--data", str(compose(tmp_path, "extra_column")), "--out",
+                    str(tmp_path / "f.csv"))
+    assert result.exit_code == 0
+    assert "備考" in result.output
+
+
+def test_validate_has_help() -> None:
+    result = runner.invoke(app, ["validate", "--help"])
+    assert result.exit_code == 0
+    assert "--data" in result.output and "--format" in result.output
+
+
+def test_help_does_not_import_heavy_modules() -> None:
+    code = (
+        "import sys\n"
+        "from haken_batch.cli.app import app\n"
+        "from typer.testing import CliRunner\n"
+        "r = CliRunner().invoke(app, ['--help'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "r = CliRunner().invoke(app, ['validate', '--help'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "heavy = [m for m in ('polars', 'pandera', 'openpyxl', 'jinja2', 'fastexcel')"
+        " if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, check=True)
+    assert done.stdout.strip() == ""
