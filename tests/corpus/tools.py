@@ -47,7 +47,7 @@ def run_child(code: str, *args: str, env: dict[str, str] | None = None,
 
 # A prelude for child processes: SIGKILL itself at the KILL_AT-th file-system step.
 # Steps are counted at every rename/unlink/rmdir/mkdir/fsync/replace (what the swap and the
-# sweep are made of) and wherever the child calls step() (after each file it writes).
+# sweep are made of), at every open() for writing, and wherever the child calls step().
 KILL_PRELUDE = r'''
 import os, signal
 _kill_at = int(os.environ.get("KILL_AT", "0"))
@@ -65,6 +65,13 @@ def _wrap(name):
     setattr(os, name, wrapped)
 for _n in ("rename", "replace", "unlink", "rmdir", "mkdir", "fsync"):
     _wrap(_n)
+import builtins, io
+_open = io.open
+def _counting_open(file, mode="r", *a, **k):
+    if any(m in mode for m in "wax+"):
+        step()
+    return _open(file, mode, *a, **k)
+builtins.open = io.open = _counting_open
 import atexit
 @atexit.register
 def _report():

@@ -1,0 +1,81 @@
+"""The bad-input corpus through `haken validate` (and `haken settle` once it exists).
+
+Every case: the right exit code, the Japanese message naming file/row/column/value, no
+traceback, nothing secret on the terminal or in findings.csv, and for a structural fault
+nothing written at all.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from corpus.cases import CASES, Case, make
+from haken_batch.cli.app import app
+from test_corpus_load import matches, params
+
+WIDE = {"COLUMNS": "300", "NO_COLOR": "1"}
+
+
+def invoke(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(app, list(args), env=WIDE)
+
+
+def no_traceback(result) -> None:  # type: ignore[no-untyped-def]
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), \
+        repr(result.exception)
+
+
+@pytest.mark.parametrize("case", params(CASES))
+def test_validate_text(case: Case, tmp_path: Path) -> None:
+    data = make(case, tmp_path / "data")
+    report = tmp_path / "findings.csv"
+    result = invoke("validate", "--data", str(data), "--out", str(report))
+    no_traceback(result)
+    assert result.exit_code == case.exit, result.output
+    for fragment in case.says:
+        assert fragment in result.output
+    if case.exit == 2:
+        assert result.output.startswith("エラー ")
+        assert not report.exists(), "a structural fault must write nothing"
+        return
+    assert report.exists()
+    for want in case.findings:
+        lines = [x for x in result.output.splitlines() if str(want["file"]) in x]
+        if "row" in want:  # "file:row" or "file［sheet］:row" on one line, with the column
+            lines = [x for x in lines if f":{want['row']} " in x]
+        if "column" in want:
+            lines = [x for x in lines if str(want["column"]) in x]
+        assert lines, f"{want} not shown in:\n{result.output}"
+    shown = result.output + report.read_text(encoding="utf-8-sig")
+    for secret in case.never:
+        assert secret not in shown, f"{secret!r} shown on the terminal or in findings.csv"
+
+
+@pytest.mark.parametrize("case", params([c for c in CASES if c.exit != 2]))
+def test_validate_json(case: Case, tmp_path: Path) -> None:
+    data = make(case, tmp_path / "data")
+    result = invoke("validate", "--data", str(data), "--out", str(tmp_path / "f.csv"),
+                    "--format", "json")
+    no_traceback(result)
+    assert result.exit_code == case.exit
+    payload = json.loads(result.stdout)
+    assert payload["exit_code"] == case.exit
+    for want in case.findings:
+        assert any(matches(want, f) for f in payload["findings"]), (want, payload["findings"])
+    for secret in case.never:
+        assert secret not in result.stdout
+
+
+def test_validate_english_messages(tmp_path: Path) -> None:
+    from corpus.cases import by_id
+
+    data = make(by_id("missing-required-column"), tmp_path / "data")
+    result = invoke("validate", "--data", str(data), "--out", str(tmp_path / "f.csv"),
+                    "--lang", "en")
+    assert result.exit_code == 2
+    assert "required column" in result.output and "reports.csv" in result.output
