@@ -111,7 +111,7 @@ def step_help(repeat: int = 7) -> Result:
 
 
 def step_generate(size: int, data: Path, seed: int) -> Result:
-    wall, rss, code, out, err = measure(haken(
+    wall, rss, code, _out, err = measure(haken(
         "samples", "generate", "--dispatches", str(size), "--seed", str(seed), "--out",
         str(data)))
     return Result("generate", size, wall, rss, size, note=_tail(err) if code else "",
@@ -145,7 +145,7 @@ def step_settle(size: int, data: Path, out_dir: Path, cycle: str, extra: list[st
 
 def step_emitter(size: int, data: Path, work: Path, cycle: str, emitter: str,
                  transfer: str | None, limit: int | None = None) -> Result:
-    wall, rss, code, out, err = measure(python_step(
+    _wall, rss, code, out, err = measure(python_step(
         "emit", data=str(data), work=str(work), cycle=cycle, emitter=emitter,
         transfer=transfer, limit=limit))
     rep = parse_report(out)
