@@ -14,6 +14,7 @@ worded by ``templates/explain/story.<lang>.txt.j2``.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import tempfile
@@ -247,10 +248,13 @@ def build_story(run: CycleRun, dispatch_id: str, folder: Path,
     checks_frame = s.extra.get("checks")
     checks = []
     if checks_frame is not None and checks_frame.height:
-        mine = checks_frame.filter(pl.col("dispatch_id") == dispatch_id).sort("rule_id")
-        for c in mine.to_dicts():
-            checks.append({"rule_id": c["rule_id"], "outcome": c["outcome"],
-                           "detail": _plain(c.get("detail")),
+        mine = checks_frame.filter(pl.col("dispatch_id") == dispatch_id)
+        order = [c for c in ("rule_id", "line_no") if c in mine.columns]
+        for c in mine.sort(order, nulls_last=False).to_dicts():
+            # the engine's checks carry "message" (the values used); older shapes "detail"
+            checks.append({"rule_id": c["rule_id"], "line_no": c.get("line_no"),
+                           "outcome": c["outcome"],
+                           "detail": _plain(c.get("message", c.get("detail"))),
                            "parameters": _parameters_for(run, str(c["rule_id"]), support)})
     findings = []
     for f in s.findings.filter(pl.col("dispatch_id") == dispatch_id).to_dicts():
@@ -288,7 +292,8 @@ def story(out: Path, dispatch_id: str, cycle: str | None = None, engine: Any = N
     chosen = deciding_cycle(out, dispatch_id, cycle)
     folder = out / chosen
     with tempfile.TemporaryDirectory(prefix="haken-explain-") as tmp:
-        options = restore(folder, Path(tmp))
+        # documents=True only makes the engine keep every check (passes too); nothing is written
+        options = dataclasses.replace(restore(folder, Path(tmp)), documents=True)
         run = _engine(engine).prepare(options)
         return build_story(run, dispatch_id, folder, history(out, dispatch_id))
 

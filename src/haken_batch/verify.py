@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,13 +111,17 @@ class NotAnArchive(HakenError):
 # ------------------------------------------------------------------------ entry points
 
 
-def verify_path(path: Path, *, rerun: bool = True, engine: ModuleType | Any = None) -> VerifyReport:
-    """``OUT/CYCLE`` verifies one cycle (and its links); ``OUT`` every cycle and the chain."""
+def verify_path(path: Path, *, rerun: bool = True, engine: ModuleType | Any = None,
+                keep: Path | None = None) -> VerifyReport:
+    """``OUT/CYCLE`` verifies one cycle (and its links); ``OUT`` every cycle and the chain.
+
+    ``keep``: a folder to leave each re-run in (``keep/CYCLE``), for looking at differences.
+    """
     path = Path(path)
     if not path.is_dir():
         raise NotAnArchive(f"フォルダ {path} がありません", f"no folder {path}", where=str(path))
     if (path / MANIFEST_NAME).exists():
-        return VerifyReport(path, [verify_cycle(path, rerun=rerun, engine=engine)])
+        return VerifyReport(path, [verify_cycle(path, rerun=rerun, engine=engine, keep=keep)])
     cycles = cycles_in(path)
     if not cycles:
         raise NotAnArchive(
@@ -126,12 +131,12 @@ def verify_path(path: Path, *, rerun: bool = True, engine: ModuleType | Any = No
             where=str(path),
         )
     # Each link is checked from the later cycle's side, so neighbours need not be.
-    return VerifyReport(path, [verify_cycle(path / c, rerun=rerun, engine=engine, neighbours=False)
-                               for c in cycles])
+    return VerifyReport(path, [verify_cycle(path / c, rerun=rerun, engine=engine,
+                                            neighbours=False, keep=keep) for c in cycles])
 
 
 def verify_cycle(folder: Path, *, rerun: bool = True, engine: Any = None,
-                 neighbours: bool = True) -> CycleReport:
+                 neighbours: bool = True, keep: Path | None = None) -> CycleReport:
     folder = Path(folder)
     rep = CycleReport(folder.name)
     try:
@@ -147,7 +152,7 @@ def verify_cycle(folder: Path, *, rerun: bool = True, engine: Any = None,
     if neighbours:
         _check_next_link(rep, folder, raw)
     if rerun:
-        _rerun(rep, folder, manifest, engine)
+        _rerun(rep, folder, manifest, engine, keep)
     return rep
 
 
@@ -305,11 +310,17 @@ def _engine(engine: Any) -> Any:
     return importlib.import_module("haken_batch.cycle")
 
 
-def _rerun(rep: CycleReport, folder: Path, manifest: dict[str, Any], engine: Any) -> None:
+def _rerun(rep: CycleReport, folder: Path, manifest: dict[str, Any], engine: Any,
+           keep: Path | None = None) -> None:
     from haken_batch.archive import restore
 
     with tempfile.TemporaryDirectory(prefix="haken-verify-") as tmp:
         work = Path(tmp)
+        if keep is not None:
+            work = Path(keep) / folder.name
+            if work.exists():
+                shutil.rmtree(work)
+            work.mkdir(parents=True)
         try:
             eng = _engine(engine)
             options = restore(folder, work)

@@ -28,6 +28,8 @@ def verify(
         help="OUT/CYCLE（1サイクル）または OUT（全サイクルとチェーン）")],
     rerun: Annotated[bool, typer.Option(
         "--rerun/--no-rerun", help="アーカイブから再計算して比較 / re-run and compare")] = True,
+    keep: Annotated[Path | None, typer.Option(
+        "--keep", help="再計算結果を残すフォルダ / keep each re-run in DIR/CYCLE")] = None,
     fmt: FormatOpt = Format.text,
     lang: LangOpt = Lang.ja,
     quiet: QuietOpt = False,
@@ -36,7 +38,7 @@ def verify(
     from haken_batch.cli.render_audit import render_verify
     from haken_batch.verify import verify_path
 
-    report = run(lambda: verify_path(path, rerun=rerun), lang)
+    report = run(lambda: verify_path(path, rerun=rerun, keep=keep), lang)
     if fmt is Format.json:
         print_json(report.to_json())
     else:
