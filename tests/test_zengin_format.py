@@ -266,8 +266,17 @@ def test_property_any_single_byte_change_is_caught_or_harmless(at: int, value: i
 @given(_RECORD)
 def test_property_fast_path_reads_like_the_byte_by_byte_path(record: zf.DataRecord) -> None:
     rec = zf.encode_data(record)
+    assert zf._quick_data(record) == zf._render(
+        zf.DATA_FIELDS, {**record.__dict__, "record_type": "2"}, 2)  # writer: both paths agree
     fast = zf._fast_data(rec)
     checker = zf._Checker(zf.ZenginFile())
     slow = {f.key: checker.field(rec, f, 2, 0) for f in zf.DATA_FIELDS}
-    assert fast == slow
+    assert fast == zf._data_record(slow)  # parser: both paths agree
     assert checker.out.problems == []
+
+
+@given(st.lists(st.sampled_from(list("ｱｳｶﾄﾅﾊﾎﾞﾟA ")), max_size=12).map("".join))
+def test_property_byte_mark_check_agrees_with_the_kana_rule(text: str) -> None:
+    from haken_batch.kana import stray_marks
+
+    assert zf._has_stray_mark(text.encode("cp932")) == bool(stray_marks(text))

@@ -168,7 +168,7 @@ def emit(run: CycleRun, folder: Path) -> None:
     expected = int(settlement.payments.filter(settlement.payments["net"] > 0)["net"].sum())
     if total != expected or len(records) != frame.height:
         raise ZenginEmitBug(f"Zengin total {total} differs from the payments' net sum {expected}")
-    names = file_names(transfer_date, len(files))
+    names = file_names(transfer_date, len(files)) if files else []
     for name, data in zip(names, files, strict=True):
         (folder / name).write_bytes(data)
     _write_check(folder / CHECK_FILE, records, frame, names, run)
@@ -179,7 +179,7 @@ def _write_check(path: Path, records: list[zf.DataRecord], frame: pl.DataFrame,
     """A masked listing for the clerk: what each record carries, account number masked."""
     import polars as pl
 
-    from haken_batch.bankcheck import mask_account
+    from haken_batch.bankcheck import mask_account_expr
     from haken_batch.textsafe import neutralize
 
     size = run.payer.zengin.max_records
@@ -192,12 +192,14 @@ def _write_check(path: Path, records: list[zf.DataRecord], frame: pl.DataFrame,
         "branch_code": [r.branch_code for r in records],
         "branch_name_kana": [r.branch_name for r in records],
         "account_type": [r.account_type for r in records],
-        "account_masked": [mask_account(r.account_number) for r in records],
+        "account_masked": [r.account_number for r in records],
         "name": [neutralize(r.name) for r in records],
         "amount": [r.amount for r in records],
     }
     schema = {k: (pl.Int64 if k in ("seq", "amount") else pl.String) for k in rows}
-    table = pl.DataFrame(rows, schema=schema).sort("seq")
+    table = pl.DataFrame(rows, schema=schema).with_columns(
+        mask_account_expr("account_masked").alias("account_masked")
+    ).sort("seq")
     if getattr(run.options, "headers", "ja") != "en":
         table = table.rename(CHECK_HEADERS)
     path.write_bytes(b"\xef\xbb\xbf" + table.write_csv().encode("utf-8"))
