@@ -134,3 +134,18 @@ def test_write_atomic_replaces_whole_and_leaves_no_temp(tmp_path: Path) -> None:
     write_atomic(target, b"two")
     assert target.read_bytes() == b"two"
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+def test_cycle_is_owner_only_even_with_an_open_umask(tmp_path: Path) -> None:
+    saved = os.umask(0o022)
+    try:
+        with locked(tmp_path), staged_dir(tmp_path, "2021-10") as tmp:
+            _write(tmp, "v1")
+            (tmp / "copied.yaml").write_text("x")
+            (tmp / "copied.yaml").chmod(0o644)  # as shutil.copy2 of a 0644 source does
+    finally:
+        os.umask(saved)
+    for path in (tmp_path / "2021-10").rglob("*"):
+        want = 0o700 if path.is_dir() else 0o600
+        assert stat.S_IMODE(path.stat().st_mode) == want, path
+    assert stat.S_IMODE((tmp_path / "2021-10").stat().st_mode) == 0o700

@@ -156,7 +156,8 @@ def staged_dir(out: Path, name: str) -> Iterator[Path]:
     """Yield an empty temporary folder; on success it replaces ``OUT/name`` in one swap.
 
     Must be used inside ``locked(out)``. On any exception the temporary folder is removed
-    and ``OUT/name`` is left exactly as it was. Files are fsynced before the swap.
+    and ``OUT/name`` is left exactly as it was. Before the swap every file is made 0600 and
+    every folder 0700 (whatever the umask or a copied file's mode) and fsynced.
     """
     if not name or name != safe_name(name) or name.startswith("."):
         raise ValueError(f"not a folder name: {name!r}")
@@ -185,15 +186,21 @@ def staged_dir(out: Path, name: str) -> Iterator[Path]:
 
 
 def _fsync_tree(root: Path) -> None:
+    """Flush every file and folder to disk, owner-only whatever the umask (R-DATA-2)."""
     for path in sorted(root.rglob("*")):
+        if path.is_symlink():
+            continue
         if path.is_dir():
+            path.chmod(0o700)
             _fsync_dir(path)
         elif path.is_file():
+            path.chmod(0o600)
             fd = os.open(path, os.O_RDONLY)
             try:
                 os.fsync(fd)
             finally:
                 os.close(fd)
+    root.chmod(0o700)
     _fsync_dir(root)
 
 
