@@ -1,0 +1,114 @@
+"""`haken zengin show FILE`: records, totals, byte-exact problems; exit 0 / 1 / 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from haken_batch import zengin_format as zf
+from haken_batch.cli.app import app
+
+HEADER = zf.Header("1234567890", "ｾﾝﾓﾝｶﾊｹﾝｼﾞﾑｷﾖｸ", "1119", "0001", "001", "1", "1234567",
+                   bank_name="ﾐｽﾞﾎ", branch_name="ﾄｳｷﾖｳ")
+RECORDS = [zf.DataRecord("0005", "001", "1", "7654321", "ﾔﾏﾀﾞ ﾀﾛｳ", 12345),
+           zf.DataRecord("0009", "001", "2", "0000987", "ｶ)ﾐﾗｲ", 678)]
+
+
+@pytest.fixture
+def good(tmp_path: Path) -> Path:
+    path = tmp_path / "zengin_20211119.txt"
+    path.write_bytes(zf.build(HEADER, RECORDS))
+    return path
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(app, ["zengin", "show", *args])
+
+
+def test_valid_file_exits_0_and_shows_records_and_totals(good: Path) -> None:
+    result = invoke(str(good))
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "ﾔﾏﾀﾞ ﾀﾛｳ" in out and "ｶ)ﾐﾗｲ" in out  # names shown
+    assert "****321" in out and "7654321" not in out  # accounts masked
+    assert "普通 ****567" in out  # the payer's account too
+    assert "2 件 / 13,023 円" in out  # trailer and computed
+    assert "正常" in out
+
+
+def test_unmask_shows_account_numbers(good: Path) -> None:
+    result = invoke(str(good), "--unmask")
+    assert result.exit_code == 0
+    assert "7654321" in result.stdout and "1234567" in result.stdout
+
+
+def test_json_format(good: Path) -> None:
+    result = invoke(str(good), "--format", "json")
+    assert result.exit_code == 0
+    view = json.loads(result.stdout)
+    assert view["valid"] is True and view["problems"] == []
+    assert view["trailer"] == {"count": 2, "total": 13023}
+    assert view["computed"] == {"count": 2, "total": 13023}
+    assert [r["account_number"] for r in view["records"]] == ["****321", "****987"]
+    assert view["header"]["transfer_date"] == "1119"
+
+
+def test_corrupted_byte_exits_1_naming_record_offset_and_field(good: Path) -> None:
+    data = bytearray(good.read_bytes())
+    data[122 + 85] = ord("A")  # record 2, byte 85: inside 振込金額 (80..89)
+    good.write_bytes(bytes(data))
+    result = invoke(str(good))
+    assert result.exit_code == 1
+    assert "レコード2 85バイト目" in result.stderr
+    assert "振込金額" in result.stderr and "0x41" in result.stderr
+    english = invoke(str(good), "--lang", "en")
+    assert "record 2, byte 85" in english.stderr and "amount" in english.stderr
+
+
+def test_corrupted_byte_in_json(good: Path) -> None:
+    data = bytearray(good.read_bytes())
+    data[2 * 122 + 50] = 0xB0  # ｰ in 受取人名 of record 3
+    good.write_bytes(bytes(data))
+    result = invoke(str(good), "--format", "json")
+    assert result.exit_code == 1
+    problems = json.loads(result.stdout)["problems"]
+    assert problems[0]["record"] == 3 and problems[0]["offset"] == 50
+    assert problems[0]["field"] == "受取人名" and problems[0]["file_offset"] == 2 * 122 + 50
+
+
+def test_wrong_trailer_total_exits_1(good: Path) -> None:
+    data = good.read_bytes().replace(b"8000002000000013023", b"8000002000000013024")
+    good.write_bytes(data)
+    result = invoke(str(good), "--format", "json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["problems"][0]["field_key"] == "total"
+
+
+def test_missing_file_exits_2(tmp_path: Path) -> None:
+    result = invoke(str(tmp_path / "none.txt"))
+    assert result.exit_code == 2
+    assert "none.txt" in result.stderr
+
+
+def test_empty_file_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "empty.txt"
+    path.write_bytes(b"")
+    result = invoke(str(path))
+    assert result.exit_code == 2
+    assert "空" in result.stderr
+
+
+def test_eof_byte_and_no_separator_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "z.txt"
+    path.write_bytes(zf.build(HEADER, RECORDS, separator="none", eof=True))
+    view = json.loads(invoke(str(path), "--format", "json").stdout)
+    assert view["valid"] and view["separator"] == "none" and view["eof_byte"]
+
+
+def test_help_lists_exit_codes() -> None:
+    result = invoke("--help")
+    assert result.exit_code == 0
+    assert "unreadable" in result.stdout
