@@ -1,0 +1,63 @@
+"""`haken settle` through the Typer app (in-process): exit codes, JSON, quiet, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from haken_batch.cli.app import app
+
+REPO = Path(__file__).resolve().parents[1]
+PAYER = str(REPO / "samples" / "payer.demo.yaml")
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from haken_batch.samplegen import generate, write_tables
+
+    folder = tmp_path_factory.mktemp("data")
+    write_tables(generate(120, 5), folder)
+    return folder
+
+
+def test_settle_json_is_machine_readable_and_exit_0(data_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["settle", "2021-10", "--data", str(data_dir), "--out",
+                                      str(out), "--payer", PAYER, "--no-documents",
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["cycle"] == "2021-10"
+    assert set(summary["counts"]) == {"paid", "held", "excluded"}
+    assert summary["yen"]["net"] == summary["yen"]["gross"] - summary["yen"]["withholding"]
+    assert (out / "2021-10" / "payments.csv").is_file()
+
+
+def test_settle_text_summary_and_quiet(data_dir: Path, tmp_path: Path) -> None:
+    args = ["settle", "2021-10", "--data", str(data_dir), "--out", str(tmp_path / "o"),
+            "--payer", PAYER, "--no-documents"]
+    result = CliRunner().invoke(app, [*args, "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "Cycle 2021-10 settled" in result.stdout and "paid" in result.stdout
+    quiet = CliRunner().invoke(app, [*args, "--quiet"])
+    assert quiet.exit_code == 0 and quiet.stdout == ""
+
+
+def test_settle_bad_cycle_and_bad_date_are_clear_errors(data_dir: Path, tmp_path: Path) -> None:
+    base = ["--data", str(data_dir), "--out", str(tmp_path / "o"), "--payer", PAYER]
+    bad = CliRunner().invoke(app, ["settle", "2021-13", *base])
+    assert bad.exit_code == 2 and "2021-13" in bad.output and "Traceback" not in bad.output
+    date = CliRunner().invoke(app, ["settle", "2021-10", *base, "--cutoff", "2021-02-30"])
+    assert date.exit_code == 2 and "2021-02-30" in date.output
+
+
+def test_settle_refuses_an_earlier_cycle_with_exit_2(data_dir: Path, tmp_path: Path) -> None:
+    base = ["--data", str(data_dir), "--out", str(tmp_path / "o"), "--payer", PAYER,
+            "--no-documents", "-q"]
+    assert CliRunner().invoke(app, ["settle", "2021-11", *base]).exit_code == 0
+    again = CliRunner().invoke(app, ["settle", "2021-10", *base])
+    assert again.exit_code == 2
+    assert "2021-11" in again.output
