@@ -10,8 +10,8 @@ unlink, mkdir, fsync and open-for-writing). After each kill:
 - the next undisturbed run gives the undisturbed run's bytes.
 
 Two cycles are settled (2021-10, then 2021-11 with one more approval), the kills landing in
-the second, so "paid twice" has something to catch. The few-kills version runs in the normal
-suite; every step is @slow.
+the second, so "paid twice" has something to catch. Two kills run in the normal suite (mid
+writing; between the two renames of a re-run); every step is @slow.
 """
 
 from __future__ import annotations
@@ -64,8 +64,8 @@ def two_cycle_data(folder: Path) -> Path:
 
 
 def settle(cycle: str, data: Path, out: Path, *, kill_at: int = 0, docs: bool = False,
-           count_file: Path | None = None) -> int:
-    env = {"KILL_AT": str(kill_at)}
+           count_file: Path | None = None, kill_at_rename: int = 0) -> int:
+    env = {"KILL_AT": str(kill_at), "KILL_AT_RENAME": str(kill_at_rename)}
     if count_file is not None:
         env["STEP_COUNT_FILE"] = str(count_file)
     proc = run_child(SETTLE, cycle, str(data), str(out), str(PAYER), "docs" if docs else "-",
@@ -124,37 +124,47 @@ def check(out: Path, ref: dict[str, object]) -> None:
     assert len(ids) == len(set(ids))
 
 
-def points(steps: int, quick: bool) -> list[int]:
-    if not quick:
-        return list(range(1, steps + 1))
-    return sorted({max(1, steps // 3), steps - 2})  # while writing, inside the swap
+def _kill_and_check(tmp_path: Path, ref: dict[str, object], name: str, *, rerun: bool,
+                    kill_at: int = 0, kill_at_rename: int = 0) -> None:
+    src, data = ref["oct_out"], ref["data"]
+    assert isinstance(src, Path) and isinstance(data, Path)
+    out = tmp_path / name
+    out.mkdir()
+    shutil.copytree(src / "2021-10", out / "2021-10")
+    if rerun:  # a re-run of a settled cycle is killed: the old one must survive whole
+        shutil.copytree(src / "2021-11", out / "2021-11")
+    code = settle("2021-11", data, out, kill_at=kill_at, kill_at_rename=kill_at_rename)
+    assert code == -9, f"{name}: the kill point was never reached"
+    check(out, ref)
 
 
-def _run(tmp_path: Path, ref: dict[str, object], *, quick: bool, rerun: bool) -> None:
-    steps = ref["steps"]
+def test_sigkill_settle_while_writing_outputs(tmp_path: Path,
+                                              reference: dict[str, object]) -> None:
+    steps = reference["steps"]
     assert isinstance(steps, int) and steps > 5
-    src = ref["oct_out"]
-    assert isinstance(src, Path)
-    data = ref["data"]
-    assert isinstance(data, Path)
-    for k in points(steps, quick):
-        out = tmp_path / f"k{k}"
-        out.mkdir()
-        shutil.copytree(src / "2021-10", out / "2021-10")
-        if rerun:  # a re-run of a settled cycle is killed: the old one must survive whole
-            shutil.copytree(src / "2021-11", out / "2021-11")
-        settle("2021-11", data, out, kill_at=k)
-        check(out, ref)
+    _kill_and_check(tmp_path, reference, "mid", rerun=False, kill_at=steps // 2)
 
 
-@pytest.mark.parametrize("rerun", [False, True], ids=["first-run", "rerun"])
-def test_sigkill_settle_at_a_few_points(tmp_path: Path, reference: dict[str, object],
-                                        rerun: bool) -> None:
-    _run(tmp_path, reference, quick=True, rerun=rerun)
+def test_sigkill_settle_between_the_two_renames_of_a_rerun(
+        tmp_path: Path, reference: dict[str, object]) -> None:
+    # rename 1: OUT/2021-11 -> .old-2021-11; rename 2: .tmp-… -> OUT/2021-11 (killed before)
+    _kill_and_check(tmp_path, reference, "swap", rerun=True, kill_at_rename=2)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("rerun", [False, True], ids=["first-run", "rerun"])
 def test_sigkill_settle_at_every_step(tmp_path: Path, reference: dict[str, object],
                                       rerun: bool) -> None:
-    _run(tmp_path, reference, quick=False, rerun=rerun)
+    steps = reference["steps"]
+    assert isinstance(steps, int) and steps > 5
+    extra = 40 if rerun else 0  # a re-run also removes the old folder: more steps
+    for k in range(1, steps + extra + 1):
+        src, data = reference["oct_out"], reference["data"]
+        assert isinstance(src, Path) and isinstance(data, Path)
+        out = tmp_path / f"k{k}"
+        out.mkdir()
+        shutil.copytree(src / "2021-10", out / "2021-10")
+        if rerun:
+            shutil.copytree(src / "2021-11", out / "2021-11")
+        settle("2021-11", data, out, kill_at=k)
+        check(out, reference)

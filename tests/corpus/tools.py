@@ -57,10 +57,17 @@ def step():
     _count += 1
     if _count == _kill_at:
         os.kill(os.getpid(), signal.SIGKILL)
+_kill_rename = int(os.environ.get("KILL_AT_RENAME", "0"))  # kill before the n-th rename
+_renames = 0
 def _wrap(name):
     orig = getattr(os, name)
     def wrapped(*a, **k):
+        global _renames
         step()
+        if name == "rename":
+            _renames += 1
+            if _renames == _kill_rename:
+                os.kill(os.getpid(), signal.SIGKILL)
         return orig(*a, **k)
     setattr(os, name, wrapped)
 for _n in ("rename", "replace", "unlink", "rmdir", "mkdir", "fsync"):
