@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 # Columns whose values are personal or company data (R-DATA-2): masked in every story.
 _NAME_COLUMNS = {"name", "name_kana", "account_holder_kana", "company_name", "platform_name"}
 _ACCOUNT_COLUMNS = {"account_number"}
-_OTHER_PERSONAL = {"address", "postal_code", "email", "company_address", "company_phone"}
+_OTHER_PERSONAL = {"address", "postal_code", "email", "company_address", "company_phone",
+                   "place_address"}
 # Rules read on the transfer date rather than on the support date (docs/design.md).
 _PAYMENT_DATE_RULES = ("R-TAX-", "R-DAY-", "R-PAY-")
 _DETAIL_TABLES = ("dispatches", "reports", "checkins", "travel_claims")
@@ -250,12 +251,15 @@ def build_story(run: CycleRun, dispatch_id: str, folder: Path,
     if checks_frame is not None and checks_frame.height:
         mine = checks_frame.filter(pl.col("dispatch_id") == dispatch_id)
         order = [c for c in ("rule_id", "line_no") if c in mine.columns]
+        shown: set[str] = set()  # a rule's parameters are listed once, at its first check
         for c in mine.sort(order, nulls_last=False).to_dicts():
             # the engine's checks carry "message" (the values used); older shapes "detail"
             checks.append({"rule_id": c["rule_id"], "line_no": c.get("line_no"),
                            "outcome": c["outcome"],
                            "detail": _plain(c.get("message", c.get("detail"))),
-                           "parameters": _parameters_for(run, str(c["rule_id"]), support)})
+                           "parameters": [] if c["rule_id"] in shown
+                           else _parameters_for(run, str(c["rule_id"]), support)})
+            shown.add(c["rule_id"])
     findings = []
     for f in s.findings.filter(pl.col("dispatch_id") == dispatch_id).to_dicts():
         item = {k: _plain(v) for k, v in f.items()}
