@@ -17,12 +17,16 @@ from haken_batch.load.spec import ColumnSpec, TableSpec
 _TRUE = ("有", "あり", "はい", "1", "TRUE", "○", "〇", "◯", "Y", "YES", "済", "T")
 _FALSE = ("無", "なし", "いいえ", "0", "FALSE", "×", "N", "NO", "-", "F")
 
-_DATE_RX = r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]0{1,2}:00(?::00(?:\.0+)?)?)?$"
-_SERIAL_RX = r"^\d{5}(?:\.0+)?$"  # an Excel date serial (1899-12-30 based)
+_D = "[0-9]"  # not \d: in Rust regex \d also matches full-width digits
+_DATE_RX = (rf"^({_D}{{4}})[-/.年]({_D}{{1,2}})[-/.月]({_D}{{1,2}})日?"
+            r"(?:[ T]0{1,2}:00(?::00(?:\.0+)?)?)?$")
+_SERIAL_RX = r"^[0-9]{5}(?:\.0+)?$"  # an Excel date serial (1899-12-30 based)
 # Excel hands a time-only cell over as "1899-12-31 13:30:00": the date part is dropped.
-_TIME_RX = r"^(?:\d{4}-\d{2}-\d{2}[ T])?(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.\d+)?)?$"
-_TS_RX = (r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?"
-          r"\s*(Z|[+-]\d{2}:?\d{2})?$")
+_TIME_RX = (rf"^(?:{_D}{{4}}-{_D}{{2}}-{_D}{{2}}[ T])?({_D}{{1,2}}):({_D}{{1,2}})"
+            rf"(?::({_D}{{1,2}})(?:\.{_D}+)?)?$")
+_TS_RX = (rf"^({_D}{{4}})[-/]({_D}{{1,2}})[-/]({_D}{{1,2}})"
+          rf"(?:[ T]({_D}{{1,2}}):({_D}{{2}})(?::({_D}{{2}})(?:\.{_D}+)?)?)?"
+          rf"\s*(Z|[+-]{_D}{{2}}:?{_D}{{2}})?$")
 _JST_MINUTES = 9 * 60
 
 # Expectation shown when a cell cannot be read, per kind (ja, en).
@@ -48,52 +52,60 @@ PARSE_MESSAGES: dict[str, tuple[str, str]] = {
 def _digits(e: pl.Expr) -> pl.Expr:
     """NFKC (full-width digits), no thousands separators or yen sign, no Excel '.0'."""
     return (e.str.normalize("NFKC").str.replace_all(r"[,\s]", "").str.strip_suffix("円")
-            .str.replace(r"^\+", "").str.replace(r"^(-?\d+)\.0+$", "${1}"))
+            .str.replace(r"^\+", "").str.replace(r"^(-?[0-9]+)\.0+$", "${1}"))
 
 
 def _int(e: pl.Expr) -> pl.Expr:
     s = _digits(e)
-    return pl.when(s.str.contains(r"^-?\d{1,18}$")).then(s.cast(pl.Int64, strict=False))
+    return pl.when(s.str.contains(r"^-?[0-9]{1,18}$")).then(s.cast(pl.Int64, strict=False))
 
 
 def _float(e: pl.Expr) -> pl.Expr:
     s = _digits(e)
-    return pl.when(s.str.contains(r"^-?(\d+\.?\d*|\.\d+)$")).then(s.cast(pl.Float64, strict=False))
+    ok = s.str.contains(r"^-?([0-9]+\.?[0-9]*|\.[0-9]+)$")
+    return pl.when(ok).then(s.cast(pl.Float64, strict=False))
 
 
 def _pad2(e: pl.Expr) -> pl.Expr:
     return e.str.zfill(2)
 
 
-def _date(e: pl.Expr) -> pl.Expr:
-    s = e.str.normalize("NFKC")
-    g = s.str.extract_groups(_DATE_RX)
-    text = pl.concat_str([g.struct[0], pl.lit("-"), _pad2(g.struct[1]), pl.lit("-"),
-                          _pad2(g.struct[2])])
+def _staged(frame: pl.DataFrame, name: str, rx: str) -> pl.DataFrame:
+    """NFKC and the regex groups computed once, as columns ``_s`` and ``_g`` (struct)."""
+    return (frame.select(pl.col(name).str.normalize("NFKC").alias("_s"))
+            .with_columns(pl.col("_s").str.extract_groups(rx).alias("_g")))
+
+
+def _field(i: int) -> pl.Expr:
+    return pl.col("_g").struct[i]
+
+
+def _date_from_groups() -> pl.Expr:
+    text = pl.concat_str([_field(0), pl.lit("-"), _pad2(_field(1)), pl.lit("-"),
+                          _pad2(_field(2))])
     parsed = text.str.to_date("%Y-%m-%d", strict=False)
+    s = pl.col("_s")
     serial = pl.when(s.str.contains(_SERIAL_RX)).then(
         pl.date(1899, 12, 30) + pl.duration(days=s.str.replace(r"\..*$", "")
-                                                    .cast(pl.Int64, strict=False)))
+                                            .cast(pl.Int64, strict=False)))
     return pl.coalesce(parsed, serial.cast(pl.Date))
 
 
-def _time(e: pl.Expr) -> pl.Expr:
-    g = e.str.normalize("NFKC").str.extract_groups(_TIME_RX)
-    text = pl.concat_str([_pad2(g.struct[0]), pl.lit(":"), _pad2(g.struct[1]), pl.lit(":"),
-                          _pad2(g.struct[2].fill_null("00"))])
+def _time_from_groups() -> pl.Expr:
+    text = pl.concat_str([_pad2(_field(0)), pl.lit(":"), _pad2(_field(1)), pl.lit(":"),
+                          _pad2(_field(2).fill_null("00"))])
     return text.str.to_time("%H:%M:%S", strict=False)
 
 
-def _timestamp(e: pl.Expr) -> pl.Expr:
+def _timestamp_from_groups() -> pl.Expr:
     """Naive Datetime("us") in JST; an explicit offset (Z, +00:00) is converted to JST."""
-    g = e.str.normalize("NFKC").str.extract_groups(_TS_RX)
     text = pl.concat_str([
-        g.struct[0], pl.lit("-"), _pad2(g.struct[1]), pl.lit("-"), _pad2(g.struct[2]),
-        pl.lit(" "), _pad2(g.struct[3].fill_null("00")), pl.lit(":"),
-        g.struct[4].fill_null("00"), pl.lit(":"), _pad2(g.struct[5].fill_null("00")),
+        _field(0), pl.lit("-"), _pad2(_field(1)), pl.lit("-"), _pad2(_field(2)),
+        pl.lit(" "), _pad2(_field(3).fill_null("00")), pl.lit(":"),
+        _field(4).fill_null("00"), pl.lit(":"), _pad2(_field(5).fill_null("00")),
     ])
     local = text.str.to_datetime("%Y-%m-%d %H:%M:%S", time_unit="us", strict=False)
-    off = g.struct[6].str.replace(":", "")
+    off = _field(6).str.replace(":", "")
     off_minutes = (
         pl.when(off == "Z").then(pl.lit(0, pl.Int64))
         .when(off.is_not_null()).then(
@@ -104,6 +116,15 @@ def _timestamp(e: pl.Expr) -> pl.Expr:
     shift = pl.when(off_minutes.is_not_null()).then(
         pl.duration(minutes=pl.lit(_JST_MINUTES) - off_minutes)).otherwise(pl.duration(minutes=0))
     return local + shift
+
+
+_GROUPED = {"date": (_DATE_RX, _date_from_groups), "time": (_TIME_RX, _time_from_groups),
+            "timestamp": (_TS_RX, _timestamp_from_groups)}
+
+
+def _read_grouped(frame: pl.DataFrame, name: str, kind: str) -> pl.Series:
+    rx, build = _GROUPED[kind]
+    return _staged(frame, name, rx).select(build().alias(name)).to_series()
 
 
 def _bool(e: pl.Expr, col: ColumnSpec) -> pl.Expr:
@@ -138,12 +159,8 @@ def value_expr(col: ColumnSpec, codes: Codes, source: pl.Expr | None = None) -> 
         return _int(e)
     if kind == "float":
         return _float(e)
-    if kind == "date":
-        return _date(e)
-    if kind == "time":
-        return _time(e)
-    if kind == "timestamp":
-        return _timestamp(e)
+    if kind in _GROUPED:
+        raise ValueError(f"{kind} is read with read_column (staged), not as one expression")
     if kind == "bool":
         return _bool(e, col)
     if kind == "list":
@@ -163,7 +180,8 @@ def value_expr(col: ColumnSpec, codes: Codes, source: pl.Expr | None = None) -> 
         s = _digits(e).str.replace_all("-", "")
         width = int(col.width or 0)
         # Excel drops leading zeros of a code typed as a number: pad what is short.
-        return pl.when(s.str.contains(rf"^\d{{1,{width}}}$")).then(s.str.zfill(width)).otherwise(s)
+        short = s.str.contains(rf"^[0-9]{{1,{width}}}$")
+        return pl.when(short).then(s.str.zfill(width)).otherwise(s)
     raise ValueError(kind)
 
 
@@ -180,30 +198,79 @@ def typed_key_expr(spec: TableSpec) -> pl.Expr:
     return pl.concat_str([pl.col(k).cast(pl.String) for k in spec.key], separator=";")
 
 
+_TS_FAST = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M",
+            "%Y/%m/%d %H:%M:%S")
+
+
+def fast_expr(col: ColumnSpec, codes: Codes) -> pl.Expr | None:
+    """A cheap reading of the common spellings; null where ``value_expr`` must look closer.
+
+    Real exports are mostly canonical (2021-10-05, 13:30, 31680), so the full expression
+    (NFKC, regex groups) runs only on the few cells the fast path leaves null.
+    """
+    e = pl.col(col.name)
+    kind = col.kind
+    if kind in ("int", "yen", "inst_kind"):
+        return e.cast(pl.Int64, strict=False)
+    if kind == "float":
+        v = e.cast(pl.Float64, strict=False)
+        return pl.when(v.is_finite() & e.str.contains(r"^-?[0-9.]+$")).then(v)
+    if kind == "date":
+        return pl.coalesce(e.str.to_date("%Y-%m-%d", strict=False),
+                           e.str.to_date("%Y/%m/%d", strict=False))
+    if kind == "time":
+        return pl.coalesce(e.str.to_time("%H:%M", strict=False),
+                           e.str.to_time("%H:%M:%S", strict=False))
+    if kind == "timestamp":
+        return pl.coalesce([e.str.to_datetime(f, time_unit="us", strict=False)
+                            for f in _TS_FAST])
+    if kind in ("enum", "fee_class", "prefecture", "jsic"):
+        name = {"prefecture": "prefectures", "jsic": "jsic"}.get(kind, col.codes or "fee_class")
+        return pl.when(e.is_in(list(codes.allowed(name)))).then(e)
+    if kind == "digits":
+        return pl.when(e.str.contains(rf"^[0-9]{{{int(col.width or 0)}}}$")).then(e)
+    return None
+
+
+def read_column(frame: pl.DataFrame, col: ColumnSpec, codes: Codes) -> pl.Series:
+    """One column's typed values: the fast path for all cells, the full reading for the rest."""
+    raw = frame.get_column(col.name)
+    fast = fast_expr(col, codes)
+    if fast is None:  # text, lists, booleans, account types: one expression is cheap enough
+        return frame.select(value_expr(col, codes).alias(col.name)).to_series()
+    values = frame.select(fast.alias(col.name)).to_series()
+    need = raw.is_not_null() & values.is_null()
+    if not need.any():
+        return values
+    rest = frame.select(raw).filter(need)
+    if col.kind in _GROUPED:
+        slow = _read_grouped(rest, col.name, col.kind)
+    else:
+        slow = rest.select(value_expr(col, codes).alias(col.name)).to_series()
+    if slow.dtype != values.dtype:  # e.g. enum text kept as text, fast path all-null
+        values = values.cast(slow.dtype)
+    return values.scatter(need.arg_true(), slow)
+
+
 def normalize_table(frame: pl.DataFrame, spec: TableSpec,
                     codes: Codes) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Typed frame (same rows, same order) and the issues of cells that could not be read."""
     text_cols = [c.name for c in spec.columns]
+    stripped = [pl.col(n).str.strip_chars() for n in text_cols]
     cleaned = frame.with_columns(
-        pl.col(n).str.strip_chars().replace("", None) for n in text_cols
+        pl.when(e.str.len_bytes() == 0).then(None).otherwise(e).alias(n)
+        for e, n in zip(stripped, text_cols, strict=True)
     )
-    typed = cleaned.with_columns(value_expr(c, codes).alias(c.name) for c in spec.columns)
-    parsable = [c for c in spec.columns if c.kind in PARSE_MESSAGES]
-    if not parsable:
-        return typed, concat_issues([])
-    failed = pl.DataFrame({
-        "idx": cleaned.get_column("idx"),
-        **{c.name: cleaned.get_column(c.name) for c in parsable},
-        **{f"_bad_{c.name}": (cleaned.get_column(c.name).is_not_null()
-                               & typed.get_column(c.name).is_null()) for c in parsable},
-    })
+    typed = cleaned.with_columns([read_column(cleaned, c, codes) for c in spec.columns])
     parts = []
-    for c in parsable:
-        bad = failed.filter(pl.col(f"_bad_{c.name}"))
-        if bad.height == 0:
+    for c in spec.columns:
+        if c.kind not in PARSE_MESSAGES:
             continue
+        bad_mask = cleaned.get_column(c.name).is_not_null() & typed.get_column(c.name).is_null()
+        if not bad_mask.any():
+            continue
+        bad = cleaned.filter(bad_mask).select("idx", pl.col(c.name).alias("value"))
         ja, en = PARSE_MESSAGES[c.kind]
-        parts.append(issues_for(bad.select("idx", pl.col(c.name).alias("value")),
-                                table=spec.name, column=c.name, rule_id=c.rule_id,
+        parts.append(issues_for(bad, table=spec.name, column=c.name, rule_id=c.rule_id,
                                 severity=ERROR, ja=f"{c.label}: {ja}", en=f"{c.name}: {en}"))
     return typed, concat_issues(parts)
