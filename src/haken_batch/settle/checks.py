@@ -294,13 +294,18 @@ def r_val_1(d: pl.DataFrame, touched: pl.DataFrame) -> pl.LazyFrame:
         separator="・",
         ignore_nulls=True,
     )
-    own = d.select("dispatch_id", guards.alias("_g")).filter(pl.col("_g") != "")
     from_validation = touched.join(d.select("dispatch_id"), on="dispatch_id", how="semi").select(
         "dispatch_id",
         pl.lit(None, pl.Int64()).alias("line_no"),
         "rule_id",
         pl.lit("hold").alias("outcome"),
         pl.col("message_ja").alias("message"),
+    )
+    # the engine's guards speak only where the validator said nothing about the dispatch
+    own = (
+        d.select("dispatch_id", guards.alias("_g"))
+        .filter(pl.col("_g") != "")
+        .join(from_validation.filter(pl.col("rule_id") == "R-VAL-1"), on="dispatch_id", how="anti")
     )
     engine_rows = own.select(
         "dispatch_id",
@@ -324,19 +329,30 @@ def r_val_1(d: pl.DataFrame, touched: pl.DataFrame) -> pl.LazyFrame:
     return pl.concat([problems, passed.cast(SCHEMA)]).lazy()
 
 
-def r_val_2(d: pl.DataFrame, unpayable: pl.DataFrame) -> pl.LazyFrame:
-    """R-VAL-2: bank data that cannot be paid holds all of that expert's dispatches."""
+def r_val_2(d: pl.DataFrame, unpayable: pl.DataFrame, touched: pl.DataFrame) -> pl.LazyFrame:
+    """R-VAL-2: bank data that cannot be paid holds all of that expert's dispatches.
+
+    The validator may already report the same bank problem (it uses the same bank check);
+    then that finding is the hold and this check only notes it.
+    """
     bad = unpayable.group_by("expert_id").agg(
         pl.col("message_ja").unique().sort().str.join("・").alias("_bank")
     )
-    d = d.select("dispatch_id", "expert_id").join(bad, on="expert_id", how="left")
+    said = touched.filter(pl.col("rule_id") == "R-VAL-2").select("dispatch_id").unique()
+    d = (
+        d.select("dispatch_id", "expert_id")
+        .join(bad, on="expert_id", how="left")
+        .join(said.with_columns(pl.lit(True).alias("_said")), on="dispatch_id", how="left")
+    )
     return result(
         d,
         "R-VAL-2",
-        pl.col("_bank").is_not_null(),
+        pl.col("_bank").is_not_null() & pl.col("_said").is_null(),
         "hold",
         pl.format("振込先口座を使えない: {}", pl.col("_bank")),
-        ok_message="振込先口座に問題なし",
+        ok_message=pl.when(pl.col("_said").is_not_null())
+        .then(pl.lit("振込先口座の問題は検証結果で保留"))
+        .otherwise(pl.lit("振込先口座に問題なし")),
     )
 
 
@@ -355,5 +371,5 @@ def all_checks(
         r_chk_4(d),
         r_chk_7(d, overlaps),
         r_val_1(d, touched),
-        r_val_2(d, unpayable),
+        r_val_2(d, unpayable, touched),
     ]
