@@ -79,3 +79,59 @@ def test_validate_english_messages(tmp_path: Path) -> None:
                     "--lang", "en")
     assert result.exit_code == 2
     assert "required column" in result.output and "reports.csv" in result.output
+
+
+PAYER = Path(__file__).resolve().parents[1] / "samples" / "payer.demo.yaml"
+
+
+def _all_bytes(root: Path) -> bytes:
+    """Every output byte under root, archives decompressed (a gzip/zip would hide a secret)."""
+    import gzip
+    import zipfile
+
+    chunks = []
+    for path in sorted(root.rglob("*")):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        chunks.append(data)
+        if data[:2] == b"\x1f\x8b":
+            chunks.append(gzip.decompress(data))
+        elif data[:4] == b"PK\x03\x04":
+            with zipfile.ZipFile(path) as zf:
+                chunks += [zf.read(n) for n in zf.namelist()]
+    return b"\n".join(chunks)
+
+
+@pytest.mark.parametrize("case", params(CASES))
+def test_settle(case: Case, tmp_path: Path) -> None:
+    import csv
+    import io
+
+    data = make(case, tmp_path / "data")
+    out = tmp_path / "out"
+    result = invoke("settle", "2021-10", "--data", str(data), "--out", str(out), "--payer",
+                    str(PAYER), "--no-documents", "--headers", "en", "--quiet")
+    no_traceback(result)
+    visible = sorted(p.name for p in out.iterdir()) if out.exists() else []
+    assert not [n for n in visible if n.startswith((".tmp-", ".old-"))]
+    if case.exit == 2:
+        assert result.exit_code == 2, result.output
+        for fragment in case.says:
+            assert fragment in result.output
+        assert [n for n in visible if not n.startswith(".")] == [], "output left behind"
+        return
+    assert result.exit_code == 0, result.output  # holds are normal: the cycle settled
+    folder = out / "2021-10"
+    rows = list(csv.DictReader(io.StringIO(
+        (folder / "dispatches.csv").read_text(encoding="utf-8-sig"))))
+    status = {r["dispatch_id"]: r["status"] for r in rows}
+    for dispatch in case.held:
+        assert status.get(dispatch) == "held", (dispatch, status)
+    paid = [r["dispatch_id"] for r in csv.DictReader(io.StringIO(
+        (folder / "ledger.csv").read_text(encoding="utf-8-sig")))]
+    assert not set(paid) & set(case.held)
+    written = _all_bytes(folder)
+    for secret in case.never:
+        assert secret.encode() not in written, f"{secret!r} written under OUT"
+        assert secret not in result.output
