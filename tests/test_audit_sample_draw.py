@@ -106,3 +106,21 @@ def test_audit_sample_csv_written_with_the_cycle(tmp_path: Path) -> None:
     assert text.splitlines()[0] == (
         "サイクル,確認種別,順位,対象ID,経済産業局,派遣ID,指摘ルール,重み,抽選値,抽出理由")
     assert "2021-10,evidence,1," in text
+
+
+def test_sample_audit_cli_shows_the_cycle_file(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from haken_batch.cli.app import app
+
+    make_rules(tmp_path)
+    make_data(tmp_path)
+    ENGINE.settle_cycle(options(tmp_path, "2021-10"))
+    out = str(tmp_path / "out")
+    res = CliRunner().invoke(app, ["sample", "audit", "2021-10", "--out", out, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)
+    assert rows[0]["確認種別"] == "evidence" and rows[0]["順位"] == "1"
+    assert CliRunner().invoke(app, ["sample", "audit", "2021-12", "--out", out]).exit_code == 2

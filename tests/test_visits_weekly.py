@@ -90,3 +90,26 @@ def test_visit_key_is_the_documented_hash() -> None:
 
     assert visit_key(dt.date(2021, 10, 4), "D-1") == int(
         hashlib.sha256(b"R-RPT-4|2021-10-04|D-1").hexdigest(), 16)
+
+
+def test_R_RPT_4_sample_visits_cli_on_exports(tmp_path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from haken_batch.cli.app import app
+    from haken_batch.samplegen import generate, write_tables
+
+    write_tables(generate(200, 3), tmp_path / "data")
+    args = ["sample", "visits", "--from", "2021-12-01", "--to", "2021-12-31",
+            "--data", str(tmp_path / "data"), "--out", str(tmp_path)]
+    res = CliRunner().invoke(app, [*args, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    visits = json.loads(res.output)["visits"]
+    assert len(visits) == 5  # five weeks touch December 2021
+    assert any(v["dispatch_id"] for v in visits)
+    text = (tmp_path / "visits_2021-12-01_2021-12-31.csv").read_text(encoding="utf-8-sig")
+    assert text.startswith("週の開始,週の終了,派遣ID")
+    bad = CliRunner().invoke(app, ["sample", "visits", "--from", "2021-12-31", "--to",
+                                   "2021-12-01", "--data", str(tmp_path / "data")])
+    assert bad.exit_code == 2

@@ -102,7 +102,7 @@ def visits(
     frame = run(lambda: visits_from_data(data, start, end, rules), lang)
     target = out / f"visits_{start.isoformat()}_{end.isoformat()}.csv"
     run(lambda: write_visits(frame, target, "en" if lang is Lang.en else "ja"), lang)
-    shown = [c for c in COLUMNS if c != "reason"] + ["reason"]
+    shown = list(COLUMNS)
     rows = frame.select(shown).rows()
     if fmt is Format.json:
         print_json({"csv": str(target), "visits": [
@@ -110,8 +110,11 @@ def visits(
                                                                                 strict=True)}
             for r in rows]})
         return
-    headers = shown if lang is Lang.en else [COLUMNS[c] for c in shown]
-    render_rows(f"現地確認 {start}〜{end} → {target}", headers, rows, quiet)
+    brief = ["week_start", "dispatch_id", "scheduled_on", "institution_kind", "bureau",
+             "reason"]  # the terminal shows the gist; the CSV has every column
+    headers = brief if lang is Lang.en else [COLUMNS[c] for c in brief]
+    picked = frame.select(brief).rows()
+    render_rows(f"現地確認 {start}〜{end} → {target}", headers, picked, quiet)
 
 
 @sample_app.command("audit")
