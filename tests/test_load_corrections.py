@@ -35,10 +35,12 @@ def test_corrections_trail_remembers_every_touched_cell(corrected) -> None:
     assert trail.columns == ["seq", "table", "key", "column", "old", "new", "reason",
                              "corrected_by", "corrected_at"]
     assert trail.select("seq", "table", "key", "column", "old", "new").rows() == [
-        (1, "reports", "D-1", "end_time", "16:00", "15:30"),
-        (2, "reports", "D-1", "end_time", "15:30", "15:00"),
-        (3, "travel_claims", "D-2;2", "amount", "8,800", "9,800"),
-        (8, "checkins", "D-1;チェックイン", "at", "2021/10/05 13:28", "2021/10/05 25:00"),
+        (1, "reports", "D-1", "end_time", "16:00:00", "15:30:00"),
+        (2, "reports", "D-1", "end_time", "15:30:00", "15:00:00"),
+        (3, "travel_claims", "D-2;2", "amount", "8800", "9800"),
+        # a value the column cannot read stays as written (and is a finding of its row)
+        (8, "checkins", "D-1;チェックイン", "at", "2021-10-05 13:28:00",
+         "2021/10/05 25:00"),
     ]
     assert trail.get_column("corrected_at").to_list()[:2] == [
         dt.datetime(2021, 10, 20, 10, 0), dt.datetime(2021, 10, 21, 9, 0)]

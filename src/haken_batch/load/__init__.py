@@ -54,7 +54,7 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja") -> Datase
     import polars as pl
 
     from haken_batch.load.codes import codes_from
-    from haken_batch.load.corrections import apply_corrections, empty_trail
+    from haken_batch.load.corrections import apply_corrections, canonical_trail, empty_trail
     from haken_batch.load.findings import WARNING, TableInfo, concat_issues, finalize, one_issue
     from haken_batch.load.headers import map_headers
     from haken_batch.load.normalize import normalize_table, typed_key_expr
@@ -90,6 +90,7 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja") -> Datase
         corr, corr_issues = normalize_table(text[CORRECTIONS], cmap.tables[CORRECTIONS], codes)
         issues.append(corr_issues)
         text, trail, applied_issues = apply_corrections(text, corr, cmap, codes)
+        trail = canonical_trail(trail, cmap, codes)
         issues.append(applied_issues)
     typed: dict[str, pl.DataFrame] = {}
     unreadable: list[pl.DataFrame] = []

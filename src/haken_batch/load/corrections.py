@@ -127,3 +127,33 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
             out[table] = frame.with_columns(list(updates.values()))
     trail_frame = (pl.DataFrame(trail, schema=TRAIL_SCHEMA) if trail else empty_trail())
     return out, trail_frame.sort(["seq", "table", "key", "column"]), concat_issues(issues)
+
+
+def canonical_trail(trail: pl.DataFrame, cmap: ColumnMap, codes: Codes) -> pl.DataFrame:
+    """old/new as the column reads them (16:00 and Excel's 1899-12-31 16:00:00 -> 16:00:00).
+
+    A value the column cannot read stays as written, so the trail still shows it.
+    """
+    from haken_batch.load.normalize import read_column
+
+    if trail.height == 0:
+        return trail
+    parts = []
+    for (table, column), group in trail.group_by("table", "column", maintain_order=True):
+        col = cmap.tables[str(table)].column(str(column))
+        out = group
+        for side in ("old", "new"):
+            given = pl.col(side).str.strip_chars()
+            out = out.with_columns(  # an empty cell is null, whether CSV or Excel
+                pl.when(given.str.len_bytes() == 0).then(None).otherwise(given).alias(side))
+            cells = out.select(pl.col(side).alias(col.name))
+            typed = read_column(cells, col, codes)
+            if isinstance(typed.dtype, pl.List):
+                text = typed.list.join(";")
+            elif isinstance(typed.dtype, pl.Datetime):
+                text = typed.dt.to_string("%Y-%m-%d %H:%M:%S")
+            else:
+                text = typed.cast(pl.String)
+            out = out.with_columns(pl.coalesce(text, pl.col(side)).alias(side))
+        parts.append(out)
+    return pl.concat(parts).sort(["seq", "table", "key", "column"])
