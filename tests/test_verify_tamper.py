@@ -145,3 +145,20 @@ def test_verify_cli_exit_codes(out: Path, monkeypatch: pytest.MonkeyPatch) -> No
     empty = out / "empty"
     empty.mkdir()
     assert runner.invoke(app, ["verify", str(empty)]).exit_code == 2
+
+
+def test_malformed_or_escaping_manifest_is_reported_not_crashed(out: Path) -> None:
+    from haken_batch.manifest import sealed
+
+    path = out / "2021-11" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["previous"] = "2021-10"  # wrong shape, resealed
+    path.write_bytes(sealed(manifest))
+    rep = verify_cycle(out / "2021-11", engine=ENGINE)
+    assert any(p.path == "manifest.json" and p.kind == "format" for p in rep.problems)
+    manifest["previous"] = None
+    manifest["rules"][0]["path"] = "archive/rules/../../../../etc/passwd"
+    path.write_bytes(sealed(manifest))
+    rep = verify_cycle(out / "2021-11", engine=ENGINE)
+    assert not rep.ok
+    assert any(p.kind == "rerun" and "not allowed" in p.detail for p in rep.problems)

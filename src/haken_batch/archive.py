@@ -29,6 +29,7 @@ from haken_batch.manifest import (
     MANIFEST_NAME,
     cycles_in,
     file_entry,
+    is_cycle_name,
     previous_link,
     read_json,
     sealed,
@@ -275,6 +276,15 @@ def write_archive(run: CycleRun, folder: Path) -> None:
 # ---------------------------------------------------------------------------- restoring
 
 
+def _inside(root: Path, rel: str) -> Path:
+    """``root/rel``, refusing a name from a manifest that would leave ``root``."""
+    target = (root / rel).resolve()
+    if root.resolve() not in target.parents:
+        raise ArchiveError(f"アーカイブ内のファイル名 {rel} が不正です",
+                           f"archived file name {rel!r} is not allowed")
+    return target
+
+
 def restore(cycle_dir: Path, work: Path) -> Options:
     """Rebuild, under ``work``, the data folder, rules, payer config and earlier ledgers of an
     archived cycle; return the Options that re-run it there (outputs go to ``work/out``)."""
@@ -289,10 +299,7 @@ def restore(cycle_dir: Path, work: Path) -> Options:
     data.mkdir(parents=True, exist_ok=True)
     for entry in manifest.get("inputs") or []:
         name = entry["original"]["name"]
-        target = (data / name).resolve()
-        if data.resolve() not in target.parents:
-            raise ArchiveError(f"アーカイブの入力名 {name} が不正です",
-                               f"archived input name {name!r} is not allowed")
+        target = _inside(data, name)
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             raw = gzip.decompress((cycle_dir / entry["path"]).read_bytes())
@@ -302,21 +309,24 @@ def restore(cycle_dir: Path, work: Path) -> Options:
         target.write_bytes(raw)
     rules = work / "rules"
     for entry in manifest.get("rules") or []:
-        rel = Path(entry["path"]).relative_to(RULES_DIR)
-        (rules / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(cycle_dir / entry["path"], rules / rel)
+        target = _inside(rules, Path(entry["path"]).relative_to(RULES_DIR).as_posix())
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_inside(cycle_dir, entry["path"]), target)
     payer_file = None
     if manifest.get("payer"):
         payer_file = work / "payer.yaml"
-        shutil.copyfile(cycle_dir / manifest["payer"]["path"], payer_file)
+        shutil.copyfile(_inside(cycle_dir, manifest["payer"]["path"]), payer_file)
     out = work / "out"
     out.mkdir(parents=True, exist_ok=True)
     parent = cycle_dir.parent
     for led in manifest.get("previous_ledgers") or []:
+        if not is_cycle_name(str(led["cycle"])):
+            raise ArchiveError(f"アーカイブのサイクル名 {led['cycle']} が不正です",
+                               f"archived cycle name {led['cycle']!r} is not allowed")
         (out / led["cycle"]).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(parent / led["cycle"] / LEDGER_NAME, out / led["cycle"] / LEDGER_NAME)
     prev = manifest.get("previous")
-    if prev:  # so the re-run's manifest names the same previous cycle
+    if prev and is_cycle_name(str(prev.get("cycle"))):  # the re-run names the same previous
         (out / prev["cycle"]).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(parent / prev["cycle"] / MANIFEST_NAME, out / prev["cycle"] / MANIFEST_NAME)
         if prev.get("closed_sha256") and (parent / prev["cycle"] / CLOSED_NAME).is_file():

@@ -144,13 +144,18 @@ def verify_cycle(folder: Path, *, rerun: bool = True, engine: Any = None,
     except ManifestUnreadable as exc:
         rep.add(MANIFEST_NAME, "unreadable", exc.en)
         return rep
-    _check_manifest_form(rep, manifest, raw)
-    _check_files(rep, folder, manifest)
-    _check_chain(rep, folder, manifest)
-    _check_previous_ledgers(rep, folder, manifest)
-    _check_closed(rep, folder, raw)
-    if neighbours:
-        _check_next_link(rep, folder, raw)
+    try:
+        _check_manifest_form(rep, manifest, raw)
+        _check_files(rep, folder, manifest)
+        _check_chain(rep, folder, manifest)
+        _check_previous_ledgers(rep, folder, manifest)
+        _check_closed(rep, folder, raw)
+        if neighbours:
+            _check_next_link(rep, folder, raw)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        # a manifest that parses but has the wrong shape was edited (its seal says so too)
+        rep.add(MANIFEST_NAME, "format", f"malformed manifest ({type(exc).__name__}: {exc})")
+        return rep
     if rerun:
         _rerun(rep, folder, manifest, engine, keep)
     return rep
@@ -331,7 +336,7 @@ def _rerun(rep: CycleReport, folder: Path, manifest: dict[str, Any], engine: Any
         except HakenError as exc:
             rep.add("", "rerun", f"the re-run failed: {exc.en}")
             return
-        except (OSError, KeyError, TypeError, ValueError, ImportError) as exc:
+        except (OSError, KeyError, TypeError, ValueError, ImportError, AttributeError) as exc:
             rep.add("", "rerun", f"the re-run failed: {type(exc).__name__}: {exc}")
             return
         rep.reran = True
