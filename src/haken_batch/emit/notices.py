@@ -433,7 +433,7 @@ def _strings(tmpl: DocTemplate, pages: list[Composed]) -> Iterator[str]:
 # ---------------------------------------------------------------- drawing
 def _draw(c: Composed, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBook) -> FPDF:
     from haken_batch.pdf import Column, Table, fit_cell, new_pdf
-    from haken_batch.pdf.layout import paragraph
+    from haken_batch.pdf.layout import line_cell, paragraph
 
     n = c.notice
     size = tmpl["font_size"]
@@ -444,7 +444,8 @@ def _draw(c: Composed, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBoo
         pdf.set_text_color(110)
         text = tmpl.text("footer", **c.footer_values, page=pdf.page_no(),
                          pages=pdf.str_alias_nb_pages)
-        pdf.cell(0, 5, text, align="C")
+        pdf.set_x(pdf.l_margin)
+        pdf.cell(pdf.epw, 5, text, align="C")  # FPDF.cell: it fills in the page count alias
         pdf.set_text_color(0)
 
     pdf = new_pdf(fonts, created=common["transfer_date"], title=c.head["title"],
@@ -455,10 +456,10 @@ def _draw(c: Composed, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBoo
 
     # title and the right-hand header block
     pdf.set_font_size(float(size["title"]))
-    pdf.cell(full, 12, c.head["title"], align="C", new_x="LMARGIN", new_y="NEXT")
+    line_cell(pdf, full, 12, c.head["title"], align="C")
     pdf.set_font_size(float(size["body"]))
     for key in ("issued", "notice_no"):
-        pdf.cell(full, 5, c.head[key], align="R", new_x="LMARGIN", new_y="NEXT")
+        line_cell(pdf, full, 5, c.head[key], align="R")
     pdf.ln(2)
 
     # addressee (left) and payer (right)
@@ -482,23 +483,22 @@ def _draw(c: Composed, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBoo
     box_w, label_w, row_h = full * 0.5, full * 0.2, 7.5
     pdf.set_font_size(float(size["heading"]))
     pdf.set_fill_color(225, 230, 240)
-    pdf.cell(box_w, row_h, c.head["summary_heading"], border=1, align="C", fill=True,
-             new_x="LMARGIN", new_y="NEXT")
+    line_cell(pdf, box_w, row_h, c.head["summary_heading"], border=1, align="C", fill=True)
     money = ((c.head["gross_label"], n.gross, False),
              (c.head["withholding_label"], n.withholding, False),
              (c.head["net_label"], n.net, True))
     for label, value, strong in money:
         pdf.set_fill_color(245, 245, 245)
-        pdf.cell(label_w, row_h, label, border=1, fill=True)
+        fit_cell(pdf, label_w, row_h, label, border=1, fill=True)
         pdf.set_font_size(float(size["heading"]) + (2 if strong else 0))
-        pdf.cell(box_w - label_w, row_h, f"{value:,} {c.head['yen_suffix']}", border=1,
-                 align="R", new_x="LMARGIN", new_y="NEXT")
+        line_cell(pdf, box_w - label_w, row_h, f"{value:,} {c.head['yen_suffix']}", border=1,
+                  align="R")
         pdf.set_font_size(float(size["heading"]))
     bottom = pdf.get_y()
     bx, bw = left + box_w + full * 0.04, full * 0.46
     pdf.set_xy(bx, top)
     pdf.set_fill_color(225, 230, 240)
-    pdf.cell(bw, row_h, c.head["bank_heading"], border=1, align="C", fill=True)
+    fit_cell(pdf, bw, row_h, c.head["bank_heading"], border=1, align="C", fill=True)
     pdf.set_font_size(float(size["body"]))
     for i, key in enumerate(("bank_line", "account_line")):
         pdf.set_xy(bx, top + row_h * (i + 1))
@@ -507,7 +507,7 @@ def _draw(c: Composed, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBoo
 
     # dispatch table
     pdf.set_font_size(float(size["heading"]))
-    pdf.cell(full, 6, c.head["dispatch_heading"], new_x="LMARGIN", new_y="NEXT")
+    line_cell(pdf, full, 6, c.head["dispatch_heading"])
     cols = [Column.from_spec(s) for s in tmpl["dispatch_columns"]]
     table = Table(pdf, cols, size=float(size["table"]), row_h=6)
     table.header()
@@ -517,7 +517,7 @@ def _draw(c: Composed, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBoo
 
     # reductions
     pdf.set_font_size(float(size["heading"]))
-    pdf.cell(full, 6, c.head["reduction_heading"], new_x="LMARGIN", new_y="NEXT")
+    line_cell(pdf, full, 6, c.head["reduction_heading"])
     if c.reductions:
         rtable = Table(pdf, [Column.from_spec(s) for s in tmpl["reduction_columns"]],
                        size=float(size["table"]), row_h=6)

@@ -164,7 +164,7 @@ def write_csv(summary: pl.DataFrame, path: Path, headers: str, tmpl: DocTemplate
 def render_pdf(run: CycleRun, summary: pl.DataFrame, tmpl: DocTemplate,
                fonts: FontBook | None = None) -> bytes:
     from haken_batch.pdf import Column, FontBook, Table, new_pdf, yen
-    from haken_batch.pdf.layout import paragraph
+    from haken_batch.pdf.layout import line_cell, paragraph
 
     st = run.settlement
     first = summary.row(0, named=True)
@@ -199,24 +199,24 @@ def render_pdf(run: CycleRun, summary: pl.DataFrame, tmpl: DocTemplate,
     def footer(pdf: FPDF) -> None:
         pdf.set_y(-15)
         pdf.set_font_size(float(size["small"]))
-        pdf.cell(0, 5, footer_text, align="C")
+        line_cell(pdf, pdf.epw, 5, footer_text, align="C")
 
     pdf = new_pdf(book, created=st.transfer_date, title=texts["title"], author=name,
                   page=tmpl["page"], footer=footer)
     pdf.add_page()
     full = pdf.epw
     pdf.set_font_size(float(size["title"]))
-    pdf.cell(full, 12, texts["title"], align="C", new_x="LMARGIN", new_y="NEXT")
+    line_cell(pdf, full, 12, texts["title"], align="C")
     pdf.set_font_size(float(size["heading"]))
-    pdf.cell(full, 7, texts["subtitle"], align="C", new_x="LMARGIN", new_y="NEXT")
+    line_cell(pdf, full, 7, texts["subtitle"], align="C")
     pdf.ln(4)
     pdf.set_font_size(float(size["body"]))
     for key in ("payer", "payment_month", "transfer_date", "due_date"):
         if key in texts:
-            pdf.cell(full, 7, texts[key], new_x="LMARGIN", new_y="NEXT")
+            line_cell(pdf, full, 7, texts[key])
     pdf.ln(4)
     pdf.set_font_size(float(size["heading"]))
-    pdf.cell(full, 7, texts["table_heading"], new_x="LMARGIN", new_y="NEXT")
+    line_cell(pdf, full, 7, texts["table_heading"])
     table = Table(pdf, columns, size=float(size["table"]), row_h=8)
     table.header()
     for i, row in enumerate(rows):

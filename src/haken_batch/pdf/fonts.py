@@ -102,7 +102,7 @@ class FontBook:
         options = ftsubset.Options(notdef_outline=True, recommended_glyphs=True)
         options.glyph_names = True  # fpdf2 finds glyphs by name in the subset it embeds
         options.drop_tables += _FPDF_DROPPED
-        font = TTFont(str(self._path), recalcTimestamp=False, lazy=True)
+        font = TTFont(str(self._path), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
         subsetter = ftsubset.Subsetter(options)
         subsetter.populate(glyphs=glyphs)
         subsetter.subset(font)
@@ -130,7 +130,7 @@ class FontBook:
             BytesIO(self._prepared) if self._prepared is not None else str(self._path)
         )
         # fpdf2 subsets (mutates) this TTFont when writing, so each document gets its own.
-        clone.ttfont = TTFont(source, recalcTimestamp=False, lazy=True)
+        clone.ttfont = TTFont(source, recalcTimestamp=False, recalcBBoxes=False, lazy=True)
         clone.subset = SubsetMap(clone)
         pdf.fonts[FAMILY] = clone
 

@@ -54,23 +54,57 @@ def new_pdf(fonts: FontBook, *, created: dt.date, title: str, author: str,
     return pdf
 
 
+def text_width(pdf: FPDF, text: str) -> float:
+    """Width of ``text`` in mm in the current font (fpdf2's own measure is ~20x slower)."""
+    cw: Any = pdf.current_font.cw  # type: ignore[union-attr]
+    return sum(cw[ord(c)] for c in text) * pdf.font_size_pt / 1000 / pdf.k
+
+
 def fit_cell(pdf: FPDF, w: float, h: float, text: str, *, align: str = "L",
              border: Literal[0, 1] | str = 0, fill: bool = False,
              size: float | None = None) -> None:
-    """A cell whose text is shrunk (never cut) until it fits the width."""
-    base = size or pdf.font_size_pt
-    pad = 2 * pdf.c_margin
-    current = base
+    """A one-line cell at the current position whose text is shrunk (never cut) to fit.
+
+    Drawn with ``rect``/``line``/``text`` rather than ``FPDF.cell`` (about 10x faster, which
+    matters for hundreds of notices); the cursor moves right by ``w`` like a cell.
+    """
+    x, y = pdf.get_x(), pdf.get_y()
+    if fill or border == 1:
+        pdf.rect(x, y, w, h, style=("DF" if border == 1 else "F") if fill else "D")
+    elif isinstance(border, str) and border:
+        edges = {"L": (x, y, x, y + h), "R": (x + w, y, x + w, y + h),
+                 "T": (x, y, x + w, y), "B": (x, y + h, x + w, y + h)}
+        for side in border:
+            pdf.line(*edges[side])
     if text:
-        width = pdf.get_string_width(text)
-        if width + pad > w:
-            # string width scales linearly with the font size
-            current = max(_MIN_FONT_PT, base * (w - pad) / max(width, 1e-6) * 0.98)
-    if current != pdf.font_size_pt:
-        pdf.set_font_size(current)
-    pdf.cell(w, h, text, border=border, align=align, fill=fill)
-    if current != base:
-        pdf.set_font_size(base)
+        base = size or pdf.font_size_pt
+        pad = pdf.c_margin
+        width = text_width(pdf, text)
+        current = base
+        if width + 2 * pad > w:
+            # width scales linearly with the font size
+            current = max(_MIN_FONT_PT, base * (w - 2 * pad) / max(width, 1e-6) * 0.98)
+            pdf.set_font_size(current)
+            width = text_width(pdf, text)
+        if align == "R":
+            tx = x + w - pad - width
+        elif align == "C":
+            tx = x + (w - width) / 2
+        else:
+            tx = x + pad
+        # same baseline as FPDF.cell: middle of the cell plus 0.3 of the font size
+        pdf.text(tx, y + 0.5 * h + 0.3 * pdf.font_size, text)
+        if current != base:
+            pdf.set_font_size(base)
+    pdf.set_xy(x + w, y)
+
+
+def line_cell(pdf: FPDF, w: float, h: float, text: str, *, align: str = "L",
+              border: Literal[0, 1] | str = 0, fill: bool = False) -> None:
+    """``fit_cell`` then move to the start of the next line (left margin)."""
+    y = pdf.get_y()
+    fit_cell(pdf, w, h, text, align=align, border=border, fill=fill)
+    pdf.set_xy(pdf.l_margin, y + h)
 
 
 # 禁則: characters that must not begin a line (they hang at the end of the previous one).
@@ -81,10 +115,12 @@ _NO_LINE_START = frozenset("、。，．,.）」』】〕〉》)]}！？!?：；
 def wrap_ja(pdf: FPDF, text: str, width: float) -> list[str]:
     """Break Japanese text into lines of at most ``width`` mm, by character, with 禁則."""
     lines: list[str] = []
+    cw: Any = pdf.current_font.cw  # type: ignore[union-attr]
+    scale = pdf.font_size_pt / 1000 / pdf.k
     for para in text.split("\n"):
         current, used = "", 0.0
         for ch in para:
-            w = pdf.get_string_width(ch)
+            w = cw[ord(ch)] * scale
             if current and used + w > width and ch not in _NO_LINE_START:
                 lines.append(current.rstrip())
                 current, used = ("", 0.0) if ch == " " else (ch, w)
@@ -99,8 +135,10 @@ def paragraph(pdf: FPDF, text: str, *, line_h: float, width: float | None = None
     """Left-aligned paragraph wrapped by ``wrap_ja`` from the left margin."""
     w = width or pdf.epw
     for line in wrap_ja(pdf, text, w - 2 * pdf.c_margin):
+        if pdf.get_y() + line_h > pdf.page_break_trigger:
+            pdf.add_page()
         pdf.set_x(pdf.l_margin)
-        pdf.cell(w, line_h, line, new_x="LMARGIN", new_y="NEXT")
+        line_cell(pdf, w, line_h, line)
 
 
 @dataclass(frozen=True)

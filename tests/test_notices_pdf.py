@@ -1,0 +1,304 @@
+"""支払通知書 (R-PAY-3): files, figures equal to the CSVs, Japanese text, same bytes."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import polars as pl
+import pytest
+from pypdf import PdfReader
+
+from haken_batch.emit import notices
+from haken_batch.errors import ConfigError
+from haken_batch.outdir import safe_name
+from haken_batch.pdf import FAMILY, FontBook, MissingGlyphError, load_template
+from test_notices_fixtures import (
+    DISPATCHES,
+    EXPERTS,
+    make_run,
+    many_dispatches,
+    rules_without_columns,
+)
+
+
+@pytest.fixture(scope="module")
+def rules(tmp_path_factory):
+    return rules_without_columns(tmp_path_factory.mktemp("rules"))
+
+
+@pytest.fixture(scope="module")
+def fonts():
+    return FontBook()
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory, rules, fonts):
+    out = tmp_path_factory.mktemp("cycle")
+    run = make_run(out, rules)
+    index = notices.render_notices(run, out, fonts=fonts)
+    return run, out, index
+
+
+def _text(path: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def _file(out: Path, expert_id: str) -> Path:
+    return out / "notices" / f"notice_{safe_name(expert_id)}_2021-10.pdf"
+
+
+def test_R_PAY_3_one_notice_per_expert_with_a_paid_dispatch(rendered):
+    run, out, _ = rendered
+    paid = sorted(run.settlement.payments["expert_id"])
+    files = sorted(p.name for p in (out / "notices").iterdir())
+    assert files == sorted(notices.notice_file_name(e, "2021-10") for e in paid)
+    assert not _file(out, "E-004").exists()  # only a held dispatch: no notice
+    assert all(".." not in f and "=" not in f for f in files)
+
+
+def test_R_PAY_3_index_csv_equals_payments_and_files(rendered):
+    run, out, _ = rendered
+    raw = (out / "notices_index.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" not in raw
+    index = pl.read_csv(io.BytesIO(raw), schema_overrides={"専門家ID": pl.String})
+    assert index.columns == ["専門家ID", "ファイル", "支払総額", "源泉徴収税額", "振込額",
+                             "ページ数", "SHA256"]
+    pay = run.settlement.payments.sort("expert_id")
+    assert index["支払総額"].to_list() == pay["gross"].to_list()
+    assert index["源泉徴収税額"].to_list() == pay["withholding"].to_list()
+    assert index["振込額"].to_list() == pay["net"].to_list()
+    # the formula-looking id is neutralised in the CSV (textsafe)
+    assert "'=HYPERLINK(1)" in index["専門家ID"].to_list()
+    for row in index.iter_rows(named=True):
+        data = (out / row["ファイル"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == row["SHA256"]
+        assert len(PdfReader(io.BytesIO(data)).pages) == row["ページ数"]
+
+
+def test_R_PAY_3_each_notice_shows_the_csv_figures(rendered):
+    run, out, _ = rendered
+    for pay in run.settlement.payments.iter_rows(named=True):
+        text = _text(_file(out, pay["expert_id"]))
+        for column in ("gross", "withholding", "net"):
+            assert f"{pay[column]:,} 円" in text, (pay["expert_id"], column)
+        assert f"お支払の明細（{pay['dispatch_count']}件）" in text
+
+
+def test_R_PAY_3_japanese_text_extracts_exactly(rendered):
+    _, out, _ = rendered
+    text = _text(_file(out, "E-001"))
+    for expected in ("支払通知書", "山田 太郎", "様", "振込指定日", "2021年11月19日",
+                     "2021年10月分", "東京都よろず支援拠点", "大宮商工会議所",
+                     "中小企業119 専門家派遣事務局", "みずほ", "東京営業部", "支援時間",
+                     "6時間00分", "東京→大宮", "大宮→高崎"):
+        assert expected in text, expected
+    corp = _text(_file(out, "E-002"))
+    assert "株式会社髙橋コンサルティング" in corp and "御中" in corp  # JIS X 0213 髙
+    assert "源泉徴収は行っていません" in corp
+    assert "渡辺 﨑子" in _text(_file(out, "=HYPERLINK(1)"))
+
+
+def test_R_PAY_3_dispatch_rows_items_and_totals(rendered):
+    _, out, _ = rendered
+    text = _text(_file(out, "E-001"))
+    # D-002: fee 31,680 transport 4,460 per diem 1,100 lodging 9,800 = 47,040
+    assert "31,680" in text and "4,460" in text and "47,040" in text
+    assert "特急料金" in text and "宿泊費" in text
+    # the total row of the table equals the notice's gross
+    assert "36,960" in text and "5,800" in text and "53,660" in text
+
+
+def test_R_PAY_3_reductions_with_their_reason(rendered):
+    _, out, _ = rendered
+    text = _text(_file(out, "E-001"))
+    assert "減額した項目" in text
+    assert "R-TRV-3 片道100km未満のため特急料金は対象外" in text
+    assert "R-TRV-10 1泊9,800円を超える宿泊費は対象外" in text
+    assert "12,000" in text and "2,200" in text  # claimed lodging, reduced by
+    assert "R-FEE-3" in text
+    assert "減額した項目はありません" in _text(_file(out, "E-003"))
+
+
+def test_R_PAY_3_account_number_masked_except_last_digits(rendered):
+    _, out, _ = rendered
+    text = _text(_file(out, "E-001"))
+    assert "****567" in text and "1234567" not in text
+    assert notices.mask_account("0001234", 3) == "****234"
+    assert notices.mask_account("1234567", 0) == "*******"
+
+
+def test_japanese_font_is_embedded_as_a_subset(rendered):
+    _, out, _ = rendered
+    reader = PdfReader(_file(out, "E-001"))
+    font = reader.pages[0]["/Resources"]["/Font"]
+    (ref,) = font.values()
+    obj = ref.get_object()
+    assert obj["/Subtype"] == "/Type0"
+    base = obj["/BaseFont"]
+    assert base.endswith("+IPAexGothic") and len(base.split("+")[0]) == 7
+    descendant = obj["/DescendantFonts"][0].get_object()
+    descriptor = descendant["/FontDescriptor"].get_object()
+    embedded = descriptor["/FontFile2"].get_object().get_data()
+    assert 1_000 < len(embedded) < 300_000  # a subset, not the 6 MB font
+    assert "/ToUnicode" in obj
+
+
+def test_pdf_metadata_is_fixed_by_the_data(rendered):
+    _, out, _ = rendered
+    meta = PdfReader(_file(out, "E-001")).metadata
+    assert meta["/Producer"] == "haken-batch"
+    assert meta["/CreationDate"].startswith("D:20211119000000")
+
+
+def test_same_inputs_give_byte_identical_notices(tmp_path, rules, rendered):
+    _, first, _ = rendered
+    second = tmp_path / "again"
+    second.mkdir()
+    notices.render_notices(make_run(second, rules), second)  # a fresh FontBook as well
+    names = sorted(p.name for p in (first / "notices").iterdir())
+    for name in names:
+        assert (first / "notices" / name).read_bytes() == (second / "notices" / name).read_bytes()
+    assert (first / "notices_index.csv").read_bytes() == (second / "notices_index.csv").read_bytes()
+
+
+def test_a_notice_does_not_depend_on_the_rest_of_the_batch(tmp_path, rules, rendered):
+    _, batch, _ = rendered
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    only = [d for d in DISPATCHES if d[1] == "E-001"]
+    notices.render_notices(make_run(alone, rules, dispatches=only), alone)
+    assert _file(alone, "E-001").read_bytes() == _file(batch, "E-001").read_bytes()
+
+
+def test_batch_font_gives_the_same_bytes_as_the_whole_font(rules):
+    """FontBook's batch pre-subset is a speed-up only: subsetting the whole font directly
+    gives the same bytes, so a document never depends on what else the batch held."""
+    from fpdf import FPDF
+
+    from haken_batch.pdf import new_pdf
+
+    text = "支払通知書 株式会社髙橋 53,660 円"
+
+    def draw(pdf: FPDF) -> bytes:
+        pdf.add_page()
+        pdf.set_font(FAMILY, size=10)
+        pdf.cell(0, 6, text)
+        return bytes(pdf.output())
+
+    import datetime as dt
+
+    page = {"format": "A4"}
+    book = FontBook()
+    book.prepare([text, "ほかの通知書の文字 鹿児島県 﨑"])
+    fast = draw(new_pdf(book, created=dt.date(2021, 11, 19), title="t", author="a", page=page))
+    whole = FontBook()  # not prepared: subsets the 6 MB font itself
+    slow = draw(new_pdf(whole, created=dt.date(2021, 11, 19), title="t", author="a", page=page))
+    assert fast == slow
+    other = FontBook()
+    other.prepare([text])
+    assert draw(new_pdf(other, created=dt.date(2021, 11, 19), title="t", author="a",
+                        page=page)) == fast
+
+
+def test_missing_template_value_is_an_error_not_a_blank(tmp_path, rules, fonts):
+    src = load_template("notice")
+    root = tmp_path / "templates"
+    shutil.copytree(src.path.parent, root / "notice")
+    path = root / "notice" / "notice.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        'title: "支払通知書"', 'title: "支払通知書 {{ no_such_value }}"'), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(ConfigError) as err:
+        notices.render_notices(make_run(out, rules), out, fonts=fonts,
+                               template=load_template("notice", root))
+    assert "no_such_value" in err.value.en and "title" in err.value.en
+    assert not (out / "notices").exists()
+
+
+def test_missing_expert_name_is_an_error(tmp_path, rules, fonts):
+    experts = [(e[0], None if e[0] == "E-003" else e[1], *e[2:]) for e in EXPERTS]
+    with pytest.raises(notices.NoticeMismatch) as err:
+        notices.render_notices(make_run(tmp_path, rules, experts=experts), tmp_path, fonts=fonts)
+    assert "E-003" in err.value.ja and "name" in err.value.ja
+
+
+def test_character_outside_the_font_is_an_error(tmp_path, rules, fonts):
+    experts = [(e[0], "山田 太郎 \U0001f600" if e[0] == "E-001" else e[1], *e[2:])
+               for e in EXPERTS]
+    with pytest.raises(MissingGlyphError) as err:
+        notices.render_notices(make_run(tmp_path, rules, experts=experts), tmp_path, fonts=fonts)
+    assert "U+1F600" in err.value.ja
+
+
+def test_figures_that_do_not_equal_payments_are_refused(tmp_path, rules, fonts):
+    run = make_run(tmp_path, rules)
+    bad = run.settlement.payments.with_columns(
+        pl.when(pl.col("expert_id") == "E-001").then(pl.col("gross") + 1)
+        .otherwise(pl.col("gross")).alias("gross"))
+    run = dataclasses.replace(run, settlement=dataclasses.replace(run.settlement, payments=bad))
+    with pytest.raises(notices.NoticeMismatch):
+        notices.render_notices(run, tmp_path, fonts=fonts)
+    assert not (tmp_path / "notices").exists()
+
+
+def test_documents_off_writes_no_notices(tmp_path, rules):
+    run = make_run(tmp_path, rules)
+    run = dataclasses.replace(run, options=dataclasses.replace(run.options, documents=False))
+    notices.emit(run, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_index_headers_in_english(tmp_path, rules, fonts):
+    notices.render_notices(make_run(tmp_path, rules, headers="en"), tmp_path, fonts=fonts)
+    header = (tmp_path / "notices_index.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header == "expert_id,file,gross,withholding,net,pages,sha256"
+
+
+def test_long_table_breaks_onto_a_second_page_with_its_header(tmp_path, rules, fonts):
+    import datetime as dt
+
+    many = [(f"D-{i:03d}", "E-001", "I-01", dt.date(2021, 10, 1 + i % 28), "paid", 2640, 0, 0, 0)
+            for i in range(60)]
+    index = notices.render_notices(make_run(tmp_path, rules, dispatches=many), tmp_path,
+                                   fonts=fonts)
+    (row,) = index
+    assert row["pages"] >= 2
+    reader = PdfReader(tmp_path / row["file"])
+    texts = [page.extract_text() for page in reader.pages]
+    with_rows = [t for t in texts if "2021/10/" in t]
+    assert len(with_rows) >= 2 and all("派遣機関" in t for t in with_rows)
+    assert f"1／{len(texts)}" in texts[0].replace(" ", "")
+
+
+@pytest.mark.slow
+def test_notice_rasterises_with_pdftoppm(tmp_path, rendered):
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) is not installed")
+    _, out, _ = rendered
+    subprocess.run(["pdftoppm", "-r", "40", "-gray", _file(out, "E-001"), tmp_path / "p"],
+                   check=True, capture_output=True)
+    (pgm,) = tmp_path.glob("p*.pgm")
+    data = pgm.read_bytes()
+    # binary PGM: "P5\n<w> <h>\n255\n" then one byte per pixel
+    header_end = data.index(b"\n255\n") + 5
+    pixels = data[header_end:]
+    dark = sum(1 for b in pixels if b < 128)
+    assert 0.005 < dark / len(pixels) < 0.5  # text drawn, page not blank nor black
+
+
+@pytest.mark.slow
+def test_300_notices_in_under_10_seconds(tmp_path, rules):
+    experts, dispatches = many_dispatches(300)
+    run = make_run(tmp_path, rules, dispatches=dispatches, experts=experts)
+    start = time.perf_counter()
+    index = notices.render_notices(run, tmp_path)
+    elapsed = time.perf_counter() - start
+    assert len(index) == 300
+    assert elapsed < 10, f"{elapsed:.1f} s"
