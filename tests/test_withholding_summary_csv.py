@@ -188,7 +188,6 @@ def test_documents_off_writes_the_csv_only(tmp_path, rules):
 def test_R_TAX_4_totals_equal_payments_for_any_payments(payees):
     from test_notices_fixtures import withholding as oracle
 
-    rules = _SHARED["rules"]
     n = len(payees)
     experts = pl.DataFrame({
         "expert_id": [f"P-{i:02d}" for i in range(n)],
