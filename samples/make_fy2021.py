@@ -1,4 +1,4 @@
-"""Regenerate the bundled FY2021 sample (samples/fy2021, fy2021-xlsx, expected-fy2021.yaml, README.md).
+"""Regenerate the bundled FY2021 sample (fy2021/, fy2021-xlsx/, expected-fy2021.yaml, README.md).
 
 Deterministic: a fixed seed plus the explicit planted cases of haken_batch.samplegen.planted.
 Run: python samples/make_fy2021.py

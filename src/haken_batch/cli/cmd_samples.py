@@ -2,14 +2,59 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-from haken_batch.cli.common import fail
+from haken_batch.cli.common import Format, Lang, LangOpt, console, print_json, run
 
 app = typer.Typer(help="サンプルデータ / sample data.", no_args_is_help=True)
 
 
+class FileFormat(StrEnum):
+    csv = "csv"
+    xlsx = "xlsx"
+
+
 @app.command("generate")
-def generate() -> None:
-    """サンプルデータを生成します / generate sample exports."""
-    fail("not implemented yet")
+def generate(
+    dispatches: Annotated[
+        int,
+        typer.Option("--dispatches", "-n", help="派遣件数 / number of dispatches (≤ 1,000,000)"),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="出力フォルダ / output folder")],
+    seed: Annotated[
+        int, typer.Option("--seed", help="乱数の種 / random seed (same seed → same bytes)")
+    ] = 1,
+    file_format: Annotated[
+        FileFormat, typer.Option("--format", help="csv（表ごと）か xlsx（1ブック）")
+    ] = FileFormat.csv,
+    anomaly_rate: Annotated[
+        float,
+        typer.Option("--anomaly-rate", help="仕込む異常の割合 / share of planted faults (0–0.2)"),
+    ] = 0.01,
+    output: Annotated[
+        Format, typer.Option("--output", help="表示形式 / summary format (text, json)")
+    ] = Format.text,
+    lang: LangOpt = Lang.ja,
+) -> None:
+    """サンプルデータを生成します / generate sample exports (seeded, reproducible)."""
+    from haken_batch.samplegen import generate_to
+
+    result = run(lambda: generate_to(dispatches, seed, out, file_format.value, anomaly_rate), lang)
+    if output is Format.json:
+        print_json({"files": [str(p) for p in result.files], "rows": result.rows, "seed": seed})
+        return
+    from rich.table import Table
+
+    table = Table(title=f"生成しました / generated (seed {seed})")
+    table.add_column("表 / table")
+    table.add_column("行 / rows", justify="right")
+    for name, rows in result.rows.items():
+        table.add_row(name, f"{rows:,}")
+    con = console()
+    con.print(table)
+    for path in result.files:
+        con.print(f"  {path}")

@@ -1,6 +1,62 @@
-"""Sample exports: the seeded generator (any size) and the bundled FY2021 sample with planted cases."""
+"""Sample exports: the seeded generator (any size) and the bundled FY2021 sample."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
 
 from haken_batch.samplegen.core import MAX_DISPATCHES, Shape, generate
 from haken_batch.samplegen.writer import write_csv, write_tables, write_xlsx
 
-__all__ = ["MAX_DISPATCHES", "Shape", "generate", "write_csv", "write_tables", "write_xlsx"]
+__all__ = [
+    "MAX_DISPATCHES",
+    "Generated",
+    "Shape",
+    "generate",
+    "generate_to",
+    "write_csv",
+    "write_tables",
+    "write_xlsx",
+]
+
+
+@dataclass(frozen=True)
+class Generated:
+    files: list[Path]
+    rows: dict[str, int]
+
+
+def generate_to(
+    n: int, seed: int, out: Path, fmt: str = "csv", anomaly_rate: float = 0.01
+) -> Generated:
+    """Generate ``n`` dispatches with ``seed`` and write them to ``out`` (CSVs or one xlsx)."""
+    from haken_batch.errors import ConfigError
+
+    if not 1 <= n <= MAX_DISPATCHES:
+        raise ConfigError(
+            f"派遣件数は 1〜{MAX_DISPATCHES:,} で指定してください: {n}",
+            f"--dispatches must be between 1 and {MAX_DISPATCHES:,}: {n}",
+        )
+    if fmt not in ("csv", "xlsx"):
+        raise ConfigError(f"形式は csv か xlsx です: {fmt}", f"--format must be csv or xlsx: {fmt}")
+    if not 0 <= anomaly_rate <= 0.2:
+        raise ConfigError(
+            f"異常の割合は 0〜0.2 です: {anomaly_rate}",
+            f"--anomaly-rate must be between 0 and 0.2: {anomaly_rate}",
+        )
+    if out.exists() and not out.is_dir():
+        raise ConfigError(
+            f"出力先がフォルダではありません: {out}", f"output is not a folder: {out}"
+        )
+    tables = generate(n, seed, Shape(anomaly_rate=anomaly_rate))
+    if fmt == "xlsx":
+        from haken_batch.samplegen.writer import EXCEL_MAX_ROWS
+
+        big = {t: df.height for t, df in tables.items() if df.height + 1 > EXCEL_MAX_ROWS}
+        if big:
+            raise ConfigError(
+                f"Excelの1シートに収まりません（{big}）。--format csv を使ってください",
+                f"too many rows for one Excel sheet ({big}); use --format csv",
+            )
+    files = write_tables(tables, out, fmt)
+    return Generated(files, {t: df.height for t, df in tables.items()})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,8 +27,15 @@ SEED = 20211206
 BACKGROUND_DISPATCHES = 1150
 BACKGROUND_EXPERTS = 420
 PLATFORMS = 8
-CSV_TABLES = ("experts", "institutions", "dispatches", "reports", "checkins", "travel_claims",
-              "corrections")
+CSV_TABLES = (
+    "experts",
+    "institutions",
+    "dispatches",
+    "reports",
+    "checkins",
+    "travel_claims",
+    "corrections",
+)
 
 
 @dataclass(frozen=True)
@@ -44,22 +51,40 @@ def _experts(bg: pl.DataFrame) -> pl.DataFrame:
     rows = []
     for i, e in enumerate(P.EXPERTS):
         pref = next(p for p in R.PREFECTURES if p[0] == e.prefecture)
-        rows.append({
-            **template,
-            "expert_id": e.id, "name": e.name, "name_kana": e.kana, "payee_type": e.payee_type,
-            "fee_class": e.fee_class, "postal_code": f"{pref[5]}-{1000 + i * 37:04d}",
-            "address": f"{e.prefecture}{pref[1]}{R.TOWNS[i % len(R.TOWNS)]}{i % 5 + 1}-{i + 2}-{i % 9 + 1}",
-            "prefecture": e.prefecture, "qualifications": e.qualifications,
-            "specialties": "経営戦略;販路開拓", "recommending_institution_id": "YR13",
-            "certified_support_org": e.payee_type == "法人", "years_experience": 12 + i % 20,
-            "years_sme_support": 5 + i % 15, "years_teaching": 0,
-            "registered_on": dt.date(2016 + i % 5, 4, 1 + i % 28),
-            "commission_terms_agreed_on": dt.date(2021, 3, 20), "commission_accepted_on": dt.date(2021, 3, 25),
-            "bank_code": e.bank, "branch_code": e.branch, "account_type": 2 if e.payee_type == "法人" else 1,
-            "account_number": e.account, "account_holder_kana": e.holder,
-            "public_salary_subsidy": e.subsidy, "paid_by_institution_ids": e.paid_by,
-            "member_of_institution_ids": e.member_of, "my_number_on_file": True, "renew_next_year": None,
-        })
+        rows.append(
+            {
+                **template,
+                "expert_id": e.id,
+                "name": e.name,
+                "name_kana": e.kana,
+                "payee_type": e.payee_type,
+                "fee_class": e.fee_class,
+                "postal_code": f"{pref[5]}-{1000 + i * 37:04d}",
+                "address": f"{e.prefecture}{pref[1]}{R.TOWNS[i % len(R.TOWNS)]}"
+                f"{i % 5 + 1}-{i + 2}-{i % 9 + 1}",
+                "prefecture": e.prefecture,
+                "qualifications": e.qualifications,
+                "specialties": "経営戦略;販路開拓",
+                "recommending_institution_id": "YR13",
+                "certified_support_org": e.payee_type == "法人",
+                "years_experience": 12 + i % 20,
+                "years_sme_support": 5 + i % 15,
+                "years_teaching": 0,
+                "registered_on": dt.date(2016 + i % 5, 4, 1 + i % 28),
+                "commission_terms_agreed_on": dt.date(2021, 3, 20),
+                "commission_accepted_on": dt.date(2021, 3, 25),
+                "bank_code": e.bank,
+                "branch_code": e.branch,
+                "account_type": 2 if e.payee_type == "法人" else 1,
+                "account_number": e.account,
+                "account_holder_kana": e.holder,
+                "public_salary_subsidy": e.subsidy,
+                "paid_by_institution_ids": e.paid_by,
+                "member_of_institution_ids": e.member_of,
+                "my_number_on_file": True,
+                "renew_next_year": None,
+            }
+        )
     return pl.DataFrame(rows, schema=bg.schema, orient="row")
 
 
@@ -67,9 +92,17 @@ def _institutions(bg: pl.DataFrame) -> pl.DataFrame:
     if bg.filter(pl.col("platform_id") == P.PLATFORM_ID).height:
         raise AssertionError("the seeded platforms must not include the planted one")
     rows = [
-        {"institution_id": iid, "name": name, "channel": "地域プラットフォーム", "kind": kind,
-         "platform_id": P.PLATFORM_ID, "platform_name": P.PLATFORM_NAME, "is_representative": rep,
-         "prefecture": "東京都", "email": f"{iid.lower()}@example.jp"}
+        {
+            "institution_id": iid,
+            "name": name,
+            "channel": "地域プラットフォーム",
+            "kind": kind,
+            "platform_id": P.PLATFORM_ID,
+            "platform_name": P.PLATFORM_NAME,
+            "is_representative": rep,
+            "prefecture": "東京都",
+            "email": f"{iid.lower()}@example.jp",
+        }
         for iid, name, kind, rep in P.PLATFORM
     ]
     return pl.concat([bg, pl.DataFrame(rows, schema=bg.schema, orient="row")])
@@ -85,16 +118,21 @@ def _companies(cases: list[P.Case]) -> dict[str, dict[str, object]]:
     out = {}
     for i, key in enumerate(keys):
         first = next(c for c in cases if c.company == key)
-        lat, lon, pref, stem = P.PLACES[first.place]
+        _lat, _lon, pref, stem = P.PLACES[first.place]
         area = next(p[4] for p in R.PREFECTURES if p[0] == pref)
         letter = letters[int(ind[i])]
         out[key] = {
             "company_id": numbers[i],
-            "company_name": f"株式会社{R.COMPANY_STEMS[int(stems[i])]}{R.INDUSTRY_SUFFIX[letter][0]}",
+            "company_name": "株式会社"
+            + R.COMPANY_STEMS[int(stems[i])]
+            + R.INDUSTRY_SUFFIX[letter][0],
             "company_address": f"{stem}{i % 4 + 1}-{i % 17 + 1}-{i % 11 + 1}",
             "company_phone": f"{area}-{(1234 + i * 7) % 10000:04d}-{(5678 + i * 13) % 10000:04d}"
-            if len(area) == 2 else f"{area}-{(123 + i) % 1000:03d}-{(5678 + i * 13) % 10000:04d}",
-            "company_prefecture": pref, "industry": letter, "employees": 3 + i % 40,
+            if len(area) == 2
+            else f"{area}-{(123 + i) % 1000:03d}-{(5678 + i * 13) % 10000:04d}",
+            "company_prefecture": pref,
+            "industry": letter,
+            "employees": 3 + i % 40,
             "company_class": "小規模事業者" if i % 3 else "中小企業",
         }
     return out
@@ -110,48 +148,105 @@ def _planted_frames(cases: list[P.Case], schema: dict[str, pl.Schema]) -> dict[s
     for c in cases:
         lat, lon, _pref, _stem = P.PLACES[c.place]
         company = comp[c.company]
-        disp.append({
-            "dispatch_id": c.id, "institution_id": c.institution, "expert_id": c.expert, **company,
-            "issue_category": c.issue, "applied_on": c.day - dt.timedelta(days=14), "scheduled_on": c.day,
-            "status": c.status, "expert_initiated": c.expert_initiated, "web_meeting": c.web,
-            "web_meeting_approved": c.web_ok, "limit_exception": c.limit_exception,
-        })
+        disp.append(
+            {
+                "dispatch_id": c.id,
+                "institution_id": c.institution,
+                "expert_id": c.expert,
+                **company,
+                "issue_category": c.issue,
+                "applied_on": c.day - dt.timedelta(days=14),
+                "scheduled_on": c.day,
+                "status": c.status,
+                "expert_initiated": c.expert_initiated,
+                "web_meeting": c.web,
+                "web_meeting_approved": c.web_ok,
+                "limit_exception": c.limit_exception,
+            }
+        )
         if c.status != "実施済":
             continue
-        reps.append({
-            "dispatch_id": c.id, "support_date": c.day, "start_time": c.start, "end_time": c.end,
-            "face_to_face_minutes": c.face, "place_address": company["company_address"],
-            "place_lat": lat, "place_lon": lon, "trip_km": c.trip_km, "accompanied": c.accompanied,
-            "accompany_minutes": c.face if c.accompanied else None,
-            "no_accompany_reason": c.no_accompany_reason, "declaration_submitted": c.declaration,
-            "company_confirmed": c.confirmed, "approved_at": c.approved_at(),
-        })
+        reps.append(
+            {
+                "dispatch_id": c.id,
+                "support_date": c.day,
+                "start_time": c.start,
+                "end_time": c.end,
+                "face_to_face_minutes": c.face,
+                "place_address": company["company_address"],
+                "place_lat": lat,
+                "place_lon": lon,
+                "trip_km": c.trip_km,
+                "accompanied": c.accompanied,
+                "accompany_minutes": c.face if c.accompanied else None,
+                "no_accompany_reason": c.no_accompany_reason,
+                "declaration_submitted": c.declaration,
+                "company_confirmed": c.confirmed,
+                "approved_at": c.approved_at(),
+            }
+        )
         if c.checkins:
-            cin = {"dispatch_id": c.id, "event": "チェックイン", "at": _at(c.day, c.start, c.checkin_shift),
-                   "lat": round(lat + c.checkin_dlat, 6), "lon": lon, "signed": None}
+            cin = {
+                "dispatch_id": c.id,
+                "event": "チェックイン",
+                "at": _at(c.day, c.start, c.checkin_shift),
+                "lat": round(lat + c.checkin_dlat, 6),
+                "lon": lon,
+                "signed": None,
+            }
             cins.append(cin)
             if c.duplicate_checkin:
                 cins.append(dict(cin))
-            cins.append({"dispatch_id": c.id, "event": "チェックアウト",
-                         "at": c.extra.get("checkout_at", _at(c.day, c.end, 4)),
-                         "lat": lat, "lon": lon, "signed": c.signed})
+            cins.append(
+                {
+                    "dispatch_id": c.id,
+                    "event": "チェックアウト",
+                    "at": c.extra.get("checkout_at", _at(c.day, c.end, 4)),
+                    "lat": lat,
+                    "lon": lon,
+                    "signed": c.signed,
+                }
+            )
         for n, cl in enumerate(c.claims, start=1):
-            claims.append({
-                "dispatch_id": c.id, "line_no": n, "mode": cl.mode,
-                "used_on": c.day + dt.timedelta(days=cl.day_offset), "origin": cl.origin,
-                "destination": cl.destination, "one_way_km": cl.one_way_km, "fare": cl.fare,
-                "express_fee": cl.express_fee, "reserved_fee": cl.reserved_fee,
-                "round_trip_fare": cl.round_trip_fare, "seat_class": cl.seat_class,
-                "high_speed_boat": cl.high_speed_boat, "distance_km": cl.distance_km,
-                "nights": cl.nights, "lodging_type": cl.lodging_type, "amount": cl.amount,
-                "approved_amount": cl.approved_amount, "receipt": cl.receipt,
-                "boarding_pass": cl.boarding_pass, "reason": cl.reason,
-            })
+            claims.append(
+                {
+                    "dispatch_id": c.id,
+                    "line_no": n,
+                    "mode": cl.mode,
+                    "used_on": c.day + dt.timedelta(days=cl.day_offset),
+                    "origin": cl.origin,
+                    "destination": cl.destination,
+                    "one_way_km": cl.one_way_km,
+                    "fare": cl.fare,
+                    "express_fee": cl.express_fee,
+                    "reserved_fee": cl.reserved_fee,
+                    "round_trip_fare": cl.round_trip_fare,
+                    "seat_class": cl.seat_class,
+                    "high_speed_boat": cl.high_speed_boat,
+                    "distance_km": cl.distance_km,
+                    "nights": cl.nights,
+                    "lodging_type": cl.lodging_type,
+                    "amount": cl.amount,
+                    "approved_amount": cl.approved_amount,
+                    "receipt": cl.receipt,
+                    "boarding_pass": cl.boarding_pass,
+                    "reason": cl.reason,
+                }
+            )
     # a travel line whose dispatch id does not exist (a typo in the export), R-VAL-1
-    claims.append({**dict.fromkeys(schema["travel_claims"].names()),
-                   "dispatch_id": P.UNKNOWN_DISPATCH, "line_no": 1, "mode": "バス",
-                   "used_on": dt.date(2021, 10, 6), "origin": "新宿駅", "destination": "支援先",
-                   "fare": 500, "receipt": False})
+    claims.append(
+        {
+            **dict.fromkeys(schema["travel_claims"].names()),
+            "dispatch_id": P.UNKNOWN_DISPATCH,
+            "line_no": 1,
+            "mode": "バス",
+            "used_on": dt.date(2021, 10, 6),
+            "origin": "新宿駅",
+            "destination": "支援先",
+            "fare": 500,
+            "receipt": False,
+        }
+    )
     return {
         "dispatches": pl.DataFrame(disp, schema=schema["dispatches"], orient="row"),
         "reports": pl.DataFrame(reps, schema=schema["reports"], orient="row"),
@@ -161,11 +256,29 @@ def _planted_frames(cases: list[P.Case], schema: dict[str, pl.Schema]) -> dict[s
 
 
 def _corrections() -> pl.DataFrame:
-    rows = [dict(zip(("table", "key", "column", "value", "reason", "corrected_by", "corrected_at"), c, strict=True))
-            for c in P.CORRECTIONS]
-    return pl.DataFrame(rows, schema={"table": pl.String, "key": pl.String, "column": pl.String,
-                                      "value": pl.String, "reason": pl.String,
-                                      "corrected_by": pl.String, "corrected_at": pl.Datetime("us")}, orient="row")
+    rows = [
+        dict(
+            zip(
+                ("table", "key", "column", "value", "reason", "corrected_by", "corrected_at"),
+                c,
+                strict=True,
+            )
+        )
+        for c in P.CORRECTIONS
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={
+            "table": pl.String,
+            "key": pl.String,
+            "column": pl.String,
+            "value": pl.String,
+            "reason": pl.String,
+            "corrected_by": pl.String,
+            "corrected_at": pl.Datetime("us"),
+        },
+        orient="row",
+    )
 
 
 def _sort(table: str, df: pl.DataFrame) -> pl.DataFrame:
@@ -186,9 +299,16 @@ def _row_of(df: pl.DataFrame, table: str, key: tuple[str, ...], occurrence: int 
 
 
 def build() -> Sample:
-    bg = generate(BACKGROUND_DISPATCHES, SEED,
-                  Shape(anomaly_rate=0.0, platforms=PLATFORMS, experts=BACKGROUND_EXPERTS,
-                        platform_skip=("東京都",)))
+    bg = generate(
+        BACKGROUND_DISPATCHES,
+        SEED,
+        Shape(
+            anomaly_rate=0.0,
+            platforms=PLATFORMS,
+            experts=BACKGROUND_EXPERTS,
+            platform_skip=("東京都",),
+        ),
+    )
     cases = P.cases()
     schema = {k: v.schema for k, v in bg.items()}
     planted = _planted_frames(cases, schema)
@@ -202,25 +322,59 @@ def build() -> Sample:
 
     overrides: Overrides = {(t, key, col): text for t, key, col, text, _rule, _what in P.CELLS}
     validation: list[dict[str, object]] = [
-        {"file": f"{t}.csv", "row": _row_of(tables[t], t, key), "column": label(t, col), "value": text,
-         "rule_id": rule, "what": what}
+        {
+            "file": f"{t}.csv",
+            "row": _row_of(tables[t], t, key),
+            "column": label(t, col),
+            "value": text,
+            "rule_id": rule,
+            "what": what,
+        }
         for t, key, col, text, rule, what in P.CELLS
     ]
     dup = next(c for c in cases if c.duplicate_checkin)
-    validation.append({"file": "checkins.csv", "row": _row_of(tables["checkins"], "checkins", (dup.id, "チェックイン"), 2),
-                       "column": "派遣ID", "value": dup.id, "rule_id": "R-VAL-1",
-                       "what": "キー（派遣ID+種別）の重複（2行目）"})
-    validation.append({"file": "travel_claims.csv",
-                       "row": _row_of(tables["travel_claims"], "travel_claims", (P.UNKNOWN_DISPATCH, "1")),
-                       "column": "派遣ID", "value": P.UNKNOWN_DISPATCH, "rule_id": "R-VAL-1",
-                       "what": "存在しない派遣IDへの参照"})
-    for eid, col, what in (("EP032", "bank_code", "存在しない金融機関コード（zengin-code にない）"),
-                           ("EP033", "account_number", "口座番号が8桁"),
-                           ("EP034", "account_holder_kana", "口座名義が漢字（全銀カナに変換できない）")):
+    for occurrence in (1, 2):  # both rows of a duplicated key (派遣ID + 種別)
+        validation.append(
+            {
+                "file": "checkins.csv",
+                "row": _row_of(
+                    tables["checkins"], "checkins", (dup.id, "チェックイン"), occurrence
+                ),
+                "column": "種別",
+                "value": "チェックイン",
+                "rule_id": "R-VAL-1",
+                "what": "キー（派遣ID+種別）の重複",
+            }
+        )
+    validation.append(
+        {
+            "file": "travel_claims.csv",
+            "row": _row_of(tables["travel_claims"], "travel_claims", (P.UNKNOWN_DISPATCH, "1")),
+            "column": "派遣ID",
+            "value": P.UNKNOWN_DISPATCH,
+            "rule_id": "R-VAL-1",
+            "what": "存在しない派遣IDへの参照",
+        }
+    )
+    for eid, col, what in (
+        ("EP032", "bank_code", "存在しない金融機関コード（zengin-code にない）"),
+        ("EP033", "account_number", "口座番号が8桁"),
+        ("EP034", "account_holder_kana", "口座名義が漢字（全銀カナに変換できない）"),
+    ):
         e = next(x for x in P.EXPERTS if x.id == eid)
-        value = {"bank_code": e.bank, "account_number": e.account, "account_holder_kana": e.holder}[col]
-        validation.append({"file": "experts.csv", "row": _row_of(tables["experts"], "experts", (eid,)),
-                           "column": label("experts", col), "value": value, "rule_id": "R-VAL-2", "what": what})
+        value = {"bank_code": e.bank, "account_number": e.account, "account_holder_kana": e.holder}[
+            col
+        ]
+        validation.append(
+            {
+                "file": "experts.csv",
+                "row": _row_of(tables["experts"], "experts", (eid,)),
+                "column": label("experts", col),
+                "value": value,
+                "rule_id": "R-VAL-2",
+                "what": what,
+            }
+        )
     return Sample(tables, overrides, validation, cases)
 
 
@@ -232,20 +386,34 @@ def expected(sample: Sample) -> dict[str, object]:
     cases = []
     for c in sample.cases:
         for e in c.expect:
-            cases.append({
-                "dispatch_id": c.id, "rule": c.rule, "cycle": e.cycle, "status": e.status,
-                "fee": e.fee, "transport": e.transport, "per_diem": e.per_diem, "lodging": e.lodging,
-                "total": e.total, "rules_any": list(e.rules), "flags": list(e.flags),
-                "also": list(c.also), "expert_id": c.expert, "what": c.what, "calc": c.calc,
-            })
+            cases.append(
+                {
+                    "dispatch_id": c.id,
+                    "rule": c.rule,
+                    "cycle": e.cycle,
+                    "status": e.status,
+                    "fee": e.fee,
+                    "transport": e.transport,
+                    "per_diem": e.per_diem,
+                    "lodging": e.lodging,
+                    "total": e.total,
+                    "rules_any": list(e.rules),
+                    "flags": list(e.flags),
+                    "also": list(c.also),
+                    "expert_id": c.expert,
+                    "what": c.what,
+                    "calc": c.calc,
+                }
+            )
     return {
-        "description": "Planted cases of samples/fy2021 with expectations computed by hand from rules.md. "
-                       "A cycle is settled into an OUT that holds no later cycle; 2021-10 is the first "
-                       "(everything approved up to 2021-10-31), 2021-11 entries assume 2021-10 was settled "
-                       "first in the same OUT. Held and excluded dispatches pay 0. rules_any: the dispatch's "
-                       "rules column contains at least one of these ids.",
+        "description": "Planted cases of samples/fy2021 with expectations computed by hand from "
+        "rules.md. "
+        "A cycle is settled into an OUT that holds no later cycle; 2021-10 is the first "
+        "(everything approved up to 2021-10-31), 2021-11 entries assume 2021-10 was settled "
+        "first in the same OUT. Held and excluded dispatches pay 0. rules_any: the dispatch's "
+        "rules column contains at least one of these ids.",
         "cases": cases,
-        "tax": [dict(t, rules=list(t["rules"])) for t in P.TAX],  # type: ignore[call-overload]
+        "tax": [dict(asdict(t), rules=list(t.rules)) for t in P.TAX],
         "validation": sample.validation,
         "corrections": [
             {"table": t, "key": k, "column": col, "value": v, "reason": r, "corrected_by": by}
@@ -259,80 +427,56 @@ def _yen(v: int) -> str:
     return f"{v:,}"
 
 
-README_HEAD = """\
-# サンプルデータ / Sample data
-
-> このファイルは `samples/make_fy2021.py` が生成します（手で編集しない）。
-> Generated by `samples/make_fy2021.py` — do not edit by hand.
-
-## 中身 / What is here
-- `fy2021/` — 2021年12月上旬時点の専門家派遣システムのエクスポート（入力契約の表ごとに1CSV）。
-  The dispatch system's exports as of early December 2021, one CSV per table of the input contract:
-  `experts.csv` (CP932, CRLF — as Excel on Windows saves it), the others UTF-8 with BOM;
-  booleans, dates and numbers spelled differently per table, as real exports are
-  (有/無, ○, 1/0, はい/いいえ, TRUE/FALSE; `2021/10/05` and ISO; `+09:00` timestamps; `1,690`).
-  `corrections.csv` holds six clerk corrections (事務局修正).
-- `fy2021-xlsx/haken_fy2021.xlsx` — the same data as one workbook (sheets 専門家 / 派遣可能機関 /
-  派遣案件 / 支援実績報告 / チェックイン・チェックアウト / 旅費請求明細 / 事務局修正), real Excel
-  dates and times.
-- `expected-fy2021.yaml` — the planted cases below, machine-readable (for tests of the engine).
-- Background: {n_bg} dispatches of {n_exp} experts from the seeded generator (seed {seed}),
-  47 よろず支援拠点, {n_pf} 地域プラットフォーム; support dates 2021-04 .. 2021-11, December ones still
-  scheduled, a few cancelled, reports approved a few days after the support (some in November,
-  the latest not yet). The background is clean: it triggers no hold and no validation finding
-  (lodging above 9,800 a night is reduced and a 2-night stay is flagged, as in real claims).
-- Planted: {n_cases} dispatches (ids `D21-P…`) of experts `EP001`..`EP034`, listed below.
-
-Regenerate: `python samples/make_fy2021.py` (a test checks the committed files equal its output).
-Any size: `haken samples generate --dispatches 100000 --seed 1 --out /tmp/big`.
-
-## 期待値の約束 / Conventions of the expectations
-- Computed by hand from `rules.md` (FY2021 parameters), not from the engine.
-- A cycle is settled into an OUT with no later cycle: **2021-10** is the first one and considers
-  every report approved up to 2021-10-31; **2021-11** rows assume 2021-10 was settled first in the
-  same OUT (cap and per diem already paid there count). Dispatches held in 2021-10 stay held in
-  2021-11 (nothing corrects them).
-- held / excluded → 0 yen in every column. A paid dispatch may be 0 yen.
-- 謝金 fee = floor(minutes/30) × 2,640 (R-FEE-2), capped at 31,680 per expert-day (R-FEE-3).
-
-## 仕込んだケース / Planted cases
-| dispatch | rule | what is planted | cycle | status | fee | transport | per diem | lodging | total | arithmetic |
-|---|---|---|---|---|---:|---:|---:|---:|---:|---|
-"""
+# The fixed part of samples/README.md (a template with {placeholders}).
+README_HEAD = (Path(__file__).parent / "readme_head.md").read_text(encoding="utf-8")
 
 
 def readme(sample: Sample, exp: dict[str, object]) -> str:
     bg = sample.tables["dispatches"].filter(~pl.col("dispatch_id").str.starts_with("D21-P"))
     n_pf = sample.tables["institutions"]["platform_id"].drop_nulls().n_unique()
     out = io.StringIO()
-    out.write(README_HEAD.format(n_bg=bg.height, n_exp=BACKGROUND_EXPERTS, seed=SEED, n_pf=n_pf,
-                                 n_cases=len(sample.cases)))
+    out.write(
+        README_HEAD.format(
+            n_bg=bg.height,
+            n_exp=BACKGROUND_EXPERTS,
+            seed=SEED,
+            n_pf=n_pf,
+            n_cases=len(sample.cases),
+        )
+    )
     for c in sorted(sample.cases, key=lambda c: (c.rule, c.id)):
         rule = c.rule + (" (" + ", ".join(c.also) + ")" if c.also else "")
         if not c.expect:
             out.write(f"| {c.id} | {rule} | {c.what} | — | (cancelled) | | | | | | {c.calc} |\n")
         for e in c.expect:
-            status = e.status + (" · " + "/".join(e.rules) if e.rules else "") + (
-                " · flag " + "/".join(e.flags) if e.flags else "")
-            out.write(f"| {c.id} | {rule} | {c.what} | {e.cycle} | {status} | {_yen(e.fee)} | "
-                      f"{_yen(e.transport)} | {_yen(e.per_diem)} | {_yen(e.lodging)} | {_yen(e.total)} | "
-                      f"{c.calc} |\n")
+            status = (
+                e.status
+                + (" · " + "/".join(e.rules) if e.rules else "")
+                + (" · flag " + "/".join(e.flags) if e.flags else "")
+            )
+            out.write(
+                f"| {c.id} | {rule} | {c.what} | {e.cycle} | {status} | {_yen(e.fee)} | "
+                f"{_yen(e.transport)} | {_yen(e.per_diem)} | {_yen(e.lodging)} | {_yen(e.total)} | "
+                f"{c.calc} |\n"
+            )
     out.write("\n## 源泉徴収 / Withholding per expert (R-TAX-1..3, cycle 2021-10)\n")
-    out.write("| expert | type | gross | withholding | net | arithmetic |\n|---|---|---:|---:|---:|---|\n")
+    out.write(
+        "| expert | type | rules | gross | withholding | net | arithmetic |\n"
+        "|---|---|---|---:|---:|---:|---|\n"
+    )
     for t in P.TAX:
-        out.write(f"| {t['expert_id']} | {t['payee_type']} | {_yen(int(t['gross']))} | "  # type: ignore[call-overload]
-                  f"{_yen(int(t['withholding']))} | {_yen(int(t['net']))} | {t['calc']} |\n")  # type: ignore[call-overload]
-    out.write("\n## 検証エラー / Planted validation findings (`haken validate --data samples/fy2021`)\n")
-    out.write("Rows are Excel rows (header = 1); the workbook's sheets have the same rows.\n\n")
-    out.write("| file | row | column | value | rule | what |\n|---|---:|---|---|---|---|\n")
-    for v in sample.validation:
-        out.write(f"| {v['file']} | {v['row']} | {v['column']} | {v['value']} | {v['rule_id']} | {v['what']} |\n")
-    out.write("\nThe unknown bank code (EP032) is well-formed; it is found by the bank-master check "
-              "(zengin-code), which may run in `validate` or only in `settle`.\n")
+        out.write(
+            f"| {t.expert_id} | {t.payee_type} | {', '.join(t.rules)} | {_yen(t.gross)} | "
+            f"{_yen(t.withholding)} | {_yen(t.net)} | {t.calc} |\n"
+        )
+    out.write(
+        "\nThe unknown bank code (EP032) is well-formed; it is found by the bank-master check "
+        "(zengin-code), which may run in `validate` or only in `settle`.\n"
+    )
     out.write("\n## 事務局修正 / Corrections (`corrections.csv`, applied in order)\n")
     out.write("| table | key | column | new value | reason | by |\n|---|---|---|---|---|---|\n")
-    for t, k, col, v, r, by, _at in P.CORRECTIONS:
-        out.write(f"| {t} | {k} | {col} | {v} | {r} | {by} |\n")
+    for table, k, col, value, r, by, _at in P.CORRECTIONS:
+        out.write(f"| {table} | {k} | {col} | {value} | {r} | {by} |\n")
     out.write("\n## 精算で起こらない規則 / Rule ids no dispatch can trigger\n")
     for rid, why in P.NOT_TRIGGERABLE.items():
         out.write(f"- {rid}: {why}\n")

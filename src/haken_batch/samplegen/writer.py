@@ -13,13 +13,14 @@ with a BOM. The loader must read all of it (input-contract.md).
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from haken_batch.samplegen.contract import KEYS, TABLE_LABELS, TABLES
-from haken_batch.textsafe import neutralize
+from haken_batch.textsafe import _TRIGGERS, neutralize
 
 Overrides = dict[tuple[str, tuple[str, ...], str], str]
 
@@ -51,16 +52,17 @@ YEN = {"fare", "express_fee", "reserved_fee", "round_trip_fare", "amount", "appr
 
 
 def _thousands(col: pl.Expr) -> pl.Expr:
-    """31680 → "31,680" (values below 1e9, as yen on a claim line are)."""
-    s = col.cast(pl.String)
-    n = s.str.len_chars()
+    """31680 → "31,680" (non-negative yen below 1e9, as on a claim line)."""
+
+    def z3(e: pl.Expr) -> pl.Expr:
+        return e.cast(pl.String).str.zfill(3)
+
     return (
-        pl.when(col.is_null()).then(None)
-        .when(n <= 3).then(s)
-        .when(n <= 6).then(pl.concat_str(s.str.slice(0, n - 3), pl.lit(","), s.str.slice(-3)))
-        .otherwise(pl.concat_str(
-            s.str.slice(0, n - 6), pl.lit(","), s.str.slice(-6, 3), pl.lit(","), s.str.slice(-3)
-        ))
+        pl.when(col < 1000)
+        .then(col.cast(pl.String))
+        .when(col < 1_000_000)
+        .then(pl.format("{},{}", col // 1000, z3(col % 1000)))
+        .otherwise(pl.format("{},{},{}", col // 1_000_000, z3(col // 1000 % 1000), z3(col % 1000)))
     )
 
 
@@ -70,18 +72,21 @@ def _text(table: str, name: str, dtype: pl.DataType) -> pl.Expr:
     if dtype == pl.Boolean:
         return pl.when(c).then(pl.lit(st.true)).when(~c).then(pl.lit(st.false))
     if dtype == pl.Date:
-        return c.dt.strftime(st.date)
+        iso = c.cast(pl.String)
+        return iso.str.replace_all("-", "/", literal=True) if st.date == "%Y/%m/%d" else iso
     if dtype == pl.Time:
         return c.dt.strftime("%H:%M")
     if isinstance(dtype, pl.Datetime):
         return c.dt.strftime(st.timestamp)
     if name == "account_type":
-        return c.replace_strict(list(ACCOUNT_TYPES), list(ACCOUNT_TYPES.values()), default=c.cast(pl.String))
+        return c.replace_strict(
+            list(ACCOUNT_TYPES), list(ACCOUNT_TYPES.values()), default=c.cast(pl.String)
+        )
     if name in YEN and st.thousands:
         return _thousands(c)
     if dtype == pl.String:
         # textsafe.neutralize as an expression (CSV injection guard)
-        return pl.when(c.str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + c).otherwise(c)
+        return pl.when(c.str.slice(0, 1).is_in(list(_TRIGGERS))).then(pl.lit("'") + c).otherwise(c)
     return c.cast(pl.String)
 
 
@@ -106,11 +111,17 @@ def format_table(table: str, df: pl.DataFrame, overrides: Overrides | None = Non
 
 def csv_bytes(table: str, df: pl.DataFrame, overrides: Overrides | None = None) -> bytes:
     st = STYLES[table]
-    text = format_table(table, df, overrides).write_csv(null_value="", line_terminator=st.newline)
-    return text.encode(st.encoding)
+    buf = io.BytesIO()
+    format_table(table, df, overrides).write_csv(buf, null_value="", line_terminator=st.newline)
+    raw = buf.getvalue()  # UTF-8 without BOM
+    if st.encoding == "utf-8-sig":
+        return b"\xef\xbb\xbf" + raw
+    return raw.decode("utf-8").encode(st.encoding)
 
 
-def write_csv(tables: dict[str, pl.DataFrame], out: Path, overrides: Overrides | None = None) -> list[Path]:
+def write_csv(
+    tables: dict[str, pl.DataFrame], out: Path, overrides: Overrides | None = None
+) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for table, df in tables.items():
@@ -120,7 +131,9 @@ def write_csv(tables: dict[str, pl.DataFrame], out: Path, overrides: Overrides |
     return written
 
 
-def write_xlsx(tables: dict[str, pl.DataFrame], path: Path, overrides: Overrides | None = None) -> Path:
+def write_xlsx(
+    tables: dict[str, pl.DataFrame], path: Path, overrides: Overrides | None = None
+) -> Path:
     """One workbook, a sheet per table (Japanese sheet names), real Excel dates and times.
 
     Repeatable: fixed document properties; cells are written row by row (xlsxwriter's
@@ -130,10 +143,19 @@ def write_xlsx(tables: dict[str, pl.DataFrame], path: Path, overrides: Overrides
 
     for table, df in tables.items():
         if df.height + 1 > EXCEL_MAX_ROWS:
-            raise ValueError(f"{table}: {df.height} rows do not fit in one Excel sheet; use --format csv")
+            raise ValueError(
+                f"{table}: {df.height} rows do not fit in one Excel sheet; use --format csv"
+            )
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
-                                         "strings_to_formulas": False, "strings_to_urls": False})
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
     wb.set_properties({"created": dt.datetime(2021, 12, 6, 9, 0), "author": "専門家派遣システム"})
     fmt_date = wb.add_format({"num_format": "yyyy/mm/dd"})
     fmt_time = wb.add_format({"num_format": "hh:mm"})
@@ -146,8 +168,17 @@ def write_xlsx(tables: dict[str, pl.DataFrame], path: Path, overrides: Overrides
         ws.write_row(0, 0, [lab for _, lab in TABLES[table]], head)
         cell_over: dict[tuple[int, int], str] = {}
         if overrides:
-            keys = df.select(pl.concat_str([pl.col(k).cast(pl.String) for k in KEYS[table]], separator="\x1f")
-                             if KEYS[table] else pl.lit("")).to_series().to_list()
+            keys = (
+                df.select(
+                    pl.concat_str(
+                        [pl.col(k).cast(pl.String) for k in KEYS[table]], separator="\x1f"
+                    )
+                    if KEYS[table]
+                    else pl.lit("")
+                )
+                .to_series()
+                .to_list()
+            )
             for (t, key, column), raw in overrides.items():
                 if t != table:
                     continue
@@ -161,7 +192,7 @@ def write_xlsx(tables: dict[str, pl.DataFrame], path: Path, overrides: Overrides
                 elif v is None:
                     continue
                 elif isinstance(v, bool):
-                    if (st.true if v else st.false):
+                    if st.true if v else st.false:
                         ws.write_string(r + 1, j, st.true if v else st.false)
                 elif isinstance(v, dt.datetime):
                     ws.write_datetime(r + 1, j, v, fmt_ts)
@@ -179,8 +210,9 @@ def write_xlsx(tables: dict[str, pl.DataFrame], path: Path, overrides: Overrides
     return path
 
 
-def write_tables(tables: dict[str, pl.DataFrame], out: Path, fmt: str = "csv",
-                 overrides: Overrides | None = None) -> list[Path]:
+def write_tables(
+    tables: dict[str, pl.DataFrame], out: Path, fmt: str = "csv", overrides: Overrides | None = None
+) -> list[Path]:
     if fmt == "xlsx":
         return [write_xlsx(tables, out / "haken_export.xlsx", overrides)]
     return write_csv(tables, out, overrides)
