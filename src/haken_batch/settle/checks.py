@@ -9,7 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from haken_batch.rules import RuleBook
-from haken_batch.settle import params
+from haken_batch.settle import params, windows
 from haken_batch.settle.results import SCHEMA, result, txt
 from haken_batch.settle.select import CANCELLED
 
@@ -236,20 +236,14 @@ def overlapping(t: dict[str, pl.DataFrame]) -> pl.DataFrame:
             & pl.col("expert_id").is_not_null()
         )
     )
-    order = ["start_time", "end_time", "dispatch_id"]
     grp = ["expert_id", "support_date"]
-    hit = (
-        r.with_columns(
-            (pl.col("end_time").cum_max().shift(1).over(grp, order_by=order) > pl.col("start_time"))
-            .fill_null(False)
-            .alias("_a"),
-            (pl.col("start_time").shift(-1).over(grp, order_by=order) < pl.col("end_time"))
-            .fill_null(False)
-            .alias("_b"),
-        )
-        .filter(pl.col("_a") | pl.col("_b"))
-        .drop("_a", "_b")
-    )
+    o = windows.ordered(r, grp, ["start_time", "end_time", "dispatch_id"])
+    hit = o.filter(
+        (
+            windows.earlier_max(windows.seconds("end_time")) > windows.seconds("start_time")
+        ).fill_null(False)
+        | (windows.next_in_group("start_time") < pl.col("end_time")).fill_null(False)
+    ).select("dispatch_id", *grp, "start_time", "end_time")
     pairs = (
         hit.join(hit, on=grp, suffix="_o")
         .filter(

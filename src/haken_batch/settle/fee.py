@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from haken_batch.rules import RuleBook
-from haken_batch.settle import params
+from haken_batch.settle import params, windows
 from haken_batch.settle.results import result, txt
 
 _PARAMS: dict[str, tuple[str, pl.DataType]] = {
@@ -49,15 +49,11 @@ def capped(paid: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
     prev = previous.group_by("expert_id", "support_date").agg(
         pl.col("fee").sum().alias("_prev_day")
     )
-    order = ["start_time", "dispatch_id"]
     grp = ["expert_id", "support_date"]
+    o = windows.ordered(paid.join(prev, on=grp, how="left"), grp, ["start_time", "dispatch_id"])
     return (
-        paid.join(prev, on=grp, how="left")
-        .with_columns(pl.col("_prev_day").fill_null(0))
-        .with_columns(
-            (
-                pl.col("fee_claimed").cum_sum().over(grp, order_by=order) - pl.col("fee_claimed")
-            ).alias("_before")
+        o.with_columns(
+            pl.col("_prev_day").fill_null(0), windows.sum_before("fee_claimed").alias("_before")
         )
         .with_columns(
             pl.min_horizontal(

@@ -14,7 +14,7 @@ import datetime as dt
 import polars as pl
 
 from haken_batch.rules import RuleBook
-from haken_batch.settle import params
+from haken_batch.settle import params, windows
 from haken_batch.settle.results import result, txt
 from haken_batch.settle.select import CANCELLED
 
@@ -72,12 +72,12 @@ def ranks(t: dict[str, pl.DataFrame], rules: RuleBook) -> pl.DataFrame:
     fy = _fiscal_years(rules, d.get_column("_d"))
     lim = _limits(rules, d.select("_d", "issue_category"))
     return (
-        d.join(fy, left_on="_d", right_on="date", how="left")
-        .with_columns(
-            pl.int_range(1, pl.len() + 1, dtype=pl.Int64)
-            .over(["company_id", "_fy"], order_by=["_d", "dispatch_id"])
-            .alias("_rank")
+        windows.ordered(
+            d.join(fy, left_on="_d", right_on="date", how="left"),
+            ["company_id", "_fy"],
+            ["_d", "dispatch_id"],
         )
+        .with_columns((pl.col(windows.POS) + 1).alias("_rank"))
         .join(lim, on=["_d", "issue_category"], how="left", nulls_equal=True)
         .select("dispatch_id", "company_id", "_fy", "_rank", "_limit")
     )

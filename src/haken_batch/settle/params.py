@@ -28,7 +28,7 @@ def at_dates(
     rules: RuleBook, dates: pl.Series, names: dict[str, str], dtypes: dict[str, pl.DataType]
 ) -> pl.DataFrame:
     """A frame ``date`` + one column per alias, the value of ``names[alias]`` on that date."""
-    days = sorted({d for d in dates.to_list() if d is not None})
+    days = dates.drop_nulls().unique().sort().to_list()
     columns: dict[str, list[Any]] = {"date": days}
     for alias, name in names.items():
         columns[alias] = [_value(rules, name, d) for d in days]
@@ -61,7 +61,7 @@ def add(
 
 def dated(rules: RuleBook, dates: pl.Series, name: str) -> pl.DataFrame:
     """Like ``at_dates`` for one date-valued parameter (R-PER-1 period bounds)."""
-    days = sorted({d for d in dates.to_list() if d is not None})
+    days = dates.drop_nulls().unique().sort().to_list()
     return pl.DataFrame(
         {"date": days, "value": [as_date(_value(rules, name, d)) for d in days]},
         schema={"date": pl.Date(), "value": pl.Date()},

@@ -21,7 +21,7 @@ from __future__ import annotations
 import polars as pl
 
 from haken_batch.rules import RuleBook
-from haken_batch.settle import params
+from haken_batch.settle import params, windows
 from haken_batch.settle.results import result, txt
 
 _PARAMS: dict[str, tuple[str, pl.DataType]] = {
@@ -52,15 +52,18 @@ def per_diem(paid: pl.DataFrame, previous: pl.DataFrame, rules: RuleBook) -> pl.
         pl.col("cycle").filter(pl.col("per_diem") > 0).min().alias("_paid_in"),
     )
     p = params.add(paid, rules, "support_date", _PARAMS)
-    p = p.join(prev_day, on=grp, how="left").with_columns(
-        (
-            pl.col("face_to_face_minutes").fill_null(0).sum().over(grp)
-            + pl.col("_prev_min").fill_null(0)
-        ).alias("_day_min"),
-        pl.max_horizontal(pl.col("trip_km").max().over(grp), pl.col("_prev_km")).alias("_day_km"),
-        (pl.int_range(pl.len()).over(grp, order_by=["start_time", "dispatch_id"]) == 0).alias(
-            "_booking"
-        ),
+    day = p.group_by(grp).agg(
+        pl.col("face_to_face_minutes").fill_null(0).sum().alias("_now_min"),
+        pl.col("trip_km").max().alias("_now_km"),
+    )
+    p = windows.ordered(
+        p.join(prev_day, on=grp, how="left").join(day, on=grp, how="left"),
+        grp,
+        ["start_time", "dispatch_id"],
+    ).with_columns(
+        (pl.col("_now_min") + pl.col("_prev_min").fill_null(0)).alias("_day_min"),
+        pl.max_horizontal("_now_km", "_prev_km").alias("_day_km"),
+        pl.col(windows.FIRST).alias("_booking"),
     )
     qualifies = (
         (pl.col("_day_km") >= pl.col("_pd_km")) & (pl.col("_day_min") >= pl.col("_pd_min"))

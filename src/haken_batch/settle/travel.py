@@ -41,7 +41,6 @@ _PARAMS: dict[str, tuple[str, pl.DataType]] = {
     "_min_km": ("travel.express_min_one_way_km", pl.Float64()),
     "_car_rate": ("travel.private_car_yen_per_km", pl.Int64()),
     "_night_cap": ("travel.lodging_cap_per_night", pl.Int64()),
-    "_no_lodging": ("travel.lodging_excluded_types", pl.List(pl.String())),
     "_flag_nights": ("travel.lodging_flag_min_nights", pl.Int64()),
     "_air_bp": ("travel.air_requires_boarding_pass", pl.Boolean()),
     "_air_rc": ("travel.air_requires_receipt", pl.Boolean()),
@@ -62,10 +61,33 @@ def lodging_cap(nights: pl.Expr, cap: pl.Expr) -> pl.Expr:
     return nights * cap
 
 
+def _excluded_lodging(rules: RuleBook, dates: pl.Series) -> pl.DataFrame:
+    """(support_date, lodging_type) pairs that R-TRV-10 does not cover (民泊, ゲストハウス)."""
+    table = params.at_dates(
+        rules,
+        dates,
+        {"lodging_type": "travel.lodging_excluded_types"},
+        {"lodging_type": pl.List(pl.String())},
+    )
+    return (
+        table.explode("lodging_type")
+        .drop_nulls("lodging_type")
+        .select(
+            pl.col("date").alias("support_date"), "lodging_type", pl.lit(True).alias("_no_lodging")
+        )
+        .unique()
+    )
+
+
 def prepare(claims: pl.DataFrame, d: pl.DataFrame, rules: RuleBook) -> pl.DataFrame:
     """Claim lines of the considered dispatches with their computed amounts and reasons."""
     c = claims.join(d.select("dispatch_id", "support_date"), on="dispatch_id", how="inner")
     c = params.add(c, rules, "support_date", _PARAMS)
+    c = c.join(
+        _excluded_lodging(rules, c.get_column("support_date")),
+        on=["support_date", "lodging_type"],
+        how="left",
+    )
     mode = pl.col("mode")
     z = pl.lit(0, pl.Int64())
     fare = pl.col("fare").fill_null(0)
@@ -75,7 +97,7 @@ def prepare(claims: pl.DataFrame, d: pl.DataFrame, rules: RuleBook) -> pl.DataFr
     amount = pl.col("amount").fill_null(0)
     nights = pl.col("nights").fill_null(1)
     car = private_car_yen(pl.col("distance_km"), pl.col("_car_rate")).fill_null(0)
-    no_lodging = pl.col("lodging_type").is_in(pl.col("_no_lodging")).fill_null(False)
+    no_lodging = pl.col("_no_lodging").fill_null(False)
     c = c.with_columns(
         pl.when(mode == RAIL)
         .then(fare + express)
@@ -201,7 +223,13 @@ def prepare(claims: pl.DataFrame, d: pl.DataFrame, rules: RuleBook) -> pl.DataFr
         .when(~mode.is_in(list(MODE_RULE)).fill_null(True))
         .then(pl.format("区分「{}」は旅費の区分にない", txt(mode)))
     )
-    day_nights = nights.filter(pl.col("_is_lodging")).sum().over("dispatch_id")
+    per_dispatch = (
+        c.filter(pl.col("_is_lodging"))
+        .group_by("dispatch_id")
+        .agg(pl.col("nights").fill_null(1).sum().alias("_all_nights"))
+    )
+    c = c.join(per_dispatch, on="dispatch_id", how="left")
+    day_nights = pl.col("_all_nights")
     c = c.with_columns(
         note.alias("note"),
         papers.alias("_papers"),
