@@ -122,3 +122,4 @@ def test_statements_are_byte_repeatable(tmp_path: Path):
     a = statements.write(KpiInputs.from_run(scenario_run(tmp_path / "a")), tmp_path / "a")
     b = statements.write(KpiInputs.from_run(scenario_run(tmp_path / "b")), tmp_path / "b")
     assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
+

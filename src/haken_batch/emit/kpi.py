@@ -14,7 +14,6 @@ import polars as pl
 from haken_batch.emit.xlsx_style import Book, Col, Group, Written, wrapped_height
 from haken_batch.kpi.inputs import KpiInputs
 from haken_batch.kpi.tables import ROLE_TOTAL, TOTAL_LABEL, all_tables, with_total
-from haken_batch.outdir import write_atomic
 
 if TYPE_CHECKING:
     from xlsxwriter.worksheet import Worksheet
@@ -66,7 +65,7 @@ def emit(run: CycleRun, folder: Path) -> None:
 
 def write(inp: KpiInputs, folder: Path) -> Path:
     path = folder / file_name(inp.cycle)
-    write_atomic(path, build(inp))
+    path.write_bytes(build(inp))  # the staged cycle folder is fsynced whole (outdir)
     return path
 
 

@@ -7,6 +7,8 @@ the dispatches that the yen covers. File names: ``statement_<id>_<CYCLE>.xlsx`` 
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,7 +27,7 @@ from haken_batch.kpi.statements import (
     units,
 )
 from haken_batch.kpi.tables import TOTAL_LABEL, with_total
-from haken_batch.outdir import safe_name, write_atomic
+from haken_batch.outdir import safe_name
 
 if TYPE_CHECKING:
     from haken_batch.run import CycleRun
@@ -43,6 +45,25 @@ def emit(run: CycleRun, folder: Path) -> None:
     write(KpiInputs.from_run(run), folder)
 
 
+@dataclass(frozen=True)
+class Meta:
+    """What a statement prints about the cycle."""
+
+    cycle: str
+    fiscal_year: int
+    fy_start: dt.date
+    transfer_date: dt.date
+    created: dt.datetime
+
+    @classmethod
+    def of(cls, inp: KpiInputs) -> Meta:
+        return cls(inp.cycle, inp.fiscal_year, inp.fy_start, inp.transfer_date, inp.created)
+
+
+# (file name, unit, summary, month details, cumulative details)
+Job = tuple[str, Unit, pl.DataFrame, pl.DataFrame, pl.DataFrame]
+
+
 def write(inp: KpiInputs, folder: Path, *, institution: str | None = None) -> list[Path]:
     """All statements, or only the one ``institution`` (an institution or platform id) sees."""
     chosen = units(inp)
@@ -56,25 +77,42 @@ def write(inp: KpiInputs, folder: Path, *, institution: str | None = None) -> li
                 f"institution id {institution!r} is not in the institutions table")
     out = folder / FOLDER
     out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    built = build_chunk(Meta.of(inp), _jobs(inp, chosen))
+    written: list[Path] = []
+    for name, data in built:
+        (out / name).write_bytes(data)  # staged folder, fsynced whole by outdir
+        written.append(out / name)
+    return written
+
+
+def _jobs(inp: KpiInputs, chosen: list[Unit]) -> list[Job]:
     facts = paid_facts(inp)
     per_inst = per_institution(facts, inp)
     detail = detail_frame(facts, inp)
     parts = {str(k[0]): v for k, v in detail.partition_by("institution_id", as_dict=True,
                                                           include_key=True).items()}
     empty = detail.clear()
-    written: list[Path] = []
+    jobs: list[Job] = []
     used: set[str] = set()
     for unit in chosen:
         name = file_name(unit.owner_id, inp.cycle)
         if name in used:  # two ids that sanitise alike: keep both, deterministically
             name = name.replace(".xlsx", f"_{len(used)}.xlsx")
         used.add(name)
-        data = build(inp, unit, summary(unit, per_inst),
-                     details(unit, parts, empty, month_only=True),
-                     details(unit, parts, empty, month_only=False))
-        write_atomic(out / name, data)
-        written.append(out / name)
-    return written
+        jobs.append(
+            (
+                name,
+                unit,
+                summary(unit, per_inst),
+                details(unit, parts, empty, month_only=True),
+                details(unit, parts, empty, month_only=False),
+            )
+        )
+    return jobs
+
+
+def build_chunk(meta: Meta, jobs: list[Job]) -> list[tuple[str, bytes]]:
+    return [(name, build(meta, unit, head, month, cum)) for name, unit, head, month, cum in jobs]
 
 
 STATEMENT_NOTES = (
@@ -87,10 +125,14 @@ STATEMENT_NOTES = (
 )
 
 
-def build(inp: KpiInputs, unit: Unit, head: pl.DataFrame, month: pl.DataFrame,
-          cumulative: pl.DataFrame) -> bytes:
-    book = Book(created=inp.created, title=f"専門家派遣 利用状況 {unit.owner_id} {inp.cycle}",
-                subject="R-RPT-1")
+def build(
+    inp: Meta, unit: Unit, head: pl.DataFrame, month: pl.DataFrame, cumulative: pl.DataFrame
+) -> bytes:
+    book = Book(
+        created=inp.created,
+        title=f"専門家派遣 利用状況 {unit.owner_id} {inp.cycle}",
+        subject="R-RPT-1",
+    )
     scope = unit.scope if unit.platform_name is None else f"{unit.scope}（{unit.platform_name}）"
     lines = [f"機関ID {unit.owner_id}　区分 {scope}",
              f"サイクル {inp.cycle}（{inp.fiscal_year}年度）　当月＝本サイクル支払分、"

@@ -70,25 +70,22 @@ def wrapped_height(text: str, chars: float, line_points: float = 14.0) -> float:
     return line_points * lines + 4
 
 
-def _column_width(series: pl.Series, kind: str, header: str) -> float:
-    head = max(text_width(part) for part in header.split("\n"))
-    if kind == "date":
-        body = 11
-    elif kind in ("int", "yen"):
-        biggest: Any = series.cast(pl.Int64).abs().max() if series.len() else 0
-        digits = len(f"{int(biggest or 0):,}")
-        body = digits + 1
-    else:
-        s = series.cast(pl.String).drop_nulls()
-        if s.len() == 0:
-            body = 0
-        else:
-            # UTF-8: a kana/kanji is 3 bytes for 1 char and 2 cells wide -> chars + extra/2.
-            chars = s.str.len_chars()
-            extra = (s.str.len_bytes() - chars) // 2
-            widest: Any = (chars + extra).max()
-            body = int(widest or 0)
+def _fitted(c: Col, body: int) -> float:
+    head = max(text_width(part) for part in c.header.split("\n"))
     return float(min(MAX_WIDTH, max(head, body) + 2))
+
+
+def _body_width(values: list[Any], kind: str) -> int:
+    """Widest cell in half-width cells, from the values being written (no extra pass)."""
+    if kind == "date":
+        return 11
+    present = [v for v in values if v is not None]
+    if not present:
+        return 0
+    if kind in ("int", "yen"):
+        return len(f"{max(abs(int(v)) for v in present):,}") + 1
+    # UTF-8: a kana/kanji is 3 bytes for 1 char and 2 cells wide -> chars + extra/2.
+    return max(len(v) + (len(v.encode()) - len(v)) // 2 for v in present)
 
 
 class Book:
@@ -198,42 +195,49 @@ class Book:
         if totals is not None and frame.height:
             total_mask = frame.select(totals.fill_null(False)).to_series().to_list()
         for j, c in enumerate(cols):
-            series = frame.get_column(c.key)
-            self._write_column(ws, first, col + j, series, c.kind, total_mask)
+            body = self._write_column(
+                ws, first, col + j, frame.get_column(c.key), c.kind, total_mask
+            )
             if set_widths:
-                width = c.width if c.width is not None else _column_width(series, c.kind,
-                                                                           c.header)
-                ws.set_column(col + j, col + j, width)
+                ws.set_column(
+                    col + j, col + j, c.width if c.width is not None else _fitted(c, body)
+                )
         if freeze:
             ws.freeze_panes(first, freeze_cols)
             ws.repeat_rows(row, header_row)
         return Written(ws.get_name(), header_row, first, first + frame.height - 1, index)
 
-    def _write_column(self, ws: Worksheet, first: int, col: int, series: pl.Series, kind: str,
-                      total_mask: list[bool]) -> None:
+    def _write_column(
+        self,
+        ws: Worksheet,
+        first: int,
+        col: int,
+        series: pl.Series,
+        kind: str,
+        total_mask: list[bool],
+    ) -> int:
+        """Write one column; return its widest cell (half-width cells) for the width."""
         plain, total = self.f[kind], self.f[f"{kind}_total"]
         values = series.to_list()
         if kind == "text":
-            for i, v in enumerate(values):
-                fmt = total if total_mask[i] else plain
-                if v is None or v == "":
-                    ws.write_blank(first + i, col, None, fmt)
-                else:
-                    ws.write_string(first + i, col, neutralize(str(v)), fmt)
+            write = ws.write_string
+            values = [None if v is None or v == "" else neutralize(str(v)) for v in values]
         elif kind == "date":
-            for i, v in enumerate(values):
-                fmt = total if total_mask[i] else plain
-                if v is None:
-                    ws.write_blank(first + i, col, None, fmt)
-                else:
-                    ws.write_datetime(first + i, col, v, fmt)
+            write = ws.write_datetime
         else:
-            for i, v in enumerate(values):
-                fmt = total if total_mask[i] else plain
-                if v is None:
-                    ws.write_blank(first + i, col, None, fmt)
-                else:
-                    ws.write_number(first + i, col, v, fmt)
+            write = ws.write_number
+        totals = any(total_mask)
+        if not totals and series.null_count() == 0 and (kind != "text" or all(values)):
+            for i, v in enumerate(values, start=first):  # the common, fast path
+                write(i, col, v, plain)
+            return _body_width(values, kind)
+        for i, v in enumerate(values):
+            fmt = total if totals and total_mask[i] else plain
+            if v is None:
+                ws.write_blank(first + i, col, None, fmt)
+            else:
+                write(first + i, col, v, fmt)
+        return _body_width(values, kind)
 
     def key_values(self, ws: Worksheet, row: int, pairs: Sequence[tuple[str, Any]],
                    *, col: int = 0) -> int:
