@@ -8,6 +8,7 @@ producer is fixed, fpdf2's file id is a hash of the content, and fonts come from
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -112,20 +113,36 @@ _NO_LINE_START = frozenset("、。，．,.）」』】〕〉》)]}！？!?：；
                            "ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ％%")
 
 
+_WORD_RX = re.compile(r"[0-9A-Za-z][0-9A-Za-z,.\-_/%]*|.", re.DOTALL)
+
+
 def wrap_ja(pdf: FPDF, text: str, width: float) -> list[str]:
-    """Break Japanese text into lines of at most ``width`` mm, by character, with 禁則."""
+    """Break Japanese text into lines of at most ``width`` mm with 禁則.
+
+    Breaks between any two Japanese characters; a run of ASCII letters/digits (``1,000``,
+    ``R-TRV-3``) stays whole unless it alone is wider than the line.
+    """
     lines: list[str] = []
     cw: Any = pdf.current_font.cw  # type: ignore[union-attr]
     scale = pdf.font_size_pt / 1000 / pdf.k
     for para in text.split("\n"):
         current, used = "", 0.0
-        for ch in para:
-            w = cw[ord(ch)] * scale
-            if current and used + w > width and ch not in _NO_LINE_START:
+        for token in _WORD_RX.findall(para):
+            w = sum(cw[ord(c)] for c in token) * scale
+            if current and used + w > width and token[0] not in _NO_LINE_START:
+                if len(token) > 1 and w > width:  # a run longer than a line: split it
+                    for ch in token:
+                        cwid = cw[ord(ch)] * scale
+                        if current and used + cwid > width:
+                            lines.append(current.rstrip())
+                            current, used = "", 0.0
+                        current += ch
+                        used += cwid
+                    continue
                 lines.append(current.rstrip())
-                current, used = ("", 0.0) if ch == " " else (ch, w)
+                current, used = ("", 0.0) if token == " " else (token, w)
                 continue
-            current += ch
+            current += token
             used += w
         lines.append(current)
     return lines
@@ -147,11 +164,13 @@ class Column:
     header: str
     width: float
     align: str = "L"
+    wrap: bool = False  # long text breaks into lines (the row grows) instead of shrinking
 
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> Column:
         return cls(key=str(spec["key"]), header=str(spec["header"]),
-                   width=float(spec["width"]), align=str(spec.get("align", "L")))
+                   width=float(spec["width"]), align=str(spec.get("align", "L")),
+                   wrap=bool(spec.get("wrap", False)))
 
 
 class Table:
@@ -187,11 +206,18 @@ class Table:
             spans: dict[str, int] | None = None) -> None:
         """One row; ``spans`` lets a cell run over the next N-1 columns (labels of sub-rows)."""
         pdf = self.pdf
-        self._room(self.row_h)
+        pdf.set_font_size(self.size)
+        line_h = pdf.font_size * 1.3
+        wrapped = {c.key: wrap_ja(pdf, cells[c.key], c.width - 2 * pdf.c_margin)
+                   for c in self.columns if c.wrap and cells.get(c.key)}
+        most = max((len(v) for v in wrapped.values()), default=1)
+        height = max(self.row_h, most * line_h + 1.5)
+        self._room(height)
         pdf.set_font_size(self.size)
         if bold_fill:
             pdf.set_fill_color(245, 245, 245)
         pdf.set_x(pdf.l_margin)
+        top = pdf.get_y()
         skip = 0
         spans = spans or {}
         for i, col in enumerate(self.columns):
@@ -203,9 +229,18 @@ class Table:
             if span > 1:
                 width = sum(c.width for c in self.columns[i:i + span])
                 skip = span - 1
-            fit_cell(pdf, width, self.row_h, cells.get(col.key, ""), align=col.align,
-                     border=1, fill=bold_fill)
-        pdf.ln(self.row_h)
+            if col.key in wrapped and len(wrapped[col.key]) > 1:
+                x = pdf.get_x()
+                fit_cell(pdf, width, height, "", border=1, fill=bold_fill)
+                start = top + (height - len(wrapped[col.key]) * line_h) / 2
+                for n, line in enumerate(wrapped[col.key]):
+                    pdf.set_xy(x, start + n * line_h)
+                    fit_cell(pdf, width, line_h, line, align=col.align)
+                pdf.set_xy(x + width, top)
+            else:
+                fit_cell(pdf, width, height, cells.get(col.key, ""), align=col.align,
+                         border=1, fill=bold_fill)
+        pdf.set_xy(pdf.l_margin, top + height)
 
 
 def mm_to_pt(mm: float) -> float:
