@@ -84,14 +84,17 @@ def test_validate_english_messages(tmp_path: Path) -> None:
 PAYER = Path(__file__).resolve().parents[1] / "samples" / "payer.demo.yaml"
 
 
-def _all_bytes(root: Path) -> bytes:
-    """Every output byte under root, archives decompressed (a gzip/zip would hide a secret)."""
+def _all_bytes(root: Path, *, archive: bool) -> bytes:
+    """Every output byte under root, archives decompressed (a gzip/zip would hide a secret).
+
+    ``archive=False`` leaves out ``archive/`` (the inputs as read, kept to re-run the cycle:
+    account numbers are in it by design; a My Number must not be, even there)."""
     import gzip
     import zipfile
 
     chunks = []
     for path in sorted(root.rglob("*")):
-        if not path.is_file():
+        if not path.is_file() or (not archive and "archive" in path.relative_to(root).parts):
             continue
         data = path.read_bytes()
         chunks.append(data)
@@ -103,7 +106,18 @@ def _all_bytes(root: Path) -> bytes:
     return b"\n".join(chunks)
 
 
-@pytest.mark.parametrize("case", params(CASES))
+def settle_params() -> list[object]:
+    out = []
+    for c in CASES:
+        marks = [pytest.mark.slow] if c.slow else []
+        gap = c.gap or c.settle_gap
+        if gap:
+            marks.append(pytest.mark.xfail(strict=True, reason=f"gap: {gap}"))
+        out.append(pytest.param(c, id=c.id, marks=marks))
+    return out
+
+
+@pytest.mark.parametrize("case", settle_params())
 def test_settle(case: Case, tmp_path: Path) -> None:
     import csv
     import io
@@ -126,12 +140,13 @@ def test_settle(case: Case, tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(
         (folder / "dispatches.csv").read_text(encoding="utf-8-sig"))))
     status = {r["dispatch_id"]: r["status"] for r in rows}
-    for dispatch in case.held:
-        assert status.get(dispatch) == "held", (dispatch, status)
+    for dispatch in case.held:  # held (R-VAL-1/2), excluded, or not up for payment yet
+        assert status.get(dispatch) != "paid", (dispatch, status)
     paid = [r["dispatch_id"] for r in csv.DictReader(io.StringIO(
         (folder / "ledger.csv").read_text(encoding="utf-8-sig")))]
     assert not set(paid) & set(case.held)
-    written = _all_bytes(folder)
+    assert len(paid) == len(set(paid))
+    written = _all_bytes(folder, archive=case.id.startswith("my-number"))
     for secret in case.never:
         assert secret.encode() not in written, f"{secret!r} written under OUT"
         assert secret not in result.output

@@ -39,9 +39,10 @@ class Case:
     says: tuple[str, ...] = ()  # fragments that must appear in validate's output
     findings: tuple[dict[str, object], ...] = ()  # each must match one finding (subset)
     never: tuple[str, ...] = ()  # must not appear in any output (terminal, files)
-    held: tuple[str, ...] = ()  # dispatches settle must hold (exit 1 cases)
+    held: tuple[str, ...] = ()  # dispatches settle must not pay (held, excluded, not ready)
     slow: bool = False
     gap: str | None = None  # the loader does not do this yet (reported): the test is xfail
+    settle_gap: str | None = None  # settle/archive does not do this yet (reported): xfail
 
 
 CASES: list[Case] = []
@@ -279,13 +280,15 @@ def _(d: Path) -> None:
 
 
 @case("my-number-by-header", "experts with a マイナンバー column", 1,
-      findings=({"file": "experts.csv", "column": "マイナンバー"},), never=(MY_NUMBER, MY_NUMBER_2))
+      findings=({"file": "experts.csv", "column": "マイナンバー"},), never=(MY_NUMBER, MY_NUMBER_2),
+      settle_gap="the archive keeps the raw export, My Number column included")
 def _(d: Path) -> None:
     add_column(d, "experts", "マイナンバー", [MY_NUMBER, MY_NUMBER_2])
 
 
 @case("my-number-by-values", "My Numbers in a column called 備考", 1,
-      findings=({"file": "experts.csv", "column": "備考"},), never=(MY_NUMBER, "1234-5678-9018"))
+      findings=({"file": "experts.csv", "column": "備考"},), never=(MY_NUMBER, "1234-5678-9018"),
+      settle_gap="the archive keeps the raw export, My Number column included")
 def _(d: Path) -> None:
     add_column(d, "experts", "備考", ["1234-5678-9018", MY_NUMBER])
 
@@ -437,9 +440,9 @@ def _(d: Path) -> None:
 
 @case("account-number-8-digits", "口座番号 of 8 digits", 1,
       findings=({"file": "experts.csv", "row": 3, "column": "口座番号", "rule_id": "R-VAL-2"},),
-      never=("12345678",), held=("D0002",))
+      never=("87654329",), held=("D0002",))
 def _(d: Path) -> None:
-    edit(d, "experts", 3, "口座番号", "12345678")
+    edit(d, "experts", 3, "口座番号", "87654329")
 
 
 @case("bank-code-with-letter", "金融機関コード 00A9", 1,
