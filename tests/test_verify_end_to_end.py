@@ -123,9 +123,13 @@ def test_done_when_explain_tells_a_held_dispatch(out: Path) -> None:
 
 def test_done_when_explain_tells_a_corrected_dispatch(out: Path) -> None:
     trail = pl.read_csv(out / CYCLES[0] / "corrections_applied.csv", infer_schema=False)
-    assert trail.height >= 1
-    key = trail.row(0)[2]
-    story = explain.story(out, key.split(";")[0])
+    listed = {r[0] for cyc in CYCLES for r in pl.read_csv(
+        out / cyc / "dispatches.csv", infer_schema=False).rows()}
+    per_dispatch = ("dispatches", "reports", "checkins", "travel_claims")
+    keys = [r[2].split(";")[0] for r in trail.rows()
+            if r[1] in per_dispatch and r[2].split(";")[0] in listed]
+    assert keys, "no applied correction touches a dispatch of the two cycles"
+    story = explain.story(out, keys[0])
     assert story["corrections"] and story["corrections"][0]["who"]
     text = explain.render(story)
     assert "事務局修正" in text and "→" in text
