@@ -10,7 +10,7 @@ import polars as pl
 
 from haken_batch.rules import RuleBook
 from haken_batch.settle import params, windows
-from haken_batch.settle.results import SCHEMA, result, txt
+from haken_batch.settle.results import SCHEMA, Part, result, txt
 from haken_batch.settle.select import CANCELLED
 
 CHECK_IN = "チェックイン"
@@ -47,7 +47,7 @@ def attach_checkins(d: pl.DataFrame, checkins: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def r_fee_4(d: pl.DataFrame, rules: RuleBook) -> pl.LazyFrame:
+def r_fee_4(d: pl.DataFrame, rules: RuleBook) -> Part:
     """R-FEE-4: a web meeting counts only with the secretariat's prior approval; else held."""
     d = params.add(
         d.select("dispatch_id", "support_date", "web_meeting", "web_meeting_approved"),
@@ -72,7 +72,7 @@ def r_fee_4(d: pl.DataFrame, rules: RuleBook) -> pl.LazyFrame:
     )
 
 
-def r_chk_6(d: pl.DataFrame) -> pl.LazyFrame:
+def r_chk_6(d: pl.DataFrame) -> Part:
     """R-CHK-6: the company's confirmation (従事証明) must have been checked."""
     return result(
         d,
@@ -83,7 +83,7 @@ def r_chk_6(d: pl.DataFrame) -> pl.LazyFrame:
     )
 
 
-def r_chk_2(d: pl.DataFrame) -> pl.LazyFrame:
+def r_chk_2(d: pl.DataFrame) -> Part:
     """R-CHK-2: complete = a check-in and a signed check-out; otherwise a declaration."""
     complete = pl.col("ci_present") & pl.col("co_present") & pl.col("co_signed").fill_null(False)
     declared = pl.col("declaration_submitted").fill_null(False)
@@ -119,7 +119,7 @@ def haversine_m(
     return 2 * radius * a.sqrt().clip(upper_bound=1.0).arcsin()
 
 
-def r_chk_3(d: pl.DataFrame, rules: RuleBook) -> pl.LazyFrame:
+def r_chk_3(d: pl.DataFrame, rules: RuleBook) -> Part:
     """R-CHK-3: check-in vs approved start, check-out vs approved end, positions vs place."""
     d = params.add(
         d,
@@ -190,7 +190,7 @@ def r_chk_3(d: pl.DataFrame, rules: RuleBook) -> pl.LazyFrame:
     )
 
 
-def r_chk_4(d: pl.DataFrame) -> pl.LazyFrame:
+def r_chk_4(d: pl.DataFrame) -> Part:
     """R-CHK-4: accompaniment recorded; "no" needs a reason (flag only, never blocks)."""
     reason = pl.col("no_accompany_reason").fill_null("").str.strip_chars()
     unknown = pl.col("accompanied").is_null()
@@ -257,7 +257,7 @@ def overlapping(t: dict[str, pl.DataFrame]) -> pl.DataFrame:
     return pairs.sort("dispatch_id")
 
 
-def r_chk_7(d: pl.DataFrame, overlaps: pl.DataFrame) -> pl.LazyFrame:
+def r_chk_7(d: pl.DataFrame, overlaps: pl.DataFrame) -> Part:
     """R-CHK-7: one expert cannot support two companies at once; hold both."""
     d = d.select("dispatch_id").join(overlaps, on="dispatch_id", how="left")
     return result(
@@ -269,7 +269,7 @@ def r_chk_7(d: pl.DataFrame, overlaps: pl.DataFrame) -> pl.LazyFrame:
     )
 
 
-def r_val_1(d: pl.DataFrame, touched: pl.DataFrame) -> pl.LazyFrame:
+def r_val_1(d: pl.DataFrame, touched: pl.DataFrame) -> Part:
     """R-VAL-1/R-VAL-2 from validation (rows that fail hold what they touch), plus the
     engine's own guards: a key twice, an unknown expert/institution, no date or times."""
     guards = pl.concat_str(
@@ -323,7 +323,7 @@ def r_val_1(d: pl.DataFrame, touched: pl.DataFrame) -> pl.LazyFrame:
     return pl.concat([problems, passed.cast(SCHEMA)]).lazy()
 
 
-def r_val_2(d: pl.DataFrame, unpayable: pl.DataFrame, touched: pl.DataFrame) -> pl.LazyFrame:
+def r_val_2(d: pl.DataFrame, unpayable: pl.DataFrame, touched: pl.DataFrame) -> Part:
     """R-VAL-2: bank data that cannot be paid holds all of that expert's dispatches.
 
     The validator may already report the same bank problem (it uses the same bank check);
@@ -356,7 +356,7 @@ def all_checks(
     overlaps: pl.DataFrame,
     touched: pl.DataFrame,
     unpayable: pl.DataFrame,
-) -> list[pl.LazyFrame]:
+) -> list[Part]:
     return [
         r_fee_4(d, rules),
         r_chk_6(d),

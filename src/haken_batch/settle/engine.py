@@ -17,8 +17,7 @@ from haken_batch.rules import RuleBook
 from haken_batch.run import Settlement
 from haken_batch.settle import checks, decide, exclusions, fee, limits, perdiem, travel, withholding
 from haken_batch.settle.inputs import conform
-from haken_batch.settle.results import SCHEMA as RESULT_SCHEMA
-from haken_batch.settle.results import txt
+from haken_batch.settle.results import rows, txt
 from haken_batch.settle.select import considered
 
 if TYPE_CHECKING:
@@ -130,10 +129,10 @@ def settle(
     parts = [
         *exclusions.all_exclusions(d, rules),
         *checks.all_checks(d, rules, checks.overlapping(t), touched, unpayable),
-        limits.r_lim_1(d, ranked, rules),
+        *limits.r_lim_1(d, ranked, rules),
         *travel.results(claims),
     ]
-    res = pl.concat([p.select(list(RESULT_SCHEMA)).cast(RESULT_SCHEMA) for p in parts]).collect()
+    res = pl.concat([rows(p, record_checks) for p in parts]).collect()
 
     status = decide.statuses(d.select("dispatch_id"), res)
     d = d.join(status, on="dispatch_id", how="left")
@@ -162,7 +161,7 @@ def settle(
     pd_frame = perdiem.per_diem(paid_d, previous, rules)
 
     extra_res = [*fee.results(f), perdiem.results(pd_frame)]
-    res = pl.concat([res, *(p.select(list(RESULT_SCHEMA)).collect() for p in extra_res)])
+    res = pl.concat([res, *(rows(p, record_checks).collect() for p in extra_res)])
 
     lines = _lines(d, f, claims, pd_frame)
     amounts = _amounts(lines, claims)
@@ -171,7 +170,7 @@ def settle(
     payments = _payments(dispatches, t["experts"], rules, transfer_date)
     findings = _findings(res, d)
     ledger = _ledger(cycle, d, dispatches)
-    checks_out = res if record_checks else res.filter(pl.col("outcome") != "pass")
+    checks_out = res
     return Settlement(
         cycle=cycle,
         cutoff=cutoff,
@@ -381,7 +380,8 @@ def _findings(res: pl.DataFrame, d: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.lit("reduce"))
     )
     return (
-        res.join(st, on="dispatch_id", how="inner")
+        res.filter(pl.col("outcome") != "pass")
+        .join(st, on="dispatch_id", how="inner")
         .filter((pl.col("outcome") == "flag") | (pl.col("outcome") == severity_for))
         .select("dispatch_id", "line_no", "rule_id", pl.col("outcome").alias("severity"), "message")
         .unique()

@@ -6,7 +6,7 @@ import polars as pl
 
 from haken_batch.rules import RuleBook
 from haken_batch.settle import params
-from haken_batch.settle.results import result, txt
+from haken_batch.settle.results import Part, result, txt
 
 
 def spared_kinds(rules: RuleBook) -> list[int]:
@@ -15,7 +15,7 @@ def spared_kinds(rules: RuleBook) -> list[int]:
     return sorted(int(k["code"]) for k in kinds if k.get("spared_by_exc3"))
 
 
-def r_exc_1(d: pl.DataFrame) -> pl.LazyFrame:
+def r_exc_1(d: pl.DataFrame) -> Part:
     """R-EXC-1: the expert receives a public salary subsidy."""
     return result(
         d,
@@ -26,7 +26,7 @@ def r_exc_1(d: pl.DataFrame) -> pl.LazyFrame:
     )
 
 
-def r_exc_2(d: pl.DataFrame) -> pl.LazyFrame:
+def r_exc_2(d: pl.DataFrame) -> Part:
     """R-EXC-2: the dispatching institution pays the expert a salary or fees."""
     hit = pl.col("paid_by_institution_ids").list.contains(pl.col("institution_id"))
     return result(
@@ -38,7 +38,7 @@ def r_exc_2(d: pl.DataFrame) -> pl.LazyFrame:
     )
 
 
-def r_exc_3(d: pl.DataFrame, rules: RuleBook) -> pl.LazyFrame:
+def r_exc_3(d: pl.DataFrame, rules: RuleBook) -> Part:
     """R-EXC-3: the expert belongs to the dispatching institution, unless its kind is ①–④."""
     spared = spared_kinds(rules)
     member = pl.col("member_of_institution_ids").list.contains(pl.col("institution_id"))
@@ -67,14 +67,14 @@ def r_exc_3(d: pl.DataFrame, rules: RuleBook) -> pl.LazyFrame:
     )
 
 
-def r_exc_4(d: pl.DataFrame) -> pl.LazyFrame:
+def r_exc_4(d: pl.DataFrame) -> Part:
     """R-EXC-4: dispatched at the expert's own request."""
     return result(
         d, "R-EXC-4", pl.col("expert_initiated"), "exclude", pl.lit("専門家からの要請による派遣")
     )
 
 
-def r_per_1(d: pl.DataFrame, rules: RuleBook) -> pl.LazyFrame:
+def r_per_1(d: pl.DataFrame, rules: RuleBook) -> Part:
     """R-PER-1: the support date lies in the dispatch period (bounds read on that date).
 
     A date before the rules begin has no period at all and is outside it.
@@ -113,5 +113,5 @@ def r_per_1(d: pl.DataFrame, rules: RuleBook) -> pl.LazyFrame:
     )
 
 
-def all_exclusions(d: pl.DataFrame, rules: RuleBook) -> list[pl.LazyFrame]:
+def all_exclusions(d: pl.DataFrame, rules: RuleBook) -> list[Part]:
     return [r_exc_1(d), r_exc_2(d), r_exc_3(d, rules), r_exc_4(d), r_per_1(d, rules)]

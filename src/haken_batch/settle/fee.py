@@ -12,7 +12,7 @@ import polars as pl
 
 from haken_batch.rules import RuleBook
 from haken_batch.settle import params, windows
-from haken_batch.settle.results import result, txt
+from haken_batch.settle.results import Part, result, txt
 
 _PARAMS: dict[str, tuple[str, pl.DataType]] = {
     "_rate": ("fee.hourly_rate", pl.Int64()),
@@ -65,7 +65,7 @@ def capped(paid: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def results(f: pl.DataFrame) -> list[pl.LazyFrame]:
+def results(f: pl.DataFrame) -> list[Part]:
     """Explanations: R-FEE-2 for every considered dispatch, R-FEE-3 for the paid ones.
 
     ``f`` has dispatch_id, face_to_face_minutes, fee_claimed, _units, _rate, _unit and, for

@@ -15,7 +15,7 @@ import polars as pl
 
 from haken_batch.rules import RuleBook
 from haken_batch.settle import params, windows
-from haken_batch.settle.results import result, txt
+from haken_batch.settle.results import Part, result, txt
 from haken_batch.settle.select import CANCELLED
 
 
@@ -83,7 +83,7 @@ def ranks(t: dict[str, pl.DataFrame], rules: RuleBook) -> pl.DataFrame:
     )
 
 
-def r_lim_1(d: pl.DataFrame, ranked: pl.DataFrame, rules: RuleBook) -> pl.LazyFrame:
+def r_lim_1(d: pl.DataFrame, ranked: pl.DataFrame, rules: RuleBook) -> list[Part]:
     frame = params.add(
         d.select("dispatch_id", "support_date", "limit_exception"),
         rules,
@@ -99,32 +99,21 @@ def r_lim_1(d: pl.DataFrame, ranked: pl.DataFrame, rules: RuleBook) -> pl.LazyFr
         txt(pl.col("_rank")),
         txt(pl.col("_limit")),
     )
-    held = result(
-        frame,
-        "R-LIM-1",
-        over & ~excepted,
-        "hold",
-        pl.format("{}、例外の記録なし", what),
-        ok_message=what,
-    )
-    flagged = result(
-        frame.filter((over & excepted).fill_null(False)),
-        "R-LIM-1",
-        pl.lit(True),
-        "flag",
-        pl.format("{}、回数上限例外の記録により支払", what),
-    )
-    return pl.concat(
-        [
-            held.filter(
-                ~(
-                    pl.col("dispatch_id").is_in(
-                        frame.filter((over & excepted).fill_null(False))
-                        .get_column("dispatch_id")
-                        .implode()
-                    )
-                )
-            ),
-            flagged,
-        ]
-    )
+    flagged = (over & excepted).fill_null(False)
+    return [
+        result(
+            frame.filter(~flagged),
+            "R-LIM-1",
+            over & ~excepted,
+            "hold",
+            pl.format("{}、例外の記録なし", what),
+            ok_message=what,
+        ),
+        result(
+            frame.filter(flagged),
+            "R-LIM-1",
+            pl.lit(True),
+            "flag",
+            pl.format("{}、回数上限例外の記録により支払", what),
+        ),
+    ]

@@ -22,7 +22,7 @@ import polars as pl
 
 from haken_batch.rules import RuleBook
 from haken_batch.settle import params, windows
-from haken_batch.settle.results import result, txt
+from haken_batch.settle.results import Part, result, txt
 
 _PARAMS: dict[str, tuple[str, pl.DataType]] = {
     "_pd": ("travel.per_diem", pl.Int64()),
@@ -89,7 +89,7 @@ def per_diem(paid: pl.DataFrame, previous: pl.DataFrame, rules: RuleBook) -> pl.
     )
 
 
-def results(pd_frame: pl.DataFrame) -> pl.LazyFrame:
+def results(pd_frame: pl.DataFrame) -> Part:
     """R-TRV-9 explanation for every paid dispatch (pass / reduce when already paid)."""
     why = pl.format(
         "同日の最大全行程{}km（基準{}km）・支払対象の対面合計{}分（基準{}分）",

@@ -8,6 +8,8 @@ the parameter values used, so `haken explain` can tell the story without recompu
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 OUTCOMES = ("pass", "flag", "reduce", "hold", "exclude")
@@ -22,6 +24,22 @@ SCHEMA = pl.Schema(
 )
 
 
+@dataclass(frozen=True)
+class Check:
+    """One rule evaluated over a frame; rows are built only when asked (see ``rows``)."""
+
+    frame: pl.LazyFrame
+    rule_id: str
+    failed: pl.Expr
+    outcome: str
+    message: pl.Expr
+    ok_message: pl.Expr
+    line_no: pl.Expr
+
+
+Part = Check | pl.LazyFrame
+
+
 def result(
     frame: pl.LazyFrame | pl.DataFrame,
     rule_id: str,
@@ -31,22 +49,46 @@ def result(
     *,
     ok_message: pl.Expr | str = "問題なし",
     line_no: pl.Expr | None = None,
-) -> pl.LazyFrame:
-    """Rows of one check: ``outcome`` where ``failed`` is true, else ``pass``.
+) -> Check:
+    """A check: ``outcome`` where ``failed`` is true, else ``pass``.
 
     A null ``failed`` (data missing) counts as passed here: the missing data itself is a
     validation finding (R-VAL-1) and holds the dispatch through the validator.
     """
-    failed = failed.fill_null(False)
-    ok = pl.lit(ok_message) if isinstance(ok_message, str) else ok_message
-    return frame.lazy().select(
-        pl.col("dispatch_id"),
-        (line_no if line_no is not None else pl.lit(None, pl.Int64()))
-        .cast(pl.Int64)
-        .alias("line_no"),
-        pl.lit(rule_id).alias("rule_id"),
-        pl.when(failed).then(pl.lit(outcome)).otherwise(pl.lit("pass")).alias("outcome"),
-        pl.when(failed).then(message).otherwise(ok).cast(pl.String).alias("message"),
+    return Check(
+        frame=frame.lazy(),
+        rule_id=rule_id,
+        failed=failed.fill_null(False),
+        outcome=outcome,
+        message=message,
+        ok_message=pl.lit(ok_message) if isinstance(ok_message, str) else ok_message,
+        line_no=line_no if line_no is not None else pl.lit(None, pl.Int64()),
+    )
+
+
+def rows(part: Part, keep_pass: bool = True) -> pl.LazyFrame:
+    """The result rows of a check; without ``keep_pass`` the passing rows are dropped before
+    their messages are built (scale runs keep only what is not a pass)."""
+    if isinstance(part, pl.LazyFrame):
+        lf = part.select(list(SCHEMA)).cast(SCHEMA)
+        return lf if keep_pass else lf.filter(pl.col("outcome") != "pass")
+    c = part
+    lf = c.frame.with_columns(c.failed.alias("_failed"))
+    if not keep_pass:
+        lf = lf.filter(pl.col("_failed"))
+    return lf.select(
+        pl.col("dispatch_id").cast(pl.String),
+        c.line_no.cast(pl.Int64).alias("line_no"),
+        pl.lit(c.rule_id).alias("rule_id"),
+        pl.when(pl.col("_failed"))
+        .then(pl.lit(c.outcome))
+        .otherwise(pl.lit("pass"))
+        .alias("outcome"),
+        pl.when(pl.col("_failed"))
+        .then(c.message)
+        .otherwise(c.ok_message)
+        .cast(pl.String)
+        .alias("message"),
     )
 
 

@@ -13,7 +13,7 @@ import polars as pl
 
 from haken_batch.rules import RuleBook
 from haken_batch.settle import params
-from haken_batch.settle.results import result, txt
+from haken_batch.settle.results import Part, result, txt
 
 RAIL, AIR, BOAT, BUS, TAXI, CAR, RENTAL, LODGING = (
     "鉄道",
@@ -245,7 +245,7 @@ def prepare(claims: pl.DataFrame, d: pl.DataFrame, rules: RuleBook) -> pl.DataFr
     return c.sort(["dispatch_id", "line_no"])
 
 
-def results(c: pl.DataFrame) -> list[pl.LazyFrame]:
+def results(c: pl.DataFrame) -> list[Part]:
     """Per line: the mode's rule (pass / reduce / hold), R-CHK-5 papers, R-TRV-10 nights flag."""
     line = pl.col("line_no")
     reduced = pl.col("allowed") < pl.col("claimed")
