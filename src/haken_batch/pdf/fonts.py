@@ -8,10 +8,11 @@ Why not ``FPDF.add_font`` per document: fpdf2 re-parses the 6 MB font for every 
 (cmap, metrics) and subsets the whole font when writing (~0.1 s each: 300 notices would take
 30 s). ``FontBook`` parses the font once and gives each document a light clone of fpdf2's
 font object. Before a batch, ``prepare(texts)`` cuts the font down once to the characters
-the batch uses (glyph names, order and metrics kept); each document's own subsetting then
-works on that small font. Because the final subset is taken from the same glyphs in the same
-order with the same options, a document's bytes do not depend on the rest of the batch
-(``tests/test_notices_pdf.py`` proves it against fpdf2's plain path).
+the batch uses (glyph names, order and metrics kept; TrueType hints and vertical metrics,
+which PDF viewers do not use, dropped); each document's own subsetting then works on that
+small font. Bounding boxes are not recalculated (the original font's stay), so the final
+subset depends only on the document's own glyphs: a document's bytes do not depend on the
+rest of the batch (``tests/test_notices_pdf.py`` proves it with two different batches).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ FAMILY = "ipaexg"
 # holds exactly what the final subset would keep.
 _FPDF_DROPPED = ["FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix", "CBDT",
                  "CBLC", "EBDT", "EBLC", "EBSC", "SVG ", "CPAL", "COLR"]
+# Tables a PDF viewer never reads for horizontal text (dropped once per batch, not per page).
+_UNUSED_IN_PDF = ["vhea", "vmtx", "gasp", "BASE"]
 # fpdf2 always maps these (SubsetMap reserves .notdef and space).
 _ALWAYS = frozenset({0x20})
 
@@ -101,7 +104,8 @@ class FontBook:
         glyphs = sorted({self._template.cmap[c] for c in frozen})
         options = ftsubset.Options(notdef_outline=True, recommended_glyphs=True)
         options.glyph_names = True  # fpdf2 finds glyphs by name in the subset it embeds
-        options.drop_tables += _FPDF_DROPPED
+        options.drop_tables += _FPDF_DROPPED + _UNUSED_IN_PDF
+        options.hinting = False  # PDF viewers rasterise without TrueType hints
         font = TTFont(str(self._path), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
         subsetter = ftsubset.Subsetter(options)
         subsetter.populate(glyphs=glyphs)
@@ -126,17 +130,15 @@ class FontBook:
         clone.missing_glyphs = []
         clone.biggest_size_pt = 0
         clone._hbfont = None
-        source: BytesIO | str = (
-            BytesIO(self._prepared) if self._prepared is not None else str(self._path)
-        )
+        if self._prepared is None:
+            raise RuntimeError("FontBook.prepare(texts) must run before attach()")
         # fpdf2 subsets (mutates) this TTFont when writing, so each document gets its own.
-        clone.ttfont = TTFont(source, recalcTimestamp=False, recalcBBoxes=False, lazy=True)
+        clone.ttfont = TTFont(BytesIO(self._prepared), recalcTimestamp=False,
+                              recalcBBoxes=False, lazy=True)
         clone.subset = SubsetMap(clone)
         pdf.fonts[FAMILY] = clone
 
     def covers(self, text: str) -> bool:
-        """True when a prepared batch font holds every character of ``text``."""
-        if self._prepared is None:
-            return True
-        return all(ord(c) in self._prepared_chars or ord(c) not in self._template.cmap
-                   for c in text)
+        """True when the prepared batch font holds every character of ``text``."""
+        return self._prepared is not None and all(
+            ord(c) in self._prepared_chars or ord(c) not in self._template.cmap for c in text)
