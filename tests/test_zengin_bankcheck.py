@@ -75,6 +75,12 @@ def test_R_VAL_2_account_number_not_digits(rules, value: str) -> None:
     assert row["column"] == "account_number"
 
 
+def test_R_VAL_2_yucho_kigou_bangou_gets_a_conversion_hint(rules) -> None:
+    row = one(unpayable_experts(experts(bank_code="9900", branch_code="018",
+                                        account_number="12345671"), rules))
+    assert row["column"] == "account_number" and "記号番号" in row["message_ja"]
+
+
 def test_R_VAL_2_short_account_numbers_are_accepted(rules) -> None:
     assert unpayable_experts(experts(account_number="123"), rules).height == 0
 

@@ -117,6 +117,8 @@ def unpayable_experts(experts: pl.DataFrame, rules: RuleBook) -> pl.DataFrame:
     def empty(col: str) -> pl.Expr:
         return pl.col(col).is_null() | (pl.col(col) == "")
 
+    bad_number = ~empty("account_number") & ~pl.col("account_number").str.contains(
+        r"^[0-9]{1,7}$")
     bank_ok = pl.col("bank_code").str.contains(r"^[0-9]{4}$")
     branch_ok = pl.col("branch_code").str.contains(r"^[0-9]{3}$")
     checks: list[tuple[str, pl.Expr, pl.Expr, str, str]] = [
@@ -147,9 +149,16 @@ def unpayable_experts(experts: pl.DataFrame, rules: RuleBook) -> pl.DataFrame:
         ("account_number", empty("account_number"), pl.lit(""),
          "口座番号がありません", "account number is missing"),
         ("account_number",
-         ~empty("account_number") & ~pl.col("account_number").str.contains(r"^[0-9]{1,7}$"),
+         bad_number & (pl.col("bank_code") != bankmaster.YUCHO_BANK_CODE).fill_null(True),
          mask_account_expr("account_number"),
          "口座番号が1〜7桁の数字ではありません", "account number is not 1 to 7 digits"),
+        ("account_number",
+         bad_number & (pl.col("bank_code") == bankmaster.YUCHO_BANK_CODE).fill_null(False),
+         mask_account_expr("account_number"),
+         "口座番号が1〜7桁の数字ではありません（ゆうちょ銀行の記号番号は店番・口座番号に"
+         "変換して入力してください：記号の2〜3桁目+8が店番、番号8桁の末尾1を除いた7桁が口座番号）",
+         "account number is not 1 to 7 digits (a Japan Post Bank 記号番号 must be converted:"
+         " branch = 記号 digits 2-3 + '8', account = the 8-digit 番号 without its final 1)"),
         ("account_holder_kana", empty("account_holder_kana"), pl.lit(""),
          "口座名義カナがありません", "account holder kana is missing"),
     ]
