@@ -41,6 +41,14 @@ def test_committed_sample_equals_the_script_output(outputs: dict[str, bytes]) ->
     assert not stale, f"run `python samples/make_fy2021.py` and commit: {stale}"
 
 
+def test_committed_workbook_equals_the_script_output(sample: fy2021.Sample, tmp_path: Path) -> None:
+    from haken_batch.samplegen.writer import write_xlsx
+
+    tables = {t: sample.tables[t] for t in fy2021.CSV_TABLES}
+    fresh = write_xlsx(tables, tmp_path / "haken_fy2021.xlsx", sample.overrides)
+    assert fresh.read_bytes() == (SAMPLES / "fy2021-xlsx" / "haken_fy2021.xlsx").read_bytes()
+
+
 def test_workbook_holds_the_same_rows_as_the_csvs(sample: fy2021.Sample) -> None:
     from openpyxl import load_workbook
 

@@ -423,6 +423,11 @@ def expected(sample: Sample) -> dict[str, object]:
     }
 
 
+def _cell(text: str) -> str:
+    """Markdown table cell: a literal pipe must not end the cell."""
+    return text.replace("|", "\\|")
+
+
 def _yen(v: int) -> str:
     return f"{v:,}"
 
@@ -447,7 +452,9 @@ def readme(sample: Sample, exp: dict[str, object]) -> str:
     for c in sorted(sample.cases, key=lambda c: (c.rule, c.id)):
         rule = c.rule + (" (" + ", ".join(c.also) + ")" if c.also else "")
         if not c.expect:
-            out.write(f"| {c.id} | {rule} | {c.what} | — | (cancelled) | | | | | | {c.calc} |\n")
+            out.write(
+                f"| {c.id} | {rule} | {_cell(c.what)} | — | (cancelled) | | | | | | {_cell(c.calc)} |\n"
+            )
         for e in c.expect:
             status = (
                 e.status
@@ -455,9 +462,9 @@ def readme(sample: Sample, exp: dict[str, object]) -> str:
                 + (" · flag " + "/".join(e.flags) if e.flags else "")
             )
             out.write(
-                f"| {c.id} | {rule} | {c.what} | {e.cycle} | {status} | {_yen(e.fee)} | "
+                f"| {c.id} | {rule} | {_cell(c.what)} | {e.cycle} | {status} | {_yen(e.fee)} | "
                 f"{_yen(e.transport)} | {_yen(e.per_diem)} | {_yen(e.lodging)} | {_yen(e.total)} | "
-                f"{c.calc} |\n"
+                f"{_cell(c.calc)} |\n"
             )
     out.write("\n## 源泉徴収 / Withholding per expert (R-TAX-1..3, cycle 2021-10)\n")
     out.write(
@@ -467,7 +474,7 @@ def readme(sample: Sample, exp: dict[str, object]) -> str:
     for t in P.TAX:
         out.write(
             f"| {t.expert_id} | {t.payee_type} | {', '.join(t.rules)} | {_yen(t.gross)} | "
-            f"{_yen(t.withholding)} | {_yen(t.net)} | {t.calc} |\n"
+            f"{_yen(t.withholding)} | {_yen(t.net)} | {_cell(t.calc)} |\n"
         )
     out.write(
         "\nThe unknown bank code (EP032) is well-formed; it is found by the bank-master check "
@@ -476,7 +483,7 @@ def readme(sample: Sample, exp: dict[str, object]) -> str:
     out.write("\n## 事務局修正 / Corrections (`corrections.csv`, applied in order)\n")
     out.write("| table | key | column | new value | reason | by |\n|---|---|---|---|---|---|\n")
     for table, k, col, value, r, by, _at in P.CORRECTIONS:
-        out.write(f"| {table} | {k} | {col} | {value} | {r} | {by} |\n")
+        out.write(f"| {table} | {k} | {col} | {value} | {_cell(r)} | {by} |\n")
     out.write("\n## 精算で起こらない規則 / Rule ids no dispatch can trigger\n")
     for rid, why in P.NOT_TRIGGERABLE.items():
         out.write(f"- {rid}: {why}\n")

@@ -119,16 +119,34 @@ def csv_bytes(table: str, df: pl.DataFrame, overrides: Overrides | None = None) 
     return raw.decode("utf-8").encode(st.encoding)
 
 
+def write_table_csv(
+    table: str,
+    df: pl.DataFrame,
+    path: Path,
+    overrides: Overrides | None = None,
+    chunk_rows: int = 200_000,
+) -> Path:
+    """Stream one table to ``path`` in its export encoding (chunks keep memory flat at 1M rows)."""
+    st = STYLES[table]
+    with path.open("wb") as fh:
+        if st.encoding == "utf-8-sig":
+            fh.write(b"\xef\xbb\xbf")
+        for start in range(0, max(df.height, 1), chunk_rows):
+            part = format_table(table, df.slice(start, chunk_rows), overrides)
+            buf = io.BytesIO()
+            part.write_csv(
+                buf, include_header=start == 0, null_value="", line_terminator=st.newline
+            )
+            raw = buf.getvalue()
+            fh.write(raw if st.encoding == "utf-8-sig" else raw.decode("utf-8").encode(st.encoding))
+    return path
+
+
 def write_csv(
     tables: dict[str, pl.DataFrame], out: Path, overrides: Overrides | None = None
 ) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for table, df in tables.items():
-        path = out / f"{table}.csv"
-        path.write_bytes(csv_bytes(table, df, overrides))
-        written.append(path)
-    return written
+    return [write_table_csv(t, df, out / f"{t}.csv", overrides) for t, df in tables.items()]
 
 
 def write_xlsx(
