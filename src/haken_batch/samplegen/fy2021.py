@@ -453,7 +453,8 @@ def readme(sample: Sample, exp: dict[str, object]) -> str:
         rule = c.rule + (" (" + ", ".join(c.also) + ")" if c.also else "")
         if not c.expect:
             out.write(
-                f"| {c.id} | {rule} | {_cell(c.what)} | — | (cancelled) | | | | | | {_cell(c.calc)} |\n"
+                f"| {c.id} | {rule} | {_cell(c.what)} | — | (cancelled) | | | | | | "
+                f"{_cell(c.calc)} |\n"
             )
         for e in c.expect:
             status = (
