@@ -280,3 +280,21 @@ def test_property_byte_mark_check_agrees_with_the_kana_rule(text: str) -> None:
     from haken_batch.kana import stray_marks
 
     assert zf._has_stray_mark(text.encode("cp932")) == bool(stray_marks(text))
+
+
+GOLDEN = [  # the sample's records, typed by hand field by field from zengin.md
+    "1" "21" "0" "1234567890" "ｾﾝﾓﾝｶﾊｹﾝｼﾞﾑｷﾖｸ" + " " * 26 + "1119" "0001" "ﾐｽﾞﾎ" + " " * 11
+    + "001" "ﾄｳｷﾖｳ" + " " * 10 + "1" "1234567" + " " * 17,
+    "2" "0005" "ﾐﾂﾋﾞｼﾕ-ｴﾌｼﾞｴｲ  " "001" "ﾎﾝﾃﾝ" + " " * 11 + "0000" "1" "0000123"
+    + "ﾔﾏﾀﾞ ﾀﾛｳ" + " " * 22 + "0000012345" "0" "0000000001" + " " * 10 + "7" " " + " " * 7,
+    "2" "0009" + " " * 15 + "001" + " " * 15 + "    " "4" "7654321" "ｶ)ﾊｹﾝ(ﾄｳｷﾖｳ)." + " " * 17
+    + "0000000099" "0" + " " * 20 + "7" " " + " " * 7,
+    "8" "000002" "000000012444" + " " * 101,
+    "9" + " " * 119,
+]
+
+
+def test_golden_bytes() -> None:
+    expected = b"".join(line.encode("cp932") + b"\r\n" for line in GOLDEN)
+    assert all(len(line.encode("cp932")) == 120 for line in GOLDEN)
+    assert sample() == expected
