@@ -102,6 +102,13 @@ def test_R_DAY_1_a_business_day_is_accepted_as_given(rules) -> None:
     assert cal.check_transfer_date(D(2021, 11, 19), rules) == D(2021, 11, 19)
 
 
+def test_R_DAY_1_move_option_moves_back_instead_of_refusing(rules) -> None:
+    assert cal.check_transfer_date(D(2021, 7, 25), rules, move=True) == D(2021, 7, 21)
+    # moved back into the deadline: 2022-04-02 (Saturday) → 2022-04-01 is still too late
+    with pytest.raises(ConfigError, match="R-PER-2"):
+        cal.check_transfer_date(D(2022, 4, 2), rules, money_on=D(2022, 3, 1), move=True)
+
+
 def test_R_PER_2_a_date_after_the_deadline_is_refused(rules) -> None:
     with pytest.raises(ConfigError) as info:
         cal.check_transfer_date(D(2022, 4, 1), rules, money_on=D(2022, 3, 1))

@@ -112,8 +112,8 @@ def _closed_reason(day: dt.date) -> tuple[str, str]:
     return "年末年始の銀行休業日", "a year-end bank holiday"
 
 
-def check_transfer_date(day: dt.date, rules: RuleBook, *, money_on: dt.date | None = None
-                        ) -> dt.date:
+def check_transfer_date(day: dt.date, rules: RuleBook, *, money_on: dt.date | None = None,
+                        move: bool = False) -> dt.date:
     """A transfer date the clerk chose (``--transfer-date``), checked, never moved silently.
 
     R-DAY-1: a day that is not a bank business day is refused with the nearest business
@@ -122,9 +122,13 @@ def check_transfer_date(day: dt.date, rules: RuleBook, *, money_on: dt.date | No
     is refused. ``money_on`` is the date whose rules govern the money (e.g. the cycle's
     first day), so FY2021 money is held to FY2021's deadline even when paid in April.
     Call it for the default date too: the March cycle's default (20 April) is refused.
+    ``move=True`` moves a closed day back to the previous business day instead of refusing
+    (the issue's wording for the parameter date), then checks the deadline.
     """
     from haken_batch.errors import ConfigError
 
+    if move:
+        day = previous_bank_business_day(day, rules)
     if not is_bank_business_day(day, rules):
         before = previous_bank_business_day(day, rules)
         after = next_bank_business_day(day, rules)
