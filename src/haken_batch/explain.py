@@ -214,7 +214,7 @@ def _money(run: CycleRun, folder: Path, row: dict[str, Any]) -> dict[str, Any]:
 
     s = run.settlement
     payment = s.payments.filter(pl.col("expert_id").cast(pl.String) == str(row["expert_id"]))
-    zengin = sorted(p.name for p in folder.glob("zengin_*"))
+    zengin = sorted(p.name for p in folder.glob("zengin_*.txt"))  # the bank files
     return {
         "cycle": s.cycle,
         "status": row["status"],
