@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from steps import STEP_CODE  # noqa: E402
 
 PY = sys.executable
+PAYER = REPO / "samples" / "payer.demo.yaml"
 GIB = 1 << 30
 
 
@@ -127,8 +128,8 @@ def step_floor(size: int, data: Path) -> Result:
 
 
 def step_validate(size: int, data: Path, work: Path) -> Result:
-    wall, rss, code, out, err = measure(haken("validate", "--data", str(data), "--quiet"),
-                                        cwd=work)
+    wall, rss, code, out, err = measure(haken("validate", "--data", str(data), "--out",
+                                              str(work / "findings.csv")), cwd=work)
     return Result("haken validate", size, wall, rss, size, note=f"exit {code}" +
                   (f": {_tail(err or out)}" if code not in (0, 1) else ""), ok=code in (0, 1))
 
@@ -137,7 +138,7 @@ def step_settle(size: int, data: Path, out_dir: Path, cycle: str, extra: list[st
     shutil.rmtree(out_dir, ignore_errors=True)
     wall, rss, code, out, err = measure(haken(
         "settle", cycle, "--data", str(data), "--out", str(out_dir), "--no-documents",
-        "--quiet", *extra))
+        "--payer", str(PAYER), "--quiet", *extra))
     return Result("haken settle (documents off)", size, wall, rss, size,
                   note=f"exit {code}" + (f": {_tail(err or out)}" if code else ""),
                   ok=code == 0)
@@ -147,11 +148,11 @@ def step_emitter(size: int, data: Path, work: Path, cycle: str, emitter: str,
                  transfer: str | None, limit: int | None = None) -> Result:
     _wall, rss, code, out, err = measure(python_step(
         "emit", data=str(data), work=str(work), cycle=cycle, emitter=emitter,
-        transfer=transfer, limit=limit))
+        transfer=transfer, limit=limit, payer=str(PAYER)))
     rep = parse_report(out)
     names = {"zengin": "Zengin file", "kpi": "KPI workbook", "notices": "notices (PDF)",
              "withholding": "withholding summary", "statements": "statements", "csvs": "CSVs",
-             "prepare": "prepare (load + settle, in-process)"}
+             "prepare": "settle in-process, by phase"}
     seconds = rep.get("seconds")
     count = rep.get("count")
     unit = str(rep.get("unit", "dispatches"))
@@ -198,7 +199,8 @@ def machine() -> dict[str, str]:
     versions = subprocess.run(
         [PY, "-c", "import polars, sys; print(sys.version.split()[0], polars.__version__)"],
         capture_output=True, text=True, check=False).stdout.split()
-    return {"nproc": str(os.cpu_count()), "memory": mem, "cpu": cpu,
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return {"nproc": str(os.cpu_count()), "memory": mem, "cpu": cpu, "load": load,
             "python": versions[0] if versions else "?",
             "polars": versions[1] if len(versions) > 1 else "?",
             "os": platform.platform(), "commit": commit or "?",
@@ -287,7 +289,8 @@ def write_docs(path: Path, results: list[Result], info: dict[str, str], sizes: l
         "settle) that is not counted in their wall time, but is in their peak memory.",
         "",
         f"- Date: {info['date']}  ·  commit `{info['commit']}`",
-        f"- Machine: {info['nproc']} cores, {info['memory']}, {info['cpu']}",
+        f"- Machine: {info['nproc']} cores, {info['memory']}, {info['cpu']}; load average "
+        f"at the end {info['load']} (other work on the machine inflates the figures)",
         f"- Python {info['python']}, polars {info['polars']}, {info['os']}",
         f"- Sizes: {', '.join(f'{s:,}' for s in sizes)} dispatches (generator, seed 1)",
         "",
@@ -319,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="10000,100000,1000000",
                     help="comma-separated dispatch counts (default 10000,100000,1000000)")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--cycle", default="2021-10",
+    ap.add_argument("--cycle", default="2021-11",
                     help="cycle to settle (it considers every approval up to its cut-off)")
     ap.add_argument("--transfer-date", default=None, help="passed to settle if given")
     ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: temp)")

@@ -17,7 +17,12 @@ def floor(p):
     t0 = time.perf_counter()
     total = 0
     for path in sorted(Path(p["data"]).glob("*.csv")):
-        total += pl.read_csv(path).height
+        data = path.read_bytes()
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:  # CP932 exports: decoding is part of reading them
+            data = data.decode("cp932").encode("utf-8")
+        total += pl.read_csv(data, infer_schema=False).height
     report.update(seconds=time.perf_counter() - t0, rows=total)
 
 
@@ -34,16 +39,21 @@ def emit(p):
     transfer = dt.date.fromisoformat(p["transfer"]) if p.get("transfer") else None
     out = Path(tempfile.mkdtemp(dir=p["work"], prefix="emit-out-"))
     options = Options(cycle=p["cycle"], data_dir=Path(p["data"]), out_dir=out,
-                      transfer_date=transfer, documents=p["emitter"] != "prepare")
-    run = prepare(options, lambda step: marks.append((step, time.perf_counter())))
-    marks.append(("end", time.perf_counter()))
-    phases = {marks[i][0]: marks[i + 1][1] - marks[i][1] for i in range(1, len(marks) - 1)}
-    report["phases"] = phases
-    report["prepare_seconds"] = marks[-1][1] - marks[0][1]
+                      payer_file=Path(p["payer"]), transfer_date=transfer,
+                      documents=p["emitter"] != "prepare")
+    mark = lambda step: marks.append((step, time.perf_counter()))  # noqa: E731
+    run = prepare(options, mark)
     s = run.settlement
-    if p["emitter"] == "prepare":
-        report.update(seconds=report["prepare_seconds"], count=s.dispatches.height,
-                      unit="dispatches",
+    if p["emitter"] == "prepare":  # the whole settle in-process, documents off, by phase
+        from haken_batch.cycle import write_outputs
+        folder = out / "cycle"
+        folder.mkdir()
+        write_outputs(run, folder, mark)
+        marks.append(("end", time.perf_counter()))
+        phases = {marks[i][0]: marks[i + 1][1] - marks[i][1] for i in range(len(marks) - 1)}
+        phases["imports"] = phases.pop("start")
+        report.update(phases=phases, seconds=marks[-1][1] - marks[1][1],
+                      count=s.dispatches.height, unit="dispatches",
                       note=", ".join(f"{k} {v:.2f} s" for k, v in phases.items()))
         return
     folder = out / "cycle"
