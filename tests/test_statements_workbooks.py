@@ -123,3 +123,17 @@ def test_statements_are_byte_repeatable(tmp_path: Path):
     b = statements.write(KpiInputs.from_run(scenario_run(tmp_path / "b")), tmp_path / "b")
     assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
 
+
+
+def test_platform_without_representative_is_filed_under_the_platform_id(tmp_path: Path):
+    from dataclasses import replace
+
+    run = scenario_run(tmp_path)
+    tables = dict(run.data.tables)
+    tables["institutions"] = tables["institutions"].with_columns(
+        is_representative=pl.lit(False))
+    run = replace(run, data=type(run.data)(tables=tables))
+    paths = statements.write(KpiInputs.from_run(run), tmp_path / "o", institution="PF1")
+    assert [p.name for p in paths] == [statements.file_name("PF1", "2021-10")]
+    rows = summary_rows(openpyxl.load_workbook(paths[0]))
+    assert list(rows) == ["P1A", "P1B", "P1R", "合計"]

@@ -58,7 +58,8 @@ def applications(inp: KpiInputs) -> pl.DataFrame:
 
 
 def units(inp: KpiInputs) -> list[Unit]:
-    """One unit per institution of the table, sorted by owner id."""
+    """One unit per institution of the table (plus one per platform that has no
+    representative), sorted by owner id."""
     inst = inp.institutions.unique("institution_id", keep="first").sort("institution_id")
     rows = inst.to_dicts()
     by_platform: dict[str, list[dict[str, object]]] = {}
@@ -82,7 +83,14 @@ def units(inp: KpiInputs) -> list[Unit]:
         else:
             scope = YOROZU if r["channel"] == YOROZU else "その他"
             out.append(Unit(iid, name, scope, None, None, ((iid, name, ROLE_SELF),)))
-    return out
+    for pid, group in sorted(by_platform.items()):
+        if not any(m["is_representative"] for m in group):
+            # No representative flagged: the platform view is filed under the platform id.
+            members = tuple((str(m["institution_id"]), str(m["name"] or UNKNOWN), ROLE_MEMBER)
+                            for m in group)
+            pname = _platform_name(group)
+            out.append(Unit(pid, pname or pid, PLATFORM, pid, pname, members))
+    return sorted(out, key=lambda u: u.owner_id)
 
 
 def _platform_name(group: list[dict[str, object]]) -> str | None:
