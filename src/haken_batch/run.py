@@ -45,7 +45,11 @@ class Settlement:
     payments:   expert_id, dispatch_count, fee, transport, per_diem, lodging, gross,
                 withholding, net
     ledger:     cycle, dispatch_id, expert_id, support_date, start_time, fee, transport,
-                per_diem, lodging, total, face_to_face_minutes
+                per_diem, lodging, total, face_to_face_minutes, trip_km (cap and per diem
+                of later cycles read them)
+    extra["checks"]: dispatch_id, line_no, rule_id, outcome (pass/hold/exclude/reduce/flag),
+                message (Japanese, with the parameter values used); only non-pass rows when
+                options.documents is off (scale runs)
     """
 
     cycle: str
