@@ -236,7 +236,7 @@ def experts(rng: np.random.Generator, n_exp: int, inst: pl.DataFrame) -> pl.Data
     half_holder = rng.random(n_exp) < 0.6
     names, kana_full, kana_half = _kana_tables()
     firm_names = [f"株式会社{s}" for s, _ in R.FIRM_STEMS]
-    firm_kana = [f"カブシキガイシャ{k.replace('ー', 'ー')}" for _, k in R.FIRM_STEMS]
+    firm_kana = [f"カブシキガイシャ{k}" for _, k in R.FIRM_STEMS]
     firm_holder = [
         "ｶ)" + jaconv.z2h(k.replace("-", "ｰ"), kana=True, ascii=True).replace("ｰ", "-")
         for _, k in R.FIRM_STEMS
@@ -387,7 +387,7 @@ def dispatch_tables(
     a = shape.anomaly_rate
 
     # companies: 1–3 dispatches each (R-LIM-1 allows 3), shuffled over the year
-    sizes = rng.choice([1, 2, 3], size=n // 1 + 1, p=[0.62, 0.28, 0.10])
+    sizes = rng.choice([1, 2, 3], size=n + 1, p=[0.62, 0.28, 0.10])
     ends = np.cumsum(sizes)
     company_of = np.searchsorted(ends, np.arange(n), side="right")
     company_of = company_of[rng.permutation(n)]

@@ -19,7 +19,7 @@ import yaml
 
 from haken_batch.samplegen import planted as P
 from haken_batch.samplegen import refdata as R
-from haken_batch.samplegen.contract import KEYS, TABLES, label
+from haken_batch.samplegen.contract import KEYS, label
 from haken_batch.samplegen.core import Shape, _houjin_digits, _rows_to_str, generate
 from haken_batch.samplegen.writer import Overrides, csv_bytes, write_xlsx
 
@@ -515,8 +515,3 @@ def write(root: Path) -> list[Path]:
     xlsx_tables = {t: s.tables[t] for t in CSV_TABLES}
     written.append(write_xlsx(xlsx_tables, root / "fy2021-xlsx" / "haken_fy2021.xlsx", s.overrides))
     return written
-
-
-def _check_labels() -> None:  # pragma: no cover - guard for edits of contract.py
-    for table, cols in TABLES.items():
-        assert len({n for n, _ in cols}) == len(cols), table
