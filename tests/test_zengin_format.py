@@ -214,6 +214,13 @@ def test_empty_file_is_unreadable() -> None:
         zf.parse(b"\x1a")
 
 
+def test_edi_record_of_digits_reads_as_edi() -> None:
+    record = zf.DataRecord("0005", "001", "1", "1234567", "ﾔﾏﾀﾞ", 500, edi_flag="Y",
+                           edi_info="12345678901234567890")
+    parsed = zf.parse(zf.build(HEADER, [record]))
+    assert parsed.ok and parsed.records[0] == record
+
+
 def test_edi_record_round_trips() -> None:
     record = zf.DataRecord("0005", "001", "1", "1234567", "ﾔﾏﾀﾞ", 500, edi_flag="Y",
                            edi_info="INV-2021-10")

@@ -388,7 +388,7 @@ def _has_stray_mark(data: bytes) -> bool:
 
 def _fast_data(rec: bytes) -> DataRecord | None:
     """A valid data record without EDI read directly, or None (then every byte is examined)."""
-    if not _DATA_RX.fullmatch(rec) or _has_stray_mark(rec):
+    if rec[112:113] == b"Y" or not _DATA_RX.fullmatch(rec) or _has_stray_mark(rec):
         return None
     t = rec.decode("cp932")  # one byte per character: string offsets are byte offsets
     clearing, cust1, cust2 = t[38:42], t[91:101], t[101:111]
