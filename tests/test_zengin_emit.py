@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from haken_batch import zengin_format as zf
@@ -269,3 +269,28 @@ def test_sample_cycle_file_equals_payments_csv(tmp_path: Path) -> None:
     trailer = next(r for r in recs if r["kind"] == "8")
     assert int(trailer["count"]) == payments.filter(pl.col("net") > 0).height
     assert int(trailer["total"]) == payments["net"].sum()
+
+
+_HOLDER = st.text(st.sampled_from(list("アイウカガキャッパーヴヰ　 ・山ABcd12()-.,ｦﾞ")), max_size=34)
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(holder=_HOLDER, number=st.text(st.sampled_from(list("0123456789a")), max_size=9),
+       acc_type=st.sampled_from([1, 2, 3, 4, 9]),
+       bank=st.sampled_from([("0001", "001"), ("0005", "999"), ("9999", "001"), ("00", "1")]))
+@example(holder="キャノン　ヨーコ", number="123", acc_type=1, bank=("0001", "001"))
+def test_property_what_R_VAL_2_passes_the_writer_accepts(
+        rules, payer, holder: str, number: str, acc_type: int, bank: tuple[str, str]) -> None:
+    """The bank check is at least as strict as the file: no payable expert breaks the writer."""
+    from haken_batch.bankcheck import unpayable_experts
+
+    experts = pl.DataFrame({"expert_id": ["E1"], "bank_code": [bank[0]], "branch_code": [bank[1]],
+                            "account_type": [acc_type], "account_number": [number],
+                            "account_holder_kana": [holder]})
+    if unpayable_experts(experts, rules).height:
+        return
+    frame = zengin.transfers(payments_for(["E1"], [100]), experts)
+    records = zengin.build_records(frame, payer)
+    files = zengin.render(records, payer, dt.date(2021, 11, 19))
+    assert zf.parse(files[0]).records[0].amount == 100
