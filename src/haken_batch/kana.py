@@ -10,10 +10,10 @@ characters is its length in bytes (ﾞ and ﾟ count as their own byte).
 
 Conversion (R-VAL-2: a name that still cannot be written holds the expert):
 NFKC first (half-width kana → full width with marks combined, full-width ASCII → ASCII,
-㈱ → (株)), hiragana → katakana, corporate abbreviations (株式会社 → ｶ placed ``ｶ)X``,
-``X(ｶ``, ``A(ｶ)B``), ヰヱ → イエ, small → large kana, every dash form → ``-``, spaces
-collapsed to one, lowercase → uppercase, then full → half width with ``jaconv``.
-``・`` and kanji are not guessed: they raise :class:`KanaError`.
+㈱ → (株)), hiragana → katakana, small → large kana and ヰヱ → イエ, every dash form → ``-``,
+spaces collapsed to one, corporate abbreviations (株式会社 → ｶ placed ``ｶ)X``, ``X(ｶ``,
+``A(ｶ)B``), lowercase → uppercase, then full → half width with ``jaconv``.
+``・``, ``ｦ`` and kanji are not guessed: they raise :class:`KanaError`.
 """
 
 from __future__ import annotations
