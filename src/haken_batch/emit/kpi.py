@@ -109,11 +109,11 @@ def build(inp: KpiInputs) -> bytes:
     written.update(_amount_sheet(book, "プラットフォーム別", t["platform"], subtitle, (
         Col("platform_id", "プラットフォームID"), Col("platform_name", "プラットフォーム名"),
         Col("role", "区分"), Col("institution_id", "機関ID"),
-        Col("institution_name", "機関名"), Col("kind_label", "機関種別")),
+        Col("institution_name", "機関名"), Col("kind_label", "機関種別", cap=36)),
         (pl.col("platform_id") == TOTAL_LABEL) | (pl.col("role") == ROLE_TOTAL)))
     written.update(_amount_sheet(book, "機関別", t["institution"], subtitle, (
         Col("institution_id", "機関ID"), Col("institution_name", "機関名"),
-        Col("channel", "窓口区分"), Col("kind_label", "機関種別"),
+        Col("channel", "窓口区分"), Col("kind_label", "機関種別", cap=36),
         Col("platform_id", "プラットフォームID"), Col("prefecture", "都道府県")),
         pl.col("institution_id") == TOTAL_LABEL))
     written.update(_amount_sheet(book, "専門家別", t["expert"], subtitle, (
@@ -131,7 +131,7 @@ def build(inp: KpiInputs) -> bytes:
          ("複数の資格を持つ専門家の派遣は資格ごとに1件ずつ数えます（合計は派遣件数を超えます）。",)),
     ):
         written[sheet] = _count_sheet(book, sheet, t[key], subtitle + list(extra),
-                                      (Col("label", header), *counts))
+                                      (Col("label", header, cap=80), *counts))
     written["企業区分別"] = _count_sheet(book, "企業区分別", t["company_class"], subtitle, (
         Col("label", "企業区分"), Col("month", "当月\n派遣件数", "int"),
         Col("month_companies", "当月\n支援企業数", "int"),
@@ -179,7 +179,7 @@ def _companies_sheet(book: Book, frame: pl.DataFrame, inp: KpiInputs) -> None:
     book.table(ws, frame, (
         Col("company_id", "企業ID"), Col("company_name", "企業名"),
         Col("company_address", "所在地"), Col("company_phone", "電話番号"),
-        Col("company_prefecture", "都道府県"), Col("industry", "業種", width=22),
+        Col("company_prefecture", "都道府県"), Col("industry", "業種"),
         Col("employees", "従業員数", "int"), Col("company_class", "企業区分"),
         Col("month_count", "当月\n派遣件数", "int")), row=row, freeze_cols=2)
 

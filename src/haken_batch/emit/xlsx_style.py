@@ -25,7 +25,6 @@ HEADER_BG = "#DDE5F0"
 GROUP_BG = "#C5D3E6"
 TOTAL_BG = "#F2F2F2"
 TITLE_SIZE = 14
-MAX_WIDTH = 48.0
 A4 = 9
 
 
@@ -36,7 +35,8 @@ class Col:
     key: str
     header: str
     kind: str = "text"  # text | int | yen | date | pct
-    width: float | None = None  # None: fit the content (capped)
+    width: float | None = None  # None: fit the content, up to ``cap``
+    cap: float = 48.0
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def wrapped_height(text: str, chars: float, line_points: float = 14.0) -> float:
 
 def _fitted(c: Col, body: int) -> float:
     head = max(text_width(part) for part in c.header.split("\n"))
-    return float(min(MAX_WIDTH, max(head, body) + 2))
+    return float(min(c.cap, max(head, body) + 2))
 
 
 def _body_width(values: list[Any], kind: str) -> int:
