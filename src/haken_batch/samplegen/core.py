@@ -586,6 +586,7 @@ def dispatch_tables(
         how="left",
         maintain_order="left",
     )
+    del comp
     dispatches = disp.select(
         "dispatch_id",
         "institution_id",
@@ -966,8 +967,10 @@ def travel(
         )
     )
     cols = list(TRAVEL_SCHEMA)
+    del base  # memory: at 1M dispatches every copy counts
     aligned = []
-    for p in parts:
+    while parts:
+        p = parts.pop(0)
         missing_cols = [c for c in cols if c not in p.columns and c != "line_no"]
         aligned.append(
             p.with_columns(
@@ -977,6 +980,7 @@ def travel(
     allc = pl.concat(
         [p.select([*(c for c in cols if c != "line_no"), "_d", "_order"]) for p in aligned]
     )
+    aligned.clear()
     # integer sort (dispatch index = id order), then number the lines within each dispatch
     allc = allc.sort("_d", "_order")
     row = pl.int_range(pl.len(), dtype=pl.Int64)
