@@ -24,7 +24,11 @@ if TYPE_CHECKING:
 FILES = {  # file -> (Settlement attribute, sort key)
     "dispatches.csv": ("dispatches", ["dispatch_id"]),
     "payments.csv": ("payments", ["expert_id"]),
-    "lines.csv": ("lines", ["dispatch_id", "line_no"]),
+    # every column: a claim numbered like another line still sorts the same way each run
+    "lines.csv": (
+        "lines",
+        ["dispatch_id", "line_no", "item", "claimed", "paid", "rule_id", "note"],
+    ),
     "findings.csv": ("findings", ["dispatch_id", "line_no", "rule_id", "severity", "message"]),
     "ledger.csv": ("ledger", ["dispatch_id"]),
 }

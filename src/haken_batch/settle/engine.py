@@ -283,7 +283,7 @@ def _lines(
     frames = [
         x.select(list(LINE_SCHEMA)).cast(LINE_SCHEMA) for x in (fee_lines, claim_lines, pd_lines)
     ]
-    return pl.concat(frames).sort(["dispatch_id", "line_no"])
+    return pl.concat(frames).sort(list(LINE_SCHEMA), nulls_last=False)
 
 
 def _amounts(lines: pl.DataFrame, claims: pl.DataFrame) -> pl.DataFrame:
