@@ -967,7 +967,7 @@ def travel(
         )
     )
     cols = list(TRAVEL_SCHEMA)
-    del base  # memory: at 1M dispatches every copy counts
+    base = base.clear()  # memory: at 1M dispatches every copy counts
     aligned = []
     while parts:
         p = parts.pop(0)
