@@ -110,6 +110,10 @@ class FontBook:
         subsetter = ftsubset.Subsetter(options)
         subsetter.populate(glyphs=glyphs)
         subsetter.subset(font)
+        # One Windows Unicode cmap is all a PDF viewer needs (the font has four); each
+        # document then decodes one small table instead of four.
+        cmap = font["cmap"]
+        cmap.tables = [t for t in cmap.tables if (t.platformID, t.platEncID) == (3, 1)]
         out = BytesIO()
         font.save(out)
         self._prepared = out.getvalue()
