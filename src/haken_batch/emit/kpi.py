@@ -42,7 +42,8 @@ SHEETS: tuple[tuple[str, str], ...] = (
     ("支援企業一覧", "当月の支援企業（名称・所在地・電話番号・業種・規模）"),
 )
 SHEET_NAMES = tuple(name for name, _ in SHEETS)
-CHART_SHEETS = ("経営課題別", "業種別", "機関種別", "経済産業局別", "保有資格別", "企業区分別")
+# The two short charts first: they fit on the summary's first printed page.
+CHART_SHEETS = ("経済産業局別", "企業区分別", "経営課題別", "業種別", "機関種別", "保有資格別")
 
 AMOUNT_COLS = (
     Col("month_count", "派遣件数", "int"), Col("month_fee", "謝金（円）", "yen"),
@@ -201,7 +202,8 @@ def _summary(book: Book, ws: Worksheet, inp: KpiInputs, t: dict[str, pl.DataFram
     book.table(ws, t["status"], (Col("label", "状態", width=30),
                                  Col("count", "件数", "int", width=6)),
                row=row + 1, set_widths=False, freeze=False)
-    # Charts two a row, each pair on its own printed page (no chart cut by a page break).
+    # Charts two a row; the first (short) pair shares the first printed page with the
+    # headline, each later pair gets a page of its own (no chart cut by a page break).
     row += t["status"].height + 3
     breaks = []
     series = [("month", "当月"), ("cumulative", "累計")]
@@ -209,7 +211,8 @@ def _summary(book: Book, ws: Worksheet, inp: KpiInputs, t: dict[str, pl.DataFram
         pair = CHART_SHEETS[i:i + 2]
         rows = max(written[s].last_row - written[s].first_row + 1 for s in pair)
         height = max(300, 110 + 20 * rows)
-        breaks.append(row)
+        if i:
+            breaks.append(row)
         for j, sheet in enumerate(pair):
             book.bar_chart(ws, (row + 1, 0), written[sheet], title=sheet, category="label",
                            series=series, size=(560, height), x_offset=580 * j)
