@@ -39,7 +39,7 @@ def headline(path: Path) -> dict[str, list]:
     return {r[0]: list(r) for r in ws.iter_rows(values_only=True) if r and r[0]}
 
 
-@pytest.mark.parametrize("header", [DISPATCHES_JA, DISPATCHES_EN])
+@pytest.mark.parametrize("header", [DISPATCHES_JA, DISPATCHES_EN], ids=["ja", "en"])
 def test_haken_kpi_rewrites_the_workbook_from_the_cycle_folder(tmp_path: Path, header: str):
     out = settled_out(tmp_path, header)
     result = runner.invoke(app, ["kpi", "2021-10", "--out", str(out), "--data", str(BASE)])
