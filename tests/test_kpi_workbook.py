@@ -181,6 +181,9 @@ def test_presentation_frozen_headers_print_setup_formats(wb):
         assert ws.sheet_properties.pageSetUpPr.fitToPage, name
         # fitToWidth 1 is the OOXML default (omitted); fitToHeight 0 = as many pages as needed
         assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0, name
+        if name not in ("概要", "定義"):
+            assert ws.freeze_panes is not None, name  # header rows stay in view
+            assert ws.print_title_rows, name  # and are repeated on every printed page
     ws = wb["よろず支援拠点別"]
     assert ws.freeze_panes == "C6"
     assert ws.cell(6, 5).number_format == "#,##0"
