@@ -21,6 +21,7 @@ from haken_batch.samplegen import planted as P
 from haken_batch.samplegen import refdata as R
 from haken_batch.samplegen.contract import KEYS, label
 from haken_batch.samplegen.core import Shape, _houjin_digits, _rows_to_str, generate
+from haken_batch.samplegen.readme_text import README_HEAD
 from haken_batch.samplegen.writer import Overrides, csv_bytes, write_xlsx
 
 SEED = 20211206
@@ -430,10 +431,6 @@ def _cell(text: str) -> str:
 
 def _yen(v: int) -> str:
     return f"{v:,}"
-
-
-# The fixed part of samples/README.md (a template with {placeholders}).
-README_HEAD = (Path(__file__).parent / "readme_head.md").read_text(encoding="utf-8")
 
 
 def readme(sample: Sample, exp: dict[str, object]) -> str:

@@ -1,3 +1,7 @@
+# ruff: noqa: E501
+"""The fixed part of samples/README.md (a template with {placeholders}), kept as Python so it ships in any wheel."""
+
+README_HEAD = """\
 # サンプルデータ / Sample data
 
 > このファイルは `samples/make_fy2021.py` が生成します（手で編集しない）。
@@ -48,3 +52,4 @@ boarding passes, unapproved web meetings, unconfirmed supports and over-limit co
 ## 仕込んだケース / Planted cases
 | dispatch | rule | what is planted | cycle | status | fee | transport | per diem | lodging | total | arithmetic |
 |---|---|---|---|---|---:|---:|---:|---:|---:|---|
+"""
