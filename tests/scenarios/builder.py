@@ -152,6 +152,8 @@ def build(spec: dict[str, Any]) -> Data:
     experts = spec.get("experts") or [{"expert_id": "E1"}]
     experts = [{**DEFAULTS["experts"], **e} for e in experts]
     known = {e["expert_id"] for e in experts}
+    if spec.get("experts_exact"):  # a dispatch may name an expert missing from the master
+        known = {d["expert_id"] for d in dispatches}
     experts += [
         {**DEFAULTS["experts"], "expert_id": d["expert_id"]}
         for d in dispatches
