@@ -78,7 +78,7 @@ def _fitted(c: Col, body: int) -> float:
 def _body_width(values: list[Any], kind: str) -> int:
     """Widest cell in half-width cells, from the values being written (no extra pass)."""
     if kind == "date":
-        return 11
+        return 12  # yyyy/mm/dd plus air before the next column
     present = [v for v in values if v is not None]
     if not present:
         return 0
