@@ -162,3 +162,13 @@ def test_malformed_or_escaping_manifest_is_reported_not_crashed(out: Path) -> No
     rep = verify_cycle(out / "2021-11", engine=ENGINE)
     assert not rep.ok
     assert any(p.kind == "rerun" and "not allowed" in p.detail for p in rep.problems)
+
+
+def test_other_tool_code_is_a_note_not_a_failure(out: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from haken_batch import manifest
+
+    monkeypatch.setattr(manifest, "code_digest", lambda: "f" * 64)
+    rep = verify_cycle(out / "2021-10", engine=ENGINE)
+    assert rep.ok, rep.problems
+    assert any("code_sha256" in n and "→ ffffffffffff" in n for n in rep.notes)

@@ -86,6 +86,25 @@ def library_versions() -> dict[str, str | None]:
     return out
 
 
+def code_digest() -> str:
+    """SHA-256 over the tool's own code and templates (the same for an editable checkout and
+    an installed wheel of the same tree), so a re-run can tell "same version, other code"."""
+    import haken_batch
+    from haken_batch.resources import templates_dir
+
+    h = hashlib.sha256()
+    pkg = Path(haken_batch.__file__).resolve().parent
+    trees = [("code", pkg), ("templates", templates_dir())]
+    for label, root in trees:
+        for path in sorted(root.rglob("*")):
+            rel = path.relative_to(root)
+            if (not path.is_file() or "__pycache__" in rel.parts or path.suffix == ".pyc"
+                    or (label == "code" and rel.parts[0] == "_data")):
+                continue
+            h.update(f"{label}/{rel.as_posix()}".encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def tool_versions() -> dict[str, Any]:
     import platform
 
@@ -93,6 +112,7 @@ def tool_versions() -> dict[str, Any]:
 
     return {
         "haken_batch": haken_batch.__version__,
+        "code_sha256": code_digest(),
         "python": platform.python_version(),
         "libraries": library_versions(),
     }

@@ -384,9 +384,19 @@ def _compare_manifests(rep: CycleReport, old: dict[str, Any], new: dict[str, Any
     for key in ("rules", "payer"):
         if hashes(old, key) != hashes(new, key):
             rep.add(MANIFEST_NAME, "rerun", f"the re-run's {key} differ from the archived ones")
-    if old.get("tool") != new.get("tool"):
-        rep.notes.append(
-            f"tool versions differ: archived {old.get('tool')} vs installed {new.get('tool')}")
+    old_t, new_t = old.get("tool") or {}, new.get("tool") or {}
+    if old_t != new_t:
+        diffs = []
+        for key in sorted(set(old_t) | set(new_t)):
+            a, b = old_t.get(key), new_t.get(key)
+            if key == "libraries" and isinstance(a, dict) and isinstance(b, dict):
+                diffs += [f"{lib} {a.get(lib)} → {b.get(lib)}" for lib in sorted(set(a) | set(b))
+                          if a.get(lib) != b.get(lib)]
+            elif a != b:
+                short = (lambda v: str(v)[:12]) if key == "code_sha256" else str
+                diffs.append(f"{key} {short(a)} → {short(b)}")
+        rep.notes.append("the installed tool differs from the one that settled the cycle: "
+                         + "; ".join(diffs))
 
 
 # -------------------------------------------------------------------------- comparing
