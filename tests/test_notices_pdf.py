@@ -301,3 +301,17 @@ def test_300_notices_in_under_10_seconds(tmp_path, rules):
     elapsed = time.perf_counter() - start
     assert len(index) == 300
     assert elapsed < 10, f"{elapsed:.1f} s"
+
+
+def test_control_characters_in_data_are_dropped_not_printed(tmp_path, rules, fonts):
+    experts = [(e[0], "\x1b[31m山田\u202e 太郎\x1b[0m" if e[0] == "E-001" else e[1], *e[2:])
+               for e in EXPERTS]
+    notices.render_notices(make_run(tmp_path, rules, experts=experts), tmp_path, fonts=fonts)
+    text = _text(_file(tmp_path, "E-001"))
+    assert "[31m山田 太郎[0m" in text and "\x1b" not in text and "\u202e" not in text
+
+
+def test_unprintable_character_is_named_by_code_point_only(fonts):
+    with pytest.raises(MissingGlyphError) as err:
+        fonts.check("a\x07b\U0001f600", where="x")
+    assert "\x07" not in err.value.ja and "U+0007" in err.value.ja and "U+1F600" in err.value.ja

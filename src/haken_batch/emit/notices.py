@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from haken_batch.errors import HakenError
 from haken_batch.outdir import safe_name
+from haken_batch.pdf.fonts import strip_controls as _clean
 
 if TYPE_CHECKING:
     import polars as pl
@@ -173,8 +174,8 @@ def build_notices(run: CycleRun, tmpl: DocTemplate) -> list[Notice]:
             totals=totals,
             dispatches=tuple(rows),
             reductions=tuple(
-                Reduction(r["dispatch_id"], r["item"], r["claimed"], r["paid"],
-                          r["rule_id"], r["reason"])
+                Reduction(_clean(r["dispatch_id"]), _clean(r["item"]), r["claimed"], r["paid"],
+                          _clean(r["rule_id"]), _clean(r["reason"]))
                 for r in red_by_expert.get(eid, [])),
             file=notice_file_name(eid, st.cycle),
         ))
@@ -256,12 +257,12 @@ def _dispatch_row(d: dict[str, Any], lines: list[dict[str, Any]], items_map: dic
         column = str(spec.get("column", "transport"))
         if column == "fee":
             continue  # the fee is its own column; its reduction shows below the table
-        items.append(TravelItem(label=str(spec.get("label", line["item"])),
-                                note=str(line.get("note") or ""), column=column,
+        items.append(TravelItem(label=_clean(str(spec.get("label", line["item"]))),
+                                note=_clean(str(line.get("note") or "")), column=column,
                                 paid=int(line["paid"] or 0)))
     return DispatchRow(
-        dispatch_id=str(d["dispatch_id"]), support_date=d["support_date"],
-        institution=str(d["institution_name"]),
+        dispatch_id=_clean(str(d["dispatch_id"])), support_date=d["support_date"],
+        institution=_clean(str(d["institution_name"])),
         paid_minutes=_paid_minutes(d, run),
         fee=int(d["fee"]), transport=int(d["transport"]), per_diem=int(d["per_diem"]),
         lodging=int(d["lodging"]), total=int(d["total"]), items=tuple(items))
@@ -299,7 +300,7 @@ def _required(row: dict[str, Any], column: str, eid: str) -> str:
         raise NoticeMismatch(f"専門家 {eid} の「{column}」が空のため支払通知書を作れません",
                              f"expert {eid}: {column} is empty, cannot write the notice",
                              where=f"experts, {eid}, {column}")
-    return str(value)
+    return _clean(str(value))
 
 
 def _bank_names(bank_code: str, branch_code: str) -> tuple[str, str]:
@@ -311,7 +312,7 @@ def _bank_names(bank_code: str, branch_code: str) -> tuple[str, str]:
         branch = bankmaster.branch_name(bank_code, branch_code)
     except (ImportError, AttributeError):
         bank = branch = None
-    return bank or bank_code, branch or branch_code
+    return _clean(bank or bank_code), _clean(branch or branch_code)
 
 
 def mask_account(number: str, visible: int) -> str:
@@ -341,7 +342,7 @@ def _payer_fields(run: CycleRun, tmpl: DocTemplate) -> tuple[str, str, str]:
     name = getattr(payer, "display_name", "") or default["name"]
     address = getattr(payer, "address", "") or default["address"]
     contact = getattr(payer, "contact", "") or default["contact"]
-    return str(name), str(address or ""), str(contact or "")
+    return _clean(str(name)), _clean(str(address or "")), _clean(str(contact or ""))
 
 
 def _common_values(run: CycleRun, tmpl: DocTemplate) -> dict[str, Any]:
@@ -364,7 +365,7 @@ def _percent(bp: int) -> str:
 def _compose(n: Notice, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBook) -> Composed:
     from haken_batch.pdf import yen
 
-    v = {**common, "expert_id": n.expert_id, "expert_name": n.expert_name,
+    v = {**common, "expert_id": _clean(n.expert_id), "expert_name": n.expert_name,
          "corporate": n.corporate, "bank_name": n.bank_name, "bank_code": n.bank_code,
          "branch_name": n.branch_name, "branch_code": n.branch_code,
          "account_type": n.account_type,

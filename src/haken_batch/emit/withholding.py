@@ -169,7 +169,9 @@ def render_pdf(run: CycleRun, summary: pl.DataFrame, tmpl: DocTemplate,
     st = run.settlement
     first = summary.row(0, named=True)
     due: dt.date = first["due_date"]
-    name = str(getattr(run.payer, "display_name", "") or "")
+    from haken_batch.pdf.fonts import strip_controls
+
+    name = strip_controls(str(getattr(run.payer, "display_name", "") or ""))
     values: dict[str, Any] = {
         "cycle": st.cycle, "payer_name": name, "payment_month": first["payment_month"],
         "transfer_date": st.transfer_date, "due_date": due,

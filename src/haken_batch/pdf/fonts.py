@@ -17,6 +17,7 @@ rest of the batch (``tests/test_notices_pdf.py`` proves it with two different ba
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from io import BytesIO
@@ -41,6 +42,17 @@ _FPDF_DROPPED = ["FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix",
 _UNUSED_IN_PDF = ["vhea", "vmtx", "gasp", "BASE"]
 # fpdf2 always maps these (SubsetMap reserves .notdef and space).
 _ALWAYS = frozenset({0x20})
+
+
+def strip_controls(text: str) -> str:
+    """Drop control and format characters (ESC, NUL, zero-width, bidi overrides) from data.
+
+    They have no glyph and print as nothing, so removing them loses nothing a reader could
+    see, while a bidi override could make a printed name or amount read differently.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf"))
 
 
 class MissingGlyphError(HakenError):
@@ -82,7 +94,8 @@ class FontBook:
         """Return ``text``, or raise naming the characters that would not print."""
         bad = self.missing(text)
         if bad:
-            shown = " ".join(f"「{c}」(U+{ord(c):04X})" for c in bad[:10])
+            shown = " ".join(f"「{c}」(U+{ord(c):04X})" if c.isprintable() else f"U+{ord(c):04X}"
+                             for c in bad[:10])
             raise MissingGlyphError(
                 f"文字 {shown} は同梱フォントで表示できません。データを修正してください",
                 f"characters {shown} cannot be drawn with the bundled font; correct the data",
