@@ -126,17 +126,18 @@ STATEMENT_NOTES = (
 
 
 def build(
-    inp: Meta, unit: Unit, head: pl.DataFrame, month: pl.DataFrame, cumulative: pl.DataFrame
+    meta: Meta, unit: Unit, head: pl.DataFrame, month: pl.DataFrame, cumulative: pl.DataFrame
 ) -> bytes:
     book = Book(
-        created=inp.created,
-        title=f"専門家派遣 利用状況 {unit.owner_id} {inp.cycle}",
+        created=meta.created,
+        title=f"専門家派遣 利用状況 {unit.owner_id} {meta.cycle}",
         subject="R-RPT-1",
     )
     scope = unit.scope if unit.platform_name is None else f"{unit.scope}（{unit.platform_name}）"
     lines = [f"機関ID {unit.owner_id}　区分 {scope}",
-             f"サイクル {inp.cycle}（{inp.fiscal_year}年度）　当月＝本サイクル支払分、"
-             f"累計＝{inp.fy_start:%Y/%m/%d}以降の支払分　振込指定日 {inp.transfer_date:%Y/%m/%d}"]
+             f"サイクル {meta.cycle}（{meta.fiscal_year}年度）　当月＝本サイクル支払分、"
+             f"累計＝{meta.fy_start:%Y/%m/%d}以降の支払分　"
+             f"振込指定日 {meta.transfer_date:%Y/%m/%d}"]
     ws = book.sheet("概要", landscape=True)
     row = book.title(ws, f"専門家派遣 利用状況　{unit.owner_name}", lines)
     cols = (
