@@ -113,3 +113,24 @@ def test_R_DATA_1_rerun_from_the_archive_alone(tmp_path: Path) -> None:
     report = verify_path(out, engine=ENGINE)
     assert report.ok, report.to_json()
     assert all(c.reran for c in report.cycles)
+
+
+def test_rejected_correction_is_listed_not_ignored(tmp_path: Path) -> None:
+    import polars as pl
+
+    make_rules(tmp_path)
+    make_data(tmp_path)
+    run = ENGINE.prepare(options(tmp_path, "2021-10"))
+    run.data.findings = pl.DataFrame({  # what the loader reports for an unknown key
+        "file": ["corrections.csv", "dispatches.csv"], "sheet": [None, None], "row": [3, 5],
+        "column": ["キー", "開始時刻"], "value": ["D-99", "25:00"],
+        "table": ["corrections", "dispatches"], "key": [None, "D-05"],
+        "rule_id": ["R-VAL-1", "R-VAL-1"], "severity": ["error", "error"],
+        "message_ja": ["キー: 表にこのキーの行はありません（適用しませんでした）", "時刻"],
+        "message_en": ["key: no row has this key (not applied)", "time"]})
+    archive.write_rejected(run, tmp_path)
+    lines = (tmp_path / "corrections_rejected.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines == ["ファイル,行,項目,値,ルールID,内容,message",
+                     "corrections.csv,3,キー,D-99,R-VAL-1,"
+                     "キー: 表にこのキーの行はありません（適用しませんでした）,"
+                     "key: no row has this key (not applied)"]

@@ -6,6 +6,7 @@ Layout inside ``OUT/CYCLE/``::
     archive/rules/...          the rules tree used
     archive/payer.yaml         the payer config used
     corrections_applied.csv    the corrections trail (table, key, column, old, new, …)
+    corrections_rejected.csv   corrections not applied (unknown key, no reason, …): findings
     audit_sample.csv           the R-PAY-6 samples of the cycle (audit_sample.py)
     manifest.json              written last (manifest.py)
 
@@ -49,6 +50,7 @@ INPUTS_DIR = "archive/inputs"
 RULES_DIR = "archive/rules"
 PAYER_NAME = "archive/payer.yaml"
 CORRECTIONS_NAME = "corrections_applied.csv"
+REJECTED_NAME = "corrections_rejected.csv"
 AUDIT_SAMPLE_NAME = "audit_sample.csv"
 LEDGER_NAME = "ledger.csv"
 
@@ -190,6 +192,35 @@ def write_corrections(run: CycleRun, folder: Path) -> None:
     write_csv(trail, folder / CORRECTIONS_NAME, CORRECTION_COLUMNS, run.options.headers)
 
 
+REJECTED_COLUMNS = {
+    "file": "ファイル",
+    "row": "行",
+    "column": "項目",
+    "value": "値",
+    "rule_id": "ルールID",
+    "message_ja": "内容",
+    "message_en": "message",
+}
+
+
+def write_rejected(run: CycleRun, folder: Path) -> None:
+    """``corrections_rejected.csv``: every correction the loader refused, with its reason
+    (a correction naming a key that does not exist is a finding, never silently ignored)."""
+    import polars as pl
+
+    findings = getattr(run.data, "findings", None)
+    schema = dict.fromkeys(REJECTED_COLUMNS, pl.String)
+    if findings is None or "table" not in findings.columns:
+        rejected = pl.DataFrame(schema=schema)
+    else:
+        rejected = findings.filter(pl.col("table") == "corrections")
+        rejected = rejected.select(
+            (pl.col(c) if c in rejected.columns else pl.lit(None)).cast(pl.String).alias(c)
+            for c in REJECTED_COLUMNS
+        ).sort(pl.col("row").cast(pl.Int64, strict=False), "column", nulls_last=True)
+    write_csv(rejected, folder / REJECTED_NAME, REJECTED_COLUMNS, run.options.headers)
+
+
 def _previous_ledgers(out: Path, cycle: str) -> list[dict[str, Any]]:
     """The earlier cycles' ledgers the run was settled against (their hashes)."""
     found = []
@@ -268,6 +299,7 @@ def write_archive(run: CycleRun, folder: Path) -> None:
     rules = _archive_rules(run, folder)
     payer = _archive_payer(run, folder)
     write_corrections(run, folder)
+    write_rejected(run, folder)
     write_audit_sample(run, folder)
     manifest = build_manifest(run, folder, inputs, rules, payer)
     (folder / MANIFEST_NAME).write_bytes(sealed(manifest))
