@@ -315,3 +315,14 @@ def test_unprintable_character_is_named_by_code_point_only(fonts):
     with pytest.raises(MissingGlyphError) as err:
         fonts.check("a\x07b\U0001f600", where="x")
     assert "\x07" not in err.value.ja and "U+0007" in err.value.ja and "U+1F600" in err.value.ja
+
+
+def test_parallel_rendering_gives_the_same_files(tmp_path, rules, rendered):
+    _, serial, _ = rendered
+    par = tmp_path / "par"
+    par.mkdir()
+    index = notices.render_notices(make_run(par, rules), par, workers=2)
+    assert len(index) == 4
+    for name in sorted(p.name for p in (serial / "notices").iterdir()):
+        assert (par / "notices" / name).read_bytes() == (serial / "notices" / name).read_bytes()
+    assert (par / "notices_index.csv").read_bytes() == (serial / "notices_index.csv").read_bytes()

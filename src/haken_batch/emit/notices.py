@@ -98,8 +98,13 @@ def emit(run: CycleRun, folder: Path) -> None:
 
 
 def render_notices(run: CycleRun, folder: Path, *, fonts: FontBook | None = None,
-                   template: DocTemplate | None = None) -> list[dict[str, Any]]:
-    """Write the PDFs and the index; returns the index rows (for callers and tests)."""
+                   template: DocTemplate | None = None,
+                   workers: int | None = None) -> list[dict[str, Any]]:
+    """Write the PDFs and the index; returns the index rows (for callers and tests).
+
+    ``workers`` > 1 renders in that many processes (default: the CPU count, at most 4, for
+    batches of ``PARALLEL_MIN`` notices or more); every PDF is the same either way.
+    """
     from haken_batch.pdf import FontBook, load_template
 
     tmpl = template or load_template("notice")
@@ -108,21 +113,80 @@ def render_notices(run: CycleRun, folder: Path, *, fonts: FontBook | None = None
     common = _common_values(run, tmpl)
     pages = [_compose(n, common, tmpl, book) for n in notices]
     book.prepare(_strings(tmpl, pages))
+    rendered = _render_all(pages, common, tmpl, book, _workers(workers, len(pages)))
 
     out = folder / NOTICE_DIR
     out.mkdir(parents=True, exist_ok=True)
     index: list[dict[str, Any]] = []
-    for notice, composed in zip(notices, pages, strict=True):
-        pdf = _draw(composed, common, tmpl, book)
-        data = bytes(pdf.output())
+    for notice, (data, page_count) in zip(notices, rendered, strict=True):
         (out / notice.file).write_bytes(data)
         index.append({
             "expert_id": notice.expert_id, "file": f"{NOTICE_DIR}/{notice.file}",
             "gross": notice.gross, "withholding": notice.withholding, "net": notice.net,
-            "pages": pdf.pages_count, "sha256": hashlib.sha256(data).hexdigest(),
+            "pages": page_count, "sha256": hashlib.sha256(data).hexdigest(),
         })
     _write_index(index, folder / INDEX_FILE, run.options.headers, tmpl)
     return index
+
+
+PARALLEL_MIN = 60  # below this, starting a process costs more than it saves
+
+
+def _workers(asked: int | None, count: int) -> int:
+    import os
+
+    if asked is not None:
+        return max(1, asked)
+    if count < PARALLEL_MIN:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def _render_chunk(task: tuple[Path, tuple[bytes, frozenset[int]], dict[str, Any],
+                              list[Composed]]) -> list[tuple[bytes, int]]:
+    """Render a run of notices in a worker process (module level so it can be pickled)."""
+    from haken_batch.pdf import FontBook, load_template
+
+    root, state, common, chunk = task
+    tmpl = load_template("notice", root)
+    book = FontBook.from_state(state)
+    return [_render_one(c, common, tmpl, book) for c in chunk]
+
+
+def _render_one(c: Composed, common: dict[str, Any], tmpl: DocTemplate,
+                book: FontBook) -> tuple[bytes, int]:
+    pdf = _draw(c, common, tmpl, book)
+    return bytes(pdf.output()), pdf.pages_count
+
+
+def _render_all(pages: list[Composed], common: dict[str, Any], tmpl: DocTemplate,
+                book: FontBook, workers: int) -> list[tuple[bytes, int]]:
+    """Every notice's bytes, in order. The main process renders the first share itself;
+    the others go to forked worker processes, which only run fpdf2/fontTools (never polars)
+    on the pickled notice texts. Where fork is not available or processes fail, the whole
+    batch is rendered in this process (same bytes)."""
+    import multiprocessing
+
+    if (workers <= 1 or len(pages) < 2
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        return [_render_one(c, common, tmpl, book) for c in pages]
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    size = -(-len(pages) // workers)
+    chunks = [pages[i:i + size] for i in range(0, len(pages), size)]
+    root = tmpl.path.parent.parent
+    state = book.prepared_state()
+    try:
+        with ProcessPoolExecutor(max_workers=len(chunks) - 1,
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_render_chunk, (root, state, common, chunk))
+                       for chunk in chunks[1:]]
+            first = [_render_one(c, common, tmpl, book) for c in chunks[0]]
+            rest = [item for f in futures for item in f.result()]
+    except (BrokenProcessPool, OSError, RuntimeError):
+        return [_render_one(c, common, tmpl, book) for c in pages]
+    return first + rest
 
 
 def notice_file_name(expert_id: str, cycle: str) -> str:

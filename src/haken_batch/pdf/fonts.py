@@ -81,6 +81,18 @@ class FontBook:
     def path(self) -> Path:
         return self._path
 
+    def prepared_state(self) -> tuple[bytes, frozenset[int]]:
+        """The batch font, to hand to another process (``FontBook.from_state``)."""
+        if self._prepared is None:
+            raise RuntimeError("FontBook.prepare(texts) must run first")
+        return self._prepared, self._prepared_chars
+
+    @classmethod
+    def from_state(cls, state: tuple[bytes, frozenset[int]], path: Path = FONT_FILE) -> FontBook:
+        book = cls(path)
+        book._prepared, book._prepared_chars = state
+        return book
+
     def missing(self, text: str) -> list[str]:
         """Characters of ``text`` the font has no glyph for, in order of first appearance."""
         cmap = self._template.cmap
