@@ -137,3 +137,35 @@ def test_platform_without_representative_is_filed_under_the_platform_id(tmp_path
     assert [p.name for p in paths] == [statements.file_name("PF1", "2021-10")]
     rows = summary_rows(openpyxl.load_workbook(paths[0]))
     assert list(rows) == ["P1A", "P1B", "P1R", "合計"]
+
+
+def test_worker_processes_give_the_same_bytes(tmp_path: Path, monkeypatch):
+    inp = KpiInputs.from_run(scenario_run(tmp_path))
+    one = statements.write(inp, tmp_path / "one", workers=1)
+
+    def not_here(*_a, **_k):
+        raise AssertionError("built in the parent: the workers did not run")
+
+    monkeypatch.setattr(statements, "build_chunk", not_here)
+    two = statements.write(inp, tmp_path / "two", workers=2)
+    assert [p.name for p in one] == [p.name for p in two]
+    assert [p.read_bytes() for p in one] == [p.read_bytes() for p in two]
+
+
+def test_a_worker_that_cannot_start_falls_back_to_building_here(tmp_path: Path, monkeypatch):
+    inp = KpiInputs.from_run(scenario_run(tmp_path))
+    one = statements.write(inp, tmp_path / "one", workers=1)
+    monkeypatch.setattr(statements.sys, "executable", str(tmp_path / "no-python"))
+    two = statements.write(inp, tmp_path / "two", workers=2)
+    assert [p.read_bytes() for p in one] == [p.read_bytes() for p in two]
+
+
+def test_split_keeps_order_and_balances_rows():
+    from haken_batch.emit.statements import _split
+
+    frame = pl.DataFrame({"x": [1]})
+    jobs = [(str(i), None, frame, frame, pl.DataFrame({"x": list(range(n))}))
+            for i, n in enumerate([10, 10, 10, 10, 100, 1])]
+    chunks = _split(jobs, 2)  # type: ignore[arg-type]
+    assert [j[0] for c in chunks for j in c] == [str(i) for i in range(6)]
+    assert len(chunks) == 2

@@ -8,6 +8,10 @@ the dispatches that the yen covers. File names: ``statement_<id>_<CYCLE>.xlsx`` 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import pickle
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +37,8 @@ if TYPE_CHECKING:
     from haken_batch.run import CycleRun
 
 FOLDER = "statements"
+PARALLEL_ROWS = 40_000  # detail rows from which worker processes repay their start-up
+MAX_WORKERS = 4
 MONEY_DETAIL = ("fee", "transport", "per_diem", "lodging", "travel", "total")
 
 
@@ -64,8 +70,13 @@ class Meta:
 Job = tuple[str, Unit, pl.DataFrame, pl.DataFrame, pl.DataFrame]
 
 
-def write(inp: KpiInputs, folder: Path, *, institution: str | None = None) -> list[Path]:
-    """All statements, or only the one ``institution`` (an institution or platform id) sees."""
+def write(inp: KpiInputs, folder: Path, *, institution: str | None = None,
+          workers: int | None = None) -> list[Path]:
+    """All statements, or only the one ``institution`` (an institution or platform id) sees.
+
+    A fiscal year's worth of detail rows is built in ``workers`` processes (default: one
+    per CPU from PARALLEL_ROWS rows on); the bytes do not depend on how the work is split.
+    """
     chosen = units(inp)
     if institution is not None:
         chosen = [u for u in chosen
@@ -77,7 +88,13 @@ def write(inp: KpiInputs, folder: Path, *, institution: str | None = None) -> li
                 f"institution id {institution!r} is not in the institutions table")
     out = folder / FOLDER
     out.mkdir(mode=0o700, parents=True, exist_ok=True)
-    built = build_chunk(Meta.of(inp), _jobs(inp, chosen))
+    jobs = _jobs(inp, chosen)
+    n = workers if workers is not None else _workers(sum(j[3].height + j[4].height
+                                                         for j in jobs))
+    if n > 1 and len(jobs) > 1:
+        built = _build_in_processes(Meta.of(inp), jobs, n)
+    else:
+        built = build_chunk(Meta.of(inp), jobs)
     written: list[Path] = []
     for name, data in built:
         (out / name).write_bytes(data)  # staged folder, fsynced whole by outdir
@@ -109,6 +126,61 @@ def _jobs(inp: KpiInputs, chosen: list[Unit]) -> list[Job]:
             )
         )
     return jobs
+
+
+def _workers(rows: int) -> int:
+    if rows < PARALLEL_ROWS:
+        return 1
+    return max(1, min(len(os.sched_getaffinity(0)), MAX_WORKERS))
+
+
+def _split(jobs: list[Job], n: int) -> list[list[Job]]:
+    """``n`` contiguous chunks of about equal detail rows, order kept."""
+    weights = [1 + j[3].height + j[4].height for j in jobs]
+    step = sum(weights) / n
+    chunks: list[list[Job]] = [[]]
+    done = 0
+    for job, weight in zip(jobs, weights, strict=True):
+        if done >= step * len(chunks) and len(chunks) < n:
+            chunks.append([])
+        chunks[-1].append(job)
+        done += weight
+    return [c for c in chunks if c]
+
+
+def _build_in_processes(meta: Meta, jobs: list[Job], n: int) -> list[tuple[str, bytes]]:
+    """Build chunks in ``python -m haken_batch.kpi.worker`` processes (pickles over pipes).
+    Should a worker fail to start or finish, the whole run is built here instead (same
+    bytes either way)."""
+    chunks = _split(jobs, n)
+    src = str(Path(__file__).resolve().parents[2])  # so the worker imports this very package
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (src, os.environ.get("PYTHONPATH", "")) if p)}
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        for _ in chunks:
+            procs.append(subprocess.Popen([sys.executable, "-m", "haken_batch.kpi.worker"],
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                          env=env))
+        for proc, chunk in zip(procs, chunks, strict=True):
+            assert proc.stdin is not None
+            proc.stdin.write(pickle.dumps((meta, chunk), protocol=5))
+            proc.stdin.close()  # the worker has read everything before it writes
+        built: list[tuple[str, bytes]] = []
+        for proc in procs:
+            assert proc.stdout is not None
+            data = proc.stdout.read()
+            if proc.wait() != 0:
+                raise OSError(f"statement worker exit {proc.returncode}")
+            built.extend(pickle.loads(data))
+        return built
+    except (OSError, pickle.UnpicklingError, EOFError):
+        return build_chunk(meta, jobs)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
 
 
 def build_chunk(meta: Meta, jobs: list[Job]) -> list[tuple[str, bytes]]:
