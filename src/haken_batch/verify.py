@@ -16,6 +16,7 @@ import gzip
 import io
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -112,7 +113,8 @@ class NotAnArchive(HakenError):
 
 
 def verify_path(path: Path, *, rerun: bool = True, engine: ModuleType | Any = None,
-                keep: Path | None = None) -> VerifyReport:
+                keep: Path | None = None,
+                progress: Callable[[str], None] | None = None) -> VerifyReport:
     """``OUT/CYCLE`` verifies one cycle (and its links); ``OUT`` every cycle and the chain.
 
     ``keep``: a folder to leave each re-run in (``keep/CYCLE``), for looking at differences.
@@ -120,7 +122,9 @@ def verify_path(path: Path, *, rerun: bool = True, engine: ModuleType | Any = No
     path = Path(path)
     if not path.is_dir():
         raise NotAnArchive(f"フォルダ {path} がありません", f"no folder {path}", where=str(path))
+    tell = progress or (lambda _: None)
     if (path / MANIFEST_NAME).exists():
+        tell(path.name)
         return VerifyReport(path, [verify_cycle(path, rerun=rerun, engine=engine, keep=keep)])
     cycles = cycles_in(path)
     if not cycles:
@@ -131,8 +135,12 @@ def verify_path(path: Path, *, rerun: bool = True, engine: ModuleType | Any = No
             where=str(path),
         )
     # Each link is checked from the later cycle's side, so neighbours need not be.
-    return VerifyReport(path, [verify_cycle(path / c, rerun=rerun, engine=engine,
-                                            neighbours=False, keep=keep) for c in cycles])
+    reports = []
+    for c in cycles:
+        tell(c)
+        reports.append(verify_cycle(path / c, rerun=rerun, engine=engine, neighbours=False,
+                                    keep=keep))
+    return VerifyReport(path, reports)
 
 
 def verify_cycle(folder: Path, *, rerun: bool = True, engine: Any = None,

@@ -35,10 +35,14 @@ def verify(
     quiet: QuietOpt = False,
 ) -> None:
     """アーカイブを再計算して検証します / re-run and verify an archived cycle (exit 0 = intact)."""
+    from haken_batch.cli.common import console
     from haken_batch.cli.render_audit import render_verify
     from haken_batch.verify import verify_path
 
-    report = run(lambda: verify_path(path, rerun=rerun, keep=keep), lang)
+    err = console(stderr=True, quiet=quiet or fmt is Format.json)
+    step = "re-running" if lang is Lang.en else "再計算して検証中"
+    report = run(lambda: verify_path(path, rerun=rerun, keep=keep,
+                                     progress=lambda c: err.print(f"{c}: {step}…")), lang)
     if fmt is Format.json:
         print_json(report.to_json())
     else:
