@@ -21,6 +21,7 @@ from haken_batch.pdf import FAMILY, FontBook, MissingGlyphError, load_template
 from test_notices_fixtures import (
     DISPATCHES,
     EXPERTS,
+    REPO,
     make_run,
     many_dispatches,
     rules_without_columns,
@@ -326,3 +327,30 @@ def test_parallel_rendering_gives_the_same_files(tmp_path, rules, rendered):
     for name in sorted(p.name for p in (serial / "notices").iterdir()):
         assert (par / "notices" / name).read_bytes() == (serial / "notices" / name).read_bytes()
     assert (par / "notices_index.csv").read_bytes() == (serial / "notices_index.csv").read_bytes()
+
+
+def test_paid_time_from_the_engine_or_the_hourly_rate(tmp_path, rules, fonts):
+    run = make_run(tmp_path, rules)
+    with_minutes = run.settlement.dispatches.with_columns(
+        paid_minutes=pl.when(pl.col("dispatch_id") == "D-001").then(pl.lit(90, pl.Int64)))
+    run = dataclasses.replace(
+        run, settlement=dataclasses.replace(run.settlement, dispatches=with_minutes))
+    notices.render_notices(run, tmp_path, fonts=fonts)
+    text = _text(_file(tmp_path, "E-001"))
+    assert "1時間30分" in text  # the engine's figure for D-001
+    assert "6時間00分" in text  # D-002: 31,680 yen ÷ 5,280 yen/h (R-FEE-1)
+
+
+def test_paid_time_is_a_dash_under_a_fee_formula_without_hours(tmp_path, fonts):
+    root = tmp_path / "rules"
+    for part in ("parameters", "codes"):
+        shutil.copytree(REPO / "rules" / part, root / part)
+    fee = root / "parameters" / "fee.yaml"
+    fee.write_text(fee.read_text(encoding="utf-8").replace(
+        "2021-04-01: hourly_capped", "2021-04-01: flat_per_visit"), encoding="utf-8")
+    from haken_batch.rules import load_rules
+
+    out = tmp_path / "out"
+    out.mkdir()
+    notices.render_notices(make_run(out, load_rules(root)), out, fonts=fonts)
+    assert "—" in _text(_file(out, "E-003"))

@@ -50,7 +50,7 @@ class DispatchRow:
     dispatch_id: str
     support_date: dt.date
     institution: str
-    paid_minutes: int
+    paid_minutes: int | None
     fee: int
     transport: int
     per_diem: int
@@ -332,11 +332,15 @@ def _dispatch_row(d: dict[str, Any], lines: list[dict[str, Any]], items_map: dic
         lodging=int(d["lodging"]), total=int(d["total"]), items=tuple(items))
 
 
-def _paid_minutes(d: dict[str, Any], run: CycleRun) -> int:
-    """Paid support time: the engine's figure when it gives one, else fee ÷ R-FEE-1 rate."""
+def _paid_minutes(d: dict[str, Any], run: CycleRun) -> int | None:
+    """Paid support time: the engine's figure when it gives one, else fee ÷ R-FEE-1 rate
+    (exact under R-FEE-2/3). None under a fee formula without hours (FY2022 flat fee)."""
     if d.get("paid_minutes") is not None:
         return int(d["paid_minutes"])
-    rate = int(run.rules.value_at("fee.hourly_rate", d["support_date"]))
+    day = d["support_date"]
+    if run.rules.value_at("fee.formula", day) != "hourly_capped":
+        return None
+    rate = int(run.rules.value_at("fee.hourly_rate", day))
     return int(d["fee"]) * 60 // rate
 
 
@@ -442,11 +446,15 @@ def _compose(n: Notice, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBo
     payer_lines = [line for line in tmpl.texts("payer_lines", **v) if line]
     rows: list[tuple[str, dict[str, str], dict[str, int]]] = []
     for d in n.dispatches:
-        h, m = divmod(d.paid_minutes, 60)
+        if d.paid_minutes is None:
+            paid_time = tmpl.text("paid_time_none")
+        else:
+            h, m = divmod(d.paid_minutes, 60)
+            paid_time = tmpl.render(tmpl["paid_time"], key="paid_time", hours=h, minutes=m)
         rows.append(("dispatch", {
             "support_date": d.support_date.strftime("%Y/%m/%d"), "dispatch_id": d.dispatch_id,
             "institution": d.institution,
-            "paid_time": tmpl.render(tmpl["paid_time"], key="paid_time", hours=h, minutes=m),
+            "paid_time": paid_time,
             "fee": yen(d.fee), "transport": yen(d.transport), "per_diem": yen(d.per_diem),
             "lodging": yen(d.lodging), "total": yen(d.total)}, {}))
         for item in d.items:
