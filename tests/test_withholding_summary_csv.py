@@ -220,3 +220,18 @@ def _shared(rules, tmp_path_factory):
     _SHARED["run"] = make_run(tmp_path_factory.mktemp("shared"), rules)
     yield
     _SHARED.clear()
+
+
+def test_a_cycle_without_payments_gives_zero_rows(tmp_path, rules):
+    from haken_batch.emit import notices
+    from test_notices_fixtures import DISPATCHES
+
+    held = [(*d[:4], "held", *d[5:]) for d in DISPATCHES]
+    run = make_run(tmp_path, rules, dispatches=held)
+    withholding.emit(run, tmp_path)
+    notices.emit(run, tmp_path)
+    lines = (tmp_path / "withholding_summary.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines[-1] == "2021-11,2021-11-19,2021-12-10,合計,0,0,0"
+    assert (tmp_path / "withholding_summary.pdf").stat().st_size > 0
+    index = (tmp_path / "notices_index.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(index) == 1  # the header only
