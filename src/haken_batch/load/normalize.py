@@ -232,13 +232,20 @@ def fast_expr(col: ColumnSpec, codes: Codes) -> pl.Expr | None:
     return None
 
 
-def read_column(frame: pl.DataFrame, col: ColumnSpec, codes: Codes) -> pl.Series:
-    """One column's typed values: the fast path for all cells, the full reading for the rest."""
+def read_column(frame: pl.DataFrame, col: ColumnSpec, codes: Codes,
+                values: pl.Series | None = None) -> pl.Series:
+    """One column's typed values: the fast path for all cells, the full reading for the rest.
+
+    ``values`` is the fast path's result when the caller computed it already.
+    """
     raw = frame.get_column(col.name)
     fast = fast_expr(col, codes)
     if fast is None:  # text, lists, booleans, account types: one expression is cheap enough
+        if values is not None:
+            return values
         return frame.select(value_expr(col, codes).alias(col.name)).to_series()
-    values = frame.select(fast.alias(col.name)).to_series()
+    if values is None:
+        values = frame.select(fast.alias(col.name)).to_series()
     need = raw.is_not_null() & values.is_null()
     if not need.any():
         return values
@@ -261,7 +268,11 @@ def normalize_table(frame: pl.DataFrame, spec: TableSpec,
         pl.when(e.str.len_bytes() == 0).then(None).otherwise(e).alias(n)
         for e, n in zip(stripped, text_cols, strict=True)
     )
-    typed = cleaned.with_columns([read_column(cleaned, c, codes) for c in spec.columns])
+    # One parallel pass over every column (fast paths), then the few cells that need more.
+    first = cleaned.select([(fast_expr(c, codes) if fast_expr(c, codes) is not None
+                             else value_expr(c, codes)).alias(c.name) for c in spec.columns])
+    typed = cleaned.with_columns([read_column(cleaned, c, codes, first.get_column(c.name))
+                                  for c in spec.columns])
     parts = []
     for c in spec.columns:
         if c.kind not in PARSE_MESSAGES:

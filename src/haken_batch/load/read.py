@@ -161,18 +161,20 @@ def read_csv_table(path: Path, table: str) -> RawTable:
     if not text.strip():
         raise StructuralError("ファイルが空です（見出し行もありません）",
                               "the file is empty (not even a header row)", where=path.name)
-    first = text.split("\n", 1)[0].rstrip("\r")
+    end = text.find("\n")
+    first = (text if end < 0 else text[:end]).rstrip("\r")
     headers = tuple(h.strip() for h in next(csv.reader([first])))
     if encoding == "cp932":
         payload = text.encode("utf-8")
     else:
         payload = data[len(_BOM):] if encoding == "utf-8-sig" else data
+    del text
     names = [f"c{i}" for i in range(len(headers))]
     try:
         frame = pl.read_csv(io.BytesIO(payload), has_header=True, new_columns=names,
                             infer_schema=False, empty_string_is_null=False, quote_char='"')
     except pl.exceptions.PolarsError as exc:
-        line = _ragged_line(text, len(headers))
+        line = _ragged_line(payload.decode("utf-8", "replace"), len(headers))
         if line:
             raise StructuralError(f"{line}行目の列数が見出し行（{len(headers)}列）より多いです",
                                   f"line {line} has more fields than the header ({len(headers)})",
