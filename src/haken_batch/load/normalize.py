@@ -229,6 +229,10 @@ def fast_expr(col: ColumnSpec, codes: Codes) -> pl.Expr | None:
         return pl.when(e.is_in(list(codes.allowed(name)))).then(e)
     if kind == "digits":
         return pl.when(e.str.contains(rf"^[0-9]{{{int(col.width or 0)}}}$")).then(e)
+    if kind == "bool":  # the usual spellings as written; blanks are settled in read_column
+        common = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False),
+                  "true": True, "false": False, "True": True, "False": False}
+        return e.replace_strict(common, default=None, return_dtype=pl.Boolean)
     return None
 
 
@@ -247,16 +251,23 @@ def read_column(frame: pl.DataFrame, col: ColumnSpec, codes: Codes,
     if values is None:
         values = frame.select(fast.alias(col.name)).to_series()
     need = raw.is_not_null() & values.is_null()
-    if not need.any():
-        return values
-    rest = frame.select(raw).filter(need)
-    if col.kind in _GROUPED:
-        slow = _read_grouped(rest, col.name, col.kind)
-    else:
-        slow = rest.select(value_expr(col, codes).alias(col.name)).to_series()
-    if slow.dtype != values.dtype:  # e.g. enum text kept as text, fast path all-null
-        values = values.cast(slow.dtype)
-    return values.scatter(need.arg_true(), slow)
+    if need.any():
+        rest = frame.select(raw).filter(need)
+        if col.kind in _GROUPED:
+            slow = _read_grouped(rest, col.name, col.kind)
+        else:
+            slow = rest.select(value_expr(col, codes).alias(col.name)).to_series()
+        if slow.dtype != values.dtype:  # e.g. enum text kept as text, fast path all-null
+            values = values.cast(slow.dtype)
+        values = values.scatter(need.arg_true(), slow)
+    if col.kind == "bool" and not col.blank_null:  # ○/空欄: a blank cell is "no"
+        values = pl.select(pl.when(raw.is_null()).then(False).otherwise(values)).to_series()
+    return values.alias(col.name)
+
+
+def _first_expr(col: ColumnSpec, codes: Codes) -> pl.Expr:
+    fast = fast_expr(col, codes)
+    return value_expr(col, codes) if fast is None else fast
 
 
 def normalize_table(frame: pl.DataFrame, spec: TableSpec,
@@ -269,8 +280,7 @@ def normalize_table(frame: pl.DataFrame, spec: TableSpec,
         for e, n in zip(stripped, text_cols, strict=True)
     )
     # One parallel pass over every column (fast paths), then the few cells that need more.
-    first = cleaned.select([(fast_expr(c, codes) if fast_expr(c, codes) is not None
-                             else value_expr(c, codes)).alias(c.name) for c in spec.columns])
+    first = cleaned.select([_first_expr(c, codes).alias(c.name) for c in spec.columns])
     typed = cleaned.with_columns([read_column(cleaned, c, codes, first.get_column(c.name))
                                   for c in spec.columns])
     parts = []
