@@ -235,3 +235,13 @@ def test_english_headers_are_accepted(rules, tmp_path, from_csv) -> None:
         (data / f"{table}.csv").write_text(
             ",".join(labels[h] for h in head.split(",")) + "\n" + rest, "utf-8")
     assert_same_tables(from_csv, load_dataset(data, rules))
+
+
+def test_blank_lines_are_skipped_and_rows_keep_excel_numbers(rules, tmp_path) -> None:
+    data = copy_good(tmp_path)
+    lines = (GOOD / "dispatches.csv").read_text("utf-8").splitlines()
+    text = "\n".join([*lines[:2], "", ",,,", *lines[2:], "", ""]) + "\n"
+    (data / "dispatches.csv").write_text(text, "utf-8")
+    ds = load_dataset(data, rules)
+    assert ds.findings.height == 0
+    assert ds.tables["dispatches"].get_column("_row").to_list() == [2, 5, 6, 7]

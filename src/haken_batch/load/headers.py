@@ -85,10 +85,16 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
             labels[c.name] = c.label
     frame = raw.frame.select(
         *exprs,
-        pl.int_range(pl.len(), dtype=pl.Int64).alias("idx"),
         # The row the clerk sees in Excel: header = 1, first data row = 2.
         (pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("row"),
     )
+    # A wholly blank line (trailing rows of an Excel sheet, an empty CSV line) is no record;
+    # dropping it keeps the Excel row numbers of the others.
+    names = [c.name for c in spec.columns]
+    blank = pl.all_horizontal([pl.col(n).is_null() | (pl.col(n).str.strip_chars() == "")
+                               for n in names])
+    frame = frame.filter(~blank).with_columns(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("idx")).select(*names, "idx", "row")
     return Mapped(frame=frame, labels=labels, issues=concat_issues(issues))
 
 
