@@ -160,3 +160,10 @@ def test_help_does_not_import_heavy_modules() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=env, check=True)
     assert done.stdout.strip() == ""
+
+
+def test_missing_output_folder_exits_2_before_reading(tmp_path) -> None:
+    result = invoke("--data", str(compose(tmp_path, None)), "--out",
+                    str(tmp_path / "nope" / "f.csv"))
+    assert result.exit_code == 2
+    assert "出力先フォルダ" in result.output

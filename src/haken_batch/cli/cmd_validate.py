@@ -30,11 +30,15 @@ def validate(
 
     def core() -> int:
         from haken_batch.cli.render_validate import render_summary
+        from haken_batch.errors import ConfigError
         from haken_batch.load import load_dataset
         from haken_batch.outdir import write_atomic
         from haken_batch.rules import load_rules
         from haken_batch.validate import findings_csv, masked_for_display, summary
 
+        if not out.parent.resolve().is_dir():  # say so before the long read, not after
+            raise ConfigError(f"出力先フォルダ {out.parent} がありません",
+                              f"output folder {out.parent} does not exist", where="--out")
         rules = load_rules(rules_dir)
         dataset = load_dataset(data, rules, lang=lang.value)
         write_atomic(out, findings_csv(dataset.findings, headers=lang.value))
