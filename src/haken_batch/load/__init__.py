@@ -85,6 +85,8 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja") -> Datase
         text[table] = mapped.frame
         labels[table] = mapped.labels
         issues.append(mapped.issues)
+    sources = {t: raws[t].source for t in raws}
+    del raws, raw  # keep one copy of the text only (memory at 1,000,000 dispatches)
     trail = empty_trail()
     if CORRECTIONS in text:
         corr, corr_issues = normalize_table(text[CORRECTIONS], cmap.tables[CORRECTIONS], codes)
@@ -95,18 +97,19 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja") -> Datase
     typed: dict[str, pl.DataFrame] = {}
     unreadable: list[pl.DataFrame] = []
     for table in TABLE_ORDER:
-        frame, parse_issues = normalize_table(text[table], cmap.tables[table], codes)
+        # pop: the text of a table is dropped as soon as it is typed
+        frame, parse_issues = normalize_table(text.pop(table), cmap.tables[table], codes)
         typed[table] = frame
         issues.append(parse_issues)
         unreadable.append(parse_issues)
     issues.append(validate_tables(typed, cmap, codes, rules, concat_issues(unreadable)))
     info = dict(extra_info)
-    for table, raw in raws.items():
+    for table, source in sources.items():
         spec = cmap.tables[table]
-        frame = typed.get(table, text[table])
+        frame = typed[table] if table in typed else text[table]
         key = typed_key_expr(spec) if spec.key else pl.lit(None, pl.String)
         info[table] = TableInfo(
-            file=raw.source.path.name, sheet=raw.source.sheet, labels=labels[table],
+            file=source.path.name, sheet=source.sheet, labels=labels[table],
             secret=frozenset(c.name for c in spec.columns if c.secret),
             rows=frame.select("idx", "row", key.alias("key")))
     findings = finalize(concat_issues(issues), info).with_columns(
@@ -117,5 +120,4 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja") -> Datase
         t: typed[t].select([c.name for c in cmap.tables[t].columns] + [pl.col("row").alias("_row")])
         for t in TABLE_ORDER
     }
-    sources = {t: raws[t].source for t in raws}
     return Dataset(tables=tables, findings=findings, corrections=trail, sources=sources)

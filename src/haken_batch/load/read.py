@@ -9,6 +9,7 @@ same normalisation path afterwards.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -146,6 +147,26 @@ def decode(data: bytes, where: str) -> tuple[str, str]:
     return text, encoding
 
 
+def _utf8_payload(data: bytes, where: str) -> tuple[str, bytes | None]:
+    """Fast path for a UTF-8 file: checks by byte search, decoding left to polars.
+
+    Returns (encoding, bytes for polars), or ("", None) when the file needs ``decode``
+    (it has bytes >= 0x80 that may be CP932 or broken; polars would reject them anyway).
+    """
+    if data.find(b"\x00") >= 0:
+        decode(data, where)  # raises the NUL error with its offset
+    body, encoding = (data[len(_BOM):], "utf-8-sig") if data.startswith(_BOM) else (data, "utf-8")
+    if body.find(_BOM) >= 0:
+        return "", None  # decode() says where the stray BOM is
+    try:
+        # Validation only, in C and without keeping the text (a str of a 200 MB file
+        # would cost twice its size).
+        codecs.utf_8_decode(body, "strict", True)
+    except UnicodeDecodeError:
+        return "", None
+    return encoding, body
+
+
 def _line_of(body: bytes, offset: int) -> int:
     return body.count(b"\n", 0, offset) + 1
 
@@ -157,18 +178,17 @@ def read_csv_table(path: Path, table: str) -> RawTable:
         raise StructuralError(f"ファイルを読めません（{exc.strerror}）",
                               f"cannot read the file ({exc.strerror})", where=path.name) from None
     digest = hashlib.sha256(data).hexdigest()
-    text, encoding = decode(data, path.name)
-    if not text.strip():
+    encoding, payload = _utf8_payload(data, path.name)
+    if payload is None:  # not plain UTF-8: decode fully (CP932, or a precise error)
+        text, encoding = decode(data, path.name)
+        payload = text.encode("utf-8")  # polars reads UTF-8 only
+        del text
+    if not payload.strip(b" \t\r\n"):
         raise StructuralError("ファイルが空です（見出し行もありません）",
                               "the file is empty (not even a header row)", where=path.name)
-    end = text.find("\n")
-    first = (text if end < 0 else text[:end]).rstrip("\r")
+    end = payload.find(b"\n")
+    first = (payload if end < 0 else payload[:end]).decode("utf-8").rstrip("\r")
     headers = tuple(h.strip() for h in next(csv.reader([first])))
-    if encoding == "cp932":
-        payload = text.encode("utf-8")
-    else:
-        payload = data[len(_BOM):] if encoding == "utf-8-sig" else data
-    del text
     names = [f"c{i}" for i in range(len(headers))]
     try:
         frame = pl.read_csv(io.BytesIO(payload), has_header=True, new_columns=names,
