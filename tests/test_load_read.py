@@ -245,3 +245,13 @@ def test_blank_lines_are_skipped_and_rows_keep_excel_numbers(rules, tmp_path) ->
     ds = load_dataset(data, rules)
     assert ds.findings.height == 0
     assert ds.tables["dispatches"].get_column("_row").to_list() == [2, 5, 6, 7]
+
+
+def test_runaway_cell_is_structural_with_its_row(rules, tmp_path) -> None:
+    data = copy_good(tmp_path)
+    text = (GOOD / "experts.csv").read_text("utf-8").replace("佐藤 花子", "A" * 70_000)
+    (data / "experts.csv").write_text(text, "utf-8")
+    with pytest.raises(StructuralError) as info:
+        load_dataset(data, rules)
+    assert info.value.where == "experts.csv"
+    assert "3行目「氏名」のセルが長すぎます" in info.value.ja

@@ -205,3 +205,13 @@ def test_R_VAL_2_bank_check_rows_become_findings(rules, tmp_path, monkeypatch) -
     ds = load_dataset(compose(tmp_path, None), rules)
     assert ds.findings.select("file", "row", "column", "value", "rule_id", "key").rows() == [
         ("experts.csv", 3, "口座名義カナ", "ｻﾄｳ ﾊ＊＊", "R-VAL-2", "E-002")]
+
+
+def test_control_characters_are_a_finding_and_never_echoed(rules, tmp_path) -> None:
+    data = compose(tmp_path, None)
+    text = (data / "experts.csv").read_text("utf-8").replace("山田 太郎", "\x1b[2J山田 太郎")
+    (data / "experts.csv").write_text(text, "utf-8")
+    ds = load_dataset(data, rules)
+    assert ds.findings.select("row", "column", "rule_id").rows() == [(2, "氏名", "R-VAL-1")]
+    assert "制御文字" in ds.findings.get_column("message_ja")[0]
+    assert "\x1b" not in repr(ds.findings.rows())

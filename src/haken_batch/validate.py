@@ -75,6 +75,9 @@ def expectation(check: str, col: ColumnSpec, cmap: ColumnMap, codes: Codes) -> t
     if check == "platform_member_kind":
         return ("地域プラットフォームの構成機関には機関種別（1〜12）が必要です",
                 "a platform constituent needs an institution kind (1-12)")
+    if check == "control_chars":
+        return ("制御文字（エスケープ・改ページなど）が含まれています",
+                "contains control characters (escape sequences, form feeds, …)")
     if check == "not_cp932":
         return ("Shift_JIS で表せない文字（絵文字・外字など）が含まれています",
                 "contains characters outside Shift_JIS (emoji, rare characters)")
@@ -169,8 +172,18 @@ def not_shift_jis(values: pl.Series) -> pl.Series:
 
 
 def _shift_jis_issues(table: str, frame: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
+    from haken_batch.load.findings import CONTROL_RX
+
     parts = []
     for col in spec.columns:
+        if col.kind in ("name", "kana", "text"):
+            ctl = frame.filter(pl.col(col.name).str.contains(CONTROL_RX).fill_null(False))
+            if ctl.height:
+                ja, en = expectation("control_chars", col, None, None)  # type: ignore[arg-type]
+                parts.append(issues_for(ctl.select("idx", pl.col(col.name).alias("value")),
+                                        table=table, column=col.name, rule_id=col.rule_id,
+                                        severity=ERROR, ja=f"{col.label}: {ja}",
+                                        en=f"{col.name}: {en}"))
         if col.kind not in ("name", "kana"):
             continue
         mask = not_shift_jis(frame.get_column(col.name))

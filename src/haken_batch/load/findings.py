@@ -28,6 +28,7 @@ FINDING_SCHEMA: dict[str, pl.DataType] = {
 FINDING_COLUMNS = tuple(FINDING_SCHEMA)
 ERROR, WARNING = "error", "warning"
 MASK = "＊＊＊＊"
+CONTROL_RX = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
 
 
 def empty_issues() -> pl.DataFrame:
@@ -99,7 +100,10 @@ def finalize(issues: pl.DataFrame, info: dict[str, TableInfo]) -> pl.DataFrame:
         .with_columns(
             pl.coalesce("label", "column").alias("column"),
             pl.when(pl.col("secret").fill_null(False) & pl.col("value").is_not_null())
-            .then(pl.lit(MASK)).otherwise(pl.col("value")).alias("value"),
+            .then(pl.lit(MASK))
+            # control characters (ANSI escapes …) never reach a terminal or a CSV cell
+            .otherwise(pl.col("value").str.replace_all(CONTROL_RX, "�"))
+            .alias("value"),
         )
         .select(FINDING_COLUMNS)
         .unique(maintain_order=True)

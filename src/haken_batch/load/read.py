@@ -76,7 +76,7 @@ def read_folder(data_dir: Path, cmap: ColumnMap) -> tuple[dict[str, RawTable], l
                 f"（{tables[table].source.path.name} と {path.name}）",
                 f"two files for table {table!r} ({tables[table].source.path.name} and {path.name})",
                 where=path.name)
-        tables[table] = read_csv_table(path, table)
+        tables[table] = read_csv_table(path, table, max_cell=cmap.max_cell_bytes)
     main_tables = [t for t in tables if t != CORRECTIONS]
     if books and not main_tables:
         if len(books) > 1:
@@ -171,7 +171,25 @@ def _line_of(body: bytes, offset: int) -> int:
     return body.count(b"\n", 0, offset) + 1
 
 
-def read_csv_table(path: Path, table: str) -> RawTable:
+def _check_cell_sizes(frame: pl.DataFrame, headers: tuple[str, ...], limit: int,
+                      where: str) -> None:
+    """A cell longer than ``limit`` bytes stops the run, naming its row (one pass per column)."""
+    if frame.height == 0 or frame.width == 0:
+        return
+    longest = frame.select(pl.all().str.len_bytes().max()).row(0)
+    for pos, size in enumerate(longest):
+        if size is not None and size > limit:
+            col = frame.columns[pos]
+            n = int(frame.select(pl.col(col).str.len_bytes().arg_max()).item())
+            label = headers[pos] if pos < len(headers) else col
+            raise StructuralError(
+                f"{n + 2}行目「{label}」のセルが長すぎます（{size:,} バイト、上限 {limit:,}）。"
+                "エクスポートが壊れていないか確認してください",
+                f"row {n + 2}, column {label!r}: the cell is too long ({size:,} bytes, limit "
+                f"{limit:,}); is the export broken?", where=where)
+
+
+def read_csv_table(path: Path, table: str, *, max_cell: int = 65536) -> RawTable:
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -202,6 +220,7 @@ def read_csv_table(path: Path, table: str) -> RawTable:
         raise StructuralError("CSV として読めません（引用符の閉じ忘れなど）",
                               f"cannot parse the CSV ({type(exc).__name__})",
                               where=path.name) from None
+    _check_cell_sizes(frame, headers, max_cell, path.name)
     source = SourceFile(path=path, sheet=None, encoding=encoding, sha256=digest)
     return RawTable(table=table, headers=headers, frame=frame, source=source)
 
@@ -252,6 +271,7 @@ def read_workbook(path: Path, cmap: ColumnMap) -> tuple[dict[str, RawTable], lis
         frame = frame.rename(dict(zip(frame.columns, [f"c{i}" for i in range(frame.width)],
                                       strict=True)))
         frame = frame.with_columns(pl.all().cast(pl.String))
+        _check_cell_sizes(frame, headers, cmap.max_cell_bytes, _where(path, sheet))
         tables[table] = RawTable(table=table, headers=headers, frame=frame,
                                  source=SourceFile(path=path, sheet=sheet, encoding="xlsx",
                                                    sha256=digest))

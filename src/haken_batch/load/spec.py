@@ -87,6 +87,7 @@ class ColumnMap:
     my_number_values: str
     date_min: str
     date_max: str
+    max_cell_bytes: int = 65536
 
     def table_for_stem(self, stem: str) -> str | None:
         """A file stem or sheet name (English or Japanese table name) -> table name."""
@@ -152,4 +153,5 @@ def column_map(raw: dict[str, Any], where: str = "rules/columns.yaml") -> Column
         my_number_values=str(mn.get("value_pattern", r"^[0-9]{12}$")),
         date_min=str(dates.get("min", "1900-01-01")),
         date_max=str(dates.get("max", "2999-12-31")),
+        max_cell_bytes=int(raw.get("max_cell_bytes", 65536)),
     )
