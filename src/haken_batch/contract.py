@@ -228,7 +228,9 @@ def column_checks(col: ColumnSpec, cmap: ColumnMap, codes: Codes) -> list[pa.Che
                                                                       time_unit="us")
         out.append(_check("plausible_date", ok_null | c.is_between(low_t, high_t)))
     if col.kind == "digits":
-        out.append(_check("digits", ok_null | c.str.contains(rf"^\d{{{int(col.width or 0)}}}$")))
+        # [0-9], not \d: Rust regex \d also matches full-width digits
+        pattern = rf"^[0-9]{{{int(col.width or 0)}}}$"
+        out.append(_check("digits", ok_null | c.str.contains(pattern)))
     if col.kind == "id":
         out.append(_check("safe_id", ok_null | (
             c.str.contains(cmap.id_pattern) & ~c.str.contains(r"\.\.")
