@@ -116,7 +116,10 @@ def _all_bytes(root: Path, *, archive: bool) -> bytes:
 def settle_params() -> list[object]:
     out = []
     for c in CASES:
-        marks = [pytest.mark.slow] if c.slow else []
+        # settle adds something only where the run must stop, hold or hide; the positive
+        # controls and finding-only cases settle in the slow session
+        heavy = c.slow or not (c.exit == 2 or c.held or c.never)
+        marks = [pytest.mark.slow] if heavy else []
         # a loader gap matters to settle only when it should have stopped the run
         gap = c.settle_gap or (c.gap if c.exit == 2 else None)
         if gap:
