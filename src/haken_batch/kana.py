@@ -157,8 +157,9 @@ def _problem(position: int, char: str) -> KanaProblem:
     cat = unicodedata.name(char, "")
     if cat.startswith(("CJK", "KANGXI")) or "\u3400" <= char <= "\u9fff":
         return KanaProblem(position, char, "kanji",
-                           f"{where_ja}漢字「{char}」はカナに変換できません（口座名義カナを入力してください）",
-                           f"{where_en}{_describe(char)}: kanji cannot be converted to kana "
+                           # The character itself is part of a person's name: not echoed.
+                           f"{where_ja}漢字はカナに変換できません（口座名義カナを入力してください）",
+                           f"{where_en}is a kanji and cannot be converted to kana "
                            "(enter the account holder kana)")
     return KanaProblem(position, char, "not-allowed",
                        f"{where_ja}文字「{char}」（U+{ord(char):04X}）は全銀の名義に使えません",
