@@ -59,25 +59,16 @@ def empty_ledger() -> pl.DataFrame:
     return pl.DataFrame(schema=LEDGER_SCHEMA)
 
 
-def _no_touched() -> pl.DataFrame:
-    return pl.DataFrame(
-        schema={c: pl.String() for c in ("dispatch_id", "rule_id", "message_ja", "message_en")}
-    )
-
-
 def _validation_touched(data: Dataset) -> pl.DataFrame:
-    """R-VAL-1/R-VAL-2 rows from the validator: dispatch_id, rule_id, message_ja, message_en."""
-    import importlib
-    import importlib.util
+    """R-VAL-1/R-VAL-2 rows from the validator: dispatch_id, rule_id, message_ja, message_en.
 
-    if importlib.util.find_spec("haken_batch.validate") is None:
-        return _no_touched()
-    validate = importlib.import_module("haken_batch.validate")
-    if not hasattr(validate, "touched_dispatches"):
-        # Issue 2's validator does not say what it touches yet; until it does, nothing held.
-        return _no_touched()
-    touched: pl.DataFrame = validate.touched_dispatches(data)
-    return touched.select(
+    The validator's findings include the bank check (``bankcheck.unpayable_experts`` on the
+    same typed experts table, every finding an error keyed by expert_id), so an expert with
+    unusable bank data already holds all of its dispatches through these rows (R-VAL-2).
+    """
+    from haken_batch.validate import touched_dispatches
+
+    return touched_dispatches(data).select(
         pl.col("dispatch_id").cast(pl.String),
         pl.col("rule_id").cast(pl.String),
         pl.col("message_ja").cast(pl.String),
@@ -85,15 +76,8 @@ def _validation_touched(data: Dataset) -> pl.DataFrame:
     )
 
 
-def _unpayable(data: Dataset, rules: RuleBook) -> pl.DataFrame:
-    from haken_batch.bankcheck import unpayable_experts
-
-    experts = data.tables.get("experts")
-    if experts is None:
-        experts = pl.DataFrame(schema={"expert_id": pl.String()})
-    return unpayable_experts(experts, rules).select(
-        pl.col("expert_id").cast(pl.String), pl.col("message_ja").cast(pl.String)
-    )
+def _no_unpayable() -> pl.DataFrame:
+    return pl.DataFrame(schema={"expert_id": pl.String(), "message_ja": pl.String()})
 
 
 def settle(
@@ -111,7 +95,9 @@ def settle(
     """Settle one cycle. ``previous`` is the ledger of earlier cycles (LEDGER_SCHEMA).
 
     ``record_checks=False`` keeps only the non-pass rows in ``extra["checks"]`` (scale runs).
-    ``touched``/``unpayable`` override the validator and the bank check (tests).
+    ``touched`` overrides the validator's findings (tests); ``unpayable`` (expert_id,
+    message_ja) adds bank problems the validator did not see (tests, frames built by hand).
+    By default nothing is added: the validator already ran the bank check (R-VAL-2).
     """
     t = conform(data.tables)
     previous = previous.select(
@@ -121,7 +107,7 @@ def settle(
     if touched is None:
         touched = _validation_touched(data)
     if unpayable is None:
-        unpayable = _unpayable(data, rules)
+        unpayable = _no_unpayable()
 
     d = checks.attach_checkins(considered(t, cutoff, previous), t["checkins"])
     claims = travel.prepare(t["travel_claims"], d, rules)
@@ -158,7 +144,8 @@ def settle(
     paid_d = d.filter(is_paid).select(
         "dispatch_id", "expert_id", "support_date", "start_time", "face_to_face_minutes", "trip_km"
     )
-    pd_frame = perdiem.per_diem(paid_d, previous, rules)
+    reported_km = perdiem.reported_day_km(t["reports"], t["dispatches"])
+    pd_frame = perdiem.per_diem(paid_d, previous, rules, reported_km)
 
     extra_res = [*fee.results(f), perdiem.results(pd_frame)]
     res = pl.concat([res, *(rows(p, record_checks).collect() for p in extra_res)])

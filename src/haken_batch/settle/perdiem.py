@@ -7,9 +7,11 @@ start time.
 
 Across cycles we read "that day's paid dispatches" as every dispatch of that expert and
 day that is paid in THIS cycle or WAS paid by an earlier cycle (the ledger keeps day,
-face-to-face minutes and trip distance of each), and the trip distance likewise over those
-paid dispatches (held or excluded reports do not make a day qualify). So 20 minutes paid in
-October and 20 minutes paid in November for the same day make 40 minutes: the day
+face-to-face minutes and trip distance of each). The distance is NOT limited to paid
+dispatches: rules.md says "the largest trip distance reported for it", so every report of
+that expert and day (of a non-cancelled dispatch, whatever its status or approval) counts
+(``reported_day_km``); the minutes are those of paid dispatches only. So 20 minutes paid
+in October and 20 minutes paid in November for the same day make 40 minutes: the day
 qualifies in November. An earlier cycle's payment cannot be reopened, so the per diem is
 booked on the first (by start time, then id) of the day's dispatches paid in this cycle;
 if an earlier cycle already paid the day's per diem, it is not paid again (the line shows
@@ -31,7 +33,33 @@ _PARAMS: dict[str, tuple[str, pl.DataType]] = {
 }
 
 
-def per_diem(paid: pl.DataFrame, previous: pl.DataFrame, rules: RuleBook) -> pl.DataFrame:
+def reported_day_km(reports: pl.DataFrame, dispatches: pl.DataFrame) -> pl.DataFrame:
+    """R-TRV-9 Reading: expert_id, support_date -> the largest trip distance reported that day.
+
+    Every report of a non-cancelled dispatch counts, whatever its approval or status.
+    """
+    from haken_batch.settle.select import CANCELLED
+
+    who = (
+        dispatches.filter(pl.col("status").fill_null("") != CANCELLED)
+        .select("dispatch_id", "expert_id")
+        .unique(subset="dispatch_id", keep="first")
+    )
+    return (
+        reports.select("dispatch_id", "support_date", "trip_km")
+        .join(who, on="dispatch_id", how="inner")
+        .filter(pl.col("expert_id").is_not_null() & pl.col("support_date").is_not_null())
+        .group_by("expert_id", "support_date")
+        .agg(pl.col("trip_km").max().alias("_rep_km"))
+    )
+
+
+def per_diem(
+    paid: pl.DataFrame,
+    previous: pl.DataFrame,
+    rules: RuleBook,
+    reported_km: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     """For this cycle's paid dispatches: dispatch_id, per_diem, _pd_claimed, _pd_note, ...
 
     ``paid``: dispatch_id, expert_id, support_date, start_time, face_to_face_minutes, trip_km.
@@ -56,13 +84,19 @@ def per_diem(paid: pl.DataFrame, previous: pl.DataFrame, rules: RuleBook) -> pl.
         pl.col("face_to_face_minutes").fill_null(0).sum().alias("_now_min"),
         pl.col("trip_km").max().alias("_now_km"),
     )
+    if reported_km is None:
+        reported_km = pl.DataFrame(
+            schema={"expert_id": pl.String(), "support_date": pl.Date(), "_rep_km": pl.Float64()}
+        )
     p = windows.ordered(
-        p.join(prev_day, on=grp, how="left").join(day, on=grp, how="left"),
+        p.join(prev_day, on=grp, how="left")
+        .join(day, on=grp, how="left")
+        .join(reported_km, on=grp, how="left"),
         grp,
         ["start_time", "dispatch_id"],
     ).with_columns(
         (pl.col("_now_min") + pl.col("_prev_min").fill_null(0)).alias("_day_min"),
-        pl.max_horizontal("_now_km", "_prev_km").alias("_day_km"),
+        pl.max_horizontal("_now_km", "_prev_km", "_rep_km").alias("_day_km"),
         pl.col(windows.FIRST).alias("_booking"),
     )
     qualifies = (
