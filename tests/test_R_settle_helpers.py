@@ -81,3 +81,31 @@ def test_ordered_groups_running_sum_and_earlier_max() -> None:
         ("b", 1, 0, None, 7, 0),
         ("b", 2, 5, 5, None, 1),
     ]
+
+
+def test_R_CHK_3_exactly_500_m_passes_whatever_the_earth_radius() -> None:
+    import math
+
+    from haken_batch.settle.checks import beyond_m, haversine_m
+
+    lat0, lon0 = 35.681236, 139.767125
+    got = {}
+    for placed_with in (6_371_000.0, 6_371_008.8):  # a point placed exactly 500 m away
+        for offset_m in (500.0, 500.01, 499.99):
+            lat1 = lat0 + math.degrees(offset_m / placed_with)
+            frame = pl.DataFrame({"lat": [lat1], "lon": [lon0]})
+            out = frame.select(
+                beyond_m(
+                    haversine_m(
+                        pl.col("lat"), pl.col("lon"), pl.lit(lat0), pl.lit(lon0),
+                        pl.lit(6_371_008.8),
+                    ),
+                    pl.lit(500.0),
+                    pl.lit(2),
+                )
+            ).item()
+            got[(placed_with, offset_m)] = out
+    assert got[(6_371_000.0, 500.0)] is False
+    assert got[(6_371_008.8, 500.0)] is False
+    assert got[(6_371_008.8, 499.99)] is False
+    assert got[(6_371_008.8, 500.01)] is True

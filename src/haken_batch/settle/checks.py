@@ -26,12 +26,17 @@ def approved_end() -> pl.Expr:
 
 
 def attach_checkins(d: pl.DataFrame, checkins: pl.DataFrame) -> pl.DataFrame:
-    """One check-in and one check-out per dispatch (the earliest of each), side by side."""
+    """One check-in and one check-out per dispatch, side by side: the earliest check-in and
+    the earliest SIGNED check-out (else the earliest check-out). R-CHK-2 Reading: complete =
+    a check-in and a signed check-out, so an unsigned check-out followed by a signed one is
+    complete, and R-CHK-3 compares the signed one."""
 
     def events(kind: str, prefix: str) -> pl.DataFrame:
+        unsigned = (~pl.col("signed").fill_null(False)).alias("_unsigned")
+        first = [unsigned] if kind == CHECK_OUT else []
         return (
             checkins.filter(pl.col("event") == kind)
-            .sort(["dispatch_id", "at", "lat", "lon"], nulls_last=True)
+            .sort(["dispatch_id", *first, "at", "lat", "lon"], nulls_last=True)
             .unique(subset="dispatch_id", keep="first", maintain_order=True)
             .select(
                 "dispatch_id",
@@ -119,6 +124,14 @@ def haversine_m(
     return 2 * radius * a.sqrt().clip(upper_bound=1.0).arcsin()
 
 
+def beyond_m(distance: pl.Expr, tolerance: pl.Expr, decimals: pl.Expr) -> pl.Expr:
+    """R-CHK-3: "differ" = beyond the tolerance; exactly the tolerance passes. The distance is
+    rounded half up to ``decimals`` places of a metre first (check.distance_decimals), so a
+    point placed exactly 500 m away is not lost to floating point or to the earth radius."""
+    scale = pl.lit(10.0).pow(decimals)
+    return (distance * scale + 0.5).floor() > tolerance * scale
+
+
 def r_chk_3(d: pl.DataFrame, rules: RuleBook) -> Part:
     """R-CHK-3: check-in vs approved start, check-out vs approved end, positions vs place."""
     d = params.add(
@@ -129,6 +142,7 @@ def r_chk_3(d: pl.DataFrame, rules: RuleBook) -> Part:
             "_tol_min": ("check.time_tolerance_minutes", pl.Int64()),
             "_tol_m": ("check.distance_tolerance_m", pl.Float64()),
             "_radius": ("check.earth_radius_m", pl.Float64()),
+            "_dec": ("check.distance_decimals", pl.Int64()),
         },
     )
     tol_us = pl.col("_tol_min") * 60_000_000
@@ -151,8 +165,8 @@ def r_chk_3(d: pl.DataFrame, rules: RuleBook) -> Part:
     d = d.with_columns(
         (ci_dt > tol_us).fill_null(False).alias("_ci_t"),
         (co_dt > tol_us).fill_null(False).alias("_co_t"),
-        (ci_m > pl.col("_tol_m")).fill_null(False).alias("_ci_p"),
-        (co_m > pl.col("_tol_m")).fill_null(False).alias("_co_p"),
+        beyond_m(ci_m, pl.col("_tol_m"), pl.col("_dec")).fill_null(False).alias("_ci_p"),
+        beyond_m(co_m, pl.col("_tol_m"), pl.col("_dec")).fill_null(False).alias("_co_p"),
         (ci_dt / 60_000_000).round(0).cast(pl.Int64).alias("_ci_min"),
         (co_dt / 60_000_000).round(0).cast(pl.Int64).alias("_co_min"),
         ci_m.round(0).cast(pl.Int64).alias("_ci_dist"),
