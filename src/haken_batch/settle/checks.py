@@ -340,8 +340,10 @@ def r_val_1(d: pl.DataFrame, touched: pl.DataFrame) -> Part:
 def r_val_2(d: pl.DataFrame, unpayable: pl.DataFrame, touched: pl.DataFrame) -> Part:
     """R-VAL-2: bank data that cannot be paid holds all of that expert's dispatches.
 
-    The validator may already report the same bank problem (it uses the same bank check);
-    then that finding is the hold and this check only notes it.
+    In a run the validator's findings (``touched``) carry the bank check already (it runs
+    ``bankcheck.unpayable_experts`` on the same experts table), so ``unpayable`` is empty and
+    this check only notes the validator's hold; frames built by hand (tests) may pass bank
+    problems here instead. A problem the validator already reported is not held twice.
     """
     bad = unpayable.group_by("expert_id").agg(
         pl.col("message_ja").unique().sort().str.join("・").alias("_bank")
