@@ -78,7 +78,6 @@ def test_validate_prints_no_personal_data(settled: dict[str, object], fmt: str,
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
-@pytest.mark.xfail(strict=True, reason="gap: zengin show prints holder names unmasked")
 def test_zengin_show_masks_accounts_and_names(settled: dict[str, object], fmt: str) -> None:
     out = Path(str(settled["out"]))
     files = sorted((out / "2021-10").glob("zengin_*.txt"))

@@ -28,11 +28,18 @@ def invoke(*args: str):
     return CliRunner().invoke(app, ["zengin", "show", *args])
 
 
+def test_unmask_shows_payee_names_and_accounts(good: Path) -> None:
+    result = invoke(str(good), "--unmask")
+    assert result.exit_code == 0, result.output
+    assert "ﾔﾏﾀﾞ ﾀﾛｳ" in result.stdout and "ｶ)ﾐﾗｲ" in result.stdout
+    assert "7654321" in result.stdout
+
+
 def test_valid_file_exits_0_and_shows_records_and_totals(good: Path) -> None:
     result = invoke(str(good))
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "ﾔﾏﾀﾞ ﾀﾛｳ" in out and "ｶ)ﾐﾗｲ" in out  # names shown
+    assert "ﾔﾏﾀﾞ **" in out and "ﾀﾛｳ" not in out  # payee names masked by default
     assert "****321" in out and "7654321" not in out  # accounts masked
     assert "普通 ****567" in out  # the payer's account too
     assert "2 件 / 13,023 円" in out  # trailer and computed

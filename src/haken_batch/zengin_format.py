@@ -610,13 +610,16 @@ def _mask(number: str, unmask: bool) -> str:
 
 
 def describe(parsed: ZenginFile, *, unmask: bool = False) -> dict[str, object]:
-    """A JSON-able view of a parsed file: account numbers masked unless ``unmask``."""
+    """A JSON-able view of a parsed file; accounts and payee names masked unless ``unmask``."""
     header = None
     if parsed.header is not None:
         header = {**parsed.header.__dict__,
                   "account_number": _mask(parsed.header.account_number, unmask)}
+    from haken_batch.privacy import mask_name
+
     records = [
-        {"no": i, **r.__dict__, "account_number": _mask(r.account_number, unmask)}
+        {"no": i, **r.__dict__, "account_number": _mask(r.account_number, unmask),
+         "name": r.name if unmask else mask_name(r.name)}
         for i, r in enumerate(parsed.records, start=1)
     ]
     return {

@@ -19,7 +19,9 @@ def show(
     file: Annotated[Path, typer.Argument(help="全銀ファイル / a Zengin 総合振込 file")],
     fmt: FormatOpt = Format.text,
     unmask: Annotated[bool, typer.Option(
-        "--unmask", help="口座番号を隠さずに表示 / show account numbers in full")] = False,
+        "--unmask",
+        help="口座番号・受取人名を隠さずに表示 / show account numbers and payee names in full",
+    )] = False,
     lang: LangOpt = Lang.ja,
 ) -> None:
     """全銀ファイルを表示・検査します / show and check a Zengin file.
