@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -294,3 +295,50 @@ def test_property_what_R_VAL_2_passes_the_writer_accepts(
     records = zengin.build_records(frame, payer)
     files = zengin.render(records, payer, dt.date(2021, 11, 19))
     assert zf.parse(files[0]).records[0].amount == 100
+
+
+# -- the bulk path (polars-formatted records) equals the record-by-record writer ----------
+
+def _both(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict, dict]:
+    fast, slow = tmp_path / "fast", tmp_path / "slow"
+    fast.mkdir()
+    slow.mkdir()
+    zengin.emit(run, fast)
+    with monkeypatch.context() as m:
+        m.setattr(zengin, "_bulk_records", lambda *a: None)
+        zengin.emit(run, slow)
+    return ({p.name: p.read_bytes() for p in fast.iterdir()},
+            {p.name: p.read_bytes() for p in slow.iterdir()})
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(nets=st.lists(st.integers(1, 10**9), min_size=1, max_size=40),
+       separator=st.sampled_from(["crlf", "none"]), eof=st.booleans(),
+       bank_names=st.booleans(), customer=st.sampled_from(["expert_id", "none"]),
+       split=st.integers(1, 50))
+def test_bulk_path_writes_the_same_bytes_as_the_record_writer(
+        rules, payer, tmp_path_factory: pytest.TempPathFactory, nets: list[int], separator: str,
+        eof: bool, bank_names: bool, customer: str, split: int) -> None:
+    ids = [f"{i:03d}" if i % 3 else f"E{i}" for i in range(len(nets))]
+    custom = replace(payer, zengin=replace(payer.zengin, separator=separator, eof_byte=eof,
+                                           bank_names=bank_names, customer_code=customer,
+                                           max_records=split))
+    run = make_run(rules, custom, make_experts(ids), payments_for(ids, nets))
+    with pytest.MonkeyPatch.context() as mp:
+        fast, slow = _both(run, tmp_path_factory.mktemp("z"), mp)
+    assert fast == slow
+    assert any(name.endswith(".txt") for name in fast)
+
+
+def test_bulk_path_is_taken_for_ordinary_data(rules, payer) -> None:
+    ids = [str(i) for i in range(1, 21)]
+    run = make_run(rules, payer, make_experts(ids), payments_for(ids, list(range(1, 21))))
+    frame = zengin.transfers(run.settlement.payments, run.data.tables["experts"])
+    from haken_batch.bankcheck import convert_names
+
+    names = convert_names(frame["account_holder_kana"].unique().to_list())
+    table = zengin._bulk_records(frame, names, payer)
+    assert table is not None
+    files = zengin._bulk_render(table, payer, run.settlement.transfer_date)
+    assert files is not None and len(files) == 1 and len(files[0]) == (20 + 3) * 122

@@ -72,12 +72,17 @@ def convert_names(names: Iterable[str | None]) -> dict[str, str | KanaError]:
     return out
 
 
-def _name_problems(names: Iterable[str | None]) -> pl.DataFrame:
+def _name_problems(names: Iterable[str | None],
+                   converted: dict[str, str | KanaError] | None = None) -> pl.DataFrame:
     """name → (message_ja, message_en) for every distinct holder name that cannot be paid."""
     import polars as pl
 
     rows: dict[str, list[str]] = {"account_holder_kana": [], "message_ja": [], "message_en": []}
-    for name, result in convert_names(names).items():
+    names = list(names)
+    known = converted or {}
+    todo = convert_names(n for n in names if n not in known)
+    for name, result in {n: known[n] if n in known else todo[n]
+                         for n in names if n is not None}.items():
         if isinstance(result, KanaError):
             ja = f"口座名義カナを全銀カナにできません：{result.ja}"
             en = f"account holder kana cannot be written in Zengin kana: {result.en}"
@@ -94,7 +99,10 @@ def _name_problems(names: Iterable[str | None]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={k: pl.String for k in rows})
 
 
-def unpayable_experts(experts: pl.DataFrame, rules: RuleBook) -> pl.DataFrame:
+def unpayable_experts(experts: pl.DataFrame, rules: RuleBook,
+                      converted: dict[str, str | KanaError] | None = None) -> pl.DataFrame:
+    """R-VAL-2 findings; ``converted`` (holder → ``convert_names`` result) saves converting
+    the names a caller already converted."""
     import polars as pl
 
     from haken_batch import bankmaster
@@ -172,7 +180,7 @@ def unpayable_experts(experts: pl.DataFrame, rules: RuleBook) -> pl.DataFrame:
         for col, cond, value, ja, en in checks
     ]
     names = frame.filter(~empty("account_holder_kana"))
-    bad_names = _name_problems(names["account_holder_kana"].unique().sort().to_list())
+    bad_names = _name_problems(names["account_holder_kana"].unique().sort().to_list(), converted)
     parts.append(
         names.join(bad_names, on="account_holder_kana", how="inner").select(
             "expert_id", pl.lit("account_holder_kana").alias("column"),
