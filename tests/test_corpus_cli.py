@@ -140,9 +140,10 @@ def test_settle(case: Case, tmp_path: Path) -> None:
     no_traceback(result)
     visible = sorted(p.name for p in out.iterdir()) if out.exists() else []
     assert not [n for n in visible if n.startswith((".tmp-", ".old-"))]
-    if case.exit == 2:
+    settle_exit = case.settle_exit if case.settle_exit is not None else case.exit
+    if settle_exit == 2:
         assert result.exit_code == 2, result.output
-        for fragment in case.says:
+        for fragment in case.settle_says or case.says:
             assert fragment in result.output
         assert [n for n in visible if not n.startswith(".")] == [], "output left behind"
         return

@@ -19,6 +19,7 @@ from haken_batch.errors import CycleError
 from haken_batch.run import CycleRun, Options
 
 if TYPE_CHECKING:
+    from haken_batch.load import Dataset
     from haken_batch.rules import RuleBook
 
 Progress = Callable[[str], None]
@@ -57,6 +58,7 @@ def prepare(
     payer = load_payer(options.payer_file)
     progress("load")
     data = load.load_dataset(options.data_dir, rules, lang=options.lang)
+    _refuse_my_number(data)
     previous = ledger.previous_ledger(options.out_dir, options.cycle)
     cutoff, transfer = resolve_dates(options, rules)
     progress("settle")
@@ -77,6 +79,24 @@ def prepare(
         payer=payer,
         previous=previous,
     )
+
+
+def _refuse_my_number(data: Dataset) -> None:
+    """No My Number anywhere: the archive keeps the exports byte for byte, so an export that
+    carries a My-Number-looking column is refused before anything is written."""
+    from haken_batch.errors import StructuralError
+    from haken_batch.load.headers import MY_NUMBER_FINDING_JA
+
+    hits = data.findings.filter(data.findings["message_ja"] == MY_NUMBER_FINDING_JA)
+    if hits.height:
+        where = ", ".join(sorted({f"{f}「{c}」" for f, c in
+                                  zip(hits["file"].to_list(), hits["column"].to_list(),
+                                      strict=True)}))
+        raise StructuralError(
+            f"マイナンバー（個人番号）と思われる列があります: {where}。"
+            "マイナンバーは保存できないため精算しません。この列を含まないエクスポートを用意してください",
+            f"a column that looks like a My Number: {where}. My Numbers are never stored, so the "
+            "cycle is not settled; provide an export without that column")
 
 
 def write_outputs(run: CycleRun, folder: Path, progress: Progress = _noop) -> None:

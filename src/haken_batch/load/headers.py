@@ -24,6 +24,11 @@ class Mapped:
     labels: dict[str, str]  # English name -> header as written
     issues: pl.DataFrame
 
+# The message of a My-Number-looking column; `cycle.prepare` refuses to settle (and so to
+# archive the raw export) while such a finding stands.
+MY_NUMBER_FINDING_JA = ("マイナンバー（個人番号）と思われる列です。この列は読み込まず破棄しました。"
+                        "エクスポートから削除してください")
+
 
 def _where(raw: RawTable) -> str:
     src = raw.source
@@ -55,8 +60,7 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
             issues.append(one_issue(
                 table=spec.name, column=header or f"({pos + 1}列目)", value="＊＊＊＊",
                 rule_id="R-VAL-1", severity=ERROR,
-                ja="マイナンバー（個人番号）と思われる列です。この列は読み込まず破棄しました。"
-                   "エクスポートから削除してください",
+                ja=MY_NUMBER_FINDING_JA,
                 en="a column that looks like a My Number (individual number); it was dropped "
                    "unread. Remove it from the export"))
             continue
