@@ -50,9 +50,12 @@ _FLAG_SEVERITIES = ("hold", "reduce", "flag")
 
 def draw_key(cycle: str, check: str, subject: str, weight: int) -> int:
     """The documented draw key (R-PAY-6): smaller is drawn first."""
+    prefix = f"R-PAY-6|{cycle}|{check}|{subject}|"
+    if weight <= 1:  # most subjects: one hash, no generator
+        return int.from_bytes(hashlib.sha256(f"{prefix}0".encode()).digest())
     return min(
-        int.from_bytes(hashlib.sha256(f"R-PAY-6|{cycle}|{check}|{subject}|{k}".encode()).digest())
-        for k in range(max(1, weight))
+        int.from_bytes(hashlib.sha256(f"{prefix}{k}".encode()).digest())
+        for k in range(weight)
     )
 
 
@@ -115,28 +118,50 @@ def _candidates(run: CycleRun, check: str, id_col: str, table: str) -> list[Cand
         .group_by(id_col).agg(pl.col("rule_id").unique().sort().alias("rules"))
     )
     held = considered.filter(pl.col("status") == "held").select(id_col).unique()
-    per = considered.group_by(id_col).agg(pl.col("dispatch_id").unique().sort().alias("ids"))
+    # Every subject needs its draw key; its dispatch list only if drawn (_with_dispatches).
+    subjects = considered.select(pl.col(id_col)).unique()
     master = run.data.tables.get(table)
     to_bureau = _bureau_of(run.rules)
-    pref = {}
     if master is not None and "prefecture" in master.columns:
-        pref = dict(master.select(id_col, "prefecture").rows())
+        prefs = master.select(id_col, pl.col("prefecture")).unique(
+            id_col, keep="last", maintain_order=True)  # as dict(rows()): the last row wins
+        subjects = subjects.join(prefs, on=id_col, how="left")
+    else:
+        subjects = subjects.with_columns(pl.lit(None).alias("prefecture"))
     rules_by = dict(flagged.rows())
     held_ids = set(held[id_col].to_list())
     out = []
-    for subject, ids in per.sort(id_col).rows():
+    for subject, pref in subjects.sort(id_col).rows():
         rules = tuple(rules_by.get(subject) or ())
         is_flagged = bool(rules) or subject in held_ids
         weight = weight_flagged if is_flagged else 1
         out.append(Candidate(
             subject_id=str(subject),
-            bureau=to_bureau.get(str(pref.get(subject)), _UNKNOWN_BUREAU),
-            dispatches=tuple(ids),
+            bureau=to_bureau.get(str(pref), _UNKNOWN_BUREAU),
+            dispatches=(),
             flagged_rules=rules if rules or subject not in held_ids else ("held",),
             weight=weight,
             key=draw_key(cycle, check, str(subject), weight),
         ))
     return out
+
+
+def _with_dispatches(run: CycleRun, id_col: str,
+                     picked: list[tuple[Candidate, int]]) -> list[tuple[Candidate, int]]:
+    """The drawn candidates with their paid/held dispatch ids (sorted, distinct)."""
+    import dataclasses
+
+    import polars as pl
+
+    ids = [c.subject_id for c, _ in picked]
+    per = dict(
+        run.settlement.dispatches
+        .filter(pl.col("status").is_in(["paid", "held"])
+                & pl.col(id_col).cast(pl.String).is_in(ids))
+        .group_by(pl.col(id_col).cast(pl.String))
+        .agg(pl.col("dispatch_id").unique().sort()).rows())
+    return [(dataclasses.replace(c, dispatches=tuple(per.get(c.subject_id) or ())), rnd)
+            for c, rnd in picked]
 
 
 def _reason(cand: Candidate, rnd: int) -> str:
@@ -158,7 +183,8 @@ def draw(run: CycleRun) -> pl.DataFrame:
     )
     for check, id_col, table, size_param in plan:
         size = int(run.rules.value_at(size_param, on))
-        picked = spread_draw(_candidates(run, check, id_col, table), size, order)
+        picked = _with_dispatches(run, id_col,
+                                  spread_draw(_candidates(run, check, id_col, table), size, order))
         for rank, (cand, rnd) in enumerate(picked, start=1):
             rows.append({
                 "cycle": run.options.cycle,
