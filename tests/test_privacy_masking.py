@@ -118,3 +118,10 @@ def test_app_is_configured_to_hide_locals() -> None:
     from haken_batch.cli.app import app
 
     assert app.pretty_exceptions_show_locals is False
+
+
+def test_mask_account_with_nothing_to_keep_masks_every_digit() -> None:
+    # keep=0 once returned the whole number (text[-0:] is the whole string).
+    from haken_batch.privacy import mask_account
+
+    assert mask_account("1234567", keep=0) == "*******"

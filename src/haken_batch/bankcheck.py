@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from haken_batch.kana import KanaError, byte_len, to_zengin_name
+from haken_batch.privacy import mask_account  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -26,19 +27,6 @@ RULE_ID = "R-VAL-2"
 HOLDER_NAME_BYTES = 30  # 受取人名 C(30), zengin.md data record offset 50
 COLUMNS = ("expert_id", "column", "value_masked", "rule_id", "message_ja", "message_en")
 _INPUT = ("bank_code", "branch_code", "account_type", "account_number", "account_holder_kana")
-
-
-def mask_account(number: str | None) -> str:
-    """Only the last 3 digits shown (R-DATA-2): ``1234567`` → ``****567``."""
-    if not number:
-        return ""
-    return "*" * max(len(number) - 3, 0) + number[-3:] if len(number) > 3 else "*" * len(number)
-
-
-def mask_name(name: str | None) -> str:
-    if not name:
-        return ""
-    return name[0] + "*" * (len(name) - 1)
 
 
 def mask_account_expr(col: str) -> pl.Expr:

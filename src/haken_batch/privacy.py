@@ -38,7 +38,7 @@ def mask_account(number: object, keep: int = 3) -> str:
     text = "" if number is None else str(number).strip()
     if not text:
         return ""
-    if len(text) <= keep:
+    if len(text) <= keep or keep <= 0:
         return _MASK * len(text)
     return _MASK * (len(text) - keep) + text[-keep:]
 

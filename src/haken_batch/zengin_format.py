@@ -604,9 +604,9 @@ def read(path: Path) -> ZenginFile:
 
 
 def _mask(number: str, unmask: bool) -> str:
-    if unmask or not number:
-        return number
-    return "*" * max(len(number) - 3, 0) + number[-3:]
+    from haken_batch.privacy import mask_account
+
+    return number if unmask else mask_account(number)
 
 
 def describe(parsed: ZenginFile, *, unmask: bool = False) -> dict[str, object]:

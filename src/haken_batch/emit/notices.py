@@ -385,8 +385,9 @@ def _bank_names(bank_code: str, branch_code: str) -> tuple[str, str]:
 
 def mask_account(number: str, visible: int) -> str:
     """All but the last ``visible`` digits as * (R-DATA-2: a notice may travel by e-mail)."""
-    keep = number[-visible:] if visible > 0 else ""
-    return "*" * (len(number) - len(keep)) + keep
+    from haken_batch.privacy import mask_account as mask
+
+    return mask(number, keep=visible)
 
 
 # ---------------------------------------------------------------- text (templates)
