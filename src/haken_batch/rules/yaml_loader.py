@@ -14,8 +14,13 @@ import yaml
 
 from haken_batch.errors import RulesError
 
+try:  # libyaml parses several times faster (start-up of every command)
+    from yaml import CSafeLoader as _Base
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _Base  # type: ignore[assignment]
 
-class _StrictLoader(yaml.SafeLoader):
+
+class _StrictLoader(_Base):
     """SafeLoader without the timestamp resolver and with duplicate-key detection."""
 
 
@@ -29,15 +34,15 @@ _StrictLoader.yaml_implicit_resolvers = {
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
     mapping: dict[Any, Any] = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=deep)
         if key in mapping:
             line = key_node.start_mark.line + 1
             raise RulesError(
                 f"キー「{key}」が重複しています",
                 f"duplicate key {key!r}",
-                where=f"{key_node.start_mark.name}:{line}",
+                where=f"{getattr(loader, 'name', None) or key_node.start_mark.name}:{line}",
             )
-        mapping[key] = loader.construct_object(value_node, deep=deep)  # type: ignore[no-untyped-call]
+        mapping[key] = loader.construct_object(value_node, deep=deep)
     return mapping
 
 
@@ -52,11 +57,11 @@ def load_yaml(path: Path) -> Any:
         raise RulesError("ルールファイルを読めません", "cannot read rules file", where=str(path)) from exc
     try:
         loader = _StrictLoader(text)
-        loader.name = str(path)
+        loader.name = str(path)  # type: ignore[attr-defined]
         try:
             return loader.get_single_data()
         finally:
-            loader.dispose()  # type: ignore[no-untyped-call]
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{path}:{mark.line + 1}" if mark else str(path)
