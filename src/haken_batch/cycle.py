@@ -102,13 +102,17 @@ def _refuse_my_number(data: Dataset) -> None:
 def write_outputs(run: CycleRun, folder: Path, progress: Progress = _noop) -> None:
     """Every output of the cycle into ``folder``; documents only when options.documents."""
     from haken_batch import archive
-    from haken_batch.emit import csvs, kpi, notices, statements, withholding, zengin
+    from haken_batch.emit import csvs, withholding, zengin
 
     steps = [("csvs", csvs.emit), ("zengin", zengin.emit)]
-    if run.options.documents:
+    if run.options.documents:  # documents only: kpi pulls in xlsxwriter (start-up)
+        from haken_batch.emit import notices
+
         steps.append(("notices", notices.emit))
     steps.append(("withholding", withholding.emit))
     if run.options.documents:
+        from haken_batch.emit import kpi, statements
+
         steps += [("kpi", kpi.emit), ("statements", statements.emit)]
     steps.append(("archive", archive.write_archive))
     for name, step in steps:
