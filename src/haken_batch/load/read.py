@@ -13,6 +13,8 @@ import codecs
 import csv
 import hashlib
 import io
+import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,8 @@ import polars as pl
 
 from haken_batch.errors import StructuralError
 from haken_batch.load.spec import CORRECTIONS, TABLE_ORDER, ColumnMap
+
+_BLANK_FILE = re.compile(rb"[ \t\r\n]*")
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -195,13 +199,16 @@ def read_csv_table(path: Path, table: str, *, max_cell: int = 65536) -> RawTable
     except OSError as exc:
         raise StructuralError(f"ファイルを読めません（{exc.strerror}）",
                               f"cannot read the file ({exc.strerror})", where=path.name) from None
-    digest = hashlib.sha256(data).hexdigest()
-    encoding, payload = _utf8_payload(data, path.name)
+    # sha256 releases the GIL: hash on a second thread while the UTF-8 check runs here.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        hashing = pool.submit(lambda: hashlib.sha256(data).hexdigest())
+        encoding, payload = _utf8_payload(data, path.name)
+        digest = hashing.result()
     if payload is None:  # not plain UTF-8: decode fully (CP932, or a precise error)
         text, encoding = decode(data, path.name)
         payload = text.encode("utf-8")  # polars reads UTF-8 only
         del text
-    if not payload.strip(b" \t\r\n"):
+    if _BLANK_FILE.fullmatch(payload):  # (bytes.strip would copy the whole file)
         raise StructuralError("ファイルが空です（見出し行もありません）",
                               "the file is empty (not even a header row)", where=path.name)
     end = payload.find(b"\n")
