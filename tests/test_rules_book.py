@@ -37,7 +37,8 @@ def test_value_before_first_start_is_an_error(tmp_path: Path) -> None:
 
 
 def test_null_ends_a_value(tmp_path: Path) -> None:
-    book = load_rules(_tree(tmp_path, "rate:\n  values:\n    2021-04-01: 1\n    2022-04-01: null\n"))
+    body = "rate:\n  values:\n    2021-04-01: 1\n    2022-04-01: null\n"
+    book = load_rules(_tree(tmp_path, body))
     assert book.value_at("fee.rate", "2022-03-31") == 1
     with pytest.raises(RulesError):
         book.value_at("fee.rate", "2022-04-01")

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import typer
 
-from haken_batch.cli import cmd_audit, cmd_demo, cmd_kpi, cmd_rules, cmd_samples, cmd_settle
-from haken_batch.cli import cmd_validate, cmd_zengin
+from haken_batch.cli import (
+    cmd_audit,
+    cmd_demo,
+    cmd_kpi,
+    cmd_rules,
+    cmd_samples,
+    cmd_settle,
+    cmd_validate,
+    cmd_zengin,
+)
 
 app = typer.Typer(
     name="haken",
-    help="専門家派遣の謝金・旅費の月次精算ツール / monthly settlement for the expert-dispatch program.",
+    help="専門家派遣の謝金・旅費の月次精算ツール / "
+    "monthly settlement for the expert-dispatch program.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,  # personal data must never land in a traceback

@@ -37,7 +37,8 @@ def show(
         for name, value in book.in_force(on).items():
             p = book.parameter(name)
             rows.append({"name": name, "value": value, "unit": p.unit, "reference": p.reference,
-                         "since": p.start_of_value_at(on).isoformat(), "description": p.description})
+                         "since": p.start_of_value_at(on).isoformat(),
+                         "description": p.description})
         return on, rows
 
     on, rows = run(_do, lang)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
@@ -14,18 +14,22 @@ from rich.console import Console
 T = TypeVar("T")
 
 
-class Lang(str, Enum):
+class Lang(StrEnum):
     ja = "ja"
     en = "en"
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     json = "json"
 
 
-LangOpt = Annotated[Lang, typer.Option("--lang", help="メッセージの言語 / message language (ja, en)")]
-FormatOpt = Annotated[Format, typer.Option("--format", help="出力形式 / output format (text, json)")]
+LangOpt = Annotated[
+    Lang, typer.Option("--lang", help="メッセージの言語 / message language (ja, en)")
+]
+FormatOpt = Annotated[
+    Format, typer.Option("--format", help="出力形式 / output format (text, json)")
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="要約を表示しない / no summary")]
 
 

@@ -101,7 +101,8 @@ def _parse_parameter(name: str, body: Any, path: Path) -> Parameter:
             start = dt.date.fromisoformat(key)
         except ValueError as exc:
             raise RulesError(f"パラメータ「{name}」の開始日「{key}」は存在しない日付です",
-                             f"parameter {name!r}: {key!r} is not a real date", where=where) from exc
+                             f"parameter {name!r}: {key!r} is not a real date",
+                             where=where) from exc
         parsed.append((start, value))
     parsed.sort(key=lambda item: item[0])
     return Parameter(

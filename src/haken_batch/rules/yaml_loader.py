@@ -54,7 +54,8 @@ def load_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise RulesError("ルールファイルを読めません", "cannot read rules file", where=str(path)) from exc
+        raise RulesError("ルールファイルを読めません", "cannot read rules file",
+                         where=str(path)) from exc
     try:
         loader = _StrictLoader(text)
         loader.name = str(path)  # type: ignore[attr-defined]
