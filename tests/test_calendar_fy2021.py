@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-from pathlib import Path
 
 import pytest
 
 from haken_batch import jpcalendar as cal
 from haken_batch.errors import ConfigError
 
-REPO = Path(__file__).resolve().parents[1]
 D = dt.date
 
 # Every public holiday of FY2021 (2021-04-01 .. 2022-03-31), incl. the Olympic moves:
@@ -23,16 +20,6 @@ FY2021_HOLIDAYS = [
     D(2022, 2, 23), D(2022, 3, 21),
 ]
 
-
-@pytest.fixture(scope="module")
-def rules(tmp_path_factory: pytest.TempPathFactory):
-    """The repository's parameters and codes only (isolated from other files in work)."""
-    from haken_batch.rules import load_rules
-
-    root = tmp_path_factory.mktemp("rules")
-    shutil.copytree(REPO / "rules" / "parameters", root / "parameters")
-    shutil.copytree(REPO / "rules" / "codes", root / "codes")
-    return load_rules(root)
 
 
 def test_R_DAY_1_pins_every_fy2021_public_holiday() -> None:

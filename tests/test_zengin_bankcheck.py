@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import polars as pl
 import pytest
 
 from haken_batch.bankcheck import COLUMNS, mask_account, unpayable_experts
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def rules(tmp_path_factory: pytest.TempPathFactory):
-    from haken_batch.rules import load_rules
-
-    root = tmp_path_factory.mktemp("rules")
-    shutil.copytree(REPO / "rules" / "parameters", root / "parameters")
-    shutil.copytree(REPO / "rules" / "codes", root / "codes")
-    return load_rules(root)
 
 
 def experts(**override: object) -> pl.DataFrame:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -23,15 +22,6 @@ from haken_batch.run import CycleRun, Options, Settlement
 REPO = Path(__file__).resolve().parents[1]
 BANKS = [("0001", "001"), ("0005", "001"), ("0009", "001"), ("0033", "002"), ("9900", "018")]
 
-
-@pytest.fixture(scope="module")
-def rules(tmp_path_factory: pytest.TempPathFactory):
-    from haken_batch.rules import load_rules
-
-    root = tmp_path_factory.mktemp("rules")
-    shutil.copytree(REPO / "rules" / "parameters", root / "parameters")
-    shutil.copytree(REPO / "rules" / "codes", root / "codes")
-    return load_rules(root)
 
 
 @pytest.fixture(scope="module")
