@@ -9,6 +9,7 @@ deadline (R-PER-2); then settles and writes everything into a staged folder that
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
@@ -159,13 +160,14 @@ def settle_cycle(options: Options, progress: Progress = _noop) -> CycleRun:
 
     outdir.check_cycle(options.cycle)
     out = Path(options.out_dir)
-    with outdir.locked(out):
+    notes: list[outdir.Note] = []
+    with outdir.locked(out, notes=notes):
         rules = load_rules(options.rules_dir)
         _refuse(options, rules)
         run = prepare(options, progress, rules=rules)
         with outdir.staged_dir(out, options.cycle) as folder:
             write_outputs(run, folder, progress)
-    return run
+    return dataclasses.replace(run, notes=tuple(notes))
 
 
 def summary(run: CycleRun, folder: Path | None = None, top: int = 5) -> dict[str, object]:
@@ -203,4 +205,5 @@ def summary(run: CycleRun, folder: Path | None = None, top: int = 5) -> dict[str
         "flags": int(s.findings.filter(pl.col("severity") == "flag").height),
         "folder": str(folder) if folder else None,
         "files": files,
+        "notes": [{"ja": ja, "en": en} for ja, en in run.notes],
     }

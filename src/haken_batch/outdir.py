@@ -3,7 +3,8 @@
 Layout::
 
     OUT/.haken.lock          flock held while a run writes (released by the OS if it dies);
-                             holds the pid of the running process, emptied on a clean exit
+                             holds the pid of the running process; removed when the run ends
+                             (so one that is still there with a pid names a run that died)
     OUT/CYCLE/               a finished cycle (its ledger.csv is part of it)
     OUT/.tmp-CYCLE-<pid>/    a cycle being written; swept on the next run
     OUT/.old-CYCLE/          the previous version of a cycle during the swap; put back or
@@ -84,41 +85,120 @@ def _truncate_bytes(text: str, limit: int) -> str:
     return data[:limit].decode("utf-8", "ignore")
 
 
+Note = tuple[str, str]  # (Japanese, English): something the clerk should know about OUT
+_LOCK_TRIES = 20
+
+
 @contextlib.contextmanager
-def locked(out: Path, *, notes: list[str] | None = None) -> Iterator[Path]:
+def locked(out: Path, *, notes: list[Note] | None = None) -> Iterator[Path]:
     """Hold the lock on OUT for the whole run; a second run is refused without touching OUT.
 
     A lock left by a process that died is re-taken (flock dies with its owner); its
-    leftovers are swept and, when ``notes`` is given, a line saying so is appended to it.
+    leftovers are swept and, when ``notes`` is given, a (ja, en) note saying so is appended.
+    When the run ends (cleanly or not) the lock file is removed while the flock is still
+    held; when it fails, an OUT this call created is removed again if it is empty, so a
+    failed run leaves no output behind (issue 7).
     """
-    out.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = out / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    fd, created = _acquire(out)
+    failed = True
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _read_pid(fd) or "?"
-            raise LockedError(
-                f"出力フォルダ {out} は別の実行（プロセス {holder}）が使用中です。"
-                "終了を待ってから実行してください。何も変更していません",
-                f"output folder {out} is in use by another run (process {holder}); "
-                "nothing was changed",
-            ) from None
         stale = _read_pid(fd)
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         os.fsync(fd)
         swept = _sweep(out)
         if notes is not None and (stale or swept):
-            who = f"（プロセス {stale}）" if stale else ""
-            notes.append(f"前回の実行{who}は途中で終了していました。"
-                         f"書きかけの出力 {len(swept)} 件を片付けました: {', '.join(swept)}"
-                         if swept else f"前回の実行{who}は途中で終了していました")
+            notes.append(_died_note(stale, swept))
         yield out
-        os.ftruncate(fd, 0)  # a clean exit: an empty lock file tells the next run so
+        failed = False
+    finally:
+        _release(fd, out, remove_out=created and failed)
+
+
+def _acquire(out: Path) -> tuple[int, bool]:
+    """Open and flock ``OUT/.haken.lock``: (fd, whether this call created OUT).
+
+    A lock file is removed by its holder at the end of a run, so the file opened here may
+    have been unlinked before the flock was granted: a lock on that orphan guards nothing
+    (a third run would create a fresh file and lock it too). So once granted, the path must
+    still name the inode locked; if not, close and try again (bounded).
+    """
+    path = out / LOCK_NAME
+    created = False
+    for _ in range(_LOCK_TRIES):
+        try:
+            out.mkdir(parents=True, mode=0o700)
+            created = True
+        except FileExistsError:
+            pass
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        except FileNotFoundError:  # a failed run removed the OUT it had created: again
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_pid(fd) or "?"
+            os.close(fd)
+            raise LockedError(
+                f"出力フォルダ {out} は別の実行（プロセス {holder}）が使用中です。"
+                "終了を待ってから実行してください。何も変更していません",
+                f"output folder {out} is in use by another run (process {holder}); "
+                "nothing was changed",
+            ) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        if _same_file(fd, path):
+            return fd, created
+        os.close(fd)  # unlinked (or replaced) between our open and our flock
+    raise LockedError(
+        f"出力フォルダ {out} のロックを取得できませんでした（別の実行が開始・終了を繰り返して"
+        "います）。しばらく待ってから実行してください。何も変更していません",
+        f"could not take the lock on output folder {out} (other runs keep starting and "
+        "ending); try again shortly. Nothing was changed",
+    )
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    """Whether ``path`` (not followed) still names the file open as ``fd``."""
+    try:
+        st = os.stat(path, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (st.st_dev, st.st_ino) == (held.st_dev, held.st_ino)
+
+
+def _release(fd: int, out: Path, *, remove_out: bool) -> None:
+    """End of a run: remove the lock file (still under the flock), an empty OUT this run
+    created when it failed, then let go of the flock."""
+    path = out / LOCK_NAME
+    try:
+        try:
+            if _same_file(fd, path):  # never a lock file that is not ours
+                os.unlink(path)
+        except OSError:  # cannot remove it: at least no pid, so no "died half-way" next time
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+        if remove_out:
+            with contextlib.suppress(OSError):  # not empty (or gone): leave it as it is
+                os.rmdir(out)
     finally:
         os.close(fd)
+
+
+def _died_note(stale: str, swept: list[str]) -> Note:
+    who_ja = f"（プロセス {stale}）" if stale else ""
+    who_en = f" (process {stale})" if stale else ""
+    if not swept:
+        return (f"前回の実行{who_ja}は途中で終了していました",
+                f"the previous run{who_en} stopped half-way")
+    names = ", ".join(swept)
+    return (f"前回の実行{who_ja}は途中で終了していました。"
+            f"書きかけの出力 {len(swept)} 件を片付けました: {names}",
+            f"the previous run{who_en} stopped half-way; {len(swept)} unfinished "
+            f"output(s) were cleaned up: {names}")
 
 
 def _read_pid(fd: int) -> str:

@@ -71,3 +71,6 @@ class CycleRun:
     settlement: Settlement
     payer: Any  # haken_batch.payer.PayerConfig
     previous: pl.DataFrame  # the ledger of earlier cycles in OUT (what was already paid)
+    # (ja, en) notes about OUT for the clerk, e.g. a previous run that died half-way and
+    # whose leftovers were swept (outdir.locked); never part of the outputs
+    notes: tuple[tuple[str, str], ...] = ()

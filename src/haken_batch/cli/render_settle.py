@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from haken_batch.cli.common import console
@@ -67,6 +68,9 @@ def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) ->
             else f"締日 {s['cutoff']} ・ 振込指定日 {s['transfer_date']}"
         )
     )
+    for note in s.get("notes", []):  # e.g. a previous run that died half-way (outdir.locked)
+        con.print(("[yellow]note[/] " if en else "[yellow]お知らせ[/] ")
+                  + escape(note["en"] if en else note["ja"]), highlight=False)
     counts = Table(show_header=True, header_style="bold")
     counts.add_column("status" if en else "判定")
     counts.add_column("dispatches" if en else "件数", justify="right")
