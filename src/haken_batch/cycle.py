@@ -84,15 +84,12 @@ def prepare(
 
 def _refuse_my_number(data: Dataset) -> None:
     """No My Number anywhere: the archive keeps the exports byte for byte, so an export that
-    carries a My-Number-looking column is refused before anything is written."""
+    carries a My-Number-looking column (``Dataset.my_number_columns``, set by the loader) is
+    refused before anything is written."""
     from haken_batch.errors import StructuralError
-    from haken_batch.load.headers import MY_NUMBER_FINDING_JA
 
-    hits = data.findings.filter(data.findings["message_ja"] == MY_NUMBER_FINDING_JA)
-    if hits.height:
-        where = ", ".join(sorted({f"{f}「{c}」" for f, c in
-                                  zip(hits["file"].to_list(), hits["column"].to_list(),
-                                      strict=True)}))
+    if data.my_number_columns:
+        where = ", ".join(sorted({f"{f}「{c}」" for f, c in data.my_number_columns}))
         raise StructuralError(
             f"マイナンバー（個人番号）と思われる列があります: {where}。"
             "マイナンバーは保存できないため精算しません。この列を含まないエクスポートを用意してください",

@@ -33,12 +33,15 @@ class Dataset:
     corrections: seq, table, key, column, old, new, reason, corrected_by, corrected_at
     sources:     table -> SourceFile (path, sheet, encoding, sha256); ``corrections`` too when
                  present
+    my_number_columns: (file, header) of every column that looks like a My Number (dropped
+                 unread, reported as a finding); settle refuses while there is one
     """
 
     tables: dict[str, pl.DataFrame]
     findings: pl.DataFrame
     corrections: pl.DataFrame
     sources: dict[str, SourceFile]
+    my_number_columns: tuple[tuple[str, str], ...] = ()
 
     def errors(self) -> pl.DataFrame:
         import polars as pl
@@ -80,11 +83,13 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja") -> Datase
                                                                       "key": pl.String}))
     text: dict[str, pl.DataFrame] = {}
     labels: dict[str, dict[str, str]] = {}
+    my_number: set[tuple[str, str]] = set()
     for table, raw in raws.items():
         mapped = map_headers(raw, cmap.tables[table], cmap)
         text[table] = mapped.frame
         labels[table] = mapped.labels
         issues.append(mapped.issues)
+        my_number.update((raw.source.path.name, h) for h in mapped.my_number_columns)
     sources = {t: raws[t].source for t in raws}
     del raws, raw  # keep one copy of the text only (memory at 1,000,000 dispatches)
     trail = empty_trail()
@@ -120,4 +125,5 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja") -> Datase
         t: typed[t].select([c.name for c in cmap.tables[t].columns] + [pl.col("row").alias("_row")])
         for t in TABLE_ORDER
     }
-    return Dataset(tables=tables, findings=findings, corrections=trail, sources=sources)
+    return Dataset(tables=tables, findings=findings, corrections=trail, sources=sources,
+                   my_number_columns=tuple(sorted(my_number)))

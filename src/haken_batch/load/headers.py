@@ -23,9 +23,13 @@ class Mapped:
     frame: pl.DataFrame  # English names in spec order (String) + idx + row
     labels: dict[str, str]  # English name -> header as written
     issues: pl.DataFrame
+    # Headers (as the finding names them) of the columns that look like a My Number: dropped
+    # unread; `cycle.prepare` refuses to settle (and so to archive the raw export) on them.
+    my_number_columns: tuple[str, ...] = ()
 
-# The message of a My-Number-looking column; `cycle.prepare` refuses to settle (and so to
-# archive the raw export) while such a finding stands.
+
+# The message of the finding on a My-Number-looking column (the refusal reads
+# ``Mapped.my_number_columns``, never this text).
 MY_NUMBER_FINDING_JA = ("マイナンバー（個人番号）と思われる列です。この列は読み込まず破棄しました。"
                         "エクスポートから削除してください")
 
@@ -44,6 +48,7 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
     chosen: dict[str, str] = {}  # English name -> raw column (c0..)
     labels: dict[str, str] = {}
     issues = []
+    my_number: list[str] = []
     for pos, header in enumerate(raw.headers):
         source_col = f"c{pos}"
         col = lookup.get(fold(header)) if header else None
@@ -57,8 +62,9 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
             labels[col.name] = header
             continue
         if _looks_like_my_number(raw.frame.get_column(source_col), header, cmap):
+            my_number.append(header or f"({pos + 1}列目)")
             issues.append(one_issue(
-                table=spec.name, column=header or f"({pos + 1}列目)", value="＊＊＊＊",
+                table=spec.name, column=my_number[-1], value="＊＊＊＊",
                 rule_id="R-VAL-1", severity=ERROR,
                 ja=MY_NUMBER_FINDING_JA,
                 en="a column that looks like a My Number (individual number); it was dropped "
@@ -106,7 +112,8 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
         frame = frame.filter(~blank_rows)
     frame = frame.with_columns(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("idx")).select(*names, "idx", "row")
-    return Mapped(frame=frame, labels=labels, issues=concat_issues(issues))
+    return Mapped(frame=frame, labels=labels, issues=concat_issues(issues),
+                  my_number_columns=tuple(my_number))
 
 
 def _looks_like_my_number(values: pl.Series, header: str, cmap: ColumnMap) -> bool:
