@@ -141,3 +141,60 @@ def test_full_width_and_separated_integers_read_back(value: int) -> None:
     values, issues = read(_bundled_env(), "travel_claims", "amount", [plain, full, f"{value:,}"])
     assert values == [value, value, value]
     assert issues.height == 0
+
+
+# The fast path reads cells as written and trims only the cells it could not read: a blank
+# around a value, or a cell of blanks only, must read exactly like the trimmed cell.
+_PADDED = [
+    ("dispatches", "web_meeting", ["有", "　無　", " はい", "いいえ ", "\t1", " ", "", None],
+     [True, False, True, False, True, False, False, False]),
+    ("experts", "renew_next_year", [" 有 ", "  ", None], [True, None, None]),
+    ("reports", "support_date", [" 2021-10-05", "2021/10/05　", " ", ""],
+     [dt.date(2021, 10, 5), dt.date(2021, 10, 5), None, None]),
+    ("reports", "start_time", [" 13:30 ", "13:30", "　"], [dt.time(13, 30), dt.time(13, 30), None]),
+    ("checkins", "at", [" 2021-10-05T04:30:00Z", "2021-10-05T13:30:00+09:00 ", ""],
+     [dt.datetime(2021, 10, 5, 13, 30), dt.datetime(2021, 10, 5, 13, 30), None]),
+    ("travel_claims", "amount", [" 1,200 ", "1200", " "], [1200, 1200, None]),
+    ("checkins", "lat", [" 35.5 ", "35.5"], [35.5, 35.5]),
+    ("experts", "bank_code", [" 0005", "0005 "], ["0005", "0005"]),
+    ("experts", "expert_id", [" E-1 ", "　", ""], ["E-1", None, None]),
+]
+
+
+@pytest.mark.parametrize(("table", "column", "cells", "expected"), _PADDED,
+                         ids=[f"{t}.{c}" for t, c, *_ in _PADDED])
+def test_blanks_around_a_cell_read_like_the_trimmed_cell(env, table, column, cells,
+                                                        expected) -> None:
+    values, issues = read(env, table, column, cells)
+    assert values == expected
+    assert issues.height == 0  # a blank cell is empty, not unreadable
+
+
+def test_unreadable_cell_is_reported_trimmed(env) -> None:
+    values, issues = read(env, "reports", "support_date", ["2021-10-05", "  2021-02-30 "])
+    assert values == [dt.date(2021, 10, 5), None]
+    assert issues.get_column("value").to_list() == ["2021-02-30"]
+    assert issues.get_column("idx").to_list() == [1]
+
+
+_TS_CELLS = st.builds(
+    lambda d, h, m, s, sep, zone: f"{d.isoformat()}{sep}{h:02d}:{m:02d}:{s:02d}{zone}",
+    st.dates(dt.date(2020, 1, 1), dt.date(2023, 12, 31)), st.integers(0, 23),
+    st.integers(0, 59), st.integers(0, 59), st.sampled_from(["T", " "]),
+    st.sampled_from(["", "Z", "+09:00", "+0900", "-05:30", "+00:00"]))
+
+
+@settings(deadline=None, max_examples=80)
+@given(st.lists(_TS_CELLS, min_size=1, max_size=6))
+def test_timestamp_fast_path_agrees_with_the_full_reading(cells: list[str]) -> None:
+    """The fast path (polars formats) and the regex reading give the same JST instant."""
+    from haken_batch.load.normalize import _read_grouped, fast_expr, trimmed
+
+    cmap, codes = _bundled_env()
+    col = cmap.tables["checkins"].column("at")
+    frame = pl.DataFrame({"at": cells})
+    fast = frame.select(fast_expr(col, codes).alias("at")).to_series().to_list()
+    full = _read_grouped(frame.select(trimmed(pl.col("at")).alias("at")), "at",
+                         "timestamp").to_list()
+    assert all(f is None or f == g for f, g in zip(fast, full, strict=True))
+    assert all(g is not None for g in full)

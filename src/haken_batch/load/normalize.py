@@ -200,6 +200,7 @@ def typed_key_expr(spec: TableSpec) -> pl.Expr:
 
 _TS_FAST = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M",
             "%Y/%m/%d %H:%M:%S")
+_TS_ZONED = "%Y-%m-%dT%H:%M:%S%#z"
 
 
 def fast_expr(col: ColumnSpec, codes: Codes) -> pl.Expr | None:
@@ -222,8 +223,11 @@ def fast_expr(col: ColumnSpec, codes: Codes) -> pl.Expr | None:
         return pl.coalesce(e.str.to_time("%H:%M", strict=False),
                            e.str.to_time("%H:%M:%S", strict=False))
     if kind == "timestamp":
+        # ISO 8601 with an offset (the check-in app's spelling): UTC wall time + 9 h = JST
+        zoned = (e.str.to_datetime(_TS_ZONED, time_unit="us", strict=False)
+                 .dt.replace_time_zone(None) + pl.duration(minutes=_JST_MINUTES))
         return pl.coalesce([e.str.to_datetime(f, time_unit="us", strict=False)
-                            for f in _TS_FAST])
+                            for f in _TS_FAST] + [zoned])
     if kind in ("enum", "fee_class", "prefecture", "jsic"):
         name = {"prefecture": "prefectures", "jsic": "jsic"}.get(kind, col.codes or "fee_class")
         return pl.when(e.is_in(list(codes.allowed(name)))).then(e)
@@ -236,62 +240,82 @@ def fast_expr(col: ColumnSpec, codes: Codes) -> pl.Expr | None:
     return None
 
 
-def read_column(frame: pl.DataFrame, col: ColumnSpec, codes: Codes,
-                values: pl.Series | None = None) -> pl.Series:
-    """One column's typed values: the fast path for all cells, the full reading for the rest.
+def trimmed(e: pl.Expr) -> pl.Expr:
+    """The cell without surrounding blanks (full-width too); an empty cell is null."""
+    s = e.str.strip_chars()
+    return pl.when(s.str.len_bytes() == 0).then(None).otherwise(s)
 
-    ``values`` is the fast path's result when the caller computed it already.
+
+def _blank(raw: pl.Series) -> pl.Series:
+    """Cells that are empty as exported (CSV gives "", Excel null)."""
+    return raw.is_null() | (raw == "")
+
+
+def _read(frame: pl.DataFrame, col: ColumnSpec, codes: Codes,
+          values: pl.Series | None = None) -> tuple[pl.Series, pl.Series | None]:
+    """Typed values of one column and the mask of cells that could not be read (or None).
+
+    The fast path reads every cell as written; only the cells it leaves null (a blank
+    around the value, full-width digits, Excel serials, other spellings) are trimmed and read
+    in full. Trimming a million cells per column costs more than the fast path itself.
     """
     raw = frame.get_column(col.name)
     fast = fast_expr(col, codes)
-    if fast is None:  # text, lists, booleans, account types: one expression is cheap enough
-        if values is not None:
-            return values
-        return frame.select(value_expr(col, codes).alias(col.name)).to_series()
+    if fast is None:  # text, lists, account types: trimmed, then one expression
+        if values is None:
+            values = frame.select(value_expr(col, codes, trimmed(pl.col(col.name)))
+                                  .alias(col.name)).to_series()
+        if col.kind not in PARSE_MESSAGES:
+            return values.alias(col.name), None
+        written = frame.select(trimmed(pl.col(col.name)).is_not_null()).to_series()
+        return values.alias(col.name), values.is_null() & written
     if values is None:
         values = frame.select(fast.alias(col.name)).to_series()
-    need = raw.is_not_null() & values.is_null()
+    need = values.is_null() & ~_blank(raw)
+    bad: pl.Series | None = None
     if need.any():
-        rest = frame.select(raw).filter(need)
+        rest = frame.select(raw).filter(need).select(trimmed(pl.col(col.name)).alias(col.name))
         if col.kind in _GROUPED:
             slow = _read_grouped(rest, col.name, col.kind)
         else:
             slow = rest.select(value_expr(col, codes).alias(col.name)).to_series()
         if slow.dtype != values.dtype:  # e.g. enum text kept as text, fast path all-null
             values = values.cast(slow.dtype)
-        values = values.scatter(need.arg_true(), slow)
+        at = need.arg_true()
+        values = values.scatter(at, slow)
+        unread = rest.get_column(col.name).is_not_null() & slow.is_null()
+        if unread.any():
+            bad = pl.Series(col.name, [False] * len(raw), pl.Boolean).scatter(
+                at.filter(unread), True)
     if col.kind == "bool" and not col.blank_null:  # ○/空欄: a blank cell is "no"
-        values = pl.select(pl.when(raw.is_null()).then(False).otherwise(values)).to_series()
-    return values.alias(col.name)
+        values = pl.select(pl.when(_blank(raw)).then(False).otherwise(values)).to_series()
+    return values.alias(col.name), bad
+
+
+def read_column(frame: pl.DataFrame, col: ColumnSpec, codes: Codes) -> pl.Series:
+    """One column's typed values from its text cells (as exported: blanks around are fine)."""
+    return _read(frame, col, codes)[0]
 
 
 def _first_expr(col: ColumnSpec, codes: Codes) -> pl.Expr:
     fast = fast_expr(col, codes)
-    return value_expr(col, codes) if fast is None else fast
+    return value_expr(col, codes, trimmed(pl.col(col.name))) if fast is None else fast
 
 
 def normalize_table(frame: pl.DataFrame, spec: TableSpec,
                     codes: Codes) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Typed frame (same rows, same order) and the issues of cells that could not be read."""
-    text_cols = [c.name for c in spec.columns]
-    stripped = [pl.col(n).str.strip_chars() for n in text_cols]
-    cleaned = frame.with_columns(
-        pl.when(e.str.len_bytes() == 0).then(None).otherwise(e).alias(n)
-        for e, n in zip(stripped, text_cols, strict=True)
-    )
     # One parallel pass over every column (fast paths), then the few cells that need more.
-    first = cleaned.select([_first_expr(c, codes).alias(c.name) for c in spec.columns])
-    typed = cleaned.with_columns([read_column(cleaned, c, codes, first.get_column(c.name))
-                                  for c in spec.columns])
-    parts = []
+    first = frame.select([_first_expr(c, codes).alias(c.name) for c in spec.columns])
+    columns, parts = [], []
     for c in spec.columns:
-        if c.kind not in PARSE_MESSAGES:
+        values, bad_mask = _read(frame, c, codes, first.get_column(c.name))
+        columns.append(values)
+        if bad_mask is None or not bad_mask.any():
             continue
-        bad_mask = cleaned.get_column(c.name).is_not_null() & typed.get_column(c.name).is_null()
-        if not bad_mask.any():
-            continue
-        bad = cleaned.filter(bad_mask).select("idx", pl.col(c.name).alias("value"))
+        bad = frame.filter(bad_mask).select("idx", pl.col(c.name).str.strip_chars()
+                                            .alias("value"))
         ja, en = PARSE_MESSAGES[c.kind]
         parts.append(issues_for(bad, table=spec.name, column=c.name, rule_id=c.rule_id,
                                 severity=ERROR, ja=f"{c.label}: {ja}", en=f"{c.name}: {en}"))
-    return typed, concat_issues(parts)
+    return frame.with_columns(columns), concat_issues(parts)
