@@ -134,3 +134,4 @@ def test_rejected_correction_is_listed_not_ignored(tmp_path: Path) -> None:
                      "corrections.csv,3,キー,D-99,R-VAL-1,"
                      "キー: 表にこのキーの行はありません（適用しませんでした）,"
                      "key: no row has this key (not applied)"]
+

@@ -20,6 +20,7 @@ from haken_batch.errors import CycleError
 from haken_batch.run import CycleRun, Options
 
 if TYPE_CHECKING:
+    from haken_batch.archive import InputPacker
     from haken_batch.load import Dataset
     from haken_batch.rules import RuleBook
 
@@ -43,9 +44,16 @@ def resolve_dates(options: Options, rules: RuleBook) -> tuple[dt.date, dt.date]:
 
 
 def prepare(
-    options: Options, progress: Progress = _noop, *, rules: RuleBook | None = None
+    options: Options,
+    progress: Progress = _noop,
+    *,
+    rules: RuleBook | None = None,
+    on_read: Callable[[Path], None] | None = None,
 ) -> CycleRun:
-    """Load rules (unless given), payer config and data, read the earlier ledgers and settle."""
+    """Load rules (unless given), payer config and data, read the earlier ledgers and settle.
+
+    ``on_read(path)`` is told of each export once read (settle packs the archive meanwhile).
+    """
     from haken_batch import ledger, load
     from haken_batch.outdir import check_cycle
     from haken_batch.payer import load_payer
@@ -58,7 +66,7 @@ def prepare(
         rules = load_rules(options.rules_dir)
     payer = load_payer(options.payer_file)
     progress("load")
-    data = load.load_dataset(options.data_dir, rules, lang=options.lang)
+    data = load.load_dataset(options.data_dir, rules, lang=options.lang, on_read=on_read)
     _refuse_my_number(data)
     previous = ledger.previous_ledger(options.out_dir, options.cycle)
     cutoff, transfer = resolve_dates(options, rules)
@@ -97,8 +105,14 @@ def _refuse_my_number(data: Dataset) -> None:
             "cycle is not settled; provide an export without that column")
 
 
-def write_outputs(run: CycleRun, folder: Path, progress: Progress = _noop) -> None:
-    """Every output of the cycle into ``folder``; documents only when options.documents."""
+def write_outputs(run: CycleRun, folder: Path, progress: Progress = _noop,
+                  packer: InputPacker | None = None) -> None:
+    """Every output of the cycle into ``folder``; documents only when options.documents.
+
+    ``packer``: the inputs compressed while loading (else the archive compresses them now).
+    """
+    import functools
+
     from haken_batch import archive
     from haken_batch.emit import csvs, withholding, zengin
 
@@ -112,7 +126,7 @@ def write_outputs(run: CycleRun, folder: Path, progress: Progress = _noop) -> No
         from haken_batch.emit import kpi, statements
 
         steps += [("kpi", kpi.emit), ("statements", statements.emit)]
-    steps.append(("archive", archive.write_archive))
+    steps.append(("archive", functools.partial(archive.write_archive, packer=packer)))
     for name, step in steps:
         progress(name)
         step(run, folder)
@@ -153,6 +167,7 @@ def _refuse(options: Options, rules: RuleBook) -> None:
 def settle_cycle(options: Options, progress: Progress = _noop) -> CycleRun:
     """`haken settle`: settle one cycle into OUT/CYCLE (replacing a previous run of it)."""
     from haken_batch import outdir
+    from haken_batch.archive import InputPacker
     from haken_batch.rules import load_rules
 
     outdir.check_cycle(options.cycle)
@@ -161,9 +176,10 @@ def settle_cycle(options: Options, progress: Progress = _noop) -> CycleRun:
     with outdir.locked(out, notes=notes):
         rules = load_rules(options.rules_dir)
         _refuse(options, rules)
-        run = prepare(options, progress, rules=rules)
-        with outdir.staged_dir(out, options.cycle) as folder:
-            write_outputs(run, folder, progress)
+        with InputPacker(out) as packer:
+            run = prepare(options, progress, rules=rules, on_read=packer.add)
+            with outdir.staged_dir(out, options.cycle) as folder:
+                write_outputs(run, folder, progress, packer)
     return dataclasses.replace(run, notes=tuple(notes))
 
 

@@ -8,6 +8,7 @@ a finding and the row stays.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,10 +50,12 @@ class Dataset:
         return self.findings.filter(pl.col("severity") == "error")
 
 
-def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja") -> Dataset:
+def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja",
+                 on_read: Callable[[Path], None] | None = None) -> Dataset:
     """Read, correct, type and validate the exports of ``data_dir``.
 
     ``lang`` is kept for symmetry with the CLI: findings always carry both languages.
+    ``on_read(path)`` is told of each export as soon as it has been read.
     """
     import polars as pl
 
@@ -67,7 +70,7 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja") -> Datase
 
     cmap = column_map(rules.columns, where=str(Path(rules.root) / "columns.yaml"))
     codes = codes_from(rules)
-    raws, unused = read_folder(Path(data_dir), cmap)
+    raws, unused = read_folder(Path(data_dir), cmap, on_read)
     issues: list[pl.DataFrame] = []
     extra_info: dict[str, TableInfo] = {}
     for u in unused:

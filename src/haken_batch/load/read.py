@@ -14,6 +14,7 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,8 +59,13 @@ def _where(path: Path, sheet: str | None = None) -> str:
     return f"{path.name}［{sheet}］" if sheet else path.name
 
 
-def read_folder(data_dir: Path, cmap: ColumnMap) -> tuple[dict[str, RawTable], list[Unused]]:
-    """Every table of the folder as text; missing tables and unreadable files stop the run."""
+def read_folder(data_dir: Path, cmap: ColumnMap,
+                on_read: Callable[[Path], None] | None = None,
+                ) -> tuple[dict[str, RawTable], list[Unused]]:
+    """Every table of the folder as text; missing tables and unreadable files stop the run.
+
+    ``on_read(path)`` is told of each file once it has been read (the archive packs it).
+    """
     if not data_dir.is_dir():
         raise StructuralError(f"データフォルダ {data_dir} がありません",
                               f"data folder {data_dir} does not exist", where=str(data_dir))
@@ -81,6 +87,8 @@ def read_folder(data_dir: Path, cmap: ColumnMap) -> tuple[dict[str, RawTable], l
                 f"two files for table {table!r} ({tables[table].source.path.name} and {path.name})",
                 where=path.name)
         tables[table] = read_csv_table(path, table, max_cell=cmap.max_cell_bytes)
+        if on_read is not None:
+            on_read(path)
     main_tables = [t for t in tables if t != CORRECTIONS]
     if books and not main_tables:
         if len(books) > 1:
@@ -89,6 +97,8 @@ def read_folder(data_dir: Path, cmap: ColumnMap) -> tuple[dict[str, RawTable], l
                                   f"more than one workbook ({names}); keep one",
                                   where=str(data_dir))
         wb_tables, wb_unused = read_workbook(books[0], cmap)
+        if on_read is not None and wb_tables:
+            on_read(books[0])
         unused += wb_unused
         for name, raw in wb_tables.items():
             tables.setdefault(name, raw)  # a corrections.csv beside the workbook wins
