@@ -255,3 +255,38 @@ def test_runaway_cell_is_structural_with_its_row(rules, tmp_path) -> None:
         load_dataset(data, rules)
     assert info.value.where == "experts.csv"
     assert "3行目「氏名」のセルが長すぎます" in info.value.ja
+
+
+def test_runaway_line_is_stopped_by_a_streamed_scan_before_reading(rules, tmp_path,
+                                                                  monkeypatch) -> None:
+    """A line longer than the scan limit stops the run naming its line, before the file is
+    read whole (the 2 GB line of issue 7: never held in memory nor parsed)."""
+    from haken_batch.load import read
+
+    data = copy_good(tmp_path)
+    good = (GOOD / "experts.csv").read_bytes()
+    header, _, rest = good.partition(b"\n")
+    (data / "experts.csv").write_bytes(header + b"\n" + rest.replace(b"\n", b"A" * 600 + b"\n", 1)
+                                       + b"B" * 300)
+    limit = 512  # stands in for 2 x max_cell x columns (8 MiB)
+    monkeypatch.setattr(read, "_SCAN_CHUNK", 100)  # many chunks: the run crosses them
+    whole: list[Path] = []
+    monkeypatch.setattr(read.Path, "read_bytes", lambda self: whole.append(self) or b"")
+    with pytest.raises(StructuralError) as info:
+        read._check_line_lengths(data / "experts.csv", limit)
+    assert "2行目が長すぎます" in info.value.ja and info.value.where == "experts.csv"
+    assert whole == []
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 1 << 20])
+def test_line_scan_passes_lines_up_to_the_limit(tmp_path, monkeypatch, chunk) -> None:
+    from haken_batch.load import read
+
+    monkeypatch.setattr(read, "_SCAN_CHUNK", chunk)
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"a" * 50 + b"\n" + b"b" * 50 + b"\n" + b"c" * 50)
+    read._check_line_lengths(path, 50)  # every line exactly at the limit: passes
+    path.write_bytes(b"a" * 50 + b"\n" + b"b" * 50 + b"\n" + b"c" * 51)
+    with pytest.raises(StructuralError) as info:
+        read._check_line_lengths(path, 50)
+    assert "3行目" in info.value.ja
