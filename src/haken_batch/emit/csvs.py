@@ -7,6 +7,7 @@ integer yen, text cells neutralised against formula injection (textsafe), sorted
 
 from __future__ import annotations
 
+import io
 import re
 from functools import cache
 from pathlib import Path
@@ -60,26 +61,29 @@ def neutralized(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def csv_bytes(frame: pl.DataFrame, table: str, sort_key: list[str], lang: str = "ja") -> bytes:
+def _prepared(frame: pl.DataFrame, table: str, sort_key: list[str], lang: str) -> pl.DataFrame:
     names = headers(table)
     out = neutralized(frame.select(list(names))).sort(sort_key, nulls_last=False)
-    if lang != "en":
-        out = out.rename(names)
-    text = out.write_csv(
-        include_bom=False,
-        line_terminator="\n",
-        date_format="%Y-%m-%d",
-        time_format="%H:%M:%S",
-        datetime_format="%Y-%m-%d %H:%M:%S",
-    )
-    return ("\ufeff" + text).encode("utf-8")
+    return out if lang == "en" else out.rename(names)
+
+
+def _write(frame: pl.DataFrame, target: Path | io.BytesIO) -> None:
+    frame.write_csv(target, include_bom=True, line_terminator="\n", date_format="%Y-%m-%d",
+                    time_format="%H:%M:%S", datetime_format="%Y-%m-%d %H:%M:%S")
+
+
+def csv_bytes(frame: pl.DataFrame, table: str, sort_key: list[str], lang: str = "ja") -> bytes:
+    buf = io.BytesIO()
+    _write(_prepared(frame, table, sort_key, lang), buf)
+    return buf.getvalue()
 
 
 def write_settlement(settlement: Settlement, folder: Path, lang: str = "ja") -> list[Path]:
     written = []
     for name, (attr, key) in FILES.items():
         path = Path(folder) / name
-        path.write_bytes(csv_bytes(getattr(settlement, attr), name.removesuffix(".csv"), key, lang))
+        # straight to the file: no copy of a 2,500,000-line text in memory
+        _write(_prepared(getattr(settlement, attr), name.removesuffix(".csv"), key, lang), path)
         written.append(path)
     return written
 
