@@ -9,7 +9,6 @@ same normalisation path afterwards.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
 import io
@@ -163,23 +162,22 @@ def decode(data: bytes, where: str) -> tuple[str, str]:
 
 
 def _utf8_payload(data: bytes, where: str) -> tuple[str, bytes | None]:
-    """Fast path for a UTF-8 file: checks by byte search, decoding left to polars.
+    """Fast path for a UTF-8 file: checks by byte search, UTF-8 validation left to polars.
 
     Returns (encoding, bytes for polars), or ("", None) when the file needs ``decode``
-    (it has bytes >= 0x80 that may be CP932 or broken; polars would reject them anyway).
+    (a stray BOM, which ``decode`` locates). Bytes that are not UTF-8 make polars fail with
+    ``_NotUtf8``, and the file goes to ``decode`` then (CP932, or a precise error).
     """
     if data.find(b"\x00") >= 0:
         decode(data, where)  # raises the NUL error with its offset
     body, encoding = (data[len(_BOM):], "utf-8-sig") if data.startswith(_BOM) else (data, "utf-8")
     if body.find(_BOM) >= 0:
         return "", None  # decode() says where the stray BOM is
-    try:
-        # Validation only, in C and without keeping the text (a str of a 200 MB file
-        # would cost twice its size).
-        codecs.utf_8_decode(body, "strict", True)
-    except UnicodeDecodeError:
-        return "", None
     return encoding, body
+
+
+class _NotUtf8(Exception):
+    """The payload is not UTF-8 (polars validates every String column while parsing)."""
 
 
 def _line_of(body: bytes, offset: int) -> int:
@@ -244,37 +242,55 @@ def read_csv_table(path: Path, table: str, *, max_cell: int = 65536) -> RawTable
     except OSError as exc:
         raise StructuralError(f"ファイルを読めません（{exc.strerror}）",
                               f"cannot read the file ({exc.strerror})", where=path.name) from None
-    # sha256 releases the GIL: hash on a second thread while the UTF-8 check runs here.
+    # sha256 releases the GIL: hash on a second thread while polars parses here.
     with ThreadPoolExecutor(max_workers=1) as pool:
         hashing = pool.submit(lambda: hashlib.sha256(data).hexdigest())
         encoding, payload = _utf8_payload(data, path.name)
+        parsed = None
+        if payload is not None:
+            try:
+                parsed = _parse(payload, path.name)
+            except _NotUtf8:
+                parsed = None
         digest = hashing.result()
-    if payload is None:  # not plain UTF-8: decode fully (CP932, or a precise error)
+    if parsed is None:  # not plain UTF-8: decode fully (CP932, or a precise error)
         text, encoding = decode(data, path.name)
-        payload = text.encode("utf-8")  # polars reads UTF-8 only
+        del data, payload
+        parsed = _parse(text.encode("utf-8"), path.name)  # polars reads UTF-8 only
         del text
+    headers, frame = parsed
+    _check_cell_sizes(frame, headers, max_cell, path.name)
+    source = SourceFile(path=path, sheet=None, encoding=encoding, sha256=digest)
+    return RawTable(table=table, headers=headers, frame=frame, source=source)
+
+
+def _parse(payload: bytes, where: str) -> tuple[tuple[str, ...], pl.DataFrame]:
+    """Headers (as written) and every cell as String; ``_NotUtf8`` for bytes polars rejects."""
     if _BLANK_FILE.fullmatch(payload):  # (bytes.strip would copy the whole file)
         raise StructuralError("ファイルが空です（見出し行もありません）",
-                              "the file is empty (not even a header row)", where=path.name)
+                              "the file is empty (not even a header row)", where=where)
     end = payload.find(b"\n")
-    first = (payload if end < 0 else payload[:end]).decode("utf-8").rstrip("\r")
+    try:
+        first = (payload if end < 0 else payload[:end]).decode("utf-8").rstrip("\r")
+    except UnicodeDecodeError:
+        raise _NotUtf8 from None
     headers = tuple(h.strip() for h in next(csv.reader([first])))
     names = [f"c{i}" for i in range(len(headers))]
     try:
         frame = pl.read_csv(io.BytesIO(payload), has_header=True, new_columns=names,
                             infer_schema=False, empty_string_is_null=False, quote_char='"')
     except pl.exceptions.PolarsError as exc:
+        if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower():
+            raise _NotUtf8 from None
         line = _ragged_line(payload.decode("utf-8", "replace"), len(headers))
         if line:
             raise StructuralError(f"{line}行目の列数が見出し行（{len(headers)}列）より多いです",
                                   f"line {line} has more fields than the header ({len(headers)})",
-                                  where=path.name) from None
+                                  where=where) from None
         raise StructuralError("CSV として読めません（引用符の閉じ忘れなど）",
                               f"cannot parse the CSV ({type(exc).__name__})",
-                              where=path.name) from None
-    _check_cell_sizes(frame, headers, max_cell, path.name)
-    source = SourceFile(path=path, sheet=None, encoding=encoding, sha256=digest)
-    return RawTable(table=table, headers=headers, frame=frame, source=source)
+                              where=where) from None
+    return headers, frame
 
 
 def _ragged_line(text: str, width: int) -> int | None:
