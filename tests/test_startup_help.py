@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 HEAVY = ("polars", "pandera", "openpyxl", "jinja2", "fpdf", "xlsxwriter", "fastexcel",
-         "numpy", "pandas", "pyarrow")
+         "numpy", "pandas", "pyarrow", "markdown_it")  # markdown_it: see cli/lazy_markdown.py
 
 PROBE = r'''
 import json, sys
@@ -101,3 +101,38 @@ def test_console_script_help_exits_zero() -> None:
                           check=False)
     assert proc.returncode == 0
     assert "haken" in proc.stdout and "Traceback" not in proc.stderr
+
+
+SAME_HELP = r'''
+import sys
+if sys.argv[1] == "real":
+    import rich.markdown  # loaded first: install() leaves it alone
+from haken_batch.cli.app import app
+app(["--help"], prog_name="haken")
+'''
+
+
+def test_deferred_markdown_renders_the_same_help() -> None:
+    """The stand-in for rich.markdown changes start-up time only, never the help text."""
+    env = {**__import__("os").environ, "COLUMNS": "100", "TERM": "dumb"}
+    texts = [subprocess.run([sys.executable, "-c", SAME_HELP, mode], capture_output=True,
+                            text=True, timeout=60, check=False, env=env).stdout
+             for mode in ("deferred", "real")]
+    assert "settle" in texts[0]
+    assert texts[0] == texts[1]
+
+
+def test_deferred_markdown_loads_the_real_module_on_use() -> None:
+    code = r'''
+import sys
+from haken_batch.cli import lazy_markdown
+sys.modules.pop("rich.markdown", None)
+lazy_markdown.install()
+from rich.markdown import Markdown, Heading
+md = Markdown("# title")
+import rich.markdown as real
+print(type(md) is real.Markdown, Heading is real.Heading, "markdown_it" in sys.modules)
+'''
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert proc.stdout.split() == ["True", "True", "True"], proc.stderr

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from haken_batch.cli import (
+from haken_batch.cli import lazy_markdown
+
+lazy_markdown.install()  # before typer renders help: markdown-it is 60 ms of start-up
+
+from haken_batch.cli import (  # noqa: E402
     cmd_audit,
     cmd_demo,
     cmd_kpi,
