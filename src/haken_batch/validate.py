@@ -204,7 +204,8 @@ def _reference_issues(frames: dict[str, pl.DataFrame], cmap: ColumnMap) -> pl.Da
         pspec = cmap.tables[ref.parent]
         hit = (child.select("idx", pl.col(ref.column).alias("value"))
                .filter(pl.col("value").is_not_null())
-               .join(parent.select(pl.col(ref.parent_column).alias("value")).unique(),
+               # an anti join needs no unique() of the parent (that doubled its cost)
+               .join(parent.select(pl.col(ref.parent_column).alias("value")),
                      on="value", how="anti"))
         if hit.height == 0:
             continue
