@@ -203,41 +203,47 @@ _TS_FAST = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%
 _TS_ZONED = "%Y-%m-%dT%H:%M:%S%#z"
 
 
-def fast_expr(col: ColumnSpec, codes: Codes) -> pl.Expr | None:
-    """A cheap reading of the common spellings; null where ``value_expr`` must look closer.
+def fast_tiers(col: ColumnSpec, codes: Codes) -> list[pl.Expr]:
+    """Cheap readings of the common spellings, most common first; null where they fail.
 
     Real exports are mostly canonical (2021-10-05, 13:30, 31680), so the full expression
-    (NFKC, regex groups) runs only on the few cells the fast path leaves null.
+    (NFKC, regex groups) runs only on the few cells the fast tiers leave null. Each tier
+    after the first reads only what the tiers before it left (a timestamp column in the
+    check-in app's ISO spelling is parsed once, not once per known format).
     """
     e = pl.col(col.name)
     kind = col.kind
     if kind in ("int", "yen", "inst_kind"):
-        return e.cast(pl.Int64, strict=False)
+        return [e.cast(pl.Int64, strict=False)]
     if kind == "float":
         v = e.cast(pl.Float64, strict=False)
-        return pl.when(v.is_finite() & e.str.contains(r"^-?[0-9.]+$")).then(v)
+        return [pl.when(v.is_finite() & e.str.contains(r"^-?[0-9.]+$")).then(v)]
     if kind == "date":
-        return pl.coalesce(e.str.to_date("%Y-%m-%d", strict=False),
-                           e.str.to_date("%Y/%m/%d", strict=False))
+        return [e.str.to_date(f, strict=False) for f in ("%Y-%m-%d", "%Y/%m/%d")]
     if kind == "time":
-        return pl.coalesce(e.str.to_time("%H:%M", strict=False),
-                           e.str.to_time("%H:%M:%S", strict=False))
+        return [e.str.to_time(f, strict=False) for f in ("%H:%M", "%H:%M:%S")]
     if kind == "timestamp":
         # ISO 8601 with an offset (the check-in app's spelling): UTC wall time + 9 h = JST
         zoned = (e.str.to_datetime(_TS_ZONED, time_unit="us", strict=False)
                  .dt.replace_time_zone(None) + pl.duration(minutes=_JST_MINUTES))
-        return pl.coalesce([e.str.to_datetime(f, time_unit="us", strict=False)
-                            for f in _TS_FAST] + [zoned])
+        return [e.str.to_datetime(_TS_FAST[0], time_unit="us", strict=False), zoned,
+                *(e.str.to_datetime(f, time_unit="us", strict=False) for f in _TS_FAST[1:])]
     if kind in ("enum", "fee_class", "prefecture", "jsic"):
         name = {"prefecture": "prefectures", "jsic": "jsic"}.get(kind, col.codes or "fee_class")
-        return pl.when(e.is_in(list(codes.allowed(name)))).then(e)
+        return [pl.when(e.is_in(list(codes.allowed(name)))).then(e)]
     if kind == "digits":
-        return pl.when(e.str.contains(rf"^[0-9]{{{int(col.width or 0)}}}$")).then(e)
+        return [pl.when(e.str.contains(rf"^[0-9]{{{int(col.width or 0)}}}$")).then(e)]
     if kind == "bool":  # the usual spellings as written; blanks are settled in read_column
         common = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False),
                   "true": True, "false": False, "True": True, "False": False}
-        return e.replace_strict(common, default=None, return_dtype=pl.Boolean)
-    return None
+        return [e.replace_strict(common, default=None, return_dtype=pl.Boolean)]
+    return []
+
+
+def fast_expr(col: ColumnSpec, codes: Codes) -> pl.Expr | None:
+    """Every fast tier at once (one expression); None for kinds without a fast path."""
+    tiers = fast_tiers(col, codes)
+    return pl.coalesce(tiers) if tiers else None
 
 
 def trimmed(e: pl.Expr) -> pl.Expr:
@@ -260,8 +266,8 @@ def _read(frame: pl.DataFrame, col: ColumnSpec, codes: Codes,
     in full. Trimming a million cells per column costs more than the fast path itself.
     """
     raw = frame.get_column(col.name)
-    fast = fast_expr(col, codes)
-    if fast is None:  # text, lists, account types: trimmed, then one expression
+    tiers = fast_tiers(col, codes)
+    if not tiers:  # text, lists, account types: trimmed, then one expression
         if values is None:
             values = frame.select(value_expr(col, codes, trimmed(pl.col(col.name)))
                                   .alias(col.name)).to_series()
@@ -270,8 +276,15 @@ def _read(frame: pl.DataFrame, col: ColumnSpec, codes: Codes,
         written = frame.select(trimmed(pl.col(col.name)).is_not_null()).to_series()
         return values.alias(col.name), values.is_null() & written
     if values is None:
-        values = frame.select(fast.alias(col.name)).to_series()
-    need = values.is_null() & ~_blank(raw)
+        values = frame.select(tiers[0].alias(col.name)).to_series()
+    written = ~_blank(raw)
+    need = values.is_null() & written
+    for tier in tiers[1:]:
+        if not need.any():
+            break
+        values = values.scatter(need.arg_true(), frame.select(raw).filter(need)
+                                .select(tier.alias(col.name)).to_series())
+        need = values.is_null() & written
     bad: pl.Series | None = None
     if need.any():
         rest = frame.select(raw).filter(need).select(trimmed(pl.col(col.name)).alias(col.name))
@@ -298,8 +311,8 @@ def read_column(frame: pl.DataFrame, col: ColumnSpec, codes: Codes) -> pl.Series
 
 
 def _first_expr(col: ColumnSpec, codes: Codes) -> pl.Expr:
-    fast = fast_expr(col, codes)
-    return value_expr(col, codes, trimmed(pl.col(col.name))) if fast is None else fast
+    tiers = fast_tiers(col, codes)
+    return tiers[0] if tiers else value_expr(col, codes, trimmed(pl.col(col.name)))
 
 
 def normalize_table(frame: pl.DataFrame, spec: TableSpec,
