@@ -17,7 +17,7 @@ from haken_batch.rules import RuleBook
 from haken_batch.run import Settlement
 from haken_batch.settle import checks, decide, exclusions, fee, limits, perdiem, travel, withholding
 from haken_batch.settle.inputs import conform
-from haken_batch.settle.results import rows, txt
+from haken_batch.settle.results import cases, rows, txt
 from haken_batch.settle.select import considered
 
 if TYPE_CHECKING:
@@ -188,7 +188,35 @@ def _lines(
         .otherwise(pl.format("保留（{}）", pl.col("_decisive").list.join(";")))
     )
 
-    fee_lines = f.join(status, on="dispatch_id").select(
+    fee_f = f.join(status, on="dispatch_id")
+    fee_text = pl.format(
+        "対面{}分 → {}×{}分 × {}円/時{}",
+        txt(pl.col("face_to_face_minutes")),
+        txt(pl.col("_units")),
+        txt(pl.col("_unit")),
+        txt(pl.col("_rate")),
+        pl.lit(""),
+    )
+    capped_text = pl.format(
+        "対面{}分 → {}×{}分 × {}円/時{}",
+        txt(pl.col("face_to_face_minutes")),
+        txt(pl.col("_units")),
+        txt(pl.col("_unit")),
+        txt(pl.col("_rate")),
+        pl.format(
+            "、日額上限{}円（同日の既払い{}円・先行派遣{}円）",
+            txt(pl.col("_cap")),
+            txt(pl.col("_prev_day")),
+            txt(pl.col("_before")),
+        ),
+    )
+    # notes computed only on the rows that take them (results.cases)
+    fee_note = cases(
+        fee_f,
+        [(paid & (pl.col("fee") < pl.col("fee_claimed")), capped_text), (paid, fee_text)],
+        unpaid_note,
+    )
+    fee_lines = fee_f.select(
         "dispatch_id",
         pl.lit(0, pl.Int64()).alias("line_no"),
         pl.lit(FEE_ITEM).alias("item"),
@@ -202,30 +230,23 @@ def _lines(
         )
         .otherwise(_decisive_rule())
         .alias("rule_id"),
-        pl.when(paid)
-        .then(
-            pl.format(
-                "対面{}分 → {}×{}分 × {}円/時{}",
-                txt(pl.col("face_to_face_minutes")),
-                txt(pl.col("_units")),
-                txt(pl.col("_unit")),
-                txt(pl.col("_rate")),
-                pl.when(pl.col("fee") < pl.col("fee_claimed"))
-                .then(
-                    pl.format(
-                        "、日額上限{}円（同日の既払い{}円・先行派遣{}円）",
-                        txt(pl.col("_cap")),
-                        txt(pl.col("_prev_day")),
-                        txt(pl.col("_before")),
-                    )
-                )
-                .otherwise(pl.lit("")),
-            )
-        )
-        .otherwise(unpaid_note)
-        .alias("note"),
+        fee_note.alias("note"),
     )
-    claim_lines = claims.join(status, on="dispatch_id").select(
+    claim_f = claims.select(
+        "dispatch_id", "line_no", "mode", "claimed", "allowed", "rule_id", "note"
+    ).join(status, on="dispatch_id")
+    claim_note = cases(
+        claim_f,
+        [
+            (paid, pl.col("note")),
+            (
+                excluded,
+                pl.format("対象外のため旅費なし（{}）", pl.col("_decisive").list.join(";")),
+            ),
+        ],
+        unpaid_note,
+    )
+    claim_lines = claim_f.select(
         "dispatch_id",
         pl.col("line_no").cast(pl.Int64),
         pl.col("mode").fill_null("").alias("item"),
@@ -237,12 +258,7 @@ def _lines(
         .then(pl.lit("R-TRV-12"))
         .otherwise(_decisive_rule())
         .alias("rule_id"),
-        pl.when(paid)
-        .then(pl.col("note"))
-        .when(excluded)
-        .then(pl.format("対象外のため旅費なし（{}）", pl.col("_decisive").list.join(";")))
-        .otherwise(unpaid_note)
-        .alias("note"),
+        claim_note.alias("note"),
     )
     next_no = claims.group_by("dispatch_id").agg(pl.col("line_no").max().alias("_max"))
     pd_lines = (
@@ -270,7 +286,20 @@ def _lines(
     frames = [
         x.select(list(LINE_SCHEMA)).cast(LINE_SCHEMA) for x in (fee_lines, claim_lines, pd_lines)
     ]
-    return pl.concat(frames).sort(list(LINE_SCHEMA), nulls_last=False)
+    return _sort_lines(pl.concat(frames))
+
+
+def _sort_lines(lines: pl.DataFrame) -> pl.DataFrame:
+    """Sorted on every column; when (dispatch_id, line_no) is unique, as it is unless an
+    export repeats a claim line, sorting on those two gives the same order, for less."""
+    key = ["dispatch_id", "line_no"]
+    out = lines.sort(key, nulls_last=False)
+    tie = out.select(
+        pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift(1)) for c in key).any()
+    ).item()
+    if tie:
+        return lines.sort(list(LINE_SCHEMA), nulls_last=False)
+    return out
 
 
 def _amounts(lines: pl.DataFrame, claims: pl.DataFrame) -> pl.DataFrame:

@@ -8,6 +8,7 @@ the parameter values used, so `haken explain` can tell the story without recompu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -99,3 +100,34 @@ def empty() -> pl.LazyFrame:
 def txt(expr: pl.Expr) -> pl.Expr:
     """A value as text for a message (null shows as 空欄)."""
     return expr.cast(pl.String).fill_null("空欄")
+
+
+def cases(
+    frame: pl.DataFrame,
+    branches: Sequence[tuple[pl.Expr, pl.Expr]],
+    otherwise: pl.Expr,
+    dtype: pl.DataType | None = None,
+) -> pl.Series:
+    """``pl.when(c1).then(v1).when(c2).then(v2)...otherwise(o)`` over ``frame``, each value
+    computed only on the rows that take its branch (a null condition is false, as in
+    ``when``). polars computes every branch on every row, and formatting the text of the
+    branches a row does not take is most of the cost of a note column on a million rows.
+
+    The values must be row-wise expressions (no aggregation, window or shift): they see only
+    their branch's rows. Same values, same row order as the ``when`` chain.
+    """
+    dtype = dtype or pl.String()
+    pick: pl.Expr = pl.lit(len(branches), pl.Int32())
+    for i, (cond, _) in reversed(list(enumerate(branches))):
+        pick = pl.when(cond).then(pl.lit(i, pl.Int32())).otherwise(pick)
+    lf = frame.with_columns(
+        pick.alias("_case"),
+        pl.int_range(pl.len(), dtype=pl.Int64()).alias("_at"),
+    ).lazy()
+    values = [*(v for _, v in branches), otherwise]
+    pieces = pl.collect_all(
+        lf.filter(pl.col("_case") == i).select("_at", v.cast(dtype).alias("_v"))
+        for i, v in enumerate(values)
+    )
+    out = pl.concat(pieces).sort("_at").get_column("_v")
+    return out.alias("_v")

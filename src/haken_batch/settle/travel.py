@@ -13,7 +13,7 @@ import polars as pl
 
 from haken_batch.rules import RuleBook
 from haken_batch.settle import params
-from haken_batch.settle.results import Part, result, txt
+from haken_batch.settle.results import Part, cases, result, txt
 
 RAIL, AIR, BOAT, BUS, TAXI, CAR, RENTAL, LODGING = (
     "鉄道",
@@ -130,57 +130,53 @@ def prepare(claims: pl.DataFrame, d: pl.DataFrame, rules: RuleBook) -> pl.DataFr
         mode.replace_strict(MODE_RULE, default="R-VAL-1", return_dtype=pl.String).alias("rule_id"),
         (mode == LODGING).alias("_is_lodging"),
     )
-    note = (
-        pl.when(mode == RAIL)
-        .then(
-            pl.when(long_leg | (express == 0))
-            .then(pl.format("片道{}km", txt(pl.col("one_way_km"))))
-            .otherwise(
-                pl.format(
-                    "片道{}km（{}km未満）のため特急・指定席料金{}円は対象外",
-                    txt(pl.col("one_way_km")),
-                    txt(pl.col("_min_km")),
-                    txt(express),
-                )
-            )
-        )
-        .when(mode.is_in([AIR, BOAT]))
-        .then(
-            pl.when(fare_rt < fare)
-            .then(
-                pl.format(
-                    "往復割引運賃{}円と実費{}円の安い方", txt(pl.col("round_trip_fare")), txt(fare)
-                )
-            )
-            .otherwise(pl.lit("実費（普通席）"))
-        )
-        .when(mode == BUS)
-        .then(pl.lit("普通運賃"))
-        .when(mode == TAXI)
-        .then(pl.format("実費（理由: {}）", txt(pl.col("reason"))))
-        .when(mode == CAR)
-        .then(
+    air_boat = mode.is_in([AIR, BOAT])
+    rental_unknown = pl.col("approved_amount").is_null()
+    # one branch per note (computed only on its rows, see results.cases)
+    note_cases = [
+        (
+            (mode == RAIL) & (long_leg | (express == 0)),
+            pl.format("片道{}km", txt(pl.col("one_way_km"))),
+        ),
+        (
+            mode == RAIL,
+            pl.format(
+                "片道{}km（{}km未満）のため特急・指定席料金{}円は対象外",
+                txt(pl.col("one_way_km")),
+                txt(pl.col("_min_km")),
+                txt(express),
+            ),
+        ),
+        (
+            air_boat & (fare_rt < fare),
+            pl.format(
+                "往復割引運賃{}円と実費{}円の安い方", txt(pl.col("round_trip_fare")), txt(fare)
+            ),
+        ),
+        (air_boat, pl.lit("実費（普通席）")),
+        (mode == BUS, pl.lit("普通運賃")),
+        (mode == TAXI, pl.format("実費（理由: {}）", txt(pl.col("reason")))),
+        (
+            mode == CAR,
             pl.format(
                 "走行{}km → {}km × {}円（1km未満切捨て）",
                 txt(pl.col("distance_km")),
                 txt(pl.col("distance_km").floor().cast(pl.Int64)),
                 txt(pl.col("_car_rate")),
-            )
-        )
-        .when(mode == RENTAL)
-        .then(
-            pl.when(pl.col("approved_amount").is_null())
-            .then(pl.lit("事務局精査額が未記録"))
-            .otherwise(pl.format("事務局精査額{}円", txt(pl.col("approved_amount"))))
-        )
-        .when(mode == LODGING)
-        .then(
-            pl.when(no_lodging)
-            .then(pl.format("{}は宿泊費の対象外", txt(pl.col("lodging_type"))))
-            .otherwise(pl.format("{}泊、上限 {}円/泊", txt(nights), txt(pl.col("_night_cap"))))
-        )
-        .otherwise(pl.format("区分「{}」は旅費の区分にない", txt(mode)))
-    )
+            ),
+        ),
+        ((mode == RENTAL) & rental_unknown, pl.lit("事務局精査額が未記録")),
+        (mode == RENTAL, pl.format("事務局精査額{}円", txt(pl.col("approved_amount")))),
+        (
+            (mode == LODGING) & no_lodging,
+            pl.format("{}は宿泊費の対象外", txt(pl.col("lodging_type"))),
+        ),
+        (
+            mode == LODGING,
+            pl.format("{}泊、上限 {}円/泊", txt(nights), txt(pl.col("_night_cap"))),
+        ),
+    ]
+    not_travel = pl.format("区分「{}」は旅費の区分にない", txt(mode))
     papers = pl.concat_str(
         pl.when(
             (mode == AIR)
@@ -215,14 +211,17 @@ def prepare(claims: pl.DataFrame, d: pl.DataFrame, rules: RuleBook) -> pl.DataFr
         separator="・",
         ignore_nulls=True,
     )
-    hold = (
-        pl.when(mode.is_in([AIR, BOAT]) & (pl.col("seat_class") == HIGHER_CLASS).fill_null(False))
-        .then(pl.lit("上位クラスの請求: 普通運賃の修正入力まで保留"))
-        .when((mode == RENTAL) & pl.col("approved_amount").is_null())
-        .then(pl.lit("レンタカーの事務局精査額が記録されるまで保留"))
-        .when(~mode.is_in(list(MODE_RULE)).fill_null(True))
-        .then(pl.format("区分「{}」は旅費の区分にない", txt(mode)))
-    )
+    hold_cases = [
+        (
+            mode.is_in([AIR, BOAT]) & (pl.col("seat_class") == HIGHER_CLASS).fill_null(False),
+            pl.lit("上位クラスの請求: 普通運賃の修正入力まで保留"),
+        ),
+        (
+            (mode == RENTAL) & pl.col("approved_amount").is_null(),
+            pl.lit("レンタカーの事務局精査額が記録されるまで保留"),
+        ),
+        (~mode.is_in(list(MODE_RULE)).fill_null(True), not_travel),
+    ]
     per_dispatch = (
         c.filter(pl.col("_is_lodging"))
         .group_by("dispatch_id")
@@ -231,9 +230,9 @@ def prepare(claims: pl.DataFrame, d: pl.DataFrame, rules: RuleBook) -> pl.DataFr
     c = c.join(per_dispatch, on="dispatch_id", how="left")
     day_nights = pl.col("_all_nights")
     c = c.with_columns(
-        note.alias("note"),
+        cases(c, note_cases, not_travel).alias("note"),
         papers.alias("_papers"),
-        hold.alias("_hold"),
+        cases(c, hold_cases, pl.lit(None, pl.String())).alias("_hold"),
         (
             pl.col("_is_lodging")
             & ((nights >= pl.col("_flag_nights")) | (day_nights >= pl.col("_flag_nights")))
