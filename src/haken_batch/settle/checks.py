@@ -223,12 +223,18 @@ def r_chk_4(d: pl.DataFrame) -> Part:
     )
 
 
-def overlapping(t: dict[str, pl.DataFrame]) -> pl.DataFrame:
+def overlapping(t: dict[str, pl.DataFrame], rules: RuleBook) -> pl.DataFrame:
     """R-CHK-7: every approved report whose approved time overlaps another of the same expert.
 
     All approved reports of non-cancelled dispatches count, whatever their cycle, so both
     dispatches of an overlap are held even when only one of them is in this cycle.
     Intervals are [start, end): one ending at 11:00 and one starting at 11:00 do not overlap.
+
+    dispatch_id, overlaps_with (the other ids, ``;``-joined) and _overlap_count. The ids are
+    listed by joining an expert-day's overlapping reports pairwise, which grows with the
+    square of their number; an expert-day with more of them than check.overlap_list_max
+    (a broken or hostile export) is not joined: its dispatches get only the count
+    (_overlap_count, overlaps_with null). A date without that parameter lists nothing.
     """
     r = (
         t["reports"]
@@ -257,9 +263,17 @@ def overlapping(t: dict[str, pl.DataFrame]) -> pl.DataFrame:
             windows.earlier_max(windows.seconds("end_time")) > windows.seconds("start_time")
         ).fill_null(False)
         | (windows.next_in_group("start_time") < pl.col("end_time")).fill_null(False)
-    ).select("dispatch_id", *grp, "start_time", "end_time")
+    ).select("dispatch_id", *grp, "start_time", "end_time", windows.G)
+    hit = params.add(
+        hit.with_columns(pl.len().over(windows.G).cast(pl.Int64).alias("_n")),
+        rules,
+        "support_date",
+        {"_list_max": ("check.overlap_list_max", pl.Int64())},
+    )
+    listed = (pl.col("_n") <= pl.col("_list_max")).fill_null(False)
+    small = hit.filter(listed).drop(windows.G, "_n", "_list_max")
     pairs = (
-        hit.join(hit, on=grp, suffix="_o")
+        small.join(small, on=grp, suffix="_o")
         .filter(
             (pl.col("dispatch_id") != pl.col("dispatch_id_o"))
             & (pl.col("start_time") < pl.col("end_time_o"))
@@ -267,8 +281,14 @@ def overlapping(t: dict[str, pl.DataFrame]) -> pl.DataFrame:
         )
         .group_by("dispatch_id")
         .agg(pl.col("dispatch_id_o").sort().str.join(";").alias("overlaps_with"))
+        .with_columns(pl.lit(None, pl.Int64()).alias("_overlap_count"))
     )
-    return pairs.sort("dispatch_id")
+    counted = hit.filter(~listed).select(
+        "dispatch_id",
+        pl.lit(None, pl.String()).alias("overlaps_with"),
+        pl.col("_n").alias("_overlap_count"),
+    )
+    return pl.concat([pairs, counted]).sort("dispatch_id")
 
 
 def r_chk_7(d: pl.DataFrame, overlaps: pl.DataFrame) -> Part:
@@ -277,9 +297,16 @@ def r_chk_7(d: pl.DataFrame, overlaps: pl.DataFrame) -> Part:
     return result(
         d,
         "R-CHK-7",
-        pl.col("overlaps_with").is_not_null(),
+        pl.col("overlaps_with").is_not_null() | pl.col("_overlap_count").is_not_null(),
         "hold",
-        pl.format("同じ専門家の派遣 {} と承認時間が重なる", pl.col("overlaps_with")),
+        pl.when(pl.col("overlaps_with").is_not_null())
+        .then(pl.format("同じ専門家の派遣 {} と承認時間が重なる", pl.col("overlaps_with")))
+        .otherwise(
+            pl.format(
+                "同じ専門家の同日の派遣 {} 件で承認時間が重なる（一覧は省略）",
+                txt(pl.col("_overlap_count")),
+            )
+        ),
     )
 
 

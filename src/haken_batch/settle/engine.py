@@ -114,7 +114,7 @@ def settle(
     ranked = limits.ranks(t, rules)
     parts = [
         *exclusions.all_exclusions(d, rules),
-        *checks.all_checks(d, rules, checks.overlapping(t), touched, unpayable),
+        *checks.all_checks(d, rules, checks.overlapping(t, rules), touched, unpayable),
         *limits.r_lim_1(d, ranked, rules),
         *travel.results(claims),
     ]
