@@ -74,3 +74,31 @@ def test_yucho_bad_kigou_bangou_is_refused(kigou: str, bangou: str) -> None:
 def test_yucho_converted_branch_is_in_the_master() -> None:
     account = bankmaster.yucho_to_zengin("10180", "12345671")
     assert bankmaster.branch_exists(bankmaster.YUCHO_BANK_CODE, account.branch_code)
+
+
+def test_lean_reader_matches_the_zengin_code_package() -> None:
+    """bankmaster reads zengin-code's data files itself (the package preloads all of them
+    at import, 0.2 s); the answers must be the package's own."""
+    import polars as pl
+    import zengin_code
+    from zengin_code import Bank
+
+    assert bankmaster.version() == zengin_code.__version__
+    banks = dict(Bank.all)
+    assert bankmaster.banks_frame()["bank_code"].to_list() == sorted(banks)
+    pairs = sorted((code, br) for code, bank in banks.items() for br in bank.branches)
+    frame = bankmaster.branches_frame()
+    assert list(zip(frame["bank_code"], frame["branch_code"], strict=True)) == pairs
+    some = ["0001", "0005", "9900", "0149", "9999", "x"]
+    subset = bankmaster.branches_frame(some)
+    assert subset.equals(frame.filter(pl.col("bank_code").is_in(some)))
+    for code in ("0001", "0005", "9900"):
+        assert bankmaster.bank_name(code) == banks[code].name
+        for br, branch in list(banks[code].branches.items())[:50]:
+            assert bankmaster.branch_name(code, br) == branch.name
+
+
+def test_a_month_reads_only_the_branch_files_it_needs() -> None:
+    bankmaster._branches.cache_clear()
+    bankmaster.branches_frame(["0001", "0005"])
+    assert bankmaster._branches.cache_info().currsize == 2

@@ -105,7 +105,8 @@ def unpayable_experts(experts: pl.DataFrame, rules: RuleBook,
         ],
     )
     known_banks = bankmaster.banks_frame()["bank_code"]
-    known_branches = bankmaster.branches_frame().with_columns(_known=pl.lit(True))
+    asked = frame.get_column("bank_code").drop_nulls().unique().to_list()
+    known_branches = bankmaster.branches_frame(asked).with_columns(_known=pl.lit(True))
     frame = frame.join(known_branches, on=["bank_code", "branch_code"], how="left").with_columns(
         pl.col("_known").fill_null(False)
     )

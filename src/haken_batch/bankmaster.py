@@ -1,7 +1,9 @@
-"""The bank/branch master: the ``zengin-code`` package (full-width kana, narrowed here).
+"""The bank/branch master: the data files of the ``zengin-code`` package, read on demand.
 
-``zengin-code`` loads its whole list (about 1,150 banks, 29,000 branches) at import, in
-about 0.2 s; it is imported lazily, once per process. Kana names are narrowed to the
+``import zengin_code`` reads its whole list (about 1,150 banks, 29,000 branches, 0.2 s: a
+tenth of a month's settle) at import. Its data is one ``banks.json`` and one
+``branches/<bank>.json`` per bank, so only the banks list and the branch files of the banks
+asked about are read here (without importing the package). Kana names are narrowed to the
 Zengin bank class and cut to 15 bytes (``kana.to_bank_name``) only for the codes asked.
 
 ゆうちょ銀行 (9900) accounts are often given as 記号番号; :func:`yucho_to_zengin` turns them
@@ -11,9 +13,13 @@ into the 店番 / 預金種目 / 口座番号 a 総合振込 file needs (``share
 from __future__ import annotations
 
 import functools
+import importlib.util
+import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from haken_batch.errors import HakenError
 from haken_batch.kana import to_bank_name
@@ -27,17 +33,35 @@ _BANGOU_RX = re.compile(r"^[0-9]{1,8}$")
 
 
 @functools.cache
-def _banks() -> dict[str, Any]:
-    from zengin_code import Bank  # heavy: reads the whole master
+def _data_dir() -> Path:
+    spec = importlib.util.find_spec("zengin_code")  # locates the package, runs nothing
+    if spec is None or spec.origin is None:
+        raise HakenError("金融機関マスタ（zengin-code）がインストールされていません",
+                         "the bank master (zengin-code) is not installed")
+    return Path(spec.origin).parent / "source-data" / "data"
 
-    return dict(Bank.all)
+
+@functools.cache
+def _banks() -> dict[str, dict[str, str]]:
+    """bank code -> {code, name, kana, hira, roma}, in code order."""
+    raw = json.loads((_data_dir() / "banks.json").read_bytes())
+    return dict(sorted(raw.items()))
+
+
+@functools.cache
+def _branches(bank_code: str) -> dict[str, dict[str, str]]:
+    """branch code -> {code, name, kana, …} of one bank; empty for an unknown bank."""
+    if bank_code not in _banks():
+        return {}
+    raw = json.loads((_data_dir() / "branches" / f"{bank_code}.json").read_bytes()) or {}
+    return dict(sorted(raw.items()))
 
 
 def version() -> str:
-    """The master's version (package version + data date), for the manifest."""
-    import zengin_code
+    """The master's version (package version, which carries the data date), for the manifest."""
+    from importlib.metadata import version as dist_version
 
-    return str(zengin_code.__version__)
+    return dist_version("zengin-code")
 
 
 def bank_exists(bank_code: str) -> bool:
@@ -45,51 +69,44 @@ def bank_exists(bank_code: str) -> bool:
 
 
 def branch_exists(bank_code: str, branch_code: str) -> bool:
-    bank = _banks().get(bank_code)
-    return bank is not None and branch_code in bank.branches
+    return branch_code in _branches(bank_code)
 
 
 @functools.cache
 def bank_name_kana(bank_code: str) -> str | None:
     """Half-width kana bank name in the Zengin bank class (≤ 15 bytes), None if unknown."""
     bank = _banks().get(bank_code)
-    return None if bank is None else to_bank_name(bank.kana, 15)
+    return None if bank is None else to_bank_name(bank["kana"], 15)
 
 
 @functools.cache
 def branch_name_kana(bank_code: str, branch_code: str) -> str | None:
-    bank = _banks().get(bank_code)
-    branch = None if bank is None else bank.branches.get(branch_code)
-    return None if branch is None else to_bank_name(branch.kana, 15)
+    branch = _branches(bank_code).get(branch_code)
+    return None if branch is None else to_bank_name(branch["kana"], 15)
 
 
 def bank_name(bank_code: str) -> str | None:
     """The bank's ordinary name (kanji), for notices."""
     bank = _banks().get(bank_code)
-    return None if bank is None else str(bank.name)
+    return None if bank is None else str(bank["name"])
 
 
 def branch_name(bank_code: str, branch_code: str) -> str | None:
-    bank = _banks().get(bank_code)
-    branch = None if bank is None else bank.branches.get(branch_code)
-    return None if branch is None else str(branch.name)
+    branch = _branches(bank_code).get(branch_code)
+    return None if branch is None else str(branch["name"])
 
 
-@functools.cache
-def _branch_rows() -> tuple[list[str], list[str]]:
-    banks, branches = [], []
-    for code, bank in _banks().items():
-        for branch_code in bank.branches:
-            banks.append(code)
-            branches.append(branch_code)
-    return banks, branches
-
-
-def branches_frame() -> pl.DataFrame:
-    """Every (bank_code, branch_code) pair of the master, for vectorised joins."""
+def branches_frame(bank_codes: Iterable[str] | None = None) -> pl.DataFrame:
+    """(bank_code, branch_code) pairs of the master, for vectorised joins: of the banks
+    given (only their branch files are read), or of every bank."""
     import polars as pl
 
-    banks, branches = _branch_rows()
+    codes = sorted(_banks()) if bank_codes is None else sorted(set(bank_codes) & set(_banks()))
+    banks, branches = [], []
+    for code in codes:
+        for branch_code in _branches(code):
+            banks.append(code)
+            branches.append(branch_code)
     return pl.DataFrame({"bank_code": banks, "branch_code": branches},
                         schema={"bank_code": pl.String, "branch_code": pl.String})
 
