@@ -349,7 +349,9 @@ def r_val_1(d: pl.DataFrame, touched: pl.DataFrame) -> Part:
         pl.lit("hold").alias("outcome"),
         pl.col("_g").alias("message"),
     )
-    problems = pl.concat([from_validation.cast(SCHEMA), engine_rows.cast(SCHEMA)]).unique()
+    problems = pl.concat([from_validation.cast(SCHEMA), engine_rows.cast(SCHEMA)]).unique(
+        maintain_order=True
+    )
     passed = (
         d.select("dispatch_id")
         .join(problems.filter(pl.col("rule_id") == "R-VAL-1"), on="dispatch_id", how="anti")

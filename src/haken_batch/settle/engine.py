@@ -167,8 +167,15 @@ def settle(
         findings=findings,
         payments=payments,
         ledger=ledger,
-        extra={"checks": checks_out.sort(["dispatch_id", "rule_id", "line_no"], nulls_last=False)},
+        extra={"checks": _sort_checks(checks_out)},
     )
+
+
+def _sort_checks(res: pl.DataFrame) -> pl.DataFrame:
+    """By dispatch, rule, line; rows equal on those (a validator hold and the check's own
+    row, several R-VAL-1 problems) keep the order the checks gave them (a stable sort: an
+    unstable one let them come out in any order from one run to the next)."""
+    return res.sort(["dispatch_id", "rule_id", "line_no"], nulls_last=False, maintain_order=True)
 
 
 def _decisive_rule() -> pl.Expr:
