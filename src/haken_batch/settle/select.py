@@ -16,7 +16,13 @@ CANCELLED = "キャンセル"
 
 
 def _one_per_key(frame: pl.DataFrame, key: str, order: list[str]) -> pl.DataFrame:
-    """Keep one row per key (deterministically) and mark keys that were duplicated."""
+    """Keep one row per key (deterministically) and mark keys that were duplicated.
+
+    When no key repeats (the usual export) every row is kept as it is: no sort, no unique
+    (callers join on the key and sort their result on it)."""
+    if not frame.get_column(key).is_duplicated().any():
+        none = pl.Series(key, [], dtype=frame.schema[key])
+        return frame.with_columns(pl.col(key).is_in(none.implode()).alias(f"_dup_{key}"))
     dup = frame.group_by(key).len().filter(pl.col("len") > 1).select(key)
     return (
         frame.sort([key, *order], nulls_last=True)
