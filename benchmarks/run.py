@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+NOTES = REPO / "benchmarks" / "notes.md"  # appended to docs/benchmarks.md as written
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from steps import STEP_CODE  # noqa: E402
@@ -341,6 +342,8 @@ def write_docs(path: Path, results: list[Result], info: dict[str, str], sizes: l
                          + " |")
         lines.append("")
     lines += ["## Slowest steps at the largest size", "", *slowest(results), ""]
+    if NOTES.is_file():  # the hand-written reading of the figures survives a re-run
+        lines += [NOTES.read_text(encoding="utf-8").rstrip("\n"), ""]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
