@@ -48,8 +48,9 @@ class Settlement:
                 per_diem, lodging, total, face_to_face_minutes, trip_km (cap and per diem
                 of later cycles read them)
     extra["checks"]: dispatch_id, line_no, rule_id, outcome (pass/hold/exclude/reduce/flag),
-                message (Japanese, with the parameter values used); only non-pass rows when
-                options.documents is off (scale runs)
+                message (Japanese, with the parameter values used), message_en (its English
+                twin, same values; for `explain --lang en`, never written to findings.csv);
+                only non-pass rows when options.documents is off (scale runs)
     """
 
     cycle: str

@@ -10,7 +10,7 @@ import polars as pl
 
 from haken_batch.rules import RuleBook
 from haken_batch.settle import params, windows
-from haken_batch.settle.results import SCHEMA, Part, result, txt
+from haken_batch.settle.results import SCHEMA, Part, result, txt, txt_en
 from haken_batch.settle.select import CANCELLED
 
 CHECK_IN = "チェックイン"
@@ -71,9 +71,13 @@ def r_fee_4(d: pl.DataFrame, rules: RuleBook) -> Part:
         failed,
         "hold",
         pl.lit("WEB会議だが事務局の事前確認がない"),
+        pl.lit("web meeting without the secretariat's prior approval"),
         ok_message=pl.when(pl.col("web_meeting").fill_null(False))
         .then(pl.lit("WEB会議（事前確認あり）"))
         .otherwise(pl.lit("対面")),
+        ok_message_en=pl.when(pl.col("web_meeting").fill_null(False))
+        .then(pl.lit("web meeting (approved in advance)"))
+        .otherwise(pl.lit("face to face")),
     )
 
 
@@ -85,6 +89,7 @@ def r_chk_6(d: pl.DataFrame) -> Part:
         ~pl.col("company_confirmed").fill_null(False),
         "hold",
         pl.lit("企業の従事証明（メール）が確認されていない"),
+        pl.lit("the company's confirmation of the support (email) has not been checked"),
     )
 
 
@@ -101,15 +106,28 @@ def r_chk_2(d: pl.DataFrame) -> Part:
         separator="・",
         ignore_nulls=True,
     )
+    missing_en = pl.concat_str(
+        pl.when(~pl.col("ci_present")).then(pl.lit("no check-in")),
+        pl.when(~pl.col("co_present")).then(pl.lit("no check-out")),
+        pl.when(pl.col("co_present") & ~pl.col("co_signed").fill_null(False)).then(
+            pl.lit("no signature")
+        ),
+        separator=", ",
+        ignore_nulls=True,
+    )
     return result(
         d,
         "R-CHK-2",
         ~complete & ~declared,
         "hold",
         pl.format("{}、支援実施証明兼再発防止誓約書の提出もない", missing),
+        pl.format("{}, and no declaration (support certificate and pledge) submitted", missing_en),
         ok_message=pl.when(complete)
         .then(pl.lit("チェックイン・署名付きチェックアウトあり"))
         .otherwise(pl.format("{}（誓約書提出あり）", missing)),
+        ok_message_en=pl.when(complete)
+        .then(pl.lit("check-in and signed check-out present"))
+        .otherwise(pl.format("{} (declaration submitted)", missing_en)),
     )
 
 
@@ -188,9 +206,34 @@ def r_chk_3(d: pl.DataFrame, rules: RuleBook) -> Part:
         separator="・",
         ignore_nulls=True,
     )
+    parts_en = pl.concat_str(
+        pl.when(pl.col("_ci_t")).then(
+            pl.format("check-in time {} min from the approved start", txt_en(pl.col("_ci_min")))
+        ),
+        pl.when(pl.col("_co_t")).then(
+            pl.format("check-out time {} min from the approved end", txt_en(pl.col("_co_min")))
+        ),
+        pl.when(pl.col("_ci_p")).then(
+            pl.format(
+                "check-in position {} m from the place of support", txt_en(pl.col("_ci_dist"))
+            )
+        ),
+        pl.when(pl.col("_co_p")).then(
+            pl.format(
+                "check-out position {} m from the place of support", txt_en(pl.col("_co_dist"))
+            )
+        ),
+        separator=", ",
+        ignore_nulls=True,
+    )
     failed = pl.col("_ci_t") | pl.col("_co_t") | pl.col("_ci_p") | pl.col("_co_p")
     limits = pl.format(
         "（許容 {}分・{}m）", txt(pl.col("_tol_min")), txt(pl.col("_tol_m").round(0).cast(pl.Int64))
+    )
+    limits_en = pl.format(
+        " (tolerance {} min, {} m)",
+        txt_en(pl.col("_tol_min")),
+        txt_en(pl.col("_tol_m").round(0).cast(pl.Int64)),
     )
     return result(
         d,
@@ -198,9 +241,13 @@ def r_chk_3(d: pl.DataFrame, rules: RuleBook) -> Part:
         failed,
         "hold",
         pl.format("{}{}", parts, limits),
+        pl.format("{}{}", parts_en, limits_en),
         ok_message=pl.when(pl.col("ci_present") | pl.col("co_present"))
         .then(pl.format("差は許容範囲内{}", limits))
         .otherwise(pl.lit("チェックイン・アウトなし（比較対象なし）")),
+        ok_message_en=pl.when(pl.col("ci_present") | pl.col("co_present"))
+        .then(pl.format("differences within tolerance{}", limits_en))
+        .otherwise(pl.lit("no check-in or check-out (nothing to compare)")),
     )
 
 
@@ -217,9 +264,15 @@ def r_chk_4(d: pl.DataFrame) -> Part:
         pl.when(unknown)
         .then(pl.lit("機関の同行の有無が記録されていない"))
         .otherwise(pl.lit("機関の同行なし、理由の記載なし")),
+        pl.when(unknown)
+        .then(pl.lit("whether the institution accompanied is not recorded"))
+        .otherwise(pl.lit("institution did not accompany, no reason given")),
         ok_message=pl.when(pl.col("accompanied"))
         .then(pl.lit("同行あり"))
         .otherwise(pl.format("同行なし（理由: {}）", reason)),
+        ok_message_en=pl.when(pl.col("accompanied"))
+        .then(pl.lit("accompanied"))
+        .otherwise(pl.format("not accompanied (reason: {})", reason)),
     )
 
 
@@ -307,6 +360,19 @@ def r_chk_7(d: pl.DataFrame, overlaps: pl.DataFrame) -> Part:
                 txt(pl.col("_overlap_count")),
             )
         ),
+        pl.when(pl.col("overlaps_with").is_not_null())
+        .then(
+            pl.format(
+                "approved time overlaps the same expert's dispatch {}", pl.col("overlaps_with")
+            )
+        )
+        .otherwise(
+            pl.format(
+                "approved times overlap among {} dispatches of the same expert on the same day"
+                " (list omitted)",
+                txt_en(pl.col("_overlap_count")),
+            )
+        ),
     )
 
 
@@ -329,16 +395,51 @@ def r_val_1(d: pl.DataFrame, touched: pl.DataFrame) -> Part:
         separator="・",
         ignore_nulls=True,
     )
+    guards_en = pl.concat_str(
+        pl.when(pl.col("_dup")).then(pl.lit("dispatch id appears more than once")),
+        pl.when(~pl.col("_expert_known")).then(
+            pl.format("expert {} is not in the master", txt_en(pl.col("expert_id")))
+        ),
+        pl.when(~pl.col("_institution_known")).then(
+            pl.format("institution {} is not in the master", txt_en(pl.col("institution_id")))
+        ),
+        pl.when(pl.col("support_date").is_null()).then(pl.lit("no support date")),
+        pl.when(pl.col("start_time").is_null() | pl.col("end_time").is_null()).then(
+            pl.lit("no start or end time")
+        ),
+        pl.when(pl.col("face_to_face_minutes").is_null()).then(pl.lit("no face-to-face minutes")),
+        separator="; ",
+        ignore_nulls=True,
+    )
+    # an English twin the validator did not give (frames built by hand) falls back to Japanese
+    en = pl.col("message_en") if "message_en" in touched.columns else pl.lit(None, pl.String())
     from_validation = touched.join(d.select("dispatch_id"), on="dispatch_id", how="semi").select(
         "dispatch_id",
         pl.lit(None, pl.Int64()).alias("line_no"),
         "rule_id",
         pl.lit("hold").alias("outcome"),
         pl.col("message_ja").alias("message"),
+        pl.when(en.fill_null("") != "")
+        .then(en)
+        .otherwise(pl.col("message_ja"))
+        .alias("message_en"),
     )
-    # the engine's guards speak only where the validator said nothing about the dispatch
+    # the engine's guards speak only where the validator said nothing about the dispatch;
+    # the English is built on those rows only
+    guard_cols = [
+        "dispatch_id",
+        "_dup",
+        "_expert_known",
+        "expert_id",
+        "_institution_known",
+        "institution_id",
+        "support_date",
+        "start_time",
+        "end_time",
+        "face_to_face_minutes",
+    ]
     own = (
-        d.select("dispatch_id", guards.alias("_g"))
+        d.select(*guard_cols, guards.alias("_g"))
         .filter(pl.col("_g") != "")
         .join(from_validation.filter(pl.col("rule_id") == "R-VAL-1"), on="dispatch_id", how="anti")
     )
@@ -348,9 +449,11 @@ def r_val_1(d: pl.DataFrame, touched: pl.DataFrame) -> Part:
         pl.lit("R-VAL-1").alias("rule_id"),
         pl.lit("hold").alias("outcome"),
         pl.col("_g").alias("message"),
+        guards_en.alias("message_en"),
     )
+    # one row per distinct Japanese row, as before the English twin (its first English)
     problems = pl.concat([from_validation.cast(SCHEMA), engine_rows.cast(SCHEMA)]).unique(
-        maintain_order=True
+        subset=[c for c in SCHEMA if c != "message_en"], keep="first", maintain_order=True
     )
     passed = (
         d.select("dispatch_id")
@@ -361,6 +464,7 @@ def r_val_1(d: pl.DataFrame, touched: pl.DataFrame) -> Part:
             pl.lit("R-VAL-1").alias("rule_id"),
             pl.lit("pass").alias("outcome"),
             pl.lit("検証エラーなし").alias("message"),
+            pl.lit("no validation error").alias("message_en"),
         )
     )
     return pl.concat([problems, passed.cast(SCHEMA)]).lazy()
@@ -374,8 +478,10 @@ def r_val_2(d: pl.DataFrame, unpayable: pl.DataFrame, touched: pl.DataFrame) -> 
     this check only notes the validator's hold; frames built by hand (tests) may pass bank
     problems here instead. A problem the validator already reported is not held twice.
     """
+    en = "message_en" if "message_en" in unpayable.columns else "message_ja"
     bad = unpayable.group_by("expert_id").agg(
-        pl.col("message_ja").unique().sort().str.join("・").alias("_bank")
+        pl.col("message_ja").unique().sort().str.join("・").alias("_bank"),
+        pl.col(en).fill_null(pl.col("message_ja")).unique().sort().str.join("; ").alias("_bank_en"),
     )
     said = touched.filter(pl.col("rule_id") == "R-VAL-2").select("dispatch_id").unique()
     d = (
@@ -389,9 +495,13 @@ def r_val_2(d: pl.DataFrame, unpayable: pl.DataFrame, touched: pl.DataFrame) -> 
         pl.col("_bank").is_not_null() & pl.col("_said").is_null(),
         "hold",
         pl.format("振込先口座を使えない: {}", pl.col("_bank")),
+        pl.format("the bank account cannot be paid: {}", pl.col("_bank_en")),
         ok_message=pl.when(pl.col("_said").is_not_null())
         .then(pl.lit("振込先口座の問題は検証結果で保留"))
         .otherwise(pl.lit("振込先口座に問題なし")),
+        ok_message_en=pl.when(pl.col("_said").is_not_null())
+        .then(pl.lit("bank account problem held by the validation findings"))
+        .otherwise(pl.lit("bank account usable")),
     )
 
 

@@ -116,7 +116,7 @@ def settle(
         *exclusions.all_exclusions(d, rules),
         *checks.all_checks(d, rules, checks.overlapping(t, rules), touched, unpayable),
         *limits.r_lim_1(d, ranked, rules),
-        *travel.results(claims),
+        *travel.results(claims, record_checks),
     ]
     res = pl.concat([rows(p, record_checks) for p in parts]).collect()
 

@@ -6,7 +6,7 @@ import polars as pl
 
 from haken_batch.rules import RuleBook
 from haken_batch.settle import params
-from haken_batch.settle.results import Part, result, txt
+from haken_batch.settle.results import OK_EN, OK_JA, Part, result, txt, txt_en
 
 
 def spared_kinds(rules: RuleBook) -> list[int]:
@@ -23,6 +23,10 @@ def r_exc_1(d: pl.DataFrame) -> Part:
         pl.col("public_salary_subsidy"),
         "exclude",
         pl.lit("専門家が国・自治体の人件費補助を受けている（人件費補助=有）"),
+        pl.lit(
+            "the expert receives a national or local government salary subsidy"
+            " (salary subsidy = yes)"
+        ),
     )
 
 
@@ -35,6 +39,10 @@ def r_exc_2(d: pl.DataFrame) -> Part:
         hit,
         "exclude",
         pl.format("申請機関 {} が専門家に給与・報酬を支払っている", txt(pl.col("institution_id"))),
+        pl.format(
+            "the applying institution {} pays the expert a salary or fees",
+            txt_en(pl.col("institution_id")),
+        ),
     )
 
 
@@ -44,6 +52,7 @@ def r_exc_3(d: pl.DataFrame, rules: RuleBook) -> Part:
     member = pl.col("member_of_institution_ids").list.contains(pl.col("institution_id"))
     is_spared = pl.col("kind").is_in(spared).fill_null(False)
     kinds = "・".join(str(k) for k in spared)
+    kinds_en = ", ".join(str(k) for k in spared)
     return result(
         d,
         "R-EXC-3",
@@ -55,6 +64,13 @@ def r_exc_3(d: pl.DataFrame, rules: RuleBook) -> Part:
             txt(pl.col("kind")),
             pl.lit(kinds),
         ),
+        pl.format(
+            "the expert belongs to the applying institution {} (institution kind {})"
+            " (kinds not excluded: {})",
+            txt_en(pl.col("institution_id")),
+            txt_en(pl.col("kind")),
+            pl.lit(kinds_en),
+        ),
         ok_message=pl.when(member)
         .then(
             pl.format(
@@ -63,14 +79,28 @@ def r_exc_3(d: pl.DataFrame, rules: RuleBook) -> Part:
                 pl.lit(kinds),
             )
         )
-        .otherwise(pl.lit("問題なし")),
+        .otherwise(pl.lit(OK_JA)),
+        ok_message_en=pl.when(member)
+        .then(
+            pl.format(
+                "the expert's own institution, but institution kind {} is not excluded ({})",
+                txt_en(pl.col("kind")),
+                pl.lit(kinds_en),
+            )
+        )
+        .otherwise(pl.lit(OK_EN)),
     )
 
 
 def r_exc_4(d: pl.DataFrame) -> Part:
     """R-EXC-4: dispatched at the expert's own request."""
     return result(
-        d, "R-EXC-4", pl.col("expert_initiated"), "exclude", pl.lit("専門家からの要請による派遣")
+        d,
+        "R-EXC-4",
+        pl.col("expert_initiated"),
+        "exclude",
+        pl.lit("専門家からの要請による派遣"),
+        pl.lit("dispatched at the expert's own request"),
     )
 
 
@@ -104,11 +134,23 @@ def r_per_1(d: pl.DataFrame, rules: RuleBook) -> Part:
             txt(pl.col("_p0")),
             txt(pl.col("_p1")),
         ),
+        pl.format(
+            "support date {} is outside the dispatch period ({} to {})",
+            txt_en(pl.col("support_date")),
+            txt_en(pl.col("_p0")),
+            txt_en(pl.col("_p1")),
+        ),
         ok_message=pl.format(
             "支援日 {} は期間 {}〜{} 内",
             txt(pl.col("support_date")),
             txt(pl.col("_p0")),
             txt(pl.col("_p1")),
+        ),
+        ok_message_en=pl.format(
+            "support date {} is within the period {} to {}",
+            txt_en(pl.col("support_date")),
+            txt_en(pl.col("_p0")),
+            txt_en(pl.col("_p1")),
         ),
     )
 

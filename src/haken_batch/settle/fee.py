@@ -12,7 +12,7 @@ import polars as pl
 
 from haken_batch.rules import RuleBook
 from haken_batch.settle import params, windows
-from haken_batch.settle.results import Part, result, txt
+from haken_batch.settle.results import Part, result, txt, txt_en
 
 _PARAMS: dict[str, tuple[str, pl.DataType]] = {
     "_rate": ("fee.hourly_rate", pl.Int64()),
@@ -77,6 +77,7 @@ def results(f: pl.DataFrame) -> list[Part]:
         pl.lit(False),
         "reduce",
         pl.lit(""),
+        pl.lit(""),
         ok_message=pl.format(
             "対面{}分 → {}×{}分 × {}円/時 = {}円",
             txt(pl.col("face_to_face_minutes")),
@@ -84,6 +85,14 @@ def results(f: pl.DataFrame) -> list[Part]:
             txt(pl.col("_unit")),
             txt(pl.col("_rate")),
             txt(pl.col("fee_claimed")),
+        ),
+        ok_message_en=pl.format(
+            "{} min face to face -> {} x {} min x {} yen/hour = {} yen",
+            txt_en(pl.col("face_to_face_minutes")),
+            txt_en(pl.col("_units")),
+            txt_en(pl.col("_unit")),
+            txt_en(pl.col("_rate")),
+            txt_en(pl.col("fee_claimed")),
         ),
         line_no=pl.lit(0),
     )
@@ -101,11 +110,27 @@ def results(f: pl.DataFrame) -> list[Part]:
             txt(pl.col("fee_claimed")),
             txt(pl.col("fee")),
         ),
+        pl.format(
+            "daily cap {} yen (already paid that day {} yen, earlier dispatches of this cycle"
+            " {} yen): {} yen -> {} yen",
+            txt_en(pl.col("_cap")),
+            txt_en(pl.col("_prev_day")),
+            txt_en(pl.col("_before")),
+            txt_en(pl.col("fee_claimed")),
+            txt_en(pl.col("fee")),
+        ),
         ok_message=pl.format(
             "日額上限{}円以内（同日の既払い{}円・先行派遣{}円）",
             txt(pl.col("_cap")),
             txt(pl.col("_prev_day")),
             txt(pl.col("_before")),
+        ),
+        ok_message_en=pl.format(
+            "within the daily cap of {} yen (already paid that day {} yen, earlier dispatches"
+            " {} yen)",
+            txt_en(pl.col("_cap")),
+            txt_en(pl.col("_prev_day")),
+            txt_en(pl.col("_before")),
         ),
         line_no=pl.lit(0),
     )

@@ -15,7 +15,7 @@ import polars as pl
 
 from haken_batch.rules import RuleBook
 from haken_batch.settle import params, windows
-from haken_batch.settle.results import Part, result, txt
+from haken_batch.settle.results import Part, result, txt, txt_en
 from haken_batch.settle.select import CANCELLED
 
 
@@ -99,6 +99,13 @@ def r_lim_1(d: pl.DataFrame, ranked: pl.DataFrame, rules: RuleBook) -> list[Part
         txt(pl.col("_rank")),
         txt(pl.col("_limit")),
     )
+    what_en = pl.format(
+        "dispatch {} of company {} in fiscal year {} (limit {})",
+        txt_en(pl.col("_rank")),
+        txt_en(pl.col("company_id")),
+        txt_en(pl.col("_fy")),
+        txt_en(pl.col("_limit")),
+    )
     flagged = (over & excepted).fill_null(False)
     return [
         result(
@@ -107,7 +114,9 @@ def r_lim_1(d: pl.DataFrame, ranked: pl.DataFrame, rules: RuleBook) -> list[Part
             over & ~excepted,
             "hold",
             pl.format("{}、例外の記録なし", what),
+            pl.format("{}, no exception recorded", what_en),
             ok_message=what,
+            ok_message_en=what_en,
         ),
         result(
             frame.filter(flagged),
@@ -115,5 +124,6 @@ def r_lim_1(d: pl.DataFrame, ranked: pl.DataFrame, rules: RuleBook) -> list[Part
             pl.lit(True),
             "flag",
             pl.format("{}、回数上限例外の記録により支払", what),
+            pl.format("{}, paid under a recorded exception to the limit", what_en),
         ),
     ]

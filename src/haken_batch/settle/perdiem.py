@@ -24,7 +24,7 @@ import polars as pl
 
 from haken_batch.rules import RuleBook
 from haken_batch.settle import params, windows
-from haken_batch.settle.results import Part, result, txt
+from haken_batch.settle.results import Part, result, txt, txt_en
 
 _PARAMS: dict[str, tuple[str, pl.DataType]] = {
     "_pd": ("travel.per_diem", pl.Int64()),
@@ -132,6 +132,14 @@ def results(pd_frame: pl.DataFrame) -> Part:
         txt(pl.col("_day_min")),
         txt(pl.col("_pd_min")),
     )
+    why_en = pl.format(
+        "largest trip that day {} km (threshold {} km), face-to-face minutes of the paid"
+        " dispatches {} (threshold {})",
+        txt_en(pl.col("_day_km")),
+        txt_en(pl.col("_pd_km")),
+        txt_en(pl.col("_day_min")),
+        txt_en(pl.col("_pd_min")),
+    )
     already = pl.col("_booking") & pl.col("_pd_qualifies") & pl.col("_paid_in").is_not_null()
     return result(
         pd_frame,
@@ -139,9 +147,15 @@ def results(pd_frame: pl.DataFrame) -> Part:
         already,
         "reduce",
         pl.format("日当は{}で支払済（1日1回）", txt(pl.col("_paid_in"))),
+        pl.format("per diem already paid in {} (once a day)", txt_en(pl.col("_paid_in"))),
         ok_message=pl.when(~pl.col("_pd_qualifies"))
         .then(pl.format("日当の要件を満たさない: {}", why))
         .when(pl.col("_booking"))
         .then(pl.format("日当{}円: {}", txt(pl.col("_pd")), why))
         .otherwise(pl.lit("日当は同日の最初の支払対象派遣に計上")),
+        ok_message_en=pl.when(~pl.col("_pd_qualifies"))
+        .then(pl.format("per diem requirements not met: {}", why_en))
+        .when(pl.col("_booking"))
+        .then(pl.format("per diem {} yen: {}", txt_en(pl.col("_pd")), why_en))
+        .otherwise(pl.lit("per diem is booked on the day's first paid dispatch")),
     )

@@ -1,9 +1,11 @@
 """The one shape every check returns: what was evaluated for a dispatch (or a claim line).
 
-``dispatch_id, line_no, rule_id, outcome, message`` — ``outcome`` is ``pass``, ``hold``,
-``exclude``, ``reduce`` or ``flag``; ``line_no`` is null for a dispatch-level check, 0 for
-the fee line and the claim's own number for a travel line. The message (Japanese) carries
-the parameter values used, so `haken explain` can tell the story without recomputing.
+``dispatch_id, line_no, rule_id, outcome, message, message_en`` — ``outcome`` is ``pass``,
+``hold``, ``exclude``, ``reduce`` or ``flag``; ``line_no`` is null for a dispatch-level check,
+0 for the fee line and the claim's own number for a travel line. ``message`` (Japanese, for
+the clerk) and its English twin ``message_en`` (``--lang en``) carry the same parameter values
+used, so `haken explain` can tell the story without recomputing. Data values embedded in
+them (ids, 鉄道, 民泊...) stay as the export wrote them in both.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ SCHEMA = pl.Schema(
         "rule_id": pl.String(),
         "outcome": pl.String(),
         "message": pl.String(),
+        "message_en": pl.String(),
     }
 )
+OK_JA, OK_EN = "問題なし", "no problem"
 
 
 @dataclass(frozen=True)
@@ -30,31 +34,42 @@ class Check:
     """One rule evaluated over a frame; rows are built only when asked (see ``rows``)."""
 
     frame: pl.LazyFrame
-    rule_id: str
+    rule_id: str | pl.Expr
     failed: pl.Expr
-    outcome: str
+    outcome: str | pl.Expr
     message: pl.Expr
+    message_en: pl.Expr
     ok_message: pl.Expr
+    ok_message_en: pl.Expr
     line_no: pl.Expr
 
 
 Part = Check | pl.LazyFrame
 
 
+def _expr(value: pl.Expr | str) -> pl.Expr:
+    return pl.lit(value) if isinstance(value, str) else value
+
+
 def result(
     frame: pl.LazyFrame | pl.DataFrame,
-    rule_id: str,
+    rule_id: str | pl.Expr,
     failed: pl.Expr,
-    outcome: str,
+    outcome: str | pl.Expr,
     message: pl.Expr,
+    message_en: pl.Expr,
     *,
-    ok_message: pl.Expr | str = "問題なし",
+    ok_message: pl.Expr | str = OK_JA,
+    ok_message_en: pl.Expr | str = OK_EN,
     line_no: pl.Expr | None = None,
 ) -> Check:
     """A check: ``outcome`` where ``failed`` is true, else ``pass``.
 
-    A null ``failed`` (data missing) counts as passed here: the missing data itself is a
-    validation finding (R-VAL-1) and holds the dispatch through the validator.
+    ``message``/``ok_message`` are Japanese, ``message_en``/``ok_message_en`` their English
+    twins with the same values. ``rule_id`` and ``outcome`` may be expressions (a travel
+    line's rule depends on its mode). A null ``failed`` (data missing) counts as passed here:
+    the missing data itself is a validation finding (R-VAL-1) and holds the dispatch through
+    the validator.
     """
     return Check(
         frame=frame.lazy(),
@@ -62,14 +77,16 @@ def result(
         failed=failed.fill_null(False),
         outcome=outcome,
         message=message,
-        ok_message=pl.lit(ok_message) if isinstance(ok_message, str) else ok_message,
+        message_en=message_en,
+        ok_message=_expr(ok_message),
+        ok_message_en=_expr(ok_message_en),
         line_no=line_no if line_no is not None else pl.lit(None, pl.Int64()),
     )
 
 
 def rows(part: Part, keep_pass: bool = True) -> pl.LazyFrame:
     """The result rows of a check; without ``keep_pass`` the passing rows are dropped before
-    their messages are built (scale runs keep only what is not a pass)."""
+    their messages (both languages) are built (scale runs keep only what is not a pass)."""
     if isinstance(part, pl.LazyFrame):
         lf = part.select(list(SCHEMA)).cast(SCHEMA)
         return lf if keep_pass else lf.filter(pl.col("outcome") != "pass")
@@ -80,9 +97,9 @@ def rows(part: Part, keep_pass: bool = True) -> pl.LazyFrame:
     return lf.select(
         pl.col("dispatch_id").cast(pl.String),
         c.line_no.cast(pl.Int64).alias("line_no"),
-        pl.lit(c.rule_id).alias("rule_id"),
+        _expr(c.rule_id).cast(pl.String).alias("rule_id"),
         pl.when(pl.col("_failed"))
-        .then(pl.lit(c.outcome))
+        .then(_expr(c.outcome))
         .otherwise(pl.lit("pass"))
         .alias("outcome"),
         pl.when(pl.col("_failed"))
@@ -90,6 +107,11 @@ def rows(part: Part, keep_pass: bool = True) -> pl.LazyFrame:
         .otherwise(c.ok_message)
         .cast(pl.String)
         .alias("message"),
+        pl.when(pl.col("_failed"))
+        .then(c.message_en)
+        .otherwise(c.ok_message_en)
+        .cast(pl.String)
+        .alias("message_en"),
     )
 
 
@@ -100,6 +122,11 @@ def empty() -> pl.LazyFrame:
 def txt(expr: pl.Expr) -> pl.Expr:
     """A value as text for a message (null shows as 空欄)."""
     return expr.cast(pl.String).fill_null("空欄")
+
+
+def txt_en(expr: pl.Expr) -> pl.Expr:
+    """A value as text for an English message (null shows as "blank")."""
+    return expr.cast(pl.String).fill_null("blank")
 
 
 def cases(

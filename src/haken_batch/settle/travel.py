@@ -13,7 +13,7 @@ import polars as pl
 
 from haken_batch.rules import RuleBook
 from haken_batch.settle import params
-from haken_batch.settle.results import Part, cases, result, txt
+from haken_batch.settle.results import Part, cases, result, txt, txt_en
 
 RAIL, AIR, BOAT, BUS, TAXI, CAR, RENTAL, LODGING = (
     "鉄道",
@@ -79,8 +79,189 @@ def _excluded_lodging(rules: RuleBook, dates: pl.Series) -> pl.DataFrame:
     )
 
 
+def _amounts() -> dict[str, pl.Expr]:
+    """The expressions the amounts, notes and holds of a claim line share (columns of
+    ``prepare``'s frame: the claim, its dated parameters and ``_no_lodging``)."""
+    fare = pl.col("fare").fill_null(0)
+    return {
+        "fare": fare,
+        "express": pl.col("express_fee").fill_null(0) + pl.col("reserved_fee").fill_null(0),
+        "long_leg": (pl.col("one_way_km") >= pl.col("_min_km")).fill_null(False),
+        "fare_rt": pl.min_horizontal(fare, pl.col("round_trip_fare").fill_null(fare)),
+        "nights": pl.col("nights").fill_null(1),
+        "no_lodging": pl.col("_no_lodging").fill_null(False),
+    }
+
+
+def _not_travel(en: bool) -> pl.Expr:
+    mode = pl.col("mode")
+    if en:
+        return pl.format('mode "{}" is not a travel mode', txt_en(mode))
+    return pl.format("区分「{}」は旅費の区分にない", txt(mode))
+
+
+def _notes(en: bool) -> list[tuple[pl.Expr, pl.Expr]]:
+    """One branch per note (for ``results.cases``), Japanese or its English twin; the
+    conditions are the same in both."""
+    a = _amounts()
+    mode, express, nights = pl.col("mode"), a["express"], a["nights"]
+    t = txt_en if en else txt
+    air_boat = mode.is_in([AIR, BOAT])
+    rental_unknown = pl.col("approved_amount").is_null()
+    conds = [
+        (mode == RAIL) & (a["long_leg"] | (express == 0)),
+        mode == RAIL,
+        air_boat & (a["fare_rt"] < a["fare"]),
+        air_boat,
+        mode == BUS,
+        mode == TAXI,
+        mode == CAR,
+        (mode == RENTAL) & rental_unknown,
+        mode == RENTAL,
+        (mode == LODGING) & a["no_lodging"],
+        mode == LODGING,
+    ]
+    km = pl.col("distance_km")
+    if en:
+        values = [
+            pl.format("one way {} km", t(pl.col("one_way_km"))),
+            pl.format(
+                "one way {} km (under {} km): express and reserved-seat fees of {} yen not covered",
+                t(pl.col("one_way_km")),
+                t(pl.col("_min_km")),
+                t(express),
+            ),
+            pl.format(
+                "the cheaper of the round-trip discount fare {} yen and the actual fare {} yen",
+                t(pl.col("round_trip_fare")),
+                t(a["fare"]),
+            ),
+            pl.lit("actual fare (economy class)"),
+            pl.lit("ordinary fare"),
+            pl.format("actual cost (reason: {})", t(pl.col("reason"))),
+            pl.format(
+                "{} km driven -> {} km x {} yen (fractions of a km dropped)",
+                t(km),
+                t(km.floor().cast(pl.Int64)),
+                t(pl.col("_car_rate")),
+            ),
+            pl.lit("the secretariat's reviewed amount is not recorded"),
+            pl.format("the secretariat's reviewed amount {} yen", t(pl.col("approved_amount"))),
+            pl.format("{} is not covered by lodging", t(pl.col("lodging_type"))),
+            pl.format("{} night(s), cap {} yen/night", t(nights), t(pl.col("_night_cap"))),
+        ]
+    else:
+        values = [
+            pl.format("片道{}km", t(pl.col("one_way_km"))),
+            pl.format(
+                "片道{}km（{}km未満）のため特急・指定席料金{}円は対象外",
+                t(pl.col("one_way_km")),
+                t(pl.col("_min_km")),
+                t(express),
+            ),
+            pl.format(
+                "往復割引運賃{}円と実費{}円の安い方", t(pl.col("round_trip_fare")), t(a["fare"])
+            ),
+            pl.lit("実費（普通席）"),
+            pl.lit("普通運賃"),
+            pl.format("実費（理由: {}）", t(pl.col("reason"))),
+            pl.format(
+                "走行{}km → {}km × {}円（1km未満切捨て）",
+                t(km),
+                t(km.floor().cast(pl.Int64)),
+                t(pl.col("_car_rate")),
+            ),
+            pl.lit("事務局精査額が未記録"),
+            pl.format("事務局精査額{}円", t(pl.col("approved_amount"))),
+            pl.format("{}は宿泊費の対象外", t(pl.col("lodging_type"))),
+            pl.format("{}泊、上限 {}円/泊", t(nights), t(pl.col("_night_cap"))),
+        ]
+    return list(zip(conds, values, strict=True))
+
+
+def _holds(en: bool) -> list[tuple[pl.Expr, pl.Expr]]:
+    """What holds a line (R-TRV-4 higher class, R-TRV-8 rental car, not a travel mode)."""
+    mode = pl.col("mode")
+    return [
+        (
+            mode.is_in([AIR, BOAT]) & (pl.col("seat_class") == HIGHER_CLASS).fill_null(False),
+            pl.lit(
+                "higher class claimed: held until the ordinary fare is entered as a correction"
+                if en
+                else "上位クラスの請求: 普通運賃の修正入力まで保留"
+            ),
+        ),
+        (
+            (mode == RENTAL) & pl.col("approved_amount").is_null(),
+            pl.lit(
+                "rental car held until the secretariat's reviewed amount is recorded"
+                if en
+                else "レンタカーの事務局精査額が記録されるまで保留"
+            ),
+        ),
+        (~mode.is_in(list(MODE_RULE)).fill_null(True), _not_travel(en)),
+    ]
+
+
+def _papers(en: bool) -> pl.Expr:
+    """R-CHK-5: the papers a line lacks, joined ("" when none)."""
+    mode = pl.col("mode")
+    missing = [
+        (
+            (mode == AIR)
+            & pl.col("_air_bp").fill_null(True)
+            & ~pl.col("boarding_pass").fill_null(False),
+            "搭乗券半券なし",
+            "no boarding pass stub",
+        ),
+        (
+            (mode == AIR) & pl.col("_air_rc").fill_null(True) & ~pl.col("receipt").fill_null(False),
+            "領収書なし（航空）",
+            "no receipt (air)",
+        ),
+        (
+            (mode == BOAT)
+            & pl.col("high_speed_boat").fill_null(False)
+            & pl.col("_boat_rc").fill_null(True)
+            & ~pl.col("receipt").fill_null(False),
+            "領収書なし（高速船）",
+            "no receipt (high-speed boat)",
+        ),
+        (
+            (mode == TAXI)
+            & pl.col("_taxi_rc").fill_null(True)
+            & ~pl.col("receipt").fill_null(False),
+            "領収書なし（タクシー）",
+            "no receipt (taxi)",
+        ),
+        (
+            (mode == TAXI)
+            & pl.col("_taxi_rs").fill_null(True)
+            & (pl.col("reason").fill_null("").str.strip_chars() == ""),
+            "タクシー利用の理由なし",
+            "no reason given for the taxi",
+        ),
+        (
+            (mode == LODGING)
+            & ~_amounts()["no_lodging"]
+            & pl.col("_lodge_rc").fill_null(True)
+            & ~pl.col("receipt").fill_null(False),
+            "領収書なし（宿泊）",
+            "no receipt (lodging)",
+        ),
+    ]
+    return pl.concat_str(
+        *(pl.when(cond).then(pl.lit(e if en else j)) for cond, j, e in missing),
+        separator=", " if en else "・",
+        ignore_nulls=True,
+    )
+
+
 def prepare(claims: pl.DataFrame, d: pl.DataFrame, rules: RuleBook) -> pl.DataFrame:
-    """Claim lines of the considered dispatches with their computed amounts and reasons."""
+    """Claim lines of the considered dispatches with their computed amounts and reasons.
+
+    The notes and holds are Japanese (lines.csv); ``results`` builds their English twins
+    only on the rows it reports."""
     c = claims.join(d.select("dispatch_id", "support_date"), on="dispatch_id", how="inner")
     c = params.add(c, rules, "support_date", _PARAMS)
     c = c.join(
@@ -88,16 +269,12 @@ def prepare(claims: pl.DataFrame, d: pl.DataFrame, rules: RuleBook) -> pl.DataFr
         on=["support_date", "lodging_type"],
         how="left",
     )
+    a = _amounts()
     mode = pl.col("mode")
     z = pl.lit(0, pl.Int64())
-    fare = pl.col("fare").fill_null(0)
-    express = pl.col("express_fee").fill_null(0) + pl.col("reserved_fee").fill_null(0)
-    long_leg = (pl.col("one_way_km") >= pl.col("_min_km")).fill_null(False)
-    fare_rt = pl.min_horizontal(fare, pl.col("round_trip_fare").fill_null(fare))
+    fare, express, nights, no_lodging = a["fare"], a["express"], a["nights"], a["no_lodging"]
     amount = pl.col("amount").fill_null(0)
-    nights = pl.col("nights").fill_null(1)
     car = private_car_yen(pl.col("distance_km"), pl.col("_car_rate")).fill_null(0)
-    no_lodging = pl.col("_no_lodging").fill_null(False)
     c = c.with_columns(
         pl.when(mode == RAIL)
         .then(fare + express)
@@ -108,9 +285,9 @@ def prepare(claims: pl.DataFrame, d: pl.DataFrame, rules: RuleBook) -> pl.DataFr
         .otherwise(amount)
         .alias("claimed"),
         pl.when(mode == RAIL)
-        .then(fare + pl.when(long_leg).then(express).otherwise(z))
+        .then(fare + pl.when(a["long_leg"]).then(express).otherwise(z))
         .when(mode.is_in([AIR, BOAT]))
-        .then(fare_rt)
+        .then(a["fare_rt"])
         .when(mode == BUS)
         .then(fare)
         .when(mode == TAXI)
@@ -130,98 +307,6 @@ def prepare(claims: pl.DataFrame, d: pl.DataFrame, rules: RuleBook) -> pl.DataFr
         mode.replace_strict(MODE_RULE, default="R-VAL-1", return_dtype=pl.String).alias("rule_id"),
         (mode == LODGING).alias("_is_lodging"),
     )
-    air_boat = mode.is_in([AIR, BOAT])
-    rental_unknown = pl.col("approved_amount").is_null()
-    # one branch per note (computed only on its rows, see results.cases)
-    note_cases = [
-        (
-            (mode == RAIL) & (long_leg | (express == 0)),
-            pl.format("片道{}km", txt(pl.col("one_way_km"))),
-        ),
-        (
-            mode == RAIL,
-            pl.format(
-                "片道{}km（{}km未満）のため特急・指定席料金{}円は対象外",
-                txt(pl.col("one_way_km")),
-                txt(pl.col("_min_km")),
-                txt(express),
-            ),
-        ),
-        (
-            air_boat & (fare_rt < fare),
-            pl.format(
-                "往復割引運賃{}円と実費{}円の安い方", txt(pl.col("round_trip_fare")), txt(fare)
-            ),
-        ),
-        (air_boat, pl.lit("実費（普通席）")),
-        (mode == BUS, pl.lit("普通運賃")),
-        (mode == TAXI, pl.format("実費（理由: {}）", txt(pl.col("reason")))),
-        (
-            mode == CAR,
-            pl.format(
-                "走行{}km → {}km × {}円（1km未満切捨て）",
-                txt(pl.col("distance_km")),
-                txt(pl.col("distance_km").floor().cast(pl.Int64)),
-                txt(pl.col("_car_rate")),
-            ),
-        ),
-        ((mode == RENTAL) & rental_unknown, pl.lit("事務局精査額が未記録")),
-        (mode == RENTAL, pl.format("事務局精査額{}円", txt(pl.col("approved_amount")))),
-        (
-            (mode == LODGING) & no_lodging,
-            pl.format("{}は宿泊費の対象外", txt(pl.col("lodging_type"))),
-        ),
-        (
-            mode == LODGING,
-            pl.format("{}泊、上限 {}円/泊", txt(nights), txt(pl.col("_night_cap"))),
-        ),
-    ]
-    not_travel = pl.format("区分「{}」は旅費の区分にない", txt(mode))
-    papers = pl.concat_str(
-        pl.when(
-            (mode == AIR)
-            & pl.col("_air_bp").fill_null(True)
-            & ~pl.col("boarding_pass").fill_null(False)
-        ).then(pl.lit("搭乗券半券なし")),
-        pl.when(
-            (mode == AIR) & pl.col("_air_rc").fill_null(True) & ~pl.col("receipt").fill_null(False)
-        ).then(pl.lit("領収書なし（航空）")),
-        pl.when(
-            (mode == BOAT)
-            & pl.col("high_speed_boat").fill_null(False)
-            & pl.col("_boat_rc").fill_null(True)
-            & ~pl.col("receipt").fill_null(False)
-        ).then(pl.lit("領収書なし（高速船）")),
-        pl.when(
-            (mode == TAXI)
-            & pl.col("_taxi_rc").fill_null(True)
-            & ~pl.col("receipt").fill_null(False)
-        ).then(pl.lit("領収書なし（タクシー）")),
-        pl.when(
-            (mode == TAXI)
-            & pl.col("_taxi_rs").fill_null(True)
-            & (pl.col("reason").fill_null("").str.strip_chars() == "")
-        ).then(pl.lit("タクシー利用の理由なし")),
-        pl.when(
-            (mode == LODGING)
-            & ~no_lodging
-            & pl.col("_lodge_rc").fill_null(True)
-            & ~pl.col("receipt").fill_null(False)
-        ).then(pl.lit("領収書なし（宿泊）")),
-        separator="・",
-        ignore_nulls=True,
-    )
-    hold_cases = [
-        (
-            mode.is_in([AIR, BOAT]) & (pl.col("seat_class") == HIGHER_CLASS).fill_null(False),
-            pl.lit("上位クラスの請求: 普通運賃の修正入力まで保留"),
-        ),
-        (
-            (mode == RENTAL) & pl.col("approved_amount").is_null(),
-            pl.lit("レンタカーの事務局精査額が記録されるまで保留"),
-        ),
-        (~mode.is_in(list(MODE_RULE)).fill_null(True), not_travel),
-    ]
     per_dispatch = (
         c.filter(pl.col("_is_lodging"))
         .group_by("dispatch_id")
@@ -229,10 +314,11 @@ def prepare(claims: pl.DataFrame, d: pl.DataFrame, rules: RuleBook) -> pl.DataFr
     )
     c = c.join(per_dispatch, on="dispatch_id", how="left")
     day_nights = pl.col("_all_nights")
+    # one branch per note (computed only on its rows, see results.cases)
     c = c.with_columns(
-        cases(c, note_cases, not_travel).alias("note"),
-        papers.alias("_papers"),
-        cases(c, hold_cases, pl.lit(None, pl.String())).alias("_hold"),
+        cases(c, _notes(en=False), _not_travel(en=False)).alias("note"),
+        _papers(en=False).alias("_papers"),
+        cases(c, _holds(en=False), pl.lit(None, pl.String())).alias("_hold"),
         (
             pl.col("_is_lodging")
             & ((nights >= pl.col("_flag_nights")) | (day_nights >= pl.col("_flag_nights")))
@@ -244,33 +330,48 @@ def prepare(claims: pl.DataFrame, d: pl.DataFrame, rules: RuleBook) -> pl.DataFr
     return c.sort(["dispatch_id", "line_no"])
 
 
-def results(c: pl.DataFrame) -> list[Part]:
-    """Per line: the mode's rule (pass / reduce / hold), R-CHK-5 papers, R-TRV-10 nights flag."""
+def results(c: pl.DataFrame, keep_pass: bool = True) -> list[Part]:
+    """Per line: the mode's rule (pass / reduce / hold), R-CHK-5 papers, R-TRV-10 nights flag.
+
+    ``keep_pass`` as in ``results.rows``: without it only the lines that are not a pass for
+    their mode's rule get the English twins of their note and hold (``results.cases``)."""
     line = pl.col("line_no")
+    hold = pl.col("_hold").is_not_null()
     reduced = pl.col("allowed") < pl.col("claimed")
-    per_mode = c.lazy().select(
-        "dispatch_id",
-        line.cast(pl.Int64),
-        "rule_id",
-        pl.when(pl.col("_hold").is_not_null())
-        .then(pl.lit("hold"))
-        .when(reduced)
-        .then(pl.lit("reduce"))
-        .otherwise(pl.lit("pass"))
-        .alias("outcome"),
-        pl.when(pl.col("_hold").is_not_null())
+    not_pass = (hold | reduced).fill_null(False)
+    m = c if keep_pass else c.filter(not_pass)
+    m = m.with_columns(
+        cases(m, _notes(en=True), _not_travel(en=True)).alias("_note_en"),
+        cases(m, _holds(en=True), pl.lit(None, pl.String())).alias("_hold_en"),
+    )
+    per_mode = result(
+        m,
+        pl.col("rule_id"),
+        not_pass,
+        pl.when(hold).then(pl.lit("hold")).otherwise(pl.lit("reduce")),
+        pl.when(hold)
         .then(pl.col("_hold"))
-        .when(reduced)
-        .then(
+        .otherwise(
             pl.format(
                 "{}: 請求{}円 → {}円",
                 pl.col("note"),
                 txt(pl.col("claimed")),
                 txt(pl.col("allowed")),
             )
-        )
-        .otherwise(pl.col("note"))
-        .alias("message"),
+        ),
+        pl.when(hold)
+        .then(pl.col("_hold_en"))
+        .otherwise(
+            pl.format(
+                "{}: claimed {} yen -> {} yen",
+                pl.col("_note_en"),
+                txt_en(pl.col("claimed")),
+                txt_en(pl.col("allowed")),
+            )
+        ),
+        ok_message=pl.col("note"),
+        ok_message_en=pl.col("_note_en"),
+        line_no=line,
     )
     papers = result(
         c,
@@ -278,7 +379,9 @@ def results(c: pl.DataFrame) -> list[Part]:
         pl.col("_papers") != "",
         "hold",
         pl.format("旅費の証拠書類不足: {}", pl.col("_papers")),
+        pl.format("travel evidence missing: {}", _papers(en=True)),
         ok_message="証拠書類あり",
+        ok_message_en="evidence present",
         line_no=line,
     )
     nights = result(
@@ -287,6 +390,10 @@ def results(c: pl.DataFrame) -> list[Part]:
         pl.lit(True),
         "flag",
         pl.format("複数泊（この明細 {}泊）: 前泊・後泊の必要性を確認", txt(pl.col("_nights"))),
+        pl.format(
+            "several nights ({} on this line): check that the night before or after was needed",
+            txt_en(pl.col("_nights")),
+        ),
         line_no=line,
     )
     return [per_mode, papers, nights]
