@@ -225,6 +225,23 @@ def _money(run: CycleRun, folder: Path, row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _english_of_findings(checks: pl.DataFrame | None, dispatch_id: str
+                         ) -> dict[tuple[Any, ...], str]:
+    """(line_no, rule_id, outcome, message) -> message_en from the engine's checks: a finding
+    is a check row that is not a pass (findings.csv keeps only the Japanese)."""
+    import polars as pl
+
+    need = {"dispatch_id", "line_no", "rule_id", "outcome", "message", "message_en"}
+    if checks is None or not need <= set(checks.columns):
+        return {}
+    mine = checks.filter(pl.col("dispatch_id") == dispatch_id, pl.col("outcome") != "pass")
+    out: dict[tuple[Any, ...], str] = {}
+    for row in mine.select("line_no", "rule_id", "outcome", "message", "message_en").rows():
+        if row[4]:
+            out.setdefault(tuple(_plain(v) for v in row[:4]), row[4])
+    return out
+
+
 def build_story(run: CycleRun, dispatch_id: str, folder: Path,
                 hist: list[dict[str, str]]) -> dict[str, Any]:
     import polars as pl
@@ -253,16 +270,22 @@ def build_story(run: CycleRun, dispatch_id: str, folder: Path,
         order = [c for c in ("rule_id", "line_no") if c in mine.columns]
         shown: set[str] = set()  # a rule's parameters are listed once, at its first check
         for c in mine.sort(order, nulls_last=False).to_dicts():
-            # the engine's checks carry "message" (the values used); older shapes "detail"
+            # the engine's checks carry "message" (the values used) and its English twin
+            # "message_en"; older shapes "detail" only: English falls back to the Japanese
+            detail = _plain(c.get("message", c.get("detail")))
             checks.append({"rule_id": c["rule_id"], "line_no": c.get("line_no"),
                            "outcome": c["outcome"],
-                           "detail": _plain(c.get("message", c.get("detail"))),
+                           "detail": detail,
+                           "detail_en": _plain(c.get("message_en")) or detail,
                            "parameters": [] if c["rule_id"] in shown
                            else _parameters_for(run, str(c["rule_id"]), support)})
             shown.add(c["rule_id"])
+    english = _english_of_findings(checks_frame, dispatch_id)
     findings = []
     for f in s.findings.filter(pl.col("dispatch_id") == dispatch_id).to_dicts():
         item = {k: _plain(v) for k, v in f.items()}
+        key = (item.get("line_no"), item.get("rule_id"), item.get("severity"), item.get("message"))
+        item["message_en"] = english.get(key) or item.get("message")
         item["parameters"] = _parameters_for(run, str(f.get("rule_id") or ""), support)
         findings.append(item)
     lines = []
