@@ -10,6 +10,8 @@ from types import SimpleNamespace
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from haken_batch.audit_sample import EMAIL, EVIDENCE, Candidate, draw, draw_key, spread_draw
 from haken_batch.rules import load_rules
@@ -124,3 +126,34 @@ def test_sample_audit_cli_shows_the_cycle_file(tmp_path: Path) -> None:
     rows = json.loads(res.output)
     assert rows[0]["確認種別"] == "evidence" and rows[0]["順位"] == "1"
     assert CliRunner().invoke(app, ["sample", "audit", "2021-12", "--out", out]).exit_code == 2
+
+
+def test_R_PAY_6_pruned_candidates_draw_the_same_sample(rules) -> None:
+    """draw() keys every subject but keeps only the `size` smallest keys of each bureau:
+    the round-robin can never take more than `size` from one bureau."""
+    from haken_batch.audit_sample import _bureau_order, _candidates
+
+    run = fake_run(rules, "2021-10", n_experts=400, flagged_every=5)
+    order = _bureau_order(rules)
+    for check, id_col, table in ((EVIDENCE, "expert_id", "experts"),
+                                 (EMAIL, "institution_id", "institutions")):
+        every = _candidates(run, check, id_col, table)
+        for size in (1, 3, 10, 60):
+            pruned = _candidates(run, check, id_col, table, size)
+            assert len(pruned) <= len(every)
+            assert spread_draw(pruned, size, order) == spread_draw(every, size, order)
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(st.tuples(st.sampled_from("ABCD"), st.integers(0, 50)), min_size=1,
+                max_size=40, unique_by=lambda t: t[1]), st.integers(1, 12))
+def test_R_PAY_6_spread_draw_needs_only_size_per_bureau(keys, size) -> None:
+    import heapq
+
+    cands = [Candidate(f"X{k:02d}", b, (), (), 1, k) for b, k in keys]
+    by_bureau: dict[str, list[Candidate]] = {}
+    for c in cands:
+        by_bureau.setdefault(c.bureau, []).append(c)
+    pruned = [c for group in by_bureau.values()
+              for c in heapq.nsmallest(size, group, key=lambda c: (c.key, c.subject_id))]
+    assert spread_draw(pruned, size, list("ABCD")) == spread_draw(cands, size, list("ABCD"))

@@ -48,15 +48,17 @@ _UNKNOWN_BUREAU = "（不明）"
 _FLAG_SEVERITIES = ("hold", "reduce", "flag")
 
 
-def draw_key(cycle: str, check: str, subject: str, weight: int) -> int:
-    """The documented draw key (R-PAY-6): smaller is drawn first."""
+def _digest(cycle: str, check: str, subject: str, weight: int) -> bytes:
+    """The draw key as its 32 big-endian bytes (they order as the integers do)."""
     prefix = f"R-PAY-6|{cycle}|{check}|{subject}|"
     if weight <= 1:  # most subjects: one hash, no generator
-        return int.from_bytes(hashlib.sha256(f"{prefix}0".encode()).digest())
-    return min(
-        int.from_bytes(hashlib.sha256(f"{prefix}{k}".encode()).digest())
-        for k in range(weight)
-    )
+        return hashlib.sha256(f"{prefix}0".encode()).digest()
+    return min(hashlib.sha256(f"{prefix}{k}".encode()).digest() for k in range(weight))
+
+
+def draw_key(cycle: str, check: str, subject: str, weight: int) -> int:
+    """The documented draw key (R-PAY-6): smaller is drawn first."""
+    return int.from_bytes(_digest(cycle, check, subject, weight))
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,13 @@ def _bureau_order(rules: RuleBook) -> list[str]:
     return list(bureaus.get("bureaus", []) if isinstance(bureaus, dict) else bureaus)
 
 
-def _candidates(run: CycleRun, check: str, id_col: str, table: str) -> list[Candidate]:
+def _candidates(run: CycleRun, check: str, id_col: str, table: str,
+                size: int | None = None) -> list[Candidate]:
+    """Every subject with its draw key; with ``size``, only the ``size`` smallest keys of each
+    bureau (the most ``spread_draw`` can take from one bureau), which draws the same sample
+    without building a candidate for each of hundreds of thousands of experts."""
+    import heapq
+
     import polars as pl
 
     s = run.settlement
@@ -130,20 +138,25 @@ def _candidates(run: CycleRun, check: str, id_col: str, table: str) -> list[Cand
         subjects = subjects.with_columns(pl.lit(None).alias("prefecture"))
     rules_by = dict(flagged.rows())
     held_ids = set(held[id_col].to_list())
-    out = []
+    by_bureau: dict[str, list[tuple[bytes, str]]] = {}
     for subject, pref in subjects.sort(id_col).rows():
-        rules = tuple(rules_by.get(subject) or ())
-        is_flagged = bool(rules) or subject in held_ids
-        weight = weight_flagged if is_flagged else 1
-        out.append(Candidate(
-            subject_id=str(subject),
-            bureau=to_bureau.get(str(pref), _UNKNOWN_BUREAU),
-            dispatches=(),
-            flagged_rules=rules if rules or subject not in held_ids else ("held",),
-            weight=weight,
-            key=draw_key(cycle, check, str(subject), weight),
-        ))
-    return out
+        subject = str(subject)
+        weight = weight_flagged if subject in rules_by or subject in held_ids else 1
+        by_bureau.setdefault(to_bureau.get(str(pref), _UNKNOWN_BUREAU), []).append(
+            (_digest(cycle, check, subject, weight), subject))
+    out = []
+    for bureau, keyed in by_bureau.items():
+        for digest, subject in (keyed if size is None else heapq.nsmallest(size, keyed)):
+            rules = tuple(rules_by.get(subject) or ())
+            out.append(Candidate(
+                subject_id=subject,
+                bureau=bureau,
+                dispatches=(),
+                flagged_rules=rules if rules or subject not in held_ids else ("held",),
+                weight=weight_flagged if rules or subject in held_ids else 1,
+                key=int.from_bytes(digest),
+            ))
+    return sorted(out, key=lambda c: c.subject_id)
 
 
 def _with_dispatches(run: CycleRun, id_col: str,
@@ -183,8 +196,8 @@ def draw(run: CycleRun) -> pl.DataFrame:
     )
     for check, id_col, table, size_param in plan:
         size = int(run.rules.value_at(size_param, on))
-        picked = _with_dispatches(run, id_col,
-                                  spread_draw(_candidates(run, check, id_col, table), size, order))
+        picked = _with_dispatches(run, id_col, spread_draw(
+            _candidates(run, check, id_col, table, size), size, order))
         for rank, (cand, rnd) in enumerate(picked, start=1):
             rows.append({
                 "cycle": run.options.cycle,
