@@ -87,14 +87,17 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja",
     text: dict[str, pl.DataFrame] = {}
     labels: dict[str, dict[str, str]] = {}
     my_number: set[tuple[str, str]] = set()
-    for table, raw in raws.items():
+    sources = {t: raws[t].source for t in raws}
+    for table in list(raws):
+        # pop: each export's text as read is dropped once mapped (a copy: rechunked), so
+        # only one table is held twice at a time (memory at 1,000,000 dispatches)
+        raw = raws.pop(table)
         mapped = map_headers(raw, cmap.tables[table], cmap)
         text[table] = mapped.frame
         labels[table] = mapped.labels
         issues.append(mapped.issues)
         my_number.update((raw.source.path.name, h) for h in mapped.my_number_columns)
-    sources = {t: raws[t].source for t in raws}
-    del raws, raw  # keep one copy of the text only (memory at 1,000,000 dispatches)
+        del raw
     trail = empty_trail()
     if CORRECTIONS in text:
         corr, corr_issues = normalize_table(text[CORRECTIONS], cmap.tables[CORRECTIONS], codes)

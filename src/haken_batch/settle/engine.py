@@ -119,6 +119,7 @@ def settle(
         *travel.results(claims, record_checks),
     ]
     res = pl.concat([rows(p, record_checks) for p in parts]).collect()
+    del parts, ranked  # frames of a million rows each: memory at scale
 
     status = decide.statuses(d.select("dispatch_id"), res)
     d = d.join(status, on="dispatch_id", how="left")
@@ -139,6 +140,7 @@ def settle(
     paid_f = f.filter(is_paid)
     cap = fee.capped(paid_f, previous)
     f = f.join(cap, on="dispatch_id", how="left")
+    del paid_f, cap
 
     # Per diem (R-TRV-9) on the paid ones.
     paid_d = d.filter(is_paid).select(
@@ -146,6 +148,7 @@ def settle(
     )
     reported_km = perdiem.reported_day_km(t["reports"], t["dispatches"])
     pd_frame = perdiem.per_diem(paid_d, previous, rules, reported_km)
+    del paid_d, reported_km
 
     extra_res = [*fee.results(f), perdiem.results(pd_frame)]
     res = pl.concat([res, *(rows(p, record_checks).collect() for p in extra_res)])
