@@ -199,7 +199,10 @@ def build_notices(run: CycleRun, tmpl: DocTemplate) -> list[Notice]:
 
     st = run.settlement
     payments = st.payments.filter(pl.col("dispatch_count") > 0).sort("expert_id")
-    paid = _paid_dispatches(run).sort("expert_id", "support_date", "dispatch_id")
+    # only the experts notified (all of them in a cycle; a slice when a caller limits them):
+    # the per-row Python work below then follows the notices built, not the whole cycle
+    paid = (_paid_dispatches(run).join(payments.select("expert_id"), on="expert_id", how="semi")
+            .sort("expert_id", "support_date", "dispatch_id"))
     lines = st.lines.join(paid.select("dispatch_id"), on="dispatch_id", how="semi")
     reductions = _reductions(lines, st.findings, paid, tmpl)
     experts = _experts(run)
