@@ -66,6 +66,7 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja",
     from haken_batch.load.normalize import normalize_table, typed_key_expr
     from haken_batch.load.read import read_folder
     from haken_batch.load.spec import CORRECTIONS, TABLE_ORDER, column_map
+    from haken_batch.parallel import ordered_map
     from haken_batch.validate import validate_tables
 
     cmap = column_map(rules.columns, where=str(Path(rules.root) / "columns.yaml"))
@@ -107,9 +108,13 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja",
         issues.append(applied_issues)
     typed: dict[str, pl.DataFrame] = {}
     unreadable: list[pl.DataFrame] = []
-    for table in TABLE_ORDER:
-        # pop: the text of a table is dropped as soon as it is typed
-        frame, parse_issues = normalize_table(text.pop(table), cmap.tables[table], codes)
+    # tables are typed independently, two or more at a time; a table's text is dropped
+    # (popped inside its job) as soon as it is typed
+    def type_table(table: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+        return normalize_table(text.pop(table), cmap.tables[table], codes)
+
+    for table, (frame, parse_issues) in zip(
+            TABLE_ORDER, ordered_map(type_table, TABLE_ORDER), strict=True):
         typed[table] = frame
         issues.append(parse_issues)
         unreadable.append(parse_issues)
