@@ -12,6 +12,7 @@ its last 3 digits, a holder name only its first character.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -47,17 +48,18 @@ def mask_name_expr(col: str) -> pl.Expr:
     return pl.col(col).str.slice(0, 1).str.pad_end(pl.col(col).str.len_chars(), "*")
 
 
+@functools.lru_cache(maxsize=1 << 20)
+def _converted(name: str) -> str | KanaError:
+    # the validator and the Zengin writer convert the same holders in one run
+    try:
+        return to_zengin_name(name)
+    except KanaError as exc:
+        return exc
+
+
 def convert_names(names: Iterable[str | None]) -> dict[str, str | KanaError]:
     """Each distinct holder name → its Zengin form, or the KanaError that stops it."""
-    out: dict[str, str | KanaError] = {}
-    for name in names:
-        if name is None or name in out:
-            continue
-        try:
-            out[name] = to_zengin_name(name)
-        except KanaError as exc:
-            out[name] = exc
-    return out
+    return {name: _converted(name) for name in names if name is not None}
 
 
 def _name_problems(names: Iterable[str | None],
