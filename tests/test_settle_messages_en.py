@@ -1,5 +1,6 @@
 """Every result row of the engine has an English twin (``message_en``) of its Japanese
 ``message``, built with the same values; ``message`` itself is unchanged (findings.csv).
+Likewise every money line has ``note_en``, the English twin of its ``note`` (lines.csv).
 
 The bundled samples (2021-10 then 2021-11, as test_settle_samples settles them) are settled
 keeping every check (passes too), so every kind of message the samples reach is read.
@@ -16,6 +17,7 @@ import pytest
 
 from haken_batch.load import load_dataset
 from haken_batch.rules import load_rules
+from haken_batch.run import Settlement
 from haken_batch.settle.engine import empty_ledger, settle
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "fy2021"
@@ -36,7 +38,7 @@ pytestmark = pytest.mark.skipif(not SAMPLES.is_dir(), reason="samples/fy2021 not
 
 
 @pytest.fixture(scope="module")
-def settled() -> tuple[dict[str, pl.DataFrame], list[str]]:
+def runs() -> tuple[dict[str, Settlement], list[str]]:
     rules = load_rules(None)
     data = load_dataset(SAMPLES, rules)
     previous = empty_ledger()
@@ -58,6 +60,12 @@ def settled() -> tuple[dict[str, pl.DataFrame], list[str]]:
         key=len,
         reverse=True,
     )
+    return out, values
+
+
+@pytest.fixture(scope="module")
+def settled(runs) -> tuple[dict[str, pl.DataFrame], list[str]]:
+    out, values = runs
     return {c: s.extra["checks"] for c, s in out.items()}, values
 
 
@@ -136,3 +144,49 @@ def test_scale_runs_keep_the_same_non_pass_rows_in_both_languages(settled) -> No
                   previous=empty_ledger(), record_checks=False).extra["checks"]
     full = checks[cyc].filter(pl.col("outcome") != "pass")
     assert lean.height > 0 and lean.equals(full)
+
+
+# ------------------------------------------------------------- the money lines' notes
+
+
+def test_every_line_has_an_english_note_without_japanese_but_quoted_data(runs) -> None:
+    out, values = runs
+    for cyc, s in out.items():
+        lines = s.lines
+        assert lines.height > 0 and "note_en" in lines.columns
+        empty = lines.filter(pl.col("note_en").fill_null("").str.strip_chars() == "")
+        assert empty.height == 0, (cyc, empty.head(5).to_dicts())
+        notes = lines.get_column("note_en").unique().to_list()
+        assert not [n for n in notes if HIRAGANA.search(_without_data(n, values))], cyc
+        assert not [n for n in notes if JAPANESE.search(_without_data(n, values))], cyc
+        # every kind of line is there: fee (paid, capped, held, excluded), travel, per diem
+        rules_seen = set(lines.get_column("rule_id").to_list())
+        assert {"R-FEE-2", "R-TRV-3", "R-TRV-7", "R-TRV-9"} <= rules_seen, cyc
+
+
+def test_english_notes_carry_the_same_numbers_as_the_japanese(runs) -> None:
+    out, _ = runs
+    number = re.compile(r"\d+(?:\.\d+)?")
+    for s in out.values():
+        for r in s.lines.select("rule_id", "note", "note_en").unique().iter_rows(named=True):
+            # fixed wording with a digit in Japanese only: 1km未満 (R-TRV-7)
+            ja = sorted(number.findall(r["note"].replace("1km未満", "")))
+            en = sorted(number.findall(r["note_en"]))
+            assert ja == en, (r["rule_id"], r["note"], r["note_en"])
+
+
+def test_planted_lines_read_in_english(runs) -> None:
+    lines = runs[0]["2021-10"].lines
+
+    def note(dispatch_id: str, line_no: int) -> tuple[str, str]:
+        row = lines.filter((pl.col("dispatch_id") == dispatch_id) & (pl.col("line_no") == line_no))
+        return row.get_column("note").item(), row.get_column("note_en").item()
+
+    # R-FEE-3: the fee line cut by the daily cap
+    assert note("D21-P006", 0) == (
+        "対面180分 → 6×30分 × 5280円/時、日額上限31680円（同日の既払い0円・先行派遣21120円）",
+        "180 min face to face -> 6 x 30 min x 5280 yen/hour, daily cap 31680 yen"
+        " (already paid that day 0 yen, earlier dispatches 21120 yen)",
+    )
+    # R-CHK-3 holds the whole dispatch: its fee line says so
+    assert note("D21-P036", 0) == ("保留（R-CHK-3）", "held (R-CHK-3)")

@@ -40,7 +40,9 @@ class Settlement:
 
     dispatches: dispatch_id, expert_id, institution_id, support_date, status, fee, transport,
                 per_diem, lodging, total, rules
-    lines:      dispatch_id, line_no, item, claimed, paid, rule_id, note
+    lines:      dispatch_id, line_no, item, claimed, paid, rule_id, note, note_en
+                (note is Japanese, written to lines.csv; note_en its English twin with the
+                same values, for `explain --lang en`, never written to lines.csv)
     findings:   dispatch_id, line_no, rule_id, severity, message
     payments:   expert_id, dispatch_count, fee, transport, per_diem, lodging, gross,
                 withholding, net

@@ -17,7 +17,7 @@ from haken_batch.rules import RuleBook
 from haken_batch.run import Settlement
 from haken_batch.settle import checks, decide, exclusions, fee, limits, perdiem, travel, withholding
 from haken_batch.settle.inputs import conform
-from haken_batch.settle.results import cases, rows, txt
+from haken_batch.settle.results import NOTES, both, cases, rows, txt, txt_en
 from haken_batch.settle.select import considered
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ LINE_SCHEMA = pl.Schema(
         "paid": pl.Int64(),
         "rule_id": pl.String(),
         "note": pl.String(),
+        "note_en": pl.String(),
     }
 )
 
@@ -188,44 +189,66 @@ def _decisive_rule() -> pl.Expr:
 def _lines(
     d: pl.DataFrame, f: pl.DataFrame, claims: pl.DataFrame, pd_frame: pl.DataFrame
 ) -> pl.DataFrame:
-    """Every computed amount, claimed vs paid (lines.csv). Unpaid dispatches pay 0 per line."""
+    """Every computed amount, claimed vs paid (lines.csv). Unpaid dispatches pay 0 per line.
+
+    ``note`` is Japanese (lines.csv); ``note_en`` its English twin with the same values
+    (``explain --lang en``), built in the same pass (``results.both``)."""
     status = d.select("dispatch_id", "status", "_decisive")
     paid = pl.col("status") == decide.PAID
     excluded = pl.col("status") == decide.EXCLUDED
+    decisive = pl.col("_decisive").list.join(";")
     unpaid_note = (
         pl.when(excluded)
-        .then(pl.format("対象外（{}）", pl.col("_decisive").list.join(";")))
-        .otherwise(pl.format("保留（{}）", pl.col("_decisive").list.join(";")))
+        .then(both(pl.format("対象外（{}）", decisive), pl.format("excluded ({})", decisive)))
+        .otherwise(both(pl.format("保留（{}）", decisive), pl.format("held ({})", decisive)))
     )
 
     fee_f = f.join(status, on="dispatch_id")
-    fee_text = pl.format(
-        "対面{}分 → {}×{}分 × {}円/時{}",
-        txt(pl.col("face_to_face_minutes")),
-        txt(pl.col("_units")),
-        txt(pl.col("_unit")),
-        txt(pl.col("_rate")),
-        pl.lit(""),
-    )
-    capped_text = pl.format(
-        "対面{}分 → {}×{}分 × {}円/時{}",
-        txt(pl.col("face_to_face_minutes")),
-        txt(pl.col("_units")),
-        txt(pl.col("_unit")),
-        txt(pl.col("_rate")),
+
+    def fee_text(cap_ja: pl.Expr, cap_en: pl.Expr) -> pl.Expr:
+        return both(
+            pl.format(
+                "対面{}分 → {}×{}分 × {}円/時{}",
+                txt(pl.col("face_to_face_minutes")),
+                txt(pl.col("_units")),
+                txt(pl.col("_unit")),
+                txt(pl.col("_rate")),
+                cap_ja,
+            ),
+            pl.format(
+                "{} min face to face -> {} x {} min x {} yen/hour{}",
+                txt_en(pl.col("face_to_face_minutes")),
+                txt_en(pl.col("_units")),
+                txt_en(pl.col("_unit")),
+                txt_en(pl.col("_rate")),
+                cap_en,
+            ),
+        )
+
+    capped_text = fee_text(
         pl.format(
             "、日額上限{}円（同日の既払い{}円・先行派遣{}円）",
             txt(pl.col("_cap")),
             txt(pl.col("_prev_day")),
             txt(pl.col("_before")),
         ),
+        pl.format(
+            ", daily cap {} yen (already paid that day {} yen, earlier dispatches {} yen)",
+            txt_en(pl.col("_cap")),
+            txt_en(pl.col("_prev_day")),
+            txt_en(pl.col("_before")),
+        ),
     )
-    # notes computed only on the rows that take them (results.cases)
+    # notes computed only on the rows that take them (results.cases), both languages at once
     fee_note = cases(
         fee_f,
-        [(paid & (pl.col("fee") < pl.col("fee_claimed")), capped_text), (paid, fee_text)],
+        [
+            (paid & (pl.col("fee") < pl.col("fee_claimed")), capped_text),
+            (paid, fee_text(pl.lit(""), pl.lit(""))),
+        ],
         unpaid_note,
-    )
+        dtype=NOTES,
+    ).struct.unnest()
     fee_lines = fee_f.select(
         "dispatch_id",
         pl.lit(0, pl.Int64()).alias("line_no"),
@@ -240,22 +263,27 @@ def _lines(
         )
         .otherwise(_decisive_rule())
         .alias("rule_id"),
-        fee_note.alias("note"),
+        fee_note.get_column("note"),
+        fee_note.get_column("note_en"),
     )
     claim_f = claims.select(
-        "dispatch_id", "line_no", "mode", "claimed", "allowed", "rule_id", "note"
+        "dispatch_id", "line_no", "mode", "claimed", "allowed", "rule_id", "note", "note_en"
     ).join(status, on="dispatch_id")
     claim_note = cases(
         claim_f,
         [
-            (paid, pl.col("note")),
+            (paid, both(pl.col("note"), pl.col("note_en"))),
             (
                 excluded,
-                pl.format("対象外のため旅費なし（{}）", pl.col("_decisive").list.join(";")),
+                both(
+                    pl.format("対象外のため旅費なし（{}）", decisive),
+                    pl.format("excluded, so no travel costs ({})", decisive),
+                ),
             ),
         ],
         unpaid_note,
-    )
+        dtype=NOTES,
+    ).struct.unnest()
     claim_lines = claim_f.select(
         "dispatch_id",
         pl.col("line_no").cast(pl.Int64),
@@ -268,7 +296,8 @@ def _lines(
         .then(pl.lit("R-TRV-12"))
         .otherwise(_decisive_rule())
         .alias("rule_id"),
-        claim_note.alias("note"),
+        claim_note.get_column("note"),
+        claim_note.get_column("note_en"),
     )
     next_no = claims.group_by("dispatch_id").agg(pl.col("line_no").max().alias("_max"))
     pd_lines = (
@@ -291,6 +320,16 @@ def _lines(
                 )
             )
             .alias("note"),
+            pl.when(pl.col("_paid_in").is_not_null())
+            .then(pl.format("the per diem of that day was already paid in {}", pl.col("_paid_in")))
+            .otherwise(
+                pl.format(
+                    "largest trip that day {} km, face-to-face minutes {} in all",
+                    txt_en(pl.col("_day_km")),
+                    txt_en(pl.col("_day_min")),
+                )
+            )
+            .alias("note_en"),
         )
     )
     frames = [

@@ -129,6 +129,16 @@ def txt_en(expr: pl.Expr) -> pl.Expr:
     return expr.cast(pl.String).fill_null("blank")
 
 
+NOTES = pl.Struct({"note": pl.String(), "note_en": pl.String()})
+
+
+def both(ja: pl.Expr, en: pl.Expr) -> pl.Expr:
+    """A Japanese note and its English twin as one value (dtype ``NOTES``) for ``cases``:
+    one pass over the rows builds both languages (``.struct.unnest()`` gives the two
+    columns ``note`` and ``note_en``)."""
+    return pl.struct(ja.cast(pl.String).alias("note"), en.cast(pl.String).alias("note_en"))
+
+
 def cases(
     frame: pl.DataFrame,
     branches: Sequence[tuple[pl.Expr, pl.Expr]],

@@ -13,7 +13,7 @@ import polars as pl
 
 from haken_batch.rules import RuleBook
 from haken_batch.settle import params
-from haken_batch.settle.results import Part, cases, result, txt, txt_en
+from haken_batch.settle.results import NOTES, Part, both, cases, result, txt, txt_en
 
 RAIL, AIR, BOAT, BUS, TAXI, CAR, RENTAL, LODGING = (
     "鉄道",
@@ -179,6 +179,16 @@ def _notes(en: bool) -> list[tuple[pl.Expr, pl.Expr]]:
     return list(zip(conds, values, strict=True))
 
 
+def note_branches() -> tuple[list[tuple[pl.Expr, pl.Expr]], pl.Expr]:
+    """The line notes as ``results.cases`` branches and fallback, each value ``both``
+    languages (the conditions are the same in both)."""
+    branches = [
+        (cond, both(ja, en))
+        for (cond, ja), (_, en) in zip(_notes(en=False), _notes(en=True), strict=True)
+    ]
+    return branches, both(_not_travel(en=False), _not_travel(en=True))
+
+
 def _holds(en: bool) -> list[tuple[pl.Expr, pl.Expr]]:
     """What holds a line (R-TRV-4 higher class, R-TRV-8 rental car, not a travel mode)."""
     mode = pl.col("mode")
@@ -260,8 +270,9 @@ def _papers(en: bool) -> pl.Expr:
 def prepare(claims: pl.DataFrame, d: pl.DataFrame, rules: RuleBook) -> pl.DataFrame:
     """Claim lines of the considered dispatches with their computed amounts and reasons.
 
-    The notes and holds are Japanese (lines.csv); ``results`` builds their English twins
-    only on the rows it reports."""
+    ``note`` (Japanese, lines.csv) and its English twin ``note_en`` (same values) are built
+    together, each row computing only its own branch; the holds are Japanese and
+    ``results`` builds their English twins only on the rows it reports."""
     c = claims.join(d.select("dispatch_id", "support_date"), on="dispatch_id", how="inner")
     c = params.add(c, rules, "support_date", _PARAMS)
     c = c.join(
@@ -315,8 +326,10 @@ def prepare(claims: pl.DataFrame, d: pl.DataFrame, rules: RuleBook) -> pl.DataFr
     c = c.join(per_dispatch, on="dispatch_id", how="left")
     day_nights = pl.col("_all_nights")
     # one branch per note (computed only on its rows, see results.cases)
+    notes = cases(c, *note_branches(), dtype=NOTES).struct.unnest()
     c = c.with_columns(
-        cases(c, _notes(en=False), _not_travel(en=False)).alias("note"),
+        notes.get_column("note"),
+        notes.get_column("note_en"),
         _papers(en=False).alias("_papers"),
         cases(c, _holds(en=False), pl.lit(None, pl.String())).alias("_hold"),
         (
@@ -334,14 +347,14 @@ def results(c: pl.DataFrame, keep_pass: bool = True) -> list[Part]:
     """Per line: the mode's rule (pass / reduce / hold), R-CHK-5 papers, R-TRV-10 nights flag.
 
     ``keep_pass`` as in ``results.rows``: without it only the lines that are not a pass for
-    their mode's rule get the English twins of their note and hold (``results.cases``)."""
+    their mode's rule get the English twin of their hold (``results.cases``); the English
+    twin of the note is ``prepare``'s ``note_en``."""
     line = pl.col("line_no")
     hold = pl.col("_hold").is_not_null()
     reduced = pl.col("allowed") < pl.col("claimed")
     not_pass = (hold | reduced).fill_null(False)
     m = c if keep_pass else c.filter(not_pass)
     m = m.with_columns(
-        cases(m, _notes(en=True), _not_travel(en=True)).alias("_note_en"),
         cases(m, _holds(en=True), pl.lit(None, pl.String())).alias("_hold_en"),
     )
     per_mode = result(
@@ -364,13 +377,13 @@ def results(c: pl.DataFrame, keep_pass: bool = True) -> list[Part]:
         .otherwise(
             pl.format(
                 "{}: claimed {} yen -> {} yen",
-                pl.col("_note_en"),
+                pl.col("note_en"),
                 txt_en(pl.col("claimed")),
                 txt_en(pl.col("allowed")),
             )
         ),
         ok_message=pl.col("note"),
-        ok_message_en=pl.col("_note_en"),
+        ok_message_en=pl.col("note_en"),
         line_no=line,
     )
     papers = result(
