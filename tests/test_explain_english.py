@@ -1,6 +1,7 @@
-"""`haken explain --lang en` tells the engine's checks in English (message_en), Japanese
-unchanged; `--format json` carries both. The bundled samples are settled with the real
-engine (documents off) and explain re-runs a cycle from its archive."""
+"""`haken explain --lang en` tells the engine's checks (message_en) and the notes of the money
+lines (note_en) in English, Japanese unchanged; `--format json` carries both. The bundled
+samples are settled with the real engine (documents off) and explain re-runs a cycle from
+its archive."""
 
 from __future__ import annotations
 
@@ -65,3 +66,27 @@ def test_explain_json_carries_both_languages(out: Path) -> None:
     assert chk["detail_en"].startswith("check-in time 16 min")
     finding = next(f for f in story["findings"] if f["rule_id"] == "R-CHK-3")
     assert finding["message"] == chk["detail"] and finding["message_en"] == chk["detail_en"]
+
+
+def test_R_FEE_3_fee_line_note_in_english(out: Path) -> None:
+    en = _flat(_explain(out, "D21-P006", "--lang", "en"))
+    assert ("claimed 15,840 -> paid 10,560 yen (R-FEE-3, 180 min face to face -> 6 x 30 min"
+            " x 5280 yen/hour, daily cap 31680 yen (already paid that day 0 yen, earlier"
+            " dispatches 21120 yen))") in en
+    assert "対面" not in en and "日額上限" not in en
+    ja = _flat(_explain(out, "D21-P006"))
+    assert ("（R-FEE-3、対面180分 → 6×30分 × 5280円/時、日額上限31680円（同日の既払い0円"
+            "・先行派遣21120円））") in ja
+    assert "face to face" not in ja
+
+
+def test_held_dispatch_lines_say_held_in_english(out: Path) -> None:
+    en = _flat(_explain(out, "D21-P036", "--lang", "en"))
+    assert "(R-CHK-3, held (R-CHK-3))" in en and "保留（R-CHK-3）" not in en
+
+
+def test_explain_json_lines_carry_both_notes(out: Path) -> None:
+    story = json.loads(_explain(out, "D21-P006", "--format", "json"))
+    fee = next(ln for ln in story["lines"] if ln["line_no"] == 0)
+    assert fee["note"].startswith("対面180分 → 6×30分 × 5280円/時")
+    assert fee["note_en"].startswith("180 min face to face -> 6 x 30 min x 5280 yen/hour")

@@ -291,6 +291,9 @@ def build_story(run: CycleRun, dispatch_id: str, folder: Path,
     lines = []
     for ln in s.lines.filter(pl.col("dispatch_id") == dispatch_id).sort("line_no").to_dicts():
         item = {k: _plain(v) for k, v in ln.items()}
+        # the engine's lines carry "note" and its English twin "note_en"; an older shape
+        # without it: English falls back to the Japanese
+        item["note_en"] = item.get("note_en") or item.get("note")
         item["parameters"] = _parameters_for(run, str(ln.get("rule_id") or ""), support)
         lines.append(item)
     return {
