@@ -17,7 +17,7 @@ from haken_batch.rules import RuleBook
 from haken_batch.run import Settlement
 from haken_batch.settle import checks, decide, exclusions, fee, limits, perdiem, travel, withholding
 from haken_batch.settle.inputs import conform
-from haken_batch.settle.results import NOTES, both, cases, rows, txt, txt_en
+from haken_batch.settle.results import NOTES, both, cases, english_notes, rows, txt, txt_en
 from haken_batch.settle.select import considered
 
 if TYPE_CHECKING:
@@ -95,11 +95,32 @@ def settle(
 ) -> Settlement:
     """Settle one cycle. ``previous`` is the ledger of earlier cycles (LEDGER_SCHEMA).
 
-    ``record_checks=False`` keeps only the non-pass rows in ``extra["checks"]`` (scale runs).
+    ``record_checks=False`` keeps only the non-pass rows in ``extra["checks"]`` and builds
+    no English twins of line notes (``note_en`` null, and the English messages that quote
+    them): scale runs write Japanese files only, and ``explain`` re-runs with documents.
     ``touched`` overrides the validator's findings (tests); ``unpayable`` (expert_id,
     message_ja) adds bank problems the validator did not see (tests, frames built by hand).
     By default nothing is added: the validator already ran the bank check (R-VAL-2).
     """
+    with english_notes(record_checks):
+        return _settle(data, rules, cycle=cycle, cutoff=cutoff, transfer_date=transfer_date,
+                       previous=previous, record_checks=record_checks, touched=touched,
+                       unpayable=unpayable)
+
+
+def _settle(
+    data: Dataset,
+    rules: RuleBook,
+    *,
+    cycle: str,
+    cutoff: dt.date,
+    transfer_date: dt.date,
+    previous: pl.DataFrame,
+    record_checks: bool,
+    touched: pl.DataFrame | None,
+    unpayable: pl.DataFrame | None,
+) -> Settlement:
+    """``settle``'s body (inside its language setting)."""
     t = conform(data.tables)
     previous = previous.select(
         (pl.col(c).cast(dtype) if c in previous.columns else pl.lit(None, dtype)).alias(c)
@@ -331,6 +352,7 @@ def _lines(
             )
             .alias("note_en"),
         )
+        .with_columns(both(pl.col("note"), pl.col("note_en")).struct.field("note_en"))
     )
     frames = [
         x.select(list(LINE_SCHEMA)).cast(LINE_SCHEMA) for x in (fee_lines, claim_lines, pd_lines)
