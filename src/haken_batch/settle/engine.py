@@ -227,24 +227,7 @@ def _lines(
     fee_f = f.join(status, on="dispatch_id")
 
     def fee_text(cap_ja: pl.Expr, cap_en: pl.Expr) -> pl.Expr:
-        return both(
-            pl.format(
-                "対面{}分 → {}×{}分 × {}円/時{}",
-                txt(pl.col("face_to_face_minutes")),
-                txt(pl.col("_units")),
-                txt(pl.col("_unit")),
-                txt(pl.col("_rate")),
-                cap_ja,
-            ),
-            pl.format(
-                "{} min face to face -> {} x {} min x {} yen/hour{}",
-                txt_en(pl.col("face_to_face_minutes")),
-                txt_en(pl.col("_units")),
-                txt_en(pl.col("_unit")),
-                txt_en(pl.col("_rate")),
-                cap_en,
-            ),
-        )
+        return both(*fee.formula_text(cap_ja, cap_en))
 
     capped_text = fee_text(
         pl.format(

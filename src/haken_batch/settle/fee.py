@@ -65,6 +65,22 @@ def capped(paid: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def formula_text(suffix: pl.Expr | None = None,
+                 en_suffix: pl.Expr | None = None) -> tuple[pl.Expr, pl.Expr]:
+    """How the fee was computed (R-FEE-2), Japanese and English, with the same values:
+    「対面90分 → 3×30分 × 5280円/時」 + ``suffix`` (the amount, or the daily cap of R-FEE-3)."""
+    def cell(name: str, english: bool) -> pl.Expr:
+        return (txt_en if english else txt)(pl.col(name))
+
+    names = ("face_to_face_minutes", "_units", "_unit", "_rate")
+    ja = pl.format("対面{}分 → {}×{}分 × {}円/時{}", *(cell(n, False) for n in names),
+                   pl.lit("") if suffix is None else suffix)
+    en = pl.format("{} min face to face -> {} x {} min x {} yen/hour{}",
+                   *(cell(n, True) for n in names),
+                   pl.lit("") if en_suffix is None else en_suffix)
+    return ja, en
+
+
 def results(f: pl.DataFrame) -> list[Part]:
     """Explanations: R-FEE-2 for every considered dispatch, R-FEE-3 for the paid ones.
 
@@ -78,22 +94,9 @@ def results(f: pl.DataFrame) -> list[Part]:
         "reduce",
         pl.lit(""),
         pl.lit(""),
-        ok_message=pl.format(
-            "対面{}分 → {}×{}分 × {}円/時 = {}円",
-            txt(pl.col("face_to_face_minutes")),
-            txt(pl.col("_units")),
-            txt(pl.col("_unit")),
-            txt(pl.col("_rate")),
-            txt(pl.col("fee_claimed")),
-        ),
-        ok_message_en=pl.format(
-            "{} min face to face -> {} x {} min x {} yen/hour = {} yen",
-            txt_en(pl.col("face_to_face_minutes")),
-            txt_en(pl.col("_units")),
-            txt_en(pl.col("_unit")),
-            txt_en(pl.col("_rate")),
-            txt_en(pl.col("fee_claimed")),
-        ),
+        ok_message=formula_text(pl.format(" = {}円", txt(pl.col("fee_claimed"))))[0],
+        ok_message_en=formula_text(
+            en_suffix=pl.format(" = {} yen", txt_en(pl.col("fee_claimed"))))[1],
         line_no=pl.lit(0),
     )
     paid = f.filter(pl.col("fee").is_not_null())
