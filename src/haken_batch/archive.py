@@ -157,7 +157,9 @@ class InputPacker:
     """
 
     def __init__(self, out: Path) -> None:
-        self.folder = Path(out) / f".tmp-inputs-{os.getpid()}"
+        from haken_batch.outdir import scratch_path
+
+        self.folder = scratch_path(Path(out), "inputs")
         shutil.rmtree(self.folder, ignore_errors=True)
         self.folder.mkdir(mode=0o700)
         # one thread: the loader and the engine keep the other core

@@ -231,6 +231,12 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def scratch_path(out: Path, name: str) -> Path:
+    """``OUT/.tmp-NAME-PID``: where a run keeps work in progress; the next run sweeps any
+    left by a run that died (``locked``)."""
+    return out / f"{_TMP_PREFIX}{name}-{os.getpid()}"
+
+
 @contextlib.contextmanager
 def staged_dir(out: Path, name: str) -> Iterator[Path]:
     """Yield an empty temporary folder; on success it replaces ``OUT/name`` in one swap.
@@ -241,7 +247,7 @@ def staged_dir(out: Path, name: str) -> Iterator[Path]:
     """
     if not name or name != safe_name(name) or name.startswith("."):
         raise ValueError(f"not a folder name: {name!r}")
-    tmp = out / f"{_TMP_PREFIX}{name}-{os.getpid()}"
+    tmp = scratch_path(out, name)
     final = out / name
     old = out / f"{_OLD_PREFIX}{name}"
     _remove(tmp)
