@@ -138,22 +138,23 @@ def _candidates(run: CycleRun, check: str, id_col: str, table: str,
         subjects = subjects.with_columns(pl.lit(None).alias("prefecture"))
     rules_by = dict(flagged.rows())
     held_ids = set(held[id_col].to_list())
-    by_bureau: dict[str, list[tuple[bytes, str]]] = {}
+    # (key, id, weight): ids are distinct, so the weight never takes part in the ordering
+    by_bureau: dict[str, list[tuple[bytes, str, int]]] = {}
     for subject, pref in subjects.sort(id_col).rows():
         subject = str(subject)
         weight = weight_flagged if subject in rules_by or subject in held_ids else 1
         by_bureau.setdefault(to_bureau.get(str(pref), _UNKNOWN_BUREAU), []).append(
-            (_digest(cycle, check, subject, weight), subject))
+            (_digest(cycle, check, subject, weight), subject, weight))
     out = []
     for bureau, keyed in by_bureau.items():
-        for digest, subject in (keyed if size is None else heapq.nsmallest(size, keyed)):
+        for digest, subject, weight in (keyed if size is None else heapq.nsmallest(size, keyed)):
             rules = tuple(rules_by.get(subject) or ())
             out.append(Candidate(
                 subject_id=subject,
                 bureau=bureau,
                 dispatches=(),
                 flagged_rules=rules if rules or subject not in held_ids else ("held",),
-                weight=weight_flagged if rules or subject in held_ids else 1,
+                weight=weight,
                 key=int.from_bytes(digest),
             ))
     return sorted(out, key=lambda c: c.subject_id)

@@ -240,12 +240,6 @@ def fast_tiers(col: ColumnSpec, codes: Codes) -> list[pl.Expr]:
     return []
 
 
-def fast_expr(col: ColumnSpec, codes: Codes) -> pl.Expr | None:
-    """Every fast tier at once (one expression); None for kinds without a fast path."""
-    tiers = fast_tiers(col, codes)
-    return pl.coalesce(tiers) if tiers else None
-
-
 def trimmed(e: pl.Expr) -> pl.Expr:
     """The cell without surrounding blanks (full-width too); an empty cell is null."""
     s = e.str.strip_chars()
@@ -298,8 +292,7 @@ def _read(frame: pl.DataFrame, col: ColumnSpec, codes: Codes,
         values = values.scatter(at, slow)
         unread = rest.get_column(col.name).is_not_null() & slow.is_null()
         if unread.any():
-            bad = pl.Series(col.name, [False] * len(raw), pl.Boolean).scatter(
-                at.filter(unread), True)
+            bad = pl.repeat(False, len(raw), eager=True).scatter(at.filter(unread), True)
     if col.kind == "bool" and not col.blank_null:  # ○/空欄: a blank cell is "no"
         values = pl.select(pl.when(_blank(raw)).then(False).otherwise(values)).to_series()
     return values.alias(col.name), bad

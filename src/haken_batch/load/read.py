@@ -161,8 +161,9 @@ def decode(data: bytes, where: str) -> tuple[str, str]:
     return text, encoding
 
 
-def _utf8_payload(data: bytes, where: str) -> tuple[str, bytes | None]:
-    """Fast path for a UTF-8 file: checks by byte search, UTF-8 validation left to polars.
+def _polars_payload(data: bytes, where: str) -> tuple[str, bytes | None]:
+    """The bytes polars parses (BOM cut off): NUL and stray BOM found by byte search; the
+    UTF-8 itself is validated by polars while it parses.
 
     Returns (encoding, bytes for polars), or ("", None) when the file needs ``decode``
     (a stray BOM, which ``decode`` locates). Bytes that are not UTF-8 make polars fail with
@@ -245,7 +246,7 @@ def read_csv_table(path: Path, table: str, *, max_cell: int = 65536) -> RawTable
     # sha256 releases the GIL: hash on a second thread while polars parses here.
     with ThreadPoolExecutor(max_workers=1) as pool:
         hashing = pool.submit(lambda: hashlib.sha256(data).hexdigest())
-        encoding, payload = _utf8_payload(data, path.name)
+        encoding, payload = _polars_payload(data, path.name)
         parsed = None
         if payload is not None:
             try:

@@ -315,27 +315,18 @@ def _lines(
             pl.col("per_diem").alias("paid"),
             pl.lit("R-TRV-9").alias("rule_id"),
             pl.when(pl.col("_paid_in").is_not_null())
-            .then(pl.format("同日の日当は{}で支払済", pl.col("_paid_in")))
-            .otherwise(
-                pl.format(
-                    "同日の最大全行程{}km・対面合計{}分",
-                    txt(pl.col("_day_km")),
-                    txt(pl.col("_day_min")),
-                )
-            )
-            .alias("note"),
-            pl.when(pl.col("_paid_in").is_not_null())
-            .then(pl.format("the per diem of that day was already paid in {}", pl.col("_paid_in")))
-            .otherwise(
-                pl.format(
-                    "largest trip that day {} km, face-to-face minutes {} in all",
-                    txt_en(pl.col("_day_km")),
-                    txt_en(pl.col("_day_min")),
-                )
-            )
-            .alias("note_en"),
+            .then(both(
+                pl.format("同日の日当は{}で支払済", pl.col("_paid_in")),
+                pl.format("the per diem of that day was already paid in {}", pl.col("_paid_in")),
+            ))
+            .otherwise(both(
+                pl.format("同日の最大全行程{}km・対面合計{}分",
+                          txt(pl.col("_day_km")), txt(pl.col("_day_min"))),
+                pl.format("largest trip that day {} km, face-to-face minutes {} in all",
+                          txt_en(pl.col("_day_km")), txt_en(pl.col("_day_min"))),
+            ))
+            .struct.unnest(),
         )
-        .with_columns(both(pl.col("note"), pl.col("note_en")).struct.field("note_en"))
     )
     frames = [
         x.select(list(LINE_SCHEMA)).cast(LINE_SCHEMA) for x in (fee_lines, claim_lines, pd_lines)
