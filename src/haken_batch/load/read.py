@@ -26,6 +26,7 @@ from haken_batch.load.spec import CORRECTIONS, TABLE_ORDER, ColumnMap
 _BLANK_FILE = re.compile(rb"[ \t\r\n]*")
 
 _BOM = b"\xef\xbb\xbf"
+_BOM_RX = re.compile(re.escape(_BOM))  # re: about twice bytes.find's speed on UTF-8 text
 _MAX_COLUMNS = 64  # more than any table of the contract has
 
 
@@ -162,19 +163,21 @@ def decode(data: bytes, where: str) -> tuple[str, str]:
 
 
 def _polars_payload(data: bytes, where: str) -> tuple[str, bytes | None]:
-    """The bytes polars parses (BOM cut off): NUL and stray BOM found by byte search; the
-    UTF-8 itself is validated by polars while it parses.
+    """The bytes polars parses: NUL and stray BOM found by byte search; the UTF-8 itself is
+    validated by polars while it parses.
 
     Returns (encoding, bytes for polars), or ("", None) when the file needs ``decode``
     (a stray BOM, which ``decode`` locates). Bytes that are not UTF-8 make polars fail with
-    ``_NotUtf8``, and the file goes to ``decode`` then (CP932, or a precise error).
+    ``_NotUtf8``, and the file goes to ``decode`` then (CP932, or a precise error). A leading
+    BOM stays in the bytes (no copy of the file): it is in the header line, which ``_parse``
+    reads past it.
     """
     if data.find(b"\x00") >= 0:
         decode(data, where)  # raises the NUL error with its offset
-    body, encoding = (data[len(_BOM):], "utf-8-sig") if data.startswith(_BOM) else (data, "utf-8")
-    if body.find(_BOM) >= 0:
+    encoding = "utf-8-sig" if data.startswith(_BOM) else "utf-8"
+    if _BOM_RX.search(data, len(_BOM) if encoding == "utf-8-sig" else 0):
         return "", None  # decode() says where the stray BOM is
-    return encoding, body
+    return encoding, data
 
 
 class _NotUtf8(Exception):
@@ -212,27 +215,35 @@ def _check_line_lengths(path: Path, limit: int) -> None:
     A streamed pass over 1 MiB chunks (memchr speed, constant memory), so a 2 GB line costs a
     scan, not 2 GB of RAM and a parse. Only a run of ``limit`` bytes without a line feed
     trips it: ``limit`` is chosen so that such a line must hold a cell over the cell limit.
+    Lines are counted only to name the offending one (a second pass, error path only).
     """
     if path.stat().st_size <= limit:
         return
     chunk_size = min(_SCAN_CHUNK, limit)  # a gap inside one chunk is then within the limit
     run = 0  # bytes since the last line feed
-    lines = 0  # line feeds before the current chunk
+    offset = 0  # bytes before the current chunk
     with path.open("rb", buffering=0) as fh:
         while chunk := fh.read(chunk_size):
             first = chunk.find(b"\n")
             if run + (len(chunk) if first < 0 else first) > limit:
-                line = lines + 1
+                line = _line_feeds_before(path, offset - run) + 1
                 raise StructuralError(
                     f"{line}行目が長すぎます（改行までが {limit:,} バイトを超えています）。"
                     "エクスポートが壊れていないか確認してください",
                     f"line {line} is too long (more than {limit:,} bytes before its line "
                     "feed); is the export broken?", where=path.name)
-            if first < 0:
-                run += len(chunk)
-            else:
-                run = len(chunk) - chunk.rfind(b"\n") - 1
-                lines += chunk.count(b"\n")
+            run = run + len(chunk) if first < 0 else len(chunk) - chunk.rfind(b"\n") - 1
+            offset += len(chunk)
+
+
+def _line_feeds_before(path: Path, end: int) -> int:
+    """Line feeds in the first ``end`` bytes of ``path`` (streamed)."""
+    count = 0
+    with path.open("rb", buffering=0) as fh:
+        while end > 0 and (chunk := fh.read(min(_SCAN_CHUNK, end))):
+            count += chunk.count(b"\n")
+            end -= len(chunk)
+    return count
 
 
 def read_csv_table(path: Path, table: str, *, max_cell: int = 65536) -> RawTable:
@@ -267,12 +278,13 @@ def read_csv_table(path: Path, table: str, *, max_cell: int = 65536) -> RawTable
 
 def _parse(payload: bytes, where: str) -> tuple[tuple[str, ...], pl.DataFrame]:
     """Headers (as written) and every cell as String; ``_NotUtf8`` for bytes polars rejects."""
-    if _BLANK_FILE.fullmatch(payload):  # (bytes.strip would copy the whole file)
+    start = len(_BOM) if payload.startswith(_BOM) else 0
+    if _BLANK_FILE.fullmatch(payload, start):  # (bytes.strip would copy the whole file)
         raise StructuralError("ファイルが空です（見出し行もありません）",
                               "the file is empty (not even a header row)", where=where)
     end = payload.find(b"\n")
     try:
-        first = (payload if end < 0 else payload[:end]).decode("utf-8").rstrip("\r")
+        first = payload[start:len(payload) if end < 0 else end].decode("utf-8").rstrip("\r")
     except UnicodeDecodeError:
         raise _NotUtf8 from None
     headers = tuple(h.strip() for h in next(csv.reader([first])))
