@@ -2,8 +2,10 @@
 
 Each claim line gets: what was claimed, what the rules allow (``allowed``), the rule that
 governs its mode and a note. Reductions are line-level findings; a missing paper (R-CHK-5),
-a higher class (R-TRV-4 Reading) or a rental car without the secretariat's reviewed amount
-(R-TRV-8) holds the dispatch. Whether the line is finally paid (R-TRV-12, holds) is
+a higher class (R-TRV-4 Reading), a private-car leg without the secretariat's measured
+distance (R-TRV-7) or a rental car without the secretariat's reviewed amount (R-TRV-8) holds
+the dispatch. Private-car km are added up over the dispatch's route before the fraction is
+dropped (R-TRV-7 "over the whole route"). Whether the line is finally paid (R-TRV-12, holds) is
 decided in ``engine``. Per diem is ``perdiem``.
 """
 
@@ -54,6 +56,31 @@ _PARAMS: dict[str, tuple[str, pl.DataType]] = {
 def private_car_yen(distance_km: pl.Expr, rate: pl.Expr) -> pl.Expr:
     """R-TRV-7: yen per whole km of the route, fractions of a km dropped (before multiplying)."""
     return distance_km.floor().cast(pl.Int64) * rate
+
+
+def _metres(km: pl.Expr) -> pl.Expr:
+    """A distance in whole metres (integers add up exactly; 33.3 + 33.3 + 33.4 km is 100 km)."""
+    return (km * 1000).round(0).cast(pl.Int64)
+
+
+def route_car_yen(frame: pl.DataFrame) -> pl.DataFrame:
+    """R-TRV-7 over the whole route: a dispatch's private-car legs are added up and the
+    fraction of a km is dropped once, on the total. Each leg is paid its share, the whole km
+    the route has reached at its end less those reached before it (in line order), so the
+    legs add up to ``floor(total km) × rate`` exactly. Columns ``_car_m`` (the leg in
+    metres), ``_route_m`` (the route), ``_route_legs`` and ``_car`` (yen; null for a leg
+    without its measured distance, which holds)."""
+    is_car = (pl.col("mode") == CAR).fill_null(False)
+    leg = pl.when(is_car).then(_metres(pl.col("distance_km"))).otherwise(None)
+    frame = frame.with_columns(leg.alias("_car_m"))
+    upto = (pl.col("_car_m").fill_null(0).cum_sum()
+            .over("dispatch_id", order_by=["line_no", "_car_m"]))
+    whole_km = (upto // 1000) - ((upto - pl.col("_car_m")) // 1000)
+    return frame.with_columns(
+        pl.col("_car_m").sum().over("dispatch_id").alias("_route_m"),
+        pl.col("_car_m").count().over("dispatch_id").alias("_route_legs"),
+        pl.when(is_car).then(whole_km * pl.col("_car_rate")).alias("_car"),
+    )
 
 
 def lodging_cap(nights: pl.Expr, cap: pl.Expr) -> pl.Expr:
@@ -122,6 +149,10 @@ def _notes(en: bool) -> list[tuple[pl.Expr, pl.Expr]]:
         mode == LODGING,
     ]
     km = pl.col("distance_km")
+    rate = pl.col("_car_rate")
+    several_legs = pl.col("_route_legs") > 1
+    route_km = pl.col("_route_m") / 1000
+    route_whole = pl.col("_route_m") // 1000
     if en:
         values = [
             pl.format("one way {} km", t(pl.col("one_way_km"))),
@@ -139,12 +170,16 @@ def _notes(en: bool) -> list[tuple[pl.Expr, pl.Expr]]:
             pl.lit("actual fare (economy class)"),
             pl.lit("ordinary fare"),
             pl.format("actual cost (reason: {})", t(pl.col("reason"))),
-            pl.format(
+            pl.when(several_legs).then(pl.format(
+                "{} km driven; the route's {} legs add up to {} km -> {} km x {} yen "
+                "(fractions of a km dropped on the whole route)",
+                t(km), t(pl.col("_route_legs")), t(route_km), t(route_whole), t(rate),
+            )).otherwise(pl.format(
                 "{} km driven -> {} km x {} yen (fractions of a km dropped)",
                 t(km),
                 t(km.floor().cast(pl.Int64)),
-                t(pl.col("_car_rate")),
-            ),
+                t(rate),
+            )),
             pl.lit("the secretariat's reviewed amount is not recorded"),
             pl.format("the secretariat's reviewed amount {} yen", t(pl.col("approved_amount"))),
             pl.format("{} is not covered by lodging", t(pl.col("lodging_type"))),
@@ -165,12 +200,15 @@ def _notes(en: bool) -> list[tuple[pl.Expr, pl.Expr]]:
             pl.lit("実費（普通席）"),
             pl.lit("普通運賃"),
             pl.format("実費（理由: {}）", t(pl.col("reason"))),
-            pl.format(
+            pl.when(several_legs).then(pl.format(
+                "走行{}km（経路{}区間の通算{}km → {}km × {}円、1km未満は通算で切捨て）",
+                t(km), t(pl.col("_route_legs")), t(route_km), t(route_whole), t(rate),
+            )).otherwise(pl.format(
                 "走行{}km → {}km × {}円（1km未満切捨て）",
                 t(km),
                 t(km.floor().cast(pl.Int64)),
-                t(pl.col("_car_rate")),
-            ),
+                t(rate),
+            )),
             pl.lit("事務局精査額が未記録"),
             pl.format("事務局精査額{}円", t(pl.col("approved_amount"))),
             pl.format("{}は宿泊費の対象外", t(pl.col("lodging_type"))),
@@ -199,6 +237,14 @@ def _holds(en: bool) -> list[tuple[pl.Expr, pl.Expr]]:
                 "higher class claimed: held until the ordinary fare is entered as a correction"
                 if en
                 else "上位クラスの請求: 普通運賃の修正入力まで保留"
+            ),
+        ),
+        (
+            (mode == CAR) & pl.col("distance_km").is_null(),
+            pl.lit(
+                "private car held until the secretariat's measured distance is recorded"
+                if en
+                else "私有車の走行距離（事務局計測）が記録されるまで保留"
             ),
         ),
         (
@@ -285,7 +331,8 @@ def prepare(claims: pl.DataFrame, d: pl.DataFrame, rules: RuleBook) -> pl.DataFr
     z = pl.lit(0, pl.Int64())
     fare, express, nights, no_lodging = a["fare"], a["express"], a["nights"], a["no_lodging"]
     amount = pl.col("amount").fill_null(0)
-    car = private_car_yen(pl.col("distance_km"), pl.col("_car_rate")).fill_null(0)
+    c = route_car_yen(c)
+    car = pl.col("_car").fill_null(0)
     c = c.with_columns(
         pl.when(mode == RAIL)
         .then(fare + express)
