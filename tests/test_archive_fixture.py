@@ -229,8 +229,8 @@ def test_fake_engine_settles_and_archives(tmp_path: Path) -> None:
     folder = out / "2021-10"
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     assert "manifest.json" in names
-    assert "archive/inputs/dispatches.csv.gz" in names
-    assert "archive/inputs/corrections.csv.gz" in names
+    assert "archive/inputs/dispatches.csv.zst" in names
+    assert "archive/inputs/corrections.csv.zst" in names
     assert "archive/rules/parameters/fee.yaml" in names
     assert "archive/payer.yaml" in names
     assert "corrections_applied.csv" in names

@@ -48,7 +48,7 @@ def test_R_DATA_1_manifest_lists_everything_with_size_and_hash(out: Path) -> Non
 
 
 def test_R_DATA_1_inputs_archived_exactly_as_read(out: Path, tmp_path: Path) -> None:
-    raw = gzip.decompress((out / "2021-10" / "archive/inputs/dispatches.csv.gz").read_bytes())
+    raw = archive.unpack(out / "2021-10" / "archive/inputs/dispatches.csv.zst")
     data = make_data(tmp_path)
     assert raw == (data / "dispatches.csv").read_bytes()
 
@@ -67,7 +67,7 @@ def test_R_DATA_1_manifest_is_canonical_sealed_and_clock_free(out: Path, tmp_pat
     assert canonical(m) == raw and m["seal"] == seal_of(m)
     again = settled(tmp_path)  # another run, another folder, later in time
     for rel in ("manifest.json", "corrections_applied.csv", "audit_sample.csv",
-                "archive/inputs/experts.csv.gz"):
+                "archive/inputs/experts.csv.zst"):
         if rel == "manifest.json":  # the xlsx save time differs by design; all else is equal
             a, b = json.loads(raw), manifest(again, "2021-10")
             for x in (a, b):
@@ -78,11 +78,38 @@ def test_R_DATA_1_manifest_is_canonical_sealed_and_clock_free(out: Path, tmp_pat
             assert (out / "2021-10" / rel).read_bytes() == (again / "2021-10" / rel).read_bytes()
 
 
-def test_gzip_is_deterministic() -> None:
-    data = "専門家派遣".encode() * 100
-    assert archive.gzip_bytes(data) == archive.gzip_bytes(data)
-    assert gzip.decompress(archive.gzip_bytes(data)) == data
-    assert archive.gzip_bytes(data)[4:8] == b"\0\0\0\0"  # mtime 0
+def test_packing_is_deterministic_and_restores() -> None:
+    data = "専門家派遣".encode() * 100_000  # several chunks of the stream
+    packed = archive.pack_bytes(data)
+    assert packed == archive.pack_bytes(data)
+    assert packed[:4] == b"\x28\xb5\x2f\xfd" and len(packed) < len(data) // 10  # zstd frame
+
+
+def test_R_DATA_1_archives_packed_with_gzip_still_restore_and_verify(out: Path,
+                                                                   tmp_path: Path) -> None:
+    """Archives written before 2026-11-26 hold gzip inputs (``.csv.gz``): verify and restore
+    read them. The cycle is rewritten as such an archive, manifest re-sealed."""
+    from haken_batch.manifest import sealed
+    from haken_batch.verify import verify_cycle
+
+    old = tmp_path / "old"
+    shutil.copytree(out, old)
+    folder = old / "2021-10"
+    m = manifest(old, "2021-10")
+    for entry in m["inputs"]:
+        packed = folder / entry["path"]
+        gz = packed.with_suffix(".gz")
+        gz.write_bytes(gzip.compress(archive.unpack(packed), mtime=0))
+        packed.unlink()
+        entry.update(path=gz.relative_to(folder).as_posix(), size=gz.stat().st_size,
+                     sha256=sha256_file(gz))
+    m.pop("seal")
+    (folder / "manifest.json").write_bytes(sealed(m))
+    report = verify_cycle(folder, engine=ENGINE, neighbours=False)  # 2021-11 links the old seal
+    assert report.ok and report.reran, report.problems
+    options = archive.restore(folder, tmp_path / "work")
+    assert (options.data_dir / "dispatches.csv").read_bytes() == (
+        make_data(tmp_path / "again") / "dispatches.csv").read_bytes()
 
 
 def test_corrections_log_lists_table_key_column_old_new_reason_who_when(out: Path) -> None:

@@ -1,4 +1,4 @@
-"""The inputs are gzipped on a background thread while `haken settle` loads and settles
+"""The inputs are packed (zstd) on a background thread while `haken settle` loads and settles
 (archive.InputPacker); the archive must be the same bytes as packing at the end (R-DATA-1)."""
 
 from __future__ import annotations

@@ -92,12 +92,14 @@ PAYER = Path(__file__).resolve().parents[1] / "samples" / "payer.demo.yaml"
 
 
 def _all_bytes(root: Path, *, archive: bool) -> bytes:
-    """Every output byte under root, archives decompressed (a gzip/zip would hide a secret).
+    """Every output byte under root, archives decompressed (zstd/gzip/zip would hide a secret).
 
     ``archive=False`` leaves out ``archive/`` (the inputs as read, kept to re-run the cycle:
     account numbers are in it by design; a My Number must not be, even there)."""
     import gzip
     import zipfile
+
+    from haken_batch.archive import unpack
 
     chunks = []
     for path in sorted(root.rglob("*")):
@@ -107,6 +109,8 @@ def _all_bytes(root: Path, *, archive: bool) -> bytes:
         chunks.append(data)
         if data[:2] == b"\x1f\x8b":
             chunks.append(gzip.decompress(data))
+        elif data[:4] == b"\x28\xb5\x2f\xfd":  # zstd: the archived inputs
+            chunks.append(unpack(path))
         elif data[:4] == b"PK\x03\x04":
             with zipfile.ZipFile(path) as zf:
                 chunks += [zf.read(n) for n in zf.namelist()]

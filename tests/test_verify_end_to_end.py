@@ -76,7 +76,7 @@ def test_done_when_verify_passes_with_the_first_cycle_closed(out: Path) -> None:
     assert all(c.reran and c.outputs for c in report.cycles)
 
 
-@pytest.mark.parametrize("rel", ["archive/inputs/dispatches.csv.gz",
+@pytest.mark.parametrize("rel", ["archive/inputs/dispatches.csv.zst",
                                  "archive/rules/parameters/fee.yaml",
                                  "payments.csv", "ledger.csv", "manifest.json"])
 def test_done_when_one_edited_byte_fails_and_names_the_file(out: Path, tmp_path: Path,

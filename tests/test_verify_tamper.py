@@ -49,7 +49,7 @@ def test_R_DATA_1_verify_passes_and_reproduces_every_output(out: Path) -> None:
 
 
 @pytest.mark.parametrize("rel", [
-    "archive/inputs/dispatches.csv.gz",
+    "archive/inputs/dispatches.csv.zst",
     "archive/rules/parameters/fee.yaml",
     "archive/payer.yaml",
     "dispatches.csv",
@@ -133,12 +133,12 @@ def test_verify_cli_exit_codes(out: Path, monkeypatch: pytest.MonkeyPatch) -> No
     ok = runner.invoke(app, ["verify", str(out)])
     assert ok.exit_code == 0, ok.output
     assert "検証成功" in ok.output
-    flip(out / "2021-11" / "archive" / "inputs" / "experts.csv.gz")
+    flip(out / "2021-11" / "archive" / "inputs" / "experts.csv.zst")
     bad = runner.invoke(app, ["verify", str(out / "2021-11"), "--format", "json"])
     assert bad.exit_code == 1
     payload = json.loads(bad.output)
     assert payload["ok"] is False
-    assert any(p["path"] == "archive/inputs/experts.csv.gz"
+    assert any(p["path"] == "archive/inputs/experts.csv.zst"
                for p in payload["cycles"][0]["problems"])
     missing = runner.invoke(app, ["verify", str(out / "nope")])
     assert missing.exit_code == 2

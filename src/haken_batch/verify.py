@@ -12,7 +12,6 @@ what differs (first differing row and field of a CSV, first differing byte other
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import shutil
 import tempfile
@@ -187,6 +186,8 @@ def _check_manifest_form(rep: CycleReport, manifest: dict[str, Any], raw: bytes)
 
 
 def _check_files(rep: CycleReport, folder: Path, manifest: dict[str, Any]) -> None:
+    from haken_batch.archive import ArchiveError, unpack
+
     listed: set[str] = set()
     for entry in listed_files(manifest):
         rel = str(entry.get("path", ""))
@@ -205,9 +206,9 @@ def _check_files(rep: CycleReport, folder: Path, manifest: dict[str, Any]) -> No
         original = entry.get("original")
         if original:
             try:
-                data = gzip.decompress(path.read_bytes())
-            except (OSError, EOFError) as exc:
-                rep.add(rel, "changed", f"archived input does not decompress ({exc})")
+                data = unpack(path)
+            except ArchiveError as exc:
+                rep.add(rel, "changed", f"archived input: {exc.en}")
                 continue
             if sha256_bytes(data) != original.get("sha256") or len(data) != original.get("size"):
                 rep.add(rel, "changed",
