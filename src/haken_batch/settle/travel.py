@@ -67,20 +67,26 @@ def route_car_yen(frame: pl.DataFrame) -> pl.DataFrame:
     """R-TRV-7 over the whole route: a dispatch's private-car legs are added up and the
     fraction of a km is dropped once, on the total. Each leg is paid its share, the whole km
     the route has reached at its end less those reached before it (in line order), so the
-    legs add up to ``floor(total km) × rate`` exactly. Columns ``_car_m`` (the leg in
-    metres), ``_route_m`` (the route), ``_route_legs`` and ``_car`` (yen; null for a leg
-    without its measured distance, which holds)."""
+    legs add up to ``floor(total km) × rate`` exactly. Adds ``_route_m`` (the route in
+    metres), ``_route_legs`` and ``_car`` (yen; null on other modes and on a leg without its
+    measured distance, which holds). Computed on the car legs only (a few of the lines)."""
     is_car = (pl.col("mode") == CAR).fill_null(False)
-    leg = pl.when(is_car).then(_metres(pl.col("distance_km"))).otherwise(None)
-    frame = frame.with_columns(leg.alias("_car_m"))
-    upto = (pl.col("_car_m").fill_null(0).cum_sum()
-            .over("dispatch_id", order_by=["line_no", "_car_m"]))
+    frame = frame.with_row_index("_i")
+    legs = (
+        frame.filter(is_car)
+        .select("_i", "dispatch_id", "line_no", "_car_rate",
+                _metres(pl.col("distance_km")).alias("_car_m"))
+        .sort("dispatch_id", "line_no", "_car_m", "_i")
+    )
+    upto = pl.col("_car_m").fill_null(0).cum_sum().over("dispatch_id")  # in line order
     whole_km = (upto // 1000) - ((upto - pl.col("_car_m")) // 1000)
-    return frame.with_columns(
+    legs = legs.select(
+        "_i",
         pl.col("_car_m").sum().over("dispatch_id").alias("_route_m"),
         pl.col("_car_m").count().over("dispatch_id").alias("_route_legs"),
-        pl.when(is_car).then(whole_km * pl.col("_car_rate")).alias("_car"),
+        (whole_km * pl.col("_car_rate")).alias("_car"),
     )
+    return frame.join(legs, on="_i", how="left").drop("_i")
 
 
 def lodging_cap(nights: pl.Expr, cap: pl.Expr) -> pl.Expr:
