@@ -61,3 +61,24 @@ def test_settle_refuses_an_earlier_cycle_with_exit_2(data_dir: Path, tmp_path: P
     again = CliRunner().invoke(app, ["settle", "2021-10", *base])
     assert again.exit_code == 2
     assert "2021-11" in again.output
+
+
+def test_R_DAY_1_a_transfer_date_given_on_a_closed_day_is_moved_back_and_said(
+        data_dir: Path, tmp_path: Path) -> None:
+    """Saturday 2021-11-20 becomes Friday 2021-11-19, and the summary says so (ja and en)."""
+    base = ["settle", "2021-10", "--data", str(data_dir), "--payer", PAYER, "--no-documents"]
+    moved = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "a"), "--transfer-date",
+                                     "2021-11-20", "--format", "json"])
+    assert moved.exit_code == 0, moved.output
+    summary = json.loads(moved.stdout)
+    assert summary["transfer_date"] == "2021-11-19"
+    assert [n["en"] for n in summary["notes"]] == [
+        "the transfer date given, 2021-11-20, is not a bank business day: moved back to "
+        "2021-11-19 (R-DAY-1)"]
+    assert "2021-11-20" in summary["notes"][0]["ja"]
+    text = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "b"), "--transfer-date",
+                                    "2021-11-20"])
+    assert "前の営業日 2021-11-19 にしました" in text.stdout
+    kept = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "c"), "--transfer-date",
+                                    "2021-11-19", "--format", "json"])
+    assert json.loads(kept.stdout)["notes"] == []

@@ -180,7 +180,18 @@ def settle_cycle(options: Options, progress: Progress = _noop) -> CycleRun:
             run = prepare(options, progress, rules=rules, on_read=packer.add)
             with outdir.staged_dir(out, options.cycle) as folder:
                 write_outputs(run, folder, progress, packer)
-    return dataclasses.replace(run, notes=tuple(notes))
+    return dataclasses.replace(run, notes=(*notes, *_moved_transfer_note(run)))
+
+
+def _moved_transfer_note(run: CycleRun) -> list[tuple[str, str]]:
+    """R-DAY-1: say so when the ``--transfer-date`` given was moved to a business day."""
+    asked, used = run.options.transfer_date, run.settlement.transfer_date
+    if asked is None or asked == used:
+        return []
+    return [(f"指定の振込指定日 {asked} は銀行営業日ではないため、前の営業日 {used} にしました"
+             "（R-DAY-1）",
+             f"the transfer date given, {asked}, is not a bank business day: moved back to "
+             f"{used} (R-DAY-1)")]
 
 
 def summary(run: CycleRun, folder: Path | None = None, top: int = 5) -> dict[str, object]:
