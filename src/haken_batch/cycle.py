@@ -115,17 +115,18 @@ def write_outputs(run: CycleRun, folder: Path, progress: Progress = _noop,
 
     from haken_batch import archive
     from haken_batch.emit import csvs, withholding, zengin
+    from haken_batch.parallel import ordered_map
 
-    steps = [("csvs", csvs.emit), ("zengin", zengin.emit)]
+    # The settlement files are independent of each other and mostly polars (which releases
+    # the GIL): written side by side. A failure in one still fails the run (ordered_map
+    # raises), and the staged folder is dropped whole.
+    progress("files")
+    ordered_map(lambda step: step(run, folder), [csvs.emit, zengin.emit, withholding.emit])
+    steps = []
     if run.options.documents:  # documents only: kpi pulls in xlsxwriter (start-up)
-        from haken_batch.emit import notices
+        from haken_batch.emit import kpi, notices, statements
 
-        steps.append(("notices", notices.emit))
-    steps.append(("withholding", withholding.emit))
-    if run.options.documents:
-        from haken_batch.emit import kpi, statements
-
-        steps += [("kpi", kpi.emit), ("statements", statements.emit)]
+        steps += [("notices", notices.emit), ("kpi", kpi.emit), ("statements", statements.emit)]
     steps.append(("archive", functools.partial(archive.write_archive, packer=packer)))
     for name, step in steps:
         progress(name)
