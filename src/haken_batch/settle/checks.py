@@ -11,7 +11,7 @@ import polars as pl
 from haken_batch.rules import RuleBook
 from haken_batch.settle import params, windows
 from haken_batch.settle.results import SCHEMA, Part, result, txt, txt_en
-from haken_batch.settle.select import CANCELLED
+from haken_batch.settle.select import CANCELLED, first_per_key
 
 CHECK_IN = "チェックイン"
 CHECK_OUT = "チェックアウト"
@@ -290,15 +290,19 @@ def overlapping(t: dict[str, pl.DataFrame], rules: RuleBook) -> pl.DataFrame:
     (_overlap_count, overlaps_with null). A date without that parameter lists nothing.
     """
     r = (
-        t["reports"]
-        .filter(pl.col("approved_at").is_not_null())
-        .select("dispatch_id", "support_date", "start_time", "end_time")
-        .unique(subset="dispatch_id", keep="first")
+        first_per_key(
+            t["reports"]
+            .filter(pl.col("approved_at").is_not_null())
+            .select("dispatch_id", "support_date", "start_time", "end_time"),
+            "dispatch_id",
+        )
         .join(
-            t["dispatches"]
-            .filter(pl.col("status").fill_null("") != CANCELLED)
-            .select("dispatch_id", "expert_id")
-            .unique(subset="dispatch_id", keep="first"),
+            first_per_key(
+                t["dispatches"]
+                .filter(pl.col("status").fill_null("") != CANCELLED)
+                .select("dispatch_id", "expert_id"),
+                "dispatch_id",
+            ),
             on="dispatch_id",
             how="inner",
         )

@@ -16,7 +16,7 @@ import polars as pl
 from haken_batch.rules import RuleBook
 from haken_batch.settle import params, windows
 from haken_batch.settle.results import Part, result, txt, txt_en
-from haken_batch.settle.select import CANCELLED
+from haken_batch.settle.select import CANCELLED, first_per_key
 
 
 def _fiscal_years(rules: RuleBook, dates: pl.Series) -> pl.DataFrame:
@@ -51,15 +51,14 @@ def _limits(rules: RuleBook, pairs: pl.DataFrame) -> pl.DataFrame:
 
 def ranks(t: dict[str, pl.DataFrame], rules: RuleBook) -> pl.DataFrame:
     """dispatch_id, company_id, _fy, _rank, _limit for every non-cancelled dispatch."""
-    report_day = (
-        t["reports"]
-        .select("dispatch_id", "support_date")
-        .unique(subset="dispatch_id", keep="first")
-    )
+    report_day = first_per_key(t["reports"].select("dispatch_id", "support_date"), "dispatch_id")
     d = (
-        t["dispatches"]
-        .filter(pl.col("status").fill_null("") != CANCELLED)
-        .unique(subset="dispatch_id", keep="first")
+        first_per_key(
+            t["dispatches"]
+            .filter(pl.col("status").fill_null("") != CANCELLED)
+            .select("dispatch_id", "company_id", "issue_category", "scheduled_on"),
+            "dispatch_id",
+        )
         .join(report_day, on="dispatch_id", how="left")
         .select(
             "dispatch_id",

@@ -38,12 +38,12 @@ def reported_day_km(reports: pl.DataFrame, dispatches: pl.DataFrame) -> pl.DataF
 
     Every report of a non-cancelled dispatch counts, whatever its approval or status.
     """
-    from haken_batch.settle.select import CANCELLED
+    from haken_batch.settle.select import CANCELLED, first_per_key
 
-    who = (
+    who = first_per_key(
         dispatches.filter(pl.col("status").fill_null("") != CANCELLED)
-        .select("dispatch_id", "expert_id")
-        .unique(subset="dispatch_id", keep="first")
+        .select("dispatch_id", "expert_id"),
+        "dispatch_id",
     )
     return (
         reports.select("dispatch_id", "support_date", "trip_km")

@@ -15,12 +15,24 @@ import polars as pl
 CANCELLED = "キャンセル"
 
 
+def repeats(frame: pl.DataFrame, key: str) -> bool:
+    """Whether a value of ``key`` (null included) occurs on more than one row; counting the
+    distinct values is cheaper than marking the duplicated rows or a ``unique``."""
+    return frame.get_column(key).n_unique() != frame.height
+
+
+def first_per_key(frame: pl.DataFrame, key: str) -> pl.DataFrame:
+    """``frame.unique(subset=key, keep="first")``, skipped when no key repeats (the usual
+    export); callers join on the key, so the row order does not matter."""
+    return frame.unique(subset=key, keep="first") if repeats(frame, key) else frame
+
+
 def _one_per_key(frame: pl.DataFrame, key: str, order: list[str]) -> pl.DataFrame:
     """Keep one row per key (deterministically) and mark keys that were duplicated.
 
     When no key repeats (the usual export) every row is kept as it is: no sort, no unique
     (callers join on the key and sort their result on it)."""
-    if not frame.get_column(key).is_duplicated().any():
+    if not repeats(frame, key):
         none = pl.Series(key, [], dtype=frame.schema[key])
         return frame.with_columns(pl.col(key).is_in(none.implode()).alias(f"_dup_{key}"))
     dup = frame.group_by(key).len().filter(pl.col("len") > 1).select(key)
