@@ -157,3 +157,67 @@ def test_R_PAY_6_spread_draw_needs_only_size_per_bureau(keys, size) -> None:
     pruned = [c for group in by_bureau.values()
               for c in heapq.nsmallest(size, group, key=lambda c: (c.key, c.subject_id))]
     assert spread_draw(pruned, size, list("ABCD")) == spread_draw(cands, size, list("ABCD"))
+
+
+_STATUSES = ["paid", "paid", "held", "rejected"]
+_SEVERITIES = ["hold", "reduce", "flag", "info"]
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(st.tuples(st.integers(0, 30), st.sampled_from(_STATUSES)), max_size=60),
+       st.lists(st.tuples(st.integers(0, 40), st.sampled_from(["R-CHK-4", "R-FEE-2"]),
+                          st.sampled_from(_SEVERITIES)), max_size=20),
+       st.lists(st.tuples(st.integers(0, 35), st.sampled_from([*PREFS, "架空県", None])),
+                max_size=50),
+       st.sampled_from([None, 1, 2, 5]))
+def test_R_PAY_6_candidates_are_the_documented_definition(rules, dispatches, findings, master,
+                                                          size) -> None:
+    """_candidates (polars + batched hashing) equals the draw as docs/audit.md states it,
+    subject by subject: weight, bureau (last master row wins, unknown prefecture → （不明）),
+    flagging rules, draw_key; with `size`, the `size` smallest keys of each bureau."""
+    import heapq
+
+    from haken_batch.audit_sample import _bureau_of, _candidates
+
+    cycle, on = "2021-10", dt.date(2021, 11, 19)
+    d = pl.DataFrame({"dispatch_id": [f"D-{i:03d}" for i in range(len(dispatches))],
+                      "expert_id": [f"E{e:02d}" for e, _ in dispatches],
+                      "status": [s for _, s in dispatches]},
+                     schema={"dispatch_id": pl.String, "expert_id": pl.String,
+                             "status": pl.String})
+    f = pl.DataFrame({"dispatch_id": [f"D-{i:03d}" for i, _, _ in findings],
+                      "rule_id": [r for _, r, _ in findings],
+                      "severity": [s for _, _, s in findings]},
+                     schema={"dispatch_id": pl.String, "rule_id": pl.String,
+                             "severity": pl.String})
+    experts = pl.DataFrame({"expert_id": [f"E{e:02d}" for e, _ in master],
+                            "prefecture": [p for _, p in master]},
+                           schema={"expert_id": pl.String, "prefecture": pl.String})
+    run = SimpleNamespace(
+        options=SimpleNamespace(cycle=cycle), rules=rules,
+        settlement=SimpleNamespace(transfer_date=on, dispatches=d, findings=f),
+        data=SimpleNamespace(tables={"experts": experts}))
+
+    subject_of = {f"D-{i:03d}": f"E{e:02d}" for i, (e, s) in enumerate(dispatches)
+                  if s in ("paid", "held")}
+    held = {f"E{e:02d}" for e, s in dispatches if s == "held"}
+    flagged: dict[str, set[str]] = {}
+    for i, rule, severity in findings:
+        if severity != "info" and f"D-{i:03d}" in subject_of:
+            flagged.setdefault(subject_of[f"D-{i:03d}"], set()).add(rule)
+    prefecture = {f"E{e:02d}": p for e, p in master}  # the last row wins
+    bureau_of = _bureau_of(rules)
+    w_flag = int(rules.value_at("audit.sample_flag_weight", on))
+    by_bureau: dict[str, list[Candidate]] = {}
+    for subject in set(subject_of.values()):
+        w = w_flag if subject in flagged or subject in held else 1
+        cand = Candidate(subject, bureau_of.get(str(prefecture.get(subject)), "（不明）"), (),
+                         tuple(sorted(flagged[subject])) if subject in flagged
+                         else ("held",) if subject in held else (),
+                         w, draw_key(cycle, EVIDENCE, subject, w))
+        by_bureau.setdefault(cand.bureau, []).append(cand)
+    expected = sorted((c for group in by_bureau.values()
+                       for c in (group if size is None
+                                 else heapq.nsmallest(size, group, key=lambda c: c.key))),
+                      key=lambda c: c.subject_id)
+    assert _candidates(run, EVIDENCE, "expert_id", "experts", size) == expected

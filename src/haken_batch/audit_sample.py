@@ -105,59 +105,80 @@ def _bureau_order(rules: RuleBook) -> list[str]:
     return list(bureaus.get("bureaus", []) if isinstance(bureaus, dict) else bureaus)
 
 
+def _keys(prefix: str, ids: pl.Series, weight: int) -> list[bytes]:
+    """``_digest`` of each id of one weight. Polars builds the messages, the comprehension is
+    one hashlib call per message, ``map(min, ...)`` takes the min over k in C: no Python
+    frame or f-string per subject (a million dispatches need ~550,000 hashes)."""
+    import polars as pl
+
+    sha256 = hashlib.sha256
+    per_k = []
+    for k in range(max(weight, 1)):
+        messages = pl.select(pl.concat_str(pl.lit(prefix), ids, pl.lit(f"|{k}"))
+                             .cast(pl.Binary)).to_series().to_list()
+        per_k.append([sha256(m).digest() for m in messages])
+    return per_k[0] if len(per_k) == 1 else list(map(min, *per_k))
+
+
 def _candidates(run: CycleRun, check: str, id_col: str, table: str,
                 size: int | None = None) -> list[Candidate]:
     """Every subject with its draw key; with ``size``, only the ``size`` smallest keys of each
     bureau (the most ``spread_draw`` can take from one bureau), which draws the same sample
     without building a candidate for each of hundreds of thousands of experts."""
-    import heapq
-
     import polars as pl
 
     s = run.settlement
-    cycle = run.options.cycle
     on = s.transfer_date
     weight_flagged = int(run.rules.value_at("audit.sample_flag_weight", on))
-    considered = s.dispatches.filter(pl.col("status").is_in(["paid", "held"]))
-    findings = s.findings.filter(pl.col("severity").is_in(list(_FLAG_SEVERITIES)))
+    # One lazy plan, so polars shares `considered` and runs the branches side by side.
+    considered = s.dispatches.lazy().filter(pl.col("status").is_in(["paid", "held"]))
+    findings = s.findings.lazy().filter(pl.col("severity").is_in(list(_FLAG_SEVERITIES)))
     flagged = (
         findings.select("dispatch_id", "rule_id")
         .join(considered.select("dispatch_id", id_col), on="dispatch_id", how="inner")
         .group_by(id_col).agg(pl.col("rule_id").unique().sort().alias("rules"))
     )
-    held = considered.filter(pl.col("status") == "held").select(id_col).unique()
+    # One row per subject: held?, its flagging rules (null if none), its prefecture.
     # Every subject needs its draw key; its dispatch list only if drawn (_with_dispatches).
-    subjects = considered.select(pl.col(id_col)).unique()
+    per_subject = (
+        considered.group_by(id_col).agg((pl.col("status") == "held").any().alias("held"))
+        .join(flagged, on=id_col, how="left"))
     master = run.data.tables.get(table)
-    to_bureau = _bureau_of(run.rules)
     if master is not None and "prefecture" in master.columns:
-        prefs = master.select(id_col, pl.col("prefecture")).unique(
-            id_col, keep="last", maintain_order=True)  # as dict(rows()): the last row wins
-        subjects = subjects.join(prefs, on=id_col, how="left")
+        # as dict(rows()) did: the last row of an id wins (the row order of the output is moot)
+        prefs = master.lazy().select(id_col, "prefecture").unique(id_col, keep="last")
+        per_subject = per_subject.join(prefs, on=id_col, how="left")
     else:
-        subjects = subjects.with_columns(pl.lit(None).alias("prefecture"))
-    rules_by = dict(flagged.rows())
-    held_ids = set(held[id_col].to_list())
-    # (key, id, weight): ids are distinct, so the weight never takes part in the ordering
-    by_bureau: dict[str, list[tuple[bytes, str, int]]] = {}
-    for subject, pref in subjects.sort(id_col).rows():
-        subject = str(subject)
-        weight = weight_flagged if subject in rules_by or subject in held_ids else 1
-        by_bureau.setdefault(to_bureau.get(str(pref), _UNKNOWN_BUREAU), []).append(
-            (_digest(cycle, check, subject, weight), subject, weight))
-    out = []
-    for bureau, keyed in by_bureau.items():
-        for digest, subject, weight in (keyed if size is None else heapq.nsmallest(size, keyed)):
-            rules = tuple(rules_by.get(subject) or ())
-            out.append(Candidate(
-                subject_id=subject,
-                bureau=bureau,
-                dispatches=(),
-                flagged_rules=rules if rules or subject not in held_ids else ("held",),
-                weight=weight,
-                key=int.from_bytes(digest),
-            ))
-    return sorted(out, key=lambda c: c.subject_id)
+        per_subject = per_subject.with_columns(pl.lit(None).alias("prefecture"))
+    subjects = per_subject.select(
+        pl.col(id_col).cast(pl.String).alias("subject"),
+        pl.col("prefecture").cast(pl.String)
+        .replace_strict(_bureau_of(run.rules), default=_UNKNOWN_BUREAU, return_dtype=pl.String)
+        .alias("bureau"),
+        "held", "rules",
+        pl.when(pl.col("rules").is_not_null() | pl.col("held"))
+        .then(weight_flagged).otherwise(1).alias("weight"),
+    ).collect()
+    if subjects.is_empty():
+        return []
+    prefix = f"R-PAY-6|{run.options.cycle}|{check}|"
+    keyed = pl.concat([
+        part.with_columns(pl.Series("key", _keys(prefix, part["subject"], weight), pl.Binary))
+        for (weight,), part in subjects.partition_by("weight", as_dict=True).items()])
+    if size is not None:
+        # Keys are 32 big-endian bytes, so Binary order is key order; keys are distinct.
+        smallest = keyed.group_by("bureau").agg(pl.col("key").bottom_k(size)).explode("key")
+        keyed = keyed.join(smallest, on=["bureau", "key"], how="semi")
+    return sorted(
+        (Candidate(
+            subject_id=row["subject"],
+            bureau=row["bureau"],
+            dispatches=(),
+            flagged_rules=tuple(row["rules"] or (("held",) if row["held"] else ())),
+            weight=row["weight"],
+            key=int.from_bytes(row["key"]),
+        ) for row in keyed.iter_rows(named=True)),
+        key=lambda c: c.subject_id)
 
 
 def _with_dispatches(run: CycleRun, id_col: str,
