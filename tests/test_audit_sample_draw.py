@@ -164,7 +164,8 @@ _SEVERITIES = ["hold", "reduce", "flag", "info"]
 
 
 @settings(deadline=None, max_examples=60)
-@given(st.lists(st.tuples(st.integers(0, 30), st.sampled_from(_STATUSES)), max_size=60),
+@given(st.lists(st.tuples(st.one_of(st.integers(0, 30), st.none()), st.sampled_from(_STATUSES)),
+                max_size=60),
        st.lists(st.tuples(st.integers(0, 40), st.sampled_from(["R-CHK-4", "R-FEE-2"]),
                           st.sampled_from(_SEVERITIES)), max_size=20),
        st.lists(st.tuples(st.integers(0, 35), st.sampled_from([*PREFS, "架空県", None])),
@@ -174,14 +175,15 @@ def test_R_PAY_6_candidates_are_the_documented_definition(rules, dispatches, fin
                                                           size) -> None:
     """_candidates (polars + batched hashing) equals the draw as docs/audit.md states it,
     subject by subject: weight, bureau (last master row wins, unknown prefecture → （不明）),
-    flagging rules, draw_key; with `size`, the `size` smallest keys of each bureau."""
+    flagging rules, draw_key; with `size`, the `size` smallest keys of each bureau. A held
+    dispatch without an expert id is no candidate (it used to crash the draw)."""
     import heapq
 
     from haken_batch.audit_sample import _bureau_of, _candidates
 
     cycle, on = "2021-10", dt.date(2021, 11, 19)
     d = pl.DataFrame({"dispatch_id": [f"D-{i:03d}" for i in range(len(dispatches))],
-                      "expert_id": [f"E{e:02d}" for e, _ in dispatches],
+                      "expert_id": [None if e is None else f"E{e:02d}" for e, _ in dispatches],
                       "status": [s for _, s in dispatches]},
                      schema={"dispatch_id": pl.String, "expert_id": pl.String,
                              "status": pl.String})
@@ -198,9 +200,10 @@ def test_R_PAY_6_candidates_are_the_documented_definition(rules, dispatches, fin
         settlement=SimpleNamespace(transfer_date=on, dispatches=d, findings=f),
         data=SimpleNamespace(tables={"experts": experts}))
 
+    # a dispatch without an expert id (held by R-VAL-1) names no one to check
     subject_of = {f"D-{i:03d}": f"E{e:02d}" for i, (e, s) in enumerate(dispatches)
-                  if s in ("paid", "held")}
-    held = {f"E{e:02d}" for e, s in dispatches if s == "held"}
+                  if s in ("paid", "held") and e is not None}
+    held = {f"E{e:02d}" for e, s in dispatches if s == "held" and e is not None}
     flagged: dict[str, set[str]] = {}
     for i, rule, severity in findings:
         if severity != "info" and f"D-{i:03d}" in subject_of:

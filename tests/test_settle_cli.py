@@ -82,3 +82,28 @@ def test_R_DAY_1_a_transfer_date_given_on_a_closed_day_is_moved_back_and_said(
     kept = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "c"), "--transfer-date",
                                     "2021-11-19", "--format", "json"])
     assert json.loads(kept.stdout)["notes"] == []
+
+
+def test_R_VAL_1_dispatches_without_an_expert_id_are_held_and_the_run_completes(
+        data_dir: Path, tmp_path: Path) -> None:
+    """A blank required id holds its dispatch (R-VAL-1); no later step (the R-PAY-6 draw once
+    crashed on it) may turn it into a traceback."""
+    import shutil
+
+    import polars as pl
+
+    data = tmp_path / "data"
+    shutil.copytree(data_dir, data)
+    path = data / "dispatches.csv"
+    frame = pl.read_csv(path, infer_schema=False)
+    expert = next(c for c in frame.columns if c in ("専門家ID", "expert_id"))
+    frame = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) < 5).then(None).otherwise(pl.col(expert)).alias(expert))
+    path.write_bytes(b"\xef\xbb\xbf" + frame.write_csv().encode())
+    result = CliRunner().invoke(app, ["settle", "2021-10", "--data", str(data), "--out",
+                                      str(tmp_path / "o"), "--payer", PAYER, "--no-documents",
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["counts"]["held"] >= 1
+    sample = (tmp_path / "o" / "2021-10" / "audit_sample.csv").read_text(encoding="utf-8-sig")
+    assert "None" not in sample

@@ -3,7 +3,8 @@ checking the companies' e-mail confirmations (従事証明). Written as ``audit_
 
 The draw is reproducible by hand (docs/audit.md):
 
-- candidates: experts (institutions) with a paid or held dispatch in the cycle;
+- candidates: experts (institutions) with a paid or held dispatch in the cycle (a dispatch
+  without the id, held by R-VAL-1, names no one to check);
 - weight ``w``: ``audit.sample_flag_weight`` when one of its dispatches is held or carries a
   hold/reduce/flag finding, else 1;
 - draw key: ``min over k < w of SHA-256("R-PAY-6|<cycle>|<check>|<id>|<k>")`` read as a
@@ -131,7 +132,9 @@ def _candidates(run: CycleRun, check: str, id_col: str, table: str,
     on = s.transfer_date
     weight_flagged = int(run.rules.value_at("audit.sample_flag_weight", on))
     # One lazy plan, so polars shares `considered` and runs the branches side by side.
-    considered = s.dispatches.lazy().filter(pl.col("status").is_in(["paid", "held"]))
+    # A held dispatch may lack its expert (institution) id (R-VAL-1): no subject to check.
+    considered = s.dispatches.lazy().filter(pl.col("status").is_in(["paid", "held"])
+                                            & pl.col(id_col).is_not_null())
     findings = s.findings.lazy().filter(pl.col("severity").is_in(list(_FLAG_SEVERITIES)))
     flagged = (
         findings.select("dispatch_id", "rule_id")
