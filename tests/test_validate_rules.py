@@ -215,3 +215,72 @@ def test_control_characters_are_a_finding_and_never_echoed(rules, tmp_path) -> N
     assert ds.findings.select("row", "column", "rule_id").rows() == [(2, "氏名", "R-VAL-1")]
     assert "制御文字" in ds.findings.get_column("message_ja")[0]
     assert "\x1b" not in repr(ds.findings.rows())
+
+
+# --- the fast paths give plain pandera's findings -------------------------------------------
+
+def _typed_good(rules):
+    from haken_batch.load.codes import codes_from
+    from haken_batch.load.headers import map_headers
+    from haken_batch.load.normalize import normalize_table
+    from haken_batch.load.read import read_folder
+    from haken_batch.load.spec import TABLE_ORDER, column_map
+
+    cmap, codes = column_map(rules.columns), codes_from(rules)
+    raws, _ = read_folder(GOOD, cmap)
+    typed = {t: normalize_table(map_headers(raws[t], cmap.tables[t], cmap).frame,
+                                cmap.tables[t], codes)[0] for t in TABLE_ORDER}
+    return typed, cmap, codes
+
+
+def _planted(frame: pl.DataFrame, variant: str, key: tuple[str, ...]) -> pl.DataFrame:
+    """The good table with rows that break the contract appended (idx stays the position)."""
+    first = frame.head(1)
+    extra = []
+    if variant in ("duplicate", "all"):
+        extra.append(first)  # the whole key again
+    if variant in ("null_key", "all"):
+        nulls = first.with_columns(pl.lit(None, frame.schema[k]).alias(k) for k in key)
+        extra += [nulls, nulls]  # two empty keys: a duplicate to polars and pandera
+    if variant in ("broken", "all"):
+        text = [c for c, t in frame.schema.items() if t == pl.String]
+        for value in ("con.txt", "../x", "=1", "ſ", "LPT9", "\x1b[2J"):
+            extra.append(first.with_columns(pl.lit(value).alias(c) for c in text[1:]))
+        extra.append(first.with_columns(pl.lit(None, t).alias(c)
+                                        for c, t in frame.schema.items() if c not in key))
+    out = pl.concat([frame, *extra], how="vertical") if extra else frame
+    return out.with_columns(pl.int_range(pl.len(), dtype=out.schema["idx"]).alias("idx"))
+
+
+@pytest.mark.parametrize("variant", ["clean", "duplicate", "null_key", "broken", "all"])
+def test_R_VAL_1_contract_fast_path_gives_plain_pandera_findings(variant, rules) -> None:
+    """Key uniqueness proven by a hash count is left out of pandera's run; a duplicated key,
+    an empty key twice or a broken cell must still give exactly pandera's own findings."""
+    import pandera.errors as pa_errors
+
+    from haken_batch.contract import schema_for
+    from haken_batch.load.findings import concat_issues
+    from haken_batch.validate import _contract_issues, failure_issues
+
+    typed, cmap, codes = _typed_good(rules)
+    for table, good_frame in typed.items():
+        frame = _planted(good_frame, variant, cmap.tables[table].key)
+        try:
+            schema_for(table, cmap, codes).validate(frame, lazy=True)
+            plain = concat_issues([])
+        except pa_errors.SchemaErrors as exc:
+            plain = failure_issues(table, exc.failure_cases, frame, cmap, codes)
+        fast = _contract_issues(table, frame, cmap, codes)
+        cols = fast.columns
+        assert fast.sort(cols, nulls_last=True).equals(plain.sort(cols, nulls_last=True)), table
+        if variant in ("duplicate", "null_key", "all"):
+            assert fast.filter(pl.col("message_en").str.contains("duplicate key")).height >= 2
+
+
+def test_control_characters_found_by_substring_as_by_the_regex() -> None:
+    from haken_batch.load.findings import CONTROL_RX
+    from haken_batch.validate import control_chars
+
+    every = pl.Series([chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000])
+    every = pl.concat([every, "a" + every + "\u3042"])
+    assert (every.str.contains_any(control_chars()) == every.str.contains(CONTROL_RX)).all()
