@@ -197,3 +197,18 @@ def test_plain_list_columns_read_like_the_full_reading(cells) -> None:
     typed, _ = normalize_table(frame, spec, codes)
     full = frame.select(_list(trimmed(pl.col("qualifications")))).to_series()
     assert typed.get_column("qualifications").to_list() == full.to_list()
+
+
+@settings(deadline=None, max_examples=80)
+@given(st.lists(_spelt(st.sampled_from(["有", "無", "はい", "1", "0", "TRUE", "false", "○",
+                                        "ｙｅｓ", "?", "多分"])), min_size=1, max_size=10),
+       st.sampled_from([("dispatches", "web_meeting"), ("experts", "renew_next_year")]))
+def test_yes_no_cells_read_like_the_full_reading(cells, where) -> None:
+    """A blank yes/no cell is "no" (or unknown where blank means unknown), unread ones null."""
+    table, column = where
+    col, codes = _col(table, column), _env()[1]
+    frame = pl.DataFrame({column: cells}, schema={column: pl.String})
+    values, bad = _read(frame, col, codes)
+    assert values.to_list() == _full(cells, table, column)
+    unread = [c is not None and c.strip() in ("?", "多分") for c in cells]
+    assert (bad.to_list() if bad is not None else [False] * len(cells)) == unread

@@ -322,16 +322,21 @@ def _read(frame: pl.DataFrame, col: ColumnSpec, codes: Codes,
         return values.alias(col.name), values.is_null() & written
     if values is None:
         values = frame.select(tiers[0].alias(col.name)).to_series()
-    written = ~_blank(raw)
-    need = values.is_null() & written
+    bad: pl.Series | None = None
+    # Every tier reads a null cell as null: when the values have no more nulls than the cells
+    # (both counts known without a pass), each null value is an empty cell and every written
+    # cell is read, so no mask is computed (most columns of a CSV export).
+    need = None
+    if values.null_count() > raw.null_count():
+        written = ~_blank(raw)
+        need = values.is_null() & written
     for tier in tiers[1:]:
-        if not need.any():
+        if need is None or not need.any():
             break
         values = values.scatter(need.arg_true(), frame.select(raw).filter(need)
                                 .select(tier.alias(col.name)).to_series())
         need = values.is_null() & written
-    bad: pl.Series | None = None
-    if need.any():
+    if need is not None and need.any():
         rest = frame.select(raw).filter(need).select(trimmed(pl.col(col.name)).alias(col.name))
         if col.kind in _GROUPED:
             slow = _read_grouped(rest, col.name, col.kind)
@@ -345,7 +350,10 @@ def _read(frame: pl.DataFrame, col: ColumnSpec, codes: Codes,
         if unread.any():
             bad = pl.repeat(False, len(raw), eager=True).scatter(at.filter(unread), True)
     if col.kind == "bool" and not col.blank_null:  # ○/空欄: a blank cell is "no"
-        values = pl.select(pl.when(_blank(raw)).then(False).otherwise(values)).to_series()
+        if bad is None:  # every written cell was read: the nulls are the blank cells
+            values = values.fill_null(False)
+        else:
+            values = pl.select(pl.when(_blank(raw)).then(False).otherwise(values)).to_series()
     return values.alias(col.name), bad
 
 
