@@ -212,3 +212,19 @@ def test_yes_no_cells_read_like_the_full_reading(cells, where) -> None:
     assert values.to_list() == _full(cells, table, column)
     unread = [c is not None and c.strip() in ("?", "多分") for c in cells]
     assert (bad.to_list() if bad is not None else [False] * len(cells)) == unread
+
+
+_FLOATS = st.one_of(
+    st.floats(-1e6, 1e6, allow_nan=False).map(repr),
+    st.sampled_from(["1e5", "+1.5", "inf", "-inf", "nan", "1.", ".5", "-.5", "1.2.3", "-", ".",
+                     "1" + "0" * 400, "1" + "0" * 400 + ".0", "12.000", "-0.0", "１２．５",
+                     "1,234.5", "35.5km"]))
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(_spelt(_FLOATS), min_size=1, max_size=10))
+def test_float_tier_reads_like_the_full_reading(cells) -> None:
+    _check(cells, "checkins", "lat", [0], new=(0,))
+    col, codes = _col("checkins", "lat"), _env()[1]
+    frame = pl.DataFrame({"lat": cells}, schema={"lat": pl.String})
+    assert _read(frame, col, codes)[0].to_list() == _full(cells, "checkins", "lat")

@@ -229,9 +229,8 @@ def fast_tiers(col: ColumnSpec, codes: Codes) -> list[pl.Expr]:
         grouped = pl.when(e.str.contains(_GROUPED_INT_RX)).then(
             e.str.replace_all(",", "", literal=True).cast(pl.Int64, strict=False))
         return [e.cast(pl.Int64, strict=False), grouped]
-    if kind == "float":
-        v = e.cast(pl.Float64, strict=False)
-        return [pl.when(v.is_finite() & e.str.contains(r"^-?[0-9.]+$")).then(v)]
+    if kind == "float":  # digits and points only (no 1e5, +1, inf); a huge one is inf in full too
+        return [pl.when(e.str.contains(r"^-?[0-9.]+$")).then(e.cast(pl.Float64, strict=False))]
     if kind == "date":
         return [e.str.to_date(f, strict=False) for f in ("%Y-%m-%d", "%Y/%m/%d")]
     if kind == "time":
