@@ -119,10 +119,19 @@ def _ts(d: dt.date, h: int, m: int, s: int, date_sep: str, sep: str, zone: str,
     return f"{day}{sep}{clock}{zone}"
 
 
+_DAYS = st.dates(dt.date(2020, 1, 1), dt.date(2023, 12, 31))
+_CLOCKS = st.times().map(lambda t: t.strftime("%H:%M:%S"))
 _TIMESTAMPS = st.one_of(
-    st.builds(_ts, st.dates(dt.date(2020, 1, 1), dt.date(2023, 12, 31)), st.integers(0, 24),
-              st.integers(0, 60), st.integers(0, 61), st.sampled_from(["-", "/"]),
-              st.sampled_from(["T", " ", "  "]),
+    # the usual spellings, each likely: check-in app ISO with +09:00, other offsets, Excel
+    st.builds(lambda d, t: f"{d}T{t}+09:00", _DAYS, _CLOCKS),
+    st.builds(lambda d, t, z: f"{d}T{t}{z}", _DAYS, _CLOCKS,
+              st.sampled_from(["", "Z", "+0900", "-05:30", "+00:00", " +09:00"])),
+    st.builds(lambda d, t, sep: f"{d.strftime(f'%Y{sep}%m{sep}%d')} {t}", _DAYS, _CLOCKS,
+              st.sampled_from("-/")),
+    st.builds(lambda d, t: f"{d.strftime('%Y/%m/%d')} {t[:5]}", _DAYS, _CLOCKS),
+    # odd ones: hour 24, minute 60, leap seconds, single digits, fractions, stray zones
+    st.builds(_ts, _DAYS, st.integers(0, 24), st.integers(0, 60), st.integers(0, 61),
+              st.sampled_from(["-", "/"]), st.sampled_from(["T", " ", "  "]),
               st.sampled_from(["", "Z", "+09:00", "+0900", "-05:30", "+00:00", " +09:00",
                                "+09:00Z", "+9:00", ".5+09:00", ".123+09:00"]),
               st.booleans()),
