@@ -14,7 +14,7 @@ from __future__ import annotations
 import polars as pl
 
 from haken_batch.rules import RuleBook
-from haken_batch.settle import params
+from haken_batch.settle import params, windows
 from haken_batch.settle.results import NOTES, Part, both, cases, result, txt, txt_en
 
 RAIL, AIR, BOAT, BUS, TAXI, CAR, RENTAL, LODGING = (
@@ -70,23 +70,24 @@ def route_car_yen(frame: pl.DataFrame) -> pl.DataFrame:
     legs add up to ``floor(total km) × rate`` exactly. Adds ``_route_m`` (the route in
     metres), ``_route_legs`` and ``_car`` (yen; null on other modes and on a leg without its
     measured distance, which holds). Computed on the car legs only (a few of the lines)."""
-    is_car = (pl.col("mode") == CAR).fill_null(False)
-    frame = frame.with_row_index("_i")
-    legs = (
-        frame.filter(is_car)
-        .select("_i", "dispatch_id", "line_no", "_car_rate",
-                _metres(pl.col("distance_km")).alias("_car_m"))
-        .sort("dispatch_id", "line_no", "_car_m", "_i")
+    at = frame.select((pl.col("mode") == CAR).fill_null(False).arg_true()).to_series()
+    legs = windows.ordered(
+        frame.select("dispatch_id", "line_no", "_car_rate",
+                     _metres(pl.col("distance_km")).alias("_car_m"))[at]
+        .with_columns(at.alias("_i")),
+        ["dispatch_id"], ["line_no", "_car_m", "_i"])
+    before = windows.sum_before("_car_m")  # the route's metres before this leg
+    whole_km = (before + pl.col("_car_m").fill_null(0)) // 1000 - before // 1000
+    route = legs.group_by(windows.G).agg(pl.col("_car_m").sum().alias("_route_m"),
+                                         pl.col("_car_m").count().alias("_route_legs"))
+    legs = legs.select("_i", windows.G, (whole_km * pl.col("_car_rate")).alias("_car")).join(
+        route, on=windows.G, how="left")
+    # back to the car rows by position (no join over every claim line)
+    return frame.with_columns(
+        pl.repeat(None, frame.height, dtype=legs.schema[c], eager=True)
+        .scatter(legs.get_column("_i"), legs.get_column(c)).alias(c)
+        for c in ("_route_m", "_route_legs", "_car")
     )
-    upto = pl.col("_car_m").fill_null(0).cum_sum().over("dispatch_id")  # in line order
-    whole_km = (upto // 1000) - ((upto - pl.col("_car_m")) // 1000)
-    legs = legs.select(
-        "_i",
-        pl.col("_car_m").sum().over("dispatch_id").alias("_route_m"),
-        pl.col("_car_m").count().over("dispatch_id").alias("_route_legs"),
-        (whole_km * pl.col("_car_rate")).alias("_car"),
-    )
-    return frame.join(legs, on="_i", how="left").drop("_i")
 
 
 def lodging_cap(nights: pl.Expr, cap: pl.Expr) -> pl.Expr:
