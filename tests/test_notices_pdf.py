@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import io
 import shutil
@@ -354,3 +355,16 @@ def test_paid_time_is_a_dash_under_a_fee_formula_without_hours(tmp_path, fonts):
     out.mkdir()
     notices.render_notices(make_run(out, load_rules(root)), out, fonts=fonts)
     assert "—" in _text(_file(out, "E-003"))
+
+
+def test_R_PAY_3_a_payee_paid_0_yen_is_told_there_is_no_transfer(tmp_path, rules, fonts):
+    """A paid dispatch can come to 0 yen (rules.md "Decisions"): its notice must not announce
+    a transfer (R-PAY-1: no Zengin record for it)."""
+    dispatches = [*DISPATCHES, ("D-007", "E-004", "I-01", dt.date(2021, 10, 25), "paid",
+                                0, 0, 0, 0)]
+    run = make_run(tmp_path, rules, dispatches=dispatches)
+    notices.render_notices(run, tmp_path, fonts=fonts)
+    zero = _text(tmp_path / "notices" / f"notice_{safe_name('E-004')}_2021-10.pdf")
+    assert "今回のお振込みはありません" in zero and "お振込みいたします" not in zero
+    paid = _text(tmp_path / "notices" / f"notice_{safe_name('E-001')}_2021-10.pdf")
+    assert "お振込みいたします" in paid and "お振込みはありません" not in paid

@@ -442,7 +442,7 @@ def _compose(n: Notice, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBo
          "branch_name": n.branch_name, "branch_code": n.branch_code,
          "account_type": n.account_type,
          "account_masked": mask_account(n.account_number, int(tmpl["account_visible_digits"])),
-         "dispatch_count": len(n.dispatches)}
+         "dispatch_count": len(n.dispatches), "gross": n.gross, "net": n.net}
     head = {k: tmpl.text(k, **v) for k in (
         "title", "issued", "notice_no", "addressee", "greeting", "summary_heading",
         "gross_label", "withholding_label", "net_label", "yen_suffix", "bank_heading",
