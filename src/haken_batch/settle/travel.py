@@ -77,10 +77,12 @@ def route_car_yen(frame: pl.DataFrame) -> pl.DataFrame:
         .with_columns(at.alias("_i")),
         ["dispatch_id"], ["line_no", "_car_m", "_i"])
     before = windows.sum_before("_car_m")  # the route's metres before this leg
-    whole_km = (before + pl.col("_car_m").fill_null(0)) // 1000 - before // 1000
+    reached = before + pl.col("_car_m").fill_null(0)
+    rate = pl.col("_car_rate")  # whole metres / 1000 floors exactly (no float error below 2^40)
+    share = private_car_yen(reached / 1000, rate) - private_car_yen(before / 1000, rate)
     route = legs.group_by(windows.G).agg(pl.col("_car_m").sum().alias("_route_m"),
                                          pl.col("_car_m").count().alias("_route_legs"))
-    legs = legs.select("_i", windows.G, (whole_km * pl.col("_car_rate")).alias("_car")).join(
+    legs = legs.select("_i", windows.G, share.alias("_car")).join(
         route, on=windows.G, how="left")
     # back to the car rows by position (no join over every claim line)
     return frame.with_columns(
