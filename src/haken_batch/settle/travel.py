@@ -58,37 +58,43 @@ def private_car_yen(distance_km: pl.Expr, rate: pl.Expr) -> pl.Expr:
     return distance_km.floor().cast(pl.Int64) * rate
 
 
-def _metres(km: pl.Expr) -> pl.Expr:
-    """A distance in whole metres (integers add up exactly; 33.3 + 33.3 + 33.4 km is 100 km)."""
-    return (km * 1000).round(0).cast(pl.Int64)
+_MM_PER_KM = 1_000_000
+
+
+def _millimetres(km: pl.Expr) -> pl.Expr:
+    """A distance in whole millimetres: integers add up exactly (33.3 + 33.3 + 33.4 km is
+    100 km, not 99.999…), and a distance written with up to 6 decimals keeps its value
+    (12.9996 km stays under 13 km)."""
+    return (km * _MM_PER_KM).round(0).cast(pl.Int64)
 
 
 def route_car_yen(frame: pl.DataFrame) -> pl.DataFrame:
     """R-TRV-7 over the whole route: a dispatch's private-car legs are added up and the
     fraction of a km is dropped once, on the total. Each leg is paid its share, the whole km
     the route has reached at its end less those reached before it (in line order), so the
-    legs add up to ``floor(total km) × rate`` exactly. Adds ``_route_m`` (the route in
-    metres), ``_route_legs`` and ``_car`` (yen; null on other modes and on a leg without its
+    legs add up to ``floor(total km) × rate`` exactly. Adds ``_route_mm`` (the route in
+    millimetres), ``_route_legs`` and ``_car`` (yen; null on other modes and on a leg without its
     measured distance, which holds). Computed on the car legs only (a few of the lines)."""
     at = frame.select((pl.col("mode") == CAR).fill_null(False).arg_true()).to_series()
     legs = windows.ordered(
         frame.select("dispatch_id", "line_no", "_car_rate",
-                     _metres(pl.col("distance_km")).alias("_car_m"))[at]
+                     _millimetres(pl.col("distance_km")).alias("_car_mm"))[at]
         .with_columns(at.alias("_i")),
-        ["dispatch_id"], ["line_no", "_car_m", "_i"])
-    before = windows.sum_before("_car_m")  # the route's metres before this leg
-    reached = before + pl.col("_car_m").fill_null(0)
-    rate = pl.col("_car_rate")  # whole metres / 1000 floors exactly (no float error below 2^40)
-    share = private_car_yen(reached / 1000, rate) - private_car_yen(before / 1000, rate)
-    route = legs.group_by(windows.G).agg(pl.col("_car_m").sum().alias("_route_m"),
-                                         pl.col("_car_m").count().alias("_route_legs"))
+        ["dispatch_id"], ["line_no", "_car_mm", "_i"])
+    before = windows.sum_before("_car_mm")  # the route's millimetres before this leg
+    reached = before + pl.col("_car_mm").fill_null(0)
+    rate = pl.col("_car_rate")  # whole mm / 10^6 floors exactly (no float error below 2^33 km)
+    share = (private_car_yen(reached / _MM_PER_KM, rate)
+             - private_car_yen(before / _MM_PER_KM, rate))
+    route = legs.group_by(windows.G).agg(pl.col("_car_mm").sum().alias("_route_mm"),
+                                         pl.col("_car_mm").count().alias("_route_legs"))
     legs = legs.select("_i", windows.G, share.alias("_car")).join(
         route, on=windows.G, how="left")
     # back to the car rows by position (no join over every claim line)
     return frame.with_columns(
         pl.repeat(None, frame.height, dtype=legs.schema[c], eager=True)
         .scatter(legs.get_column("_i"), legs.get_column(c)).alias(c)
-        for c in ("_route_m", "_route_legs", "_car")
+        for c in ("_route_mm", "_route_legs", "_car")
     )
 
 
@@ -160,8 +166,8 @@ def _notes(en: bool) -> list[tuple[pl.Expr, pl.Expr]]:
     km = pl.col("distance_km")
     rate = pl.col("_car_rate")
     several_legs = pl.col("_route_legs") > 1
-    route_km = pl.col("_route_m") / 1000
-    route_whole = pl.col("_route_m") // 1000
+    route_km = pl.col("_route_mm") / _MM_PER_KM
+    route_whole = pl.col("_route_mm") // _MM_PER_KM  # the whole km paid
     if en:
         values = [
             pl.format("one way {} km", t(pl.col("one_way_km"))),
@@ -186,7 +192,7 @@ def _notes(en: bool) -> list[tuple[pl.Expr, pl.Expr]]:
             )).otherwise(pl.format(
                 "{} km driven -> {} km x {} yen (fractions of a km dropped)",
                 t(km),
-                t(km.floor().cast(pl.Int64)),
+                t(pl.when(km.is_not_null()).then(route_whole)),
                 t(rate),
             )),
             pl.lit("the secretariat's reviewed amount is not recorded"),
@@ -215,7 +221,7 @@ def _notes(en: bool) -> list[tuple[pl.Expr, pl.Expr]]:
             )).otherwise(pl.format(
                 "走行{}km → {}km × {}円（1km未満切捨て）",
                 t(km),
-                t(km.floor().cast(pl.Int64)),
+                t(pl.when(km.is_not_null()).then(route_whole)),
                 t(rate),
             )),
             pl.lit("事務局精査額が未記録"),
