@@ -307,12 +307,12 @@ def _read(frame: pl.DataFrame, col: ColumnSpec, codes: Codes,
     around the value, full-width digits, Excel serials, other spellings) are trimmed and read
     in full. Trimming a million cells per column costs more than the fast path itself.
     ``values`` is what ``tiers[0]`` (or, for a kind without tiers, the full reading) gave for
-    every cell; without ``tiers``, the listed order of ``fast_tiers`` if ``values`` is given.
+    every cell; ``tiers`` default to ``ordered_tiers`` of the column.
     """
     raw = frame.get_column(col.name)
     if tiers is None:
-        tiers = ordered_tiers(raw, col, codes) if values is None else fast_tiers(col, codes)
-    if not tiers:  # text, lists, account types: trimmed, then one expression
+        tiers = ordered_tiers(raw, col, codes)
+    if not tiers:  # text and lists: trimmed, then one expression
         if values is None:
             values = frame.select(value_expr(col, codes, trimmed(pl.col(col.name)))
                                   .alias(col.name)).to_series()
@@ -376,10 +376,8 @@ def _plain_lists(frame: pl.DataFrame, spec: TableSpec) -> set[str]:
     return {n for n, plain in zip(names, row, strict=True) if plain}
 
 
-def _first_expr(col: ColumnSpec, codes: Codes, tiers: list[pl.Expr] | None = None,
+def _first_expr(col: ColumnSpec, codes: Codes, tiers: list[pl.Expr],
                 plain_list: bool = False) -> pl.Expr:
-    if tiers is None:
-        tiers = fast_tiers(col, codes)
     if tiers:
         return tiers[0]
     e = pl.col(col.name)
