@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import zlib
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -133,7 +134,7 @@ def unpack(path: Path) -> bytes:
     """An archived input's original bytes: ``.zst`` (since 2026-11-26) or ``.gz`` (earlier
     archives). Raises ``ArchiveError`` when the file does not decompress."""
     path = Path(path)
-    decompress: Any
+    decompress: Callable[[bytes], bytes]
     errors: tuple[type[Exception], ...]
     if path.suffix == ".gz":
         decompress, errors = gzip.decompress, (OSError, EOFError, zlib.error)
@@ -146,7 +147,7 @@ def unpack(path: Path) -> bytes:
 
         errors = (zstandard.ZstdError, EOFError)
     try:
-        return bytes(decompress(path.read_bytes()))
+        return decompress(path.read_bytes())
     except errors as exc:
         raise ArchiveError(f"アーカイブの入力 {path.name} を展開できません（{exc}）",
                            f"cannot decompress {path.name} ({exc})") from None

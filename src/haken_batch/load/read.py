@@ -174,10 +174,15 @@ def _polars_payload(data: bytes, where: str) -> tuple[str, bytes | None]:
     """
     if data.find(b"\x00") >= 0:
         decode(data, where)  # raises the NUL error with its offset
-    encoding = "utf-8-sig" if data.startswith(_BOM) else "utf-8"
-    if _BOM_RX.search(data, len(_BOM) if encoding == "utf-8-sig" else 0):
+    start = _after_bom(data)
+    if _BOM_RX.search(data, start):
         return "", None  # decode() says where the stray BOM is
-    return encoding, data
+    return ("utf-8-sig" if start else "utf-8"), data
+
+
+def _after_bom(data: bytes) -> int:
+    """Where the text starts: after a leading UTF-8 BOM, else 0."""
+    return len(_BOM) if data.startswith(_BOM) else 0
 
 
 class _NotUtf8(Exception):
@@ -278,7 +283,7 @@ def read_csv_table(path: Path, table: str, *, max_cell: int = 65536) -> RawTable
 
 def _parse(payload: bytes, where: str) -> tuple[tuple[str, ...], pl.DataFrame]:
     """Headers (as written) and every cell as String; ``_NotUtf8`` for bytes polars rejects."""
-    start = len(_BOM) if payload.startswith(_BOM) else 0
+    start = _after_bom(payload)
     if _BLANK_FILE.fullmatch(payload, start):  # (bytes.strip would copy the whole file)
         raise StructuralError("ファイルが空です（見出し行もありません）",
                               "the file is empty (not even a header row)", where=where)
