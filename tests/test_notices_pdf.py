@@ -368,3 +368,27 @@ def test_R_PAY_3_a_payee_paid_0_yen_is_told_there_is_no_transfer(tmp_path, rules
     assert "今回のお振込みはありません" in zero and "お振込みいたします" not in zero
     paid = _text(tmp_path / "notices" / f"notice_{safe_name('E-001')}_2021-10.pdf")
     assert "お振込みいたします" in paid and "お振込みはありません" not in paid
+
+
+def test_R_TAX_2_withholding_note_names_the_base_the_engine_taxed(tmp_path, rules, fonts):
+    """With travel in the base (R-TAX-2 as dated) the note says 支払総額; with it switched off,
+    the engine taxes the fee alone, and the note must say so rather than 支払総額."""
+    notices.render_notices(make_run(tmp_path, rules), tmp_path, fonts=fonts)
+    assert "支払総額（謝金＋旅費）に10.21％" in _text(_file(tmp_path, "E-001"))
+
+    root = tmp_path / "rules"
+    for part in ("parameters", "codes"):
+        shutil.copytree(REPO / "rules" / part, root / part)
+    tax = root / "parameters" / "tax.yaml"
+    text = tax.read_text(encoding="utf-8")
+    head, tail = text.split("travel_in_base:", 1)
+    tax.write_text(head + "travel_in_base:" + tail.replace("2021-04-01: true",
+                                                           "2021-04-01: false", 1),
+                   encoding="utf-8")
+    from haken_batch.rules import load_rules
+
+    out = tmp_path / "out"
+    out.mkdir()
+    notices.render_notices(make_run(out, load_rules(root)), out, fonts=fonts)
+    note = _text(_file(out, "E-001"))
+    assert "謝金に10.21％" in note and "支払総額（謝金＋旅費）に" not in note

@@ -427,6 +427,8 @@ def _common_values(run: CycleRun, tmpl: DocTemplate) -> dict[str, Any]:
         "rate_low": _percent(int(run.rules.value_at("tax.rate_low_bp", on))),
         "rate_high": _percent(int(run.rules.value_at("tax.rate_high_bp", on))),
         "threshold": int(run.rules.value_at("tax.threshold", on)),
+        # The note names the base the engine taxed: fee alone when travel is outside it (R-TAX-2).
+        "travel_in_base": bool(run.rules.value_at("tax.travel_in_base", on)),
     }
 
 
