@@ -45,18 +45,20 @@ def run_child(code: str, *args: str, env: dict[str, str] | None = None,
                           env=full_env, timeout=timeout, check=False)
 
 
-# A prelude for child processes: SIGKILL itself at the KILL_AT-th file-system step.
+# A prelude for child processes: SIGKILL itself (or send KILL_SIGNAL) at the KILL_AT-th
+# file-system step.
 # Steps are counted at every rename/unlink/rmdir/mkdir/fsync/replace (what the swap and the
 # sweep are made of), at every open() for writing, and wherever the child calls step().
 KILL_PRELUDE = r'''
 import os, signal
 _kill_at = int(os.environ.get("KILL_AT", "0"))
+_signal = getattr(signal, os.environ.get("KILL_SIGNAL", "SIGKILL"))
 _count = 0
 def step():
     global _count
     _count += 1
     if _count == _kill_at:
-        os.kill(os.getpid(), signal.SIGKILL)
+        os.kill(os.getpid(), _signal)
 _kill_rename = int(os.environ.get("KILL_AT_RENAME", "0"))  # kill before the n-th rename
 _renames = 0
 def _wrap(name):

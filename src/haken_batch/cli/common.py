@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import Annotated, NoReturn, TypeVar
 
@@ -48,15 +51,42 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (cron's timeout, systemd stop, ``kill``): unwound like Ctrl-C, so the staged
+    folder and the lock are cleaned up instead of left for the next run to sweep."""
+
+
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    raise Terminated
+
+
+@contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """Turn SIGTERM into ``Terminated`` while the core runs (main thread only: signal
+    handlers cannot be set elsewhere, and only the main thread receives them)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run(fn: Callable[[], T], lang: Lang = Lang.ja) -> T:
     """Call the core; a HakenError becomes one message on stderr and its exit code."""
     from haken_batch.errors import HakenError
 
     owner_only()
     try:
-        return fn()
+        with _sigterm_unwinds():
+            return fn()
     except HakenError as exc:
         fail(exc.message(lang.value), exc.exit_code)
+    except Terminated:
+        console(stderr=True).print("停止の指示（SIGTERM）を受けて中断しました / stopped (SIGTERM)")
+        raise typer.Exit(143) from None
     except KeyboardInterrupt:
         console(stderr=True).print("中断しました / interrupted")
         raise typer.Exit(130) from None
