@@ -198,6 +198,28 @@ def _(d: Path) -> None:
         write_rows(d, t, rows(d, t), encoding="utf-8-sig", newline="\r\n")
 
 
+@case("cr-only-line-ends", "experts.csv with classic Mac OS line ends, CR only (accepted)", 0)
+def _(d: Path) -> None:
+    write_rows(d, "experts", rows(d, "experts"), newline="\r")
+
+
+@case("lone-cr-after-header", "the header ends in a lone CR, the rows in LF", 2,
+      says=("experts.csv", "1行目", "CR"))
+def _(d: Path) -> None:
+    path = d / "experts.csv"
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"\n", b"\r", 1))
+
+
+@case("lone-cr-in-a-row", "one row ends in a lone CR, the others in LF", 2,
+      says=("experts.csv", "2行目", "CR"))
+def _(d: Path) -> None:
+    path = d / "experts.csv"
+    data = path.read_bytes()
+    second = data.index(b"\n", data.index(b"\n") + 1)
+    path.write_bytes(data[:second] + b"\r" + data[second + 1:])
+
+
 @case("mixed-encodings-in-one-file", "a UTF-8 file with one row saved as CP932", 2,
       says=("experts.csv", "バイト位置", "3行目"))
 def _(d: Path) -> None:
@@ -414,6 +436,36 @@ def _(d: Path) -> None:
 def _(d: Path) -> None:
     edit(d, "reports", 2, "全行程距離(km)", "NaN")
     edit(d, "reports", 3, "全行程距離(km)", "inf")
+
+
+@case("latitude-of-400-digits", "支援場所緯度 of 400 digits (inf as a float)", 1,
+      findings=({"file": "reports.csv", "row": 2, "column": "支援場所緯度", "rule_id": "R-VAL-1"},),
+      held=("D0001",))
+def _(d: Path) -> None:
+    edit(d, "reports", 2, "支援場所緯度", "9" * 400)
+
+
+@case("checkin-longitude-of-400-digits", "a check-in 経度 of 400 digits", 1,
+      findings=({"file": "checkins.csv", "row": 4, "column": "経度", "rule_id": "R-VAL-1"},),
+      held=("D0002",))
+def _(d: Path) -> None:
+    edit(d, "checkins", 4, "経度", "9" * 400)
+
+
+@case("absurd-car-distance", "a private-car leg of 10^13 km (beyond Int64 in millimetres)", 1,
+      findings=({"file": "travel_claims.csv", "row": 2, "column": "走行距離(km)"},),
+      held=("D0001",))
+def _(d: Path) -> None:
+    edit(d, "travel_claims", 2, "区分", "私有車")
+    edit(d, "travel_claims", 2, "運賃", "")
+    edit(d, "travel_claims", 2, "走行距離(km)", "10000000000000")
+
+
+@case("absurd-negative-rail-distance", "a rail leg with 走行距離(km) of -10^13", 1,
+      findings=({"file": "travel_claims.csv", "row": 4, "column": "走行距離(km)"},),
+      held=("D0002",))
+def _(d: Path) -> None:
+    edit(d, "travel_claims", 4, "走行距離(km)", "-10000000000000")
 
 
 @case("coordinates-outside-japan", "支援場所緯度 51.5 (London)", 1,

@@ -65,7 +65,12 @@ def _int(e: pl.Expr) -> pl.Expr:
 def _float(e: pl.Expr) -> pl.Expr:
     s = _digits(e)
     ok = s.str.contains(r"^-?([0-9]+\.?[0-9]*|\.[0-9]+)$")
-    return pl.when(ok).then(s.cast(pl.Float64, strict=False))
+    return _finite(pl.when(ok).then(s.cast(pl.Float64, strict=False)))
+
+
+def _finite(x: pl.Expr) -> pl.Expr:
+    """A number of 309 digits or more reads as inf: unreadable, not an endless distance."""
+    return pl.when(x.is_finite()).then(x)
 
 
 def _pad2(e: pl.Expr) -> pl.Expr:
@@ -229,8 +234,9 @@ def fast_tiers(col: ColumnSpec, codes: Codes) -> list[pl.Expr]:
         grouped = pl.when(e.str.contains(_GROUPED_INT_RX)).then(
             e.str.replace_all(",", "", literal=True).cast(pl.Int64, strict=False))
         return [e.cast(pl.Int64, strict=False), grouped]
-    if kind == "float":  # digits and points only (no 1e5, +1, inf); a huge one is inf in full too
-        return [pl.when(e.str.contains(r"^-?[0-9.]+$")).then(e.cast(pl.Float64, strict=False))]
+    if kind == "float":  # digits and points only (no 1e5, +1, inf); a huge one is null in full too
+        return [_finite(pl.when(e.str.contains(r"^-?[0-9.]+$"))
+                        .then(e.cast(pl.Float64, strict=False)))]
     if kind == "date":
         return [e.str.to_date(f, strict=False) for f in ("%Y-%m-%d", "%Y/%m/%d")]
     if kind == "time":

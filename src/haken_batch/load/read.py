@@ -24,6 +24,7 @@ from haken_batch.errors import StructuralError
 from haken_batch.load.spec import CORRECTIONS, TABLE_ORDER, ColumnMap
 
 _BLANK_FILE = re.compile(rb"[ \t\r\n]*")
+_LONE_CR = re.compile(rb"\r(?!\n)")  # a carriage return that does not start a CRLF
 
 _BOM = b"\xef\xbb\xbf"
 _BOM_RX = re.compile(re.escape(_BOM))  # re: about twice bytes.find's speed on UTF-8 text
@@ -288,10 +289,15 @@ def _parse(payload: bytes, where: str) -> tuple[tuple[str, ...], pl.DataFrame]:
         raise StructuralError("ファイルが空です（見出し行もありません）",
                               "the file is empty (not even a header row)", where=where)
     end = payload.find(b"\n")
+    if end < 0 and b"\r" in payload:  # classic Mac OS line ends (CR only): same table
+        payload = payload.replace(b"\r", b"\n")
+        end = payload.find(b"\n")
     try:
         first = payload[start:len(payload) if end < 0 else end].decode("utf-8").rstrip("\r")
     except UnicodeDecodeError:
         raise _NotUtf8 from None
+    if "\r" in first:
+        raise _lone_cr_error(payload, where)
     headers = tuple(h.strip() for h in next(csv.reader([first])))
     names = [f"c{i}" for i in range(len(headers))]
     try:
@@ -300,6 +306,8 @@ def _parse(payload: bytes, where: str) -> tuple[tuple[str, ...], pl.DataFrame]:
     except pl.exceptions.PolarsError as exc:
         if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower():
             raise _NotUtf8 from None
+        if _LONE_CR.search(payload):
+            raise _lone_cr_error(payload, where) from None
         line = _ragged_line(payload.decode("utf-8", "replace"), len(headers))
         if line:
             raise StructuralError(f"{line}行目の列数が見出し行（{len(headers)}列）より多いです",
@@ -309,6 +317,17 @@ def _parse(payload: bytes, where: str) -> tuple[tuple[str, ...], pl.DataFrame]:
                               f"cannot parse the CSV ({type(exc).__name__})",
                               where=where) from None
     return headers, frame
+
+
+def _lone_cr_error(payload: bytes, where: str) -> StructuralError:
+    """Line ends mixing CR-only with LF/CRLF (a file pasted together on different systems)."""
+    found = _LONE_CR.search(payload)
+    line = _line_of(payload, found.start() if found else 0)
+    return StructuralError(
+        f"{line}行目に単独の CR（改行コード）があります。改行コードが混在しています。"
+        "Excel で開いて「CSV UTF-8」または「CSV」で保存し直してください",
+        f"line {line} has a lone carriage return (mixed line ends); re-save the file as CSV",
+        where=where)
 
 
 def _ragged_line(text: str, width: int) -> int | None:

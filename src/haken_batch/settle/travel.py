@@ -59,13 +59,16 @@ def private_car_yen(distance_km: pl.Expr, rate: pl.Expr) -> pl.Expr:
 
 
 _MM_PER_KM = 1_000_000
+_MAX_KM = 2**33  # whole mm / 10^6 floors exactly below it, and sums of legs stay in Int64
 
 
 def _millimetres(km: pl.Expr) -> pl.Expr:
     """A distance in whole millimetres: integers add up exactly (33.3 + 33.3 + 33.4 km is
     100 km, not 99.999…), and a distance written with up to 6 decimals keeps its value
     (12.9996 km stays under 13 km)."""
-    return (km * _MM_PER_KM).round(0).cast(pl.Int64)
+    # Beyond the limit (an absurd export, already an error finding of R-VAL-1) the leg has no
+    # usable distance: null, which holds the dispatch, instead of overflowing Int64.
+    return pl.when(km.abs() <= _MAX_KM).then((km * _MM_PER_KM).round(0).cast(pl.Int64))
 
 
 def route_car_yen(frame: pl.DataFrame) -> pl.DataFrame:
