@@ -400,6 +400,33 @@ def _(d: Path) -> None:
     edit(d, "reports", 2, "機関承認日時", "昨日の夕方")
 
 
+_YEAR_10000 = "9999-12-31T23:59:00-12:00"  # year 10000 in JST: beyond Python's datetime
+
+
+@case("timestamp-offset-into-year-10000", "機関承認日時 whose offset carries it into year 10000",
+      1, findings=({"file": "reports.csv", "row": 2, "column": "機関承認日時",
+                    "value": _YEAR_10000, "rule_id": "R-VAL-1"},),
+      held=("D0001",))
+def _(d: Path) -> None:
+    edit(d, "reports", 2, "機関承認日時", _YEAR_10000)
+
+
+@case("checkin-offset-into-year-10000", "a check-in 日時 carried into year 10000", 1,
+      findings=({"file": "checkins.csv", "row": 2, "column": "日時", "value": _YEAR_10000},),
+      held=("D0001",))
+def _(d: Path) -> None:
+    edit(d, "checkins", 2, "日時", _YEAR_10000)
+
+
+@case("correction-dated-year-10000", "a correction's 修正日時 carried into year 10000", 1,
+      findings=({"file": "corrections.csv", "row": 2, "column": "修正日時",
+                 "value": _YEAR_10000},))
+def _(d: Path) -> None:
+    (d / "corrections.csv").write_text(
+        "対象表,キー,項目,修正後の値,理由,修正者,修正日時\n"
+        f"reports,D0001,終了時刻,12:00,確認,事務局A,{_YEAR_10000}\n", encoding="utf-8")
+
+
 @case("slash-dates-and-seconds", "2021/10/05 dates and 13:30:00 times (accepted)", 0)
 def _(d: Path) -> None:
     edit(d, "reports", 2, "支援日", "2021/10/05")

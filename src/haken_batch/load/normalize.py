@@ -122,7 +122,13 @@ def _timestamp_from_groups() -> pl.Expr:
     )
     shift = pl.when(off_minutes.is_not_null()).then(
         pl.duration(minutes=pl.lit(_JST_MINUTES) - off_minutes)).otherwise(pl.duration(minutes=0))
-    return local + shift
+    return _in_calendar(local + shift)
+
+
+def _in_calendar(at: pl.Expr) -> pl.Expr:
+    """An offset can carry 9999-12-31 into year 10000, which polars holds but Python's
+    datetime (findings, corrections, the ledger) cannot: such a cell is unreadable."""
+    return pl.when(at.dt.year().is_between(1, 9999)).then(at)
 
 
 _GROUPED = {"date": (_DATE_RX, _date_from_groups), "time": (_TIME_RX, _time_from_groups),
@@ -243,8 +249,8 @@ def fast_tiers(col: ColumnSpec, codes: Codes) -> list[pl.Expr]:
         return [e.str.to_time(f, strict=False) for f in ("%H:%M", "%H:%M:%S")]
     if kind == "timestamp":
         # ISO 8601 with an offset (the check-in app's spelling): UTC wall time + 9 h = JST
-        zoned = (e.str.to_datetime(_TS_ZONED, time_unit="us", strict=False)
-                 .dt.replace_time_zone(None) + pl.duration(minutes=_JST_MINUTES))
+        zoned = _in_calendar(e.str.to_datetime(_TS_ZONED, time_unit="us", strict=False)
+                             .dt.replace_time_zone(None) + pl.duration(minutes=_JST_MINUTES))
         # ... and its usual offset, +09:00: the wall time is JST as written (a naive parse
         # costs a third of the zoned one)
         jst = pl.when(e.str.ends_with(_JST_SUFFIX)).then(
