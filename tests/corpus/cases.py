@@ -614,6 +614,16 @@ def _(d: Path) -> None:
     edit(d, "dispatches", 2, "企業名", "株式会社𩸽水産")
 
 
+@case("nfd-decomposed-names", "every file saved on macOS in NFD (ガ as カ + U+3099; accepted)", 0)
+def _(d: Path) -> None:
+    import unicodedata
+
+    for t in TABLES:
+        path = d / f"{t}.csv"
+        path.write_text(unicodedata.normalize("NFD", path.read_text(encoding="utf-8")),
+                        encoding="utf-8")
+
+
 @case("terminal-escape-in-name", "ANSI escape sequences in a name", 1,
       findings=({"file": "experts.csv", "row": 2, "column": "氏名"},), never=("\x1b",))
 def _(d: Path) -> None:
