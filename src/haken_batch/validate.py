@@ -19,6 +19,7 @@ import polars as pl
 
 from haken_batch.load.findings import ERROR, ISSUE_SCHEMA, concat_issues, issues_for, one_issue
 from haken_batch.load.spec import TABLE_ORDER, ColumnMap, ColumnSpec, TableSpec
+from haken_batch.pdf.fonts import UNPRINTABLE_RX
 
 if TYPE_CHECKING:
     from haken_batch.load import Dataset
@@ -81,6 +82,9 @@ def expectation(check: str, col: ColumnSpec, cmap: ColumnMap, codes: Codes) -> t
     if check == "not_cp932":
         return ("Shift_JIS で表せない文字（絵文字・外字など）が含まれています",
                 "contains characters outside Shift_JIS (emoji, rare characters)")
+    if check == "not_in_font":
+        return ("支払通知書のフォントにない文字（外字・∑ など）が含まれています",
+                "contains characters the notice font cannot print (user-defined gaiji, ∑, …)")
     return f"契約に合いません（{check}）", f"does not meet the contract ({check})"
 
 
@@ -200,12 +204,17 @@ def _shift_jis_issues(table: str, frame: pl.DataFrame, spec: TableSpec) -> pl.Da
         if col.kind not in ("name", "kana"):
             continue
         mask = not_shift_jis(frame.get_column(col.name))
-        if not mask.any():
-            continue
-        hit = frame.filter(mask).select("idx", pl.col(col.name).alias("value"))
-        ja, en = expectation("not_cp932", col, None, None)  # type: ignore[arg-type]
-        parts.append(issues_for(hit, table=table, column=col.name, rule_id=col.rule_id,
-                                severity=ERROR, ja=f"{col.label}: {ja}", en=f"{col.name}: {en}"))
+        # CP932 can write them, the notice font cannot draw them: settle would stop at the
+        # notice, so they are held here, with their row, like the characters above.
+        unprintable = frame.get_column(col.name).str.contains(UNPRINTABLE_RX).fill_null(False)
+        for check, hits in (("not_cp932", mask), ("not_in_font", unprintable & ~mask)):
+            if not hits.any():
+                continue
+            hit = frame.filter(hits).select("idx", pl.col(col.name).alias("value"))
+            ja, en = expectation(check, col, None, None)  # type: ignore[arg-type]
+            parts.append(issues_for(hit, table=table, column=col.name, rule_id=col.rule_id,
+                                    severity=ERROR, ja=f"{col.label}: {ja}",
+                                    en=f"{col.name}: {en}"))
     return concat_issues(parts)
 
 

@@ -624,6 +624,19 @@ def _(d: Path) -> None:
                         encoding="utf-8")
 
 
+@case("gaiji-in-name", "a user-defined character (CP932 0xF040, U+E000) in a name", 1,
+      findings=({"file": "experts.csv", "row": 2, "column": "氏名", "rule_id": "R-VAL-1"},),
+      held=("D0001", "D0003"))
+def _(d: Path) -> None:
+    edit(d, "experts", 2, "氏名", "山田 太\ue000")
+
+
+@case("sigma-in-name", "∑ (CP932 0x8794, not in the notice font) in a name", 1,
+      findings=({"file": "experts.csv", "row": 3, "column": "氏名"},), held=("D0002",))
+def _(d: Path) -> None:
+    edit(d, "experts", 3, "氏名", "佐藤∑花子")
+
+
 @case("terminal-escape-in-name", "ANSI escape sequences in a name", 1,
       findings=({"file": "experts.csv", "row": 2, "column": "氏名"},), never=("\x1b",))
 def _(d: Path) -> None:
