@@ -666,6 +666,20 @@ def _(d: Path) -> None:
     workbook(d, merge_status=True)
 
 
+@case("xlsx-error-cell", "運賃 holds #DIV/0! (read as blank, it would pay 0 yen)", 2,
+      says=("exports.xlsx", "travel_claims", "2行目", "運賃", "#DIV/0!"))
+def _(d: Path) -> None:
+    from openpyxl import load_workbook
+
+    path = workbook(d)
+    book = load_workbook(path)
+    sheet = book["travel_claims"]
+    col = [c.value for c in sheet[1]].index("運賃") + 1
+    sheet.cell(row=2, column=col).value = "#DIV/0!"  # openpyxl stores it as an error cell
+    sheet.cell(row=4, column=col).value = "#N/A"
+    book.save(path)
+
+
 @case("xlsx-missing-sheet", "workbook without the checkins sheet", 2,
       says=("exports.xlsx", "checkins"))
 def _(d: Path) -> None:

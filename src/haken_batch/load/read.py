@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import re
+import zipfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ import polars as pl
 
 from haken_batch.errors import StructuralError
 from haken_batch.load.spec import CORRECTIONS, TABLE_ORDER, ColumnMap
+from haken_batch.load.xlsx_errors import ErrorCell, error_cells
 
 _BLANK_FILE = re.compile(rb"[ \t\r\n]*")
 _LONE_CR = re.compile(rb"\r(?!\n)")  # a carriage return that does not start a CRLF
@@ -338,6 +340,33 @@ def _ragged_line(text: str, width: int) -> int | None:
     return None
 
 
+def _error_cells_by_sheet(data: bytes) -> dict[str, list[ErrorCell]]:
+    try:
+        cells = error_cells(data)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return {}  # the sheet reader opened it; an odd package is its concern, not this one's
+    out: dict[str, list[ErrorCell]] = {}
+    for c in cells:
+        out.setdefault(c.sheet, []).append(c)
+    return out
+
+
+def _error_cell_stop(cells: list[ErrorCell], headers: tuple[str, ...],
+                     where: str) -> StructuralError:
+    """An Excel error value (#DIV/0!, #N/A, …) stops the run: the sheet reader gives it as an
+    empty cell, and an empty fare or fee would be paid as 0 yen."""
+    first = cells[0]
+    label = headers[first.column] if first.column < len(headers) else f"{first.column + 1}列目"
+    more = f"（ほか {len(cells) - 1} か所）" if len(cells) > 1 else ""
+    more_en = f" (and {len(cells) - 1} more)" if len(cells) > 1 else ""
+    return StructuralError(
+        f"{first.row}行目「{label}」（セル {first.ref}）が Excel のエラー値"
+        f"「{first.value or 'エラー'}」です{more}。数式を直すか値で貼り付けてから保存してください",
+        f"row {first.row}, column {label!r} (cell {first.ref}) holds the Excel error "
+        f"{first.value or 'value'}{more_en}; fix the formula or paste values, then save",
+        where=where)
+
+
 def read_workbook(path: Path, cmap: ColumnMap) -> tuple[dict[str, RawTable], list[Unused]]:
     import fastexcel
 
@@ -350,6 +379,7 @@ def read_workbook(path: Path, cmap: ColumnMap) -> tuple[dict[str, RawTable], lis
                               f"cannot open the workbook ({type(exc).__name__})",
                               where=path.name) from None
     digest = hashlib.sha256(data).hexdigest()
+    error_cells_at = _error_cells_by_sheet(data)
     tables: dict[str, RawTable] = {}
     unused: list[Unused] = []
     for sheet in sheet_names:
@@ -373,6 +403,8 @@ def read_workbook(path: Path, cmap: ColumnMap) -> tuple[dict[str, RawTable], lis
                                   "the sheet is empty (not even a header row)",
                                   where=_where(path, sheet))
         headers = tuple(str(h).strip() for h in frame.columns)
+        if sheet in error_cells_at:
+            raise _error_cell_stop(error_cells_at[sheet], headers, _where(path, sheet))
         frame = frame.rename(dict(zip(frame.columns, [f"c{i}" for i in range(frame.width)],
                                       strict=True)))
         frame = frame.with_columns(pl.all().cast(pl.String))

@@ -1,0 +1,48 @@
+"""Excel error cells are found wherever they fall in the sheet's XML (chunk boundaries)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from haken_batch.load import xlsx_errors
+from haken_batch.load.xlsx_errors import error_cells
+
+
+def _book(tmp_path: Path) -> bytes:
+    book = Workbook()
+    first = book.active
+    first.title = "experts"
+    first.append(["専門家ID", "氏名"])
+    claims = book.create_sheet("travel_claims")
+    claims.append(["派遣ID", "運賃"])
+    for n in range(1, 400):
+        claims.append([f"D{n:04d}", 330])
+    claims["B150"] = "#DIV/0!"
+    claims["B399"] = "#N/A"
+    claims["AB7"] = "#REF!"
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("chunk", [7, 100, 1 << 20])
+def test_every_error_cell_is_found_once_whatever_the_chunk(tmp_path: Path, chunk: int,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(xlsx_errors, "_CHUNK", chunk)
+    found = error_cells(_book(tmp_path))
+    assert [(c.sheet, c.ref, c.row, c.column, c.value) for c in found] == [
+        ("travel_claims", "AB7", 7, 27, "#REF!"),
+        ("travel_claims", "B150", 150, 1, "#DIV/0!"),
+        ("travel_claims", "B399", 399, 1, "#N/A"),
+    ]
+
+
+def test_a_book_without_error_cells_has_none(tmp_path: Path) -> None:
+    book = Workbook()
+    book.active.append(["#DIV/0! written as text", 't="e"'])
+    path = tmp_path / "plain.xlsx"
+    book.save(path)
+    assert error_cells(path.read_bytes()) == []
