@@ -66,6 +66,8 @@ def test_corpus_case_through_the_loader(case: Case, tmp_path: Path, rules) -> No
     assert (1 if ds.errors().height else 0) == case.exit, findings
     for want in case.findings:
         assert any(matches(want, f) for f in findings), f"{want} not among {findings}"
+    if case.exact:
+        assert len(findings) == len(case.findings), findings
     for f in findings:
         assert f["file"] and f["message_ja"] and f["message_en"] and f["rule_id"]
     for secret in case.never:  # never echoed in a finding

@@ -45,6 +45,7 @@ class Case:
     settle_gap: str | None = None  # settle/archive does not do this yet (reported): xfail
     settle_exit: int | None = None  # haken settle's exit code where it differs from validate's
     settle_says: tuple[str, ...] = ()  # fragments of settle's message (with settle_exit=2)
+    exact: bool = False  # ``findings`` are all the findings (none when empty)
 
 
 CASES: list[Case] = []
@@ -301,6 +302,25 @@ def _(d: Path) -> None:
       findings=({"file": "dispatches.csv", "column": "備考", "severity": "warning"},))
 def _(d: Path) -> None:
     add_column(d, "dispatches", "備考", ["特になし"])
+
+
+@case("trailing-commas", "every line of experts.csv ends in 20,000 commas (accepted, silent)", 0,
+      exact=True)
+def _(d: Path) -> None:
+    path = d / "experts.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("".join(line + "," * 20_000 + "\n" for line in lines), encoding="utf-8")
+
+
+@case("blank-unnamed-column-with-a-value", "a value under a blank header, after empty ones", 0,
+      findings=({"file": "experts.csv", "column": "(33列目)", "severity": "warning"},),
+      exact=True)
+def _(d: Path) -> None:
+    data = rows(d, "experts")
+    width = len(data[0])
+    out = [[*data[0], "", "", "", ""]] + [[*r, "", "", "", ""] for r in data[1:]]
+    out[1][width + 3] = "メモ"  # the 4th unnamed column, column 29 + 4 = 33
+    write_rows(d, "experts", out)
 
 
 @case("my-number-by-header", "experts with a マイナンバー column", 1,
@@ -677,6 +697,18 @@ def _(d: Path) -> None:
     col = [c.value for c in sheet[1]].index("運賃") + 1
     sheet.cell(row=2, column=col).value = "#DIV/0!"  # openpyxl stores it as an error cell
     sheet.cell(row=4, column=col).value = "#N/A"
+    book.save(path)
+
+
+@case("xlsx-stray-cell-far-right", "a stray value in cell XFD2 (16,384 columns wide)", 0,
+      findings=({"file": "exports.xlsx", "column": "(16384列目)", "severity": "warning"},),
+      exact=True)
+def _(d: Path) -> None:
+    from openpyxl import load_workbook
+
+    path = workbook(d)
+    book = load_workbook(path)
+    book["experts"]["XFD2"] = "x"
     book.save(path)
 
 

@@ -14,7 +14,7 @@ import polars as pl
 
 from haken_batch.errors import StructuralError
 from haken_batch.load.findings import ERROR, WARNING, concat_issues, one_issue
-from haken_batch.load.read import RawTable
+from haken_batch.load.read import RawTable, is_blank_header
 from haken_batch.load.spec import ColumnMap, TableSpec, fold
 
 
@@ -39,18 +39,17 @@ def _where(raw: RawTable) -> str:
     return f"{src.path.name}［{src.sheet}］" if src.sheet else src.path.name
 
 
-def _is_blank_header(header: str) -> bool:
-    return not header or header.startswith("__UNNAMED__")
-
-
 def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
     lookup = spec.by_header()
     chosen: dict[str, str] = {}  # English name -> raw column (c0..)
     labels: dict[str, str] = {}
     issues = []
     my_number: list[str] = []
+    present = set(raw.frame.columns)  # without the columns of neither header nor value
     for pos, header in enumerate(raw.headers):
         source_col = f"c{pos}"
+        if source_col not in present:
+            continue
         col = lookup.get(fold(header)) if header else None
         if col is not None:
             if col.name in chosen:
@@ -70,7 +69,7 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
                 en="a column that looks like a My Number (individual number); it was dropped "
                    "unread. Remove it from the export"))
             continue
-        name = header if not _is_blank_header(header) else f"({pos + 1}列目)"
+        name = header if not is_blank_header(header) else f"({pos + 1}列目)"
         issues.append(one_issue(
             table=spec.name, column=name, value=None, rule_id="R-VAL-1", severity=WARNING,
             ja="契約にない列です（無視しました）。"

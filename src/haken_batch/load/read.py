@@ -196,6 +196,35 @@ def _line_of(body: bytes, offset: int) -> int:
     return body.count(b"\n", 0, offset) + 1
 
 
+def is_blank_header(header: str) -> bool:
+    return not header or header.startswith("__UNNAMED__")  # (the sheet reader's name)
+
+
+def drop_blank_unnamed(frame: pl.DataFrame, headers: tuple[str, ...]) -> pl.DataFrame:
+    """The frame without the columns that have neither a header nor a value.
+
+    Trailing commas on every line, or a stray cell far right in a sheet (XFD2), make
+    thousands of such columns; each would be an "unknown column" warning and a pass of its
+    own (minutes at 65,536 columns). Column names stay ``c<position>``, so the remaining
+    columns keep their positions in ``headers``. Free when every column has a header.
+    """
+    unnamed = [f"c{i}" for i, h in enumerate(headers) if is_blank_header(h)]
+    if not unnamed:
+        return frame
+    sub = frame.select(unnamed)
+    # null counts are known without a pass; only columns with some cell are looked into,
+    # one row per column (a wide frame costs per column, a long one per cell)
+    some = [c for c, n in zip(unnamed, sub.null_count().row(0), strict=True) if n < frame.height]
+    written: set[str] = set()
+    if some and frame.height:
+        filled = (sub.select(some).transpose()
+                  .select(pl.concat_str(pl.all(), ignore_nulls=True).str.strip_chars() != "")
+                  .to_series())
+        written = {c for c, w in zip(some, filled, strict=True) if w}
+    empty = set(unnamed) - written
+    return frame.select(c for c in frame.columns if c not in empty) if empty else frame
+
+
 def _check_cell_sizes(frame: pl.DataFrame, headers: tuple[str, ...], limit: int,
                       where: str) -> None:
     """A cell longer than ``limit`` bytes stops the run, naming its row (one pass per column)."""
@@ -279,6 +308,7 @@ def read_csv_table(path: Path, table: str, *, max_cell: int = 65536) -> RawTable
         parsed = _parse(text.encode("utf-8"), path.name)  # polars reads UTF-8 only
         del text
     headers, frame = parsed
+    frame = drop_blank_unnamed(frame, headers)
     _check_cell_sizes(frame, headers, max_cell, path.name)
     source = SourceFile(path=path, sheet=None, encoding=encoding, sha256=digest)
     return RawTable(table=table, headers=headers, frame=frame, source=source)
@@ -407,7 +437,7 @@ def read_workbook(path: Path, cmap: ColumnMap) -> tuple[dict[str, RawTable], lis
             raise _error_cell_stop(error_cells_at[sheet], headers, _where(path, sheet))
         frame = frame.rename(dict(zip(frame.columns, [f"c{i}" for i in range(frame.width)],
                                       strict=True)))
-        frame = frame.with_columns(pl.all().cast(pl.String))
+        frame = drop_blank_unnamed(frame.with_columns(pl.all().cast(pl.String)), headers)
         _check_cell_sizes(frame, headers, cmap.max_cell_bytes, _where(path, sheet))
         tables[table] = RawTable(table=table, headers=headers, frame=frame,
                                  source=SourceFile(path=path, sheet=sheet, encoding="xlsx",
