@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from haken_batch.load.findings import ERROR, ISSUE_SCHEMA, concat_issues, issues_for, one_issue
+from haken_batch.load.findings import (
+    ERROR,
+    ISSUE_SCHEMA,
+    WARNING,
+    concat_issues,
+    issues_for,
+    one_issue,
+)
 from haken_batch.load.spec import TABLE_ORDER, ColumnMap, ColumnSpec, TableSpec
 from haken_batch.pdf.fonts import UNPRINTABLE_RX
 
@@ -224,8 +231,10 @@ def _reference_issues(frames: dict[str, pl.DataFrame], cmap: ColumnMap) -> pl.Da
         child, parent = frames[ref.table], frames[ref.parent]
         col = cmap.tables[ref.table].column(ref.column)
         pspec = cmap.tables[ref.parent]
-        hit = (child.select("idx", pl.col(ref.column).alias("value"))
-               .filter(pl.col("value").is_not_null())
+        values = child.select("idx", pl.col(ref.column).alias("value"))
+        if isinstance(values.schema["value"], pl.List):  # a list of ids: each id is looked up
+            values = values.explode("value")
+        hit = (values.filter(pl.col("value").is_not_null())
                # an anti join needs no unique() of the parent (that doubled its cost)
                .join(parent.select(pl.col(ref.parent_column).alias("value")),
                      on="value", how="anti"))
@@ -235,6 +244,34 @@ def _reference_issues(frames: dict[str, pl.DataFrame], cmap: ColumnMap) -> pl.Da
             hit, table=ref.table, column=ref.column, rule_id="R-VAL-1", severity=ref.severity,
             ja=f"{col.label}: {pspec.ja}（{pspec.name}）にない値です",
             en=f"{col.name}: not found in {pspec.name}"))
+    return concat_issues(parts)
+
+
+def _representative_issues(institutions: pl.DataFrame) -> pl.DataFrame:
+    """A platform has one representative institution (rules.md "Actors", input-contract.md):
+    none or several leave its statement (R-RPT-1) without a clear recipient. Reported on the
+    platform's rows (none) or its representatives (several); holds nothing: no yen depends
+    on it."""
+    members = (institutions.filter(pl.col("platform_id").is_not_null())
+               .with_columns(pl.col("is_representative").fill_null(False).sum()
+                             .over("platform_id").alias("_reps")))
+    odd = members.filter((pl.col("_reps") == 0)
+                         | ((pl.col("_reps") > 1) & pl.col("is_representative")))
+    parts = []
+    for (platform, reps), rows in sorted(odd.group_by("platform_id", "_reps"),
+                                         key=lambda g: str(g[0][0])):
+        if reps == 0:
+            ja = f"プラットフォーム {platform} に代表機関がありません（1機関だけ「有」にします）"
+            en = f"platform {platform} has no representative institution (mark one)"
+        else:
+            ja = (f"プラットフォーム {platform} に代表機関が{reps}つあります"
+                  "（1機関だけ「有」にします）")
+            en = f"platform {platform} has {reps} representative institutions (mark one)"
+        value = pl.when(pl.col("is_representative")).then(pl.lit("有")).otherwise(pl.lit("無"))
+        parts.append(issues_for(rows.select("idx", value.alias("value")), table="institutions",
+                                column="is_representative", rule_id="R-VAL-1",
+                                severity=WARNING, ja=f"代表機関: {ja}",
+                                en=f"is_representative: {en}"))
     return concat_issues(parts)
 
 
@@ -284,6 +321,7 @@ def validate_tables(frames: dict[str, pl.DataFrame], cmap: ColumnMap, codes: Cod
                         strict=True))
     parts = [part for table in TABLE_ORDER for part in by_table[table]]
     parts.append(_reference_issues(frames, cmap))
+    parts.append(_representative_issues(frames["institutions"]))
     experts = frames["experts"]
     contract = concat_issues(parts)
     if unreadable is not None and unreadable.height:

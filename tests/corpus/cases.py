@@ -366,6 +366,31 @@ def _(d: Path) -> None:
     edit(d, "dispatches", 3, "専門家ID", "E999")
 
 
+@case("platform-without-representative", "PF27's only constituent not marked 代表機関", 0,
+      findings=({"file": "institutions.csv", "row": 3, "column": "代表機関", "value": "無",
+                 "severity": "warning"},), exact=True)
+def _(d: Path) -> None:
+    edit(d, "institutions", 3, "代表機関", "無")
+
+
+@case("platform-with-two-representatives", "a second PF27 constituent also marked 代表機関", 0,
+      findings=({"file": "institutions.csv", "row": 3, "column": "代表機関", "value": "有"},
+                {"file": "institutions.csv", "row": 4, "column": "代表機関", "value": "有"}),
+      exact=True)
+def _(d: Path) -> None:
+    append_copy(d, "institutions", 3, 機関ID="P27B", 機関名="堺商工会議所")
+
+
+@case("unknown-member-institution", "所属機関ID and 給与等支払機関ID naming no institution", 0,
+      findings=({"file": "experts.csv", "row": 2, "column": "所属機関ID", "value": "Y31",
+                 "severity": "warning"},
+                {"file": "experts.csv", "row": 3, "column": "給与等支払機関ID", "value": "P72A",
+                 "severity": "warning"}), exact=True)
+def _(d: Path) -> None:
+    edit(d, "experts", 2, "所属機関ID", "P27A;Y31")
+    edit(d, "experts", 3, "給与等支払機関ID", "P72A")
+
+
 @case("corrections-unknown-key", "a correction naming a dispatch that does not exist", 1,
       findings=({"file": "corrections.csv"},))
 def _(d: Path) -> None:
