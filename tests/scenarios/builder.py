@@ -100,12 +100,14 @@ def frame(table: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
 
 @dataclass
 class Data:
-    """Stands in for haken_batch.load.Dataset (only ``tables`` is read by the engine)."""
+    """Stands in for haken_batch.load.Dataset (the engine reads ``tables``; ``findings`` and
+    ``error_cells`` only when they hold something)."""
 
     tables: dict[str, pl.DataFrame]
     findings: pl.DataFrame = field(default_factory=pl.DataFrame)
     corrections: pl.DataFrame = field(default_factory=pl.DataFrame)
     sources: dict[str, Any] = field(default_factory=dict)
+    error_cells: pl.DataFrame | None = None
 
 
 def _default_checkins(reports: list[dict[str, Any]], given: set[str]) -> list[dict[str, Any]]:

@@ -36,6 +36,8 @@ class Dataset:
                  present
     my_number_columns: (file, header) of every column that looks like a My Number (dropped
                  unread, reported as a finding); settle refuses while there is one
+    error_cells: table, key, column (English name) of every error finding on one cell of a
+                 keyed row: what settle needs to hold a dispatch for a cell it cannot trust
     """
 
     tables: dict[str, pl.DataFrame]
@@ -43,6 +45,7 @@ class Dataset:
     corrections: pl.DataFrame
     sources: dict[str, SourceFile]
     my_number_columns: tuple[tuple[str, str], ...] = ()
+    error_cells: pl.DataFrame | None = None
 
     def errors(self) -> pl.DataFrame:
         import polars as pl
@@ -137,4 +140,23 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja",
         for t in TABLE_ORDER
     }
     return Dataset(tables=tables, findings=findings, corrections=trail, sources=sources,
-                   my_number_columns=tuple(sorted(my_number)))
+                   my_number_columns=tuple(sorted(my_number)),
+                   error_cells=_error_cells(findings, labels))
+
+
+def _error_cells(findings: pl.DataFrame, labels: dict[str, dict[str, str]]) -> pl.DataFrame:
+    """table, key, column (English) of the error findings on a cell of a keyed row."""
+    import polars as pl
+
+    from haken_batch.load.findings import ERROR
+
+    errors = findings.filter((pl.col("severity") == ERROR) & pl.col("key").is_not_null()
+                             & pl.col("column").is_not_null())
+    parts = [errors.filter(pl.col("table") == table).select(
+                 "table", "key",
+                 pl.col("column").replace_strict({v: k for k, v in by_name.items()},
+                                                 default=None, return_dtype=pl.String))
+             for table, by_name in sorted(labels.items())]
+    frame = pl.concat(parts) if parts else pl.DataFrame(
+        schema={"table": pl.String, "key": pl.String, "column": pl.String})
+    return frame.filter(pl.col("column").is_not_null()).unique().sort("table", "key", "column")

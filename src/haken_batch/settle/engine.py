@@ -77,6 +77,15 @@ def _validation_touched(data: Dataset) -> pl.DataFrame:
     )
 
 
+def _approval_in_doubt(data: Dataset) -> pl.Series:
+    """Dispatch ids of reports whose approval timestamp carries an error finding."""
+    cells = data.error_cells
+    if cells is None:
+        return pl.Series("dispatch_id", [], dtype=pl.String)
+    return (cells.filter((pl.col("table") == "reports") & (pl.col("column") == "approved_at"))
+            .get_column("key").alias("dispatch_id"))
+
+
 def _no_unpayable() -> pl.DataFrame:
     return pl.DataFrame(schema={"expert_id": pl.String(), "message_ja": pl.String()})
 
@@ -131,7 +140,8 @@ def _settle(
     if unpayable is None:
         unpayable = _no_unpayable()
 
-    d = checks.attach_checkins(considered(t, cutoff, previous), t["checkins"])
+    d = checks.attach_checkins(considered(t, cutoff, previous, _approval_in_doubt(data)),
+                               t["checkins"])
     claims = travel.prepare(t["travel_claims"], d, rules)
     ranked = limits.ranks(t, rules)
     parts = [

@@ -43,10 +43,16 @@ def _one_per_key(frame: pl.DataFrame, key: str, order: list[str]) -> pl.DataFram
     )
 
 
-def considered(t: dict[str, pl.DataFrame], cutoff: dt.date, previous: pl.DataFrame) -> pl.DataFrame:
-    reports = t["reports"].filter(
-        pl.col("approved_at").is_not_null() & (pl.col("approved_at").dt.date() <= cutoff)
-    )
+def considered(t: dict[str, pl.DataFrame], cutoff: dt.date, previous: pl.DataFrame,
+               approval_in_doubt: pl.Series | None = None) -> pl.DataFrame:
+    """``approval_in_doubt``: dispatch ids whose 機関承認日時 is written but unreadable or
+    implausible (an error finding). Whether they were approved by the cut-off is unknown, so
+    they are considered and held (R-VAL-1) instead of waiting unseen for a date that never
+    comes; once the cell is corrected they follow their approval date like any other."""
+    approved = pl.col("approved_at").is_not_null() & (pl.col("approved_at").dt.date() <= cutoff)
+    if approval_in_doubt is not None and approval_in_doubt.len():
+        approved = approved | pl.col("dispatch_id").is_in(approval_in_doubt.implode())
+    reports = t["reports"].filter(approved)
     reports = _one_per_key(reports, "dispatch_id", ["approved_at", "support_date", "start_time"])
     dispatches = _one_per_key(t["dispatches"], "dispatch_id", ["expert_id", "institution_id"])
     dispatches = dispatches.filter(pl.col("status").fill_null("") != CANCELLED)
