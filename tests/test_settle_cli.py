@@ -107,3 +107,23 @@ def test_R_VAL_1_dispatches_without_an_expert_id_are_held_and_the_run_completes(
     assert json.loads(result.stdout)["counts"]["held"] >= 1
     sample = (tmp_path / "o" / "2021-10" / "audit_sample.csv").read_text(encoding="utf-8-sig")
     assert "None" not in sample
+
+
+def test_settle_counts_the_inputs_findings_and_points_to_validate(tmp_path: Path) -> None:
+    import shutil
+
+    from corpus.cases import BASE, edit
+
+    data = tmp_path / "data"
+    shutil.copytree(BASE, data)
+    args = ["settle", "2021-10", "--data", str(data), "--payer", PAYER, "--no-documents"]
+    clean = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "a")])
+    assert clean.exit_code == 0 and "入力データの指摘" not in clean.stdout
+    edit(data, "reports", 2, "終了時刻", "25:00")  # an error: holds D0001
+    edit(data, "institutions", 3, "代表機関", "無")  # a warning: holds nothing
+    found = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "b")])
+    assert found.exit_code == 0, found.output
+    assert "入力データの指摘: エラー 1 件 ・ 警告 1 件" in found.stdout
+    assert "haken validate" in found.stdout
+    as_json = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "c"), "--format", "json"])
+    assert json.loads(as_json.stdout)["input_findings"] == {"error": 1, "warning": 1}

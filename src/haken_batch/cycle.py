@@ -228,6 +228,10 @@ def summary(run: CycleRun, folder: Path | None = None, top: int = 5) -> dict[str
         "transfers": int(p.filter(pl.col("net") > 0).height),
         "top_holds": [[str(r), int(n)] for r, n in holds.iter_rows()],
         "flags": int(s.findings.filter(pl.col("severity") == "flag").height),
+        # the loader's findings: errors hold what they touch, warnings hold nothing; the
+        # terminal only counts them (the list, with rows, is `haken validate`'s)
+        "input_findings": {sev: int(run.data.findings.filter(pl.col("severity") == sev).height)
+                           for sev in ("error", "warning")},
         "folder": str(folder) if folder else None,
         "files": files,
         "notes": [{"ja": ja, "en": en} for ja, en in run.notes],

@@ -89,6 +89,15 @@ def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) ->
         else f"支払先 {s['payees']:,} 人 ・ 振込 {s['transfers']:,} 件 ・ "
         f"要確認フラグ {s['flags']:,} 件"
     )
+    found = s.get("input_findings") or {}
+    if found.get("error") or found.get("warning"):
+        con.print(
+            f"input findings: {found.get('error', 0):,} errors · {found.get('warning', 0):,} "
+            "warnings (listed by haken validate)"
+            if en
+            else f"入力データの指摘: エラー {found.get('error', 0):,} 件 ・ 警告 "
+            f"{found.get('warning', 0):,} 件（一覧は haken validate で確認できます）",
+            highlight=False)
     if s["top_holds"]:
         holds = Table(
             title="top hold reasons" if en else "主な保留理由",
