@@ -167,3 +167,24 @@ def test_missing_output_folder_exits_2_before_reading(tmp_path) -> None:
                     str(tmp_path / "nope" / "f.csv"))
     assert result.exit_code == 2
     assert "出力先フォルダ" in result.output
+
+
+def test_a_structural_fault_says_an_earlier_findings_file_is_stale(tmp_path: Path) -> None:
+    data = compose(tmp_path, None)
+    report = tmp_path / "findings.csv"
+    assert runner.invoke(app, ["validate", "--data", str(data), "--out", str(report)]
+                         ).exit_code == 0
+    before = report.read_bytes()
+    (data / "experts.csv").write_bytes(b"")  # now the run stops before any finding
+    ja = runner.invoke(app, ["validate", "--data", str(data), "--out", str(report)])
+    assert ja.exit_code == 2
+    assert ja.output.startswith("エラー ")
+    assert "findings.csv は前回の検証結果のままです" in ja.output
+    en = runner.invoke(app, ["validate", "--data", str(data), "--out", str(report),
+                             "--lang", "en"])
+    assert en.exit_code == 2
+    assert en.output.startswith("error ") and "still holds an earlier run's findings" in en.output
+    assert report.read_bytes() == before  # told, not touched
+    fresh = runner.invoke(app, ["validate", "--data", str(data), "--out",
+                                str(tmp_path / "new.csv")])
+    assert fresh.exit_code == 2 and "前回" not in fresh.output

@@ -30,7 +30,7 @@ def validate(
 
     def core() -> int:
         from haken_batch.cli.render_validate import render_summary
-        from haken_batch.errors import ConfigError
+        from haken_batch.errors import ConfigError, HakenError
         from haken_batch.load import load_dataset
         from haken_batch.outdir import write_atomic
         from haken_batch.rules import load_rules
@@ -40,7 +40,13 @@ def validate(
             raise ConfigError(f"出力先フォルダ {out.parent} がありません",
                               f"output folder {out.parent} does not exist", where="--out")
         rules = load_rules(rules_dir)
-        dataset = load_dataset(data, rules, lang=lang.value)
+        try:
+            dataset = load_dataset(data, rules, lang=lang.value)
+        except HakenError as exc:
+            if out.exists():  # nothing is written, so the list there is an earlier run's
+                exc.ja += f"（{out.name} は前回の検証結果のままです）"
+                exc.en += f" ({out.name} still holds an earlier run's findings)"
+            raise
         write_atomic(out, findings_csv(dataset.findings, headers=lang.value))
         facts = summary(dataset)
         shown = masked_for_display(dataset.findings, rules)

@@ -13,6 +13,7 @@ from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 T = TypeVar("T")
 
@@ -46,8 +47,9 @@ def owner_only() -> None:
     os.umask(0o077)
 
 
-def fail(message: str, code: int = 2) -> NoReturn:
-    console(stderr=True).print(f"[bold red]エラー[/] {message}" if message else "")
+def fail(message: str, code: int = 2, lang: str = "ja") -> NoReturn:
+    label = "error" if lang == "en" else "エラー"
+    console(stderr=True).print(f"[bold red]{label}[/] {escape(message)}" if message else "")
     raise typer.Exit(code)
 
 
@@ -83,7 +85,7 @@ def run(fn: Callable[[], T], lang: Lang = Lang.ja) -> T:
         with _sigterm_unwinds():
             return fn()
     except HakenError as exc:
-        fail(exc.message(lang.value), exc.exit_code)
+        fail(exc.message(lang.value), exc.exit_code, lang.value)
     except Terminated:
         console(stderr=True).print("停止の指示（SIGTERM）を受けて中断しました / stopped (SIGTERM)")
         raise typer.Exit(143) from None
@@ -93,7 +95,7 @@ def run(fn: Callable[[], T], lang: Lang = Lang.ja) -> T:
     except OSError as exc:
         # A disk/permission problem is the user's to fix; say which file, not a traceback.
         where = getattr(exc, "filename", None) or ""
-        fail(f"{where}: {exc.strerror or exc}", 2)
+        fail(f"{where}: {exc.strerror or exc}", 2, lang.value)
 
 
 def print_json(payload: object) -> None:
