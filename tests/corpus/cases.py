@@ -743,6 +743,14 @@ def _(d: Path) -> None:
     workbook(d, skip=("checkins",))
 
 
+@case("xlsx-beside-a-table-csv", "a workbook and, beside it, an old experts.csv", 2,
+      says=("experts.csv", "exports.xlsx", "どちらか一方"))
+def _(d: Path) -> None:
+    data = rows(d, "experts")
+    workbook(d)
+    write_rows(d, "experts", data)
+
+
 @case("xlsx-corrupt", "a workbook cut in half", 2, says=("exports.xlsx", "開けません"))
 def _(d: Path) -> None:
     path = workbook(d)

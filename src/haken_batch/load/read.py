@@ -116,6 +116,14 @@ def read_folder(data_dir: Path, cmap: ColumnMap,
                 f"ブックにシート「{spec.name}」（または「{spec.ja}」）がありません",
                 f"the workbook has no sheet {spec.name!r} (or {spec.ja!r})",
                 where=books[0].name)
+        if books:  # CSVs of some tables beside a workbook: the workbook was not read
+            found = ", ".join(tables[t].source.path.name for t in main_tables)
+            raise StructuralError(
+                f"表「{spec.ja}」の CSV がありません。CSV（{found}）があるため Excelブック"
+                f"（{books[0].name}）は読んでいません。CSV か ブックのどちらか一方にしてください",
+                f"no CSV for table {spec.name!r}; the workbook {books[0].name} was not read "
+                f"because CSVs are present ({found}); keep either the CSVs or the workbook",
+                where=str(data_dir))
         raise StructuralError(
             f"表「{spec.ja}」のファイル（{spec.name}.csv または {spec.ja}.csv）がありません",
             f"no file for table {spec.name!r} ({spec.name}.csv or {spec.ja}.csv)",
