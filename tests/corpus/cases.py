@@ -221,6 +221,14 @@ def _(d: Path) -> None:
     path.write_bytes(data[:second] + b"\r" + data[second + 1:])
 
 
+@case("line-separator-after-header", "the header ends in U+2028, not a line feed", 2,
+      says=("experts.csv", "見出し行", "U+2028"), never=("3141592", "山田"))
+def _(d: Path) -> None:
+    path = d / "experts.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\n", "\u2028", 1), encoding="utf-8")
+
+
 @case("mixed-encodings-in-one-file", "a UTF-8 file with one row saved as CP932", 2,
       says=("experts.csv", "バイト位置", "3行目"))
 def _(d: Path) -> None:

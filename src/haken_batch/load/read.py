@@ -27,6 +27,8 @@ from haken_batch.load.xlsx_errors import ErrorCell, error_cells
 
 _BLANK_FILE = re.compile(rb"[ \t\r\n]*")
 _LONE_CR = re.compile(rb"\r(?!\n)")  # a carriage return that does not start a CRLF
+# Characters some programs break lines at but CSV does not (VT, FF, NEL, LS, PS)
+_LINE_LIKE = re.compile("[\x0b\x0c\x85\u2028\u2029]")
 
 _BOM = b"\xef\xbb\xbf"
 _BOM_RX = re.compile(re.escape(_BOM))  # re: about twice bytes.find's speed on UTF-8 text
@@ -338,6 +340,14 @@ def _parse(payload: bytes, where: str) -> tuple[tuple[str, ...], pl.DataFrame]:
         raise _NotUtf8 from None
     if "\r" in first:
         raise _lone_cr_error(payload, where)
+    odd = _LINE_LIKE.search(first)
+    if odd:  # the header and the first row run together: the row's cells would be headers
+        code = f"U+{ord(odd.group()):04X}"
+        raise StructuralError(
+            f"1行目（見出し行）に改行に似た文字（{code}）があります。見出し行と次の行が"
+            "つながっています。見出し行の終わりを通常の改行にしてください",
+            f"the header line holds a line-separator-like character ({code}): the header and "
+            "the next row run together; end the header with a normal line break", where=where)
     headers = tuple(h.strip() for h in next(csv.reader([first])))
     names = [f"c{i}" for i in range(len(headers))]
     try:
