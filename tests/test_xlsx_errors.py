@@ -46,3 +46,19 @@ def test_a_book_without_error_cells_has_none(tmp_path: Path) -> None:
     path = tmp_path / "plain.xlsx"
     book.save(path)
     assert error_cells(path.read_bytes()) == []
+
+
+def test_errors_elsewhere_in_the_book_never_hide_a_table_sheets(tmp_path: Path) -> None:
+    book = Workbook()
+    old = book.active
+    old.title = "旧データ"  # not a table, first in the book, full of errors
+    for _ in range(29):
+        old.append(["#N/A"])
+    claims = book.create_sheet("travel_claims")
+    claims.append(["派遣ID", "運賃"])
+    claims.append(["D0001", "#DIV/0!"])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    found = error_cells(path.read_bytes(), {"travel_claims"})
+    assert [(c.sheet, c.ref, c.value) for c in found] == [("travel_claims", "B2", "#DIV/0!")]
+    assert len(error_cells(path.read_bytes())) == 10 + 1  # capped per sheet, not per book

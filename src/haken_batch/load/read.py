@@ -14,7 +14,7 @@ import hashlib
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +23,7 @@ import polars as pl
 
 from haken_batch.errors import StructuralError
 from haken_batch.load.spec import CORRECTIONS, TABLE_ORDER, ColumnMap
-from haken_batch.load.xlsx_errors import ErrorCell, error_cells
+from haken_batch.load.xlsx_errors import LIMIT, ErrorCell, error_cells
 
 _BLANK_FILE = re.compile(rb"[ \t\r\n]*")
 _LONE_CR = re.compile(rb"\r(?!\n)")  # a carriage return that does not start a CRLF
@@ -388,9 +388,9 @@ def _ragged_line(text: str, width: int) -> int | None:
     return None
 
 
-def _error_cells_by_sheet(data: bytes) -> dict[str, list[ErrorCell]]:
+def _error_cells_by_sheet(data: bytes, sheets: Collection[str]) -> dict[str, list[ErrorCell]]:
     try:
-        cells = error_cells(data)
+        cells = error_cells(data, sheets)
     except (zipfile.BadZipFile, OSError, ValueError):
         return {}  # the sheet reader opened it; an odd package is its concern, not this one's
     out: dict[str, list[ErrorCell]] = {}
@@ -405,8 +405,10 @@ def _error_cell_stop(cells: list[ErrorCell], headers: tuple[str, ...],
     empty cell, and an empty fare or fee would be paid as 0 yen."""
     first = cells[0]
     label = headers[first.column] if first.column < len(headers) else f"{first.column + 1}列目"
-    more = f"（ほか {len(cells) - 1} か所）" if len(cells) > 1 else ""
-    more_en = f" (and {len(cells) - 1} more)" if len(cells) > 1 else ""
+    capped = len(cells) >= LIMIT  # the search stops there: there may be more
+    more = f"（ほか {len(cells) - 1} か所{'以上' if capped else ''}）" if len(cells) > 1 else ""
+    more_en = (f" (and {len(cells) - 1}{' or more' if capped else ''} more)"
+               if len(cells) > 1 else "")
     return StructuralError(
         f"{first.row}行目「{label}」（セル {first.ref}）が Excel のエラー値"
         f"「{first.value or 'エラー'}」です{more}。数式を直すか値で貼り付けてから保存してください",
@@ -427,7 +429,8 @@ def read_workbook(path: Path, cmap: ColumnMap) -> tuple[dict[str, RawTable], lis
                               f"cannot open the workbook ({type(exc).__name__})",
                               where=path.name) from None
     digest = hashlib.sha256(data).hexdigest()
-    error_cells_at = _error_cells_by_sheet(data)
+    error_cells_at = _error_cells_by_sheet(
+        data, {s for s in sheet_names if cmap.table_for_stem(s) is not None})
     tables: dict[str, RawTable] = {}
     unused: list[Unused] = []
     for sheet in sheet_names:

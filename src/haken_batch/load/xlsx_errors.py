@@ -8,12 +8,15 @@ parse) and says where each is, so the loader can stop with the sheet, cell and v
 
 from __future__ import annotations
 
+import html
 import io
 import posixpath
 import re
 import zipfile
+from collections.abc import Collection
 from dataclasses import dataclass
 
+LIMIT = 10  # error cells looked for per sheet (the message names the first one)
 _CHUNK = 1 << 20
 _OVERLAP = 1 << 16  # bytes carried into the next chunk: longer than any error cell's XML
 _MARK = b't="e"'
@@ -34,17 +37,16 @@ class ErrorCell:
     value: str  # "#DIV/0!" (empty when the book was saved without a cached value)
 
 
-def error_cells(data: bytes, limit: int = 10) -> list[ErrorCell]:
-    """Up to ``limit`` error cells of the workbook ``data``, in sheet order then as stored."""
+def error_cells(data: bytes, sheets: Collection[str] | None = None,
+                per_sheet: int = LIMIT) -> list[ErrorCell]:
+    """Up to ``per_sheet`` error cells of each sheet of the workbook ``data`` (only those
+    named in ``sheets`` when given), in sheet order then as stored. The cap is per sheet, so
+    errors elsewhere in the book never hide those of a table's sheet."""
     with zipfile.ZipFile(io.BytesIO(data)) as book:
-        found: list[ErrorCell] = []
-        for name, part in _sheet_parts(book):
-            if part not in book.namelist():
-                continue
-            found += _in_part(book, part, name, limit - len(found))
-            if len(found) >= limit:
-                break
-        return found
+        names = set(book.namelist())
+        return [cell for name, part in _sheet_parts(book)
+                if part in names and (sheets is None or name in sheets)
+                for cell in _in_part(book, part, name, per_sheet)]
 
 
 def _in_part(book: zipfile.ZipFile, part: str, sheet: str, limit: int) -> list[ErrorCell]:
@@ -105,11 +107,5 @@ def _sheet_parts(book: zipfile.ZipFile) -> list[tuple[str, str]]:
         attrs = dict(_ATTR.findall(m.group(0)))
         rid = attrs.get(b"r:id")
         if b"name" in attrs and rid in targets:
-            parts.append((_unescape(attrs[b"name"].decode()), targets[rid]))
+            parts.append((html.unescape(attrs[b"name"].decode()), targets[rid]))
     return parts
-
-
-def _unescape(text: str) -> str:
-    import html
-
-    return html.unescape(text)

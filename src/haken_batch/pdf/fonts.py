@@ -46,7 +46,7 @@ _ALWAYS = frozenset({0x20})
 
 # The characters Shift_JIS/CP932 can write but the bundled font has no glyph for: the
 # user-defined area (外字, U+E000-U+F8FF, CP932 0xF040-0xF9FC) and ∑ (NEC row 13, 0x8794).
-# ``tests/test_fonts.py`` derives the same set from the font, so a new font cannot drift.
+# ``tests/test_font_coverage.py`` derives the same set from the font, so a new font cannot drift.
 UNPRINTABLE_RX = "[\ue000-\uf8ff\u2211]"
 
 
