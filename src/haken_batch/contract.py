@@ -9,6 +9,8 @@ Every check has a name; validate.py turns failure cases into findings by (column
 """
 # No `from __future__ import annotations`: pandera reads these annotations at class creation.
 
+import copy
+from collections.abc import Callable
 from typing import Any
 
 import pandera.polars as pa
@@ -19,6 +21,33 @@ from haken_batch.load.spec import ColumnMap, ColumnSpec
 
 # Formula triggers (CSV injection) at the start of a name, also in full width (issue 7).
 FORMULA_RX = r"^[=+\-@＝＋－＠\t\r]"
+
+
+def _platform_member_kind() -> pl.Expr:
+    # A constituent of a 地域プラットフォーム has a kind ① to ⑫ (R-EXC-3 needs it).
+    return ((pl.col("channel") != "地域プラットフォーム") | pl.col("channel").is_null()
+            | pl.col("kind").is_not_null())
+
+
+def _end_after_start() -> pl.Expr:
+    return (pl.col("start_time").is_null() | pl.col("end_time").is_null()
+            | (pl.col("end_time") > pl.col("start_time")))
+
+
+def _minutes_within_span() -> pl.Expr:
+    nanos = pl.col("end_time").cast(pl.Int64) - pl.col("start_time").cast(pl.Int64)
+    span = nanos // 60_000_000_000  # Time is nanoseconds since midnight
+    # A span that is not positive is end_after_start's finding, not this one.
+    return (pl.col("face_to_face_minutes").is_null() | span.is_null() | (span <= 0)
+            | (pl.col("face_to_face_minutes") <= span))
+
+
+# The models' dataframe checks by name (``screened`` evaluates them without pandera).
+FRAME_RULES: dict[str, Callable[[], pl.Expr]] = {
+    "platform_member_kind": _platform_member_kind,
+    "end_after_start": _end_after_start,
+    "minutes_within_span": _minutes_within_span,
+}
 
 
 def _f(**kw: Any) -> Any:
@@ -77,10 +106,7 @@ class Institutions(_Base):
 
     @pa.dataframe_check(name="platform_member_kind")
     def _platform_member_kind(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        # A constituent of a 地域プラットフォーム has a kind ① to ⑫ (R-EXC-3 needs it).
-        return data.lazyframe.select(
-            (pl.col("channel") != "地域プラットフォーム") | pl.col("channel").is_null()
-            | pl.col("kind").is_not_null())
+        return data.lazyframe.select(_platform_member_kind())
 
 
 class Dispatches(_Base):
@@ -124,18 +150,11 @@ class Reports(_Base):
 
     @pa.dataframe_check(name="end_after_start")
     def _end_after_start(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(
-            pl.col("start_time").is_null() | pl.col("end_time").is_null()
-            | (pl.col("end_time") > pl.col("start_time")))
+        return data.lazyframe.select(_end_after_start())
 
     @pa.dataframe_check(name="minutes_within_span")
     def _minutes_within_span(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        nanos = pl.col("end_time").cast(pl.Int64) - pl.col("start_time").cast(pl.Int64)
-        span = nanos // 60_000_000_000  # Time is nanoseconds since midnight
-        # A span that is not positive is end_after_start's finding, not this one.
-        return data.lazyframe.select(
-            pl.col("face_to_face_minutes").is_null() | span.is_null() | (span <= 0)
-            | (pl.col("face_to_face_minutes") <= span))
+        return data.lazyframe.select(_minutes_within_span())
 
 
 class Checkins(_Base):
@@ -218,56 +237,114 @@ def reserved_id(c: pl.Expr, reserved: frozenset[str]) -> pl.Expr:
 
 def column_checks(col: ColumnSpec, cmap: ColumnMap, codes: Codes) -> list[pa.Check]:
     """The rule-driven checks of one column (names are the keys of validate.EXPECT)."""
+    return [_check(name, expr) for name, expr in column_rules(col, cmap, codes)]
+
+
+def column_rules(col: ColumnSpec, cmap: ColumnMap, codes: Codes) -> list[tuple[str, pl.Expr]]:
+    """``column_checks`` as (name, expression): True where a cell passes."""
     c = pl.col(col.name)
     ok_null = c.is_null()
-    out: list[pa.Check] = []
+    out: list[tuple[str, pl.Expr]] = []
     if col.kind in ("enum", "prefecture", "jsic", "fee_class"):
         allowed = codes.allowed({"prefecture": "prefectures", "jsic": "jsic",
                                  "fee_class": "fee_class"}.get(col.kind, col.codes or ""))
-        out.append(_check("code_list", ok_null | c.is_in(list(allowed))))
+        out.append(("code_list", ok_null | c.is_in(list(allowed))))
     if col.kind == "list" and col.codes:
         allowed = codes.allowed(col.codes)
-        out.append(_check("code_list", ok_null | c.list.eval(
+        out.append(("code_list", ok_null | c.list.eval(
             pl.element().is_in(list(allowed))).list.all()))
     if col.kind == "inst_kind":
-        out.append(_check("code_list", ok_null | c.is_in(list(codes.institution_kinds))))
+        out.append(("code_list", ok_null | c.is_in(list(codes.institution_kinds))))
     if col.kind in ("int", "yen", "float"):
         low = 0 if col.kind == "yen" and col.min is None else col.min  # yen are never negative
         bounds = [c >= low] if low is not None else []
         bounds += [c <= col.max] if col.max is not None else []
         if bounds:
-            out.append(_check("range", ok_null | pl.all_horizontal(bounds)))
+            out.append(("range", ok_null | pl.all_horizontal(bounds)))
     if col.kind == "date":
         low_d, high_d = pl.lit(cmap.date_min).str.to_date(), pl.lit(cmap.date_max).str.to_date()
-        out.append(_check("plausible_date", ok_null | c.is_between(low_d, high_d)))
+        out.append(("plausible_date", ok_null | c.is_between(low_d, high_d)))
     if col.kind == "timestamp":
         low_t = pl.lit(cmap.date_min).str.to_datetime("%Y-%m-%d", time_unit="us")
         high_t = pl.lit(cmap.date_max + " 23:59:59").str.to_datetime("%Y-%m-%d %H:%M:%S",
                                                                       time_unit="us")
-        out.append(_check("plausible_date", ok_null | c.is_between(low_t, high_t)))
+        out.append(("plausible_date", ok_null | c.is_between(low_t, high_t)))
     if col.kind == "digits":
         # [0-9], not \d: Rust regex \d also matches full-width digits
         pattern = rf"^[0-9]{{{int(col.width or 0)}}}$"
-        out.append(_check("digits", ok_null | c.str.contains(pattern)))
+        out.append(("digits", ok_null | c.str.contains(pattern)))
     if col.kind == "id":
-        out.append(_check("safe_id", ok_null | (
+        out.append(("safe_id", ok_null | (
             c.str.contains(cmap.id_pattern) & ~c.str.contains("..", literal=True)
             & ~reserved_id(c, cmap.reserved_ids))))
     if col.kind in ("name", "kana"):
-        out.append(_check("formula", ok_null | ~c.str.contains(FORMULA_RX)))
+        out.append(("formula", ok_null | ~c.str.contains(FORMULA_RX)))
     return out
 
 
-def schema_for(table: str, cmap: ColumnMap, codes: Codes) -> pa.DataFrameSchema:
-    """The table's model as a schema, with the rule-driven checks of rules/columns.yaml."""
+def schema_for(table: str, cmap: ColumnMap, codes: Codes,
+               frame: pl.DataFrame | None = None) -> pa.DataFrameSchema:
+    """The table's model as a schema, with the rule-driven checks of rules/columns.yaml.
+
+    With ``frame``: only the checks that may fail on it. Every rule-driven check, required
+    cell and frame check is first evaluated in one pass over ``frame`` (``_may_fail``); those
+    that hold on every row are left out, so pandera validates the columns' types and runs
+    only the checks that have something to report, each failure found as before. (pandera
+    collects each check on its own: most of the contract's time on a month of data.)
+    """
     schema = MODELS[table].to_schema()
     spec = cmap.tables[table]
+    rules = {col.name: column_rules(col, cmap, codes) for col in spec.columns}
+    required = {col.name for col in spec.columns if not col.nullable}
+    failing = None if frame is None else _may_fail(schema, frame, rules, required)
     updates: dict[str, dict[str, Any]] = {}
     for col in spec.columns:
-        existing = list(schema.columns[col.name].checks)
-        updates[col.name] = {"nullable": col.nullable,
-                             "checks": existing + column_checks(col, cmap, codes)}
-    return schema.update_columns(updates)
+        mine = [_check(name, expr) for name, expr in rules[col.name]
+                if failing is None or (col.name, name) in failing]
+        nullable = col.nullable or (failing is not None and (col.name, _REQUIRED) not in failing)
+        updates[col.name] = {"nullable": nullable,
+                             "checks": list(schema.columns[col.name].checks) + mine}
+    schema = schema.update_columns(updates)
+    if failing is not None:
+        schema.checks = [c for c in schema.checks
+                         if c.name not in FRAME_RULES or (None, c.name) in failing]
+    return schema
+
+
+_REQUIRED = "\x00required"  # pandera's own nullable check, keyed like the named checks
+
+
+def _may_fail(schema: pa.DataFrameSchema, frame: pl.DataFrame,
+              rules: dict[str, list[tuple[str, pl.Expr]]],
+              required: set[str]) -> set[tuple[str | None, str]]:
+    """(column, check) of the checks that fail on some row of ``frame``, or may: a null
+    outcome counts as a failure here (pandera would pass it), and anything this pass cannot
+    evaluate (a column missing or of another type) keeps every check, for pandera to report.
+    (None, name) is a frame check; (column, _REQUIRED) a column of ``required`` (not
+    nullable) with an empty cell.
+    """
+    tests: dict[tuple[str | None, str], pl.Expr] = {}
+    for name in schema.columns:
+        for check, expr in rules.get(name, []):
+            tests[(name, check)] = expr
+        if name in required:
+            present = pl.col(name).is_not_null()
+            if name in frame.columns and frame.schema[name].is_float():
+                present = present & pl.col(name).is_not_nan()  # pandera: NaN is empty too
+            tests[(name, _REQUIRED)] = present
+    for check in schema.checks:
+        if check.name in FRAME_RULES:
+            tests[(None, check.name)] = FRAME_RULES[check.name]()
+    everything = set(tests) | {(None, c.name) for c in schema.checks}
+    if not all(name in frame.columns for name in schema.columns):
+        return everything
+    keys = list(tests)
+    try:
+        held = frame.select(tests[k].fill_null(False).all().alias(str(i))
+                            for i, k in enumerate(keys)).row(0)
+    except pl.exceptions.PolarsError:
+        return everything
+    return {k for k, ok in zip(keys, held, strict=True) if ok is not True}
 
 
 def _surely_distinct(frame: pl.DataFrame, columns: list[str]) -> bool:
@@ -298,8 +375,6 @@ def without_proven_keys(schema: pa.DataFrameSchema, frame: pl.DataFrame) -> pa.D
     most keys distinct at a fraction of it. Where it cannot, pandera checks as before, so the
     duplicate findings still come from pandera's failure cases.
     """
-    import copy
-
     proven = [name for name, col in schema.columns.items()
               if col.unique and _surely_distinct(frame, [name])]
     if proven:

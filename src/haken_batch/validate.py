@@ -152,7 +152,7 @@ def _contract_issues(table: str, frame: pl.DataFrame, cmap: ColumnMap,
 
     from haken_batch.contract import schema_for, without_proven_keys
 
-    schema = without_proven_keys(schema_for(table, cmap, codes), frame)
+    schema = without_proven_keys(schema_for(table, cmap, codes, frame), frame)
     try:
         schema.validate(frame, lazy=True)
     except pa_errors.SchemaErrors as exc:
@@ -164,22 +164,28 @@ def _contract_issues(table: str, frame: pl.DataFrame, cmap: ColumnMap,
     return concat_issues([])
 
 
-def not_shift_jis(values: pl.Series) -> pl.Series:
-    """True where a text has a character neither CP932 nor Shift_JIS can write (emoji, …).
+def name_faults(values: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Per value: (not_cp932, not_in_font).
 
-    Done on the distinct non-ASCII values in one encode per codec (no per-row loop): each
-    character that cannot be encoded becomes one ``?``, so the values stay aligned.
+    not_cp932: a character neither CP932 nor Shift_JIS can write (emoji, …). not_in_font: all
+    characters writable, but one the notice font cannot draw (外字, ∑: ``UNPRINTABLE_RX``).
+    Both are decided once per distinct non-ASCII value (a name repeats, and ASCII is always
+    fine), in one encode per codec (no per-row loop): each character that cannot be encoded
+    becomes one ``?``, so the joined values stay aligned.
     """
-    distinct = values.drop_nulls().unique().sort()
+    distinct = values.drop_nulls().unique()
     distinct = distinct.filter(~distinct.str.contains(r"^[\x00-\x7F]*$"))
     if distinct.len() == 0:
-        return pl.repeat(False, values.len(), eager=True)
+        none = pl.repeat(False, values.len(), eager=True)
+        return none, none
     joined = "\x00".join(distinct.to_list())
     bad = pl.repeat(True, distinct.len(), eager=True)
     for codec in ("cp932", "shift_jis"):
         back = pl.Series(joined.encode(codec, "replace").decode(codec).split("\x00"))
         bad = bad & (back != distinct)
-    return values.is_in(distinct.filter(bad).implode()).fill_null(False)
+    unprintable = distinct.str.contains(UNPRINTABLE_RX) & ~bad
+    return (values.is_in(distinct.filter(bad).implode()).fill_null(False),
+            values.is_in(distinct.filter(unprintable).implode()).fill_null(False))
 
 
 def control_chars() -> list[str]:
@@ -199,22 +205,25 @@ def control_chars() -> list[str]:
 def _shift_jis_issues(table: str, frame: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
     parts = []
     controls = control_chars()
-    for col in spec.columns:
-        if col.kind in ("name", "kana", "text"):
+    texts = [col for col in spec.columns if col.kind in ("name", "kana", "text")]
+    # one pass says which text columns hold a control character at all (usually none)
+    with_controls = frame.select(
+        pl.col(col.name).str.contains_any(controls).any().alias(col.name) for col in texts
+    ).row(0, named=True) if texts else {}
+    for col in texts:
+        if with_controls[col.name]:
             ctl = frame.filter(pl.col(col.name).str.contains_any(controls).fill_null(False))
-            if ctl.height:
-                ja, en = expectation("control_chars", col, None, None)  # type: ignore[arg-type]
-                parts.append(issues_for(ctl.select("idx", pl.col(col.name).alias("value")),
-                                        table=table, column=col.name, rule_id=col.rule_id,
-                                        severity=ERROR, ja=f"{col.label}: {ja}",
-                                        en=f"{col.name}: {en}"))
+            ja, en = expectation("control_chars", col, None, None)  # type: ignore[arg-type]
+            parts.append(issues_for(ctl.select("idx", pl.col(col.name).alias("value")),
+                                    table=table, column=col.name, rule_id=col.rule_id,
+                                    severity=ERROR, ja=f"{col.label}: {ja}",
+                                    en=f"{col.name}: {en}"))
         if col.kind not in ("name", "kana"):
             continue
-        mask = not_shift_jis(frame.get_column(col.name))
-        # CP932 can write them, the notice font cannot draw them: settle would stop at the
-        # notice, so they are held here, with their row, like the characters above.
-        unprintable = frame.get_column(col.name).str.contains(UNPRINTABLE_RX).fill_null(False)
-        for check, hits in (("not_cp932", mask), ("not_in_font", unprintable & ~mask)):
+        # not_in_font: CP932 can write them, the notice font cannot draw them; settle would
+        # stop at the notice, so they are held here, with their row, like the characters above.
+        not_cp932, not_in_font = name_faults(frame.get_column(col.name))
+        for check, hits in (("not_cp932", not_cp932), ("not_in_font", not_in_font)):
             if not hits.any():
                 continue
             hit = frame.filter(hits).select("idx", pl.col(col.name).alias("value"))
