@@ -46,6 +46,18 @@ def test_R_CHK_7_group_under_the_limit_lists_the_other_ids(engine_rules: Any) ->
     assert got["Z0001"][0] == "pass"
 
 
+def test_R_CHK_7_an_end_before_its_start_overlaps_nothing(engine_rules: Any) -> None:
+    """11:00-10:30 is an empty slot (an R-VAL-1 finding of its own report): it must not
+    hold the expert's valid 10:00-12:00 dispatch of that day (R-VAL-1 holds only the
+    dispatches a failing row touches)."""
+    spec = {"dispatches": [
+        {"dispatch_id": "D0001", "start_time": "10:00", "end_time": "12:00"},
+        {"dispatch_id": "D0002", "start_time": "11:00", "end_time": "10:30"},
+    ]}
+    got = _chk7(_settle(spec, engine_rules))
+    assert {k: v[0] for k, v in got.items()} == {"D0001": "pass", "D0002": "pass"}
+
+
 def test_R_CHK_7_group_at_the_limit_lists_the_other_ids(engine_rules: Any) -> None:
     s = _settle(_same_time(3), with_overrides(engine_rules, {LIST_MAX: 3}))
     got = _chk7(s)

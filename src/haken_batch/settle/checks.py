@@ -281,7 +281,8 @@ def overlapping(t: dict[str, pl.DataFrame], rules: RuleBook) -> pl.DataFrame:
 
     All approved reports of non-cancelled dispatches count, whatever their cycle, so both
     dispatches of an overlap are held even when only one of them is in this cycle.
-    Intervals are [start, end): one ending at 11:00 and one starting at 11:00 do not overlap.
+    Intervals are [start, end): one ending at 11:00 and one starting at 11:00 do not overlap,
+    and one whose end is not after its start is empty.
 
     dispatch_id, overlaps_with (the other ids, ``;``-joined) and _overlap_count. The ids are
     listed by joining an expert-day's overlapping reports pairwise, which grows with the
@@ -311,6 +312,9 @@ def overlapping(t: dict[str, pl.DataFrame], rules: RuleBook) -> pl.DataFrame:
             & pl.col("start_time").is_not_null()
             & pl.col("end_time").is_not_null()
             & pl.col("expert_id").is_not_null()
+            # an end not after its start is an empty slot: it overlaps nothing (its own
+            # report is held under R-VAL-1, and that holds only the dispatch it touches)
+            & (pl.col("end_time") > pl.col("start_time"))
         )
     )
     grp = ["expert_id", "support_date"]
