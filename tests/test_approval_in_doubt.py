@@ -55,3 +55,14 @@ def test_R_CHK_6_a_blank_approval_is_not_considered(tmp_path: Path) -> None:
     rows = _settle(data, tmp_path / "out")
     assert "D0001" not in rows
     assert {rows[d]["status"] for d in ("D0002", "D0003")} == {"paid"}
+
+
+def test_R_VAL_1_an_approval_in_doubt_waits_for_its_support_date(tmp_path: Path) -> None:
+    """A report supported after the cut-off cannot have been approved by it: in doubt or
+    not, it is not this cycle's (else it would be held in every cycle from April on)."""
+    data = _data(tmp_path)
+    edit(data, "reports", 2, "支援日", "2021-11-05")
+    edit(data, "reports", 2, "機関承認日時", "昨日の夕方")
+    rows = _settle(data, tmp_path / "out")
+    assert "D0001" not in rows
+    assert {rows[d]["status"] for d in ("D0002", "D0003")} == {"paid"}

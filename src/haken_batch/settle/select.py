@@ -48,10 +48,14 @@ def considered(t: dict[str, pl.DataFrame], cutoff: dt.date, previous: pl.DataFra
     """``approval_in_doubt``: dispatch ids whose 機関承認日時 is written but unreadable or
     implausible (an error finding). Whether they were approved by the cut-off is unknown, so
     they are considered and held (R-VAL-1) instead of waiting unseen for a date that never
-    comes; once the cell is corrected they follow their approval date like any other."""
+    comes; once the cell is corrected they follow their approval date like any other. A
+    report cannot be approved before its support took place, so one dated after the cut-off
+    waits for the cycle of its support date."""
     approved = pl.col("approved_at").is_not_null() & (pl.col("approved_at").dt.date() <= cutoff)
     if approval_in_doubt is not None and approval_in_doubt.len():
-        approved = approved | pl.col("dispatch_id").is_in(approval_in_doubt.implode())
+        supported = pl.col("support_date").is_null() | (pl.col("support_date") <= cutoff)
+        approved = approved | (pl.col("dispatch_id").is_in(approval_in_doubt.implode())
+                               & supported)
     reports = t["reports"].filter(approved)
     reports = _one_per_key(reports, "dispatch_id", ["approved_at", "support_date", "start_time"])
     dispatches = _one_per_key(t["dispatches"], "dispatch_id", ["expert_id", "institution_id"])
