@@ -284,6 +284,30 @@ def _representative_issues(institutions: pl.DataFrame) -> pl.DataFrame:
     return concat_issues(parts)
 
 
+def _status_issues(dispatches: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFrame:
+    """An approved report (機関承認日時) on a dispatch whose 状態 says it was not carried out.
+
+    The exports disagree, and the clerk should know which one settle follows: an approved
+    report is settled whatever the 状態 says, except キャンセル, which is never paid (so
+    the report waits unpaid, which would otherwise go unexplained). Holds nothing.
+    """
+    approved = reports.filter(pl.col("approved_at").is_not_null()).select("dispatch_id").unique()
+    odd = (dispatches.filter(pl.col("status").is_in(["申請中", "承認済", "キャンセル"]))
+           .join(approved, on="dispatch_id", how="semi"))
+    parts = []
+    for (status,), rows in sorted(odd.group_by("status"), key=lambda g: str(g[0][0])):
+        if status == "キャンセル":
+            ja = "支援実績報告は承認済みですが、派遣はキャンセルです（キャンセルは支払いません）"
+            en = "the report is approved, but the dispatch is cancelled (never paid)"
+        else:
+            ja = f"支援実績報告は承認済みですが、派遣の状態が「{status}」のままです（精算はします）"
+            en = f"the report is approved, but the dispatch is still {status} (settled anyway)"
+        parts.append(issues_for(rows.select("idx", pl.col("status").alias("value")),
+                                table="dispatches", column="status", rule_id="R-VAL-1",
+                                severity=WARNING, ja=f"状態: {ja}", en=f"status: {en}"))
+    return concat_issues(parts)
+
+
 def _bank_issues(experts: pl.DataFrame, public: pl.DataFrame, cmap: ColumnMap,
                  rules: RuleBook) -> pl.DataFrame:
     """R-VAL-2 findings from the bank check (holder kana, unknown bank/branch, …)."""
@@ -331,6 +355,7 @@ def validate_tables(frames: dict[str, pl.DataFrame], cmap: ColumnMap, codes: Cod
     parts = [part for table in TABLE_ORDER for part in by_table[table]]
     parts.append(_reference_issues(frames, cmap))
     parts.append(_representative_issues(frames["institutions"]))
+    parts.append(_status_issues(frames["dispatches"], frames["reports"]))
     experts = frames["experts"]
     contract = concat_issues(parts)
     if unreadable is not None and unreadable.height:

@@ -389,6 +389,20 @@ def _(d: Path) -> None:
     append_copy(d, "institutions", 3, 機関ID="P27B", 機関名="堺商工会議所")
 
 
+@case("approved-report-cancelled-dispatch", "D0001's report approved, the dispatch キャンセル", 0,
+      findings=({"file": "dispatches.csv", "row": 2, "column": "状態", "value": "キャンセル",
+                 "severity": "warning"},), held=("D0001",), exact=True)
+def _(d: Path) -> None:
+    edit(d, "dispatches", 2, "状態", "キャンセル")
+
+
+@case("approved-report-pending-dispatch", "D0001's report approved, the dispatch still 申請中", 0,
+      findings=({"file": "dispatches.csv", "row": 2, "column": "状態", "value": "申請中",
+                 "severity": "warning"},), exact=True)
+def _(d: Path) -> None:
+    edit(d, "dispatches", 2, "状態", "申請中")
+
+
 @case("unknown-member-institution", "所属機関ID and 給与等支払機関ID naming no institution", 0,
       findings=({"file": "experts.csv", "row": 2, "column": "所属機関ID", "value": "Y31",
                  "severity": "warning"},
