@@ -169,3 +169,40 @@ def test_split_keeps_order_and_balances_rows():
     chunks = _split(jobs, 2)  # type: ignore[arg-type]
     assert [j[0] for c in chunks for j in c] == [str(i) for i in range(6)]
     assert len(chunks) == 2
+
+
+def _apps(month: int, year: int = 2021) -> tuple[int, int]:
+    """(month, cumulative) applications of a small table for the cycle ``year-month``."""
+    from haken_batch.kpi.statements import applications
+
+    D = dt.date
+    table = pl.DataFrame({
+        "dispatch_id": ["A1", "A2", "A3", "A4", "A5"],
+        "institution_id": ["Y13"] * 5,
+        # A1 applied in March for April: FY2021's; A2 an FY2020 case; A3 applied in April;
+        # A4 applied in May; A5 applied in March 2022 for an FY2022 dispatch
+        "applied_on": [D(2021, 3, 25), D(2021, 2, 1), D(2021, 4, 2), D(2021, 5, 6),
+                       D(2022, 3, 20)],
+        "scheduled_on": [D(2021, 4, 5), D(2021, 2, 20), D(2021, 4, 20), D(2021, 5, 20),
+                         D(2022, 4, 8)],
+        "status": ["実施済"] * 5,
+    })
+    start = D(year, month, 1)
+    end = (D(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1))
+    inp = KpiInputs(cycle=f"{year}-{month:02d}", fy_start=D(2021, 4, 1), month_start=start,
+                    month_end=end, cutoff=end, transfer_date=end, decisions=pl.DataFrame(),
+                    previous=pl.DataFrame(), experts=pl.DataFrame(),
+                    institutions=pl.DataFrame(), dispatch_table=table, codes=None)  # type: ignore[arg-type]
+    row = applications(inp).row(0, named=True)
+    return (row["month_apps"], row["cum_apps"])
+
+
+def test_R_RPT_1_an_application_before_the_year_counts_in_its_first_month() -> None:
+    """A case is the fiscal year's by its 派遣予定日: applied in March for April, it is one of
+    the year's applications, in April; the cumulative is the sum of the months, and a case
+    of the previous or the next year is in neither."""
+    assert _apps(4) == (2, 2)  # A1 (early) + A3
+    assert _apps(5) == (1, 3)  # A4
+    assert _apps(3, 2022) == (0, 3)  # A5 is FY2022's
+    assert sum(_apps(m)[0] for m in range(4, 13)) + sum(_apps(m, 2022)[0]
+                                                         for m in range(1, 4)) == 3

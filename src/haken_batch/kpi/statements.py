@@ -4,13 +4,16 @@
   the platform total; a constituent sees itself.
 - applications = dispatches the institution applied for, dated by 申請日 (派遣予定日 when the
   application date is missing), cancelled ones (キャンセル) not counted but shown apart;
-  month = the cycle's calendar month, cumulative = fiscal-year start .. the cycle month's end.
+  month = the cycle's calendar month, cumulative = the fiscal year up to the cycle month's
+  end; a case is the fiscal year's by its 派遣予定日, and one applied for before the year
+  began counts in its first month (``applications``).
 - amount used and dispatches covered = paid facts (month = paid in this cycle, cumulative =
   paid in the fiscal year up to this cycle), as in the KPI workbook.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import polars as pl
@@ -41,10 +44,21 @@ class Unit:
 
 
 def applications(inp: KpiInputs) -> pl.DataFrame:
-    """Per institution: applications (not cancelled) and cancellations, month/cumulative."""
+    """Per institution: applications (not cancelled) and cancellations, month/cumulative.
+
+    A case belongs to the fiscal year of its 派遣予定日 (申請日 when that is missing): one
+    applied for in March for an April dispatch is one of April's year's applications, and
+    is counted in the year's first month, so that the cumulative is the sum of the months
+    and an institution never shows fewer applications than dispatches paid.
+    """
     on = pl.coalesce("applied_on", "scheduled_on")
-    in_fy = (on >= inp.fy_start) & (on <= inp.month_end)
-    in_month = (on >= inp.month_start) & (on <= inp.month_end)
+    case_on = pl.coalesce("scheduled_on", "applied_on")
+    fy_end = dt.date(inp.fy_start.year + 1, inp.fy_start.month, inp.fy_start.day)
+    this_fy = (case_on >= inp.fy_start) & (case_on < fy_end)
+    in_fy = this_fy & (on <= inp.month_end)
+    in_month = this_fy & (on >= inp.month_start) & (on <= inp.month_end)
+    if inp.month_start <= inp.fy_start:  # the year's first month takes the early ones
+        in_month = this_fy & (on <= inp.month_end)
     cancelled = pl.col("status") == CANCELLED
     return (
         inp.dispatch_table.unique("dispatch_id", keep="first")
