@@ -84,6 +84,25 @@ def test_R_DAY_1_a_transfer_date_given_on_a_closed_day_is_moved_back_and_said(
     assert json.loads(kept.stdout)["notes"] == []
 
 
+def test_a_transfer_date_before_the_cut_off_is_refused_and_nothing_is_written(
+        data_dir: Path, tmp_path: Path) -> None:
+    """Reports approved up to 2021-10-31 cannot be paid on 2021-10-01 (a mistyped date);
+    2021-10-31 itself, the cut-off day, is accepted."""
+    base = ["settle", "2021-10", "--data", str(data_dir), "--payer", PAYER, "--no-documents"]
+    early = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "a"), "--transfer-date",
+                                     "2021-10-01"])
+    assert early.exit_code == 2
+    assert "振込指定日 2021-10-01 が承認の締日 2021-10-31 より前です" in early.output
+    assert "Traceback" not in early.output
+    assert not (tmp_path / "a" / "2021-10").exists()
+    english = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "b"), "--transfer-date",
+                                       "2021-10-01", "--lang", "en"])
+    assert "before the approval cut-off 2021-10-31" in english.output
+    same_day = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "c"), "--transfer-date",
+                                        "2021-10-29", "--cutoff", "2021-10-29"])
+    assert same_day.exit_code == 0, same_day.output
+
+
 def test_R_VAL_1_dispatches_without_an_expert_id_are_held_and_the_run_completes(
         data_dir: Path, tmp_path: Path) -> None:
     """A blank required id holds its dispatch (R-VAL-1); no later step (the R-PAY-6 draw once

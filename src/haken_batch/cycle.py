@@ -151,7 +151,15 @@ def _refuse(options: Options, rules: RuleBook) -> None:
             f"cycle {later[-1]} is already settled; "
             f"an earlier cycle ({cycle}) cannot be settled after it",
         )
-    _, transfer = resolve_dates(options, rules)
+    cutoff, transfer = resolve_dates(options, rules)
+    if transfer < cutoff:
+        # reports approved up to the cut-off cannot be paid before it: a mistyped date
+        raise CycleError(
+            f"振込指定日 {transfer} が承認の締日 {cutoff} より前です。"
+            f"--transfer-date（または --cutoff）を見直してください",
+            f"transfer date {transfer} is before the approval cut-off {cutoff}; "
+            f"check --transfer-date (or --cutoff)",
+        )
     first_day = dt.date(*jpcalendar.cycle_month(cycle), 1)
     from haken_batch.settle.params import as_date
 
