@@ -42,7 +42,7 @@ def _minutes_within_span() -> pl.Expr:
             | (pl.col("face_to_face_minutes") <= span))
 
 
-# The models' dataframe checks by name (``screened`` evaluates them without pandera).
+# The models' dataframe checks by name (``_may_fail`` evaluates them without pandera).
 FRAME_RULES: dict[str, Callable[[], pl.Expr]] = {
     "platform_member_kind": _platform_member_kind,
     "end_after_start": _end_after_start,
@@ -235,13 +235,9 @@ def reserved_id(c: pl.Expr, reserved: frozenset[str]) -> pl.Expr:
             .is_in(sorted(reserved)).fill_null(False))
 
 
-def column_checks(col: ColumnSpec, cmap: ColumnMap, codes: Codes) -> list[pa.Check]:
-    """The rule-driven checks of one column (names are the keys of validate.EXPECT)."""
-    return [_check(name, expr) for name, expr in column_rules(col, cmap, codes)]
-
-
 def column_rules(col: ColumnSpec, cmap: ColumnMap, codes: Codes) -> list[tuple[str, pl.Expr]]:
-    """``column_checks`` as (name, expression): True where a cell passes."""
+    """The rule-driven checks of one column as (name, expression), the expression True where
+    a cell passes (names are the keys of validate.EXPECT; ``schema_for`` makes them checks)."""
     c = pl.col(col.name)
     ok_null = c.is_null()
     out: list[tuple[str, pl.Expr]] = []

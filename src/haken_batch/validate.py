@@ -291,12 +291,14 @@ def _status_issues(dispatches: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFr
     report is settled whatever the 状態 says, except キャンセル, which is never paid (so
     the report waits unpaid, which would otherwise go unexplained). Holds nothing.
     """
+    from haken_batch.settle.select import CANCELLED
+
     approved = reports.filter(pl.col("approved_at").is_not_null()).select("dispatch_id").unique()
-    odd = (dispatches.filter(pl.col("status").is_in(["申請中", "承認済", "キャンセル"]))
+    odd = (dispatches.filter(pl.col("status").is_in(["申請中", "承認済", CANCELLED]))
            .join(approved, on="dispatch_id", how="semi"))
     parts = []
     for (status,), rows in sorted(odd.group_by("status"), key=lambda g: str(g[0][0])):
-        if status == "キャンセル":
+        if status == CANCELLED:
             ja = "支援実績報告は承認済みですが、派遣はキャンセルです（キャンセルは支払いません）"
             en = "the report is approved, but the dispatch is cancelled (never paid)"
         else:
