@@ -147,9 +147,9 @@ def line_yen(r: dict[str, str]) -> int:
 
 
 def car_yen(legs: list[dict[str, str]]) -> int:
-    """R-TRV-7: one route per dispatch, km summed in millimetres, fraction dropped once."""
-    mm = sum(round((num(r["走行距離(km)"]) or 0) * 1_000_000) for r in legs)
-    return mm // 1_000_000 * CAR_YEN_PER_KM
+    """R-TRV-7: one route per dispatch, km summed in micrometres, fraction dropped once."""
+    um = sum(round((num(r["走行距離(km)"]) or 0) * 1_000_000_000) for r in legs)
+    return um // 1_000_000_000 * CAR_YEN_PER_KM
 
 
 def travel(lines: list[dict[str, str]]) -> tuple[int, int]:

@@ -16,17 +16,8 @@ import polars as pl
 from haken_batch.rules import RuleBook
 from haken_batch.settle import params, windows
 from haken_batch.settle.results import NOTES, Part, both, cases, result, txt, txt_en
+from haken_batch.travel_modes import AIR, BOAT, BUS, CAR, LODGING, RAIL, RENTAL, TAXI
 
-RAIL, AIR, BOAT, BUS, TAXI, CAR, RENTAL, LODGING = (
-    "鉄道",
-    "航空",
-    "船",
-    "バス",
-    "タクシー",
-    "私有車",
-    "レンタカー",
-    "宿泊",
-)
 HIGHER_CLASS = "上位"
 MODE_RULE = {
     RAIL: "R-TRV-3",
@@ -58,46 +49,46 @@ def private_car_yen(distance_km: pl.Expr, rate: pl.Expr) -> pl.Expr:
     return distance_km.floor().cast(pl.Int64) * rate
 
 
-_MM_PER_KM = 1_000_000
-_MAX_KM = 2**33  # whole mm / 10^6 floors exactly below it, and sums of legs stay in Int64
+_UM_PER_KM = 1_000_000_000  # micrometres
+_MAX_KM = 2**30  # a leg stays under 2^60 micrometres, so a route's sum stays in Int64
 
 
-def _millimetres(km: pl.Expr) -> pl.Expr:
-    """A distance in whole millimetres: integers add up exactly (33.3 + 33.3 + 33.4 km is
-    100 km, not 99.999…), and a distance written with up to 6 decimals keeps its value
-    (12.9996 km stays under 13 km)."""
+def _micrometres(km: pl.Expr) -> pl.Expr:
+    """A distance in whole micrometres: integers add up exactly (33.3 + 33.3 + 33.4 km is
+    100 km, not 99.999…), and a distance written with up to 9 decimals keeps its value
+    (99.9999999 km stays under 100 km: rounding to the millimetre paid it as 100)."""
     # Beyond the limit (an absurd export, already an error finding of R-VAL-1) the leg has no
     # usable distance: null, which holds the dispatch, instead of overflowing Int64.
-    return pl.when(km.abs() <= _MAX_KM).then((km * _MM_PER_KM).round(0).cast(pl.Int64))
+    return pl.when(km.abs() <= _MAX_KM).then((km * _UM_PER_KM).round(0).cast(pl.Int64))
 
 
 def route_car_yen(frame: pl.DataFrame) -> pl.DataFrame:
     """R-TRV-7 over the whole route: a dispatch's private-car legs are added up and the
     fraction of a km is dropped once, on the total. Each leg is paid its share, the whole km
     the route has reached at its end less those reached before it (in line order), so the
-    legs add up to ``floor(total km) × rate`` exactly. Adds ``_route_mm`` (the route in
-    millimetres), ``_route_legs`` and ``_car`` (yen; null on other modes and on a leg without its
+    legs add up to ``floor(total km) × rate`` exactly. Adds ``_route_um`` (the route in
+    micrometres), ``_route_legs`` and ``_car`` (yen; null on other modes and on a leg without its
     measured distance, which holds). Computed on the car legs only (a few of the lines)."""
     at = frame.select((pl.col("mode") == CAR).fill_null(False).arg_true()).to_series()
     legs = windows.ordered(
         frame.select("dispatch_id", "line_no", "_car_rate",
-                     _millimetres(pl.col("distance_km")).alias("_car_mm"))[at]
+                     _micrometres(pl.col("distance_km")).alias("_car_um"))[at]
         .with_columns(at.alias("_i")),
-        ["dispatch_id"], ["line_no", "_car_mm", "_i"])
-    before = windows.sum_before("_car_mm")  # the route's millimetres before this leg
-    reached = before + pl.col("_car_mm").fill_null(0)
-    rate = pl.col("_car_rate")  # whole mm / 10^6 floors exactly (no float error below 2^33 km)
-    share = (private_car_yen(reached / _MM_PER_KM, rate)
-             - private_car_yen(before / _MM_PER_KM, rate))
-    route = legs.group_by(windows.G).agg(pl.col("_car_mm").sum().alias("_route_mm"),
-                                         pl.col("_car_mm").count().alias("_route_legs"))
+        ["dispatch_id"], ["line_no", "_car_um", "_i"])
+    before = windows.sum_before("_car_um")  # the route's micrometres before this leg
+    reached = before + pl.col("_car_um").fill_null(0)
+    rate = pl.col("_car_rate")  # whole km by integer division: exact, no float rounding
+    share = (private_car_yen(reached // _UM_PER_KM, rate)
+             - private_car_yen(before // _UM_PER_KM, rate))
+    route = legs.group_by(windows.G).agg(pl.col("_car_um").sum().alias("_route_um"),
+                                         pl.col("_car_um").count().alias("_route_legs"))
     legs = legs.select("_i", windows.G, share.alias("_car")).join(
         route, on=windows.G, how="left")
     # back to the car rows by position (no join over every claim line)
     return frame.with_columns(
         pl.repeat(None, frame.height, dtype=legs.schema[c], eager=True)
         .scatter(legs.get_column("_i"), legs.get_column(c)).alias(c)
-        for c in ("_route_mm", "_route_legs", "_car")
+        for c in ("_route_um", "_route_legs", "_car")
     )
 
 
@@ -169,8 +160,8 @@ def _notes(en: bool) -> list[tuple[pl.Expr, pl.Expr]]:
     km = pl.col("distance_km")
     rate = pl.col("_car_rate")
     several_legs = pl.col("_route_legs") > 1
-    route_km = pl.col("_route_mm") / _MM_PER_KM
-    route_whole = pl.col("_route_mm") // _MM_PER_KM  # the whole km paid
+    route_km = pl.col("_route_um") / _UM_PER_KM
+    route_whole = pl.col("_route_um") // _UM_PER_KM  # the whole km paid
     if en:
         values = [
             pl.format("one way {} km", t(pl.col("one_way_km"))),
