@@ -2,7 +2,8 @@
 
 The models fix what the contract fixes: each column's type after normalisation, the unique
 keys, and the checks between columns of a row (end after start, face-to-face minutes within
-the span, a platform constituent has a kind). What a clerk may change lives in `rules/`:
+the span, a platform constituent has a kind, a claim line has the cell its money comes
+from). What a clerk may change lives in `rules/`:
 ``schema_for`` adds, per column of `rules/columns.yaml`, the required cells, the code lists
 (rules/codes), the plausible ranges, the id pattern, the digit formats and the formula guard.
 Every check has a name; validate.py turns failure cases into findings by (column, check).
@@ -18,6 +19,7 @@ import polars as pl
 
 from haken_batch.load.codes import Codes
 from haken_batch.load.spec import ColumnMap, ColumnSpec
+from haken_batch.travel_modes import AMOUNT_MODES, FARE_MODES
 
 # Formula triggers (CSV injection) at the start of a name, also in full width (issue 7).
 FORMULA_RX = r"^[=+\-@＝＋－＠\t\r]"
@@ -42,11 +44,24 @@ def _minutes_within_span() -> pl.Expr:
             | (pl.col("face_to_face_minutes") <= span))
 
 
+def _fare_for_mode() -> pl.Expr:
+    # Rail, air, boat and bus are paid from 運賃: a blank one is missing money, not 0 yen
+    # (it was paid 0 with no finding; a private car's missing distance holds the same way).
+    return ~pl.col("mode").is_in(FARE_MODES).fill_null(False) | pl.col("fare").is_not_null()
+
+
+def _amount_for_mode() -> pl.Expr:
+    # Taxi and lodging are paid from 金額, the amount actually paid (R-TRV-6, R-TRV-10).
+    return ~pl.col("mode").is_in(AMOUNT_MODES).fill_null(False) | pl.col("amount").is_not_null()
+
+
 # The models' dataframe checks by name (``_may_fail`` evaluates them without pandera).
 FRAME_RULES: dict[str, Callable[[], pl.Expr]] = {
     "platform_member_kind": _platform_member_kind,
     "end_after_start": _end_after_start,
     "minutes_within_span": _minutes_within_span,
+    "fare_for_mode": _fare_for_mode,
+    "amount_for_mode": _amount_for_mode,
 }
 
 
@@ -199,6 +214,14 @@ class TravelClaims(_Base):
         coerce = False
         unique = ["dispatch_id", "line_no"]  # noqa: RUF012
 
+    @pa.dataframe_check(name="fare_for_mode")
+    def _fare_for_mode(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(_fare_for_mode())
+
+    @pa.dataframe_check(name="amount_for_mode")
+    def _amount_for_mode(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(_amount_for_mode())
+
 
 MODELS: dict[str, type[pa.DataFrameModel]] = {
     "experts": Experts, "institutions": Institutions, "dispatches": Dispatches,
@@ -209,6 +232,8 @@ FRAME_CHECK_COLUMN = {
     "end_after_start": "end_time",
     "minutes_within_span": "face_to_face_minutes",
     "platform_member_kind": "kind",
+    "fare_for_mode": "fare",
+    "amount_for_mode": "amount",
 }
 
 

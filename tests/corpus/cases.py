@@ -555,6 +555,23 @@ def _(d: Path) -> None:
     edit(d, "travel_claims", 2, "走行距離(km)", "10000000000000")
 
 
+@case("rail-leg-without-fare", "a rail leg whose 運賃 is blank (held, not paid as 0 yen)", 1,
+      findings=({"file": "travel_claims.csv", "row": 2, "column": "運賃", "rule_id": "R-VAL-1"},),
+      held=("D0001",))
+def _(d: Path) -> None:
+    edit(d, "travel_claims", 2, "運賃", "")
+
+
+@case("taxi-without-amount", "a taxi line with a receipt and a reason but no 金額", 1,
+      findings=({"file": "travel_claims.csv", "row": 7, "column": "金額", "rule_id": "R-VAL-1"},),
+      held=("D0003",))
+def _(d: Path) -> None:
+    edit(d, "travel_claims", 7, "区分", "タクシー")
+    edit(d, "travel_claims", 7, "運賃", "")
+    edit(d, "travel_claims", 7, "領収書", "有")
+    edit(d, "travel_claims", 7, "理由", "バス運休")
+
+
 @case("absurd-negative-rail-distance", "a rail leg with 走行距離(km) of -10^13", 1,
       findings=({"file": "travel_claims.csv", "row": 4, "column": "走行距離(km)"},),
       held=("D0002",))
@@ -585,6 +602,15 @@ def _(d: Path) -> None:
       findings=({"file": "reports.csv", "row": 2, "column": "派遣ID", "value": "Ｄ０００１"},))
 def _(d: Path) -> None:
     edit(d, "reports", 2, "派遣ID", "Ｄ０００１")
+
+
+@case("fullwidth-id-on-claim-line", "a claim line of D0001 with 派遣ID Ｄ０００１: its dispatch is "
+      "held, not paid without the line", 1,
+      findings=({"file": "travel_claims.csv", "row": 2, "column": "派遣ID",
+                  "value": "Ｄ０００１"},),
+      held=("D0001",))
+def _(d: Path) -> None:
+    edit(d, "travel_claims", 2, "派遣ID", "Ｄ０００１")
 
 
 @case("account-number-8-digits", "口座番号 of 8 digits", 1,
