@@ -572,6 +572,14 @@ def _(d: Path) -> None:
     edit(d, "travel_claims", 7, "理由", "バス運休")
 
 
+@case("report-without-trip-km", "a report whose 全行程距離(km) is blank (R-TRV-9 cannot be decided)",
+      1, findings=({"file": "reports.csv", "row": 2, "column": "全行程距離(km)",
+                    "rule_id": "R-VAL-1"},),
+      held=("D0001",))
+def _(d: Path) -> None:
+    edit(d, "reports", 2, "全行程距離(km)", "")
+
+
 @case("absurd-negative-rail-distance", "a rail leg with 走行距離(km) of -10^13", 1,
       findings=({"file": "travel_claims.csv", "row": 4, "column": "走行距離(km)"},),
       held=("D0002",))
