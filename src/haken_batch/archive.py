@@ -59,6 +59,7 @@ CORRECTIONS_NAME = "corrections_applied.csv"
 REJECTED_NAME = "corrections_rejected.csv"
 AUDIT_SAMPLE_NAME = "audit_sample.csv"
 LEDGER_NAME = "ledger.csv"
+EXCLUDED_NAME = "excluded.csv"  # ledger.EXCLUDED_NAME (not imported: archive stays light)
 
 CORRECTION_COLUMNS = {  # English name -> Japanese header (the order of the file)
     "seq": "連番",
@@ -367,12 +368,17 @@ def write_rejected(run: CycleRun, folder: Path) -> None:
 
 
 def _previous_ledgers(out: Path, cycle: str) -> list[dict[str, Any]]:
-    """The earlier cycles' ledgers the run was settled against (their hashes)."""
-    found = []
+    """The earlier cycles' ledgers (and records of exclusions) the run was settled against
+    (their hashes)."""
+    found: list[dict[str, Any]] = []
     for other in cycles_in(out):
         ledger = out / other / LEDGER_NAME
         if other < cycle and ledger.is_file():
-            found.append({"cycle": other, "sha256": sha256_file(ledger)})
+            entry = {"cycle": other, "sha256": sha256_file(ledger)}
+            excluded = out / other / EXCLUDED_NAME
+            if excluded.is_file():
+                entry["excluded_sha256"] = sha256_file(excluded)
+            found.append(entry)
     return found
 
 
@@ -500,6 +506,9 @@ def restore(cycle_dir: Path, work: Path) -> Options:
                                f"archived cycle name {led['cycle']!r} is not allowed")
         (out / led["cycle"]).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(parent / led["cycle"] / LEDGER_NAME, out / led["cycle"] / LEDGER_NAME)
+        if led.get("excluded_sha256"):
+            shutil.copyfile(parent / led["cycle"] / EXCLUDED_NAME,
+                            out / led["cycle"] / EXCLUDED_NAME)
     prev = manifest.get("previous")
     if prev and is_cycle_name(str(prev.get("cycle"))):  # the re-run names the same previous
         (out / prev["cycle"]).mkdir(parents=True, exist_ok=True)

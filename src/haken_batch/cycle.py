@@ -69,6 +69,7 @@ def prepare(
     data = load.load_dataset(options.data_dir, rules, lang=options.lang, on_read=on_read)
     _refuse_my_number(data)
     previous = ledger.previous_ledger(options.out_dir, options.cycle)
+    excluded_before = ledger.previous_excluded(options.out_dir, options.cycle)
     cutoff, transfer = resolve_dates(options, rules)
     progress("settle")
     settlement = settle(
@@ -79,6 +80,7 @@ def prepare(
         transfer_date=transfer,
         previous=previous,
         record_checks=options.documents,
+        excluded_before=excluded_before,
     )
     return CycleRun(
         options=options,

@@ -65,6 +65,18 @@ class Settlement:
     ledger: pl.DataFrame
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def excluded(self) -> pl.DataFrame:
+        """excluded.csv: cycle, dispatch_id, expert_id, support_date, rules of the dispatches
+        this cycle excluded. An exclusion is final ("Decisions" in rules.md): later cycles
+        read these and exclude the dispatch again, whatever later exports say."""
+        import polars as pl
+
+        return (self.dispatches.filter(pl.col("status") == "excluded")
+                .select(pl.lit(self.cycle).alias("cycle"), "dispatch_id", "expert_id",
+                        "support_date", "rules")
+                .sort("dispatch_id"))
+
 
 @dataclass(frozen=True)
 class CycleRun:

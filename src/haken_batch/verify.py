@@ -270,14 +270,19 @@ def _check_next_link(rep: CycleReport, folder: Path, raw: bytes) -> None:
 
 
 def _check_previous_ledgers(rep: CycleReport, folder: Path, manifest: dict[str, Any]) -> None:
+    """The earlier ledgers and records of exclusions, byte for byte as settled against."""
     for led in manifest.get("previous_ledgers") or []:
-        path = folder.parent / str(led.get("cycle")) / "ledger.csv"
-        if not path.is_file():
-            rep.add(f"../{led.get('cycle')}/ledger.csv", "chain",
-                    "an earlier ledger this cycle was settled against is missing")
-        elif sha256_file(path) != led.get("sha256"):
-            rep.add(f"../{led.get('cycle')}/ledger.csv", "chain",
-                    "an earlier ledger differs from the one this cycle was settled against")
+        for name, key, what in (("ledger.csv", "sha256", "ledger"),
+                                ("excluded.csv", "excluded_sha256", "record of exclusions")):
+            if key not in led:
+                continue
+            path = folder.parent / str(led.get("cycle")) / name
+            if not path.is_file():
+                rep.add(f"../{led.get('cycle')}/{name}", "chain",
+                        f"an earlier {what} this cycle was settled against is missing")
+            elif sha256_file(path) != led.get(key):
+                rep.add(f"../{led.get('cycle')}/{name}", "chain",
+                        f"an earlier {what} differs from the one this cycle was settled against")
 
 
 def check_closed_record(folder: Path, manifest_raw: bytes) -> list[tuple[str, str]]:

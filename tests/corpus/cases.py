@@ -572,7 +572,7 @@ def _(d: Path) -> None:
     edit(d, "travel_claims", 7, "理由", "バス運休")
 
 
-@case("report-without-trip-km", "a report whose 全行程距離(km) is blank (R-TRV-9 cannot be decided)",
+@case("report-without-trip-km", "a report whose 全行程距離(km) is blank (R-TRV-9 undecidable)",
       1, findings=({"file": "reports.csv", "row": 2, "column": "全行程距離(km)",
                     "rule_id": "R-VAL-1"},),
       held=("D0001",))

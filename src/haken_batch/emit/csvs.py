@@ -1,4 +1,5 @@
-"""The settlement CSVs (issue 6 item 7): dispatches, payments, lines, findings, ledger.
+"""The settlement CSVs (issue 6 item 7): dispatches, payments, lines, findings, ledger,
+excluded.
 
 UTF-8 with BOM (Excel opens it), ``\\n`` line ends, Japanese headers by default
 (templates/csv_headers.yaml; ``--headers en`` gives the English names in the same order),
@@ -32,6 +33,7 @@ FILES = {  # file -> (Settlement attribute, sort key)
     ),
     "findings.csv": ("findings", ["dispatch_id", "line_no", "rule_id", "severity", "message"]),
     "ledger.csv": ("ledger", ["dispatch_id"]),
+    "excluded.csv": ("excluded", ["dispatch_id"]),
 }
 _FORMULA = "^[" + "".join(re.escape(t) for t in textsafe._TRIGGERS) + "]"
 

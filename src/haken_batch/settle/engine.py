@@ -60,6 +60,21 @@ def empty_ledger() -> pl.DataFrame:
     return pl.DataFrame(schema=LEDGER_SCHEMA)
 
 
+EXCLUDED_SCHEMA = pl.Schema(
+    {
+        "cycle": pl.String(),
+        "dispatch_id": pl.String(),
+        "expert_id": pl.String(),
+        "support_date": pl.Date(),
+        "rules": pl.String(),
+    }
+)
+
+
+def empty_excluded() -> pl.DataFrame:
+    return pl.DataFrame(schema=EXCLUDED_SCHEMA)
+
+
 def _validation_touched(data: Dataset) -> pl.DataFrame:
     """R-VAL-1/R-VAL-2 rows from the validator: dispatch_id, rule_id, message_ja, message_en.
 
@@ -101,8 +116,10 @@ def settle(
     record_checks: bool = True,
     touched: pl.DataFrame | None = None,
     unpayable: pl.DataFrame | None = None,
+    excluded_before: pl.DataFrame | None = None,
 ) -> Settlement:
-    """Settle one cycle. ``previous`` is the ledger of earlier cycles (LEDGER_SCHEMA).
+    """Settle one cycle. ``previous`` is the ledger of earlier cycles (LEDGER_SCHEMA);
+    ``excluded_before`` what earlier cycles excluded (EXCLUDED_SCHEMA; an exclusion is final).
 
     ``record_checks=False`` keeps only the non-pass rows in ``extra["checks"]`` and builds
     no English twins of line notes (``note_en`` null, and the English messages that quote
@@ -114,7 +131,7 @@ def settle(
     with english_notes(record_checks):
         return _settle(data, rules, cycle=cycle, cutoff=cutoff, transfer_date=transfer_date,
                        previous=previous, record_checks=record_checks, touched=touched,
-                       unpayable=unpayable)
+                       unpayable=unpayable, excluded_before=excluded_before)
 
 
 def _settle(
@@ -128,6 +145,7 @@ def _settle(
     record_checks: bool,
     touched: pl.DataFrame | None,
     unpayable: pl.DataFrame | None,
+    excluded_before: pl.DataFrame | None,
 ) -> Settlement:
     """``settle``'s body (inside its language setting)."""
     t = conform(data.tables)
@@ -146,6 +164,8 @@ def _settle(
     ranked = limits.ranks(t, rules)
     parts = [
         *exclusions.all_exclusions(d, rules),
+        *exclusions.final(d, excluded_before if excluded_before is not None
+                          else empty_excluded()),
         *checks.all_checks(d, rules, checks.overlapping(t, rules), touched, unpayable),
         *limits.r_lim_1(d, ranked, rules),
         *travel.results(claims, record_checks),

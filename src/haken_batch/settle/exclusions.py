@@ -1,4 +1,5 @@
-"""Exclusions (final, 0 yen, no travel either — R-TRV-12): R-EXC-1..4 and R-PER-1."""
+"""Exclusions (final, 0 yen, no travel either — R-TRV-12): R-EXC-1..4 and R-PER-1, and the
+finality of an earlier cycle's exclusion."""
 
 from __future__ import annotations
 
@@ -157,3 +158,27 @@ def r_per_1(d: pl.DataFrame, rules: RuleBook) -> Part:
 
 def all_exclusions(d: pl.DataFrame, rules: RuleBook) -> list[Part]:
     return [r_exc_1(d), r_exc_2(d), r_exc_3(d, rules), r_exc_4(d), r_per_1(d, rules)]
+
+
+def final(d: pl.DataFrame, before: pl.DataFrame) -> list[Part]:
+    """An exclusion is final ("Decisions" in rules.md): a dispatch an earlier cycle excluded
+    (``before``: excluded.csv of earlier cycles) is excluded again under that cycle's rules,
+    also when a later export or correction no longer gives the reason (an expert who later
+    left the institution, a flag set otherwise afterwards); it is never paid."""
+    if before.height == 0:
+        return []
+    first = (before.sort(["cycle", "dispatch_id"])
+             .unique(subset="dispatch_id", keep="first", maintain_order=True))
+    frame = (d.select("dispatch_id").join(first.select("dispatch_id", "cycle", "rules"),
+                                          on="dispatch_id", how="inner")
+             .with_columns(pl.col("rules").str.split(";").alias("_rule"))
+             .explode("_rule")
+             .filter(pl.col("_rule").str.len_chars() > 0))
+    return [result(
+        frame,
+        pl.col("_rule"),
+        pl.lit(True),
+        "exclude",
+        pl.format("{}のサイクルで対象外と決定済み（対象外は最終）", txt(pl.col("cycle"))),
+        pl.format("excluded in cycle {}; an exclusion is final", txt_en(pl.col("cycle"))),
+    )]
