@@ -341,7 +341,9 @@ def _paid_minutes(d: dict[str, Any], run: CycleRun) -> int | None:
     if d.get("paid_minutes") is not None:
         return int(d["paid_minutes"])
     day = d["support_date"]
-    if run.rules.value_at("fee.formula", day) != "hourly_capped":
+    from haken_batch.settle.fee import HOURLY
+
+    if run.rules.value_at("fee.formula", day) != HOURLY:
         return None
     rate = int(run.rules.value_at("fee.hourly_rate", day))
     return int(d["fee"]) * 60 // rate

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import polars as pl
 
+from haken_batch.errors import RulesError
 from haken_batch.rules import RuleBook
 from haken_batch.settle import params, windows
 from haken_batch.settle.results import Part, result, txt, txt_en
 
+HOURLY = "hourly_capped"  # the fee.formula this module computes (R-FEE-1..3)
 _PARAMS: dict[str, tuple[str, pl.DataType]] = {
+    "_formula": ("fee.formula", pl.String()),
     "_rate": ("fee.hourly_rate", pl.Int64()),
     "_unit": ("fee.unit_minutes", pl.Int64()),
     "_cap": ("fee.daily_cap", pl.Int64()),
@@ -34,11 +37,28 @@ def claimed(d: pl.DataFrame, rules: RuleBook) -> pl.DataFrame:
         "support_date",
         _PARAMS,
     )
+    _refuse_other_formulas(f)
     minutes = pl.col("face_to_face_minutes").clip(lower_bound=0)
     return f.with_columns(
         truncated_fee(minutes, pl.col("_rate"), pl.col("_unit")).alias("fee_claimed"),
         (minutes // pl.col("_unit")).alias("_units"),
     ).select("dispatch_id", "fee_claimed", "_units", "_rate", "_unit", "_cap")
+
+
+def _refuse_other_formulas(f: pl.DataFrame) -> None:
+    """A support date whose fee.formula is not the hourly one (FY2022's flat fee per visit,
+    once fee.yaml dates it) stops the run: paying it by the hour would be wrong yen."""
+    other = f.filter(pl.col("_formula").is_not_null() & (pl.col("_formula") != HOURLY))
+    if other.height:
+        first = other.sort("support_date", "dispatch_id").row(0, named=True)
+        raise RulesError(
+            f"派遣 {first['dispatch_id']} の支援日 {first['support_date']} の謝金の計算方式"
+            f"「{first['_formula']}」は、この版では計算できません（rules/parameters/fee.yaml の "
+            "formula）",
+            f"the fee formula {first['_formula']!r} in force on {first['support_date']} "
+            f"(dispatch {first['dispatch_id']}) is not implemented in this version "
+            "(rules/parameters/fee.yaml formula)",
+        )
 
 
 def capped(paid: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
