@@ -90,3 +90,13 @@ def test_explain_json_lines_carry_both_notes(out: Path) -> None:
     fee = next(ln for ln in story["lines"] if ln["line_no"] == 0)
     assert fee["note"].startswith("対面180分 → 6×30分 × 5280円/時")
     assert fee["note_en"].startswith("180 min face to face -> 6 x 30 min x 5280 yen/hour")
+
+
+def test_a_correction_of_a_blank_cell_reads_blank_with_the_clerks_labels(out: Path) -> None:
+    """The sample's #3 fills a rental car's empty 事務局精査額: explain printed 「None」 and
+    the English column name (found by a blind corrections check)."""
+    ja = _explain(out, "D21-P054")
+    assert "旅費請求明細 D21-P054;1 の 事務局精査額 を「（空欄）」→「8800」" in ja
+    en = _explain(out, "D21-P054", "--lang", "en")
+    assert 'approved_amount (blank) -> "8800"' in en
+    assert "None" not in ja + en

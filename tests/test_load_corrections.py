@@ -38,9 +38,7 @@ def test_corrections_trail_remembers_every_touched_cell(corrected) -> None:
         (1, "reports", "D-1", "end_time", "16:00:00", "15:30:00"),
         (2, "reports", "D-1", "end_time", "15:30:00", "15:00:00"),
         (3, "travel_claims", "D-2;2", "amount", "8800", "9800"),
-        # a value the column cannot read stays as written (and is a finding of its row)
-        (8, "checkins", "D-1;チェックイン", "at", "2021-10-05 13:28:00",
-         "2021/10/05 25:00"),
+        # seq 8, a value the column cannot read (25:00), is refused: not in the trail
     ]
     assert trail.get_column("corrected_at").to_list()[:2] == [
         dt.datetime(2021, 10, 20, 10, 0), dt.datetime(2021, 10, 21, 9, 0)]
@@ -55,6 +53,7 @@ def test_correction_with_unknown_key_or_column_is_a_finding(corrected) -> None:
         ("corrections.csv", 6, "項目", "色", "error"),
         ("corrections.csv", 7, "理由", None, "error"),
         ("corrections.csv", 8, "キー", "D-2;チェックアウト", "error"),
+        ("corrections.csv", 9, "修正後の値", "2021/10/05 25:00", "error"),
     ]
     assert "このキーの行はありません" in f.get_column("message_ja")[0]
     assert "項目はありません" in f.get_column("message_ja")[1]
@@ -66,10 +65,35 @@ def test_correction_without_reason_changes_nothing(corrected) -> None:
     assert experts.get_column("account_number").to_list() == ["0076543"]
 
 
-def test_corrected_value_is_read_and_validated_like_the_column(corrected) -> None:
-    f = corrected.findings.filter(pl.col("table") == "checkins")
-    assert f.select("file", "row", "column", "value").rows() == [
-        ("checkins.csv", 2, "日時", "2021/10/05 25:00")]
+def test_a_value_the_column_cannot_read_is_refused_and_holds_its_dispatch(corrected) -> None:
+    """It used to be applied as a blank cell: the exported check-in time was lost, and the
+    trail showed a change that never happened (found by a blind corrections check)."""
+    f = corrected.findings.filter(pl.col("table") == "corrections")
+    assert "「日時」の値として読めません" in f.get_column("message_ja")[4]
+    checkin = corrected.tables["checkins"].filter(
+        (pl.col("dispatch_id") == "D-1") & (pl.col("event") == "チェックイン"))
+    assert checkin.get_column("at").to_list() == [dt.datetime(2021, 10, 5, 13, 28)]
+    assert corrected.findings.filter(pl.col("table") == "checkins").height == 0
+
+
+def test_a_refused_correction_holds_the_dispatches_it_aimed_at(corrected) -> None:
+    """R-VAL-1: the clerk meant these rows to change before payment; paying them on the
+    uncorrected data paid, in a blind check, 13,200 yen instead of 10,560."""
+    from haken_batch.validate import touched_dispatches
+
+    touched = touched_dispatches(corrected)
+    held = dict(zip(touched.get_column("dispatch_id"), touched.get_column("message_ja"),
+                    strict=True))
+    assert "事務局修正（8件目）を適用できませんでした" in held["D-1"]  # the unreadable time
+    assert "事務局修正（5件目）" in held["D-1"]  # a column D-1 does not have
+    assert "事務局修正（6件目）" in held["D-2"]  # E-002's account: no reason given
+    assert "事務局修正（6件目）" in held["D-3"]  # (E-002's other dispatch)
+    assert "事務局修正（7件目）" in held["D-2"]  # checkins D-2;チェックアウト has no row
+    assert "D-4" not in held
+    refused = corrected.refused_corrections
+    assert refused.select("table", "key").rows() == [
+        ("dispatches", "D-99"), ("dispatches", "D-1"), ("experts", "E-002"),
+        ("checkins", "D-2;チェックアウト"), ("checkins", "D-1;チェックイン")]
 
 
 def test_corrections_are_optional(rules) -> None:

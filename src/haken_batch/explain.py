@@ -142,6 +142,13 @@ def _corrections(run: CycleRun, keys: dict[str, set[str]]) -> list[dict[str, Any
     trail = getattr(run.data, "corrections", None)
     if trail is None or trail.height == 0:
         return []
+    from haken_batch.errors import RulesError
+    from haken_batch.load.spec import TableSpec, column_map
+
+    try:
+        tables: dict[str, TableSpec] = column_map(run.rules.columns, where="columns.yaml").tables
+    except RulesError:  # rules built without a column map (tests): the English names
+        tables = {}
     out = []
     for row in trail.sort("seq").to_dicts():
         table, key = str(row.get("table")), str(row.get("key"))
@@ -149,8 +156,12 @@ def _corrections(run: CycleRun, keys: dict[str, set[str]]) -> list[dict[str, Any
         two_part = table in ("checkins", "travel_claims")  # key "D-1;2"
         if key in wanted or (two_part and key.split(";")[0] in wanted):
             col = str(row.get("column"))
+            spec = tables.get(table)
             out.append({
                 "seq": row.get("seq"), "table": table, "key": key, "column": col,
+                # what the clerk wrote and sees in the export: 支援実績報告 / 終了時刻
+                "table_ja": spec.ja if spec is not None else table,
+                "label": spec.column(col).label if spec is not None else col,
                 "old": _plain(mask_value(col, row.get("old"))),
                 "new": _plain(mask_value(col, row.get("new"))),
                 "reason": row.get("reason"), "who": row.get("corrected_by"),

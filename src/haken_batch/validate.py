@@ -388,6 +388,13 @@ def touched_dispatches(dataset: Dataset) -> pl.DataFrame:
     """
     f = dataset.findings.filter((pl.col("severity") == ERROR) & pl.col("key").is_not_null())
     dispatches = dataset.tables["dispatches"].select("dispatch_id", "expert_id", "institution_id")
+    refused = dataset.refused_corrections
+    if refused is not None and refused.height:
+        # a correction that could not be applied holds the rows it aimed at, like an error
+        # on them: the clerk meant them to change before they are paid
+        f = pl.concat([f.select("table", "key", "rule_id", "message_ja", "message_en"),
+                       refused.select("table", "key", pl.lit("R-VAL-1").alias("rule_id"),
+                                      "message_ja", "message_en")])
     names = {"experts": "専門家", "institutions": "派遣可能機関", "dispatches": "派遣案件",
              "reports": "支援実績報告", "checkins": "チェックイン・チェックアウト",
              "travel_claims": "旅費請求明細"}

@@ -485,13 +485,36 @@ def _(d: Path) -> None:
     edit(d, "checkins", 2, "日時", _YEAR_10000)
 
 
-@case("correction-dated-year-10000", "a correction's 修正日時 carried into year 10000", 1,
+@case("correction-dated-year-10000", "a correction's 修正日時 carried into year 10000 (refused, "
+      "so the report it aimed at is held)", 1,
       findings=({"file": "corrections.csv", "row": 2, "column": "修正日時",
-                 "value": _YEAR_10000},))
+                 "value": _YEAR_10000},),
+      held=("D0001",))
 def _(d: Path) -> None:
     (d / "corrections.csv").write_text(
         "対象表,キー,項目,修正後の値,理由,修正者,修正日時\n"
         f"reports,D0001,終了時刻,12:00,確認,事務局A,{_YEAR_10000}\n", encoding="utf-8")
+
+
+@case("correction-moves-a-claim-line", "a correction changing a claim line's 派遣ID (a key "
+      "column: refused, both dispatches it names stay as exported)", 1,
+      findings=({"file": "corrections.csv", "row": 2, "column": "項目", "value": "派遣ID"},),
+      held=("D0001",))
+def _(d: Path) -> None:
+    (d / "corrections.csv").write_text(
+        "対象表,キー,項目,修正後の値,理由,修正者,修正日時\n"
+        "travel_claims,D0001;1,派遣ID,D0002,明細の付け替え,事務局A,2021/10/20 10:00\n",
+        encoding="utf-8")
+
+
+@case("correction-without-author", "a correction of a report's minutes without 修正者: refused, "
+      "and the report is held instead of paid on the uncorrected minutes", 1,
+      findings=({"file": "corrections.csv", "row": 2, "column": "修正者"},),
+      held=("D0002",))
+def _(d: Path) -> None:
+    (d / "corrections.csv").write_text(
+        "対象表,キー,項目,修正後の値,理由,修正者,修正日時\n"
+        "reports,D0002,対面支援時間(分),90,機関に確認,,2021/10/20 10:00\n", encoding="utf-8")
 
 
 @case("slash-dates-and-seconds", "2021/10/05 dates and 13:30:00 times (accepted)", 0)

@@ -38,6 +38,8 @@ class Dataset:
                  unread, reported as a finding); settle refuses while there is one
     error_cells: table, key, column (English name) of every error finding on one cell of a
                  keyed row: what settle needs to hold a dispatch for a cell it cannot trust
+    refused_corrections: table, key, row, message_ja, message_en of the rows a correction
+                 that could not be applied aimed at (their dispatches are held, R-VAL-1)
     """
 
     tables: dict[str, pl.DataFrame]
@@ -46,6 +48,7 @@ class Dataset:
     sources: dict[str, SourceFile]
     my_number_columns: tuple[tuple[str, str], ...] = ()
     error_cells: pl.DataFrame | None = None
+    refused_corrections: pl.DataFrame | None = None
 
     def errors(self) -> pl.DataFrame:
         import polars as pl
@@ -63,7 +66,12 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja",
     import polars as pl
 
     from haken_batch.load.codes import codes_from
-    from haken_batch.load.corrections import apply_corrections, canonical_trail, empty_trail
+    from haken_batch.load.corrections import (
+        apply_corrections,
+        canonical_trail,
+        empty_refused,
+        empty_trail,
+    )
     from haken_batch.load.findings import WARNING, TableInfo, concat_issues, finalize, one_issue
     from haken_batch.load.headers import map_headers
     from haken_batch.load.normalize import normalize_table, typed_key_expr
@@ -103,10 +111,16 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja",
         my_number.update((raw.source.path.name, h) for h in mapped.my_number_columns)
         del raw
     trail = empty_trail()
+    refused = empty_refused()
     if CORRECTIONS in text:
         corr, corr_issues = normalize_table(text[CORRECTIONS], cmap.tables[CORRECTIONS], codes)
-        issues.append(corr_issues)
-        text, trail, applied_issues = apply_corrections(text, corr, cmap, codes)
+        # a 修正日時 that cannot be read refuses its correction (reported there, once)
+        no_time = set(corr.filter(pl.col("corrected_at").is_null()).get_column("idx").to_list())
+        bad_time = (pl.col("column") == "corrected_at") & pl.col("idx").is_in(sorted(no_time))
+        unreadable_times = dict(corr_issues.filter(bad_time).select("idx", "value").rows())
+        issues.append(corr_issues.filter(~bad_time))
+        text, trail, applied_issues, refused = apply_corrections(text, corr, cmap, codes,
+                                                                 unreadable_times)
         trail = canonical_trail(trail, cmap, codes)
         issues.append(applied_issues)
     typed: dict[str, pl.DataFrame] = {}
@@ -141,7 +155,7 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja",
     }
     return Dataset(tables=tables, findings=findings, corrections=trail, sources=sources,
                    my_number_columns=tuple(sorted(my_number)),
-                   error_cells=_error_cells(findings, labels))
+                   error_cells=_error_cells(findings, labels), refused_corrections=refused)
 
 
 def _error_cells(findings: pl.DataFrame, labels: dict[str, dict[str, str]]) -> pl.DataFrame:

@@ -3,8 +3,10 @@
 Corrections are applied on load, to the exported text, in file order, before the cells are
 read; so a corrected value is parsed and validated like the column. Every touched cell is
 remembered (seq, table, key, column, old, new, reason, corrected_by, corrected_at) for the
-explanation trail. A correction naming an unknown table, key or column, or without a reason
-or author, is a finding and changes nothing (never silently ignored).
+explanation trail. A correction naming an unknown table, key or column, without a reason
+or author, with a time that cannot be read, changing a key column, or with a value the column
+cannot read, is a finding and changes nothing (never silently ignored); the rows it aimed at
+are held (``refused``), since the clerk meant them to change before being paid.
 ``key`` names the row as exported (``D-1;2`` for two-part keys).
 """
 
@@ -19,6 +21,10 @@ from haken_batch.load.findings import ERROR, concat_issues, one_issue
 from haken_batch.load.normalize import key_expr
 from haken_batch.load.spec import CORRECTIONS, TABLE_ORDER, ColumnMap, fold
 
+REFUSED_SCHEMA: dict[str, pl.DataType] = {
+    "table": pl.String(), "key": pl.String(), "row": pl.Int64(),
+    "message_ja": pl.String(), "message_en": pl.String(),
+}
 TRAIL_SCHEMA: dict[str, pl.DataType] = {
     "seq": pl.Int64(), "table": pl.String(), "key": pl.String(), "column": pl.String(),
     "old": pl.String(), "new": pl.String(), "reason": pl.String(),
@@ -30,57 +36,97 @@ def empty_trail() -> pl.DataFrame:
     return pl.DataFrame(schema=TRAIL_SCHEMA)
 
 
+def empty_refused() -> pl.DataFrame:
+    return pl.DataFrame(schema=REFUSED_SCHEMA)
+
+
 def _issue(idx: int, column: str, value: Any, ja: str, en: str) -> pl.DataFrame:
     return one_issue(table=CORRECTIONS, column=column, value=None if value is None else str(value),
                      rule_id="R-VAL-1", severity=ERROR, ja=ja, en=en, idx=idx)
 
 
+def _refused(table: str | None, key: str | None, row: int | None, seq: int,
+             issue: pl.DataFrame) -> pl.DataFrame:
+    """The row a refused correction aimed at (when its table is known), to be held."""
+    first = issue.row(0, named=True)
+    return pl.DataFrame(
+        {"table": [table], "key": [key], "row": [row],
+         "message_ja": [f"事務局修正（{seq}件目）を適用できませんでした: {first['message_ja']}"],
+         "message_en": [f"correction {seq} could not be applied: {first['message_en']}"]},
+        schema=REFUSED_SCHEMA)
+
+
 def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame,
                       cmap: ColumnMap, codes: Codes,
-                      ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame]:
-    """Frames (text, English names) with corrections applied, the trail, and the issues.
+                      unreadable_times: dict[int, str | None] | None = None,
+                      ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame,
+                                 pl.DataFrame]:
+    """Frames (text, English names) with corrections applied, the trail, the issues, and the
+    rows refused corrections aimed at (REFUSED_SCHEMA: their dispatches are held).
 
-    ``corrections`` is the normalised corrections table (text columns, typed corrected_at).
+    ``corrections`` is the normalised corrections table (text columns, typed corrected_at);
+    ``unreadable_times``: idx -> 修正日時 as written, of its rows whose time could not be read.
     The loop runs over corrections (a clerk's handful), never over the data rows.
     """
+    from haken_batch.load.normalize import read_column
+
+    unreadable_times = unreadable_times or {}
     issues: list[pl.DataFrame] = []
+    refused: list[pl.DataFrame] = []
     valid: list[dict[str, Any]] = []
     for seq, c in enumerate(corrections.iter_rows(named=True), start=1):
         idx = int(c["idx"])
-        if not c["reason"]:
-            issues.append(_issue(idx, "reason", None,
-                                 "理由: 修正には理由が必要です（適用しませんでした）",
-                                 "reason: a correction needs a reason (not applied)"))
-            continue
-        if not c["corrected_by"]:
-            issues.append(_issue(idx, "corrected_by", None,
-                                 "修正者: 修正には修正者が必要です（適用しませんでした）",
-                                 "corrected_by: a correction needs its author (not applied)"))
-            continue
-        table = cmap.table_for_stem(c["table"] or "")
-        if table not in TABLE_ORDER:
-            issues.append(_issue(idx, "table", c["table"],
-                                 "対象表: そのような表はありません（適用しませんでした）",
-                                 "table: no such table (not applied)"))
-            continue
-        assert table is not None
-        spec = cmap.tables[table]
-        col = spec.by_header().get(fold(c["column"] or ""))
-        if col is None:
-            issues.append(_issue(idx, "column", c["column"],
-                                 f"項目: 表「{spec.ja}」にそのような項目はありません"
-                                 "（適用しませんでした）",
-                                 f"column: table {table!r} has no such column (not applied)"))
-            continue
+        found = cmap.table_for_stem(c["table"] or "")
+        table = found if found in TABLE_ORDER else None
+        spec = cmap.tables[table] if table is not None else None
+        col = spec.by_header().get(fold(c["column"] or "")) if spec is not None else None
         parts = (c["key"] or "").split(";")
-        if len(parts) != len(spec.key):
-            want = ";".join(spec.key)
-            issues.append(_issue(idx, "key", c["key"],
-                                 f"キー: 表「{spec.ja}」のキーは {want} の形式です"
-                                 "（適用しませんでした）",
-                                 f"key: the key of {table!r} is written {want} (not applied)"))
+        value = (c["value"] or "").strip()
+        problem: tuple[str, Any, str, str] | None = None
+        if not c["reason"]:
+            problem = ("reason", None, "理由: 修正には理由が必要です（適用しませんでした）",
+                       "reason: a correction needs a reason (not applied)")
+        elif not c["corrected_by"]:
+            problem = ("corrected_by", None,
+                       "修正者: 修正には修正者が必要です（適用しませんでした）",
+                       "corrected_by: a correction needs its author (not applied)")
+        elif idx in unreadable_times:
+            problem = ("corrected_at", unreadable_times[idx],
+                       "修正日時: 日時として読めません（適用しませんでした）",
+                       "corrected_at: not a readable date and time (not applied)")
+        elif spec is None:
+            problem = ("table", c["table"],
+                       "対象表: そのような表はありません（適用しませんでした）",
+                       "table: no such table (not applied)")
+        elif col is None:
+            problem = ("column", c["column"],
+                       f"項目: 表「{spec.ja}」にそのような項目はありません（適用しませんでした）",
+                       f"column: table {table!r} has no such column (not applied)")
+        elif len(parts) != len(spec.key):
+            want = ";".join(spec.column(k).label for k in spec.key)
+            problem = ("key", c["key"],
+                       f"キー: 表「{spec.ja}」のキーは {want} の形式です（適用しませんでした）",
+                       f"key: the key of {table!r} is written {';'.join(spec.key)} "
+                       "(not applied)")
+        elif col.name in spec.key:
+            problem = ("column", c["column"],
+                       f"項目: キーの列「{col.label}」は修正できません。行を移す修正は"
+                       "できないため、元のシステムで直してください（適用しませんでした）",
+                       f"column: the key column {col.name!r} cannot be corrected; a row "
+                       "cannot be moved by a correction (not applied)")
+        elif value and read_column(pl.DataFrame({col.name: [value]}), col, codes)[0] is None:
+            problem = ("value", c["value"],
+                       f"修正後の値: 「{col.label}」の値として読めません（適用しませんでした）",
+                       f"value: not a readable value of {col.name!r} (not applied)")
+        if problem is not None:
+            issue = _issue(idx, *problem)
+            issues.append(issue)
+            if table is not None and c["key"]:
+                refused.append(_refused(table, c["key"], c.get("row"), seq, issue))
             continue
-        valid.append({"seq": seq, "idx": idx, "table": table, "key": c["key"],
+        assert table is not None and spec is not None and col is not None
+        valid.append({"seq": seq, "idx": idx, "row": c.get("row"), "table": table,
+                      "key": c["key"],
                       "parts": parts, "column": col.name, "value": c["value"],
                       "reason": c["reason"], "corrected_by": c["corrected_by"],
                       "corrected_at": c["corrected_at"]})
@@ -105,10 +151,12 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
         current: dict[tuple[str, int], str | None] = {}
         for v, m in zip(mine, matches.iter_rows(named=True), strict=True):
             if not m["idx"]:
-                issues.append(_issue(v["idx"], "key", v["key"],
-                                     f"キー: 表「{spec.ja}」にこのキーの行はありません"
-                                     "（適用しませんでした）",
-                                     f"key: no row of {table!r} has this key (not applied)"))
+                issue = _issue(v["idx"], "key", v["key"],
+                               f"キー: 表「{spec.ja}」にこのキーの行はありません"
+                               "（適用しませんでした）",
+                               f"key: no row of {table!r} has this key (not applied)")
+                issues.append(issue)
+                refused.append(_refused(table, v["key"], v.get("row"), v["seq"], issue))
                 continue
             for row_idx in m["idx"]:
                 cell = (v["column"], int(row_idx))
@@ -126,7 +174,9 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
         if updates:
             out[table] = frame.with_columns(list(updates.values()))
     trail_frame = (pl.DataFrame(trail, schema=TRAIL_SCHEMA) if trail else empty_trail())
-    return out, trail_frame.sort(["seq", "table", "key", "column"]), concat_issues(issues)
+    refused_frame = pl.concat(refused).sort("row") if refused else empty_refused()
+    return (out, trail_frame.sort(["seq", "table", "key", "column"]), concat_issues(issues),
+            refused_frame)
 
 
 def canonical_trail(trail: pl.DataFrame, cmap: ColumnMap, codes: Codes) -> pl.DataFrame:
