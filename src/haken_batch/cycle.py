@@ -20,6 +20,8 @@ from haken_batch.errors import CycleError
 from haken_batch.run import CycleRun, Options
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from haken_batch.archive import InputPacker
     from haken_batch.load import Dataset
     from haken_batch.rules import RuleBook
@@ -191,7 +193,65 @@ def settle_cycle(options: Options, progress: Progress = _noop) -> CycleRun:
             run = prepare(options, progress, rules=rules, on_read=packer.add)
             with outdir.staged_dir(out, options.cycle) as folder:
                 write_outputs(run, folder, progress, packer)
-    return dataclasses.replace(run, notes=(*notes, *_moved_transfer_note(run)))
+    return dataclasses.replace(run, notes=(*notes, *_moved_transfer_note(run),
+                                            *_paid_corrections_note(run)))
+
+
+def _paid_corrections_note(run: CycleRun, most: int = 5) -> list[tuple[str, str]]:
+    """A correction of a dispatch an earlier cycle paid changes nothing (a dispatch is paid
+    once; the ledger keeps what was paid): say so, instead of leaving it silent. One the
+    paying cycle had already applied (its corrections_applied.csv) was reflected there."""
+    import polars as pl
+
+    trail, ledger = run.data.corrections, run.previous
+    if trail.height == 0 or ledger.height == 0:
+        return []
+    cell = ["table", "key", "column", "new"]
+    own = trail.filter(pl.col("table").is_in(["dispatches", "reports", "checkins",
+                                              "travel_claims"]))
+    hits = (own.with_columns(pl.col("key").str.split(";").list.first().alias("dispatch_id"))
+            .join(ledger.select("dispatch_id", "cycle").unique(), on="dispatch_id", how="inner"))
+    if hits.height == 0:
+        return []
+    applied = [_applied_corrections(Path(run.options.out_dir) / c).with_columns(
+                   pl.lit(c).alias("cycle"))
+               for c in sorted(set(hits.get_column("cycle")))]
+    hits = (hits.select("seq", "dispatch_id", "cycle", *cell)
+            .join(pl.concat(applied).select("cycle", *cell).unique(),
+                  on=["cycle", *cell], how="anti", nulls_equal=True)
+            .select("seq", "dispatch_id", "cycle").unique().sort("seq", "dispatch_id"))
+    if hits.height == 0:
+        return []
+    shown = [f"#{seq}（派遣 {d}、{c} に支払済み）" for seq, d, c in hits.head(most).rows()]
+    shown_en = [f"#{seq} (dispatch {d}, paid in {c})" for seq, d, c in hits.head(most).rows()]
+    more = hits.height - most
+    tail_ja = f" ほか {more} 件" if more > 0 else ""
+    tail_en = f" and {more} more" if more > 0 else ""
+    return [("事務局修正 " + "、".join(shown) + tail_ja
+             + " は反映されません: 支払済みの派遣は再精算しません",
+             "correction " + ", ".join(shown_en) + tail_en
+             + " changes nothing: a paid dispatch is not settled again")]
+
+
+def _applied_corrections(folder: Path) -> pl.DataFrame:
+    """table, key, column, new of a settled cycle's corrections_applied.csv (either headers;
+    none when the file is missing or unreadable: the note then names more, never fewer)."""
+    import polars as pl
+
+    from haken_batch.archive import CORRECTION_COLUMNS, CORRECTIONS_NAME
+
+    names = {ja: en for en, ja in CORRECTION_COLUMNS.items()} | {en: en for en in
+                                                                 CORRECTION_COLUMNS}
+    empty = pl.DataFrame(schema=dict.fromkeys(("table", "key", "column", "new"), pl.String))
+    try:
+        raw = pl.read_csv(folder / CORRECTIONS_NAME, infer_schema=False, encoding="utf8")
+    except (OSError, pl.exceptions.PolarsError):
+        return empty
+    raw = raw.rename({c: names[c.lstrip("\ufeff")] for c in raw.columns
+                      if c.lstrip("\ufeff") in names})
+    if not all(c in raw.columns for c in empty.columns):
+        return empty
+    return raw.select(list(empty.columns))
 
 
 def _moved_transfer_note(run: CycleRun) -> list[tuple[str, str]]:
@@ -242,6 +302,11 @@ def summary(run: CycleRun, folder: Path | None = None, top: int = 5) -> dict[str
         # terminal only counts them (the list, with rows, is `haken validate`'s)
         "input_findings": {sev: int(run.data.findings.filter(pl.col("severity") == sev).height)
                            for sev in ("error", "warning")},
+        "corrections": {
+            "applied": int(run.data.corrections.get_column("seq").n_unique()),
+            "refused": int(run.data.findings.filter(
+                (pl.col("table") == "corrections") & (pl.col("severity") == "error")).height),
+        },
         "folder": str(folder) if folder else None,
         "files": files,
         "notes": [{"ja": ja, "en": en} for ja, en in run.notes],

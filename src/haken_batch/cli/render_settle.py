@@ -98,6 +98,15 @@ def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) ->
             else f"入力データの指摘: エラー {found.get('error', 0):,} 件 ・ 警告 "
             f"{found.get('warning', 0):,} 件（一覧は haken validate で確認できます）",
             highlight=False)
+    corr = s.get("corrections") or {}
+    if corr.get("applied") or corr.get("refused"):
+        con.print(
+            f"corrections: {corr.get('applied', 0):,} applied · {corr.get('refused', 0):,} "
+            "refused (corrections_rejected.csv; their dispatches are held)"
+            if en
+            else f"事務局修正: 適用 {corr.get('applied', 0):,} 件 ・ 適用できず "
+            f"{corr.get('refused', 0):,} 件（corrections_rejected.csv。対象の派遣は保留）",
+            highlight=False)
     if s["top_holds"]:
         holds = Table(
             title="top hold reasons" if en else "主な保留理由",
