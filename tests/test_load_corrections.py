@@ -100,3 +100,20 @@ def test_corrections_are_optional(rules) -> None:
     ds = load_dataset(FIX / "good", rules)
     assert ds.corrections.height == 0
     assert "corrections" not in ds.sources
+
+
+def test_a_finding_on_a_corrected_cell_names_the_correction(rules, tmp_path) -> None:
+    """The export's row holds another value than the one found at fault: the finding says
+    which correction wrote it (found by a blind corrections check)."""
+    data = tmp_path / "data"
+    shutil.copytree(Path(__file__).parent / "corpus" / "base", data)
+    (data / "corrections.csv").write_text(
+        "対象表,キー,項目,修正後の値,理由,修正者,修正日時\n"
+        "reports,D0001,対面支援時間(分),2000,確認,事務局A,2021/10/20 10:00\n", encoding="utf-8")
+    f = load_dataset(data, rules).findings.filter(
+        (pl.col("file") == "reports.csv") & (pl.col("column") == "対面支援時間(分)"))
+    assert f.height == 2 and set(f.get_column("value")) == {"2000"}  # range, and the span
+    assert all(m.endswith("（事務局修正 #1 による値）") for m in f.get_column("message_ja"))
+    assert all(m.endswith("(value set by correction #1)") for m in f.get_column("message_en"))
+    other = load_dataset(data, rules).findings.filter(pl.col("file") != "reports.csv")
+    assert not any("事務局修正 #" in m for m in other.get_column("message_ja"))

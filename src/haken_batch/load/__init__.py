@@ -149,6 +149,7 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja",
         # a file that is no table has no table name
         pl.when(pl.col("table").str.starts_with("?")).then(None).otherwise(pl.col("table"))
         .alias("table"))
+    findings = _name_corrections(findings, trail, labels)
     tables = {
         t: typed[t].select([c.name for c in cmap.tables[t].columns] + [pl.col("row").alias("_row")])
         for t in TABLE_ORDER
@@ -156,6 +157,36 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja",
     return Dataset(tables=tables, findings=findings, corrections=trail, sources=sources,
                    my_number_columns=tuple(sorted(my_number)),
                    error_cells=_error_cells(findings, labels), refused_corrections=refused)
+
+
+def _name_corrections(findings: pl.DataFrame, trail: pl.DataFrame,
+                      labels: dict[str, dict[str, str]]) -> pl.DataFrame:
+    """A finding on a cell a correction wrote says so: the export's row holds another value,
+    and the clerk should look at corrections.csv, not at the export."""
+    import polars as pl
+
+    if trail.height == 0 or findings.height == 0:
+        return findings
+    cells = pl.concat([
+        trail.filter(pl.col("table") == table).select(
+            "table", "key",
+            pl.col("column").replace_strict(by_name, default=None, return_dtype=pl.String),
+            "seq")
+        for table, by_name in sorted(labels.items())])
+    last = cells.drop_nulls().group_by("table", "key", "column").agg(pl.col("seq").max())
+    seq = pl.col("_seq").cast(pl.String)
+    return (findings.join(last.rename({"seq": "_seq"}), on=["table", "key", "column"],
+                          how="left", nulls_equal=False, maintain_order="left")
+            .with_columns(
+                pl.when(pl.col("_seq").is_not_null())
+                .then(pl.concat_str([pl.col("message_ja"), pl.lit("（事務局修正 #"), seq,
+                                     pl.lit(" による値）")]))
+                .otherwise(pl.col("message_ja")).alias("message_ja"),
+                pl.when(pl.col("_seq").is_not_null())
+                .then(pl.concat_str([pl.col("message_en"), pl.lit(" (value set by correction #"),
+                                     seq, pl.lit(")")]))
+                .otherwise(pl.col("message_en")).alias("message_en"))
+            .drop("_seq"))
 
 
 def _error_cells(findings: pl.DataFrame, labels: dict[str, dict[str, str]]) -> pl.DataFrame:
