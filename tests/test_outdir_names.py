@@ -71,8 +71,23 @@ def test_property_safe_name_stays_in_its_folder(raw: str) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=40), st.text(max_size=40))
 def test_property_different_ids_give_different_names(a: str, b: str) -> None:
+    """Also on a share that ignores case (Windows, macOS), for names built from ids."""
     if a != b:
         assert safe_name(a) != safe_name(b)
+        assert (safe_name(a, case_blind=True).casefold()
+                != safe_name(b, case_blind=True).casefold())
+
+
+def test_ids_differing_only_in_case_get_different_files() -> None:
+    """Validation accepts both; on a case-blind share notice_e000005 overwrote
+    notice_E000005 (found by a blind notices check)."""
+    assert safe_name("E000005", case_blind=True) == "E000005"
+    assert safe_name("e000005", case_blind=True).startswith("e000005~")
+    assert safe_name("zengin_20211119.txt") == "zengin_20211119.txt"  # not an id
+    from haken_batch.emit.notices import notice_file_name
+
+    names = {notice_file_name(e, "2021-10").casefold() for e in ("E000005", "e000005")}
+    assert len(names) == 2
 
 
 @pytest.mark.parametrize("good", ["2021-10", "2022-03", "2021-01", "2021-12"])

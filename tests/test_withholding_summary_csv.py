@@ -102,6 +102,29 @@ def test_R_TAX_1_corporations_are_classed_when_withheld_by_rule(tmp_path):
     assert rows["1号"]["payees"] == 3
 
 
+def test_R_TAX_1_page_says_corporations_are_withheld_when_the_rule_says_so(tmp_path):
+    """The page said 「法人（源泉徴収なし）」 and 「対象外」 whatever the rule (found by a
+    blind check)."""
+    rules = _rules_with(tmp_path, "    2021-04-01: false\ntravel_in_base",
+                        "    2021-04-01: true\ntravel_in_base")
+    withholding.emit(make_run(tmp_path, rules), tmp_path)
+    text = PdfReader(tmp_path / "withholding_summary.pdf").pages[0].extract_text()
+    text = text.replace("\n", "")
+    assert "法人（1号・2号に含む）" in text and "源泉徴収なし" not in text
+    assert "源泉徴収の対象外" not in text
+
+
+def test_R_TAX_4_due_day_outside_1_to_28_is_a_rules_error(tmp_path):
+    """A due day of 31 crashed with a traceback for a January payment (31 February)."""
+    from haken_batch.errors import RulesError
+
+    rules = _rules_with(tmp_path, "    2021-04-01: 10\noffice_closed_days",
+                        "    2021-04-01: 31\noffice_closed_days")
+    with pytest.raises(RulesError) as err:
+        tax_due_date(dt.date(2022, 1, 20), rules)
+    assert "tax.due_day" in err.value.ja
+
+
 def test_R_TAX_1_corporation_with_tax_withheld_is_refused(tmp_path, rules):
     run = make_run(tmp_path, rules)
     pay = run.settlement.payments.with_columns(
@@ -161,8 +184,9 @@ def test_R_TAX_4_printable_page_shows_the_csv_figures(tmp_path, rules):
     text = reader.pages[0].extract_text()
     for expected in ("源泉所得税 納付集計表", "2021年12月10日（金）", "2021年11月19日",
                      "1号 報酬・料金", "2号 企業診断員", "法人（源泉徴収なし）",
+                     "「給与所得・退職所得等の所得税徴収高計算書」の「税理士等の報酬」欄",
                      "56,300", "5,747", "56,820", "5,801", "10,560", "123,680", "11,548"):
-        assert expected in text, expected
+        assert expected in text.replace("\n", ""), expected  # notes wrap
 
 
 def test_R_TAX_4_page_is_byte_identical_on_rerun(tmp_path, rules):

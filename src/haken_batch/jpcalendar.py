@@ -87,6 +87,11 @@ def tax_due_date(payment_date: dt.date, rules: RuleBook) -> dt.date:
     """R-TAX-4: the due day of the month after payment, moved to the next open day."""
     year, month = add_months(payment_date.year, payment_date.month, 1)
     day = int(rules.value_at("tax.due_day", payment_date))
+    if not 1 <= day <= 28:  # a day every month has (the law's is the 10th)
+        from haken_batch.errors import RulesError
+
+        raise RulesError(f"ルール tax.due_day（納期限の日）は 1〜28 の日です（{day}）",
+                         f"the rule tax.due_day (the due day) must be 1 to 28 (got {day})")
     return next_tax_office_open_day(dt.date(year, month, day), rules)
 
 

@@ -56,12 +56,14 @@ def cycle_dirs(out: Path) -> list[Path]:
     return sorted(p for p in out.iterdir() if p.is_dir() and _CYCLE_RX.fullmatch(p.name))
 
 
-def safe_name(raw: str, *, fallback: str = "_") -> str:
+def safe_name(raw: str, *, fallback: str = "_", case_blind: bool = False) -> str:
     """A file name built from an id that cannot leave its folder (``../x``, ``CON``, NUL …).
 
     Plain ids (``D-000123``, ``よろず東京``) come back unchanged. Any id that had to be
     altered (width folding, a replaced character, a reserved name, truncation) gets a short
     hash of the original appended (``~1a2b3c4d``), so two different ids never share a file.
+    With ``case_blind`` (names built from ids), so does an id with a lower-case letter:
+    Windows and macOS shares ignore case, and ``e000005`` would overwrite ``E000005``'s file.
     """
     text = unicodedata.normalize("NFKC", raw)
     name = _SAFE_RX.sub("_", text).strip(". ")
@@ -72,7 +74,7 @@ def safe_name(raw: str, *, fallback: str = "_") -> str:
     if name.split(".")[0].upper() in _WINDOWS_RESERVED:
         name = "_" + name
     name = _truncate_bytes(name, _MAX_NAME_BYTES).rstrip(". ")
-    if name != raw:
+    if name != raw or (case_blind and name != name.upper()):
         tag = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:8]
         name = f"{name}~{tag}"
     return name

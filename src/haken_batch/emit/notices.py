@@ -190,7 +190,7 @@ def _render_all(pages: list[Composed], common: dict[str, Any], tmpl: DocTemplate
 
 
 def notice_file_name(expert_id: str, cycle: str) -> str:
-    return f"notice_{safe_name(expert_id)}_{cycle}.pdf"
+    return f"notice_{safe_name(expert_id, case_blind=True)}_{cycle}.pdf"
 
 
 def build_notices(run: CycleRun, tmpl: DocTemplate) -> list[Notice]:

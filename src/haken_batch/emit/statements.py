@@ -43,7 +43,7 @@ MONEY_DETAIL = ("fee", "transport", "per_diem", "lodging", "travel", "total")
 
 
 def file_name(owner_id: str, cycle: str) -> str:
-    return f"statement_{safe_name(owner_id)}_{cycle}.xlsx"
+    return f"statement_{safe_name(owner_id, case_blind=True)}_{cycle}.xlsx"
 
 
 def emit(run: CycleRun, folder: Path) -> None:

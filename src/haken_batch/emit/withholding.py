@@ -178,13 +178,17 @@ def render_pdf(run: CycleRun, summary: pl.DataFrame, tmpl: DocTemplate,
         "due_weekday": tmpl["weekdays"][due.weekday()],
         "default_class": str(run.rules.value_at("tax.default_fee_class", st.transfer_date)),
     }
+    withheld_corp = bool(run.rules.value_at("tax.withhold_corporations", st.transfer_date))
+    corp_note = "note_corporate_withheld" if withheld_corp else "note_corporate"
     keys = ["title", "subtitle", "payment_month", "transfer_date", "due_date",
-            "table_heading", "note_1", "note_2", "note_corporate", "note_default",
-            "note_totals"]
+            "table_heading", "note_1", "note_2", corp_note, "note_default", "note_totals"]
     if name:
         keys.insert(2, "payer")
     texts = {k: tmpl.text(k, **values) for k in keys}
+    texts["note_corporate"] = texts.pop(corp_note)
     labels = {str(k): str(v) for k, v in tmpl["classes"].items()}
+    if withheld_corp:  # the 法人 row is empty then: its payees are in 1号 and 2号
+        labels[CORPORATE] = str(tmpl["corporate_withheld_label"])
     rows = [{"label": labels[r["fee_class"]], "payees": yen(r["payees"]),
              "gross": yen(r["gross"]), "withholding": yen(r["withholding"])}
             for r in summary.iter_rows(named=True)]
