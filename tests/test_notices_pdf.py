@@ -97,7 +97,7 @@ def test_R_PAY_3_japanese_text_extracts_exactly(rendered):
     text = _text(_file(out, "E-001"))
     for expected in ("支払通知書", "山田 太郎", "様", "振込指定日", "2021年11月19日",
                      "2021年10月分", "東京都よろず支援拠点", "大宮商工会議所",
-                     "中小企業119 専門家派遣事務局", "みずほ", "東京営業部", "支援時間",
+                     "中小企業119 専門家派遣事務局", "みずほ", "東京営業部", "対象時間",
                      "6時間00分", "東京→大宮", "大宮→高崎"):
         assert expected in text, expected
     corp = _text(_file(out, "E-002"))
