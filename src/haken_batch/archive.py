@@ -58,8 +58,8 @@ PAYER_NAME = "archive/payer.yaml"
 CORRECTIONS_NAME = "corrections_applied.csv"
 REJECTED_NAME = "corrections_rejected.csv"
 AUDIT_SAMPLE_NAME = "audit_sample.csv"
-LEDGER_NAME = "ledger.csv"
-EXCLUDED_NAME = "excluded.csv"  # ledger.EXCLUDED_NAME (not imported: archive stays light)
+LEDGER_NAME = "ledger.csv"  # what a cycle paid (ledger.py reads them)
+EXCLUDED_NAME = "excluded.csv"  # what a cycle excluded: an exclusion is final
 
 CORRECTION_COLUMNS = {  # English name -> Japanese header (the order of the file)
     "seq": "連番",

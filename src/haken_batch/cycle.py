@@ -203,12 +203,13 @@ def _paid_corrections_note(run: CycleRun, most: int = 5) -> list[tuple[str, str]
     paying cycle had already applied (its corrections_applied.csv) was reflected there."""
     import polars as pl
 
+    from haken_batch.load.spec import DISPATCH_TABLES
+
     trail, ledger = run.data.corrections, run.previous
     if trail.height == 0 or ledger.height == 0:
         return []
     cell = ["table", "key", "column", "new"]
-    own = trail.filter(pl.col("table").is_in(["dispatches", "reports", "checkins",
-                                              "travel_claims"]))
+    own = trail.filter(pl.col("table").is_in(DISPATCH_TABLES))
     hits = (own.with_columns(pl.col("key").str.split(";").list.first().alias("dispatch_id"))
             .join(ledger.select("dispatch_id", "cycle").unique(), on="dispatch_id", how="inner"))
     if hits.height == 0:
@@ -222,8 +223,9 @@ def _paid_corrections_note(run: CycleRun, most: int = 5) -> list[tuple[str, str]
             .select("seq", "dispatch_id", "cycle").unique().sort("seq", "dispatch_id"))
     if hits.height == 0:
         return []
-    shown = [f"#{seq}（派遣 {d}、{c} に支払済み）" for seq, d, c in hits.head(most).rows()]
-    shown_en = [f"#{seq} (dispatch {d}, paid in {c})" for seq, d, c in hits.head(most).rows()]
+    first = hits.head(most).rows()
+    shown = [f"#{seq}（派遣 {d}、{c} に支払済み）" for seq, d, c in first]
+    shown_en = [f"#{seq} (dispatch {d}, paid in {c})" for seq, d, c in first]
     more = hits.height - most
     tail_ja = f" ほか {more} 件" if more > 0 else ""
     tail_en = f" and {more} more" if more > 0 else ""
@@ -239,19 +241,16 @@ def _applied_corrections(folder: Path) -> pl.DataFrame:
     import polars as pl
 
     from haken_batch.archive import CORRECTION_COLUMNS, CORRECTIONS_NAME
+    from haken_batch.errors import StructuralError
+    from haken_batch.ledger import read_record
 
-    names = {ja: en for en, ja in CORRECTION_COLUMNS.items()} | {en: en for en in
-                                                                 CORRECTION_COLUMNS}
-    empty = pl.DataFrame(schema=dict.fromkeys(("table", "key", "column", "new"), pl.String))
+    cell = ["table", "key", "column", "new"]
     try:
-        raw = pl.read_csv(folder / CORRECTIONS_NAME, infer_schema=False, encoding="utf8")
-    except (OSError, pl.exceptions.PolarsError):
-        return empty
-    raw = raw.rename({c: names[c.lstrip("\ufeff")] for c in raw.columns
-                      if c.lstrip("\ufeff") in names})
-    if not all(c in raw.columns for c in empty.columns):
-        return empty
-    return raw.select(list(empty.columns))
+        raw = read_record(folder / CORRECTIONS_NAME, CORRECTION_COLUMNS, cell,
+                          ("修正の記録", "the corrections record"))
+    except StructuralError:
+        return pl.DataFrame(schema=dict.fromkeys(cell, pl.String))
+    return raw.select(cell)
 
 
 def _moved_transfer_note(run: CycleRun) -> list[tuple[str, str]]:

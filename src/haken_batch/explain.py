@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from haken_batch.errors import HakenError
+from haken_batch.load.spec import DISPATCH_TABLES
 from haken_batch.manifest import cycles_in
 from haken_batch.privacy import mask_account, mask_name
 
@@ -37,7 +38,6 @@ _OTHER_PERSONAL = {"address", "postal_code", "email", "company_address", "compan
                    "place_address"}
 # Rules read on the transfer date rather than on the support date (docs/design.md).
 _PAYMENT_DATE_RULES = ("R-TAX-", "R-DAY-", "R-PAY-")
-_DETAIL_TABLES = ("dispatches", "reports", "checkins", "travel_claims")
 
 
 class ExplainError(HakenError):
@@ -266,7 +266,7 @@ def build_story(run: CycleRun, dispatch_id: str, folder: Path,
     support = dt.date.fromisoformat(row["support_date"]) if row.get("support_date") else None
     expert_id, institution_id = str(row["expert_id"]), str(row["institution_id"])
     tables = run.data.tables
-    rows = {t: _rows(tables.get(t), "dispatch_id", dispatch_id) for t in _DETAIL_TABLES}
+    rows = {t: _rows(tables.get(t), "dispatch_id", dispatch_id) for t in DISPATCH_TABLES}
     rows["experts"] = _rows(tables.get("experts"), "expert_id", expert_id)
     rows["institutions"] = _rows(tables.get("institutions"), "institution_id", institution_id)
     sources = getattr(run.data, "sources", {}) or {}

@@ -13,75 +13,78 @@ from pathlib import Path
 
 import polars as pl
 
+from haken_batch.archive import EXCLUDED_NAME, LEDGER_NAME
 from haken_batch.errors import StructuralError
 from haken_batch.outdir import cycle_dirs
 from haken_batch.settle.engine import EXCLUDED_SCHEMA, LEDGER_SCHEMA, empty_excluded, empty_ledger
 
-LEDGER_NAME = "ledger.csv"
-EXCLUDED_NAME = "excluded.csv"  # what a cycle excluded: an exclusion is final
+_LEDGER = ("台帳", "the ledger")
+_EXCLUDED = ("対象外の記録", "the record of exclusions")
 
 
-def _english_names(table: str = "ledger") -> dict[str, str]:
-    """Header (Japanese or English) -> English column name, from templates/csv_headers.yaml."""
-    from haken_batch.emit.csvs import headers
-
-    return {ja: en for en, ja in headers(table).items()} | {en: en for en in headers(table)}
-
-
-def _raw(path: Path) -> pl.DataFrame:
+def read_record(path: Path, names: dict[str, str], required: list[str],
+                what: tuple[str, str]) -> pl.DataFrame:
+    """A CSV a settled cycle wrote (Japanese or English headers; ``names``: English ->
+    Japanese) with English column names, every cell text. A file that cannot be read or
+    lacks a ``required`` column is a StructuralError naming it (``what``: ja, en)."""
     try:
         raw = pl.read_csv(path, infer_schema=False, encoding="utf8")
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise StructuralError(
-            f"前のサイクルの記録 {path} を読めません（{exc}）",
-            f"cannot read an earlier cycle's record {path} ({exc})",
+            f"{what[0]} {path} を読めません（{exc}）",
+            f"cannot read {what[1]} {path} ({exc})",
             where=str(path),
         ) from None
+    english = {ja: en for en, ja in names.items()} | {en: en for en in names}
+    raw = raw.rename(
+        {c: english[c.lstrip("\ufeff")] for c in raw.columns if c.lstrip("\ufeff") in english}
+    )
+    missing = [c for c in required if c not in raw.columns]
+    if missing:
+        raise StructuralError(
+            f"{what[0]} {path} に列 {missing} がありません",
+            f"{what[1]} {path} lacks columns {missing}",
+            where=str(path),
+        )
     return raw
+
+
+def _typed(raw: pl.DataFrame, path: Path, what: tuple[str, str],
+           columns: list[pl.Expr]) -> pl.DataFrame:
+    """``raw.select(columns)``; a value that does not read is a StructuralError naming it."""
+    try:
+        return raw.select(columns)
+    except pl.exceptions.PolarsError as exc:
+        raise StructuralError(
+            f"{what[0]} {path} の値が不正です（{exc}）",
+            f"{what[1]} {path} has a bad value ({exc})",
+            where=str(path),
+        ) from None
+
+
+def _headers(table: str) -> dict[str, str]:
+    """English name -> Japanese header of a settlement CSV (templates/csv_headers.yaml)."""
+    from haken_batch.emit.csvs import headers
+
+    return headers(table)
 
 
 def read_ledger(path: Path) -> pl.DataFrame:
     """One cycle's ledger.csv (Japanese or English headers) as LEDGER_SCHEMA."""
-    raw = _raw(path)
-    names = _english_names()
-    raw = raw.rename(
-        {c: names[c.lstrip("\ufeff")] for c in raw.columns if c.lstrip("\ufeff") in names}
-    )
-    missing = [c for c in LEDGER_SCHEMA if c not in raw.columns and c != "trip_km"]
-    if missing:
-        raise StructuralError(
-            f"台帳 {path} に列 {missing} がありません",
-            f"the ledger {path} lacks columns {missing}",
-            where=str(path),
-        )
+    required = [c for c in LEDGER_SCHEMA if c != "trip_km"]  # ledgers before trip_km existed
+    raw = read_record(path, _headers("ledger"), required, _LEDGER)
     if "trip_km" not in raw.columns:
         raw = raw.with_columns(pl.lit(None, pl.String()).alias("trip_km"))
-    try:
-        return raw.select(
-            pl.col("cycle"),
-            pl.col("dispatch_id"),
-            pl.col("expert_id"),
-            pl.col("support_date").str.to_date("%Y-%m-%d"),
-            pl.col("start_time").str.to_time("%H:%M:%S"),
-            *(
-                pl.col(c).cast(pl.Int64)
-                for c in (
-                    "fee",
-                    "transport",
-                    "per_diem",
-                    "lodging",
-                    "total",
-                    "face_to_face_minutes",
-                )
-            ),
-            pl.col("trip_km").cast(pl.Float64),
-        )
-    except pl.exceptions.PolarsError as exc:
-        raise StructuralError(
-            f"台帳 {path} の値が不正です（{exc}）",
-            f"the ledger {path} has a bad value ({exc})",
-            where=str(path),
-        ) from None
+    money = ("fee", "transport", "per_diem", "lodging", "total", "face_to_face_minutes")
+    return _typed(raw, path, _LEDGER, [
+        pl.col("cycle"),
+        pl.col("dispatch_id"),
+        pl.col("expert_id"),
+        pl.col("support_date").str.to_date("%Y-%m-%d"),
+        pl.col("start_time").str.to_time("%H:%M:%S"),
+        *(pl.col(c).cast(pl.Int64) for c in money),
+        pl.col("trip_km").cast(pl.Float64),
+    ])
 
 
 def settled_cycles(out: Path) -> list[str]:
@@ -101,29 +104,11 @@ def previous_ledger(out: Path, cycle: str) -> pl.DataFrame:
 
 def read_excluded(path: Path) -> pl.DataFrame:
     """One cycle's excluded.csv (Japanese or English headers) as EXCLUDED_SCHEMA."""
-    raw = _raw(path)
-    names = _english_names("excluded")
-    raw = raw.rename(
-        {c: names[c.lstrip("\ufeff")] for c in raw.columns if c.lstrip("\ufeff") in names}
-    )
-    missing = [c for c in EXCLUDED_SCHEMA if c not in raw.columns]
-    if missing:
-        raise StructuralError(
-            f"対象外の記録 {path} に列 {missing} がありません",
-            f"the record of exclusions {path} lacks columns {missing}",
-            where=str(path),
-        )
-    try:
-        return raw.select(
-            pl.col("cycle"), pl.col("dispatch_id"), pl.col("expert_id"),
-            pl.col("support_date").str.to_date("%Y-%m-%d"), pl.col("rules").fill_null(""),
-        )
-    except pl.exceptions.PolarsError as exc:
-        raise StructuralError(
-            f"対象外の記録 {path} の値が不正です（{exc}）",
-            f"the record of exclusions {path} has a bad value ({exc})",
-            where=str(path),
-        ) from None
+    raw = read_record(path, _headers("excluded"), list(EXCLUDED_SCHEMA), _EXCLUDED)
+    return _typed(raw, path, _EXCLUDED, [
+        pl.col("cycle"), pl.col("dispatch_id"), pl.col("expert_id"),
+        pl.col("support_date").str.to_date("%Y-%m-%d"), pl.col("rules").fill_null(""),
+    ])
 
 
 def previous_excluded(out: Path, cycle: str) -> pl.DataFrame:

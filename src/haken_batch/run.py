@@ -72,7 +72,9 @@ class Settlement:
         read these and exclude the dispatch again, whatever later exports say."""
         import polars as pl
 
-        return (self.dispatches.filter(pl.col("status") == "excluded")
+        from haken_batch.settle.decide import EXCLUDED
+
+        return (self.dispatches.filter(pl.col("status") == EXCLUDED)
                 .select(pl.lit(self.cycle).alias("cycle"), "dispatch_id", "expert_id",
                         "support_date", "rules")
                 .sort("dispatch_id"))

@@ -25,7 +25,7 @@ from haken_batch.load.findings import (
     issues_for,
     one_issue,
 )
-from haken_batch.load.spec import TABLE_ORDER, ColumnMap, ColumnSpec, TableSpec
+from haken_batch.load.spec import DISPATCH_TABLES, TABLE_ORDER, ColumnMap, ColumnSpec, TableSpec
 from haken_batch.pdf.fonts import UNPRINTABLE_RX
 
 if TYPE_CHECKING:
@@ -408,7 +408,7 @@ def touched_dispatches(dataset: Dataset) -> pl.DataFrame:
     # A row's own dispatch, also when its id is written in full width (Ｄ０００１): ids are
     # not folded, so the row stays an error, but folding here finds the dispatch it belongs
     # to and holds it; otherwise a claim line with such an id was left out of a paid dispatch.
-    own = (f.filter(pl.col("table").is_in(["dispatches", "reports", "checkins", "travel_claims"]))
+    own = (f.filter(pl.col("table").is_in(DISPATCH_TABLES))
            .with_columns(pl.col("key").str.split(";").list.first().alias("dispatch_id"))
            .select(cols))
     folded = own.with_columns(pl.col("dispatch_id").str.normalize("NFKC").str.strip_chars())

@@ -270,12 +270,15 @@ def _check_next_link(rep: CycleReport, folder: Path, raw: bytes) -> None:
 
 
 def _check_previous_ledgers(rep: CycleReport, folder: Path, manifest: dict[str, Any]) -> None:
-    """The earlier ledgers and records of exclusions, byte for byte as settled against."""
+    """The earlier ledgers, and their records of exclusions where the manifest names one,
+    byte for byte as settled against."""
+    from haken_batch.archive import EXCLUDED_NAME, LEDGER_NAME
+
     for led in manifest.get("previous_ledgers") or []:
-        for name, key, what in (("ledger.csv", "sha256", "ledger"),
-                                ("excluded.csv", "excluded_sha256", "record of exclusions")):
-            if key not in led:
-                continue
+        files = [(LEDGER_NAME, "sha256", "ledger")]
+        if "excluded_sha256" in led:  # manifests before excluded.csv existed have none
+            files.append((EXCLUDED_NAME, "excluded_sha256", "record of exclusions"))
+        for name, key, what in files:
             path = folder.parent / str(led.get("cycle")) / name
             if not path.is_file():
                 rep.add(f"../{led.get('cycle')}/{name}", "chain",

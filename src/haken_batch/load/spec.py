@@ -16,6 +16,8 @@ KINDS = {
 _COLUMN_KEYS = {"name", "kind", "required", "nullable", "codes", "min", "max", "width", "bank",
                 "personal", "secret", "blank"}
 TABLE_ORDER = ("experts", "institutions", "dispatches", "reports", "checkins", "travel_claims")
+# The tables whose rows belong to one dispatch (their key starts with dispatch_id).
+DISPATCH_TABLES = ("dispatches", "reports", "checkins", "travel_claims")
 CORRECTIONS = "corrections"
 
 

@@ -164,8 +164,7 @@ def _settle(
     ranked = limits.ranks(t, rules)
     parts = [
         *exclusions.all_exclusions(d, rules),
-        *exclusions.final(d, excluded_before if excluded_before is not None
-                          else empty_excluded()),
+        *exclusions.final(d, excluded_before),
         *checks.all_checks(d, rules, checks.overlapping(t, rules), touched, unpayable),
         *limits.r_lim_1(d, ranked, rules),
         *travel.results(claims, record_checks),

@@ -160,12 +160,12 @@ def all_exclusions(d: pl.DataFrame, rules: RuleBook) -> list[Part]:
     return [r_exc_1(d), r_exc_2(d), r_exc_3(d, rules), r_exc_4(d), r_per_1(d, rules)]
 
 
-def final(d: pl.DataFrame, before: pl.DataFrame) -> list[Part]:
+def final(d: pl.DataFrame, before: pl.DataFrame | None) -> list[Part]:
     """An exclusion is final ("Decisions" in rules.md): a dispatch an earlier cycle excluded
     (``before``: excluded.csv of earlier cycles) is excluded again under that cycle's rules,
     also when a later export or correction no longer gives the reason (an expert who later
     left the institution, a flag set otherwise afterwards); it is never paid."""
-    if before.height == 0:
+    if before is None or before.height == 0:
         return []
     first = (before.sort(["cycle", "dispatch_id"])
              .unique(subset="dispatch_id", keep="first", maintain_order=True))
