@@ -194,7 +194,8 @@ def settle_cycle(options: Options, progress: Progress = _noop) -> CycleRun:
             with outdir.staged_dir(out, options.cycle) as folder:
                 write_outputs(run, folder, progress, packer)
     return dataclasses.replace(run, notes=(*notes, *_moved_transfer_note(run),
-                                            *_paid_corrections_note(run)))
+                                            *_paid_corrections_note(run),
+                                            *_paid_missing_note(run)))
 
 
 def _paid_corrections_note(run: CycleRun, most: int = 5) -> list[tuple[str, str]]:
@@ -223,16 +224,45 @@ def _paid_corrections_note(run: CycleRun, most: int = 5) -> list[tuple[str, str]
             .select("seq", "dispatch_id", "cycle").unique().sort("seq", "dispatch_id"))
     if hits.height == 0:
         return []
-    first = hits.head(most).rows()
-    shown = [f"#{seq}（派遣 {d}、{c} に支払済み）" for seq, d, c in first]
-    shown_en = [f"#{seq} (dispatch {d}, paid in {c})" for seq, d, c in first]
-    more = hits.height - most
-    tail_ja = f" ほか {more} 件" if more > 0 else ""
-    tail_en = f" and {more} more" if more > 0 else ""
-    return [("事務局修正 " + "、".join(shown) + tail_ja
-             + " は反映されません: 支払済みの派遣は再精算しません",
-             "correction " + ", ".join(shown_en) + tail_en
-             + " changes nothing: a paid dispatch is not settled again")]
+    ja, en = _listed([f"#{seq}（派遣 {d}、{c} に支払済み）" for seq, d, c in hits.rows()],
+                     [f"#{seq} (dispatch {d}, paid in {c})" for seq, d, c in hits.rows()], most)
+    return [(f"事務局修正 {ja} は反映されません: 支払済みの派遣は再精算しません",
+             f"correction {en} changes nothing: a paid dispatch is not settled again")]
+
+
+def _listed(ja: list[str], en: list[str], most: int) -> tuple[str, str]:
+    """The first ``most`` items of each language, then 'ほか N 件' / 'and N more'."""
+    more = len(ja) - most
+    return ("、".join(ja[:most]) + (f" ほか {more} 件" if more > 0 else ""),
+            ", ".join(en[:most]) + (f" and {more} more" if more > 0 else ""))
+
+
+def _paid_missing_note(run: CycleRun, most: int = 5) -> list[tuple[str, str]]:
+    """A dispatch paid earlier in this fiscal year that the export no longer lists: the
+    contract's dispatches table holds every case of the year so far, so say so. What was
+    paid stands (the ledger), and the KPIs count it for the institution that cycle recorded;
+    its company attributes are then unknown (不明)."""
+    import polars as pl
+
+    first_day = dt.date(*jpcalendar.cycle_month(run.options.cycle), 1)
+    first = jpcalendar.fiscal_year_start(first_day, run.rules).strftime("%Y-%m")
+    table = run.data.tables.get("dispatches")
+    listed = (table.select("dispatch_id") if table is not None and "dispatch_id" in table.columns
+              else pl.DataFrame(schema={"dispatch_id": pl.String()}))
+    gone = (run.previous.filter((pl.col("cycle") >= first) & (pl.col("cycle") < run.options.cycle))
+            .select("dispatch_id", "cycle").unique()
+            .join(listed, on="dispatch_id", how="anti").sort("dispatch_id", "cycle"))
+    if gone.height == 0:
+        return []
+    ja, en = _listed([f"{d}（{c}）" for d, c in gone.rows()],
+                     [f"{d} ({c})" for d, c in gone.rows()], most)
+    return [(f"この年度に支払済みの派遣 {ja} が派遣案件のエクスポートにありません。"
+             "支払額はそのままで、KPI では支払時の申請機関に数えます（企業の属性は「不明」）。"
+             "エクスポートが年度の全案件を含むか確認してください",
+             f"dispatches paid earlier this fiscal year are missing from the dispatches export: "
+             f"{en}. What was paid stands, and the KPIs count them for the institution recorded "
+             "when they were paid (company attributes unknown); check that the export holds "
+             "every case of the fiscal year")]
 
 
 def _applied_corrections(folder: Path) -> pl.DataFrame:

@@ -71,10 +71,11 @@ def _headers(table: str) -> dict[str, str]:
 
 def read_ledger(path: Path) -> pl.DataFrame:
     """One cycle's ledger.csv (Japanese or English headers) as LEDGER_SCHEMA."""
-    required = [c for c in LEDGER_SCHEMA if c != "trip_km"]  # ledgers before trip_km existed
+    later = ("trip_km", "institution_id")  # columns that ledgers of earlier versions lack
+    required = [c for c in LEDGER_SCHEMA if c not in later]
     raw = read_record(path, _headers("ledger"), required, _LEDGER)
-    if "trip_km" not in raw.columns:
-        raw = raw.with_columns(pl.lit(None, pl.String()).alias("trip_km"))
+    raw = raw.with_columns(pl.lit(None, pl.String()).alias(c) for c in later
+                           if c not in raw.columns)
     money = ("fee", "transport", "per_diem", "lodging", "total", "face_to_face_minutes")
     return _typed(raw, path, _LEDGER, [
         pl.col("cycle"),
@@ -84,6 +85,7 @@ def read_ledger(path: Path) -> pl.DataFrame:
         pl.col("start_time").str.to_time("%H:%M:%S"),
         *(pl.col(c).cast(pl.Int64) for c in money),
         pl.col("trip_km").cast(pl.Float64),
+        pl.col("institution_id"),
     ])
 
 

@@ -36,13 +36,19 @@ def month_paid(inp: KpiInputs) -> pl.DataFrame:
 
 
 def earlier_paid(inp: KpiInputs) -> pl.DataFrame:
-    """Ledger rows of earlier cycles of the same fiscal year (cycles are ``YYYY-MM``)."""
+    """Ledger rows of earlier cycles of the same fiscal year (cycles are ``YYYY-MM``).
+
+    A paid dispatch counts for the institution its paying cycle recorded, so a month's
+    "amount used" (R-RPT-1) never moves to another institution afterwards; the other
+    attributes (company, issue, expert) are read from the current export."""
     first = inp.fy_start.strftime("%Y-%m")
     return (
         inp.previous.filter((pl.col("cycle") >= first) & (pl.col("cycle") < inp.cycle))
         .select(
             "cycle", "dispatch_id", "expert_id",
-            pl.lit(None, dtype=pl.String).alias("institution_id"),
+            # the institution the paying cycle recorded; null in ledgers of earlier versions
+            # (then the current export's, below)
+            pl.col("institution_id").cast(pl.String),
             "support_date",
             *[pl.col(c).fill_null(0) for c in MONEY],
             pl.col("total").fill_null(0),

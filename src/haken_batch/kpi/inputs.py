@@ -134,6 +134,7 @@ LEDGER_COLUMNS: dict[str, pl.DataType] = {
     "cycle": pl.String(), "dispatch_id": pl.String(), "expert_id": pl.String(),
     "support_date": pl.Date(), "fee": pl.Int64(), "transport": pl.Int64(),
     "per_diem": pl.Int64(), "lodging": pl.Int64(), "total": pl.Int64(),
+    "institution_id": pl.String(),
 }
 
 

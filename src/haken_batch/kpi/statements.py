@@ -156,7 +156,8 @@ def detail_frame(facts: pl.DataFrame, inp: KpiInputs) -> pl.DataFrame:
     return (
         facts.join(names, on="expert_id", how="left")
         .select("institution_id", "cycle", "in_month", "dispatch_id", "support_date",
-                "company_name", "issue_category", "expert_id", "expert_name",
+                "company_name", pl.col("issue_category").fill_null(UNKNOWN),
+                "expert_id", "expert_name",
                 "fee", "transport", "per_diem", "lodging", "travel", "total")
         .sort("institution_id", "cycle", "support_date", "dispatch_id")
     )

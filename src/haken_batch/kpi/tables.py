@@ -263,6 +263,9 @@ def companies_month(facts: pl.DataFrame, inp: KpiInputs) -> pl.DataFrame:
              pl.col("company_class").drop_nulls().first(),
              pl.len().cast(pl.Int64).alias("month_count"))
         .with_columns(industry_label_expr(inp))
+        # the breakdowns count a blank as 不明, and so says the 定義 sheet: the list too
+        .with_columns(pl.col(c).fill_null(UNKNOWN)
+                      for c in ("company_prefecture", "industry", "company_class"))
         .sort("company_id")
     )
 

@@ -40,6 +40,9 @@ LEDGER_SCHEMA = pl.Schema(
         "total": pl.Int64(),
         "face_to_face_minutes": pl.Int64(),
         "trip_km": pl.Float64(),
+        # the institution the payment used (R-RPT-1 "amount used"): the KPI cumulative counts
+        # a paid dispatch for it even when a later export names another or drops the case
+        "institution_id": pl.String(),
     }
 )
 LINE_SCHEMA = pl.Schema(
