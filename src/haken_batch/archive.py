@@ -55,6 +55,7 @@ ARCHIVE_DIR = "archive"
 INPUTS_DIR = "archive/inputs"
 RULES_DIR = "archive/rules"
 PAYER_NAME = "archive/payer.yaml"
+BANK_MASTER_DIR = "archive/bankmaster"  # the part of the bank master the cycle read
 CORRECTIONS_NAME = "corrections_applied.csv"
 REJECTED_NAME = "corrections_rejected.csv"
 AUDIT_SAMPLE_NAME = "audit_sample.csv"
@@ -322,6 +323,20 @@ def _archive_payer(run: CycleRun, folder: Path) -> dict[str, Any] | None:
     return file_entry(folder, target)
 
 
+def _archive_bank_master(run: CycleRun, folder: Path) -> list[dict[str, Any]]:
+    """The bank master as this cycle read it (bankmaster.snapshot): a re-run years later
+    must not meet a newer master that holds other experts or names their banks otherwise."""
+    from haken_batch import bankmaster
+
+    experts = run.data.tables.get("experts")
+    codes = (experts.get_column("bank_code").drop_nulls().unique().to_list()
+             if experts is not None and "bank_code" in experts.columns else [])
+    codes.append(getattr(run.payer, "bank_code", None))
+    with bankmaster.source(run.options.bank_master):
+        written = bankmaster.snapshot(folder / BANK_MASTER_DIR, codes)
+    return [file_entry(folder, path) for path in written]
+
+
 def write_corrections(run: CycleRun, folder: Path) -> None:
     """``corrections_applied.csv``: the corrections trail the loader applied, in order."""
     import polars as pl
@@ -414,8 +429,11 @@ def _summary(run: CycleRun) -> dict[str, Any]:
 
 
 def build_manifest(run: CycleRun, folder: Path, inputs: list[dict[str, Any]],
-                   rules: list[dict[str, Any]], payer: dict[str, Any] | None) -> dict[str, Any]:
-    archived = {e["path"] for e in inputs} | {e["path"] for e in rules}
+                   rules: list[dict[str, Any]], payer: dict[str, Any] | None,
+                   bank_master: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    bank_master = bank_master or []
+    archived = ({e["path"] for e in inputs} | {e["path"] for e in rules}
+                | {e["path"] for e in bank_master})
     if payer:
         archived.add(payer["path"])
     outputs = [
@@ -435,6 +453,7 @@ def build_manifest(run: CycleRun, folder: Path, inputs: list[dict[str, Any]],
         "inputs": inputs,
         "rules": rules,
         "payer": payer,
+        "bank_master": bank_master,
         "outputs": sorted(outputs, key=lambda e: e["path"]),
         "previous": previous_link(out_dir, run.options.cycle),
         "previous_ledgers": _previous_ledgers(out_dir, run.options.cycle),
@@ -452,10 +471,11 @@ def write_archive(run: CycleRun, folder: Path, packer: InputPacker | None = None
     inputs = _archive_inputs(run, folder, packer)
     rules = _archive_rules(run, folder)
     payer = _archive_payer(run, folder)
+    bank_master = _archive_bank_master(run, folder)
     write_corrections(run, folder)
     write_rejected(run, folder)
     write_audit_sample(run, folder)
-    manifest = build_manifest(run, folder, inputs, rules, payer)
+    manifest = build_manifest(run, folder, inputs, rules, payer, bank_master)
     (folder / MANIFEST_NAME).write_bytes(sealed(manifest))
 
 
@@ -491,6 +511,12 @@ def restore(cycle_dir: Path, work: Path) -> Options:
     rules = work / "rules"
     for entry in manifest.get("rules") or []:
         target = _inside(rules, Path(entry["path"]).relative_to(RULES_DIR).as_posix())
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_inside(cycle_dir, entry["path"]), target)
+    bank_master = None
+    for entry in manifest.get("bank_master") or []:  # none in cycles archived before it was
+        bank_master = work / "bankmaster"
+        target = _inside(bank_master, Path(entry["path"]).relative_to(BANK_MASTER_DIR).as_posix())
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(_inside(cycle_dir, entry["path"]), target)
     payer_file = None
@@ -531,4 +557,5 @@ def restore(cycle_dir: Path, work: Path) -> Options:
         headers=params.get("headers", "ja"),
         documents=bool(params.get("documents", True)),
         lang=params.get("lang", "ja"),
+        bank_master=bank_master,
     )

@@ -6,17 +6,25 @@ tenth of a month's settle) at import. Its data is one ``banks.json`` and one
 asked about are read here (without importing the package). Kana names are narrowed to the
 Zengin bank class and cut to 15 bytes (``kana.to_bank_name``) only for the codes asked.
 
+A settled cycle archives the part of the master it read (``snapshot``): banks.json, the
+branch files of the banks its experts and payer use, and the version. ``source(folder)``
+makes the re-run of ``haken verify`` / ``explain`` read that snapshot instead of the
+installed package, whose newer data (a bank merged, a branch closed) would otherwise hold
+other experts and change the yen of a cycle settled years before.
+
 ゆうちょ銀行 (9900) accounts are often given as 記号番号; :func:`yucho_to_zengin` turns them
 into the 店番 / 預金種目 / 口座番号 a 総合振込 file needs (``shared/spec/zengin.md``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import json
 import re
-from collections.abc import Iterable
+import shutil
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,8 +40,16 @@ _KIGOU_RX = re.compile(r"^[01][0-9]{4}$")
 _BANGOU_RX = re.compile(r"^[0-9]{1,8}$")
 
 
-@functools.cache
+VERSION_NAME = "VERSION"
+_source: Path | None = None  # an archived snapshot being read instead of the package
+
+
 def _data_dir() -> Path:
+    return _source if _source is not None else _package_dir()
+
+
+@functools.cache
+def _package_dir() -> Path:
     spec = importlib.util.find_spec("zengin_code")  # locates the package, runs nothing
     if spec is None or spec.origin is None:
         raise HakenError("金融機関マスタ（zengin-code）がインストールされていません",
@@ -53,15 +69,60 @@ def _branches(bank_code: str) -> dict[str, dict[str, str]]:
     """branch code -> {code, name, kana, …} of one bank; empty for an unknown bank."""
     if bank_code not in _banks():
         return {}
-    raw = json.loads((_data_dir() / "branches" / f"{bank_code}.json").read_bytes()) or {}
+    path = _data_dir() / "branches" / f"{bank_code}.json"
+    if _source is not None and not path.is_file():  # the settled cycle never read this bank
+        raise HakenError(f"アーカイブの金融機関マスタに銀行 {bank_code} の支店がありません",
+                         f"the archived bank master has no branches of bank {bank_code}")
+    raw = json.loads(path.read_bytes()) or {}
     return dict(sorted(raw.items()))
 
 
 def version() -> str:
-    """The master's version (package version, which carries the data date), for the manifest."""
+    """The master's version (package version, which carries the data date), for the manifest;
+    a snapshot's is the version it was taken from."""
     from importlib.metadata import version as dist_version
 
+    if _source is not None:
+        return (_source / VERSION_NAME).read_text(encoding="utf-8").strip()
     return dist_version("zengin-code")
+
+
+def _clear() -> None:
+    for fn in (_banks, _branches, bank_name_kana, branch_name_kana):
+        fn.cache_clear()
+
+
+@contextlib.contextmanager
+def source(folder: Path | None) -> Iterator[None]:
+    """Read the master from ``folder`` (a ``snapshot``) inside the block; None: the package."""
+    global _source
+    if folder is None:
+        yield
+        return
+    before, _source = _source, Path(folder)
+    _clear()
+    try:
+        yield
+    finally:
+        _source = before
+        _clear()
+
+
+def snapshot(target: Path, bank_codes: Iterable[str | None]) -> list[Path]:
+    """Copy what a cycle read of the master into ``target``: banks.json (every bank, so an
+    unknown code stays unknown), the branch files of ``bank_codes`` that are banks, and the
+    version. Returns the files written, sorted."""
+    root = _data_dir()
+    target.mkdir(parents=True, exist_ok=True)
+    written = [target / "banks.json", target / VERSION_NAME]
+    shutil.copyfile(root / "banks.json", written[0])
+    written[1].write_text(version() + "\n", encoding="utf-8")
+    for code in sorted({c for c in bank_codes if c} & set(_banks())):
+        path = target / "branches" / f"{code}.json"
+        path.parent.mkdir(exist_ok=True)
+        shutil.copyfile(root / "branches" / f"{code}.json", path)
+        written.append(path)
+    return sorted(written)
 
 
 def bank_exists(bank_code: str) -> bool:

@@ -56,7 +56,7 @@ def prepare(
 
     ``on_read(path)`` is told of each export once read (settle packs the archive meanwhile).
     """
-    from haken_batch import ledger, load
+    from haken_batch import bankmaster, ledger, load
     from haken_batch.outdir import check_cycle
     from haken_batch.payer import load_payer
     from haken_batch.rules import load_rules
@@ -66,24 +66,25 @@ def prepare(
     progress("rules")
     if rules is None:
         rules = load_rules(options.rules_dir)
-    payer = load_payer(options.payer_file)
-    progress("load")
-    data = load.load_dataset(options.data_dir, rules, lang=options.lang, on_read=on_read)
-    _refuse_my_number(data)
-    previous = ledger.previous_ledger(options.out_dir, options.cycle)
-    excluded_before = ledger.previous_excluded(options.out_dir, options.cycle)
-    cutoff, transfer = resolve_dates(options, rules)
-    progress("settle")
-    settlement = settle(
-        data,
-        rules,
-        cycle=options.cycle,
-        cutoff=cutoff,
-        transfer_date=transfer,
-        previous=previous,
-        record_checks=options.documents,
-        excluded_before=excluded_before,
-    )
+    with bankmaster.source(options.bank_master):
+        payer = load_payer(options.payer_file)
+        progress("load")
+        data = load.load_dataset(options.data_dir, rules, lang=options.lang, on_read=on_read)
+        _refuse_my_number(data)
+        previous = ledger.previous_ledger(options.out_dir, options.cycle)
+        excluded_before = ledger.previous_excluded(options.out_dir, options.cycle)
+        cutoff, transfer = resolve_dates(options, rules)
+        progress("settle")
+        settlement = settle(
+            data,
+            rules,
+            cycle=options.cycle,
+            cutoff=cutoff,
+            transfer_date=transfer,
+            previous=previous,
+            record_checks=options.documents,
+            excluded_before=excluded_before,
+        )
     return CycleRun(
         options=options,
         rules=rules,
@@ -115,6 +116,14 @@ def write_outputs(run: CycleRun, folder: Path, progress: Progress = _noop,
 
     ``packer``: the inputs compressed while loading (else the archive compresses them now).
     """
+    from haken_batch import bankmaster
+
+    with bankmaster.source(run.options.bank_master):  # bank names in the files, notices
+        _write_outputs(run, folder, progress, packer)
+
+
+def _write_outputs(run: CycleRun, folder: Path, progress: Progress,
+                   packer: InputPacker | None) -> None:
     import functools
 
     from haken_batch import archive

@@ -172,8 +172,8 @@ def read_json(path: Path) -> tuple[dict[str, Any], bytes]:
 
 
 def listed_files(manifest: dict[str, Any]) -> Iterable[dict[str, Any]]:
-    """Every file entry of a manifest (inputs, rules, payer, outputs)."""
-    for section in ("inputs", "rules", "payer", "outputs"):
+    """Every file entry of a manifest (inputs, rules, payer, bank master, outputs)."""
+    for section in ("inputs", "rules", "payer", "bank_master", "outputs"):
         entries = manifest.get(section) or []
         if isinstance(entries, dict):
             entries = [entries]

@@ -32,6 +32,8 @@ class Options:
     headers: str = "ja"  # "ja" or "en" CSV headers
     documents: bool = True  # PDFs and workbooks; off for scale runs
     lang: str = "ja"
+    # an archived bank-master snapshot (haken verify / explain); None: the installed package
+    bank_master: Path | None = None
 
 
 @dataclass(frozen=True)

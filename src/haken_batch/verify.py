@@ -398,7 +398,7 @@ def _compare_manifests(rep: CycleReport, old: dict[str, Any], new: dict[str, Any
 
     if originals(old) != originals(new):
         rep.add(MANIFEST_NAME, "rerun", "the re-run read other inputs than the archived ones")
-    for key in ("rules", "payer"):
+    for key in ("rules", "payer", "bank_master"):
         if hashes(old, key) != hashes(new, key):
             rep.add(MANIFEST_NAME, "rerun", f"the re-run's {key} differ from the archived ones")
     old_t, new_t = old.get("tool") or {}, new.get("tool") or {}
