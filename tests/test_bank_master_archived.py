@@ -53,12 +53,14 @@ def _paid_expert_bank(out: Path) -> str:
 
 
 @pytest.fixture
-def masters(tmp_path: Path) -> tuple[Path, Path]:
-    """The installed master, and a copy to make 'newer' (a bank gone)."""
+def masters(tmp_path: Path):
+    """The installed master, and a copy to make 'newer' (a bank gone). The master's caches
+    are emptied afterwards, so later tests read the installed master again."""
     installed = bankmaster._package_dir()
     newer = tmp_path / "newer"
     shutil.copytree(installed, newer)
-    return installed, newer
+    yield installed, newer
+    bankmaster._clear()
 
 
 def test_R_VAL_2_verify_reruns_on_the_archived_bank_master(tmp_path, masters, monkeypatch):

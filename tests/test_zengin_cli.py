@@ -119,3 +119,28 @@ def test_help_lists_exit_codes() -> None:
     result = invoke("--help")
     assert result.exit_code == 0
     assert "unreadable" in result.stdout
+
+
+def test_escape_sequences_in_a_file_never_reach_the_terminal(tmp_path: Path) -> None:
+    """The command that inspects a suspect file must not replay its escape sequences (a
+    window title, a cleared screen) or its rich markup (blind audit check)."""
+    data = bytearray(zf.build(HEADER, RECORDS))
+    name = "ﾔﾏﾀﾞ ﾀﾛｳ".encode("cp932")
+    at = bytes(data).index(name)
+    data[at:at + 8] = b"\x1b]0;PW\x07"[:8].ljust(8, b" ")
+    code = b"1234567890"
+    at = bytes(data).index(code)
+    data[at:at + 10] = b"[red]\x1b[2J\x9b1"[:10]
+    path = tmp_path / "crafted.txt"
+    path.write_bytes(bytes(data))
+    for args in ([str(path)], [str(path), "--unmask"], [str(path), "--lang", "en"]):
+        result = invoke(*args)
+        assert result.exit_code == 1, result.output
+        assert "\x1b" not in result.output and "\x9b" not in result.output
+        assert "\\x1b" in result.stdout
+
+
+def test_english_totals_are_in_english(good: Path) -> None:
+    result = invoke(str(good), "--lang", "en")
+    assert "2 records / 13,023 yen" in result.stdout
+    assert "件" not in result.stdout.split("data records")[-1].split("\n", 1)[0]

@@ -39,12 +39,22 @@ def show(
     raise typer.Exit(0 if parsed.ok else 1)
 
 
+def _safe(value: object) -> str:
+    """A field of the file as printed: its control characters (escape sequences of a crafted
+    file) shown as \\xNN, and no rich markup taken from it."""
+    from rich.markup import escape
+
+    from haken_batch.textsafe import for_terminal
+
+    return escape(for_terminal(str(value)))
+
+
 def _render(view: dict[str, Any], lang: str) -> None:
     from rich.table import Table
 
     en = lang == "en"
     con = console()
-    header = view["header"]
+    header = view["header"] and {k: _safe(v) for k, v in view["header"].items()}
     if header:
         con.print(("Header: " if en else "ヘッダー: ")
                   + f"依頼人コード {header['requester_code']}"
@@ -57,17 +67,19 @@ def _render(view: dict[str, Any], lang: str) -> None:
     for title in ("No", "銀行", "支店", "種目", "口座番号", "受取人名", "金額", "顧客コード1"):
         table.add_column(title, overflow="fold", justify="right" if title == "金額" else "left")
     for r in view["records"]:
-        table.add_row(str(r["no"]), r["bank_code"], r["branch_code"],
-                      _TYPES.get(r["account_type"], r["account_type"]), r["account_number"],
-                      r["name"], f"{r['amount']:,}", r["customer_code1"])
+        table.add_row(str(r["no"]), _safe(r["bank_code"]), _safe(r["branch_code"]),
+                      _TYPES.get(r["account_type"], _safe(r["account_type"])),
+                      _safe(r["account_number"]), _safe(r["name"]), f"{r['amount']:,}",
+                      _safe(r["customer_code1"]))
     con.print(table)
     trailer, computed = view["trailer"], view["computed"]
     if trailer:
-        con.print(("Trailer: " if en else "トレーラー: ")
-                  + f"{trailer['count']:,} 件 / {trailer['total']:,} 円")
-    con.print(("Computed: " if en else "集計: ")
-              + f"{computed['count']:,} 件 / {computed['total']:,} 円  "
-              f"(separator {view['separator']}, EOF 0x1A {'yes' if view['eof_byte'] else 'no'})")
+        con.print(f"Trailer: {trailer['count']:,} records / {trailer['total']:,} yen" if en
+                  else f"トレーラー: {trailer['count']:,} 件 / {trailer['total']:,} 円")
+    counted = (f"Computed: {computed['count']:,} records / {computed['total']:,} yen" if en
+               else f"集計: {computed['count']:,} 件 / {computed['total']:,} 円")
+    con.print(f"{counted}  (separator {view['separator']}, "
+              f"EOF 0x1A {'yes' if view['eof_byte'] else 'no'})")
     if view["valid"]:
         con.print("[green]" + ("valid" if en else "正常: 誤りはありません") + "[/]")
         return
