@@ -154,10 +154,12 @@ def unpayable_experts(experts: pl.DataFrame, rules: RuleBook,
         ("account_number",
          bad_number & (pl.col("bank_code") == bankmaster.YUCHO_BANK_CODE).fill_null(False),
          mask_account_expr("account_number"),
-         "口座番号が1〜7桁の数字ではありません（ゆうちょ銀行の記号番号は店番・口座番号に"
-         "変換して入力してください：記号の2〜3桁目+8が店番、番号8桁の末尾1を除いた7桁が口座番号）",
-         "account number is not 1 to 7 digits (a Japan Post Bank 記号番号 must be converted:"
-         " branch = 記号 digits 2-3 + '8', account = the 8-digit 番号 without its final 1)"),
+         "口座番号が1〜7桁の数字ではありません（ゆうちょ銀行の記号番号は「記号-番号」の形なら"
+         "店番・口座番号に変換します。支店コード・預金種目を入れるときは記号に合うものに"
+         "してください）",
+         "account number is not 1 to 7 digits (a Japan Post Bank 記号番号 written as"
+         " 記号-番号 is converted to branch and account; a branch code or account type given"
+         " must match the 記号)"),
         ("account_holder_kana", empty("account_holder_kana"), pl.lit(""),
          "口座名義カナがありません", "account holder kana is missing"),
     ]

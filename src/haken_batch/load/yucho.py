@@ -1,0 +1,80 @@
+"""ゆうちょ銀行 accounts given as 記号番号 (zengin.md "Bank master": accept 記号番号 if an
+export carries it).
+
+On the experts' text, before typing: a row of bank 9900 whose 口座番号 reads as 記号 (5
+digits, first 0 or 1) and 番号 (up to 8 digits, after a hyphen or a space, or 13 digits in
+one run) gets the 店番, 預金種目 and 7-digit 口座番号 a 総合振込 file needs
+(``bankmaster.yucho_to_zengin``), with a warning that says so. A 店番 or 預金種目 the export
+gives that disagrees with the 記号 is left alone (the account stays unreadable and holds,
+R-VAL-2), and so is a 記号番号 the rule cannot convert (with its reason, an error).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import polars as pl
+
+from haken_batch.bankmaster import YUCHO_BANK_CODE, YuchoError, yucho_to_zengin
+from haken_batch.load.codes import Codes
+from haken_batch.load.findings import ERROR, WARNING, concat_issues, issues_for
+
+_KIGOU_BANGOU = re.compile(r"^([01][0-9]{4})(?:[-‐−ー\s]+([0-9]{1,8})|([0-9]{8}))$")
+_RULE = "R-VAL-2"
+
+
+def _text(value: str | None) -> str:
+    return unicodedata.normalize("NFKC", value or "").strip()
+
+
+def _split(account: str | None) -> tuple[str, str] | None:
+    hit = _KIGOU_BANGOU.match(_text(account))
+    return None if hit is None else (hit.group(1), hit.group(2) or hit.group(3))
+
+
+def convert(frame: pl.DataFrame, codes: Codes) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(experts text with 記号番号 converted, findings). ``frame`` is the experts' text
+    (String columns, ``idx``); a frame without the bank columns is returned as it is."""
+    need = {"bank_code", "branch_code", "account_type", "account_number", "idx"}
+    if not need <= set(frame.columns):
+        return frame, concat_issues([])
+    bank = pl.col("bank_code").str.normalize("NFKC").str.strip_chars()
+    plain = pl.col("account_number").str.normalize("NFKC").str.strip_chars()
+    rows = (frame.filter((bank == YUCHO_BANK_CODE) & (plain.str.len_chars() > 7))
+            .select(*sorted(need)).to_dicts())  # a 記号番号 is longer than any account
+    done, issues = [], []
+    for r in rows:
+        parts = _split(r["account_number"])
+        if parts is None:
+            continue
+        value = pl.DataFrame({"idx": [r["idx"]], "value": [r["account_number"]]})
+        try:
+            account = yucho_to_zengin(*parts)
+        except YuchoError as exc:
+            issues.append(issues_for(value, table="experts", column="account_number",
+                                     rule_id=_RULE, severity=ERROR, ja=exc.ja, en=exc.en))
+            continue
+        branch, kind = _text(r["branch_code"]), _text(r["account_type"])
+        given_kind = codes.account_types.get(kind) if kind else None
+        if ((branch and branch != account.branch_code)
+                or (kind and given_kind != account.account_type)):
+            continue  # the export says otherwise: not ours to overrule
+        done.append({"idx": r["idx"], "_branch": account.branch_code,
+                     "_type": str(account.account_type), "_number": account.account_number})
+        issues.append(issues_for(
+            value, table="experts", column="account_number", rule_id=_RULE, severity=WARNING,
+            ja=f"ゆうちょ銀行の記号番号を全銀の店番 {account.branch_code}・預金種目 "
+               f"{account.account_type}・口座番号（7桁）に変換しました",
+            en=f"Japan Post Bank 記号番号 converted to Zengin branch {account.branch_code}, "
+               f"account type {account.account_type} and a 7-digit account number"))
+    if not done:
+        return frame, concat_issues(issues)
+    new = pl.DataFrame(done, schema={"idx": frame.schema["idx"], "_branch": pl.String,
+                                     "_type": pl.String, "_number": pl.String})
+    out = (frame.join(new, on="idx", how="left")
+           .with_columns(pl.coalesce("_branch", "branch_code").alias("branch_code"),
+                         pl.coalesce("_type", "account_type").alias("account_type"),
+                         pl.coalesce("_number", "account_number").alias("account_number"))
+           .select(frame.columns))
+    return out, concat_issues(issues)
