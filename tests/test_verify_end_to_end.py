@@ -93,6 +93,31 @@ def test_done_when_one_edited_byte_fails_and_names_the_file(out: Path, tmp_path:
     assert any(p.path == rel for p in report.cycles[0].problems), report.to_json()
 
 
+def test_verify_speaks_japanese_to_the_auditor(out: Path, tmp_path: Path) -> None:
+    """Every problem and every differing output is said in Japanese too (the detail column
+    was English whatever --lang said: a blind audit check)."""
+    from typer.testing import CliRunner
+
+    from haken_batch.cli.app import app
+
+    work = tmp_path / "out"
+    shutil.copytree(out, work)
+    for p in (work / CYCLES[1]).rglob("*"):
+        if p.is_file():
+            p.chmod(0o600)
+    _flip(work / CYCLES[1] / "payments.csv")
+    (work / CYCLES[1] / "stray.txt").write_text("x", encoding="utf-8")
+    report = verify_path(work / CYCLES[1])
+    problems = report.cycles[0].problems
+    assert problems and all(p.detail_ja and p.detail_ja != p.detail for p in problems)
+    differing = [o for o in report.cycles[0].outputs if o.status == "differs"]
+    assert differing and all(o.detail_ja and "行目" in o.detail_ja for o in differing)
+    shown = CliRunner().invoke(app, ["verify", str(work / CYCLES[1])])
+    assert shown.exit_code == 1
+    assert "フォルダにありますが、マニフェストにありません" in shown.output
+    assert "but not in the manifest" not in shown.output
+
+
 def test_done_when_the_archive_alone_reproduces_the_outputs(out: Path, tmp_path: Path) -> None:
     work = tmp_path / "copy"
     shutil.copytree(out, work / "out")  # no data folder, no rules, no payer beside it

@@ -61,7 +61,8 @@ def close_cycle(out: Path, cycle: str, *, closed_on: dt.date, closed_by: str) ->
         if report.problems:
             first = report.problems[0]
             raise VerifyError(
-                f"サイクル {cycle} は検証に失敗したため確定できません: {first.path} {first.detail}",
+                f"サイクル {cycle} は検証に失敗したため確定できません: {first.path} "
+                f"{first.detail_ja or first.detail}",
                 f"cycle {cycle} does not verify, not closing: {first.path}: {first.detail}")
         earlier_closed = [c for c in settled if c < cycle and is_closed(out, c)]
         previous = None

@@ -93,8 +93,10 @@ def expectation(check: str, col: ColumnSpec, cmap: ColumnMap, codes: Codes) -> t
         return ("制御文字（エスケープ・改ページなど）が含まれています",
                 "contains control characters (escape sequences, form feeds, …)")
     if check == "not_cp932":
-        return ("Shift_JIS で表せない文字（絵文字・外字など）が含まれています",
-                "contains characters outside Shift_JIS (emoji, rare characters)")
+        return ("Shift_JIS で表せない文字（絵文字・外字、ゼロ幅スペースなどの見えない文字）が"
+                "含まれています",
+                "contains characters outside Shift_JIS (emoji, rare characters, invisible ones "
+                "such as a zero-width space)")
     if check == "not_in_font":
         return ("支払通知書のフォントにない文字（外字・∑ など）が含まれています",
                 "contains characters the notice font cannot print (user-defined gaiji, ∑, …)")

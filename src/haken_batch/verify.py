@@ -50,6 +50,7 @@ class Problem:
     path: str  # the file named (relative to OUT/CYCLE), or "" for the cycle itself
     kind: str  # changed, missing, added, seal, chain, closed, rerun, …
     detail: str
+    detail_ja: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class OutputResult:
     path: str
     status: str
     detail: str = ""
+    detail_ja: str = ""
 
 
 @dataclass
@@ -68,14 +70,15 @@ class CycleReport:
     problems: list[Problem] = field(default_factory=list)
     outputs: list[OutputResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    notes_ja: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems and all(o.status in (IDENTICAL, SAME_CONTENT)
                                          for o in self.outputs)
 
-    def add(self, path: str, kind: str, detail: str) -> None:
-        self.problems.append(Problem(self.cycle, path, kind, detail))
+    def add(self, path: str, kind: str, detail: str, detail_ja: str) -> None:
+        self.problems.append(Problem(self.cycle, path, kind, detail, detail_ja))
 
 
 @dataclass
@@ -98,6 +101,7 @@ class VerifyReport:
                     "problems": [p.__dict__ for p in c.problems],
                     "outputs": [o.__dict__ for o in c.outputs],
                     "notes": c.notes,
+                    "notes_ja": c.notes_ja,
                 }
                 for c in self.cycles
             ],
@@ -149,7 +153,7 @@ def verify_cycle(folder: Path, *, rerun: bool = True, engine: Any = None,
     try:
         manifest, raw = read_json(folder / MANIFEST_NAME)
     except ManifestUnreadable as exc:
-        rep.add(MANIFEST_NAME, "unreadable", exc.en)
+        rep.add(MANIFEST_NAME, "unreadable", exc.en, exc.ja)
         return rep
     try:
         _check_manifest_form(rep, manifest, raw)
@@ -161,7 +165,8 @@ def verify_cycle(folder: Path, *, rerun: bool = True, engine: Any = None,
             _check_next_link(rep, folder, raw)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         # a manifest that parses but has the wrong shape was edited (its seal says so too)
-        rep.add(MANIFEST_NAME, "format", f"malformed manifest ({type(exc).__name__}: {exc})")
+        rep.add(MANIFEST_NAME, "format", f"malformed manifest ({type(exc).__name__}: {exc})",
+                f"マニフェストの形が不正です（{type(exc).__name__}: {exc}）")
         return rep
     if rerun:
         _rerun(rep, folder, manifest, engine, keep)
@@ -173,16 +178,21 @@ def verify_cycle(folder: Path, *, rerun: bool = True, engine: Any = None,
 
 def _check_manifest_form(rep: CycleReport, manifest: dict[str, Any], raw: bytes) -> None:
     if manifest.get("format") != FORMAT:
-        rep.add(MANIFEST_NAME, "format", f"unknown manifest format {manifest.get('format')!r}")
+        rep.add(MANIFEST_NAME, "format", f"unknown manifest format {manifest.get('format')!r}",
+                f"マニフェストの形式 {manifest.get('format')!r} は知らない形式です")
     if manifest.get("seal") != seal_of(manifest):
         rep.add(MANIFEST_NAME, "seal",
-                "the manifest was edited: its seal does not match its content")
+                "the manifest was edited: its seal does not match its content",
+                "マニフェストが編集されています: 封印（seal）が内容と合いません")
     elif canonical(manifest) != raw:
         rep.add(MANIFEST_NAME, "seal",
-                "the manifest was edited: bytes differ from its canonical form")
+                "the manifest was edited: bytes differ from its canonical form",
+                "マニフェストが編集されています: バイトが正規の形と違います")
     if manifest.get("cycle") != rep.cycle:
         rep.add(MANIFEST_NAME, "cycle",
-                f"manifest is for cycle {manifest.get('cycle')!r}, folder is {rep.cycle}")
+                f"manifest is for cycle {manifest.get('cycle')!r}, folder is {rep.cycle}",
+                f"マニフェストはサイクル {manifest.get('cycle')!r} のもので、"
+                f"フォルダは {rep.cycle} です")
 
 
 def _check_files(rep: CycleReport, folder: Path, manifest: dict[str, Any]) -> None:
@@ -194,30 +204,35 @@ def _check_files(rep: CycleReport, folder: Path, manifest: dict[str, Any]) -> No
         listed.add(rel)
         path = folder / rel
         if not rel or ".." in Path(rel).parts or not path.is_file():
-            rep.add(rel, "missing", "listed in the manifest but not in the folder")
+            rep.add(rel, "missing", "listed in the manifest but not in the folder",
+                    "マニフェストにありますが、フォルダにありません")
             continue
         rep.files_checked += 1
         size, digest = path.stat().st_size, sha256_file(path)
         if size != entry.get("size") or digest != entry.get("sha256"):
             rep.add(rel, "changed",
                     f"size {size} sha256 {digest[:16]}… but the manifest says "
-                    f"size {entry.get('size')} sha256 {str(entry.get('sha256'))[:16]}…")
+                    f"size {entry.get('size')} sha256 {str(entry.get('sha256'))[:16]}…",
+                    f"サイズ {size}・SHA-256 {digest[:16]}… ですが、マニフェストでは "
+                    f"サイズ {entry.get('size')}・SHA-256 {str(entry.get('sha256'))[:16]}… です")
             continue
         original = entry.get("original")
         if original:
             try:
                 data = unpack(path)
             except ArchiveError as exc:
-                rep.add(rel, "changed", f"archived input: {exc.en}")
+                rep.add(rel, "changed", f"archived input: {exc.en}", f"保存した入力: {exc.ja}")
                 continue
             if sha256_bytes(data) != original.get("sha256") or len(data) != original.get("size"):
                 rep.add(rel, "changed",
-                        f"content differs from the input {original.get('name')} as read")
+                        f"content differs from the input {original.get('name')} as read",
+                        f"読み込んだ入力 {original.get('name')} と内容が違います")
     for path in sorted(folder.rglob("*")):
         if path.is_file():
             rel = path.relative_to(folder).as_posix()
             if rel not in listed and rel not in (MANIFEST_NAME, CLOSED_NAME):
-                rep.add(rel, "added", "in the folder but not in the manifest")
+                rep.add(rel, "added", "in the folder but not in the manifest",
+                        "フォルダにありますが、マニフェストにありません")
 
 
 def _check_chain(rep: CycleReport, folder: Path, manifest: dict[str, Any]) -> None:
@@ -227,28 +242,35 @@ def _check_chain(rep: CycleReport, folder: Path, manifest: dict[str, Any]) -> No
     if link is None:
         if earlier:
             rep.add(MANIFEST_NAME, "chain",
-                    f"the manifest names no previous cycle, but {earlier[-1]} precedes it in OUT")
+                    f"the manifest names no previous cycle, but {earlier[-1]} precedes it in OUT",
+                    f"マニフェストに前のサイクルがありませんが、出力フォルダでは {earlier[-1]} が"
+                    "前にあります")
         return
     prev = str(link.get("cycle"))
     if not earlier or earlier[-1] != prev:
         found = earlier[-1] if earlier else "none"
         rep.add(MANIFEST_NAME, "chain",
-                f"the previous cycle should be {prev} but OUT has {found} before {rep.cycle}")
+                f"the previous cycle should be {prev} but OUT has {found} before {rep.cycle}",
+                f"前のサイクルは {prev} のはずですが、出力フォルダで {rep.cycle} の前にあるのは "
+                f"{found} です")
         if not (out / prev / MANIFEST_NAME).is_file():
             return
     prev_manifest = out / prev / MANIFEST_NAME
     if not prev_manifest.is_file():
-        rep.add(f"../{prev}/{MANIFEST_NAME}", "chain", "the previous cycle's manifest is missing")
+        rep.add(f"../{prev}/{MANIFEST_NAME}", "chain", "the previous cycle's manifest is missing",
+                "前のサイクルのマニフェストがありません")
         return
     if sha256_file(prev_manifest) != link.get("manifest_sha256"):
         rep.add(f"../{prev}/{MANIFEST_NAME}", "chain",
-                f"the previous cycle's manifest is not the one {rep.cycle} was settled after")
+                f"the previous cycle's manifest is not the one {rep.cycle} was settled after",
+                f"前のサイクルのマニフェストが、{rep.cycle} を精算したときのものではありません")
     closed_hash = link.get("closed_sha256")
     if closed_hash:
         closed = out / prev / CLOSED_NAME
         if not closed.is_file() or sha256_file(closed) != closed_hash:
             rep.add(f"../{prev}/{CLOSED_NAME}", "chain",
-                    "the previous cycle's closing record is missing or not the one named")
+                    "the previous cycle's closing record is missing or not the one named",
+                    "前のサイクルの確定記録がないか、記録されたものと違います")
 
 
 def _check_next_link(rep: CycleReport, folder: Path, raw: bytes) -> None:
@@ -260,13 +282,15 @@ def _check_next_link(rep: CycleReport, folder: Path, raw: bytes) -> None:
         nxt_manifest, _ = read_json(nxt)
     except ManifestUnreadable:
         rep.add(f"../{later[0]}/{MANIFEST_NAME}", "chain",
-                "the next cycle's manifest is unreadable")
+                "the next cycle's manifest is unreadable", "次のサイクルのマニフェストが読めません")
         return
     link = nxt_manifest.get("previous") or {}
     if link.get("cycle") != rep.cycle or link.get("manifest_sha256") != sha256_bytes(raw):
         rep.add(MANIFEST_NAME, "chain",
                 f"the next cycle {later[0]} names another manifest: "
-                "this one was changed or replaced")
+                "this one was changed or replaced",
+                f"次のサイクル {later[0]} は別のマニフェストを指しています: "
+                "このマニフェストは変更されたか置き換えられています")
 
 
 def _check_previous_ledgers(rep: CycleReport, folder: Path, manifest: dict[str, Any]) -> None:
@@ -275,50 +299,58 @@ def _check_previous_ledgers(rep: CycleReport, folder: Path, manifest: dict[str, 
     from haken_batch.archive import EXCLUDED_NAME, LEDGER_NAME
 
     for led in manifest.get("previous_ledgers") or []:
-        files = [(LEDGER_NAME, "sha256", "ledger")]
+        files = [(LEDGER_NAME, "sha256", "ledger", "支払台帳")]
         if "excluded_sha256" in led:  # manifests before excluded.csv existed have none
-            files.append((EXCLUDED_NAME, "excluded_sha256", "record of exclusions"))
-        for name, key, what in files:
+            files.append((EXCLUDED_NAME, "excluded_sha256", "record of exclusions", "対象外の記録"))
+        for name, key, what, what_ja in files:
             path = folder.parent / str(led.get("cycle")) / name
             if not path.is_file():
                 rep.add(f"../{led.get('cycle')}/{name}", "chain",
-                        f"an earlier {what} this cycle was settled against is missing")
+                        f"an earlier {what} this cycle was settled against is missing",
+                        f"このサイクルの精算に使った以前の{what_ja}（{name}）がありません")
             elif sha256_file(path) != led.get(key):
                 rep.add(f"../{led.get('cycle')}/{name}", "chain",
-                        f"an earlier {what} differs from the one this cycle was settled against")
+                        f"an earlier {what} differs from the one this cycle was settled against",
+                        f"以前の{what_ja}（{name}）が、このサイクルの精算に使ったものと違います")
 
 
-def check_closed_record(folder: Path, manifest_raw: bytes) -> list[tuple[str, str]]:
-    """Problems (kind, detail) of ``CLOSED.json`` (empty when fine or absent)."""
+def check_closed_record(folder: Path, manifest_raw: bytes) -> list[tuple[str, str, str]]:
+    """Problems (kind, detail, detail_ja) of ``CLOSED.json`` (empty when fine or absent)."""
     path = folder / CLOSED_NAME
     if not path.exists():
         return []
     try:
         record, raw = read_json(path)
     except ManifestUnreadable as exc:
-        return [("unreadable", exc.en)]
+        return [("unreadable", exc.en, exc.ja)]
     found = []
     if record.get("format") != CLOSED_FORMAT:
-        found.append(("format", f"unknown closing format {record.get('format')!r}"))
+        found.append(("format", f"unknown closing format {record.get('format')!r}",
+                      f"確定記録の形式 {record.get('format')!r} は知らない形式です"))
     if record.get("seal") != seal_of(record) or canonical(record) != raw:
-        found.append(("seal", "the closing record was edited: its seal does not match"))
+        found.append(("seal", "the closing record was edited: its seal does not match",
+                      "確定記録が編集されています: 封印（seal）が合いません"))
     if record.get("cycle") != folder.name:
-        found.append(("closed", f"closing record is for {record.get('cycle')!r}"))
+        found.append(("closed", f"closing record is for {record.get('cycle')!r}",
+                      f"確定記録はサイクル {record.get('cycle')!r} のものです"))
     if record.get("manifest_sha256") != sha256_bytes(manifest_raw):
-        found.append(("closed", "manifest.json changed after the cycle was closed"))
+        found.append(("closed", "manifest.json changed after the cycle was closed",
+                      "確定の後に manifest.json が変更されています"))
     prev = record.get("previous_closed")
     if prev:
         other = folder.parent / str(prev.get("cycle")) / CLOSED_NAME
         if not other.is_file() or sha256_file(other) != prev.get("sha256"):
             found.append(("chain", f"the closing record of {prev.get('cycle')} it names is "
-                                   "missing or changed"))
+                                   "missing or changed",
+                          f"この確定記録が指す {prev.get('cycle')} の確定記録がないか、"
+                          "変更されています"))
     return found
 
 
 def _check_closed(rep: CycleReport, folder: Path, manifest_raw: bytes) -> None:
     rep.closed = (folder / CLOSED_NAME).exists()
-    for kind, detail in check_closed_record(folder, manifest_raw):
-        rep.add(CLOSED_NAME, kind, detail)
+    for kind, detail, detail_ja in check_closed_record(folder, manifest_raw):
+        rep.add(CLOSED_NAME, kind, detail, detail_ja)
 
 
 # ------------------------------------------------------------------------------ re-run
@@ -351,10 +383,16 @@ def _rerun(rep: CycleReport, folder: Path, manifest: dict[str, Any], engine: Any
             result.mkdir()
             eng.write_outputs(run, result)
         except HakenError as exc:
-            rep.add("", "rerun", f"the re-run failed: {exc.en}")
+            rep.add("", "rerun", f"the re-run failed: {exc.en}",
+                    f"再計算できませんでした: {exc.ja}")
+            return
+        except FileNotFoundError as exc:  # e.g. an earlier cycle's ledger.csv deleted
+            rep.add("", "rerun", f"the re-run failed: a file it needs is missing: {exc.filename}",
+                    f"再計算できませんでした: 必要なファイル {exc.filename} がありません")
             return
         except (OSError, KeyError, TypeError, ValueError, ImportError, AttributeError) as exc:
-            rep.add("", "rerun", f"the re-run failed: {type(exc).__name__}: {exc}")
+            rep.add("", "rerun", f"the re-run failed: {type(exc).__name__}: {exc}",
+                    f"再計算できませんでした（{type(exc).__name__}: {exc}）")
             return
         rep.reran = True
         _compare_outputs(rep, folder, result, manifest)
@@ -366,16 +404,20 @@ def _compare_outputs(rep: CycleReport, folder: Path, result: Path,
     try:
         regenerated, _ = read_json(result / MANIFEST_NAME)
     except ManifestUnreadable:
-        rep.add(MANIFEST_NAME, "rerun", "the re-run wrote no manifest")
+        rep.add(MANIFEST_NAME, "rerun", "the re-run wrote no manifest",
+                "再計算がマニフェストを書きませんでした")
         return
     produced = {e["path"] for e in regenerated.get("outputs") or []}
     for rel in sorted(archived | produced):
         if rel not in produced:
-            rep.outputs.append(OutputResult(rel, MISSING, "the re-run did not produce it"))
+            rep.outputs.append(OutputResult(rel, MISSING, "the re-run did not produce it",
+                                            "再計算では作られませんでした"))
         elif rel not in archived:
-            rep.outputs.append(OutputResult(rel, EXTRA, "the re-run produced it; not archived"))
+            rep.outputs.append(OutputResult(rel, EXTRA, "the re-run produced it; not archived",
+                                            "再計算だけが作りました（保存されていません）"))
         elif not (folder / rel).is_file():
-            rep.outputs.append(OutputResult(rel, MISSING, "archived file is gone"))
+            rep.outputs.append(OutputResult(rel, MISSING, "archived file is gone",
+                                            "保存した出力がありません"))
         else:
             rep.outputs.append(compare_file(rel, folder / rel, result / rel))
     _compare_manifests(rep, manifest, regenerated)
@@ -386,7 +428,8 @@ def _compare_manifests(rep: CycleReport, old: dict[str, Any], new: dict[str, Any
     for key in ("cycle", "parameters", "settlement", "previous", "previous_ledgers"):
         if old.get(key) != new.get(key):
             rep.add(MANIFEST_NAME, "rerun", f"the re-run's {key!r} differs: "
-                    f"archived {old.get(key)!r} vs re-run {new.get(key)!r}")
+                    f"archived {old.get(key)!r} vs re-run {new.get(key)!r}",
+                    f"再計算の {key!r} が違います: 保存 {old.get(key)!r} / 再計算 {new.get(key)!r}")
 
     def originals(m: dict[str, Any]) -> list[Any]:
         return [(e.get("original"), e.get("tables")) for e in m.get("inputs") or []]
@@ -397,10 +440,12 @@ def _compare_manifests(rep: CycleReport, old: dict[str, Any], new: dict[str, Any
         return [(e.get("path"), e.get("sha256")) for e in entries]
 
     if originals(old) != originals(new):
-        rep.add(MANIFEST_NAME, "rerun", "the re-run read other inputs than the archived ones")
+        rep.add(MANIFEST_NAME, "rerun", "the re-run read other inputs than the archived ones",
+                "再計算が保存した入力と違う入力を読みました")
     for key in ("rules", "payer", "bank_master"):
         if hashes(old, key) != hashes(new, key):
-            rep.add(MANIFEST_NAME, "rerun", f"the re-run's {key} differ from the archived ones")
+            rep.add(MANIFEST_NAME, "rerun", f"the re-run's {key} differ from the archived ones",
+                    f"再計算の {key} が保存したものと違います")
     old_t, new_t = old.get("tool") or {}, new.get("tool") or {}
     if old_t != new_t:
         diffs = []
@@ -414,6 +459,8 @@ def _compare_manifests(rep: CycleReport, old: dict[str, Any], new: dict[str, Any
                 diffs.append(f"{key} {short(a)} → {short(b)}")
         rep.notes.append("the installed tool differs from the one that settled the cycle: "
                          + "; ".join(diffs))
+        rep.notes_ja.append("インストールされているツールが、このサイクルを精算したものと違います: "
+                            + "; ".join(diffs))
 
 
 # -------------------------------------------------------------------------- comparing
@@ -425,15 +472,18 @@ def compare_file(rel: str, archived: Path, rerun: Path) -> OutputResult:
         return OutputResult(rel, IDENTICAL)
     suffix = archived.suffix.lower()
     if suffix == ".csv":
-        return OutputResult(rel, DIFFERS, first_csv_difference(a, b))
+        return OutputResult(rel, DIFFERS, *first_csv_difference(a, b))
     if suffix == ".xlsx":
         detail = first_xlsx_difference(a, b)
-        return OutputResult(rel, SAME_CONTENT if detail is None else DIFFERS,
-                            "same sheets and cell values" if detail is None else detail)
+        if detail is None:
+            return OutputResult(rel, SAME_CONTENT, "same sheets and cell values",
+                                "シートとセルの値が同じです")
+        return OutputResult(rel, DIFFERS, *detail)
     offset = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
                   min(len(a), len(b)))
     return OutputResult(rel, DIFFERS, f"first differing byte at offset {offset} "
-                        f"(sizes {len(a)} vs {len(b)})")
+                        f"(sizes {len(a)} vs {len(b)})",
+                        f"{offset} バイト目から違います（サイズ {len(a)} / {len(b)}）")
 
 
 def _csv_rows(data: bytes) -> list[list[str]]:
@@ -441,14 +491,17 @@ def _csv_rows(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
-def first_csv_difference(a: bytes, b: bytes) -> str:
+def first_csv_difference(a: bytes, b: bytes) -> tuple[str, str]:
+    """The first difference of two CSV files, (English, Japanese)."""
     ra, rb = _csv_rows(a), _csv_rows(b)
     header = ra[0] if ra else []
     for i in range(max(len(ra), len(rb))):
         if i >= len(ra):
-            return f"row {i + 1}: only in the re-run ({_short(rb[i])})"
+            return (f"row {i + 1}: only in the re-run ({_short(rb[i])})",
+                    f"{i + 1} 行目: 再計算にだけあります（{_short(rb[i])}）")
         if i >= len(rb):
-            return f"row {i + 1}: only in the archive ({_short(ra[i])})"
+            return (f"row {i + 1}: only in the archive ({_short(ra[i])})",
+                    f"{i + 1} 行目: 保存した側にだけあります（{_short(ra[i])}）")
         if ra[i] != rb[i]:
             for j in range(max(len(ra[i]), len(rb[i]))):
                 x = ra[i][j] if j < len(ra[i]) else "∅"
@@ -457,8 +510,11 @@ def first_csv_difference(a: bytes, b: bytes) -> str:
                     col = header[j] if j < len(header) else f"#{j + 1}"
                     key = ra[i][0] if ra[i] else ""
                     return (f"row {i + 1} (key {key}), column {col}: "
-                            f"archived {x!r} vs re-run {y!r}")
-    return "same rows and fields; bytes differ (line ends, BOM or quoting)"
+                            f"archived {x!r} vs re-run {y!r}",
+                            f"{i + 1} 行目（キー {key}）の列 {col}: "
+                            f"保存 {x!r} / 再計算 {y!r}")
+    return ("same rows and fields; bytes differ (line ends, BOM or quoting)",
+            "行と値は同じで、バイトが違います（改行・BOM・引用符）")
 
 
 def _short(row: list[str]) -> str:
@@ -477,14 +533,17 @@ def _xlsx_values(data: bytes) -> list[tuple[str, list[tuple[Any, ...]]]]:
         wb.close()
 
 
-def first_xlsx_difference(a: bytes, b: bytes) -> str | None:
-    """None when both workbooks have the same sheets and cell values."""
+def first_xlsx_difference(a: bytes, b: bytes) -> tuple[str, str] | None:
+    """None when both workbooks have the same sheets and cell values; else the first
+    difference, (English, Japanese)."""
     try:
         wa, wb = _xlsx_values(a), _xlsx_values(b)
     except Exception as exc:  # a corrupt workbook is a difference, named
-        return f"workbook unreadable ({type(exc).__name__})"
+        return (f"workbook unreadable ({type(exc).__name__})",
+                f"ブックが読めません（{type(exc).__name__}）")
     if [t for t, _ in wa] != [t for t, _ in wb]:
-        return f"sheets differ: {[t for t, _ in wa]} vs {[t for t, _ in wb]}"
+        return (f"sheets differ: {[t for t, _ in wa]} vs {[t for t, _ in wb]}",
+                f"シートが違います: {[t for t, _ in wa]} / {[t for t, _ in wb]}")
     from openpyxl.utils import get_column_letter
 
     for (title, rows_a), (_, rows_b) in zip(wa, wb, strict=True):
@@ -495,6 +554,7 @@ def first_xlsx_difference(a: bytes, b: bytes) -> str | None:
                 x = ra[j] if j < len(ra) else None
                 y = rb[j] if j < len(rb) else None
                 if x != y:
-                    return (f"sheet {title}, cell {get_column_letter(j + 1)}{i + 1}: "
-                            f"archived {x!r} vs re-run {y!r}")
+                    cell = f"{get_column_letter(j + 1)}{i + 1}"
+                    return (f"sheet {title}, cell {cell}: archived {x!r} vs re-run {y!r}",
+                            f"シート {title} のセル {cell}: 保存 {x!r} / 再計算 {y!r}")
     return None

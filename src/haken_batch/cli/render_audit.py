@@ -47,7 +47,7 @@ def render_verify(report: Any, lang: str, quiet: bool = False) -> None:
                           "detail" if en else "内容", show_lines=False)
             for p in cyc.problems:
                 table.add_row(p.path or cyc.cycle, p.kind if en else KIND_JA.get(p.kind, p.kind),
-                              p.detail)
+                              p.detail if en else (p.detail_ja or p.detail))
             con.print(table)
         bad = [o for o in cyc.outputs if o.status not in ("identical", "identical_content")]
         if bad:
@@ -55,9 +55,9 @@ def render_verify(report: Any, lang: str, quiet: bool = False) -> None:
                           "first difference" if en else "最初の相違")
             for o in bad:
                 table.add_row(o.path, o.status if en else STATUS_JA.get(o.status, o.status),
-                              o.detail)
+                              o.detail if en else (o.detail_ja or o.detail))
             con.print(table)
-        for note in cyc.notes:
+        for note in (cyc.notes if en else cyc.notes_ja or cyc.notes):
             con.print(f"  [yellow]{'note' if en else '注記'}[/] {note}")
     if report.ok:
         con.print("[green]" + ("verified: every file intact, outputs reproduced, chain holds"
