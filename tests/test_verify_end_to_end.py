@@ -175,3 +175,18 @@ def test_done_when_with_documents(tmp_path: Path) -> None:
     out = _settle_two_and_close(tmp_path, documents=True)
     report = verify_path(out)
     assert report.ok, report.to_json()
+
+
+def test_a_cycle_whose_manifest_was_deleted_fails_verification(out: Path, tmp_path: Path):
+    """Pointed at the cycle itself, a deleted manifest is a failed check (exit 1), not 'this
+    is no archive' (exit 2): the folder still holds the cycle's outputs (blind audit check)."""
+    from typer.testing import CliRunner
+
+    from haken_batch.cli.app import app
+
+    work = tmp_path / "out"
+    shutil.copytree(out, work)
+    (work / CYCLES[1] / "manifest.json").unlink()
+    report = verify_path(work / CYCLES[1])
+    assert not report.ok and report.cycles[0].problems[0].path == "manifest.json"
+    assert CliRunner().invoke(app, ["verify", str(work / CYCLES[1])]).exit_code == 1

@@ -30,6 +30,7 @@ from haken_batch.manifest import (
     ManifestUnreadable,
     canonical,
     cycles_in,
+    is_cycle_name,
     listed_files,
     read_json,
     seal_of,
@@ -126,7 +127,10 @@ def verify_path(path: Path, *, rerun: bool = True, engine: ModuleType | Any = No
     if not path.is_dir():
         raise NotAnArchive(f"フォルダ {path} がありません", f"no folder {path}", where=str(path))
     tell = progress or (lambda _: None)
-    if (path / MANIFEST_NAME).exists():
+    # a settled cycle whose manifest was deleted is a failed check (exit 1), not "no archive"
+    settled = is_cycle_name(path.name) and any(
+        (path / name).is_file() for name in ("ledger.csv", "dispatches.csv", "payments.csv"))
+    if (path / MANIFEST_NAME).exists() or settled:
         tell(path.name)
         return VerifyReport(path, [verify_cycle(path, rerun=rerun, engine=engine, keep=keep)])
     cycles = cycles_in(path)
