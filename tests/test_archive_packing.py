@@ -89,3 +89,24 @@ def test_failed_load_stops_the_packer_and_cleans_up(tmp_path: Path, data_dir: Pa
         cycle.settle_cycle(_options(data_dir, out))
     assert not out.exists() or list(out.iterdir()) == []
     shutil.rmtree(out, ignore_errors=True)
+
+
+def test_a_ctrl_c_while_packing_leaves_no_copy_of_the_exports(tmp_path) -> None:
+    """The packed copies hold names and bank accounts: an interrupted close still removes
+    them (a blind clerk check found a .tmp-inputs folder left after Ctrl-C)."""
+    from haken_batch.archive import InputPacker
+
+    export = tmp_path / "experts.csv"
+    export.write_text("専門家ID\nE1\n", encoding="utf-8")
+    (tmp_path / "out").mkdir()
+    packer = InputPacker(tmp_path / "out")
+    packer.add(export)
+
+    def interrupted(**_kwargs):
+        raise KeyboardInterrupt
+
+    packer._pool.shutdown(wait=True)  # the packing itself is done; only the wait is cut
+    packer._pool.shutdown = interrupted  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        packer.close()
+    assert not packer.folder.exists()

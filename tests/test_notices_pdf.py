@@ -330,6 +330,50 @@ def test_parallel_rendering_gives_the_same_files(tmp_path, rules, rendered):
     assert (par / "notices_index.csv").read_bytes() == (serial / "notices_index.csv").read_bytes()
 
 
+def test_a_worker_ignores_ctrl_c_and_still_answers(tmp_path, rules, rendered, monkeypatch):
+    """Ctrl-C reaches every process of the terminal's group; a notice worker leaves it to the
+    main process and answers (exit 0: its own pages, no fallback). A pool worker could die
+    or hang on it, and the main process then waited for ever (blind clerk check)."""
+    import os
+    import signal
+
+    _, serial, _ = rendered
+    started = []
+    real = notices._start_worker
+
+    def interrupted_at_start(task):
+        proc, receiver = real(task)
+        os.kill(proc.pid, signal.SIGINT)
+        started.append(proc)
+        return proc, receiver
+
+    monkeypatch.setattr(notices, "_start_worker", interrupted_at_start)
+    par = tmp_path / "par"
+    par.mkdir()
+    notices.render_notices(make_run(par, rules), par, workers=2)
+    assert started and all(p.exitcode == 0 for p in started)
+    for name in sorted(p.name for p in (serial / "notices").iterdir()):
+        assert (par / "notices" / name).read_bytes() == (serial / "notices" / name).read_bytes()
+
+
+def test_an_interrupted_main_process_leaves_no_worker_behind(tmp_path, rules, monkeypatch):
+    started = []
+    real = notices._start_worker
+
+    def spy(task):
+        started.append(real(task))
+        return started[-1]
+
+    def ctrl_c(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(notices, "_start_worker", spy)
+    monkeypatch.setattr(notices, "_render_one", ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        notices.render_notices(make_run(tmp_path, rules), tmp_path, workers=2)
+    assert started and not any(proc.is_alive() for proc, _ in started)
+
+
 def test_paid_time_from_the_engine_or_the_hourly_rate(tmp_path, rules, fonts):
     run = make_run(tmp_path, rules)
     with_minutes = run.settlement.dispatches.with_columns(

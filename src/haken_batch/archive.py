@@ -207,8 +207,10 @@ class InputPacker:
         return packed
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
-        shutil.rmtree(self.folder, ignore_errors=True)
+        try:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        finally:  # a Ctrl-C while waiting must not leave copies of the exports behind
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> InputPacker:
         return self

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import pickle
+import signal
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,30 +166,74 @@ def _render_all(pages: list[Composed], common: dict[str, Any], tmpl: DocTemplate
                 book: FontBook, workers: int) -> list[tuple[bytes, int]]:
     """Every notice's bytes, in order. The main process renders the first share itself;
     the others go to forked worker processes, which only run fpdf2/fontTools (never polars)
-    on the pickled notice texts. Where fork is not available or processes fail, the whole
-    batch is rendered in this process (same bytes)."""
+    on the pickled notice texts. Where fork is not available or a worker fails, the whole
+    batch is rendered in this process (same bytes).
+
+    The workers never see Ctrl-C or SIGTERM themselves (blocked across the fork, then
+    ignored / default): the main process alone is interrupted, and it kills them on the
+    way out. With a pool, a Ctrl-C could leave the main process waiting for ever on a
+    worker that was reading its next task (a blind clerk check saw it hang, lock held).
+    """
     import multiprocessing
 
     if (workers <= 1 or len(pages) < 2
             or "fork" not in multiprocessing.get_all_start_methods()):
         return [_render_one(c, common, tmpl, book) for c in pages]
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
     size = -(-len(pages) // workers)
     chunks = [pages[i:i + size] for i in range(0, len(pages), size)]
-    root = tmpl.path.parent.parent
-    state = book.prepared_state()
+    task = (tmpl.path.parent.parent, book.prepared_state(), common)
+    started: list[tuple[Any, Any]] = []  # (process, receiving end)
     try:
-        with ProcessPoolExecutor(max_workers=len(chunks) - 1,
-                                 mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_render_chunk, (root, state, common, chunk))
-                       for chunk in chunks[1:]]
-            first = [_render_one(c, common, tmpl, book) for c in chunks[0]]
-            rest = [item for f in futures for item in f.result()]
-    except (BrokenProcessPool, OSError, RuntimeError):
+        for chunk in chunks[1:]:
+            started.append(_start_worker((*task, chunk)))
+        first = [_render_one(c, common, tmpl, book) for c in chunks[0]]
+        rest: list[tuple[bytes, int]] = []
+        for proc, receiver in started:
+            rest += receiver.recv()  # EOFError: the worker died without an answer
+            proc.join()
+            if proc.exitcode != 0:
+                raise OSError(f"notice worker exit {proc.exitcode}")
+        return first + rest
+    except (EOFError, OSError, RuntimeError, pickle.UnpicklingError):
         return [_render_one(c, common, tmpl, book) for c in pages]
-    return first + rest
+    finally:
+        for proc, receiver in started:
+            receiver.close()
+            if proc.is_alive():
+                proc.kill()
+            proc.join()
+
+
+def _start_worker(task: tuple[Path, Any, dict[str, Any], list[Composed]]) -> tuple[Any, Any]:
+    """Fork one notice worker with SIGINT and SIGTERM blocked across the fork (so neither
+    reaches it as a Python exception); its answer comes back through a pipe."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_worker_main, args=(sender, task), daemon=True)
+    stop = {signal.SIGINT, signal.SIGTERM}
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, stop)
+    try:
+        proc.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        sender.close()
+    return proc, receiver
+
+
+def _worker_main(sender: Any, task: tuple[Path, Any, dict[str, Any], list[Composed]]) -> None:
+    """In the worker: Ctrl-C is the main process's to handle, SIGTERM (its kill) ends the
+    worker at once; no traceback either way, a failure is an exit code and no answer."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        sender.send(_render_chunk(task))
+    except BaseException:  # the main process then renders the batch itself
+        os._exit(1)
+    finally:
+        sender.close()
 
 
 def notice_file_name(expert_id: str, cycle: str) -> str:

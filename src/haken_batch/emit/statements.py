@@ -159,9 +159,11 @@ def _build_in_processes(meta: Meta, jobs: list[Job], n: int) -> list[tuple[str, 
     procs: list[subprocess.Popen[bytes]] = []
     try:
         for _ in chunks:
+            # its own session: a Ctrl-C at the terminal interrupts this process alone,
+            # which kills the workers below (no worker traceback, no worker left behind)
             procs.append(subprocess.Popen([sys.executable, "-m", "haken_batch.kpi.worker"],
                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                          env=env))
+                                          env=env, start_new_session=True))
         for proc, chunk in zip(procs, chunks, strict=True):
             assert proc.stdin is not None
             proc.stdin.write(pickle.dumps((meta, chunk), protocol=5))
