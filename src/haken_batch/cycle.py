@@ -198,13 +198,51 @@ def settle_cycle(options: Options, progress: Progress = _noop) -> CycleRun:
     with outdir.locked(out, notes=notes):
         rules = load_rules(options.rules_dir)
         _refuse(options, rules)
+        before = _transfer_files(out / options.cycle)
         with InputPacker(out) as packer:
             run = prepare(options, progress, rules=rules, on_read=packer.add)
             with outdir.staged_dir(out, options.cycle) as folder:
                 write_outputs(run, folder, progress, packer)
-    return dataclasses.replace(run, notes=(*notes, *_moved_transfer_note(run),
+        replaced = _replaced_transfer_note(before, _transfer_files(out / options.cycle))
+    return dataclasses.replace(run, notes=(*notes, *replaced, *_moved_transfer_note(run),
                                             *_paid_corrections_note(run),
                                             *_paid_missing_note(run)))
+
+
+def _transfer_files(folder: Path) -> dict[str, object] | None:
+    """What a settled cycle folder says of its transfer: the Zengin files' hashes and the
+    net total (from its manifest); None when the cycle was not settled (or is unreadable)."""
+    from haken_batch.manifest import MANIFEST_NAME, ManifestUnreadable, read_json
+
+    try:
+        manifest, _ = read_json(folder / MANIFEST_NAME)
+    except (ManifestUnreadable, OSError):
+        return None
+    files = {e.get("path"): e.get("sha256") for e in manifest.get("outputs") or []
+             if str(e.get("path", "")).startswith("zengin_") and str(e["path"]).endswith(".txt")}
+    return {"files": files, "net": (manifest.get("settlement") or {}).get("net")}
+
+
+def _replaced_transfer_note(before: dict[str, object] | None,
+                            after: dict[str, object] | None) -> list[tuple[str, str]]:
+    """Settling a cycle again replaces its outputs; when its transfer file changed, say so
+    loudly: the earlier file may already be at the bank (a blind clerk check: 329 transfers
+    became 330 under the same file name, without a word)."""
+    if before is None or after is None or before["files"] == after["files"]:
+        return []
+
+    def yen(value: object) -> str:
+        return f"{value:,}" if isinstance(value, int) else "?"
+
+    return [(f"このサイクルは精算済みでした。前回の結果を置き換え、全銀ファイルの内容が変わりました"
+             f"（振込総額 {yen(before['net'])} 円 → {yen(after['net'])} 円）。前回の全銀ファイルを"
+             "銀行へ送信済みなら、今回のファイルは送らずに差額を確認してください。"
+             "送信後は haken close で確定すると、再精算されません",
+             f"this cycle was settled before: its results were replaced and the transfer file "
+             f"changed (net {yen(before['net'])} yen -> {yen(after['net'])} yen). "
+             "If the earlier file was already sent to the bank, do not send this one; check "
+             "the difference. Close the cycle (haken close) once its file is sent, and it is "
+             "never settled again")]
 
 
 def _paid_corrections_note(run: CycleRun, most: int = 5) -> list[tuple[str, str]]:

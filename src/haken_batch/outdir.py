@@ -144,9 +144,12 @@ def _acquire(out: Path) -> tuple[int, bool]:
             os.close(fd)
             raise LockedError(
                 f"出力フォルダ {out} は別の実行（プロセス {holder}）が使用中です。"
-                "終了を待ってから実行してください。何も変更していません",
+                "終了を待ってから実行してください。何も変更していません"
+                f"（そのプロセスが応答しないときは、止めてから（kill {holder}）"
+                "実行し直してください）",
                 f"output folder {out} is in use by another run (process {holder}); "
-                "nothing was changed",
+                f"nothing was changed (if that process hangs, stop it with kill {holder} "
+                "and run again)",
             ) from None
         except BaseException:
             os.close(fd)

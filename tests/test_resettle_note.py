@@ -1,0 +1,42 @@
+"""Settling a cycle again replaces its outputs; when the transfer file changes, the summary
+says so (the earlier file may already be at the bank). Found by a blind clerk check: 329
+transfers became 330 under the same file name, without a word."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from haken_batch import cycle
+from haken_batch.run import Options
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "samples" / "fy2021"
+PAYER = REPO / "samples" / "payer.demo.yaml"
+
+
+def _settle(data: Path, out: Path):
+    return cycle.settle_cycle(Options(cycle="2021-10", data_dir=data, out_dir=out,
+                                      payer_file=PAYER, documents=False))
+
+
+def _replaced(run) -> list[str]:
+    return [ja for ja, _en in run.notes if "前回の結果を置き換え" in ja]
+
+
+def test_settling_again_with_the_same_result_says_nothing_more(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert not _replaced(_settle(SAMPLES, out))
+    assert not _replaced(_settle(SAMPLES, out))
+
+
+def test_a_changed_transfer_file_on_settling_again_is_said_loudly(tmp_path: Path) -> None:
+    out, data = tmp_path / "out", tmp_path / "data"
+    shutil.copytree(SAMPLES, data)
+    _settle(data, out)
+    ledger = (out / "2021-10" / "payments.csv").read_text(encoding="utf-8-sig").splitlines()
+    expert = ledger[1].split(",")[0]
+    with (data / "corrections.csv").open("a", encoding="utf-8") as f:  # a clerk's late fix
+        f.write(f"experts,{expert},口座番号,7654321,口座の確認,事務局 試験,2021/11/01 10:00\n")
+    said = _replaced(_settle(data, out))
+    assert len(said) == 1 and "全銀ファイルの内容が変わりました" in said[0]
