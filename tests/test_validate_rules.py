@@ -62,7 +62,7 @@ FINDING_CASES = {
                           "ありえない日付")],
     "unknown_expert": [("dispatches.csv", 2, "専門家ID", "E-999", "R-VAL-1", "専門家")],
     "unknown_institution": [("dispatches.csv", 2, "申請機関ID", "I-99", "R-VAL-1", "派遣可能機関")],
-    "report_without_dispatch": [("reports.csv", 3, "派遣ID", "D-9", "R-VAL-1", "派遣案件")],
+    "report_without_dispatch": [("reports.csv", 4, "派遣ID", "D-9", "R-VAL-1", "派遣案件")],
     "checkin_without_dispatch": [("checkins.csv", 4, "派遣ID", "D-9", "R-VAL-1", "派遣案件")],
     "claim_without_dispatch": [("travel_claims.csv", 2, "派遣ID", "D-9", "R-VAL-1", "派遣案件")],
     "bank_code_format": [("experts.csv", 2, "金融機関コード", "00012", "R-VAL-2", "4桁")],
@@ -109,6 +109,21 @@ def test_R_VAL_each_rule_fails_its_broken_fixture(case, rules, tmp_path) -> None
         assert severity == "error"
         assert want[5] in message
         assert message.startswith(column) or row is None  # the label leads the message
+
+
+def test_R_VAL_1_a_dispatch_carried_out_without_a_report_is_a_warning(rules, tmp_path) -> None:
+    """A half-copied reports export settled two thirds of a month without a word (blind
+    clerk check): a 実施済 dispatch with no report row is named."""
+    data = compose(tmp_path, None)
+    path = data / "reports.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(line for line in lines if not line.startswith("D-2,")),
+                    encoding="utf-8")
+    ds = load_dataset(data, rules)
+    got = ds.findings.select("file", "column", "value", "severity", "message_ja").rows()
+    assert got == [("dispatches.csv", "状態", "実施済", "warning",
+                    got[0][4] if got else None)]
+    assert "支援実績報告の行がありません" in got[0][4]
 
 
 def test_R_VAL_1_extra_column_is_one_warning(rules, tmp_path) -> None:

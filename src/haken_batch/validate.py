@@ -301,6 +301,7 @@ def _status_issues(dispatches: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFr
     """
     from haken_batch.settle.select import CANCELLED
 
+    DONE = "実施済"  # the contract's value (input-contract.md 状態)
     approved = reports.filter(pl.col("approved_at").is_not_null()).select("dispatch_id").unique()
     odd = (dispatches.filter(pl.col("status").is_in(["申請中", "承認済", CANCELLED]))
            .join(approved, on="dispatch_id", how="semi"))
@@ -315,6 +316,17 @@ def _status_issues(dispatches: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFr
         parts.append(issues_for(rows.select("idx", pl.col("status").alias("value")),
                                 table="dispatches", column="status", rule_id="R-VAL-1",
                                 severity=WARNING, ja=f"状態: {ja}", en=f"status: {en}"))
+    # carried out, but no report row at all: the reports export may be cut short (a
+    # half-copied file settled two thirds of the month without a word: blind clerk check)
+    unreported = (dispatches.filter(pl.col("status") == DONE)
+                  .join(reports.select("dispatch_id").unique(), on="dispatch_id", how="anti"))
+    parts.append(issues_for(
+        unreported.select("idx", pl.col("status").alias("value")), table="dispatches",
+        column="status", rule_id="R-VAL-1", severity=WARNING,
+        ja="状態: 実施済ですが、支援実績報告の行がありません（報告が届くまで支払いません。"
+           "報告のエクスポートが途中で切れていないか確認してください）",
+        en="status: carried out, but the reports export has no row for it (not paid until "
+           "it has; check that the reports export is complete)"))
     return concat_issues(parts)
 
 
