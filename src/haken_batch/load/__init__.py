@@ -124,10 +124,10 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja",
         trail = canonical_trail(trail, cmap, codes)
         issues.append(applied_issues)
     if "experts" in text:  # ゆうちょ 記号番号 -> 店番 / 口座番号 (zengin.md), before typing
-        from haken_batch.load.yucho import convert
+        from haken_batch.load.accounts import convert
 
-        text["experts"], yucho_issues = convert(text["experts"], codes)
-        issues.append(yucho_issues)
+        text["experts"], account_issues = convert(text["experts"], codes)
+        issues.append(account_issues)
     typed: dict[str, pl.DataFrame] = {}
     unreadable: list[pl.DataFrame] = []
     # tables are typed independently, two or more at a time; a table's text is dropped

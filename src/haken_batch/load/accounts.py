@@ -1,7 +1,7 @@
-"""ゆうちょ銀行 accounts given as 記号番号 (zengin.md "Bank master": accept 記号番号 if an
-export carries it).
+"""The experts' account cells, on their text, before typing.
 
-On the experts' text, before typing: a row of bank 9900 whose 口座番号 reads as 記号 (5
+ゆうちょ銀行 accounts given as 記号番号 (zengin.md "Bank master": accept 記号番号 if an
+export carries it): a row of bank 9900 whose 口座番号 reads as 記号 (5
 digits, first 0 or 1) and 番号 (up to 8 digits, after a hyphen or a space, or 13 digits in
 one run) gets the 店番, 預金種目 and 7-digit 口座番号 a 総合振込 file needs
 (``bankmaster.yucho_to_zengin``), with a warning that says so. A 店番 or 預金種目 the export
@@ -78,3 +78,4 @@ def convert(frame: pl.DataFrame, codes: Codes) -> tuple[pl.DataFrame, pl.DataFra
                          pl.coalesce("_number", "account_number").alias("account_number"))
            .select(frame.columns))
     return out, concat_issues(issues)
+
