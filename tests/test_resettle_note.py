@@ -40,3 +40,30 @@ def test_a_changed_transfer_file_on_settling_again_is_said_loudly(tmp_path: Path
         f.write(f"experts,{expert},口座番号,7654321,口座の確認,事務局 試験,2021/11/01 10:00\n")
     said = _replaced(_settle(data, out))
     assert len(said) == 1 and "全銀ファイルの内容が変わりました" in said[0]
+
+
+def _cycle(data: Path, out: Path, cycle_: str):
+    return cycle.settle_cycle(Options(cycle=cycle_, data_dir=data, out_dir=out,
+                                      payer_file=PAYER, documents=False))
+
+
+def test_a_skipped_month_is_said_and_the_refusal_says_how_to_undo(tmp_path: Path) -> None:
+    """A mistyped cycle (2021-12 for 2021-11) was accepted without a word, and 2021-11 was
+    then refused with no way out named (blind clerk check)."""
+    import pytest
+
+    from haken_batch.errors import CycleError
+
+    out = tmp_path / "out"
+    _cycle(SAMPLES, out, "2021-10")
+    said = [ja for ja, _en in _cycle(SAMPLES, out, "2021-12").notes if "飛ばして" in ja]
+    assert len(said) == 1 and "2021-11 までの月を飛ばしています" in said[0]
+    with pytest.raises(CycleError) as refused:
+        _cycle(SAMPLES, out, "2021-11")
+    assert "2021-12 フォルダを削除" in refused.value.ja
+
+
+def test_the_next_month_is_no_skip(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _cycle(SAMPLES, out, "2021-12")
+    assert not [ja for ja, _en in _cycle(SAMPLES, out, "2022-01").notes if "飛ばして" in ja]

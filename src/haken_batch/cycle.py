@@ -160,9 +160,12 @@ def _refuse(options: Options, rules: RuleBook) -> None:
     if later:
         raise CycleError(
             f"サイクル {cycle} より後のサイクル {later[-1]} が精算済みのため、"
-            f"{cycle} は精算できません",
+            f"{cycle} は精算できません（{later[-1]} の精算が誤りで、まだ振込も確定もしていない"
+            f"ときは、出力先の {later[-1]} フォルダを削除してから精算し直してください）",
             f"cycle {later[-1]} is already settled; "
-            f"an earlier cycle ({cycle}) cannot be settled after it",
+            f"an earlier cycle ({cycle}) cannot be settled after it (if settling {later[-1]} "
+            f"was a mistake and it was neither transferred nor closed, delete its folder "
+            "in the output folder and settle again)",
         )
     cutoff, transfer = resolve_dates(options, rules)
     if transfer < cutoff:
@@ -204,9 +207,34 @@ def settle_cycle(options: Options, progress: Progress = _noop) -> CycleRun:
             with outdir.staged_dir(out, options.cycle) as folder:
                 write_outputs(run, folder, progress, packer)
         replaced = _replaced_transfer_note(before, _transfer_files(out / options.cycle))
-    return dataclasses.replace(run, notes=(*notes, *replaced, *_moved_transfer_note(run),
+        skipped = _skipped_month_note(out, options.cycle)
+    return dataclasses.replace(run, notes=(*notes, *replaced, *skipped,
+                                            *_moved_transfer_note(run),
                                             *_paid_corrections_note(run),
                                             *_paid_missing_note(run)))
+
+
+def _skipped_month_note(out: Path, cycle: str) -> list[tuple[str, str]]:
+    """The latest earlier cycle of OUT is not the month before: a month was skipped (often a
+    mistyped cycle). Nothing is lost, this cycle pays what the skipped month would have,
+    but the skipped month can no longer be settled after it (blind clerk check)."""
+    from haken_batch import ledger
+
+    earlier = [c for c in ledger.settled_cycles(out) if c < cycle]
+    if not earlier:
+        return []
+    year, month = jpcalendar.cycle_month(cycle)
+    expected = f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
+    if earlier[-1] == expected:
+        return []
+    return [(f"前回の精算は {earlier[-1]} で、{expected} までの月を飛ばしています。飛ばした月の"
+             "承認分もこのサイクルで支払いますが、飛ばした月はこの後では精算できません。"
+             f"サイクルの打ち間違いなら、振込・確定の前に出力先の {cycle} フォルダを削除して"
+             "正しい月を精算してください",
+             f"the previous settled cycle is {earlier[-1]}: the months up to {expected} were "
+             "skipped. This cycle pays what they would have, but they can no longer be settled "
+             f"after it. If the cycle was mistyped, delete the {cycle} folder in the output "
+             "folder before transferring or closing, and settle the right month")]
 
 
 def _transfer_files(folder: Path) -> dict[str, object] | None:
