@@ -212,3 +212,17 @@ def test_cli_refuses_a_bad_size_with_a_message_and_exit_2(tmp_path: Path) -> Non
 def test_one_million_dispatches_generate(tmp_path: Path) -> None:
     t = generate(1_000_000, 1)
     assert t["dispatches"].height == 1_000_000
+
+
+def test_cli_generate_never_overwrites_exports_unasked(tmp_path: Path) -> None:
+    """A clerk's real exports in --out were replaced by synthetic ones without a word
+    (blind clerk check); now nothing is written unless --replace."""
+    real = tmp_path / "experts.csv"
+    real.write_text("専門家ID\nE-REAL\n", encoding="utf-8")
+    args = ["samples", "generate", "-n", "50", "--out", str(tmp_path)]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 2 and "--replace" in res.output
+    assert real.read_text(encoding="utf-8") == "専門家ID\nE-REAL\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["experts.csv"]
+    assert CliRunner().invoke(app, [*args, "--replace"]).exit_code == 0
+    assert b"E-REAL" not in real.read_bytes()

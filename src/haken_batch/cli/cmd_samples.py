@@ -38,12 +38,16 @@ def generate(
     output: Annotated[
         Format, typer.Option("--output", help="表示形式 / summary format (text, json)")
     ] = Format.text,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="出力先のCSV・Excelを置き換える / overwrite files already in --out",
+    )] = False,
     lang: LangOpt = Lang.ja,
 ) -> None:
     """サンプルデータを生成します / generate sample exports (seeded, reproducible)."""
     from haken_batch.samplegen import generate_to
 
-    result = run(lambda: generate_to(dispatches, seed, out, file_format.value, anomaly_rate), lang)
+    result = run(lambda: generate_to(dispatches, seed, out, file_format.value, anomaly_rate,
+                                     replace=replace), lang)
     if output is Format.json:
         print_json({"files": [str(p) for p in result.files], "rows": result.rows, "seed": seed})
         return

@@ -27,9 +27,13 @@ class Generated:
 
 
 def generate_to(
-    n: int, seed: int, out: Path, fmt: str = "csv", anomaly_rate: float = 0.01
+    n: int, seed: int, out: Path, fmt: str = "csv", anomaly_rate: float = 0.01,
+    *, replace: bool = False,
 ) -> Generated:
-    """Generate ``n`` dispatches with ``seed`` and write them to ``out`` (CSVs or one xlsx)."""
+    """Generate ``n`` dispatches with ``seed`` and write them to ``out`` (CSVs or one xlsx).
+
+    A folder that already holds exports (CSV or Excel files) is left alone unless
+    ``replace``: synthetic tables over a clerk's real ones would be settled as real."""
     from haken_batch.errors import ConfigError
 
     if not 1 <= n <= MAX_DISPATCHES:
@@ -48,6 +52,14 @@ def generate_to(
         raise ConfigError(
             f"出力先がフォルダではありません: {out}", f"output is not a folder: {out}"
         )
+    present = sorted(p.name for p in out.glob("*") if p.suffix.lower() in (".csv", ".xlsx"))
+    if present and not replace:
+        raise ConfigError(
+            f"出力先 {out} にはすでにファイルがあります（{'、'.join(present[:3])} など）。"
+            "上書きしないよう中止しました。空のフォルダを指定するか、"
+            "--replace で置き換えてください",
+            f"{out} already holds files ({', '.join(present[:3])}, …); nothing was written. "
+            "Give an empty folder, or --replace to overwrite them")
     tables = generate(n, seed, Shape(anomaly_rate=anomaly_rate))
     if fmt == "xlsx":
         from haken_batch.samplegen.writer import EXCEL_MAX_ROWS
