@@ -190,3 +190,25 @@ def test_a_cycle_whose_manifest_was_deleted_fails_verification(out: Path, tmp_pa
     report = verify_path(work / CYCLES[1])
     assert not report.ok and report.cycles[0].problems[0].path == "manifest.json"
     assert CliRunner().invoke(app, ["verify", str(work / CYCLES[1])]).exit_code == 1
+
+
+def test_a_quiet_failed_verify_still_says_so(out: Path, tmp_path: Path) -> None:
+    """cron mails what a job prints: `verify -q` failed in silence (blind clerk check)."""
+    from typer.testing import CliRunner
+
+    from haken_batch.cli.app import app
+
+    runner = CliRunner()
+    ok = runner.invoke(app, ["verify", str(out / CYCLES[1]), "-q", "--no-rerun"])
+    assert ok.exit_code == 0 and ok.output == ""
+    shown = runner.invoke(app, ["verify", str(out / CYCLES[1]), "--no-rerun"])
+    assert "再計算なし" in shown.output and "再計算一致" not in shown.output
+    work = tmp_path / "out"
+    shutil.copytree(out, work)
+    for p in (work / CYCLES[1]).rglob("*"):
+        if p.is_file():
+            p.chmod(0o600)
+    _flip(work / CYCLES[1] / "payments.csv")
+    failed = runner.invoke(app, ["verify", str(work / CYCLES[1]), "-q", "--no-rerun"])
+    assert failed.exit_code == 1
+    assert f"検証失敗 {CYCLES[1]}: 改変 1" in failed.output

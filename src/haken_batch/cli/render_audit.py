@@ -24,14 +24,20 @@ STATUS_JA = {
     "identical": "一致",
     "identical_content": "一致（セル値）",
     "differs": "相違",
-    "missing": "再計算に無し",
+    "missing": "欠落",
     "extra": "再計算のみ",
 }
 
 
 def render_verify(report: Any, lang: str, quiet: bool = False) -> None:
-    con = console(quiet=quiet)
+    """The report; with ``quiet`` only a failure, in one line on stderr (cron mails what a
+    job prints: a silent failure would go unnoticed)."""
     en = lang == "en"
+    if quiet:
+        if not report.ok:
+            _failed_line(report, en)
+        return
+    con = console()
     for cyc in report.cycles:
         mark = "[green]OK[/]" if cyc.ok else "[bold red]NG[/]"
         closed = (" closed" if en else " 確定済") if cyc.closed else ""
@@ -59,12 +65,34 @@ def render_verify(report: Any, lang: str, quiet: bool = False) -> None:
             con.print(table)
         for note in (cyc.notes if en else cyc.notes_ja or cyc.notes):
             con.print(f"  [yellow]{'note' if en else '注記'}[/] {note}")
-    if report.ok:
+    reran = any(c.reran for c in report.cycles)
+    if report.ok and reran:
         con.print("[green]" + ("verified: every file intact, outputs reproduced, chain holds"
                                if en else "検証成功: 全ファイル無改変・再計算一致・チェーン健全")
                   + "[/]")
+    elif report.ok:
+        con.print("[green]" + ("verified without a re-run: every file intact, chain holds"
+                               if en else "検証成功（再計算なし）: 全ファイル無改変・チェーン健全")
+                  + "[/]")
     else:
         con.print("[bold red]" + ("verification FAILED" if en else "検証失敗") + "[/]")
+
+
+def _failed_line(report: Any, en: bool) -> None:
+    """'検証失敗 2021-10: 改変 1・欠落 1' per failed cycle, on stderr."""
+    from collections import Counter
+
+    err = console(stderr=True)
+    for cyc in report.cycles:
+        if cyc.ok:
+            continue
+        kinds = Counter(p.kind for p in cyc.problems)
+        kinds.update(o.status for o in cyc.outputs
+                     if o.status not in ("identical", "identical_content"))
+        label = {**KIND_JA, **STATUS_JA}
+        parts = [f"{k} {n}" if en else f"{label.get(k, k)} {n}" for k, n in sorted(kinds.items())]
+        err.print(("verification FAILED " if en else "検証失敗 ") + f"{cyc.cycle}: "
+                  + (", " if en else "・").join(parts), markup=False, highlight=False)
 
 
 def render_close(record: dict[str, Any], lang: str, quiet: bool = False) -> None:
