@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
@@ -94,8 +97,40 @@ def run(fn: Callable[[], T], lang: Lang = Lang.ja) -> T:
         raise typer.Exit(130) from None
     except OSError as exc:
         # A disk/permission problem is the user's to fix; say which file, not a traceback.
-        where = getattr(exc, "filename", None) or ""
-        fail(f"{where}: {exc.strerror or exc}", 2, lang.value)
+        fail(os_error_message(exc, lang.value), 2, lang.value)
+
+
+_OS_ERRORS = {  # errno -> what the clerk reads, and what to do
+    errno.ENOSPC: ("ディスクの空きがありません", "空きを作ってから実行し直してください"),
+    errno.EDQUOT: ("ディスクの使用量の上限に達しました", "空きを作ってから実行し直してください"),
+    errno.EROFS: ("読み取り専用の場所です", "書き込める場所を指定してください"),
+    errno.EACCES: ("権限がありません", "読み書きできる場所を指定してください"),
+    errno.EPERM: ("権限がありません", "読み書きできる場所を指定してください"),
+    errno.ENOTDIR: ("フォルダではありません", "フォルダを指定してください"),
+    errno.ENOENT: ("見つかりません", "場所を確かめてください"),
+    errno.EISDIR: ("フォルダです（ファイルが必要です）", "ファイルを指定してください"),
+}
+
+
+def os_error_message(exc: OSError, lang: str = "ja") -> str:
+    """An OS error as the clerk should read it: the place they gave (not an internal
+    scratch file such as .haken.lock), the cause in Japanese, what to do."""
+    code = exc.errno
+    if code is None:  # polars (Rust) words it "… (os error 28)"
+        found = re.search(r"\(os error (\d+)\)", str(exc))
+        code = int(found.group(1)) if found else None
+    where = getattr(exc, "filename", None)
+    if where:
+        path = Path(str(where))
+        if path.name.startswith("."):  # our own scratch or lock file: name its folder
+            path = path.parent
+        where = str(path)
+    cause = exc.strerror or str(exc)
+    if lang == "en":
+        return f"{where}: {cause}" if where else cause
+    ja, todo = _OS_ERRORS.get(code or -1, ("読み書きできません", "場所と権限を確かめてください"))
+    place = f"{where}: " if where else ""
+    return f"{place}{ja}。{todo}（{cause}）"
 
 
 def print_json(payload: object) -> None:

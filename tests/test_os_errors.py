@@ -1,0 +1,42 @@
+"""A disk or permission problem reads in Japanese, names the place the clerk gave (not an
+internal scratch file) and says what to do (blind clerk check: 'エラー : No space left on
+device (os error 28)', 'afile/.haken.lock: Not a directory')."""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from haken_batch.cli.app import app
+from haken_batch.cli.common import os_error_message
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_a_read_only_place_names_the_folder_given() -> None:
+    exc = OSError(errno.EROFS, "Read-only file system", "/mnt/ro/out/.haken.lock")
+    said = os_error_message(exc)
+    assert said.startswith("/mnt/ro/out: 読み取り専用の場所です。書き込める場所を指定してください")
+    assert ".haken.lock" not in said
+
+
+def test_a_full_disk_from_polars_is_recognised_by_its_os_error_number() -> None:
+    said = os_error_message(OSError("No space left on device (os error 28)"))
+    assert said.startswith("ディスクの空きがありません。空きを作ってから")
+
+
+def test_english_keeps_the_system_words() -> None:
+    exc = OSError(errno.EACCES, "Permission denied", "/srv/out/payments.csv")
+    assert os_error_message(exc, "en") == "/srv/out/payments.csv: Permission denied"
+
+
+def test_settle_into_a_file_says_it_is_no_folder(tmp_path: Path) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    res = CliRunner().invoke(app, ["settle", "2021-10", "--data", str(REPO / "samples" / "fy2021"),
+                                   "--out", str(afile), "--payer",
+                                   str(REPO / "samples" / "payer.demo.yaml"), "-q"])
+    assert res.exit_code == 2, res.output
+    assert "フォルダではありません" in res.output and ".haken.lock" not in res.output
