@@ -37,7 +37,10 @@ def settle(
         Path | None, typer.Option("--rules", help="ルールフォルダ（省略時は同梱）")
     ] = None,
     payer: Annotated[
-        Path | None, typer.Option("--payer", help="依頼人設定ファイル / payer config")
+        Path | None, typer.Option(
+            "--payer",
+            help="依頼人設定ファイル（必須。見本 samples/payer.demo.yaml）"
+                 " / payer config (required)")
     ] = None,
     cutoff: Annotated[
         str | None, typer.Option("--cutoff", help="承認の締日 YYYY-MM-DD（省略時はサイクル末日）")
