@@ -40,3 +40,15 @@ def test_settle_into_a_file_says_it_is_no_folder(tmp_path: Path) -> None:
                                    str(REPO / "samples" / "payer.demo.yaml"), "-q"])
     assert res.exit_code == 2, res.output
     assert "フォルダではありません" in res.output and ".haken.lock" not in res.output
+
+
+def test_a_cycle_outside_the_program_says_so(tmp_path: Path) -> None:
+    """2020-10 read as a missing YAML parameter, 2030-10 as a transfer date to change
+    (blind clerk check)."""
+    common = ["--data", str(REPO / "samples" / "fy2021"), "--out", str(tmp_path / "out"),
+              "--payer", str(REPO / "samples" / "payer.demo.yaml"), "-q"]
+    before = CliRunner().invoke(app, ["settle", "2020-10", *common])
+    assert before.exit_code == 2 and "ルール（締日・単価など）がありません" in before.output
+    after = CliRunner().invoke(app, ["settle", "2030-10", *common])
+    assert after.exit_code == 2 and "支払完了期限 2022-03-31（R-PER-2）より後の月" in after.output
+    assert not (tmp_path / "out").exists()

@@ -167,6 +167,7 @@ def _refuse(options: Options, rules: RuleBook) -> None:
             f"was a mistake and it was neither transferred nor closed, delete its folder "
             "in the output folder and settle again)",
         )
+    _refuse_outside_program(cycle, rules)
     cutoff, transfer = resolve_dates(options, rules)
     if transfer < cutoff:
         # reports approved up to the cut-off cannot be paid before it: a mistyped date
@@ -187,6 +188,31 @@ def _refuse(options: Options, rules: RuleBook) -> None:
             f"transfer date {transfer} is after the payment deadline {deadline} (R-PER-2); "
             f"give --transfer-date on or before it",
         )
+
+
+def _refuse_outside_program(cycle: str, rules: RuleBook) -> None:
+    """A cycle month the rules do not cover, or after the payment deadline's month, is a
+    mistyped cycle: say so in those words (it read as a missing parameter of a YAML file,
+    or as a transfer date to change: blind clerk check)."""
+    from haken_batch.errors import RulesError
+    from haken_batch.settle.params import as_date
+
+    first_day = dt.date(*jpcalendar.cycle_month(cycle), 1)
+    try:
+        deadline = as_date(rules.value_at("program.payment_deadline", first_day))
+        rules.value_at("payment.cutoff_day", first_day)
+    except RulesError:
+        raise CycleError(
+            f"サイクル {cycle} の月にはルール（締日・単価など）がありません。"
+            "サイクルの年月を確かめてください（ルールは rules/parameters にあります）",
+            f"the rules (cut-off day, rates, …) do not cover cycle {cycle}; check the cycle "
+            "(the rules are in rules/parameters)") from None
+    if deadline is not None and first_day > deadline:
+        raise CycleError(
+            f"サイクル {cycle} は支払完了期限 {deadline}（R-PER-2）より後の月です。"
+            "サイクルの年月を確かめてください",
+            f"cycle {cycle} is after the payment deadline {deadline} (R-PER-2); "
+            "check the cycle")
 
 
 def settle_cycle(options: Options, progress: Progress = _noop) -> CycleRun:
