@@ -52,3 +52,17 @@ def test_a_cycle_outside_the_program_says_so(tmp_path: Path) -> None:
     after = CliRunner().invoke(app, ["settle", "2030-10", *common])
     assert after.exit_code == 2 and "支払完了期限 2022-03-31（R-PER-2）より後の月" in after.output
     assert not (tmp_path / "out").exists()
+
+
+def test_csvs_and_a_workbook_of_the_tables_side_by_side_stop(tmp_path: Path) -> None:
+    """A newer workbook dropped beside last month's CSVs was ignored and the CSVs paid
+    (blind clerk check): which one is this month's cannot be guessed."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "samples" / "fy2021", data)
+    for book in (REPO / "samples" / "fy2021-xlsx").glob("*.xlsx"):
+        shutil.copy(book, data / book.name)
+    res = CliRunner().invoke(app, ["validate", "--data", str(data),
+                                   "--out", str(tmp_path / "findings.csv")])
+    assert res.exit_code == 2 and "どちらか一方だけ" in res.output

@@ -109,6 +109,7 @@ def read_folder(data_dir: Path, cmap: ColumnMap,
         for name, raw in wb_tables.items():
             tables.setdefault(name, raw)  # a corrections.csv beside the workbook wins
     else:
+        _refuse_table_books(books, tables, cmap, data_dir)
         unused += [Unused(p, None) for p in books]
     missing = [t for t in TABLE_ORDER if t not in tables]
     if missing:
@@ -415,6 +416,29 @@ def _error_cell_stop(cells: list[ErrorCell], headers: tuple[str, ...],
         f"row {first.row}, column {label!r} (cell {first.ref}) holds the Excel error "
         f"{first.value or 'value'}{more_en}; fix the formula or paste values, then save",
         where=where)
+
+
+def _refuse_table_books(books: list[Path], tables: dict[str, RawTable], cmap: ColumnMap,
+                        data_dir: Path) -> None:
+    """CSVs of the tables and a workbook with table sheets side by side: which one is this
+    month's? A newer workbook dropped beside last month's CSVs was ignored, and the old
+    CSVs were paid (blind clerk check). A workbook without table sheets is only a warning."""
+    import fastexcel
+
+    for book in books:
+        try:
+            sheets = list(fastexcel.read_excel(book.read_bytes()).sheet_names)
+        except (OSError, fastexcel.FastExcelError, ValueError):
+            continue  # not readable as a workbook: reported as an unused file
+        if any(cmap.table_for_stem(s) is not None for s in sheets):
+            found = ", ".join(sorted(r.source.path.name for r in tables.values())[:3])
+            raise StructuralError(
+                f"表の CSV（{found} など）と、表のシートを持つ Excelブック（{book.name}）の両方が"
+                "あります。どちらが今月のデータか分からないため中止しました。"
+                "どちらか一方だけをフォルダに置いてください",
+                f"both CSVs of the tables ({found}, …) and a workbook with table sheets "
+                f"({book.name}) are here; which one is this month's is unclear, so nothing "
+                "was settled. Keep only one of them in the folder", where=str(data_dir))
 
 
 def read_workbook(path: Path, cmap: ColumnMap) -> tuple[dict[str, RawTable], list[Unused]]:
