@@ -66,3 +66,34 @@ def test_csvs_and_a_workbook_of_the_tables_side_by_side_stop(tmp_path: Path) -> 
     res = CliRunner().invoke(app, ["validate", "--data", str(data),
                                    "--out", str(tmp_path / "findings.csv")])
     assert res.exit_code == 2 and "どちらか一方だけ" in res.output
+
+
+def _with_header(tmp_path: Path, old: str, new: str) -> Path:
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "samples" / "fy2021", data)
+    path = data / "reports.csv"
+    text = path.read_text(encoding="utf-8-sig")
+    head, rest = text.split("\n", 1)
+    path.write_text(head.replace(old, new) + "\n" + rest, encoding="utf-8")
+    return data
+
+
+def test_a_renamed_header_is_named_with_the_one_line_fix(tmp_path: Path) -> None:
+    """'required column missing' did not say which header was there instead, nor where the
+    one-line fix goes (blind clerk check)."""
+    data = _with_header(tmp_path, "全行程距離(km)", "全行程距離（往復km）")
+    res = CliRunner().invoke(app, ["validate", "--data", str(data),
+                                   "--out", str(tmp_path / "f.csv")])
+    assert res.exit_code == 2
+    assert "全行程距離（往復km）" in res.output and "rules/columns.yaml" in res.output
+
+
+def test_a_tab_separated_file_is_named_as_such(tmp_path: Path) -> None:
+    data = _with_header(tmp_path, "", "")
+    path = data / "reports.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",", "\t"), encoding="utf-8")
+    res = CliRunner().invoke(app, ["validate", "--data", str(data),
+                                   "--out", str(tmp_path / "f.csv")])
+    assert res.exit_code == 2 and "カンマ区切り" in res.output

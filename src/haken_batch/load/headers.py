@@ -82,8 +82,22 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
         others = "、".join(m.label for m in missing[1:])
         more_ja = f"（ほかに {others}）" if others else ""
         more_en = f" (also {', '.join(m.label for m in missing[1:])})" if others else ""
-        raise StructuralError(f"必須の列「{c.label}」（{c.name}）がありません{more_ja}",
-                              f"required column {c.label!r} ({c.name}) is missing{more_en}",
+        # the headers no column took: a renamed one is among them (the one-line YAML fix)
+        unknown = [str(i["column"][0]) for i in issues if i["severity"][0] == WARNING]
+        if len(raw.headers) == 1 and any(d in raw.headers[0] for d in ("\t", ";", "|")):
+            hint_ja = "。区切りがカンマではないようです（CSV はカンマ区切りで保存してください）"
+            hint_en = "; the file does not seem to be comma-separated (save it as CSV)"
+        elif unknown:
+            shown = "」「".join(unknown[:5])
+            hint_ja = (f"。契約にない見出し「{shown}」があります。列名が変わったのなら、"
+                       "rules/columns.yaml にその見出しを1行追加してください")
+            hint_en = (f"; headers not in the contract: {', '.join(unknown[:5])}. If a header "
+                       "was renamed, add it to rules/columns.yaml")
+        else:
+            hint_ja = hint_en = ""
+        raise StructuralError(f"必須の列「{c.label}」（{c.name}）がありません{more_ja}{hint_ja}",
+                              f"required column {c.label!r} ({c.name}) is missing{more_en}"
+                              f"{hint_en}",
                               where=_where(raw))
     exprs = []
     for c in spec.columns:
