@@ -67,3 +67,19 @@ def test_the_next_month_is_no_skip(tmp_path: Path) -> None:
     out = tmp_path / "out"
     _cycle(SAMPLES, out, "2021-12")
     assert not [ja for ja, _en in _cycle(SAMPLES, out, "2022-01").notes if "飛ばして" in ja]
+
+
+def test_explain_does_not_show_a_rule_as_both_held_and_passed(tmp_path: Path) -> None:
+    """'R-VAL-2: 保留（…）' followed by 'R-VAL-2: 適合（…）' for the same dispatch (blind clerk
+    check): the rule that held it is not listed as passed too."""
+    from haken_batch import explain
+
+    out = tmp_path / "out"
+    _cycle(SAMPLES, out, "2021-10")
+    story = explain.story(out, "D21-P077")
+    outcomes = {(c["rule_id"], c["line_no"]): set() for c in story["checks"]}
+    for c in story["checks"]:
+        outcomes[(c["rule_id"], c["line_no"])].add(c["outcome"])
+    assert outcomes[("R-VAL-2", None)] == {"hold"}
+    assert not any("pass" in o and len(o) > 1 for o in outcomes.values())
+    assert "確認済" in explain.render(story) and "適合" not in explain.render(story)
