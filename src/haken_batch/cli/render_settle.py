@@ -102,12 +102,13 @@ def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) ->
     if corr.get("applied") or corr.get("refused"):
         con.print(
             f"corrections: {corr.get('applied', 0):,} applied · {corr.get('refused', 0):,} "
-            "refused (corrections_rejected.csv; a dispatch they aim at is held while this "
-            "cycle would pay it)"
+            "refused" + (" (corrections_rejected.csv; a dispatch they aim at is held while "
+                         "this cycle would pay it)" if corr.get("refused") else "")
             if en
             else f"事務局修正: 適用 {corr.get('applied', 0):,} 件 ・ 適用できず "
-            f"{corr.get('refused', 0):,} 件（corrections_rejected.csv。対象の派遣は、"
-            "この精算で支払う予定のものなら保留）",
+            f"{corr.get('refused', 0):,} 件" + ("（corrections_rejected.csv。対象の派遣は、"
+                                               "この精算で支払う予定のものなら保留）"
+                                               if corr.get("refused") else ""),
             highlight=False)
     if s["top_holds"]:
         holds = Table(
