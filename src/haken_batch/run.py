@@ -50,7 +50,7 @@ class Settlement:
                 withholding, net
     ledger:     cycle, dispatch_id, expert_id, support_date, start_time, fee, transport,
                 per_diem, lodging, total, face_to_face_minutes, trip_km (cap and per diem
-                of later cycles read them)
+                of later cycles read them), institution_id (the KPIs' cumulative)
     extra["checks"]: dispatch_id, line_no, rule_id, outcome (pass/hold/exclude/reduce/flag),
                 message (Japanese, with the parameter values used), message_en (its English
                 twin, same values; for `explain --lang en`, never written to findings.csv);
