@@ -102,7 +102,7 @@ def test_close_cli(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     again = runner.invoke(app, ["close", "2021-10", "--out", str(out), "--by", "事務局"])
     assert again.exit_code == 2 and "確定済み" in again.output
     bad = runner.invoke(app, ["close", "2021-11", "--out", str(out), "--by", "x",
-                              "--date", "2021/11/1"])
+                              "--date", "2021-11-31"])
     assert bad.exit_code == 2
     assert runner.invoke(app, ["verify", str(out)]).exit_code == 0
     shutil.rmtree(out, ignore_errors=True)

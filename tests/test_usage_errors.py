@@ -37,3 +37,21 @@ def test_a_bad_value_names_the_option(monkeypatch, capsys) -> None:
 def test_help_still_exits_0(monkeypatch, capsys) -> None:
     code, _ = _run(monkeypatch, capsys, "--help")
     assert code == 0
+
+
+def test_cli_dates_read_as_the_exports_write_them_and_name_a_missing_day() -> None:
+    """'2021-11-31 is not YYYY-MM-DD' although it is; 2021/10/31 refused although the
+    exports write dates so (blind clerk check)."""
+    import datetime as dt
+
+    from haken_batch.cli.common import cli_date
+    from haken_batch.errors import HakenError
+
+    assert cli_date("2021/10/31", "--cutoff") == dt.date(2021, 10, 31)
+    assert cli_date("２０２１－１１－０１", "--cutoff") == dt.date(2021, 11, 1)
+    with pytest.raises(HakenError) as missing:
+        cli_date("2021-11-31", "--transfer-date")
+    assert "存在しない日付" in missing.value.ja
+    with pytest.raises(HakenError) as shape:
+        cli_date("R3.10.5", "--date")
+    assert "YYYY-MM-DD" in shape.value.ja

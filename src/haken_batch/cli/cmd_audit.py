@@ -8,7 +8,18 @@ from typing import Annotated
 
 import typer
 
-from haken_batch.cli.common import Format, FormatOpt, Lang, LangOpt, QuietOpt, fail, print_json, run
+from haken_batch.cli.common import (
+    Format,
+    FormatOpt,
+    Lang,
+    LangOpt,
+    QuietOpt,
+    cli_date,
+    fail,
+    print_json,
+    run,
+)
+from haken_batch.errors import HakenError
 
 sample_app = typer.Typer(help="監査用の抽出 / audit sampling.", no_args_is_help=True)
 
@@ -17,10 +28,9 @@ OutOpt = Annotated[Path, typer.Option("--out", help="出力フォルダ / output
 
 def _date(text: str, option: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        fail(f"{option} の日付「{text}」は YYYY-MM-DD ではありません / {option} {text!r} is not "
-             "YYYY-MM-DD")
+        return cli_date(text, option)
+    except HakenError as exc:
+        fail(exc.ja)
 
 
 def verify(

@@ -8,7 +8,16 @@ from typing import Annotated, Optional
 
 import typer
 
-from haken_batch.cli.common import Format, FormatOpt, Lang, LangOpt, console, print_json, run
+from haken_batch.cli.common import (
+    Format,
+    FormatOpt,
+    Lang,
+    LangOpt,
+    cli_date,
+    console,
+    print_json,
+    run,
+)
 
 app = typer.Typer(help="ルール（日付つきパラメータ）/ dated rule parameters.", no_args_is_help=True)
 
@@ -23,15 +32,10 @@ def show(
     lang: LangOpt = Lang.ja,
 ) -> None:
     """Print every parameter in force on a date, with its rule id and start date."""
-    from haken_batch.errors import HakenError
     from haken_batch.rules import load_rules
 
     def _do() -> tuple[dt.date, list[dict[str, object]]]:
-        try:
-            on = dt.date.fromisoformat(date or "2021-10-01")
-        except ValueError:
-            raise HakenError(f"日付「{date}」は YYYY-MM-DD ではありません",
-                             f"date {date!r} is not YYYY-MM-DD") from None
+        on = cli_date(date or "2021-10-01", "--date")
         book = load_rules(rules)
         rows = []
         for name, value in book.in_force(on).items():

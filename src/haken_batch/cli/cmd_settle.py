@@ -9,7 +9,18 @@ from typing import Annotated
 
 import typer
 
-from haken_batch.cli.common import Format, FormatOpt, Lang, LangOpt, QuietOpt, fail, print_json, run
+from haken_batch.cli.common import (
+    Format,
+    FormatOpt,
+    Lang,
+    LangOpt,
+    QuietOpt,
+    cli_date,
+    fail,
+    print_json,
+    run,
+)
+from haken_batch.errors import HakenError
 
 
 class Headers(StrEnum):
@@ -21,12 +32,9 @@ def _date(text: str | None, option: str) -> dt.date | None:
     if text is None:
         return None
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        fail(
-            f"{option} の日付「{text}」は YYYY-MM-DD ではありません / "
-            f"{option} {text!r} is not YYYY-MM-DD"
-        )
+        return cli_date(text, option)
+    except HakenError as exc:
+        fail(exc.ja)
 
 
 def settle(

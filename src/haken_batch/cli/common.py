@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import os
 import re
@@ -131,6 +132,28 @@ def os_error_message(exc: OSError, lang: str = "ja") -> str:
     ja, todo = _OS_ERRORS.get(code or -1, ("読み書きできません", "場所と権限を確かめてください"))
     place = f"{where}: " if where else ""
     return f"{place}{ja}。{todo}（{cause}）"
+
+
+def cli_date(text: str, option: str) -> dt.date:
+    """A date typed on the command line: 2021-10-05, 2021/10/05 (as the exports write it) or
+    in full width; one that does not exist is named as such, not as a format error."""
+    import unicodedata
+
+    from haken_batch.errors import ConfigError
+
+    plain = unicodedata.normalize("NFKC", text).strip().replace("/", "-")
+    shape = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", plain)
+    if shape is None:
+        raise ConfigError(
+            f"{option} の日付「{text}」は YYYY-MM-DD（または YYYY/MM/DD）ではありません / "
+            f"{option} {text!r} is not YYYY-MM-DD",
+            f"{option} {text!r} is not YYYY-MM-DD")
+    try:
+        return dt.date(*(int(g) for g in shape.groups()))
+    except ValueError:
+        raise ConfigError(f"{option} の日付「{text}」はありません（存在しない日付です） / "
+                          f"{option} {text!r} does not exist",
+                          f"{option} {text!r} does not exist") from None
 
 
 def print_json(payload: object) -> None:
