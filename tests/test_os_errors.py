@@ -97,3 +97,11 @@ def test_a_tab_separated_file_is_named_as_such(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["validate", "--data", str(data),
                                    "--out", str(tmp_path / "f.csv")])
     assert res.exit_code == 2 and "カンマ区切り" in res.output
+
+
+def test_data_naming_one_export_asks_for_its_folder(tmp_path: Path) -> None:
+    """'--data data/experts.csv' read as 'no such folder' although the path exists."""
+    res = CliRunner().invoke(app, ["validate", "--data",
+                                   str(REPO / "samples" / "fy2021" / "experts.csv"),
+                                   "--out", str(tmp_path / "f.csv")])
+    assert res.exit_code == 2 and "はファイルです" in res.output and "fy2021" in res.output

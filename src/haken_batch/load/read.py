@@ -72,6 +72,12 @@ def read_folder(data_dir: Path, cmap: ColumnMap,
 
     ``on_read(path)`` is told of each file once it has been read (the archive packs it).
     """
+    if data_dir.is_file():  # the clerk named one export instead of its folder
+        raise StructuralError(
+            f"{data_dir} はファイルです。エクスポートの入っているフォルダ（{data_dir.parent}）を"
+            "--data に指定してください",
+            f"{data_dir} is a file; give --data the folder that holds the exports "
+            f"({data_dir.parent})", where=str(data_dir))
     if not data_dir.is_dir():
         raise StructuralError(f"データフォルダ {data_dir} がありません",
                               f"data folder {data_dir} does not exist", where=str(data_dir))
