@@ -83,3 +83,24 @@ def test_explain_does_not_show_a_rule_as_both_held_and_passed(tmp_path: Path) ->
     assert outcomes[("R-VAL-2", None)] == {"hold"}
     assert not any("pass" in o and len(o) > 1 for o in outcomes.values())
     assert "確認済" in explain.render(story) and "適合" not in explain.render(story)
+
+
+def test_explain_names_the_real_mistake(tmp_path: Path) -> None:
+    """A missing folder, a mistyped --cycle and a lower-case id all read as 'the dispatch is
+    in no cycle' (blind clerk check)."""
+    import pytest
+
+    from haken_batch import explain
+    from haken_batch.errors import HakenError
+
+    with pytest.raises(HakenError) as nofolder:
+        explain.deciding_cycle(tmp_path / "nosuch", "D21-P053")
+    assert "出力フォルダ" in nofolder.value.ja
+    out = tmp_path / "out"
+    _cycle(SAMPLES, out, "2021-10")
+    with pytest.raises(HakenError) as badcycle:
+        explain.deciding_cycle(out, "D21-P053", "2021/10")
+    assert "2021/10" in badcycle.value.ja and "ありません" not in badcycle.value.ja.split("2021/10")[0]
+    with pytest.raises(HakenError) as lower:
+        explain.deciding_cycle(out, "d21-p053")
+    assert "大文字の D21-P053 ならあります" in lower.value.ja

@@ -102,7 +102,20 @@ def history(out: Path, dispatch_id: str) -> list[dict[str, str]]:
 
 
 def deciding_cycle(out: Path, dispatch_id: str, cycle: str | None = None) -> str:
+    from haken_batch.outdir import check_cycle
+
+    if not Path(out).is_dir():  # say the folder is missing, not that the dispatch is
+        raise ExplainError(f"出力フォルダ {out} がありません", f"no output folder {out}",
+                           where=str(out))
+    if cycle is not None:
+        check_cycle(cycle)  # 2021/10 is a mistyped cycle, not a cycle without the dispatch
     hist = history(out, dispatch_id)
+    if not hist and dispatch_id != dispatch_id.upper() and history(out, dispatch_id.upper()):
+        raise ExplainError(
+            f"派遣 {dispatch_id} は {out} のどのサイクルにもありません"
+            f"（大文字の {dispatch_id.upper()} ならあります）",
+            f"dispatch {dispatch_id} is in no cycle of {out} ({dispatch_id.upper()} is)",
+            where=str(out))
     if cycle is not None:
         if not any(h["cycle"] == cycle for h in hist):
             raise ExplainError(f"派遣 {dispatch_id} はサイクル {cycle} にありません",
