@@ -100,7 +100,7 @@ def test_explain_names_the_real_mistake(tmp_path: Path) -> None:
     _cycle(SAMPLES, out, "2021-10")
     with pytest.raises(HakenError) as badcycle:
         explain.deciding_cycle(out, "D21-P053", "2021/10")
-    assert "2021/10" in badcycle.value.ja and "ありません" not in badcycle.value.ja.split("2021/10")[0]
+    assert "2021/10" in badcycle.value.ja and "YYYY-MM" in badcycle.value.ja
     with pytest.raises(HakenError) as lower:
         explain.deciding_cycle(out, "d21-p053")
     assert "大文字の D21-P053 ならあります" in lower.value.ja
