@@ -14,23 +14,15 @@ from haken_batch.cli.common import (
     Lang,
     LangOpt,
     QuietOpt,
-    cli_date,
+    date_option,
     fail,
     print_json,
     run,
 )
-from haken_batch.errors import HakenError
 
 sample_app = typer.Typer(help="監査用の抽出 / audit sampling.", no_args_is_help=True)
 
 OutOpt = Annotated[Path, typer.Option("--out", help="出力フォルダ / output folder (OUT)")]
-
-
-def _date(text: str, option: str) -> dt.date:
-    try:
-        return cli_date(text, option)
-    except HakenError as exc:
-        fail(exc.ja)
 
 
 def verify(
@@ -92,7 +84,7 @@ def close(
     from haken_batch.cli.render_audit import render_close
     from haken_batch.closing import close_cycle
 
-    closed_on = _date(date, "--date") if date else dt.date.today()  # the CLI's clock only
+    closed_on = date_option(date, "--date") if date else dt.date.today()  # the CLI's clock only
     record = run(lambda: close_cycle(out, cycle, closed_on=closed_on, closed_by=by), lang)
     render_close(record, lang.value, quiet)
 
@@ -112,7 +104,7 @@ def visits(
     from haken_batch.cli.render_audit import render_rows
     from haken_batch.visits import COLUMNS, visits_from_data, write_visits
 
-    start, end = _date(date_from, "--from"), _date(date_to, "--to")
+    start, end = date_option(date_from, "--from"), date_option(date_to, "--to")
     frame = run(lambda: visits_from_data(data, start, end, rules), lang)
     target = out / f"visits_{start.isoformat()}_{end.isoformat()}.csv"
     run(lambda: write_visits(frame, target, "en" if lang is Lang.en else "ja"), lang)

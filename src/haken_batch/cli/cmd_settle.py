@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -15,26 +14,15 @@ from haken_batch.cli.common import (
     Lang,
     LangOpt,
     QuietOpt,
-    cli_date,
-    fail,
+    date_option,
     print_json,
     run,
 )
-from haken_batch.errors import HakenError
 
 
 class Headers(StrEnum):
     ja = "ja"
     en = "en"
-
-
-def _date(text: str | None, option: str) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return cli_date(text, option)
-    except HakenError as exc:
-        fail(exc.ja)
 
 
 def settle(
@@ -81,8 +69,9 @@ def settle(
         out_dir=out,
         rules_dir=rules,
         payer_file=payer,
-        cutoff=_date(cutoff, "--cutoff"),
-        transfer_date=_date(transfer_date, "--transfer-date"),
+        cutoff=date_option(cutoff, "--cutoff") if cutoff is not None else None,
+        transfer_date=(date_option(transfer_date, "--transfer-date")
+                       if transfer_date is not None else None),
         headers=headers.value,
         documents=documents,
         lang=lang.value,

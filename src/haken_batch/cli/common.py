@@ -156,6 +156,17 @@ def cli_date(text: str, option: str) -> dt.date:
                           f"{option} {text!r} does not exist") from None
 
 
+def date_option(text: str, option: str) -> dt.date:
+    """``cli_date`` for an option read before the core runs: a bad date ends the command
+    (exit 2) with its message."""
+    from haken_batch.errors import HakenError
+
+    try:
+        return cli_date(text, option)
+    except HakenError as exc:
+        fail(exc.ja)
+
+
 def print_json(payload: object) -> None:
     import json
 
