@@ -167,7 +167,7 @@ def _refuse(options: Options, rules: RuleBook) -> None:
             f"was a mistake and it was neither transferred nor closed, delete its folder "
             "in the output folder and settle again)",
         )
-    _refuse_outside_program(cycle, rules)
+    deadline = _refuse_outside_program(cycle, rules)
     cutoff, transfer = resolve_dates(options, rules)
     if transfer < cutoff:
         # reports approved up to the cut-off cannot be paid before it: a mistyped date
@@ -177,10 +177,6 @@ def _refuse(options: Options, rules: RuleBook) -> None:
             f"transfer date {transfer} is before the approval cut-off {cutoff}; "
             f"check --transfer-date (or --cutoff)",
         )
-    first_day = dt.date(*jpcalendar.cycle_month(cycle), 1)
-    from haken_batch.settle.params import as_date
-
-    deadline = as_date(rules.value_at("program.payment_deadline", first_day))
     if deadline is not None and transfer > deadline:
         raise CycleError(
             f"振込指定日 {transfer} は支払完了期限 {deadline} より後です（R-PER-2）。"
@@ -190,10 +186,11 @@ def _refuse(options: Options, rules: RuleBook) -> None:
         )
 
 
-def _refuse_outside_program(cycle: str, rules: RuleBook) -> None:
+def _refuse_outside_program(cycle: str, rules: RuleBook) -> dt.date | None:
     """A cycle month the rules do not cover, or after the payment deadline's month, is a
     mistyped cycle: say so in those words (it read as a missing parameter of a YAML file,
-    or as a transfer date to change: blind clerk check)."""
+    or as a transfer date to change: blind clerk check). Returns the payment deadline
+    (R-PER-2) in force for the cycle."""
     from haken_batch.errors import RulesError
     from haken_batch.settle.params import as_date
 
@@ -213,6 +210,7 @@ def _refuse_outside_program(cycle: str, rules: RuleBook) -> None:
             "サイクルの年月を確かめてください",
             f"cycle {cycle} is after the payment deadline {deadline} (R-PER-2); "
             "check the cycle")
+    return deadline
 
 
 def settle_cycle(options: Options, progress: Progress = _noop) -> CycleRun:
@@ -249,8 +247,8 @@ def _skipped_month_note(out: Path, cycle: str) -> list[tuple[str, str]]:
     earlier = [c for c in ledger.settled_cycles(out) if c < cycle]
     if not earlier:
         return []
-    year, month = jpcalendar.cycle_month(cycle)
-    expected = f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
+    year, month = jpcalendar.add_months(*jpcalendar.cycle_month(cycle), -1)
+    expected = f"{year}-{month:02d}"
     if earlier[-1] == expected:
         return []
     return [(f"前回の精算は {earlier[-1]} で、{expected} までの月を飛ばしています。飛ばした月の"
