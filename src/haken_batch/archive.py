@@ -334,8 +334,9 @@ def _archive_bank_master(run: CycleRun, folder: Path) -> list[dict[str, Any]]:
     codes = (experts.get_column("bank_code").drop_nulls().unique().to_list()
              if experts is not None and "bank_code" in experts.columns else [])
     codes.append(getattr(run.payer, "bank_code", None))
-    with bankmaster.source(run.options.bank_master):
-        written = bankmaster.snapshot(folder / BANK_MASTER_DIR, codes)
+    # cycle.write_outputs already reads run.options.bank_master: switching to it again here
+    # would only empty the master's caches and read its files anew
+    written = bankmaster.snapshot(folder / BANK_MASTER_DIR, codes)
     return [file_entry(folder, path) for path in written]
 
 
@@ -493,6 +494,17 @@ def _inside(root: Path, rel: str) -> Path:
     return target
 
 
+def _copy_tree(cycle_dir: Path, entries: list[dict[str, Any]], archived: str,
+               into: Path) -> Path:
+    """Copy the manifest ``entries`` kept under ``archived`` (a folder of the cycle) into
+    ``into``, keeping their paths below it; returns ``into``."""
+    for entry in entries:
+        target = _inside(into, Path(entry["path"]).relative_to(archived).as_posix())
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_inside(cycle_dir, entry["path"]), target)
+    return into
+
+
 def restore(cycle_dir: Path, work: Path) -> Options:
     """Rebuild, under ``work``, the data folder, rules, payer config and earlier ledgers of an
     archived cycle; return the Options that re-run it there (outputs go to ``work/out``)."""
@@ -510,17 +522,11 @@ def restore(cycle_dir: Path, work: Path) -> Options:
         target = _inside(data, name)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(unpack(_inside(cycle_dir, entry["path"])))
-    rules = work / "rules"
-    for entry in manifest.get("rules") or []:
-        target = _inside(rules, Path(entry["path"]).relative_to(RULES_DIR).as_posix())
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(_inside(cycle_dir, entry["path"]), target)
-    bank_master = None
-    for entry in manifest.get("bank_master") or []:  # none in cycles archived before it was
-        bank_master = work / "bankmaster"
-        target = _inside(bank_master, Path(entry["path"]).relative_to(BANK_MASTER_DIR).as_posix())
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(_inside(cycle_dir, entry["path"]), target)
+    rules = _copy_tree(cycle_dir, manifest.get("rules") or [], RULES_DIR, work / "rules")
+    # none in cycles archived before the bank master was: they re-run on the installed one
+    masters = manifest.get("bank_master") or []
+    bank_master = (_copy_tree(cycle_dir, masters, BANK_MASTER_DIR, work / "bankmaster")
+                   if masters else None)
     payer_file = None
     if manifest.get("payer"):
         payer_file = work / "payer.yaml"
