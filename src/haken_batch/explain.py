@@ -294,12 +294,8 @@ def build_story(run: CycleRun, dispatch_id: str, folder: Path,
         if {"rule_id", "line_no", "outcome"} <= set(mine.columns):
             # a rule that held (or reduced …) this line is not also shown as passed: the
             # validator's R-VAL-2 hold beside the check's own pass read as a contradiction
-            decided = (mine.filter(pl.col("outcome") != "pass")
-                       .select("rule_id", "line_no").unique())
-            mine = mine.join(decided.with_columns(pl.lit(True).alias("_decided")),
-                             on=["rule_id", "line_no"], how="left", nulls_equal=True)
-            mine = mine.filter(~((pl.col("outcome") == "pass")
-                                 & pl.col("_decided").fill_null(False))).drop("_decided")
+            decided = pl.col("outcome") != "pass"
+            mine = mine.filter(decided | ~decided.any().over("rule_id", "line_no"))
         order = [c for c in ("rule_id", "line_no") if c in mine.columns]
         shown: set[str] = set()  # a rule's parameters are listed once, at its first check
         for c in mine.sort(order, nulls_last=False).to_dicts():
