@@ -45,6 +45,7 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
     labels: dict[str, str] = {}
     issues = []
     my_number: list[str] = []
+    unknown: list[str] = []  # headers no column took (a renamed one is among them)
     present = set(raw.frame.columns)  # without the columns of neither header nor value
     for pos, header in enumerate(raw.headers):
         source_col = f"c{pos}"
@@ -70,6 +71,7 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
                    "unread. Remove it from the export"))
             continue
         name = header if not is_blank_header(header) else f"({pos + 1}列目)"
+        unknown.append(name)
         issues.append(one_issue(
             table=spec.name, column=name, value=None, rule_id="R-VAL-1", severity=WARNING,
             ja="契約にない列です（無視しました）。"
@@ -82,8 +84,6 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
         others = "、".join(m.label for m in missing[1:])
         more_ja = f"（ほかに {others}）" if others else ""
         more_en = f" (also {', '.join(m.label for m in missing[1:])})" if others else ""
-        # the headers no column took: a renamed one is among them (the one-line YAML fix)
-        unknown = [str(i["column"][0]) for i in issues if i["severity"][0] == WARNING]
         if len(raw.headers) == 1 and any(d in raw.headers[0] for d in ("\t", ";", "|")):
             hint_ja = "。区切りがカンマではないようです（CSV はカンマ区切りで保存してください）"
             hint_en = "; the file does not seem to be comma-separated (save it as CSV)"
