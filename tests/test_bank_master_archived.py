@@ -17,15 +17,11 @@ from haken_batch import bankmaster, cycle
 from haken_batch.archive import BANK_MASTER_DIR
 from haken_batch.run import Options
 from haken_batch.verify import verify_cycle
-
-REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO / "samples" / "fy2021"
-PAYER = REPO / "samples" / "payer.demo.yaml"
+from sample_runs import PAYER, SAMPLES, sample_options
 
 
 def _options(out: Path) -> Options:
-    return Options(cycle="2021-10", data_dir=SAMPLES, out_dir=out, payer_file=PAYER,
-                   documents=False)
+    return sample_options(out)
 
 
 def _use_master(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:

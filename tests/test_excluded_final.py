@@ -13,15 +13,11 @@ import pytest
 from haken_batch import cycle, ledger
 from haken_batch.run import Options
 from haken_batch.verify import verify_cycle
-
-REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO / "samples" / "fy2021"
-PAYER = REPO / "samples" / "payer.demo.yaml"
+from sample_runs import SAMPLES, sample_options
 
 
 def _options(data: Path, out: Path, cycle_: str) -> Options:
-    return Options(cycle=cycle_, data_dir=data, out_dir=out, payer_file=PAYER,
-                   documents=False, headers="en")  # type: ignore[call-arg]
+    return sample_options(out, cycle_, data, headers="en")
 
 
 def _excluded_for_own_request(out: Path) -> str:

@@ -16,15 +16,11 @@ from haken_batch import cycle
 from haken_batch.kpi import source
 from haken_batch.kpi.facts import paid_facts
 from haken_batch.run import Options
-
-REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO / "samples" / "fy2021"
-PAYER = REPO / "samples" / "payer.demo.yaml"
+from sample_runs import SAMPLES, sample_options
 
 
 def _options(data: Path, out: Path, cycle_: str) -> Options:
-    return Options(cycle=cycle_, data_dir=data, out_dir=out, payer_file=PAYER,
-                   documents=False, headers="en")  # type: ignore[call-arg]
+    return sample_options(out, cycle_, data, headers="en")
 
 
 def _paid(out: Path, cycle_: str) -> pl.DataFrame:

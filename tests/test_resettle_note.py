@@ -8,16 +8,11 @@ import shutil
 from pathlib import Path
 
 from haken_batch import cycle
-from haken_batch.run import Options
-
-REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO / "samples" / "fy2021"
-PAYER = REPO / "samples" / "payer.demo.yaml"
+from sample_runs import SAMPLES, sample_options
 
 
-def _settle(data: Path, out: Path):
-    return cycle.settle_cycle(Options(cycle="2021-10", data_dir=data, out_dir=out,
-                                      payer_file=PAYER, documents=False))
+def _settle(data: Path, out: Path, cycle_: str = "2021-10"):
+    return cycle.settle_cycle(sample_options(out, cycle_, data))
 
 
 def _replaced(run) -> list[str]:
@@ -42,11 +37,6 @@ def test_a_changed_transfer_file_on_settling_again_is_said_loudly(tmp_path: Path
     assert len(said) == 1 and "全銀ファイルの内容が変わりました" in said[0]
 
 
-def _cycle(data: Path, out: Path, cycle_: str):
-    return cycle.settle_cycle(Options(cycle=cycle_, data_dir=data, out_dir=out,
-                                      payer_file=PAYER, documents=False))
-
-
 def test_a_skipped_month_is_said_and_the_refusal_says_how_to_undo(tmp_path: Path) -> None:
     """A mistyped cycle (2021-12 for 2021-11) was accepted without a word, and 2021-11 was
     then refused with no way out named (blind clerk check)."""
@@ -55,18 +45,18 @@ def test_a_skipped_month_is_said_and_the_refusal_says_how_to_undo(tmp_path: Path
     from haken_batch.errors import CycleError
 
     out = tmp_path / "out"
-    _cycle(SAMPLES, out, "2021-10")
-    said = [ja for ja, _en in _cycle(SAMPLES, out, "2021-12").notes if "飛ばして" in ja]
+    _settle(SAMPLES, out, "2021-10")
+    said = [ja for ja, _en in _settle(SAMPLES, out, "2021-12").notes if "飛ばして" in ja]
     assert len(said) == 1 and "2021-11 までの月を飛ばしています" in said[0]
     with pytest.raises(CycleError) as refused:
-        _cycle(SAMPLES, out, "2021-11")
+        _settle(SAMPLES, out, "2021-11")
     assert "2021-12 フォルダを削除" in refused.value.ja
 
 
 def test_the_next_month_is_no_skip(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    _cycle(SAMPLES, out, "2021-12")
-    assert not [ja for ja, _en in _cycle(SAMPLES, out, "2022-01").notes if "飛ばして" in ja]
+    _settle(SAMPLES, out, "2021-12")
+    assert not [ja for ja, _en in _settle(SAMPLES, out, "2022-01").notes if "飛ばして" in ja]
 
 
 def test_explain_does_not_show_a_rule_as_both_held_and_passed(tmp_path: Path) -> None:
@@ -75,7 +65,7 @@ def test_explain_does_not_show_a_rule_as_both_held_and_passed(tmp_path: Path) ->
     from haken_batch import explain
 
     out = tmp_path / "out"
-    _cycle(SAMPLES, out, "2021-10")
+    _settle(SAMPLES, out, "2021-10")
     story = explain.story(out, "D21-P077")
     outcomes = {(c["rule_id"], c["line_no"]): set() for c in story["checks"]}
     for c in story["checks"]:
@@ -97,7 +87,7 @@ def test_explain_names_the_real_mistake(tmp_path: Path) -> None:
         explain.deciding_cycle(tmp_path / "nosuch", "D21-P053")
     assert "出力フォルダ" in nofolder.value.ja
     out = tmp_path / "out"
-    _cycle(SAMPLES, out, "2021-10")
+    _settle(SAMPLES, out, "2021-10")
     with pytest.raises(HakenError) as badcycle:
         explain.deciding_cycle(out, "D21-P053", "2021/10")
     assert "2021/10" in badcycle.value.ja and "YYYY-MM" in badcycle.value.ja

@@ -69,6 +69,19 @@ def _flip(path: Path, offset: int = -10) -> None:
     path.write_bytes(bytes(data))
 
 
+def _tampered(out: Path, tmp_path: Path, rel: str) -> Path:
+    """A writable copy of OUT (a closed cycle's files are read-only) with one byte of the
+    second cycle's ``rel`` flipped."""
+    work = tmp_path / "out"
+    shutil.copytree(out, work)
+    for cyc in CYCLES:
+        for p in (work / cyc).rglob("*"):
+            if p.is_file():
+                p.chmod(0o600)
+    _flip(work / CYCLES[1] / rel)
+    return work
+
+
 def test_done_when_verify_passes_with_the_first_cycle_closed(out: Path) -> None:
     report = verify_path(out)
     assert report.ok, report.to_json()
@@ -81,13 +94,7 @@ def test_done_when_verify_passes_with_the_first_cycle_closed(out: Path) -> None:
                                  "payments.csv", "ledger.csv", "manifest.json"])
 def test_done_when_one_edited_byte_fails_and_names_the_file(out: Path, tmp_path: Path,
                                                            rel: str) -> None:
-    work = tmp_path / "out"
-    shutil.copytree(out, work)
-    for cyc in CYCLES:
-        for p in (work / cyc).rglob("*"):
-            if p.is_file():
-                p.chmod(0o600)
-    _flip(work / CYCLES[1] / rel)
+    work = _tampered(out, tmp_path, rel)
     report = verify_path(work / CYCLES[1], rerun=False)
     assert not report.ok
     assert any(p.path == rel for p in report.cycles[0].problems), report.to_json()
@@ -100,12 +107,7 @@ def test_verify_speaks_japanese_to_the_auditor(out: Path, tmp_path: Path) -> Non
 
     from haken_batch.cli.app import app
 
-    work = tmp_path / "out"
-    shutil.copytree(out, work)
-    for p in (work / CYCLES[1]).rglob("*"):
-        if p.is_file():
-            p.chmod(0o600)
-    _flip(work / CYCLES[1] / "payments.csv")
+    work = _tampered(out, tmp_path, "payments.csv")
     (work / CYCLES[1] / "stray.txt").write_text("x", encoding="utf-8")
     report = verify_path(work / CYCLES[1])
     problems = report.cycles[0].problems
@@ -203,12 +205,7 @@ def test_a_quiet_failed_verify_still_says_so(out: Path, tmp_path: Path) -> None:
     assert ok.exit_code == 0 and ok.output == ""
     shown = runner.invoke(app, ["verify", str(out / CYCLES[1]), "--no-rerun"])
     assert "再計算なし" in shown.output and "再計算一致" not in shown.output
-    work = tmp_path / "out"
-    shutil.copytree(out, work)
-    for p in (work / CYCLES[1]).rglob("*"):
-        if p.is_file():
-            p.chmod(0o600)
-    _flip(work / CYCLES[1] / "payments.csv")
+    work = _tampered(out, tmp_path, "payments.csv")
     failed = runner.invoke(app, ["verify", str(work / CYCLES[1]), "-q", "--no-rerun"])
     assert failed.exit_code == 1
     assert f"検証失敗 {CYCLES[1]}: 改変 1" in failed.output
