@@ -126,6 +126,13 @@ def test_sample_audit_cli_shows_the_cycle_file(tmp_path: Path) -> None:
     rows = json.loads(res.output)
     assert rows[0]["確認種別"] == "evidence" and rows[0]["順位"] == "1"
     assert CliRunner().invoke(app, ["sample", "audit", "2021-12", "--out", out]).exit_code == 2
+    text = CliRunner().invoke(app, ["sample", "audit", "2021-10", "--out", out],
+                              terminal_width=80, env={"COLUMNS": "80"})
+    assert text.exit_code == 0, text.output
+    lines = set(text.stdout.splitlines())
+    for row in rows:  # every filled cell whole, on its own line, at 80 columns
+        for column, value in row.items():
+            assert not value or f"  {column}: {value}" in lines, (column, value)
 
 
 def test_R_PAY_6_pruned_candidates_draw_the_same_sample(rules) -> None:

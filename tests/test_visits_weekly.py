@@ -80,9 +80,21 @@ def test_R_RPT_4_deterministic_under_row_order(rules) -> None:
 def test_R_RPT_4_week_without_candidates_is_listed(rules) -> None:
     d, inst = frames(10)
     v = pick_visits(d, inst, rules, dt.date(2021, 12, 1), dt.date(2021, 12, 14))
-    assert v["reason"].to_list() == ["候補なし"] * 3
+    assert v["reason"].to_list() == [
+        f"候補なし: 予定日が {a}〜{b} の派遣はありません"
+        for a, b in (("2021-12-01", "2021-12-05"), ("2021-12-06", "2021-12-12"),
+                     ("2021-12-13", "2021-12-14"))]
     with pytest.raises(HakenError):
         weeks(dt.date(2021, 12, 2), dt.date(2021, 12, 1))
+
+
+def test_R_RPT_4_week_of_past_dispatches_says_their_states(rules) -> None:
+    d, inst = frames(8)  # 2021-10-01..08: statuses cycle 承認済, 申請中, 実施済, キャンセル
+    d = d.with_columns(pl.col("status").replace({"承認済": "実施済", "申請中": "実施済"}))
+    v = pick_visits(d, inst, rules, dt.date(2021, 10, 4), dt.date(2021, 10, 10))
+    assert v["reason"].to_list() == [
+        "候補なし: 予定日が 2021-10-04〜2021-10-10 の派遣は 5 件ありますが、承認済・申請中 の"
+        "ものはありません（キャンセル 2 件・実施済 3 件）"]
 
 
 def test_visit_key_is_the_documented_hash() -> None:

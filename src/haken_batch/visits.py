@@ -143,11 +143,27 @@ def pick_visits(dispatches: pl.DataFrame, institutions: pl.DataFrame, rules: Rul
                                      "expert_id")}, "reason": reason})
             taken += 1
         if taken == 0:
-            rows.append({"week_start": first, "week_end": last, "reason": "候補なし"})
+            rows.append({"week_start": first, "week_end": last,
+                         "reason": _no_candidate(dispatches, first, last)})
     schema = dict.fromkeys(COLUMNS, pl.String) | {
         "week_start": pl.Date, "week_end": pl.Date, "scheduled_on": pl.Date}
     frame = pl.DataFrame([{c: r.get(c) for c in COLUMNS} for r in rows], schema=schema)
     return frame.sort("week_start", "dispatch_id", nulls_last=True)
+
+
+def _no_candidate(dispatches: pl.DataFrame, first: dt.date, last: dt.date) -> str:
+    """Why a week has no candidate: no dispatch scheduled in it, or only ones in other states
+    (a clerk drawing visits for a past period sees every dispatch already 実施済)."""
+    import polars as pl
+
+    states = (dispatches.filter(pl.col("scheduled_on").is_between(first, last))
+              .group_by(pl.col("status").cast(pl.String).fill_null("（空欄）"))
+              .len().sort("status"))
+    if states.is_empty():
+        return f"候補なし: 予定日が {first}〜{last} の派遣はありません"
+    counts = "・".join(f"{s} {n} 件" for s, n in states.iter_rows())
+    return (f"候補なし: 予定日が {first}〜{last} の派遣は {states['len'].sum()} 件ありますが、"
+            f"{'・'.join(SCHEDULED)} のものはありません（{counts}）")
 
 
 def write_visits(frame: pl.DataFrame, path: Path, headers: str = "ja") -> None:

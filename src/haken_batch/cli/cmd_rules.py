@@ -49,12 +49,20 @@ def show(
     if fmt is Format.json:
         print_json({"date": on.isoformat(), "parameters": rows})
         return
-    from rich.table import Table
+    _print_records(on, rows)
 
-    table = Table(title=f"{on.isoformat()} 時点のルール / rules in force")
-    for col in ("パラメータ", "値", "単位", "規則", "適用開始", "説明"):
-        table.add_column(col)
+
+def _print_records(on: dt.date, rows: list[dict[str, object]]) -> None:
+    """One block per parameter, never cut (a six-column table cut every cell at 80 columns):
+    name and value, then rule and start date, then the description, as long as it is."""
+    from rich.text import Text
+
+    out = console()
+    out.print(Text(f"{on.isoformat()} 時点のルール / rules in force ({len(rows)} 件)", style="bold"))
     for r in rows:
-        table.add_row(str(r["name"]), str(r["value"]), str(r["unit"] or ""), str(r["reference"]),
-                      str(r["since"]), str(r["description"]))
-    console().print(table)
+        unit = f" {r['unit']}" if r["unit"] else ""
+        out.print()
+        out.print(Text.assemble((str(r["name"]), "bold"), "  ", f"{r['value']}{unit}"))
+        out.print(Text(f"  規則 {r['reference']}・適用開始 {r['since']}"))
+        for line in str(r["description"] or "").splitlines():
+            out.print(Text(f"  {line}"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 from haken_batch.cli.common import console
 
@@ -108,10 +109,16 @@ def render_close(record: dict[str, Any], lang: str, quiet: bool = False) -> None
 
 def render_rows(title: str, columns: list[str], rows: list[tuple[Any, ...]],
                 quiet: bool = False) -> None:
-    table = Table(*columns, title=title)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    console(quiet=quiet).print(table)
+    """One numbered block per row, one "column: value" line per filled cell. A table of ten
+    columns cut every cell to a few characters at 80 columns; a block is never cut."""
+    out = console(quiet=quiet)
+    out.print(Text(f"{title}（{len(rows)} 件）", style="bold"))
+    for n, row in enumerate(rows, 1):
+        out.print()
+        out.print(Text(f"{n}."))
+        for label, value in zip(columns, row, strict=False):
+            if value is not None and str(value) != "":
+                out.print(Text(f"  {label}: {value}"))
 
 
 def render_text(text: str) -> None:

@@ -1,0 +1,35 @@
+"""`haken rules show`: every parameter in force, with nothing cut at a narrow terminal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from typer.testing import CliRunner
+
+from haken_batch.cli.app import app
+from haken_batch.rules import RuleBook
+
+ON = dt.date(2021, 10, 1)
+
+
+def test_text_shows_every_description_whole_at_80_columns(rules: RuleBook) -> None:
+    result = CliRunner().invoke(app, ["rules", "show", "--date", ON.isoformat()],
+                                terminal_width=80, env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    in_force = rules.in_force(ON)
+    assert f"({len(in_force)} 件)" in result.stdout
+    for name, value in in_force.items():
+        p = rules.parameter(name)
+        assert f"{name}  {value}" in result.stdout
+        assert f"規則 {p.reference}・適用開始 {p.start_of_value_at(ON).isoformat()}" in result.stdout
+        for line in (p.description or "").splitlines():
+            assert f"  {line}\n" in result.stdout, (name, line)
+    assert "…" not in result.stdout
+
+
+def test_json_lists_the_same_parameters(rules: RuleBook) -> None:
+    result = CliRunner().invoke(app, ["rules", "show", "--date", ON.isoformat(), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    names = [p["name"] for p in json.loads(result.stdout)["parameters"]]
+    assert names == list(rules.in_force(ON))
