@@ -22,14 +22,16 @@ def test_text_shows_every_description_whole_at_80_columns(rules: RuleBook) -> No
     for name, value in in_force.items():
         p = rules.parameter(name)
         assert f"{name}  {value}" in result.stdout
-        assert f"規則 {p.reference}・適用開始 {p.start_of_value_at(ON).isoformat()}" in result.stdout
+        since = p.start_of_value_at(ON).isoformat()
+        assert f"規則 {p.reference}・適用開始 {since}" in result.stdout
         for line in (p.description or "").splitlines():
             assert f"  {line}\n" in result.stdout, (name, line)
     assert "…" not in result.stdout
 
 
 def test_json_lists_the_same_parameters(rules: RuleBook) -> None:
-    result = CliRunner().invoke(app, ["rules", "show", "--date", ON.isoformat(), "--format", "json"])
+    args = ["rules", "show", "--date", ON.isoformat(), "--format", "json"]
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     names = [p["name"] for p in json.loads(result.stdout)["parameters"]]
     assert names == list(rules.in_force(ON))

@@ -58,7 +58,8 @@ def _print_records(on: dt.date, rows: list[dict[str, object]]) -> None:
     from rich.text import Text
 
     out = console()
-    out.print(Text(f"{on.isoformat()} 時点のルール / rules in force ({len(rows)} 件)", style="bold"))
+    title = f"{on.isoformat()} 時点のルール / rules in force ({len(rows)} 件)"
+    out.print(Text(title, style="bold"))
     for r in rows:
         unit = f" {r['unit']}" if r["unit"] else ""
         out.print()
