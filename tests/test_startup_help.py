@@ -136,3 +136,21 @@ print(type(md) is real.Markdown, Heading is real.Heading, "markdown_it" in sys.m
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=False)
     assert proc.stdout.split() == ["True", "True", "True"], proc.stderr
+
+
+def test_every_help_wraps_at_80_columns_instead_of_cutting() -> None:
+    """Rich wraps at spaces only: a Japanese phrase wider than its cell was cut with '…'
+    (cli/help_fold.py). Every word of every help must be there at 80 columns."""
+    from typer.testing import CliRunner
+
+    from haken_batch.cli.app import app
+
+    for argv in [[], *_commands()]:
+        result = CliRunner().invoke(app, [*argv, "--help"], terminal_width=80,
+                                    env={"COLUMNS": "80", "TERM": "dumb"})
+        assert result.exit_code == 0, (argv, result.output)
+        assert "…" not in result.stdout, (argv, result.stdout)
+        assert max(map(len, result.stdout.splitlines())) <= 80
+    settle = CliRunner().invoke(app, ["settle", "--help"], env={"COLUMNS": "80"}).stdout
+    joined = "".join(line.strip("│ ") for line in settle.splitlines())
+    assert "エクスポートのフォルダ" in joined and "samples/payer.demo.yaml" in joined

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from haken_batch.cli import lazy_markdown
+from haken_batch.cli import help_fold, lazy_markdown
 
 lazy_markdown.install()  # before typer renders help: markdown-it is 60 ms of start-up
+help_fold.install()  # Japanese help wraps at 80 columns instead of being cut
 
 from haken_batch.cli import (  # noqa: E402
     cmd_audit,
