@@ -188,7 +188,7 @@ def test_cli_generate_xlsx_has_japanese_sheets(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
     res = CliRunner().invoke(
-        app, ["samples", "generate", "-n", "50", "--out", str(tmp_path), "--format", "xlsx"]
+        app, ["samples", "generate", "-n", "50", "--out", str(tmp_path), "--file-format", "xlsx"]
     )
     assert res.exit_code == 0, res.output
     wb = load_workbook(tmp_path / "haken_export.xlsx", read_only=True)
@@ -226,3 +226,17 @@ def test_cli_generate_never_overwrites_exports_unasked(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["experts.csv"]
     assert CliRunner().invoke(app, [*args, "--replace"]).exit_code == 0
     assert b"E-REAL" not in real.read_bytes()
+
+
+def test_cli_format_is_the_summary_format_as_in_every_command(tmp_path: Path) -> None:
+    """--format is text|json everywhere; the exports' kind is --file-format (it was --format
+    here, with --output for the summary: blind clerk check)."""
+    import json
+
+    res = CliRunner().invoke(app, ["samples", "generate", "-n", "50", "--out", str(tmp_path),
+                                   "--format", "json"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.stdout)
+    assert summary["seed"] == 1 and summary["rows"]["dispatches"] == 50
+    assert sorted(Path(f).name for f in summary["files"]) == sorted(
+        p.name for p in tmp_path.iterdir() if p.suffix == ".csv")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from haken_batch.cli.common import Format, Lang, LangOpt, console, print_json, run
+from haken_batch.cli.common import Format, FormatOpt, Lang, LangOpt, console, print_json, run
 
 app = typer.Typer(help="サンプルデータ / sample data.", no_args_is_help=True)
 
@@ -28,19 +28,17 @@ def generate(
     seed: Annotated[
         int, typer.Option("--seed", help="乱数の種 / random seed (same seed → same bytes)")
     ] = 1,
-    file_format: Annotated[
-        FileFormat, typer.Option("--format", help="csv（表ごと）か xlsx（1ブック）")
-    ] = FileFormat.csv,
+    file_format: Annotated[FileFormat, typer.Option(
+        "--file-format", help="csv（表ごと）か xlsx（1ブック） / exports as CSVs or one workbook",
+    )] = FileFormat.csv,
     anomaly_rate: Annotated[
         float,
         typer.Option("--anomaly-rate", help="仕込む異常の割合 / share of planted faults (0–0.2)"),
     ] = 0.01,
-    output: Annotated[
-        Format, typer.Option("--output", help="表示形式 / summary format (text, json)")
-    ] = Format.text,
     replace: Annotated[bool, typer.Option(
         "--replace", help="出力先のCSV・Excelを置き換える / overwrite files already in --out",
     )] = False,
+    fmt: FormatOpt = Format.text,  # --format text|json, as in every other command
     lang: LangOpt = Lang.ja,
 ) -> None:
     """サンプルデータを生成します / generate sample exports (seeded, reproducible)."""
@@ -48,7 +46,7 @@ def generate(
 
     result = run(lambda: generate_to(dispatches, seed, out, file_format.value, anomaly_rate,
                                      replace=replace), lang)
-    if output is Format.json:
+    if fmt is Format.json:
         print_json({"files": [str(p) for p in result.files], "rows": result.rows, "seed": seed})
         return
     from rich.table import Table

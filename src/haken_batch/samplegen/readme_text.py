@@ -28,7 +28,7 @@ README_HEAD = """\
 Regenerate: `python samples/make_fy2021.py` (a test checks the committed files equal its output).
 
 ## 生成器 / Generator (any size, for benchmarks)
-`haken samples generate --dispatches N --seed S --out DIR [--format csv|xlsx] [--anomaly-rate 0.01] [--replace]`
+`haken samples generate --dispatches N --seed S --out DIR [--file-format csv|xlsx] [--anomaly-rate 0.01] [--replace]`
 writes the same contract for up to 1,000,000 dispatches; the same N and seed give the same bytes.
 In Python: `haken_batch.samplegen.generate(n, seed) -> dict[str, polars.DataFrame]` and
 `write_tables(tables, out, "csv")`. Distributions (not rules): companies by prefecture population,
