@@ -29,6 +29,7 @@ from haken_batch.privacy import mask_account, mask_name
 if TYPE_CHECKING:
     import polars as pl
 
+    from haken_batch.load.spec import TableSpec
     from haken_batch.run import CycleRun
 
 # Columns whose values are personal or company data (R-DATA-2): masked in every story.
@@ -36,6 +37,7 @@ _NAME_COLUMNS = {"name", "name_kana", "account_holder_kana", "company_name", "pl
 _ACCOUNT_COLUMNS = {"account_number"}
 _OTHER_PERSONAL = {"address", "postal_code", "email", "company_address", "company_phone",
                    "place_address"}
+PER_DIEM_ITEM = "日当"  # the per diem line's item (settle/engine.py)
 # Rules read on the transfer date rather than on the support date (docs/design.md).
 _PAYMENT_DATE_RULES = ("R-TAX-", "R-DAY-", "R-PAY-")
 
@@ -151,17 +153,34 @@ def _parameters_for(run: CycleRun, rule_id: str, support: dt.date | None) -> lis
     return out
 
 
-def _corrections(run: CycleRun, keys: dict[str, set[str]]) -> list[dict[str, Any]]:
+def _specs(run: CycleRun) -> dict[str, TableSpec]:
+    """The column map the cycle read its exports with: each column's export header."""
+    from haken_batch.errors import RulesError
+    from haken_batch.load.spec import column_map
+
+    try:
+        return column_map(run.rules.columns, where="columns.yaml").tables
+    except RulesError:  # rules built without a column map (tests): the English names
+        return {}
+
+
+def _line_labels(lines: list[dict[str, Any]]) -> dict[int, tuple[str, str]]:
+    """(ja, en) name of each line number: line 0 is the fee and the per diem follows the
+    claim lines, which keep the expert's own 明細番号 (a bare "明細0" read as a claim line)."""
+    labels = {0: ("謝金", "fee")}
+    for ln in lines:
+        no = ln.get("line_no")
+        if isinstance(no, int) and no not in labels:
+            labels[no] = (("日当", "per diem") if ln.get("item") == PER_DIEM_ITEM
+                          else (f"明細{no}", f"line {no}"))
+    return labels
+
+
+def _corrections(run: CycleRun, keys: dict[str, set[str]],
+                 tables: dict[str, TableSpec]) -> list[dict[str, Any]]:
     trail = getattr(run.data, "corrections", None)
     if trail is None or trail.height == 0:
         return []
-    from haken_batch.errors import RulesError
-    from haken_batch.load.spec import TableSpec, column_map
-
-    try:
-        tables: dict[str, TableSpec] = column_map(run.rules.columns, where="columns.yaml").tables
-    except RulesError:  # rules built without a column map (tests): the English names
-        tables = {}
     out = []
     for row in trail.sort("seq").to_dicts():
         table, key = str(row.get("table")), str(row.get("key"))
@@ -325,6 +344,12 @@ def build_story(run: CycleRun, dispatch_id: str, folder: Path,
         item["note_en"] = item.get("note_en") or item.get("note")
         item["parameters"] = _parameters_for(run, str(ln.get("rule_id") or ""), support)
         lines.append(item)
+    labels = _line_labels(lines)
+    for item in (*checks, *findings, *lines):
+        no = item.get("line_no")
+        ja, en = labels.get(no, (f"明細{no}", f"line {no}")) if no is not None else (None, None)
+        item["line_label"], item["line_label_en"] = ja, en
+    specs = _specs(run)
     return {
         "dispatch_id": dispatch_id,
         "cycle": s.cycle,
@@ -332,7 +357,10 @@ def build_story(run: CycleRun, dispatch_id: str, folder: Path,
         "history": hist,
         "files": files,
         "rows": rows,
-        "corrections": _corrections(run, keys),
+        # the export's own names for the tables and columns (専門家 / 口座番号), for Japanese
+        "tables_ja": {t: specs[t].ja for t in rows if t in specs},
+        "labels": {t: {c.name: c.label for c in specs[t].columns} for t in rows if t in specs},
+        "corrections": _corrections(run, keys, specs),
         "checks": checks,
         "findings": findings,
         "lines": lines,
@@ -372,5 +400,7 @@ def render(data: dict[str, Any], lang: str = "ja") -> str:
         autoescape=False,
     )
     env.filters["yen"] = lambda v: "—" if v is None else f"{int(v):,}"
+    env.filters["ja_value"] = lambda v: {True: "はい", False: "いいえ"}.get(v, v) \
+        if isinstance(v, bool) else v
     name = "story.en.txt.j2" if lang == "en" else "story.ja.txt.j2"
     return env.get_template(name).render(s=data)

@@ -1,0 +1,45 @@
+"""`haken explain` in the clerk's words: the exports' own table and column headers, the fee
+line called 謝金 and the per diem 日当 (a bare "明細0" read as a claim line), はい/いいえ
+(blind clerk check, session 8)."""
+
+from __future__ import annotations
+
+import pytest
+
+from haken_batch import cycle, explain
+from sample_runs import sample_options
+
+DISPATCH = "D21-0000048"  # samples: a fee, two rail lines, a capped night and a per diem
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    out = tmp_path_factory.mktemp("explain") / "out"
+    cycle.settle_cycle(sample_options(out))
+    return explain.story(out, DISPATCH)
+
+
+def test_japanese_story_names_tables_and_columns_as_the_exports_do(story: dict) -> None:
+    text = explain.render(story)
+    claim = f"[旅費請求明細 travel_claims.csv 84行目] 派遣ID={DISPATCH}, 明細番号=1, 区分=鉄道"
+    assert claim in text
+    assert "[支援実績報告 reports.csv" in text and "対面支援時間(分)=60" in text
+    assert "dispatch_id=" not in text and "line_no=" not in text
+    assert "署名=はい" in text and "署名=いいえ" in text and "=True" not in text
+
+
+def test_lines_are_named_fee_claim_line_and_per_diem(story: dict) -> None:
+    text = explain.render(story)
+    assert "  謝金: 請求 5,280 円 → 支給 5,280 円" in text
+    assert "  明細1 鉄道: 請求 14,340 円" in text and "  明細3 宿泊: 請求 10,300 円" in text
+    assert "  日当: 請求 1,100 円" in text
+    assert "R-FEE-2 謝金: 確認済" in text and "R-TRV-10 明細3: 減額" in text
+    assert "明細0" not in text and "明細4" not in text  # the per diem follows line 3
+
+
+def test_english_story_keeps_the_tools_names(story: dict) -> None:
+    text = explain.render(story, "en")
+    assert f"dispatch_id={DISPATCH}, line_no=1, mode=鉄道" in text
+    assert "R-FEE-2 fee: pass" in text and "R-TRV-10 line 3: reduce" in text
+    assert "  per diem (日当): claimed 1,100" in text
+
