@@ -188,3 +188,21 @@ def test_a_structural_fault_says_an_earlier_findings_file_is_stale(tmp_path: Pat
     fresh = runner.invoke(app, ["validate", "--data", str(data), "--out",
                                 str(tmp_path / "new.csv")])
     assert fresh.exit_code == 2 and "前回" not in fresh.output
+
+
+def test_summary_names_tables_as_the_clerk_knows_them(tmp_path) -> None:
+    """The per-table counts named 'experts', 'travel_claims' (blind clerk check): now the
+    exports' Japanese name and the file; English keeps the tool's name beside the file."""
+    data = compose(tmp_path, None)
+    ja = runner.invoke(app, ["validate", "--data", str(data), "--out", str(tmp_path / "f.csv")],
+                       terminal_width=120, env={"COLUMNS": "120"})
+    assert ja.exit_code == 0, ja.output
+    files = {p.stem: p.name for p in data.glob("*.csv")}
+    assert f"専門家（{files['experts']}）" in ja.stdout
+    assert f"旅費請求明細（{files['travel_claims']}）" in ja.stdout
+    en = runner.invoke(app, ["validate", "--data", str(data), "--out", str(tmp_path / "f.csv"),
+                             "--lang", "en"], terminal_width=120, env={"COLUMNS": "120"})
+    assert f"travel_claims ({files['travel_claims']})" in en.stdout
+    facts = json.loads(runner.invoke(app, ["validate", "--data", str(data), "--out",
+                                           str(tmp_path / "f.csv"), "--format", "json"]).stdout)
+    assert facts["summary"]["names_ja"]["checkins"] == "チェックイン・チェックアウト"

@@ -495,8 +495,9 @@ def masked_for_display(findings: pl.DataFrame, rules: RuleBook) -> pl.DataFrame:
             .drop("personal"))
 
 
-def summary(dataset: Dataset) -> dict[str, object]:
-    """Counts per table and per rule (and severity), for the rich summary and --format json."""
+def summary(dataset: Dataset, cmap: ColumnMap | None = None) -> dict[str, object]:
+    """Counts per table and per rule (and severity), for the rich summary and --format json;
+    with the column map, each table's Japanese name (専門家) as the exports call it."""
     f = dataset.findings
     per_table = (f.group_by(pl.col("table").fill_null("-"), "severity").len()
                  .sort("table", "severity"))
@@ -508,6 +509,7 @@ def summary(dataset: Dataset) -> dict[str, object]:
         "per_table": per_table.rows(named=True),
         "per_rule": per_rule.rows(named=True),
         "corrections": dataset.corrections.height,
+        "names_ja": {t: spec.ja for t, spec in cmap.tables.items()} if cmap else {},
         "sources": {t: {"file": s.path.name, "sheet": s.sheet, "encoding": s.encoding,
                         "sha256": s.sha256} for t, s in sorted(dataset.sources.items())},
     }

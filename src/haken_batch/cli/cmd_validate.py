@@ -32,6 +32,7 @@ def validate(
         from haken_batch.cli.render_validate import render_summary
         from haken_batch.errors import ConfigError, HakenError
         from haken_batch.load import load_dataset
+        from haken_batch.load.spec import column_map
         from haken_batch.outdir import write_atomic
         from haken_batch.rules import load_rules
         from haken_batch.validate import findings_csv, masked_for_display, summary
@@ -48,7 +49,7 @@ def validate(
                 exc.en += f" ({out.name} still holds an earlier run's findings)"
             raise
         write_atomic(out, findings_csv(dataset.findings, headers=lang.value))
-        facts = summary(dataset)
+        facts = summary(dataset, column_map(rules.columns))
         shown = masked_for_display(dataset.findings, rules)
         code = 1 if facts["errors"] else 0
         if fmt is Format.json:

@@ -23,6 +23,21 @@ _T = {
 }
 
 
+def _table_name(summary: dict[str, Any], table: str, lang: str) -> str:
+    """The clerk's name of a table and the file (and sheet) it came from:
+    専門家（experts.csv）, 派遣案件（haken.xlsx［派遣案件］）; English: dispatches (...)."""
+    source = summary.get("sources", {}).get(table)
+    where = ""
+    if source:
+        sheet = source.get("sheet")
+        where = source["file"] + (f"［{sheet}］" if sheet and lang == "ja" else
+                                  f" [{sheet}]" if sheet else "")
+    if lang == "ja":
+        name = summary.get("names_ja", {}).get(table, table)
+        return f"{name}（{where}）" if where else name
+    return f"{table} ({where})" if where else table
+
+
 def render_summary(console: Console, summary: dict[str, Any], shown: list[dict[str, Any]],
                    total: int, out_path: str, lang: str) -> None:
     t = _T[lang]
@@ -36,7 +51,8 @@ def render_summary(console: Console, summary: dict[str, Any], shown: list[dict[s
     for name in names:
         c = counts.get(name, {})
         rows = summary["rows"].get(name)
-        table.add_row(name, "" if rows is None else f"{rows:,}", str(c.get("error", 0)),
+        table.add_row(_table_name(summary, name, lang), "" if rows is None else f"{rows:,}",
+                      str(c.get("error", 0)),
                       str(c.get("warning", 0)))
     console.print(table)
     if summary["per_rule"]:
