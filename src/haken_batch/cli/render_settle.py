@@ -53,6 +53,19 @@ def progress(lang: str, enabled: bool) -> Iterator[Any]:
         yield step
 
 
+def hold_reasons(lang: str) -> dict[str, str]:
+    """rule id -> what a hold under it means (templates/hold_reasons.yaml), in ``lang``."""
+    import yaml
+
+    from haken_batch.resources import templates_dir
+
+    path = templates_dir() / "hold_reasons.yaml"
+    if not path.is_file():  # a tree without the catalogue: ids alone, as before
+        return {}
+    catalogue = yaml.safe_load(path.read_text("utf-8")) or {}
+    return {str(k): str(v.get(lang, "")) for k, v in catalogue.items()}
+
+
 def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) -> None:
     con = console()
     en = lang == "en"
@@ -116,11 +129,15 @@ def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) ->
             show_header=True,
             header_style="bold",
         )
-        holds.add_column("rule" if en else "ルール")
+        holds.add_column("rule" if en else "ルール", no_wrap=True)
         holds.add_column("dispatches" if en else "件数", justify="right")
+        holds.add_column("meaning" if en else "内容")
+        meaning = hold_reasons("en" if en else "ja")
         for rule, n in s["top_holds"]:
-            holds.add_row(rule, f"{n:,}")
+            holds.add_row(rule, f"{n:,}", meaning.get(rule, ""))
         con.print(holds)
+        if not en:
+            con.print("  1件ずつの経緯: haken explain 派遣ID --out 出力先", highlight=False)
     if s.get("folder"):
         con.print(("outputs: " if en else "出力先: ") + s["folder"])
         con.print("  " + "  ".join(s["files"]), highlight=False)
