@@ -34,8 +34,24 @@ def test_a_correction_of_a_paid_dispatch_is_named_in_the_summary(tmp_path: Path)
     assert res.exit_code == 0, res.output
     said = " ".join(res.output.split())
     assert f"#{before + 1}（派遣 {paid}、2021-10 に支払済み）" in said
-    assert "は反映されません" in said
+    assert "は支払額に反映されません" in said
     assert "#1（" not in said  # the samples' own corrections were applied when paid
     assert "事務局修正: 適用" in said
     d11 = pl.read_csv(out / "2021-11" / "dispatches.csv", infer_schema=False)
     assert paid not in d11.get_column("派遣ID").to_list()  # not settled again
+
+    # durable: the manifest keeps it, and explain of the paid dispatch shows it (a blind
+    # check of a whole year: said once on the console, then lost)
+    import json
+
+    from haken_batch import explain
+
+    manifest = json.loads((out / "2021-11" / "manifest.json").read_text(encoding="utf-8"))
+    kept = [f for f in manifest["followups"] if f["kind"] == "paid_correction"]
+    assert len(kept) == 1 and paid in kept[0]["dispatch_ids"]
+    assert f"#{before + 1}（派遣 {paid}" in kept[0]["ja"]
+    story = explain.story(out, paid)
+    assert story["cycle"] == "2021-10"
+    assert [(f["cycle"], f["ja"]) for f in story["followups"]] == [("2021-11", kept[0]["ja"])]
+    assert "7. その後のお知らせ" in explain.render(story)
+    assert kept[0]["en"] in explain.render(story, "en")

@@ -460,6 +460,8 @@ def build_manifest(run: CycleRun, folder: Path, inputs: list[dict[str, Any]],
         "outputs": sorted(outputs, key=lambda e: e["path"]),
         "previous": previous_link(out_dir, run.options.cycle),
         "previous_ledgers": _previous_ledgers(out_dir, run.options.cycle),
+        # for the clerk, not compared by verify (a re-run has none): followups.py
+        "followups": list(run.followups),
     }
 
 

@@ -20,7 +20,6 @@ from haken_batch.errors import CycleError
 from haken_batch.run import CycleRun, Options
 
 if TYPE_CHECKING:
-    import polars as pl
 
     from haken_batch.archive import InputPacker
     from haken_batch.load import Dataset
@@ -215,7 +214,7 @@ def _refuse_outside_program(cycle: str, rules: RuleBook) -> dt.date | None:
 
 def settle_cycle(options: Options, progress: Progress = _noop) -> CycleRun:
     """`haken settle`: settle one cycle into OUT/CYCLE (replacing a previous run of it)."""
-    from haken_batch import outdir
+    from haken_batch import followups, outdir
     from haken_batch.archive import InputPacker
     from haken_batch.rules import load_rules
 
@@ -228,14 +227,13 @@ def settle_cycle(options: Options, progress: Progress = _noop) -> CycleRun:
         before = _transfer_files(out / options.cycle)
         with InputPacker(out) as packer:
             run = prepare(options, progress, rules=rules, on_read=packer.add)
+            run = dataclasses.replace(run, followups=followups.collect(run))
             with outdir.staged_dir(out, options.cycle) as folder:
                 write_outputs(run, folder, progress, packer)
         replaced = _replaced_transfer_note(before, _transfer_files(out / options.cycle))
         skipped = _skipped_month_note(out, options.cycle)
     return dataclasses.replace(run, notes=(*notes, *replaced, *skipped,
-                                            *_moved_transfer_note(run),
-                                            *_paid_corrections_note(run),
-                                            *_paid_missing_note(run)))
+                                            *((f["ja"], f["en"]) for f in run.followups)))
 
 
 def _skipped_month_note(out: Path, cycle: str) -> list[tuple[str, str]]:
@@ -295,102 +293,6 @@ def _replaced_transfer_note(before: dict[str, object] | None,
              "If the earlier file was already sent to the bank, do not send this one; check "
              "the difference. Close the cycle (haken close) once its file is sent, and it is "
              "never settled again")]
-
-
-def _paid_corrections_note(run: CycleRun, most: int = 5) -> list[tuple[str, str]]:
-    """A correction of a dispatch an earlier cycle paid changes nothing (a dispatch is paid
-    once; the ledger keeps what was paid): say so, instead of leaving it silent. One the
-    paying cycle had already applied (its corrections_applied.csv) was reflected there."""
-    import polars as pl
-
-    from haken_batch.load.spec import DISPATCH_TABLES
-
-    trail, ledger = run.data.corrections, run.previous
-    if trail.height == 0 or ledger.height == 0:
-        return []
-    cell = ["table", "key", "column", "new"]
-    own = trail.filter(pl.col("table").is_in(DISPATCH_TABLES))
-    hits = (own.with_columns(pl.col("key").str.split(";").list.first().alias("dispatch_id"))
-            .join(ledger.select("dispatch_id", "cycle").unique(), on="dispatch_id", how="inner"))
-    if hits.height == 0:
-        return []
-    applied = [_applied_corrections(Path(run.options.out_dir) / c).with_columns(
-                   pl.lit(c).alias("cycle"))
-               for c in sorted(set(hits.get_column("cycle")))]
-    hits = (hits.select("seq", "dispatch_id", "cycle", *cell)
-            .join(pl.concat(applied).select("cycle", *cell).unique(),
-                  on=["cycle", *cell], how="anti", nulls_equal=True)
-            .select("seq", "dispatch_id", "cycle").unique().sort("seq", "dispatch_id"))
-    if hits.height == 0:
-        return []
-    ja, en = _listed([f"#{seq}（派遣 {d}、{c} に支払済み）" for seq, d, c in hits.rows()],
-                     [f"#{seq} (dispatch {d}, paid in {c})" for seq, d, c in hits.rows()], most)
-    return [(f"事務局修正 {ja} は反映されません: 支払済みの派遣は再精算しません",
-             f"correction {en} changes nothing: a paid dispatch is not settled again")]
-
-
-def _listed(ja: list[str], en: list[str], most: int) -> tuple[str, str]:
-    """The first ``most`` items of each language, then 'ほか N 件' / 'and N more'."""
-    more = len(ja) - most
-    return ("、".join(ja[:most]) + (f" ほか {more} 件" if more > 0 else ""),
-            ", ".join(en[:most]) + (f" and {more} more" if more > 0 else ""))
-
-
-def _paid_missing_note(run: CycleRun, most: int = 5) -> list[tuple[str, str]]:
-    """A dispatch paid earlier in this fiscal year that the export no longer lists: the
-    contract's dispatches table holds every case of the year so far, so say so. What was
-    paid stands (the ledger), and the KPIs count it for the institution that cycle recorded;
-    its company attributes are then unknown (不明)."""
-    import polars as pl
-
-    first_day = dt.date(*jpcalendar.cycle_month(run.options.cycle), 1)
-    first = jpcalendar.fiscal_year_start(first_day, run.rules).strftime("%Y-%m")
-    table = run.data.tables.get("dispatches")
-    listed = (table.select("dispatch_id") if table is not None and "dispatch_id" in table.columns
-              else pl.DataFrame(schema={"dispatch_id": pl.String()}))
-    gone = (run.previous.filter((pl.col("cycle") >= first) & (pl.col("cycle") < run.options.cycle))
-            .select("dispatch_id", "cycle").unique()
-            .join(listed, on="dispatch_id", how="anti").sort("dispatch_id", "cycle"))
-    if gone.height == 0:
-        return []
-    ja, en = _listed([f"{d}（{c}）" for d, c in gone.rows()],
-                     [f"{d} ({c})" for d, c in gone.rows()], most)
-    return [(f"この年度に支払済みの派遣 {ja} が派遣案件のエクスポートにありません。"
-             "支払額はそのままで、KPI では支払時の申請機関に数えます（企業の属性は「不明」）。"
-             "エクスポートが年度の全案件を含むか確認してください",
-             f"dispatches paid earlier this fiscal year are missing from the dispatches export: "
-             f"{en}. What was paid stands, and the KPIs count them for the institution recorded "
-             "when they were paid (company attributes unknown); check that the export holds "
-             "every case of the fiscal year")]
-
-
-def _applied_corrections(folder: Path) -> pl.DataFrame:
-    """table, key, column, new of a settled cycle's corrections_applied.csv (either headers;
-    none when the file is missing or unreadable: the note then names more, never fewer)."""
-    import polars as pl
-
-    from haken_batch.archive import CORRECTION_COLUMNS, CORRECTIONS_NAME
-    from haken_batch.errors import StructuralError
-    from haken_batch.ledger import read_record
-
-    cell = ["table", "key", "column", "new"]
-    try:
-        raw = read_record(folder / CORRECTIONS_NAME, CORRECTION_COLUMNS, cell,
-                          ("修正の記録", "the corrections record"))
-    except StructuralError:
-        return pl.DataFrame(schema=dict.fromkeys(cell, pl.String))
-    return raw.select(cell)
-
-
-def _moved_transfer_note(run: CycleRun) -> list[tuple[str, str]]:
-    """R-DAY-1: say so when the ``--transfer-date`` given was moved to a business day."""
-    asked, used = run.options.transfer_date, run.settlement.transfer_date
-    if asked is None or asked == used:
-        return []
-    return [(f"指定の振込指定日 {asked} は銀行営業日ではないため、前の営業日 {used} にしました"
-             "（R-DAY-1）",
-             f"the transfer date given, {asked}, is not a bank business day: moved back to "
-             f"{used} (R-DAY-1)")]
 
 
 def summary(run: CycleRun, folder: Path | None = None, top: int = 5) -> dict[str, object]:

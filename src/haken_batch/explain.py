@@ -382,7 +382,27 @@ def story(out: Path, dispatch_id: str, cycle: str | None = None, engine: Any = N
         # documents=True only makes the engine keep every check (passes too); nothing is written
         options = dataclasses.replace(restore(folder, Path(tmp)), documents=True)
         run = _engine(engine).prepare(options)
-        return build_story(run, dispatch_id, folder, history(out, dispatch_id))
+        told = build_story(run, dispatch_id, folder, history(out, dispatch_id))
+    told["followups"] = followups_about(out, dispatch_id)
+    return told
+
+
+def followups_about(out: Path, dispatch_id: str) -> list[dict[str, str]]:
+    """What any cycle of OUT left to follow up about the dispatch (its manifest's
+    ``followups``): a correction that came after it was paid, a later cancellation…"""
+    from haken_batch.manifest import MANIFEST_NAME, ManifestUnreadable, read_json
+
+    found = []
+    for cycle in cycles_in(out):
+        try:
+            manifest, _ = read_json(Path(out) / cycle / MANIFEST_NAME)
+        except (ManifestUnreadable, OSError):
+            continue
+        for item in manifest.get("followups") or []:
+            if dispatch_id in (item.get("dispatch_ids") or []):
+                found.append({"cycle": cycle, "ja": str(item.get("ja", "")),
+                              "en": str(item.get("en", ""))})
+    return found
 
 
 def render(data: dict[str, Any], lang: str = "ja") -> str:

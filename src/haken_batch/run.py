@@ -93,3 +93,6 @@ class CycleRun:
     # (ja, en) notes about OUT for the clerk, e.g. a previous run that died half-way and
     # whose leftovers were swept (outdir.locked); never part of the outputs
     notes: tuple[tuple[str, str], ...] = ()
+    # what the cycle leaves for the clerk to follow up (followups.collect): said on the
+    # terminal and kept in the manifest; empty in a verify re-run (never compared)
+    followups: tuple[dict[str, Any], ...] = ()

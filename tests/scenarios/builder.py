@@ -181,11 +181,20 @@ def build(spec: dict[str, Any]) -> Data:
 
 
 def run_cycles(spec: dict[str, Any], rules: Any) -> list[Any]:
-    """Settle each cycle of the scenario in turn, feeding each ledger to the next."""
+    """Settle each cycle of the scenario in turn, feeding each ledger to the next. A cycle's
+    ``changes`` ({table: {key: {column: value}}}) edit the rows before it and after."""
+    import copy
+
+    spec = copy.deepcopy(spec)
     data = build(spec)
     previous = empty_ledger()
     out = []
     for c in spec.get("cycles") or [{"cycle": "2021-10"}]:
+        for table, rows in (c.get("changes") or {}).items():
+            key = f"{table.rstrip('s')}_id" if table != "dispatches" else "dispatch_id"
+            for row in spec[table]:
+                row.update(rows.get(row[key], {}))
+            data = build(spec)
         cycle = c["cycle"]
         year, month = map(int, cycle.split("-"))
         nxt = dt.date(year + month // 12, month % 12 + 1, 1)

@@ -164,7 +164,7 @@ def _settle(
     d = checks.attach_checkins(considered(t, cutoff, previous, _approval_in_doubt(data)),
                                t["checkins"])
     claims = travel.prepare(t["travel_claims"], d, rules)
-    ranked = limits.ranks(t, rules)
+    ranked = limits.ranks(t, rules, previous.get_column("dispatch_id"))
     parts = [
         *exclusions.all_exclusions(d, rules),
         *exclusions.final(d, excluded_before),

@@ -2,9 +2,12 @@
 
 Reading (rules/parameters/limit.yaml): every non-cancelled dispatch of the company in the
 fiscal year counts, whatever its cycle or status, ranked by support date (the report's,
-else the scheduled date) then dispatch id; a dispatch is over the limit when its rank
-exceeds the limit of its own issue category. A recorded exception (回数上限例外) is honoured
-when ``limit.honour_exception_flag`` is on: the dispatch is paid and flagged.
+else the scheduled date) then dispatch id. A dispatch an earlier cycle paid counts even when
+a later export marks it cancelled: what was paid stays as paid (the ledger, as for the
+per diem), or a cancelled paid case would make room for a 4th paid one. A dispatch is
+over the limit when its rank exceeds the limit of its own issue category. A recorded
+exception (回数上限例外) is honoured when ``limit.honour_exception_flag`` is on: the
+dispatch is paid and flagged.
 """
 
 from __future__ import annotations
@@ -49,13 +52,18 @@ def _limits(rules: RuleBook, pairs: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def ranks(t: dict[str, pl.DataFrame], rules: RuleBook) -> pl.DataFrame:
-    """dispatch_id, company_id, _fy, _rank, _limit for every non-cancelled dispatch."""
+def ranks(t: dict[str, pl.DataFrame], rules: RuleBook,
+          paid: pl.Series | None = None) -> pl.DataFrame:
+    """dispatch_id, company_id, _fy, _rank, _limit for every dispatch that counts: not
+    cancelled, or ``paid`` (the dispatch ids of the earlier cycles' ledger)."""
     report_day = first_per_key(t["reports"].select("dispatch_id", "support_date"), "dispatch_id")
+    counts = pl.col("status").fill_null("") != CANCELLED
+    if paid is not None and paid.len():
+        counts = counts | pl.col("dispatch_id").is_in(paid.implode())
     d = (
         first_per_key(
             t["dispatches"]
-            .filter(pl.col("status").fill_null("") != CANCELLED)
+            .filter(counts)
             .select("dispatch_id", "company_id", "issue_category", "scheduled_on"),
             "dispatch_id",
         )

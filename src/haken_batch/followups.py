@@ -1,0 +1,279 @@
+"""What a settled cycle leaves for the clerk to follow up, said on the terminal AND kept in the
+cycle's manifest (``followups``), so that it outlives the scroll-back (a blind check of a
+whole year: a correction to a paid dispatch was said once on the console, then lost).
+
+Each follow-up is ``{"kind", "ja", "en", "dispatch_ids"}``; `haken explain` shows a later
+cycle's follow-ups about the dispatch it explains. None of them changes a yen: they name
+what the settlement cannot do by itself.
+
+- ``moved_transfer_date``: the ``--transfer-date`` given was moved to a business day (R-DAY-1)
+- ``paid_correction``: a correction of a dispatch an earlier cycle paid changes nothing
+- ``paid_missing``: a dispatch paid earlier this fiscal year is missing from the export
+- ``paid_cancelled``: a dispatch paid earlier is now キャンセル (reclaim? R-FEE-5; it still
+  counts toward R-LIM-1)
+- ``same_tax_month``: another cycle of OUT pays in the same month: one 納付書 for both
+  (R-TAX-4)
+- ``never_payable``: the fiscal year's last cycle (R-PER-2) leaves dispatches unpaid for good
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from haken_batch import jpcalendar
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from haken_batch.run import CycleRun
+
+Followup = dict[str, Any]
+MOST = 5  # ids named in a message; the manifest keeps them all
+
+
+def collect(run: CycleRun) -> tuple[Followup, ...]:
+    """Every follow-up of a settled cycle, in a fixed order."""
+    return (*_moved_transfer(run), *_paid_corrections(run), *_paid_missing(run),
+            *_paid_cancelled(run), *_same_tax_month(run), *_never_payable(run))
+
+
+def _item(kind: str, ja: str, en: str, ids: list[str] | None = None) -> Followup:
+    return {"kind": kind, "ja": ja, "en": en, "dispatch_ids": sorted(set(ids or []))}
+
+
+def _listed(ja: list[str], en: list[str], most: int = MOST) -> tuple[str, str]:
+    """The first ``most`` items of each language, then 'ほか N 件' / 'and N more'."""
+    more = len(ja) - most
+    return ("、".join(ja[:most]) + (f" ほか {more} 件" if more > 0 else ""),
+            ", ".join(en[:most]) + (f" and {more} more" if more > 0 else ""))
+
+
+def _fiscal_year_first_cycle(run: CycleRun) -> str:
+    first_day = dt.date(*jpcalendar.cycle_month(run.options.cycle), 1)
+    return jpcalendar.fiscal_year_start(first_day, run.rules).strftime("%Y-%m")
+
+
+def _moved_transfer(run: CycleRun) -> list[Followup]:
+    """R-DAY-1: the ``--transfer-date`` given was moved back to a business day."""
+    asked, used = run.options.transfer_date, run.settlement.transfer_date
+    if asked is None or asked == used:
+        return []
+    return [_item("moved_transfer_date",
+                  f"指定の振込指定日 {asked} は銀行営業日ではないため、前の営業日 {used} に"
+                  "しました（R-DAY-1）",
+                  f"the transfer date given, {asked}, is not a bank business day: moved back to "
+                  f"{used} (R-DAY-1)")]
+
+
+def _applied_corrections(folder: Path) -> pl.DataFrame:
+    """table, key, column, new of a settled cycle's corrections_applied.csv (either headers;
+    none when the file is missing or unreadable: the note then names more, never fewer)."""
+    import polars as pl
+
+    from haken_batch.archive import CORRECTION_COLUMNS, CORRECTIONS_NAME
+    from haken_batch.errors import StructuralError
+    from haken_batch.ledger import read_record
+
+    cell = ["table", "key", "column", "new"]
+    try:
+        raw = read_record(folder / CORRECTIONS_NAME, CORRECTION_COLUMNS, cell,
+                          ("修正の記録", "the corrections record"))
+    except StructuralError:
+        return pl.DataFrame(schema=dict.fromkeys(cell, pl.String))
+    return raw.select(cell)
+
+
+def _paid_corrections(run: CycleRun) -> list[Followup]:
+    """A correction of a dispatch an earlier cycle paid changes nothing (a dispatch is paid
+    once; the ledger keeps what was paid). One the paying cycle had already applied (its
+    corrections_applied.csv) was reflected there and is not named."""
+    import polars as pl
+
+    from haken_batch.load.spec import DISPATCH_TABLES
+
+    trail, ledger = run.data.corrections, run.previous
+    if trail.height == 0 or ledger.height == 0:
+        return []
+    cell = ["table", "key", "column", "new"]
+    own = trail.filter(pl.col("table").is_in(DISPATCH_TABLES))
+    hits = (own.with_columns(pl.col("key").str.split(";").list.first().alias("dispatch_id"))
+            .join(ledger.select("dispatch_id", "cycle").unique(), on="dispatch_id", how="inner"))
+    if hits.height == 0:
+        return []
+    applied = [_applied_corrections(Path(run.options.out_dir) / c).with_columns(
+                   pl.lit(c).alias("cycle"))
+               for c in sorted(set(hits.get_column("cycle")))]
+    hits = (hits.select("seq", "dispatch_id", "cycle", *cell)
+            .join(pl.concat(applied).select("cycle", *cell).unique(),
+                  on=["cycle", *cell], how="anti", nulls_equal=True)
+            .select("seq", "dispatch_id", "cycle").unique().sort("seq", "dispatch_id"))
+    if hits.height == 0:
+        return []
+    ja, en = _listed([f"#{seq}（派遣 {d}、{c} に支払済み）" for seq, d, c in hits.rows()],
+                     [f"#{seq} (dispatch {d}, paid in {c})" for seq, d, c in hits.rows()])
+    return [_item("paid_correction",
+                  f"事務局修正 {ja} は支払額に反映されません: 支払済みの派遣は再精算しません。"
+                  "差額の精算や返還が要るときは別途手続きしてください",
+                  f"correction {en} changes no payment: a paid dispatch is not settled again. "
+                  "Settle any difference or reclaim separately",
+                  hits.get_column("dispatch_id").to_list())]
+
+
+def _listed_ids(run: CycleRun) -> pl.DataFrame:
+    import polars as pl
+
+    table = run.data.tables.get("dispatches")
+    if table is None or "dispatch_id" not in table.columns:
+        return pl.DataFrame(schema={"dispatch_id": pl.String(), "status": pl.String()})
+    status = (pl.col("status").cast(pl.String) if "status" in table.columns
+              else pl.lit(None, pl.String))
+    return table.select(pl.col("dispatch_id").cast(pl.String), status.alias("status"))
+
+
+def _paid_this_year(run: CycleRun) -> pl.DataFrame:
+    import polars as pl
+
+    first = _fiscal_year_first_cycle(run)
+    return (run.previous.filter((pl.col("cycle") >= first)
+                                & (pl.col("cycle") < run.options.cycle))
+            .select("dispatch_id", "cycle").unique())
+
+
+def _paid_missing(run: CycleRun) -> list[Followup]:
+    """A dispatch paid earlier in this fiscal year that the export no longer lists: the
+    contract's dispatches table holds every case of the year so far. What was paid stands
+    (the ledger), and the KPIs count it for the institution that cycle recorded; its company
+    attributes are then unknown (不明)."""
+    gone = (_paid_this_year(run).join(_listed_ids(run), on="dispatch_id", how="anti")
+            .sort("dispatch_id", "cycle"))
+    if gone.height == 0:
+        return []
+    ja, en = _listed([f"{d}（{c}）" for d, c in gone.rows()],
+                     [f"{d} ({c})" for d, c in gone.rows()])
+    return [_item("paid_missing",
+                  f"この年度に支払済みの派遣 {ja} が派遣案件のエクスポートにありません。"
+                  "支払額はそのままで、KPI では支払時の申請機関に数えます（企業の属性は「不明」）。"
+                  "エクスポートが年度の全案件を含むか確認してください",
+                  f"dispatches paid earlier this fiscal year are missing from the dispatches "
+                  f"export: {en}. What was paid stands, and the KPIs count them for the "
+                  "institution recorded when they were paid (company attributes unknown); check "
+                  "that the export holds every case of the fiscal year",
+                  gone.get_column("dispatch_id").to_list())]
+
+
+def _paid_cancelled(run: CycleRun) -> list[Followup]:
+    """A dispatch an earlier cycle paid that the export now marks キャンセル: what was paid
+    stays paid (and still counts toward R-LIM-1), but a case that did not take place was paid
+    (R-FEE-5: may be reclaimed), or the export is wrong. Either way the clerk must look."""
+    import polars as pl
+
+    from haken_batch.settle.select import CANCELLED
+
+    hit = (_paid_this_year(run)
+           .join(_listed_ids(run).filter(pl.col("status") == CANCELLED), on="dispatch_id")
+           .sort("dispatch_id", "cycle"))
+    if hit.height == 0:
+        return []
+    ja, en = _listed([f"{d}（{c}）" for d, c, _ in hit.rows()],
+                     [f"{d} ({c})" for d, c, _ in hit.rows()])
+    return [_item("paid_cancelled",
+                  f"支払済みの派遣 {ja} が、派遣案件のエクスポートでは「{CANCELLED}」です。"
+                  "支払額はそのままで、企業の派遣回数（R-LIM-1）にも数えます。実施されていない"
+                  "なら返還（R-FEE-5）を、エクスポートの誤りなら修正を検討してください",
+                  f"dispatches already paid are marked {CANCELLED} in the dispatches export: "
+                  f"{en}. What was paid stands and still counts toward the company's limit "
+                  "(R-LIM-1). If they did not take place, consider reclaiming (R-FEE-5); if the "
+                  "export is wrong, correct it",
+                  hit.get_column("dispatch_id").to_list())]
+
+
+def _same_tax_month(run: CycleRun) -> list[Followup]:
+    """Another settled cycle of OUT transfers in the same month: the tax withheld by both is
+    paid on one 納付書 by the same due date (R-TAX-4); each cycle's withholding_summary
+    covers its own payments only. Happens every March (R-PER-2 moves the transfer in)."""
+    from haken_batch.ledger import settled_cycles
+    from haken_batch.manifest import MANIFEST_NAME, ManifestUnreadable, read_json
+
+    out, cycle = Path(run.options.out_dir), run.options.cycle
+    month = run.settlement.transfer_date.strftime("%Y-%m")
+    mine = int(run.settlement.payments.get_column("withholding").sum() or 0)
+    others: list[tuple[str, int]] = []
+    for other in settled_cycles(out):
+        if other == cycle:
+            continue
+        try:
+            manifest, _ = read_json(out / other / MANIFEST_NAME)
+        except (ManifestUnreadable, OSError):
+            continue
+        settled = manifest.get("settlement") or {}
+        if str(settled.get("transfer_date") or "")[:7] == month:
+            others.append((other, int(settled.get("withholding") or 0)))
+    if not others:
+        return []
+    due = jpcalendar.tax_due_date(run.settlement.transfer_date, run.rules)
+    total = mine + sum(w for _, w in others)
+    ja = "、".join(f"{c}（{w:,} 円）" for c, w in others)
+    en = ", ".join(f"{c} ({w:,} yen)" for c, w in others)
+    return [_item("same_tax_month",
+                  f"支払月 {month} の源泉徴収は、サイクル {ja} にもあります。納期限 {due} の"
+                  f"納付書には、このサイクルの {mine:,} 円と合わせて {total:,} 円を記入してください"
+                  "（各サイクルの withholding_summary は自分の支払分だけです。R-TAX-4）",
+                  f"cycle {en} also pays in {month}: the tax withheld in that month is paid on "
+                  f"one slip due {due}, {total:,} yen with this cycle's {mine:,} yen (each "
+                  "cycle's withholding_summary covers its own payments only; R-TAX-4)")]
+
+
+def _never_payable(run: CycleRun) -> list[Followup]:
+    """The last cycle that can pay this fiscal year's money (the payment deadline's month,
+    R-PER-2): what it leaves unpaid is never paid. Dispatches of the year
+    that are neither cancelled, paid nor excluded are named: held here, or not yet reported
+    or approved (never considered, so in no output otherwise)."""
+    import polars as pl
+
+    from haken_batch.settle.params import as_date
+    from haken_batch.settle.select import CANCELLED
+
+    first_day = dt.date(*jpcalendar.cycle_month(run.options.cycle), 1)
+    deadline = as_date(run.rules.value_at("program.payment_deadline", first_day))
+    # the deadline's month is the last cycle (a later one is refused); the cycle before it
+    # may pay in that month too, but the last cycle can still pay what it leaves
+    if deadline is None or (first_day.year, first_day.month) != (deadline.year, deadline.month):
+        return []
+    from haken_batch.ledger import previous_excluded
+
+    s = run.settlement
+    decided_now = s.dispatches.filter(pl.col("status").is_in(["paid", "excluded"]))
+    excluded_before = previous_excluded(run.options.out_dir, run.options.cycle)
+    settled_ids = [run.previous.select("dispatch_id"), decided_now.select("dispatch_id"),
+                   excluded_before.select(pl.col("dispatch_id").cast(pl.String))]
+    open_ = (_listed_ids(run).filter(pl.col("status").fill_null("") != CANCELLED)
+             .join(pl.concat(settled_ids).unique(), on="dispatch_id", how="anti"))
+    fy_start = jpcalendar.fiscal_year_start(first_day, run.rules)
+    # this fiscal year's cases only: by the support date (the report's, else scheduled)
+    table, reports = run.data.tables["dispatches"], run.data.tables.get("reports")
+    days = table.select(pl.col("dispatch_id").cast(pl.String),
+                        pl.col("scheduled_on") if "scheduled_on" in table.columns
+                        else pl.lit(None, pl.Date).alias("scheduled_on"))
+    if reports is not None and "support_date" in reports.columns:
+        days = days.join(reports.select(pl.col("dispatch_id").cast(pl.String), "support_date")
+                         .unique("dispatch_id", keep="first"), on="dispatch_id", how="left")
+        days = days.with_columns(pl.coalesce("support_date", "scheduled_on").alias("scheduled_on"))
+    year = days.filter(pl.col("scheduled_on").is_null() | (pl.col("scheduled_on") >= fy_start))
+    open_ = open_.join(year.select("dispatch_id"), on="dispatch_id", how="semi")
+    if open_.height == 0:
+        return []
+    held = set(s.dispatches.filter(pl.col("status") == "held").get_column("dispatch_id"))
+    ids = sorted(open_.get_column("dispatch_id"))
+    n_held = sum(1 for d in ids if d in held)
+    ja, en = _listed(ids, ids)
+    return [_item("never_payable",
+                  f"支払期限 {deadline}（R-PER-2）までの最後の精算です。"
+                  f"この年度の派遣 {len(ids)} 件"
+                  f"（このサイクルで保留 {n_held} 件、未報告・未承認など {len(ids) - n_held} 件: "
+                  f"{ja}）は、この後の精算では支払えません",
+                  f"this is the last settlement before the payment deadline {deadline} (R-PER-2): "
+                  f"{len(ids)} dispatches of this fiscal year ({n_held} held in this cycle, "
+                  f"{len(ids) - n_held} not yet reported or approved, etc.: {en}) cannot be paid "
+                  "by a later settlement", ids)]

@@ -1,0 +1,88 @@
+"""What a cycle leaves to follow up is said AND kept in its manifest (followups.py): a paid
+dispatch now cancelled, two cycles paying in one tax month, and what the fiscal year's last
+cycle leaves unpaid for good (from a blind check of a whole year of operations)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from haken_batch import cycle
+from sample_runs import SAMPLES, sample_options
+
+
+def _followups(out: Path, cycle_: str, kind: str) -> list[dict]:
+    manifest = json.loads((out / cycle_ / "manifest.json").read_text(encoding="utf-8"))
+    return [f for f in manifest["followups"] if f["kind"] == kind]
+
+
+def _said(run, item: dict) -> bool:
+    return (item["ja"], item["en"]) in run.notes
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    shutil.copytree(SAMPLES, tmp_path / "data")
+    return tmp_path / "data"
+
+
+def test_a_paid_dispatch_cancelled_later_is_named_for_reclaim(data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    cycle.settle_cycle(sample_options(out, "2021-10", data))
+    ledger = pl.read_csv(out / "2021-10" / "ledger.csv", infer_schema=False)
+    paid = sorted(ledger.get_column("派遣ID"))[:2]
+    path = data / "dispatches.csv"
+    frame = pl.read_csv(path, infer_schema=False)
+    frame = frame.with_columns(pl.when(pl.col("派遣ID").is_in(paid)).then(pl.lit("キャンセル"))
+                               .otherwise(pl.col("状態")).alias("状態"))
+    path.write_bytes(b"\xef\xbb\xbf" + frame.write_csv().encode("utf-8"))
+    run = cycle.settle_cycle(sample_options(out, "2021-11", data))
+    [item] = _followups(out, "2021-11", "paid_cancelled")
+    assert item["dispatch_ids"] == paid and _said(run, item)
+    assert "R-FEE-5" in item["ja"] and f"{paid[0]}（2021-10）" in item["ja"]
+    assert not _followups(out, "2021-11", "paid_missing")
+
+
+def test_two_cycles_paying_in_one_month_are_told_to_share_one_tax_slip(
+        data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = cycle.settle_cycle(sample_options(out, "2021-10", data))
+    second = cycle.settle_cycle(sample_options(out, "2021-11", data,
+                                               transfer_date=dt.date(2021, 11, 30)))
+    assert first.settlement.transfer_date.month == second.settlement.transfer_date.month == 11
+    [item] = _followups(out, "2021-11", "same_tax_month")
+    w1 = int(first.settlement.payments.get_column("withholding").sum())
+    w2 = int(second.settlement.payments.get_column("withholding").sum())
+    assert w1 > 0 and w2 > 0
+    assert f"2021-10（{w1:,} 円）" in item["ja"] and f"{w1 + w2:,} 円" in item["ja"]
+    assert "2021-12-10" in item["ja"] and _said(second, item)
+    assert not _followups(out, "2021-10", "same_tax_month")
+
+
+def test_the_last_cycle_names_what_can_never_be_paid(data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    cycle.settle_cycle(sample_options(out, "2021-10", data))
+    assert not _followups(out, "2021-10", "never_payable")
+    run = cycle.settle_cycle(sample_options(out, "2022-03", data,
+                                            transfer_date=dt.date(2022, 3, 31)))
+    [item] = _followups(out, "2022-03", "never_payable")
+    # independently: the export's cases of FY2021, not cancelled, neither paid nor excluded
+    export = pl.read_csv(data / "dispatches.csv", infer_schema=False)
+    reports = pl.read_csv(data / "reports.csv", infer_schema=False).select("派遣ID", "支援日")
+    days = export.join(reports, on="派遣ID", how="left").with_columns(
+        pl.coalesce("支援日", "派遣予定日").str.replace_all("/", "-").alias("day"))
+    cases = set(days.filter((pl.col("状態") != "キャンセル") & (pl.col("day") >= "2021-04-01"))
+                .get_column("派遣ID"))
+    settled = set()
+    for c in ("2021-10", "2022-03"):
+        settled |= set(pl.read_csv(out / c / "ledger.csv", infer_schema=False)["派遣ID"])
+        settled |= set(pl.read_csv(out / c / "excluded.csv", infer_schema=False)["派遣ID"])
+    assert item["dispatch_ids"] == sorted(cases - settled)
+    held = pl.read_csv(out / "2022-03" / "dispatches.csv", infer_schema=False).filter(
+        pl.col("判定") == "held").height
+    assert f"このサイクルで保留 {held} 件" in item["ja"] and _said(run, item)
