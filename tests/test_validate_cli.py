@@ -206,3 +206,21 @@ def test_summary_names_tables_as_the_clerk_knows_them(tmp_path) -> None:
     facts = json.loads(runner.invoke(app, ["validate", "--data", str(data), "--out",
                                            str(tmp_path / "f.csv"), "--format", "json"]).stdout)
     assert facts["summary"]["names_ja"]["checkins"] == "チェックイン・チェックアウト"
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_markup_and_bidi_controls_in_a_cell_are_shown_as_text(tmp_path, lang) -> None:
+    """'[/bold]' in a fare cell crashed rich's markup parser with a traceback, and a
+    right-to-left override reordered what the clerk read (blind red-team check)."""
+    data = compose(tmp_path, None)
+    path = data / "travel_claims.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("新宿,品川,12.5,200,", "新宿,品川,12.5,[/bold],")
+                    .replace("京都,大阪,43,", "京都\u202e,大阪,43,"), encoding="utf-8")
+    result = runner.invoke(app, ["validate", "--data", str(data), "--out",
+                                 str(tmp_path / "f.csv"), "--lang", lang],
+                           terminal_width=200, env={"COLUMNS": "200"})
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 1, result.output
+    assert "[/bold]" in result.stdout and "Traceback" not in result.output
+    assert "\u202e" not in result.stdout

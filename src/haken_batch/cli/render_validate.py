@@ -6,6 +6,9 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
+
+from haken_batch.textsafe import for_terminal
 
 _SHOWN = 20  # findings listed on the terminal; findings.csv has them all
 
@@ -51,7 +54,8 @@ def render_summary(console: Console, summary: dict[str, Any], shown: list[dict[s
     for name in names:
         c = counts.get(name, {})
         rows = summary["rows"].get(name)
-        table.add_row(_table_name(summary, name, lang), "" if rows is None else f"{rows:,}",
+        table.add_row(Text(for_terminal(_table_name(summary, name, lang))),
+                      "" if rows is None else f"{rows:,}",
                       str(c.get("error", 0)),
                       str(c.get("warning", 0)))
     console.print(table)
@@ -84,9 +88,13 @@ def render_summary(console: Console, summary: dict[str, Any], shown: list[dict[s
         if f["row"] is not None:
             where += f":{f['row']}"
         style = "red" if f["severity"] == "error" else "yellow"
-        listing.add_row(where, f["column"] or "", f["value"] or "",
-                        f"[{style}]{f['rule_id']}[/] {f[msg_key]}")
-    console.print(listing, markup=True)
+        # every cell as plain text: a value is the export's, and '[/bold]' in a fare cell
+        # crashed rich's markup parser (blind red-team check); controls shown escaped
+        listing.add_row(*(Text(for_terminal(str(v))) for v in (where, f["column"] or "",
+                                                               f["value"] or "")),
+                        Text.assemble((f["rule_id"] or "", style), " ",
+                                      for_terminal(str(f[msg_key] or ""))))
+    console.print(listing)
     if total > len(shown):
         console.print(t["more"].format(n=total - len(shown), path=out_path))
     console.print(t["written"].format(path=out_path))
