@@ -198,3 +198,15 @@ def test_timestamp_fast_path_agrees_with_the_full_reading(cells: list[str]) -> N
                          "timestamp").to_list()
     assert all(f is None or f == g for f, g in zip(fast, full, strict=True))
     assert all(g is not None for g in full)
+
+
+def test_R_VAL_2_account_digits_are_never_rewritten(env) -> None:
+    """Only digits (full width read as half, blanks around trimmed, a short number padded as
+    Excel shortens it). A sign, point, space or comma inside is a finding: '-1' was paid to
+    0000001 and '876 5432' to 8765432 (blind red-team check)."""
+    good = ["8765432", "８７６５４３２", " 8765432 ", "65432"]
+    bad = ["-1", "-0000001", "+8765432", "8765432.0", "876 5432", "8,765,432", "87654321"]
+    values, _ = read(env, "experts", "account_number", good + bad)
+    assert values[:4] == ["8765432", "8765432", "8765432", "0065432"]
+    assert values[4:] == [b.strip() for b in bad]  # as written: the contract finds them
+    assert not any(v is not None and len(v) == 7 and v.isdigit() for v in values[4:])

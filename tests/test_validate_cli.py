@@ -224,3 +224,20 @@ def test_markup_and_bidi_controls_in_a_cell_are_shown_as_text(tmp_path, lang) ->
     assert result.exit_code == 1, result.output
     assert "[/bold]" in result.stdout and "Traceback" not in result.output
     assert "\u202e" not in result.stdout
+
+
+def test_R_VAL_2_a_signed_or_spaced_account_number_is_a_finding(tmp_path) -> None:
+    """'-1' was paid to account 0000001 and '876 5432' to 8765432 (blind red-team check)."""
+    import csv
+
+    data = compose(tmp_path, None)
+    path = data / "experts.csv"
+    rows = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
+    col = rows[0].index("口座番号")
+    rows[1][col], rows[2][col] = "-1", "876 5432"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    result = invoke("--data", str(data), "--out", str(tmp_path / "f.csv"), "--format", "json")
+    assert result.exit_code == 1, result.output
+    found = [(f["row"], f["column"], f["rule_id"]) for f in json.loads(result.stdout)["findings"]]
+    assert (2, "口座番号", "R-VAL-2") in found and (3, "口座番号", "R-VAL-2") in found

@@ -203,7 +203,9 @@ def value_expr(col: ColumnSpec, codes: Codes, source: pl.Expr | None = None) -> 
         return (e.str.normalize("NFKC").str.strip_chars()
                 .replace_strict(codes.account_types, default=None, return_dtype=pl.Int64))
     if kind == "digits":
-        s = _digits(e).str.replace_all("-", "")
+        # digits only: a sign, a point, a space or a comma inside is an error, never dropped
+        # ('-1' was paid to account 0000001, '876 5432' to 8765432: blind red-team check)
+        s = e.str.normalize("NFKC").str.strip_chars()
         width = int(col.width or 0)
         # Excel drops leading zeros of a code typed as a number: pad what is short.
         short = s.str.contains(rf"^[0-9]{{1,{width}}}$")
