@@ -18,7 +18,7 @@ from haken_batch.run import Settlement
 from haken_batch.settle import checks, decide, exclusions, fee, limits, perdiem, travel, withholding
 from haken_batch.settle.inputs import conform
 from haken_batch.settle.results import NOTES, both, cases, english_notes, rows, txt, txt_en
-from haken_batch.settle.select import considered
+from haken_batch.settle.select import considered, paid_under_another_spelling
 
 if TYPE_CHECKING:
     from haken_batch.load import Dataset
@@ -163,6 +163,8 @@ def _settle(
 
     d = checks.attach_checkins(considered(t, cutoff, previous, _approval_in_doubt(data)),
                                t["checkins"])
+    touched = pl.concat([touched.select("dispatch_id", "rule_id", "message_ja", "message_en"),
+                         paid_under_another_spelling(d, previous)])
     claims = travel.prepare(t["travel_claims"], d, rules)
     ranked = limits.ranks(t, rules, previous.get_column("dispatch_id"))
     parts = [

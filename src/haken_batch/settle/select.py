@@ -81,3 +81,35 @@ def considered(t: dict[str, pl.DataFrame], cutoff: dt.date, previous: pl.DataFra
     )
     # the export's own 状態 would clash with the decision's "status"
     return frame.rename({"status": "dispatch_status"}).sort("dispatch_id")
+
+
+def paid_under_another_spelling(d: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
+    """R-VAL-1 rows (dispatch_id, rule_id, message_ja, message_en) for a considered dispatch
+    whose id differs from one an earlier cycle paid only in letter case or width
+    (d21-0000958 beside the ledger's D21-0000958). The ledger compares ids exactly, so such
+    a dispatch was paid a second time (blind red-team check). It may be the same case
+    re-keyed or another one: held, never paid twice, for the clerk to look at."""
+    schema = {"dispatch_id": pl.String(), "rule_id": pl.String(), "message_ja": pl.String(),
+              "message_en": pl.String()}
+    if previous.height == 0 or d.height == 0:
+        return pl.DataFrame(schema=schema)
+
+    def folded(col: str) -> pl.Expr:
+        return pl.col(col).cast(pl.String).str.normalize("NFKC").str.to_uppercase()
+
+    paid = (previous.select(pl.col("dispatch_id").cast(pl.String).alias("_paid"),
+                            pl.col("cycle").cast(pl.String).alias("_cycle"),
+                            folded("dispatch_id").alias("_k"))
+            .sort("_cycle", "_paid").unique("_k", keep="first"))
+    hits = (d.select(pl.col("dispatch_id").cast(pl.String), folded("dispatch_id").alias("_k"))
+            .join(paid, on="_k", how="inner"))
+    return hits.select(
+        "dispatch_id",
+        pl.lit("R-VAL-1").alias("rule_id"),
+        pl.format("派遣ID {} は、{} に支払済みの派遣 {} と大文字・小文字か全角・半角だけが違います"
+                  "（同じ派遣なら二重払いになるため保留）", "dispatch_id", "_cycle", "_paid")
+        .alias("message_ja"),
+        pl.format("dispatch id {} differs only in letter case or width from {}, paid in {} "
+                  "(held: if it is the same dispatch, paying it would pay it twice)",
+                  "dispatch_id", "_paid", "_cycle").alias("message_en"),
+    )
