@@ -77,3 +77,52 @@ def test_settle_refuses_whatever_the_finding_says(tmp_path: Path,
     assert "マイナンバー" in result.output and "experts.csv" in result.output
     assert MY_NUMBER not in result.output and "Traceback" not in result.output
     assert not out.exists()  # nothing written, not even the folder
+
+
+def test_my_number_check_digit() -> None:
+    from haken_batch.load.my_number import check_digit_ok
+
+    assert check_digit_ok(MY_NUMBER)
+    assert not check_digit_ok("123456789012")
+    assert [d for d in "0123456789" if check_digit_ok("12345678901" + d)] == ["8"]
+
+
+CORRECTION_HEAD = "対象表,キー,項目,修正後の値,理由,修正者,修正日時\n"
+
+
+@pytest.mark.parametrize(("line", "refused"), [
+    (f"experts,E-001,マイナンバー,{MY_NUMBER},取得,事務局,2021/10/05 10:00\n", True),
+    (f"experts,E-001,住所,東京都,本人連絡（番号{MY_NUMBER}）,事務局,2021/10/05 10:00\n", True),
+    ("experts,E-001,住所,東京都,本人連絡（受付123456789012）,事務局,2021/10/05 10:00\n", False),
+    (f"experts,E-001,住所,東京都,法人番号{MY_NUMBER}3,事務局,2021/10/05 10:00\n", False),
+])
+def test_a_my_number_in_a_correction_is_refused_like_a_column(
+    line: str, refused: bool, tmp_path: Path, rules  # type: ignore[no-untyped-def]
+) -> None:
+    """項目 マイナンバー, or one in a reason, reached the archive's corrections.csv (blind
+    red-team check). 12 digits with a wrong check digit, or 13 digits, are not one."""
+    data = make(by_id("fullwidth-parens-in-header"), tmp_path / "data")
+    (data / "corrections.csv").write_text(CORRECTION_HEAD + line, encoding="utf-8")
+    found = load_dataset(data, rules).my_number_columns
+    assert found == ((("corrections.csv", "2行目"),) if refused else ())
+    assert MY_NUMBER not in str(found)
+
+
+@pytest.mark.parametrize(("cell", "refused"), [(f"番号{MY_NUMBER}", True),
+                                               ("番号123456789012", False)])
+def test_a_my_number_written_into_an_extra_column_is_refused(
+    cell: str, refused: bool, tmp_path: Path, rules  # type: ignore[no-untyped-def]
+) -> None:
+    import csv
+
+    data = make(by_id("fullwidth-parens-in-header"), tmp_path / "data")
+    path = data / "experts.csv"
+    rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+    rows[0].append("備考")
+    for r in rows[1:]:
+        r.append("")
+    rows[1][-1] = cell
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    found = load_dataset(data, rules).my_number_columns
+    assert found == ((("experts.csv", "備考"),) if refused else ())

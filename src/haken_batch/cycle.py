@@ -103,10 +103,11 @@ def _refuse_my_number(data: Dataset) -> None:
     if data.my_number_columns:
         where = ", ".join(sorted({f"{f}「{c}」" for f, c in data.my_number_columns}))
         raise StructuralError(
-            f"マイナンバー（個人番号）と思われる列があります: {where}。"
-            "マイナンバーは保存できないため精算しません。この列を含まないエクスポートを用意してください",
-            f"a column that looks like a My Number: {where}. My Numbers are never stored, so the "
-            "cycle is not settled; provide an export without that column")
+            f"マイナンバー（個人番号）と思われる列または修正があります: {where}。"
+            "マイナンバーは保存できないため精算しません。この列・修正を含まないエクスポートを"
+            "用意してください",
+            f"a column or correction that looks like a My Number: {where}. My Numbers are never "
+            "stored, so the cycle is not settled; provide an export without it")
 
 
 def write_outputs(run: CycleRun, folder: Path, progress: Progress = _noop,

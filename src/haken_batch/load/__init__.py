@@ -18,6 +18,7 @@ from haken_batch.load.read import SourceFile
 if TYPE_CHECKING:
     import polars as pl
 
+    from haken_batch.load.spec import ColumnMap
     from haken_batch.rules import RuleBook
 
 __all__ = ["Dataset", "SourceFile", "load_dataset"]
@@ -113,6 +114,10 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja",
     trail = empty_trail()
     refused = empty_refused()
     if CORRECTIONS in text:
+        # a correction may carry one too (項目 マイナンバー, or in its value or reason): the
+        # archive keeps corrections.csv byte for byte, so the run is refused like a column
+        my_number.update((sources[CORRECTIONS].path.name, where)
+                         for where in _my_number_corrections(text[CORRECTIONS], cmap))
         corr, corr_issues = normalize_table(text[CORRECTIONS], cmap.tables[CORRECTIONS], codes)
         # a 修正日時 that cannot be read refuses its correction (reported there, once)
         no_time = set(corr.filter(pl.col("corrected_at").is_null()).get_column("idx").to_list())
@@ -192,6 +197,21 @@ def _name_corrections(findings: pl.DataFrame, trail: pl.DataFrame,
                                      seq, pl.lit(")")]))
                 .otherwise(pl.col("message_en")).alias("message_en"))
             .drop("_seq"))
+
+
+def _my_number_corrections(frame: pl.DataFrame, cmap: ColumnMap) -> list[str]:
+    """'N行目' of every correction whose 項目 names a My Number or whose text holds one."""
+    import polars as pl
+
+    from haken_batch.load.my_number import written_in
+
+    found = []
+    for row in frame.iter_rows(named=True):
+        label = str(row.get("column") or "")
+        cells = pl.Series([str(row.get(c) or "") for c in ("value", "reason", "key")])
+        if (label and cmap.looks_like_my_number_header(label)) or written_in(cells):
+            found.append(f"{row['row']}行目")
+    return found
 
 
 def _error_cells(findings: pl.DataFrame, labels: dict[str, dict[str, str]]) -> pl.DataFrame:

@@ -134,7 +134,11 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
 
 
 def _looks_like_my_number(values: pl.Series, header: str, cmap: ColumnMap) -> bool:
+    from haken_batch.load.my_number import written_in
+
     if header and cmap.looks_like_my_number_header(header):
+        return True
+    if written_in(values):  # one written into the text of an extra column (備考)
         return True
     text = values.cast(pl.String)
     # NFKC leaves an ASCII cell as it is (bytes = characters): only the other cells are
