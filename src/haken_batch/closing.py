@@ -10,6 +10,7 @@ are made read-only.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from pathlib import Path
@@ -34,7 +35,7 @@ def is_closed(out: Path, cycle: str) -> bool:
 def close_cycle(out: Path, cycle: str, *, closed_on: dt.date, closed_by: str) -> dict[str, Any]:
     """Close ``cycle`` in OUT; return the closing record written."""
     import haken_batch
-    from haken_batch.outdir import check_cycle, locked, write_atomic
+    from haken_batch.outdir import check_cycle, locked, sweep_atomic_leftovers, write_atomic
     from haken_batch.verify import verify_cycle
 
     check_cycle(cycle)
@@ -48,7 +49,9 @@ def close_cycle(out: Path, cycle: str, *, closed_on: dt.date, closed_by: str) ->
             raise CycleError(
                 f"サイクル {cycle} は精算されていません（{folder} に manifest.json なし）",
                 f"cycle {cycle} has not been settled (no manifest.json in {folder})")
+        sweep_atomic_leftovers(folder)  # a close killed while writing its record
         if is_closed(out, cycle):
+            _read_only(folder)  # a close killed after its record: finish what it began
             raise CycleError(f"サイクル {cycle} は既に確定済みです",
                              f"cycle {cycle} is already closed")
         settled = [c for c in cycles_in(out) if (out / c / MANIFEST_NAME).is_file()]
@@ -86,5 +89,6 @@ def close_cycle(out: Path, cycle: str, *, closed_on: dt.date, closed_by: str) ->
 def _read_only(folder: Path) -> None:
     """A closed cycle's files become read-only (a guard against accidents, not forgers)."""
     for path in folder.rglob("*"):
-        if path.is_file():
-            os.chmod(path, 0o400)
+        if path.is_file() and not path.is_symlink():
+            with contextlib.suppress(PermissionError):  # an archive on read-only media
+                os.chmod(path, 0o400)

@@ -17,7 +17,6 @@ import csv
 import dataclasses
 import datetime as dt
 import io
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +24,7 @@ from haken_batch.errors import HakenError
 from haken_batch.load.spec import DISPATCH_TABLES
 from haken_batch.manifest import cycles_in
 from haken_batch.privacy import mask_account, mask_name
+from haken_batch.scratch import private_dir
 
 if TYPE_CHECKING:
     import polars as pl
@@ -378,7 +378,7 @@ def story(out: Path, dispatch_id: str, cycle: str | None = None, engine: Any = N
     out = Path(out)
     chosen = deciding_cycle(out, dispatch_id, cycle)
     folder = out / chosen
-    with tempfile.TemporaryDirectory(prefix="haken-explain-") as tmp:
+    with private_dir("explain") as tmp:
         # documents=True only makes the engine keep every check (passes too); nothing is written
         options = dataclasses.replace(restore(folder, Path(tmp)), documents=True)
         run = _engine(engine).prepare(options)

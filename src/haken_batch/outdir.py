@@ -303,6 +303,22 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+_ATOMIC_LEFTOVER_RX = re.compile(r"\..+\.tmp(-[0-9]+)?")
+
+
+def sweep_atomic_leftovers(folder: Path) -> list[str]:
+    """Remove the temporary siblings ``write_atomic`` leaves when killed mid-write
+    (``.CLOSED.json.tmp-PID``): verify reads them as files missing from the manifest, so an
+    interrupted ``close`` blocked the cycle for good (blind red-team check). Call it inside
+    ``locked(out)``: no other run is writing them then."""
+    removed = []
+    for path in sorted(Path(folder).glob(".*.tmp*")):
+        if _ATOMIC_LEFTOVER_RX.fullmatch(path.name) and path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)
+            removed.append(path.name)
+    return removed
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write one file via a temporary sibling and a rename (for single files outside a cycle)."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +36,7 @@ from haken_batch.manifest import (
     sha256_bytes,
     sha256_file,
 )
+from haken_batch.scratch import private_dir
 
 IDENTICAL = "identical"
 SAME_CONTENT = "identical_content"  # workbook: same sheets and cell values, other bytes
@@ -372,7 +372,7 @@ def _rerun(rep: CycleReport, folder: Path, manifest: dict[str, Any], engine: Any
            keep: Path | None = None) -> None:
     from haken_batch.archive import restore
 
-    with tempfile.TemporaryDirectory(prefix="haken-verify-") as tmp:
+    with private_dir("verify") as tmp:
         work = Path(tmp)
         if keep is not None:
             work = Path(keep) / folder.name

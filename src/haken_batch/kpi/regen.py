@@ -1,19 +1,19 @@
 """Regenerate the KPI workbook or one statement from a settled cycle (``haken kpi`` /
 ``haken statement``), under the lock on OUT.
 
-The files go into ``OUT/CYCLE`` by default (``--to`` elsewhere). A closed cycle is never
-rewritten: there a regenerated file must equal the one already archived byte for byte, or the
-command refuses and asks for ``--to``.
+The files go into ``OUT/CYCLE`` by default (``--to`` elsewhere). A cycle folder with an
+archive (manifest.json) or a closing is never rewritten: there a regenerated file must equal
+the one already there byte for byte, or the command refuses and asks for ``--to`` (verify
+would read any other file there as tampering).
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from haken_batch.errors import CycleError
+from haken_batch.scratch import private_dir
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,10 @@ class Regenerated:
 
 
 def _place(written: list[Path], staging: Path, target: Path, *, closed: bool,
-           cycle: str) -> bool:
+           archived: bool, cycle: str) -> bool:
     """Move staged files into target (same relative paths). True when all were identical."""
+    from haken_batch.outdir import write_atomic
+
     same = all((target / p.relative_to(staging)).is_file()
                and (target / p.relative_to(staging)).read_bytes() == p.read_bytes()
                for p in written)
@@ -35,12 +37,20 @@ def _place(written: list[Path], staging: Path, target: Path, *, closed: bool,
             f"サイクル {cycle} は確定済みのため書き換えません。"
             "別の出力先を --to で指定してください",
             f"cycle {cycle} is closed and is never rewritten; write elsewhere with --to")
+    if archived and not same:
+        # the manifest lists every file of the folder with its hash: a file changed or added
+        # here reads as tampering to verify and close (blind red-team check)
+        raise CycleError(
+            f"サイクル {cycle} のフォルダはアーカイブ（manifest.json）と一致している必要があり、"
+            "内容の違うファイルを書くと haken verify・close が改変と判定します。"
+            "別の出力先を --to で指定してください",
+            f"cycle {cycle}'s folder must match its archive (manifest.json): a different file "
+            "there reads as tampering to haken verify and close; write elsewhere with --to")
     if not same:
         for p in written:
             dest = target / p.relative_to(staging)
             dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            shutil.copyfile(p, dest.with_name(f".{dest.name}.tmp"))
-            dest.with_name(f".{dest.name}.tmp").replace(dest)
+            write_atomic(dest, p.read_bytes())
     return same
 
 
@@ -50,7 +60,8 @@ def regenerate(out: Path, cycle: str, *, data_dir: Path | None = None, to: Path 
     from haken_batch.closing import is_closed
     from haken_batch.emit import kpi, statements
     from haken_batch.kpi import source
-    from haken_batch.outdir import check_cycle, locked
+    from haken_batch.manifest import MANIFEST_NAME
+    from haken_batch.outdir import check_cycle, locked, sweep_atomic_leftovers
 
     check_cycle(cycle)
     out = Path(out)
@@ -59,13 +70,17 @@ def regenerate(out: Path, cycle: str, *, data_dir: Path | None = None, to: Path 
         target = Path(to) if to is not None else src.folder
         in_cycle = target.resolve() == src.folder.resolve()
         closed = in_cycle and is_closed(out, cycle)
-        with tempfile.TemporaryDirectory(prefix="haken-kpi-out-") as tmp:
+        archived = in_cycle and (src.folder / MANIFEST_NAME).is_file()
+        if in_cycle:  # a kpi killed while writing left its temporary file there
+            sweep_atomic_leftovers(src.folder)
+        with private_dir("kpi-out") as tmp:
             staging = Path(tmp)
             if statement:
                 written = statements.write(src.inputs, staging, institution=institution)
             else:
                 written = [kpi.write(src.inputs, staging)]
             target.mkdir(mode=0o700, parents=True, exist_ok=True)
-            same = _place(written, staging, target, closed=closed, cycle=cycle)
+            same = _place(written, staging, target, closed=closed, archived=archived,
+                          cycle=cycle)
             files = [target / p.relative_to(staging) for p in written]
     return Regenerated(cycle=cycle, files=files, unchanged=same, data_from=src.data_from)

@@ -9,7 +9,6 @@ inputs and rules (archive.restore).
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import polars as pl
 
 from haken_batch.errors import StructuralError
 from haken_batch.kpi.inputs import KpiInputs
+from haken_batch.scratch import private_dir
 from haken_batch.textsafe import _TRIGGERS
 
 DISPATCHES_CSV = "dispatches.csv"
@@ -102,7 +102,7 @@ def load(out: Path, cycle: str, data_dir: Path | None = None,
     decisions = read_decisions(csv)
     previous = ledger.previous_ledger(Path(out), cycle)
     cutoff, transfer = _manifest_dates(folder)
-    with tempfile.TemporaryDirectory(prefix="haken-kpi-") as work:
+    with private_dir("kpi") as work:
         if data_dir is None:
             if not (folder / MANIFEST).is_file():
                 raise StructuralError(
