@@ -43,3 +43,21 @@ def test_english_story_keeps_the_tools_names(story: dict) -> None:
     assert "R-FEE-2 fee: pass" in text and "R-TRV-10 line 3: reduce" in text
     assert "  per diem (日当): claimed 1,100" in text
 
+
+
+def test_an_account_number_in_a_corrections_reason_is_masked(tmp_path) -> None:
+    """explain echoed a correction's free-text reason whole: '口座変更 旧7654321→新4443332'
+    (blind red-team check); digit runs are masked like account numbers."""
+    import shutil
+
+    from sample_runs import SAMPLES
+
+    data, out = tmp_path / "data", tmp_path / "out"
+    shutil.copytree(SAMPLES, data)
+    with (data / "corrections.csv").open("a", encoding="utf-8") as f:
+        f.write(f"reports,{DISPATCH},対面支援時間(分),60,口座変更 旧7654321→新4443332,"
+                "事務局 試験,2021/10/20 10:00\n")
+    cycle.settle_cycle(sample_options(out, data=data))
+    text = explain.render(explain.story(out, DISPATCH))
+    assert "口座変更 旧****321→新****332" in text
+    assert "7654321" not in text and "4443332" not in text

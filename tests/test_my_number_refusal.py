@@ -80,11 +80,11 @@ def test_settle_refuses_whatever_the_finding_says(tmp_path: Path,
 
 
 def test_my_number_check_digit() -> None:
-    from haken_batch.load.my_number import check_digit_ok
+    from haken_batch.privacy import looks_like_my_number
 
-    assert check_digit_ok(MY_NUMBER)
-    assert not check_digit_ok("123456789012")
-    assert [d for d in "0123456789" if check_digit_ok("12345678901" + d)] == ["8"]
+    assert looks_like_my_number(MY_NUMBER)
+    assert not looks_like_my_number("123456789012")
+    assert [d for d in "0123456789" if looks_like_my_number("12345678901" + d)] == ["8"]
 
 
 CORRECTION_HEAD = "対象表,キー,項目,修正後の値,理由,修正者,修正日時\n"

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from haken_batch.errors import HakenError
 from haken_batch.load.spec import DISPATCH_TABLES
 from haken_batch.manifest import cycles_in
-from haken_batch.privacy import mask_account, mask_name
+from haken_batch.privacy import mask_account, mask_name, mask_text
 from haken_batch.scratch import private_dir
 
 if TYPE_CHECKING:
@@ -196,7 +196,9 @@ def _corrections(run: CycleRun, keys: dict[str, set[str]],
                 "label": spec.column(col).label if spec is not None else col,
                 "old": _plain(mask_value(col, row.get("old"))),
                 "new": _plain(mask_value(col, row.get("new"))),
-                "reason": row.get("reason"), "who": row.get("corrected_by"),
+                # free text: an account number written in it is masked like the cells
+                "reason": mask_text(str(row.get("reason") or "")),
+                "who": row.get("corrected_by"),
                 "when": _plain(row.get("corrected_at")),
             })
     return out

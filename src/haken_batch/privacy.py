@@ -25,6 +25,7 @@ import unicodedata
 _MASK = "*"
 _NAME_MASK = "**"
 _DIGITS_RX = re.compile(r"[0-9]{6,}")
+_WIDE_DIGITS_RX = re.compile(r"[0-9０-９]{6,}")  # either width, the text left as written
 _SPACES_RX = re.compile(r"[\s\u3000]+")
 
 # A header that names the number itself. The flag column 「マイナンバー取得済」 (and any
@@ -49,8 +50,10 @@ def mask_name(name: object) -> str:
     if not text:
         return ""
     words = _SPACES_RX.split(text)
-    if len(words) > 1:
-        return " ".join([words[0], *([_NAME_MASK] * (len(words) - 1))])
+    if len(words) > 1:  # digits in the kept word are masked too: a Zengin record shifted
+        # by a byte put the account number before the name (blind red-team check)
+        first = _WIDE_DIGITS_RX.sub(lambda m: mask_account(m.group(0)), words[0])
+        return " ".join([first, *([_NAME_MASK] * (len(words) - 1))])
     return text[0] + _NAME_MASK
 
 
