@@ -290,3 +290,19 @@ def test_line_scan_passes_lines_up_to_the_limit(tmp_path, monkeypatch, chunk) ->
     with pytest.raises(StructuralError) as info:
         read._check_line_lengths(path, 50)
     assert "3行目" in info.value.ja
+
+
+@pytest.mark.parametrize("stray", [b"\xa0", b"\xfd", b"\xfe", b"\xff"])
+def test_cp932_unassigned_byte_is_an_encoding_error_with_its_offset(stray: bytes) -> None:
+    """Python's cp932 read 0xA0 and 0xFD-0xFF as private-use characters instead of failing
+    (blind red-team check); a CP932 trail byte of the same value stays fine."""
+    from haken_batch.load.read import decode
+
+    head = "ID,名前\n1,山田".encode("cp932")
+    with pytest.raises(StructuralError) as err:
+        decode(head + stray + b"\n", "experts.csv")
+    assert f"バイト位置 {len(head)}、2行目" in err.value.ja
+    fine = "ID,名前\n1,ソ表\n".encode("cp932")  # 表 = 0x95 0x5C, ソ = 0x83 0x5C
+    assert decode(fine, "experts.csv") == ("ID,名前\n1,ソ表\n", "cp932")
+    trail = bytes([0x88, 0xA0]).decode("cp932")  # a kanji whose second byte is 0xA0
+    assert decode(f"ID\n{trail}\n".encode("cp932"), "x.csv")[0] == f"ID\n{trail}\n"

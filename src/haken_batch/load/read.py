@@ -140,6 +140,9 @@ def read_folder(data_dir: Path, cmap: ColumnMap,
     return tables, unused
 
 
+_CP932_UNASSIGNED = re.compile("[\uf8f0-\uf8f3]")  # what Python reads 0xA0, 0xFD-0xFF as
+
+
 def decode(data: bytes, where: str) -> tuple[str, str]:
     """Text and encoding name of a CSV file; anything doubtful is a StructuralError."""
     nul = data.find(b"\x00")
@@ -166,6 +169,13 @@ def decode(data: bytes, where: str) -> tuple[str, str]:
                 f"{_line_of(body, exc.start)}); the file mixes encodings", where=where) from None
         try:
             text, encoding = body.decode("cp932"), "cp932"
+            # Python's cp932 reads the unassigned single bytes 0xA0, 0xFD-0xFF as private-use
+            # U+F8F0-U+F8F3 instead of failing: a byte no Windows program wrote as text
+            # (blind red-team check). Located like any undecodable byte.
+            stray = _CP932_UNASSIGNED.search(text)
+            if stray is not None:
+                at = len(text[:stray.start()].encode("cp932"))
+                raise UnicodeDecodeError("cp932", body, at, at + 1, "unassigned byte")
         except UnicodeDecodeError as exc2:
             raise StructuralError(
                 "文字コードを判定できません（UTF-8 でも CP932 でもありません。"
