@@ -210,3 +210,12 @@ def test_R_VAL_2_account_digits_are_never_rewritten(env) -> None:
     assert values[:4] == ["8765432", "8765432", "8765432", "0065432"]
     assert values[4:] == [b.strip() for b in bad]  # as written: the contract finds them
     assert not any(v is not None and len(v) == 7 and v.isdigit() for v in values[4:])
+
+
+def test_R_VAL_1_an_excel_duration_over_a_day_is_no_time_of_day(env) -> None:
+    """'25:00' typed in Excel arrives as '1900-01-01 01:00:00' and was read as 01:00 without
+    a word, while the CSV's 25:00 is refused (blind Excel check)."""
+    cells = ["1899-12-31 13:30:00", "1899-12-30 09:00:00", "1900-01-01 01:00:00", "25:00"]
+    values, issues = read(env, "reports", "start_time", cells)
+    assert values == [dt.time(13, 30), dt.time(9, 0), None, None]
+    assert issues.get_column("value").to_list() == ["1900-01-01 01:00:00", "25:00"]

@@ -112,7 +112,11 @@ def _date_from_groups() -> pl.Expr:
 def _time_from_groups() -> pl.Expr:
     text = pl.concat_str([_pad2(_field(0)), pl.lit(":"), _pad2(_field(1)), pl.lit(":"),
                           _pad2(_field(2).fill_null("00"))])
-    return text.str.to_time("%H:%M:%S", strict=False)
+    # "25:00" typed in Excel is a duration of more than a day, handed over as
+    # "1900-01-01 01:00:00": not a time of day (the CSV's 25:00 is refused too; a time was
+    # read as 01:00 without a word: blind Excel check). Day 0 is 1899-12-30/31.
+    over_a_day = pl.col("_s").str.starts_with("1900-")
+    return pl.when(over_a_day).then(None).otherwise(text.str.to_time("%H:%M:%S", strict=False))
 
 
 def _timestamp_from_groups() -> pl.Expr:
