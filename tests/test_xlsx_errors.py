@@ -62,3 +62,25 @@ def test_errors_elsewhere_in_the_book_never_hide_a_table_sheets(tmp_path: Path) 
     found = error_cells(path.read_bytes(), {"travel_claims"})
     assert [(c.sheet, c.ref, c.value) for c in found] == [("travel_claims", "B2", "#DIV/0!")]
     assert len(error_cells(path.read_bytes())) == 10 + 1  # capped per sheet, not per book
+
+
+@pytest.mark.parametrize("chunk", [7, 100, 1 << 20])
+def test_formulas_without_a_result_and_merged_ranges_are_found(
+        tmp_path: Path, chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(xlsx_errors, "_CHUNK", chunk)
+    book = Workbook()
+    claims = book.active
+    claims.title = "travel_claims"
+    claims.append(["派遣ID", "運賃"])
+    for n in range(1, 300):
+        claims.append([f"D{n:04d}", 330])
+    claims["B120"] = "=17940*2"  # openpyxl writes the formula with no cached value
+    claims.merge_cells("A200:A203")
+    claims.merge_cells("A250:B251")
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    marks = xlsx_errors.sheet_marks(path.read_bytes(), {"travel_claims"})["travel_claims"]
+    assert [(c.ref, c.kind, c.value) for c in marks.errors] == [("B120", "no_value", "")]
+    assert [(m.ref, m.first_row, m.last_row, m.first_column, m.last_column)
+            for m in marks.merged] == [("A200:A203", 200, 203, 0, 0),
+                                       ("A250:B251", 250, 251, 0, 1)]

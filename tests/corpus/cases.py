@@ -790,8 +790,11 @@ def _(d: Path) -> None:
     workbook(d, merge_status=True)
 
 
-@case("xlsx-error-cell", "運賃 holds #DIV/0! (read as blank, it would pay 0 yen)", 2,
-      says=("exports.xlsx", "travel_claims", "2行目", "運賃", "#DIV/0!"))
+@case("xlsx-error-cell", "運賃 holds #DIV/0! (read as blank, it would pay 0 yen)", 1,
+      findings=({"file": "exports.xlsx", "row": 2, "column": "運賃", "value": "#DIV/0!",
+                 "rule_id": "R-VAL-1", "severity": "error"},
+                {"file": "exports.xlsx", "row": 4, "column": "運賃", "value": "#N/A"}),
+      held=("D0001", "D0002"))
 def _(d: Path) -> None:
     from openpyxl import load_workbook
 
@@ -801,6 +804,90 @@ def _(d: Path) -> None:
     col = [c.value for c in sheet[1]].index("運賃") + 1
     sheet.cell(row=2, column=col).value = "#DIV/0!"  # openpyxl stores it as an error cell
     sheet.cell(row=4, column=col).value = "#N/A"
+    book.save(path)
+
+
+@case("xlsx-many-error-cells", "運賃 #N/A on ten claim lines: the sheet needs fixing whole", 2,
+      says=("exports.xlsx", "travel_claims", "2行目", "運賃", "#N/A", "以上"))
+def _(d: Path) -> None:
+    from openpyxl import load_workbook
+
+    path = workbook(d)
+    book = load_workbook(path)
+    sheet = book["travel_claims"]
+    col = [c.value for c in sheet[1]].index("運賃") + 1
+    for row in range(2, 12):
+        sheet.cell(row=row, column=col).value = "#N/A"
+    book.save(path)
+
+
+@case("xlsx-error-cell-in-extra-column", "#N/A in a VLOOKUP column the contract does not name",
+      0, findings=({"file": "exports.xlsx", "column": "備考(VLOOKUP)", "severity": "warning"},),
+      exact=True)
+def _(d: Path) -> None:
+    from openpyxl import load_workbook
+
+    path = workbook(d)
+    book = load_workbook(path)
+    sheet = book["experts"]
+    col = sheet.max_column + 1
+    sheet.cell(row=1, column=col).value = "備考(VLOOKUP)"
+    sheet.cell(row=2, column=col).value = "#N/A"
+    book.save(path)
+
+
+@case("xlsx-formula-without-result", "運賃 =17940*2 saved without its result (scripts do)", 1,
+      findings=({"file": "exports.xlsx", "row": 2, "column": "運賃", "rule_id": "R-VAL-1",
+                 "severity": "error"},),
+      says=("数式の計算結果が保存されていません",), held=("D0001",))
+def _(d: Path) -> None:
+    from openpyxl import load_workbook
+
+    path = workbook(d)
+    book = load_workbook(path)
+    sheet = book["travel_claims"]
+    col = [c.value for c in sheet[1]].index("運賃") + 1
+    sheet.cell(row=2, column=col).value = "=17940*2"  # openpyxl saves no cached value
+    book.save(path)
+
+
+@case("xlsx-merged-dispatch-id", "派遣ID merged over D0001's two claim lines", 1,
+      findings=({"file": "exports.xlsx", "row": 3, "column": "派遣ID", "rule_id": "R-VAL-1",
+                 "severity": "error", "key": "D0001;2"},),
+      held=("D0001",))
+def _(d: Path) -> None:
+    from openpyxl import load_workbook
+
+    path = workbook(d)
+    book = load_workbook(path)
+    sheet = book["travel_claims"]
+    sheet["A3"] = None
+    sheet.merge_cells("A2:A3")  # the clerk tidied the sheet; the lower line kept its claim
+    book.save(path)
+
+
+@case("xlsx-title-row", "a title line above the headers of travel_claims", 2,
+      says=("exports.xlsx", "travel_claims", "見出しが 2行目にあるようです", "1行目"))
+def _(d: Path) -> None:
+    from openpyxl import load_workbook
+
+    path = workbook(d)
+    book = load_workbook(path)
+    book["travel_claims"].insert_rows(1)
+    book["travel_claims"]["A1"] = "旅費請求明細（2021年10月分）"
+    book.save(path)
+
+
+@case("xlsx-hidden-old-copy", "a hidden old experts sheet beside the 専門家 one", 2,
+      says=("exports.xlsx", "「experts」と「専門家」", "非表示"))
+def _(d: Path) -> None:
+    from openpyxl import load_workbook
+
+    path = workbook(d)
+    book = load_workbook(path)
+    copy = book.copy_worksheet(book["experts"])
+    copy.title = "専門家"
+    book["experts"].sheet_state = "hidden"
     book.save(path)
 
 

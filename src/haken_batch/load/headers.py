@@ -15,7 +15,7 @@ import polars as pl
 from haken_batch.errors import StructuralError
 from haken_batch.load.findings import ERROR, WARNING, concat_issues, one_issue
 from haken_batch.load.read import RawTable, is_blank_header
-from haken_batch.load.spec import ColumnMap, TableSpec, fold
+from haken_batch.load.spec import ColumnMap, ColumnSpec, TableSpec, fold
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,13 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
         others = "、".join(m.label for m in missing[1:])
         more_ja = f"（ほかに {others}）" if others else ""
         more_en = f" (also {', '.join(m.label for m in missing[1:])})" if others else ""
-        if len(raw.headers) == 1 and any(d in raw.headers[0] for d in ("\t", ";", "|")):
+        below = _header_row_below(raw, lookup)
+        if below is not None:
+            hint_ja = (f"。見出しが {below}行目にあるようです。見出しは1行目に置いてください"
+                       "（上のタイトル行・空行を削除）")
+            hint_en = (f"; the headers seem to be on row {below}: put them on row 1 (delete the "
+                       "title or blank rows above)")
+        elif len(raw.headers) == 1 and any(d in raw.headers[0] for d in ("\t", ";", "|")):
             hint_ja = "。区切りがカンマではないようです（CSV はカンマ区切りで保存してください）"
             hint_en = "; the file does not seem to be comma-separated (save it as CSV)"
         elif unknown:
@@ -129,8 +135,64 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
                                  .scatter(at.filter(blank), False))
     frame = frame.with_columns(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("idx")).select(*names, "idx", "row")
+    if raw.marks.errors or raw.marks.merged:
+        issues.append(_mark_issues(raw, spec, chosen, frame))
     return Mapped(frame=frame, labels=labels, issues=concat_issues(issues),
                   my_number_columns=tuple(my_number))
+
+
+def _header_row_below(raw: RawTable, lookup: dict[str, ColumnSpec], rows: int = 5) -> int | None:
+    """The Excel row (2…) of a row near the top that holds at least two of the table's
+    headers: a title line above the headers (blind Excel check), not a renamed column."""
+    for pos, values in enumerate(raw.frame.head(rows).iter_rows()):
+        known = {lookup[fold(v)].name for v in values
+                 if isinstance(v, str) and v.strip() and fold(v) in lookup}
+        if len(known) >= 2:
+            return pos + 2
+    return None
+
+
+def _mark_issues(raw: RawTable, spec: TableSpec, chosen: dict[str, str],
+                 frame: pl.DataFrame) -> pl.DataFrame:
+    """A finding (R-VAL-1, error: it holds what its row touches) for each error cell and
+    formula without a saved result in a column of the contract (an extra column is ignored
+    with its contents), and for each lower row of a merged range (filled with the top value
+    by the reader, so its key names the dispatch that must wait)."""
+    by_position = {int(source[1:]): name for name, source in chosen.items()}
+    idx_of = dict(frame.select("row", "idx").iter_rows())
+    found = []
+    for cell in raw.marks.errors:
+        name = by_position.get(cell.column)
+        if name is None or cell.row not in idx_of:
+            continue
+        if cell.kind == "no_value":
+            ja = (f"数式の計算結果が保存されていません（セル {cell.ref}）。Excel で開いて"
+                  "保存し直すか、値で貼り付けてください")
+            en = (f"a formula saved without its result (cell {cell.ref}); open and save the "
+                  "book in Excel, or paste values")
+        else:
+            ja = (f"Excel のエラー値「{cell.value or 'エラー'}」です（セル {cell.ref}）。"
+                  "数式を直すか、値で貼り付けてください")
+            en = (f"the Excel error {cell.value or 'value'} (cell {cell.ref}); fix the formula "
+                  "or paste values")
+        found.append(one_issue(table=spec.name, column=name, value=cell.value or None,
+                               rule_id="R-VAL-1", severity=ERROR, ja=ja, en=en,
+                               idx=idx_of[cell.row]))
+    for m in raw.marks.merged:
+        names = [by_position[c] for c in range(m.first_column, m.last_column + 1)
+                 if c in by_position]
+        if not names:
+            continue
+        for row in range(m.first_row + 1, m.last_row + 1):
+            if row in idx_of:
+                found.append(one_issue(
+                    table=spec.name, column=names[0], value=None, rule_id="R-VAL-1",
+                    severity=ERROR, idx=idx_of[row],
+                    ja=(f"結合されたセル（{m.ref}）の2行目以降です。結合を解除して、"
+                        "各行に値を入れてください"),
+                    en=(f"a lower row of the merged cells {m.ref}; unmerge them and fill in "
+                        "every row")))
+    return concat_issues(found)
 
 
 def _looks_like_my_number(values: pl.Series, header: str, cmap: ColumnMap) -> bool:

@@ -23,7 +23,14 @@ import polars as pl
 
 from haken_batch.errors import StructuralError
 from haken_batch.load.spec import CORRECTIONS, TABLE_ORDER, ColumnMap
-from haken_batch.load.xlsx_errors import LIMIT, ErrorCell, error_cells
+from haken_batch.load.xlsx_errors import (
+    LIMIT,
+    NO_MARKS,
+    ErrorCell,
+    MergedRange,
+    SheetMarks,
+    sheet_marks,
+)
 
 _BLANK_FILE = re.compile(rb"[ \t\r\n]*")
 _LONE_CR = re.compile(rb"\r(?!\n)")  # a carriage return that does not start a CRLF
@@ -51,6 +58,9 @@ class RawTable:
     headers: tuple[str, ...]  # as written in the export, in order
     frame: pl.DataFrame  # columns c0..cN (String), one per header, rows as exported
     source: SourceFile
+    # a sheet's error cells (fewer than LIMIT) and merged ranges (their lower rows filled
+    # with the top value): each a finding on its row (headers.map_headers)
+    marks: SheetMarks = NO_MARKS
 
 
 @dataclass(frozen=True)
@@ -405,27 +415,48 @@ def _ragged_line(text: str, width: int) -> int | None:
     return None
 
 
-def _error_cells_by_sheet(data: bytes, sheets: Collection[str]) -> dict[str, list[ErrorCell]]:
+def _marks_by_sheet(data: bytes, sheets: Collection[str]) -> dict[str, SheetMarks]:
     try:
-        cells = error_cells(data, sheets)
+        return sheet_marks(data, sheets)
     except (zipfile.BadZipFile, OSError, ValueError):
         return {}  # the sheet reader opened it; an odd package is its concern, not this one's
-    out: dict[str, list[ErrorCell]] = {}
-    for c in cells:
-        out.setdefault(c.sheet, []).append(c)
-    return out
 
 
-def _error_cell_stop(cells: list[ErrorCell], headers: tuple[str, ...],
+def _fill_merged(frame: pl.DataFrame, merged: tuple[MergedRange, ...]) -> pl.DataFrame:
+    """Every cell of a merged range reads its top-left value, as Excel shows it (the sheet
+    reader gives the lower cells empty); the lower rows are findings (map_headers), so the
+    dispatches they touch are held, never paid with a line gone missing."""
+    if not merged or frame.height == 0:
+        return frame
+    columns = {name: frame.get_column(name).to_list() for name in frame.columns}
+    for m in merged:
+        top = m.first_row - 2  # position of the first row (header = Excel row 1)
+        if top < 0 or top >= frame.height:
+            continue
+        for col in range(m.first_column, m.last_column + 1):
+            values = columns.get(f"c{col}")
+            if values is None:
+                continue
+            for pos in range(top + 1, min(m.last_row - 1, frame.height)):
+                values[pos] = values[top] if values[pos] is None else values[pos]
+    return pl.DataFrame(columns, schema=frame.schema)
+
+
+def _error_cell_stop(cells: tuple[ErrorCell, ...], headers: tuple[str, ...],
                      where: str) -> StructuralError:
-    """An Excel error value (#DIV/0!, #N/A, …) stops the run: the sheet reader gives it as an
-    empty cell, and an empty fare or fee would be paid as 0 yen."""
+    """As many error cells (#DIV/0!, #N/A, formulas without a saved result) as the search
+    looks for stop the run: the sheet needs fixing as a whole (fewer are row findings). The
+    reader gives each as an empty cell, and an empty fare would be paid as 0 yen."""
     first = cells[0]
     label = headers[first.column] if first.column < len(headers) else f"{first.column + 1}列目"
-    capped = len(cells) >= LIMIT  # the search stops there: there may be more
-    more = f"（ほか {len(cells) - 1} か所{'以上' if capped else ''}）" if len(cells) > 1 else ""
-    more_en = (f" (and {len(cells) - 1}{' or more' if capped else ''} more)"
-               if len(cells) > 1 else "")
+    more = f"（ほか {len(cells) - 1} か所以上）"
+    more_en = f" (and {len(cells) - 1} or more)"
+    if first.kind == "no_value":
+        return StructuralError(
+            f"{first.row}行目「{label}」（セル {first.ref}）の数式に計算結果が保存されていません"
+            f"{more}。Excel で開いて保存し直すか、値で貼り付けてください",
+            f"row {first.row}, column {label!r} (cell {first.ref}) is a formula saved without "
+            f"its result{more_en}; open and save the book in Excel, or paste values", where=where)
     return StructuralError(
         f"{first.row}行目「{label}」（セル {first.ref}）が Excel のエラー値"
         f"「{first.value or 'エラー'}」です{more}。数式を直すか値で貼り付けてから保存してください",
@@ -469,7 +500,7 @@ def read_workbook(path: Path, cmap: ColumnMap) -> tuple[dict[str, RawTable], lis
                               f"cannot open the workbook ({type(exc).__name__})",
                               where=path.name) from None
     digest = hashlib.sha256(data).hexdigest()
-    error_cells_at = _error_cells_by_sheet(
+    marks_at = _marks_by_sheet(
         data, {s for s in sheet_names if cmap.table_for_stem(s) is not None})
     tables: dict[str, RawTable] = {}
     unused: list[Unused] = []
@@ -479,8 +510,12 @@ def read_workbook(path: Path, cmap: ColumnMap) -> tuple[dict[str, RawTable], lis
             unused.append(Unused(path, sheet))
             continue
         if table in tables:
-            raise StructuralError(f"表「{table}」のシートが2つあります",
-                                  f"two sheets for table {table!r}", where=_where(path, sheet))
+            first = tables[table].source.sheet
+            raise StructuralError(
+                f"表「{table}」のシートが2つあります（「{first}」と「{sheet}」。非表示のシートも"
+                "数えます）。古いほうを削除してください",
+                f"two sheets for table {table!r} ({first!r} and {sheet!r}, hidden sheets "
+                "included); delete the old one", where=_where(path, sheet))
         try:
             # Every cell as text: dates come as "2021-10-05 00:00:00", times as
             # "1899-12-31 13:30:00"; the normaliser reads both like CSV text.
@@ -494,13 +529,15 @@ def read_workbook(path: Path, cmap: ColumnMap) -> tuple[dict[str, RawTable], lis
                                   "the sheet is empty (not even a header row)",
                                   where=_where(path, sheet))
         headers = tuple(str(h).strip() for h in frame.columns)
-        if sheet in error_cells_at:
-            raise _error_cell_stop(error_cells_at[sheet], headers, _where(path, sheet))
+        marks = marks_at.get(sheet, NO_MARKS)
+        if len(marks.errors) >= LIMIT:
+            raise _error_cell_stop(marks.errors, headers, _where(path, sheet))
         frame = frame.rename(dict(zip(frame.columns, [f"c{i}" for i in range(frame.width)],
                                       strict=True)))
+        frame = _fill_merged(frame.with_columns(pl.all().cast(pl.String)), marks.merged)
         frame = drop_blank_unnamed(frame.with_columns(pl.all().cast(pl.String)), headers)
         _check_cell_sizes(frame, headers, cmap.max_cell_bytes, _where(path, sheet))
         tables[table] = RawTable(table=table, headers=headers, frame=frame,
                                  source=SourceFile(path=path, sheet=sheet, encoding="xlsx",
-                                                   sha256=digest))
+                                                   sha256=digest), marks=marks)
     return tables, unused

@@ -1,9 +1,13 @@
-"""Excel error values (#DIV/0!, #N/A, #REF!, …) in a workbook's sheets.
+"""What a workbook's sheet XML says that the sheet reader does not: error values (#DIV/0!,
+#N/A, …), formulas saved without their result, and merged cells.
 
-The sheet reader gives an error cell as an empty cell, and an empty 運賃 is a fare of 0 yen:
-the money would silently go missing. The sheet XML marks such a cell ``t="e"``; this module
-finds them by a streamed byte search (a sheet without one costs one decompression, no XML
-parse) and says where each is, so the loader can stop with the sheet, cell and value.
+The sheet reader gives an error cell, and a formula cell without a cached value, as an empty
+cell; an empty 運賃 is a fare of 0 yen: the money would silently go missing. A merged range
+has its value in its top-left cell only: a 派遣ID merged over a dispatch's claim lines left
+the lower lines without a dispatch, and the dispatch was paid without them (blind Excel
+check). The sheet XML marks an error cell ``t="e"``, a formula ``<f>`` (with ``<v>`` when a
+result was saved), a merge ``<mergeCell ref="A2:A5"/>``; this module finds them by streamed
+byte searches (a sheet without any costs one decompression, no XML parse).
 """
 
 from __future__ import annotations
@@ -26,6 +30,10 @@ _VALUE = re.compile(rb"<v>([^<]{0,64})</v>")
 _SHEET = re.compile(rb"<sheet\b[^>]*>")
 _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 _REL = re.compile(rb"<Relationship\b[^>]*>")
+# a cell holding a formula and no saved result: <c r="H2"><f>17940*2</f></c> (or <v/>)
+_FORMULA_ONLY = re.compile(
+    rb'<c\b([^>]*)>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v></v>)?\s*</c>')
+_MERGE = re.compile(rb'<mergeCell\b[^>]*\bref="([A-Z]{1,3})([0-9]{1,7}):([A-Z]{1,3})([0-9]{1,7})"')
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,26 @@ class ErrorCell:
     row: int  # Excel row (header 1)
     ref: str  # "H2"
     value: str  # "#DIV/0!" (empty when the book was saved without a cached value)
+    kind: str = "error"  # "error": an error value; "no_value": a formula without its result
+
+
+@dataclass(frozen=True)
+class MergedRange:
+    sheet: str
+    first_column: int  # 0-based
+    first_row: int  # Excel row
+    last_column: int
+    last_row: int
+    ref: str  # "A2:A5"
+
+
+@dataclass(frozen=True)
+class SheetMarks:
+    errors: tuple[ErrorCell, ...] = ()  # at most LIMIT: more may exist when LIMIT are found
+    merged: tuple[MergedRange, ...] = ()
+
+
+NO_MARKS = SheetMarks()
 
 
 def error_cells(data: bytes, sheets: Collection[str] | None = None,
@@ -49,17 +77,67 @@ def error_cells(data: bytes, sheets: Collection[str] | None = None,
                 for cell in _in_part(book, part, name, per_sheet)]
 
 
+def sheet_marks(data: bytes, sheets: Collection[str]) -> dict[str, SheetMarks]:
+    """Error cells (up to LIMIT) and merged ranges of each named sheet that has any."""
+    out: dict[str, SheetMarks] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        names = set(book.namelist())
+        for name, part in _sheet_parts(book):
+            if part in names and name in sheets:
+                errors, merged = _scan(book, part, name, LIMIT)
+                if errors or merged:
+                    out[name] = SheetMarks(tuple(errors), tuple(merged))
+    return out
+
+
 def _in_part(book: zipfile.ZipFile, part: str, sheet: str, limit: int) -> list[ErrorCell]:
+    return _scan(book, part, sheet, limit, merges=False)[0]
+
+
+def _scan(book: zipfile.ZipFile, part: str, sheet: str, limit: int, merges: bool = True
+          ) -> tuple[list[ErrorCell], list[MergedRange]]:
     found: dict[str, ErrorCell] = {}
+    merged: dict[str, MergedRange] = {}
     tail = b""
     with book.open(part) as fh:
-        while len(found) < limit and (chunk := fh.read(_CHUNK)):
+        while chunk := fh.read(_CHUNK):
             buf = tail + chunk
-            if _MARK in buf:
-                for cell in _cells(buf, sheet):  # a cell cut at the end comes with the next
-                    found.setdefault(cell.ref, cell)
+            if len(found) < limit:
+                if _MARK in buf:
+                    for cell in _cells(buf, sheet):  # a cell cut at the end comes with the next
+                        found.setdefault(cell.ref, cell)
+                if merges and b"<f" in buf:
+                    for cell in _formula_only(buf, sheet):
+                        found.setdefault(cell.ref, cell)
+            elif not merges:
+                break
+            if merges and b"<mergeCell " in buf:
+                for m in _merged(buf, sheet):
+                    merged.setdefault(m.ref, m)
             tail = buf[-_OVERLAP:]
-    return list(found.values())[:limit]
+    errors = sorted(found.values(), key=lambda c: (c.row, c.column))[:limit]
+    return errors, sorted(merged.values(), key=lambda m: (m.first_row, m.first_column))
+
+
+def _formula_only(buf: bytes, sheet: str) -> list[ErrorCell]:
+    out = []
+    for m in _FORMULA_ONLY.finditer(buf):
+        ref = _REF.search(m.group(1))
+        if ref is not None:
+            letters, row = ref.group(1).decode(), int(ref.group(2))
+            out.append(ErrorCell(sheet=sheet, column=_column_index(letters), row=row,
+                                 ref=f"{letters}{row}", value="", kind="no_value"))
+    return out
+
+
+def _merged(buf: bytes, sheet: str) -> list[MergedRange]:
+    out = []
+    for m in _MERGE.finditer(buf):
+        c1, r1, c2, r2 = m.group(1).decode(), int(m.group(2)), m.group(3).decode(), int(m.group(4))
+        out.append(MergedRange(sheet=sheet, first_column=_column_index(c1), first_row=r1,
+                               last_column=_column_index(c2), last_row=r2,
+                               ref=f"{c1}{r1}:{c2}{r2}"))
+    return out
 
 
 def _cells(buf: bytes, sheet: str) -> list[ErrorCell]:
