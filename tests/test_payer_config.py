@@ -154,3 +154,41 @@ def test_docs_document_every_key() -> None:
     for section, keys in _SECTIONS.items():
         for key in keys:
             assert f"`{section}.{key}`" in doc, f"{section}.{key} undocumented"
+
+
+def test_a_tab_or_full_width_space_in_the_indentation_is_named(tmp_path: Path) -> None:
+    """A clerk's editor indents with a tab or 全角 space: the message said only 'found
+    character that cannot start any token' (blind clerk check)."""
+    text = DEMO.read_text(encoding="utf-8")
+    tab = tmp_path / "tab.yaml"
+    tab.write_text(text.replace("  requester_code", "\trequester_code"), encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_payer(tab)
+    line = text.splitlines().index(next(x for x in text.splitlines()
+                                        if x.startswith("  requester_code"))) + 1
+    assert f"{line}行目にタブ文字があります" in info.value.ja
+    wide = tmp_path / "wide.yaml"
+    wide.write_text(text.replace("  requester_code", "\u3000requester_code"), encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_payer(wide)
+    assert "全角スペース" in info.value.ja
+
+
+def test_a_kanji_payer_name_asks_for_the_registered_kana(tmp_path: Path) -> None:
+    body = demo_body()
+    body["payer"]["requester_name_kana"] = "中小企業支援事務局"
+    with pytest.raises(ConfigError) as info:
+        load_payer(write(tmp_path, body))
+    assert "振込依頼人名は銀行に届け出たカナで" in info.value.ja
+    assert "口座名義カナ" not in info.value.ja
+
+
+@pytest.mark.parametrize("key", ["display_name", "address", "contact"])
+def test_printed_payer_text_must_be_printable(tmp_path: Path, key: str) -> None:
+    """A 𠮷 in display_name stopped the run at the PDF naming neither file nor key."""
+    body = demo_body()
+    body["payer"][key] = "𠮷田事務局"
+    with pytest.raises(ConfigError) as info:
+        load_payer(write(tmp_path, body))
+    assert f"payer.{key}" in info.value.ja and "𠮷" in info.value.ja
+    assert str(tmp_path / "payer.yaml") in (info.value.where or "")

@@ -129,6 +129,34 @@ def _text(rd: _Reader, section: str, key: str, value: Any) -> str:
     return value.strip()
 
 
+def _printed(rd: _Reader, section: str, key: str, value: Any) -> str:
+    """Text printed on the notices and the tax summary: every character must be one the
+    bundled font draws (Shift_JIS without 外字). A 𠮷 stopped the run at the PDF, naming
+    neither this file nor the key (blind red-team check)."""
+    import re
+
+    from haken_batch.pdf.fonts import UNPRINTABLE_RX, strip_controls
+
+    text = _text(rd, section, key, value)
+    bad = []
+    for ch in strip_controls(text):
+        try:
+            ch.encode("cp932")
+        except UnicodeEncodeError:
+            bad.append(ch)
+            continue
+        if re.match(UNPRINTABLE_RX, ch):
+            bad.append(ch)
+    if bad:
+        shown = "".join(dict.fromkeys(bad))
+        raise rd.error(section, key, value,
+                       f"支払通知書に印字できない文字「{shown}」があります（Shift_JIS の文字に"
+                       "置き換えてください。例: 𠮷 → 吉）",
+                       f"characters the notices cannot print ({shown!r}); use Shift_JIS "
+                       "characters")
+    return text
+
+
 def _bank_kana(rd: _Reader, section: str, key: str, value: Any) -> str:
     if value in (None, ""):
         return ""
@@ -175,9 +203,12 @@ def load_payer(path: Path | None) -> PayerConfig:
     rd = _Reader(path)
     for section in body:
         if section not in _SECTIONS:
+            wide = "\u3000" in str(section)  # a full-width space indenting a key
             raise rd.error("(top)", str(section), None,
-                           f"不明な項目です（{' / '.join(_SECTIONS)} のみ）",
-                           f"a known section ({', '.join(_SECTIONS)})")
+                           ("字下げに全角スペースがあります。半角スペースで書いてください"
+                            if wide else f"不明な項目です（{' / '.join(_SECTIONS)} のみ）"),
+                           ("indentation with a full-width space; use spaces" if wide
+                            else f"a known section ({', '.join(_SECTIONS)})"))
     sections: dict[str, dict[str, Any]] = {}
     for section, keys in _SECTIONS.items():
         part = body.get(section) or {}
@@ -185,9 +216,13 @@ def load_payer(path: Path | None) -> PayerConfig:
             raise rd.error(section, "", part, "対応表", "a mapping")
         for key in part:
             if key not in keys:
+                wide = "\u3000" in str(key)
                 raise rd.error(section, str(key), part[key],
-                               f"不明なキーです（使えるキー: {', '.join(sorted(keys))}）",
-                               f"a known key ({', '.join(sorted(keys))})")
+                               ("字下げに全角スペースがあります。半角スペースで書いてください"
+                                if wide else
+                                f"不明なキーです（使えるキー: {', '.join(sorted(keys))}）"),
+                               ("indentation with a full-width space; use spaces" if wide
+                                else f"a known key ({', '.join(sorted(keys))})"))
         for key in _REQUIRED.get(section, ()):
             if part.get(key) in (None, ""):
                 raise rd.error(section, key, None, "必須の項目です", "a value (required)")
@@ -204,8 +239,14 @@ def _build(rd: _Reader, path: Path, body: dict[str, Any],
         name = to_zengin_name(_text(rd, "payer", "requester_name_kana",
                                     p["requester_name_kana"]))
     except KanaError as exc:
-        raise rd.error("payer", "requester_name_kana", p["requester_name_kana"], exc.ja,
-                       exc.en) from None
+        ja, en = exc.ja, exc.en
+        if exc.problem.code == "kanji":  # the kana converter's hint names the expert's column
+            ja = (f"{exc.position}文字目は漢字です。振込依頼人名は銀行に届け出たカナで書いて"
+                  "ください（例: センモンカハケンジムキョク）")
+            en = (f"character {exc.position} is a kanji; write the payer name in the kana "
+                  "registered with the bank")
+        raise rd.error("payer", "requester_name_kana", p["requester_name_kana"], ja,
+                       en) from None
     if byte_len(name) > REQUESTER_NAME_BYTES:
         raise rd.error("payer", "requester_name_kana", p["requester_name_kana"],
                        f"全銀の依頼人名は {REQUESTER_NAME_BYTES} バイト以内"
@@ -247,9 +288,10 @@ def _build(rd: _Reader, path: Path, body: dict[str, Any],
         raw=body,
         requester_code=_digits(rd, "payer", "requester_code", p["requester_code"], (10, 10)),
         requester_name_kana=name,
-        display_name=_text(rd, "payer", "display_name", p["display_name"]),
-        address=_text(rd, "payer", "address", p["address"]),
-        contact=str(p.get("contact") or "").strip(),
+        display_name=_printed(rd, "payer", "display_name", p["display_name"]),
+        address=_printed(rd, "payer", "address", p["address"]),
+        contact=(_printed(rd, "payer", "contact", p["contact"])
+                 if str(p.get("contact") or "").strip() else ""),
         bank_code=bank,
         branch_code=branch,
         account_type=account_type,

@@ -66,11 +66,28 @@ def load_yaml(path: Path) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{path}:{mark.line + 1}" if mark else str(path)
+        hint_ja, hint_en = _hint(text, mark.line if mark else None)
         raise RulesError(
-            f"YAMLの書式が正しくありません（{exc.problem}）",
-            f"invalid YAML ({exc.problem})",
+            f"YAMLの書式が正しくありません{hint_ja}（{exc.problem}）",
+            f"invalid YAML{hint_en} ({exc.problem})",
             where=where,
         ) from exc
+
+
+def _hint(text: str, line: int | None) -> tuple[str, str]:
+    """The usual slips of hand-edited YAML, in words: a tab or a full-width space indenting
+    a line (YAML takes half-width spaces only; a clerk's editor puts either)."""
+    lines = text.splitlines()
+    near = [n for n in (line, (line or 0) - 1) if n is not None and 0 <= n < len(lines)]
+    for n in near:
+        indent = lines[n][:len(lines[n]) - len(lines[n].lstrip(" \t\u3000"))]
+        if "\t" in indent or "\t" in lines[n]:
+            return (f"。{n + 1}行目にタブ文字があります。字下げは半角スペースで書いてください",
+                    f": line {n + 1} holds a tab; indent with spaces")
+        if "\u3000" in indent:
+            return (f"。{n + 1}行目の字下げに全角スペースがあります。半角スペースで書いてください",
+                    f": line {n + 1} is indented with a full-width space; use spaces")
+    return "", ""
 
 
 def key_line(path: Path, key: str) -> str:
