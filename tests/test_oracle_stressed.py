@@ -151,9 +151,10 @@ class Stress:
                 t["泊数"] = "0"
 
     def big_fares(self) -> None:
-        """R-TAX-1: air fares that lift experts over 1,000,000 yen (round-trip vs paid)."""
-        fares = [("1,200,000", ""), ("999,000", "1,100,000"), ("5,000,000", ""),
-                 ("1,000,001", ""), ("3,000,000", "2,000,000")]
+        """R-TAX-1: air fares that lift experts over 1,000,000 yen (round-trip vs paid); a
+        line is plausible up to 1,000,000 yen (columns.yaml), the fee does the rest."""
+        fares = [("1,000,000", ""), ("999,000", "1,000,000"), ("995,000", ""),
+                 ("1,000,000", "999,999"), ("998,000", "990,000")]
         for t, (fare, rt) in zip(self.paid_lines("航空"), fares, strict=False):
             t["運賃"], t["往復割引運賃"] = fare, rt
 

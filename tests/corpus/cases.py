@@ -539,6 +539,13 @@ def _(d: Path) -> None:
     edit(d, "travel_claims", 4, "運賃", "99999999999999999999999")
 
 
+@case("implausible-taxi", "a taxi line of 10,000,000 yen (plausible up to 1,000,000 a line)", 1,
+      findings=({"file": "travel_claims.csv", "row": 2, "column": "運賃", "value": "10000000",
+                 "rule_id": "R-VAL-1", "severity": "error"},), held=("D0001",))
+def _(d: Path) -> None:
+    edit(d, "travel_claims", 2, "運賃", "10000000")
+
+
 @case("text-in-yen", "運賃 abc", 1,
       findings=({"file": "travel_claims.csv", "row": 6, "column": "運賃", "value": "abc"},),
       held=("D0003",))
