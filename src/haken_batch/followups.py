@@ -50,6 +50,12 @@ def _listed(ja: list[str], en: list[str], most: int = MOST) -> tuple[str, str]:
             ", ".join(en[:most]) + (f" and {more} more" if more > 0 else ""))
 
 
+def _with_cycles(paid: pl.DataFrame) -> tuple[str, str]:
+    """'D21-1（2021-10）、…' / 'D21-1 (2021-10), …' of dispatch_id, cycle rows."""
+    pairs = paid.select("dispatch_id", "cycle").rows()
+    return _listed([f"{d}（{c}）" for d, c in pairs], [f"{d} ({c})" for d, c in pairs])
+
+
 def _fiscal_year_first_cycle(run: CycleRun) -> str:
     first_day = dt.date(*jpcalendar.cycle_month(run.options.cycle), 1)
     return jpcalendar.fiscal_year_start(first_day, run.rules).strftime("%Y-%m")
@@ -150,8 +156,7 @@ def _paid_missing(run: CycleRun) -> list[Followup]:
             .sort("dispatch_id", "cycle"))
     if gone.height == 0:
         return []
-    ja, en = _listed([f"{d}（{c}）" for d, c in gone.rows()],
-                     [f"{d} ({c})" for d, c in gone.rows()])
+    ja, en = _with_cycles(gone)
     return [_item("paid_missing",
                   f"この年度に支払済みの派遣 {ja} が派遣案件のエクスポートにありません。"
                   "支払額はそのままで、KPI では支払時の申請機関に数えます（企業の属性は「不明」）。"
@@ -176,8 +181,7 @@ def _paid_cancelled(run: CycleRun) -> list[Followup]:
            .sort("dispatch_id", "cycle"))
     if hit.height == 0:
         return []
-    ja, en = _listed([f"{d}（{c}）" for d, c, _ in hit.rows()],
-                     [f"{d} ({c})" for d, c, _ in hit.rows()])
+    ja, en = _with_cycles(hit)
     return [_item("paid_cancelled",
                   f"支払済みの派遣 {ja} が、派遣案件のエクスポートでは「{CANCELLED}」です。"
                   "支払額はそのままで、企業の派遣回数（R-LIM-1）にも数えます。実施されていない"
