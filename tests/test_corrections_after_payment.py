@@ -55,3 +55,11 @@ def test_a_correction_of_a_paid_dispatch_is_named_in_the_summary(tmp_path: Path)
     assert [(f["cycle"], f["ja"]) for f in story["followups"]] == [("2021-11", kept[0]["ja"])]
     assert "7. その後のお知らせ" in explain.render(story)
     assert kept[0]["en"] in explain.render(story, "en")
+    # said once: the next cycle, reading the same correction again, does not repeat it
+    again = CliRunner().invoke(app, ["settle", "2021-12", "--data", str(data), "--out",
+                                     str(out), "--payer", str(PAYER), "--no-documents"])
+    assert again.exit_code == 0, again.output
+    assert f"#{before + 1}（派遣 {paid}" not in " ".join(again.output.split())
+    later = json.loads((out / "2021-12" / "manifest.json").read_text(encoding="utf-8"))
+    assert not [f for f in later["followups"] if f["kind"] == "paid_correction"]
+    assert [f["cycle"] for f in explain.story(out, paid)["followups"]] == ["2021-11"]

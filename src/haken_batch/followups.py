@@ -34,13 +34,45 @@ MOST = 5  # ids named in a message; the manifest keeps them all
 
 
 def collect(run: CycleRun) -> tuple[Followup, ...]:
-    """Every follow-up of a settled cycle, in a fixed order."""
-    return (*_moved_transfer(run), *_paid_corrections(run), *_paid_missing(run),
-            *_paid_cancelled(run), *_same_tax_month(run), *_never_payable(run))
+    """Every follow-up of a settled cycle, in a fixed order. What an earlier cycle of OUT
+    already told (its manifest's ``keys``) is not told again: said once, kept for good."""
+    told = _told_before(run)
+    return (*_moved_transfer(run), *_paid_corrections(run, told), *_paid_missing(run, told),
+            *_paid_cancelled(run, told), *_same_tax_month(run), *_never_payable(run))
 
 
-def _item(kind: str, ja: str, en: str, ids: list[str] | None = None) -> Followup:
-    return {"kind": kind, "ja": ja, "en": en, "dispatch_ids": sorted(set(ids or []))}
+def _item(kind: str, ja: str, en: str, ids: list[str] | None = None,
+          keys: list[str] | None = None) -> Followup:
+    return {"kind": kind, "ja": ja, "en": en, "dispatch_ids": sorted(set(ids or [])),
+            "keys": sorted(set(keys if keys is not None else ids or []))}
+
+
+def _told_before(run: CycleRun) -> dict[str, set[str]]:
+    """kind -> keys of the follow-ups the earlier cycles of OUT kept in their manifests."""
+    from haken_batch.ledger import settled_cycles
+    from haken_batch.manifest import MANIFEST_NAME, ManifestUnreadable, read_json
+
+    out = Path(run.options.out_dir)
+    told: dict[str, set[str]] = {}
+    for cycle in settled_cycles(out):
+        if cycle >= run.options.cycle:
+            continue
+        try:
+            manifest, _ = read_json(out / cycle / MANIFEST_NAME)
+        except (ManifestUnreadable, OSError):
+            continue
+        for item in manifest.get("followups") or []:
+            told.setdefault(str(item.get("kind")), set()).update(
+                str(k) for k in item.get("keys") or [])
+    return told
+
+
+def _new(frame: pl.DataFrame, key: pl.Expr, told: set[str]) -> pl.DataFrame:
+    """The rows whose key (column ``_key``) no earlier cycle told."""
+    import polars as pl
+
+    keyed = frame.with_columns(key.alias("_key"))
+    return keyed.filter(~pl.col("_key").is_in(sorted(told))) if told else keyed
 
 
 def _listed(ja: list[str], en: list[str], most: int = MOST) -> tuple[str, str]:
@@ -91,7 +123,7 @@ def _applied_corrections(folder: Path) -> pl.DataFrame:
     return raw.select(cell)
 
 
-def _paid_corrections(run: CycleRun) -> list[Followup]:
+def _paid_corrections(run: CycleRun, told: dict[str, set[str]]) -> list[Followup]:
     """A correction of a dispatch an earlier cycle paid changes nothing (a dispatch is paid
     once; the ledger keeps what was paid). One the paying cycle had already applied (its
     corrections_applied.csv) was reflected there and is not named."""
@@ -113,10 +145,15 @@ def _paid_corrections(run: CycleRun) -> list[Followup]:
                for c in sorted(set(hits.get_column("cycle")))]
     hits = (hits.select("seq", "dispatch_id", "cycle", *cell)
             .join(pl.concat(applied).select("cycle", *cell).unique(),
-                  on=["cycle", *cell], how="anti", nulls_equal=True)
-            .select("seq", "dispatch_id", "cycle").unique().sort("seq", "dispatch_id"))
+                  on=["cycle", *cell], how="anti", nulls_equal=True))
+    # a correction is known by what it changes (its seq moves when rows are added above it)
+    hits = (_new(hits, pl.concat_str([pl.col(c).fill_null("") for c in cell], separator="|"),
+                 told.get("paid_correction", set()))
+            .unique(["seq", "dispatch_id", "cycle"]).sort("seq", "dispatch_id"))
     if hits.height == 0:
         return []
+    keys = hits.get_column("_key").to_list()
+    hits = hits.select("seq", "dispatch_id", "cycle")
     ja, en = _listed([f"#{seq}（派遣 {d}、{c} に支払済み）" for seq, d, c in hits.rows()],
                      [f"#{seq} (dispatch {d}, paid in {c})" for seq, d, c in hits.rows()])
     return [_item("paid_correction",
@@ -124,7 +161,7 @@ def _paid_corrections(run: CycleRun) -> list[Followup]:
                   "差額の精算や返還が要るときは別途手続きしてください",
                   f"correction {en} changes no payment: a paid dispatch is not settled again. "
                   "Settle any difference or reclaim separately",
-                  hits.get_column("dispatch_id").to_list())]
+                  hits.get_column("dispatch_id").to_list(), keys)]
 
 
 def _listed_ids(run: CycleRun) -> pl.DataFrame:
@@ -147,13 +184,16 @@ def _paid_this_year(run: CycleRun) -> pl.DataFrame:
             .select("dispatch_id", "cycle").unique())
 
 
-def _paid_missing(run: CycleRun) -> list[Followup]:
+def _paid_missing(run: CycleRun, told: dict[str, set[str]]) -> list[Followup]:
     """A dispatch paid earlier in this fiscal year that the export no longer lists: the
     contract's dispatches table holds every case of the year so far. What was paid stands
     (the ledger), and the KPIs count it for the institution that cycle recorded; its company
     attributes are then unknown (不明)."""
-    gone = (_paid_this_year(run).join(_listed_ids(run), on="dispatch_id", how="anti")
-            .sort("dispatch_id", "cycle"))
+    import polars as pl
+
+    gone = _new(_paid_this_year(run).join(_listed_ids(run), on="dispatch_id", how="anti"),
+                pl.col("dispatch_id"), told.get("paid_missing", set()),
+                ).sort("dispatch_id", "cycle")
     if gone.height == 0:
         return []
     ja, en = _with_cycles(gone)
@@ -168,7 +208,7 @@ def _paid_missing(run: CycleRun) -> list[Followup]:
                   gone.get_column("dispatch_id").to_list())]
 
 
-def _paid_cancelled(run: CycleRun) -> list[Followup]:
+def _paid_cancelled(run: CycleRun, told: dict[str, set[str]]) -> list[Followup]:
     """A dispatch an earlier cycle paid that the export now marks キャンセル: what was paid
     stays paid (and still counts toward R-LIM-1), but a case that did not take place was paid
     (R-FEE-5: may be reclaimed), or the export is wrong. Either way the clerk must look."""
@@ -176,9 +216,10 @@ def _paid_cancelled(run: CycleRun) -> list[Followup]:
 
     from haken_batch.settle.select import CANCELLED
 
-    hit = (_paid_this_year(run)
-           .join(_listed_ids(run).filter(pl.col("status") == CANCELLED), on="dispatch_id")
-           .sort("dispatch_id", "cycle"))
+    hit = _new(_paid_this_year(run)
+               .join(_listed_ids(run).filter(pl.col("status") == CANCELLED), on="dispatch_id"),
+               pl.col("dispatch_id"), told.get("paid_cancelled", set()),
+               ).sort("dispatch_id", "cycle")
     if hit.height == 0:
         return []
     ja, en = _with_cycles(hit)
@@ -212,8 +253,9 @@ def _same_tax_month(run: CycleRun) -> list[Followup]:
         except (ManifestUnreadable, OSError):
             continue
         settled = manifest.get("settlement") or {}
-        if str(settled.get("transfer_date") or "")[:7] == month:
-            others.append((other, int(settled.get("withholding") or 0)))
+        withheld = int(settled.get("withholding") or 0)
+        if str(settled.get("transfer_date") or "")[:7] == month and withheld:
+            others.append((other, withheld))
     if not others:
         return []
     due = jpcalendar.tax_due_date(run.settlement.transfer_date, run.rules)
