@@ -117,3 +117,16 @@ def test_a_finding_on_a_corrected_cell_names_the_correction(rules, tmp_path) -> 
     assert all(m.endswith("(value set by correction #1)") for m in f.get_column("message_en"))
     other = load_dataset(data, rules).findings.filter(pl.col("file") != "reports.csv")
     assert not any("事務局修正 #" in m for m in other.get_column("message_ja"))
+
+
+def test_a_mistyped_column_suggests_the_nearest_header(rules, tmp_path) -> None:
+    """開始時間 for 開始時刻 was refused without a hint (blind clerk check)."""
+    data = tmp_path / "data"
+    shutil.copytree(FIX / "good", data)
+    (data / "corrections.csv").write_text(
+        "対象表,キー,項目,修正後の値,理由,修正者,修正日時\n"
+        "reports,D-1,開始時間,10:00,機関に確認,事務局 佐藤,2021/10/20 10:00\n", encoding="utf-8")
+    found = load_dataset(data, rules).findings.filter(pl.col("table") == "corrections")
+    assert found.get_column("value").to_list() == ["開始時間"]
+    assert "「開始時刻」のことですか" in found.get_column("message_ja")[0]
+    assert "did you mean '開始時刻'?" in found.get_column("message_en")[0]

@@ -19,7 +19,7 @@ import polars as pl
 from haken_batch.load.codes import Codes
 from haken_batch.load.findings import ERROR, concat_issues, one_issue
 from haken_batch.load.normalize import key_expr
-from haken_batch.load.spec import CORRECTIONS, TABLE_ORDER, ColumnMap, fold
+from haken_batch.load.spec import CORRECTIONS, TABLE_ORDER, ColumnMap, TableSpec, fold
 
 REFUSED_SCHEMA: dict[str, pl.DataType] = {
     "table": pl.String(), "key": pl.String(), "row": pl.Int64(),
@@ -99,9 +99,13 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
                        "対象表: そのような表はありません（適用しませんでした）",
                        "table: no such table (not applied)")
         elif col is None:
+            near = _closest(str(c["column"] or ""), spec)
             problem = ("column", c["column"],
-                       f"項目: 表「{spec.ja}」にそのような項目はありません（適用しませんでした）",
-                       f"column: table {table!r} has no such column (not applied)")
+                       f"項目: 表「{spec.ja}」にそのような項目はありません"
+                       + (f"（「{near}」のことですか）" if near else "")
+                       + "（適用しませんでした。項目名は rules/columns.yaml の見出し）",
+                       f"column: table {table!r} has no such column"
+                       + (f" (did you mean {near!r}?)" if near else "") + " (not applied)")
         elif len(parts) != len(spec.key):
             want = ";".join(spec.column(k).label for k in spec.key)
             problem = ("key", c["key"],
@@ -207,3 +211,12 @@ def canonical_trail(trail: pl.DataFrame, cmap: ColumnMap, codes: Codes) -> pl.Da
             out = out.with_columns(pl.coalesce(text, pl.col(side)).alias(side))
         parts.append(out)
     return pl.concat(parts).sort(["seq", "table", "key", "column"])
+
+
+def _closest(written: str, spec: TableSpec) -> str | None:
+    """The column label nearest to a mistyped 項目 (開始時間 → 開始時刻), if any is close."""
+    import difflib
+
+    labels = [c.label for c in spec.columns]
+    found = difflib.get_close_matches(written.strip(), labels, n=1, cutoff=0.5)
+    return found[0] if found else None
