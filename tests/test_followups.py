@@ -86,3 +86,11 @@ def test_the_last_cycle_names_what_can_never_be_paid(data: Path, tmp_path: Path)
     held = pl.read_csv(out / "2022-03" / "dispatches.csv", infer_schema=False).filter(
         pl.col("判定") == "held").height
     assert f"このサイクルで保留 {held} 件" in item["ja"] and _said(run, item)
+    # explain of a dispatch held in the last cycle does not promise a later payment
+    from haken_batch import explain
+
+    held_id = pl.read_csv(out / "2022-03" / "dispatches.csv", infer_schema=False).filter(
+        pl.col("判定") == "held").get_column("派遣ID")[0]
+    text = explain.render(explain.story(out, held_id))
+    assert "この後の精算では支払えません" in text and "自動的に支払対象に戻ります" not in text
+    assert "対処（" in text

@@ -346,6 +346,14 @@ def build_story(run: CycleRun, dispatch_id: str, folder: Path,
         item["note_en"] = item.get("note_en") or item.get("note")
         item["parameters"] = _parameters_for(run, str(ln.get("rule_id") or ""), support)
         lines.append(item)
+    held_rules = [r for r in str(row.get("rules") or "").split(";") if r]
+    todo = []
+    if row.get("status") == "held":
+        from haken_batch.hold_reasons import todos
+
+        ja_todo, en_todo = todos("ja"), todos("en")
+        todo = [{"rule": r, "ja": ja_todo[r], "en": en_todo[r]} for r in held_rules
+                if ja_todo.get(r)]
     labels = _line_labels(lines)
     for item in (*checks, *findings, *lines):
         no = item.get("line_no")
@@ -368,6 +376,7 @@ def build_story(run: CycleRun, dispatch_id: str, folder: Path,
         "lines": lines,
         "day": _day(run, expert_id, support),
         "money": _money(run, folder, row),
+        "todo": todo,
     }
 
 
@@ -386,6 +395,8 @@ def story(out: Path, dispatch_id: str, cycle: str | None = None, engine: Any = N
         run = _engine(engine).prepare(options)
         told = build_story(run, dispatch_id, folder, history(out, dispatch_id))
     told["followups"] = followups_about(out, dispatch_id)
+    told["never_payable"] = any(f["kind"] == "never_payable" and f["cycle"] >= told["cycle"]
+                                for f in told["followups"])
     return told
 
 
@@ -402,8 +413,8 @@ def followups_about(out: Path, dispatch_id: str) -> list[dict[str, str]]:
             continue
         for item in manifest.get("followups") or []:
             if dispatch_id in (item.get("dispatch_ids") or []):
-                found.append({"cycle": cycle, "ja": str(item.get("ja", "")),
-                              "en": str(item.get("en", ""))})
+                found.append({"cycle": cycle, "kind": str(item.get("kind", "")),
+                              "ja": str(item.get("ja", "")), "en": str(item.get("en", ""))})
     return found
 
 

@@ -55,15 +55,9 @@ def progress(lang: str, enabled: bool) -> Iterator[Any]:
 
 def hold_reasons(lang: str) -> dict[str, str]:
     """rule id -> what a hold under it means (templates/hold_reasons.yaml), in ``lang``."""
-    import yaml
+    from haken_batch.hold_reasons import meanings
 
-    from haken_batch.resources import templates_dir
-
-    path = templates_dir() / "hold_reasons.yaml"
-    if not path.is_file():  # a tree without the catalogue: ids alone, as before
-        return {}
-    catalogue = yaml.safe_load(path.read_text("utf-8")) or {}
-    return {str(k): str(v.get(lang, "")) for k, v in catalogue.items()}
+    return meanings(lang)
 
 
 def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) -> None:
@@ -125,7 +119,7 @@ def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) ->
             highlight=False)
     if s["top_holds"]:
         holds = Table(
-            title="top hold reasons" if en else "主な保留理由",
+            title="hold reasons" if en else "保留理由",
             show_header=True,
             header_style="bold",
         )
@@ -136,8 +130,10 @@ def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) ->
         for rule, n in s["top_holds"]:
             holds.add_row(rule, f"{n:,}", meaning.get(rule, ""))
         con.print(holds)
-        if not en:
-            con.print("  1件ずつの経緯: haken explain 派遣ID --out 出力先", highlight=False)
+        con.print("  a dispatch may be held for more than one reason; each one: dispatches.csv, "
+                  "haken explain DISPATCH_ID --out OUT (what to do)" if en else
+                  "  1件に複数の理由があることがあります。1件ずつ: dispatches.csv の根拠ルール、"
+                  "haken explain 派遣ID --out 出力先（対処も表示）", highlight=False)
     if s.get("folder"):
         con.print(("outputs: " if en else "出力先: ") + s["folder"])
         con.print("  " + "  ".join(s["files"]), highlight=False)
