@@ -40,3 +40,29 @@ def test_R_VAL_1_a_paid_dispatch_under_a_lower_case_id_is_held(tmp_path: Path) -
     assert any(f"2021-10 に支払済みの派遣 {paid[0]}" in m for m in said), said
     # the full-width spelling is never paid either (held by the id check or by this one)
     assert renamed[paid[1]] not in set(s.ledger.get_column("dispatch_id"))
+
+
+def test_R_VAL_1_a_paid_dispatch_under_another_separator_or_id_is_held(tmp_path: Path) -> None:
+    """D21_0000002 and D210000002 beside the ledger's D21-0000002 were paid again (blind
+    red-team check, round 2); so would be the same case under a new id: same expert, support
+    date and start time as a paid dispatch."""
+    data, out = tmp_path / "data", tmp_path / "out"
+    shutil.copytree(SAMPLES, data)
+    cycle.settle_cycle(sample_options(out, "2021-10", data))
+    paid = sorted(pl.read_csv(out / "2021-10" / "ledger.csv", infer_schema=False)
+                  .get_column("派遣ID"))[:3]
+    renamed = {paid[0]: paid[0].replace("-", "_"), paid[1]: paid[1].replace("-", ""),
+               paid[2]: "ZZ9-REKEYED"}
+    for table in TABLES:
+        path = data / f"{table}.csv"
+        text = path.read_text(encoding="utf-8-sig")
+        for old, new in renamed.items():
+            text = text.replace(f"{old},", f"{new},")
+        path.write_text(text, encoding="utf-8-sig")
+    s = cycle.settle_cycle(sample_options(out, "2021-11", data)).settlement
+    assert not set(s.ledger.get_column("dispatch_id")) & set(renamed.values())
+    for old, new in renamed.items():
+        row = s.dispatches.filter(pl.col("dispatch_id") == new)
+        assert row.get_column("status").to_list() == ["held"], new
+        said = s.findings.filter(pl.col("dispatch_id") == new, pl.col("rule_id") == "R-VAL-1")
+        assert any(f"支払済みの派遣 {old}" in m for m in said.get_column("message")), new

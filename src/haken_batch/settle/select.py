@@ -85,31 +85,51 @@ def considered(t: dict[str, pl.DataFrame], cutoff: dt.date, previous: pl.DataFra
 
 def paid_under_another_spelling(d: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
     """R-VAL-1 rows (dispatch_id, rule_id, message_ja, message_en) for a considered dispatch
-    whose id differs from one an earlier cycle paid only in letter case or width
-    (d21-0000958 beside the ledger's D21-0000958). The ledger compares ids exactly, so such
-    a dispatch was paid a second time (blind red-team check). It may be the same case
-    re-keyed or another one: held, never paid twice, for the clerk to look at."""
+    that looks like one an earlier cycle paid under another id: the same id but for letter
+    case, width or separators (d21-0000958, D21_0000958, D210000958 beside the ledger's
+    D21-0000958), or the same expert, support date and start time. The ledger compares ids
+    exactly, so such a dispatch was paid a second time (blind red-team checks). It may be the
+    same case re-keyed or another one: held, never paid twice, for the clerk to look at."""
     schema = {"dispatch_id": pl.String(), "rule_id": pl.String(), "message_ja": pl.String(),
               "message_en": pl.String()}
     if previous.height == 0 or d.height == 0:
         return pl.DataFrame(schema=schema)
 
-    def folded(col: str) -> pl.Expr:
-        return pl.col(col).cast(pl.String).str.normalize("NFKC").str.to_uppercase()
+    def folded(col: str) -> pl.Expr:  # NFKC, upper case, letters and digits only
+        return (pl.col(col).cast(pl.String).str.normalize("NFKC").str.to_uppercase()
+                .str.replace_all(r"[^0-9A-Z]", ""))
 
-    paid = (previous.select(pl.col("dispatch_id").cast(pl.String).alias("_paid"),
-                            pl.col("cycle").cast(pl.String).alias("_cycle"),
-                            folded("dispatch_id").alias("_k"))
-            .sort("_cycle", "_paid").unique("_k", keep="first"))
-    hits = (d.select(pl.col("dispatch_id").cast(pl.String), folded("dispatch_id").alias("_k"))
-            .join(paid, on="_k", how="inner"))
+    paid = previous.select(pl.col("dispatch_id").cast(pl.String).alias("_paid"),
+                           pl.col("cycle").cast(pl.String).alias("_cycle"),
+                           folded("dispatch_id").alias("_k"),
+                           pl.col("expert_id").cast(pl.String).alias("_e"),
+                           pl.col("support_date").alias("_d"), pl.col("start_time").alias("_t"))
+    mine = d.select(pl.col("dispatch_id").cast(pl.String), folded("dispatch_id").alias("_k"),
+                    pl.col("expert_id").cast(pl.String).alias("_e"),
+                    pl.col("support_date").alias("_d"), pl.col("start_time").alias("_t"))
+    by_id = mine.join(paid.drop("_e", "_d", "_t"), on="_k", how="inner")
+    by_slot = (mine.drop("_k").join(paid.drop("_k"), on=["_e", "_d", "_t"], how="inner")
+               .filter(pl.col("dispatch_id") != pl.col("_paid")))
+    hits = (pl.concat([by_id.select("dispatch_id", "_paid", "_cycle", pl.lit(0).alias("_why")),
+                       by_slot.select("dispatch_id", "_paid", "_cycle", pl.lit(1).alias("_why"))])
+            .sort("dispatch_id", "_why", "_cycle", "_paid")
+            .unique("dispatch_id", keep="first", maintain_order=True))
+    same_id = pl.col("_why") == 0
     return hits.select(
         "dispatch_id",
         pl.lit("R-VAL-1").alias("rule_id"),
-        pl.format("派遣ID {} は、{} に支払済みの派遣 {} と大文字・小文字か全角・半角だけが違います"
-                  "（同じ派遣なら二重払いになるため保留）", "dispatch_id", "_cycle", "_paid")
-        .alias("message_ja"),
-        pl.format("dispatch id {} differs only in letter case or width from {}, paid in {} "
-                  "(held: if it is the same dispatch, paying it would pay it twice)",
-                  "dispatch_id", "_paid", "_cycle").alias("message_en"),
+        pl.when(same_id).then(pl.format(
+            "派遣ID {} は、{} に支払済みの派遣 {} と大文字・小文字、全角・半角か区切り記号だけが"
+            "違います（同じ派遣なら二重払いになるため保留）", "dispatch_id", "_cycle", "_paid"))
+        .otherwise(pl.format(
+            "{} に支払済みの派遣 {} と専門家・支援日・開始時刻が同じです（同じ派遣なら二重払いに"
+            "なるため保留）", "_cycle", "_paid")).alias("message_ja"),
+        pl.when(same_id).then(pl.format(
+            "dispatch id {} differs only in letter case, width or separators from {}, paid in {} "
+            "(held: if it is the same dispatch, paying it would pay it twice)",
+            "dispatch_id", "_paid", "_cycle"))
+        .otherwise(pl.format(
+            "same expert, support date and start time as {}, paid in {} (held: if it is the "
+            "same dispatch, paying it would pay it twice)", "_paid", "_cycle"))
+        .alias("message_en"),
     )
