@@ -95,6 +95,9 @@ CORRECTION_HEAD = "対象表,キー,項目,修正後の値,理由,修正者,修�
     (f"experts,E-001,住所,東京都,本人連絡（番号{MY_NUMBER}）,事務局,2021/10/05 10:00\n", True),
     ("experts,E-001,住所,東京都,本人連絡（受付123456789012）,事務局,2021/10/05 10:00\n", False),
     (f"experts,E-001,住所,東京都,法人番号{MY_NUMBER}3,事務局,2021/10/05 10:00\n", False),
+    ("experts,E-001,住所,東京都,連絡 1234-5678-9018,事務局,2021/10/05 10:00\n", True),
+    (f"experts,E-001,{MY_NUMBER},東京都,連絡,事務局,2021/10/05 10:00\n", True),
+    (f"experts,E-001,住所,東京都,連絡,事務局 {MY_NUMBER},2021/10/05 10:00\n", True),
 ])
 def test_a_my_number_in_a_correction_is_refused_like_a_column(
     line: str, refused: bool, tmp_path: Path, rules  # type: ignore[no-untyped-def]
@@ -126,3 +129,25 @@ def test_a_my_number_written_into_an_extra_column_is_refused(
         csv.writer(f).writerows(rows)
     found = load_dataset(data, rules).my_number_columns
     assert found == ((("experts.csv", "備考"),) if refused else ())
+
+
+
+@pytest.mark.parametrize(("table", "label"), [
+    ("travel_claims", "理由"), ("reports", "同行なし理由"), ("dispatches", "企業名"),
+    ("institutions", "メールアドレス")])
+def test_a_my_number_typed_into_a_contract_cell_is_refused(
+    table: str, label: str, tmp_path: Path, rules  # type: ignore[no-untyped-def]
+) -> None:
+    """A My Number in 理由, 同行なし理由, 企業名 or an e-mail cell settled and went into the
+    archive, the KPI company list and the statements (blind red-team check, round 2)."""
+    import csv
+
+    data = make(by_id("fullwidth-parens-in-header"), tmp_path / "data")
+    path = data / f"{table}.csv"
+    rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+    rows[1][rows[0].index(label)] = "番号 1234-5678-9018"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    found = load_dataset(data, rules)
+    assert found.my_number_columns == ((f"{table}.csv", label),)
+    assert "1234-5678-9018" not in str(found.findings.to_dicts())

@@ -206,9 +206,10 @@ def _my_number_corrections(frame: pl.DataFrame, cmap: ColumnMap) -> list[str]:
     from haken_batch.load.my_number import written_in
 
     found = []
+    fields = [c for c in frame.columns if c not in ("idx", "row")]
     for row in frame.iter_rows(named=True):
         label = str(row.get("column") or "")
-        cells = pl.Series([str(row.get(c) or "") for c in ("value", "reason", "key")])
+        cells = pl.Series([str(row.get(c) or "") for c in fields])  # every field of it
         if (label and cmap.looks_like_my_number_header(label)) or written_in(cells):
             found.append(f"{row['row']}行目")
     return found

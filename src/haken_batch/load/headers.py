@@ -14,8 +14,9 @@ import polars as pl
 
 from haken_batch.errors import StructuralError
 from haken_batch.load.findings import ERROR, WARNING, concat_issues, one_issue
+from haken_batch.load.my_number import written_in
 from haken_batch.load.read import RawTable, is_blank_header
-from haken_batch.load.spec import ColumnMap, ColumnSpec, TableSpec, fold
+from haken_batch.load.spec import CORRECTIONS, ColumnMap, ColumnSpec, TableSpec, fold
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class Mapped:
 
 # The message of the finding on a My-Number-looking column (the refusal reads
 # ``Mapped.my_number_columns``, never this text).
+MY_NUMBER_IN_CELL_JA = ("マイナンバー（個人番号）と思われる番号がこの列のセルに書かれています。"
+                        "エクスポートから削除してください（あるうちは精算しません）")
 MY_NUMBER_FINDING_JA = ("マイナンバー（個人番号）と思われる列です。この列は読み込まず破棄しました。"
                         "エクスポートから削除してください")
 
@@ -60,6 +63,15 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
                     where=_where(raw))
             chosen[col.name] = source_col
             labels[col.name] = header
+            # one typed into a cell (corrections are looked at row by row: load_dataset)
+            if spec.name != CORRECTIONS and written_in(raw.frame.get_column(source_col)):
+                my_number.append(header)
+                issues.append(one_issue(
+                    table=spec.name, column=col.name, value="＊＊＊＊", rule_id="R-VAL-1",
+                    severity=ERROR, ja=MY_NUMBER_IN_CELL_JA,
+                    en="a cell of this column holds what looks like a My Number (individual "
+                       "number); remove it from the export (nothing is settled while it is "
+                       "there)"))
             continue
         if _looks_like_my_number(raw.frame.get_column(source_col), header, cmap):
             my_number.append(header or f"({pos + 1}列目)")
@@ -196,8 +208,6 @@ def _mark_issues(raw: RawTable, spec: TableSpec, chosen: dict[str, str],
 
 
 def _looks_like_my_number(values: pl.Series, header: str, cmap: ColumnMap) -> bool:
-    from haken_batch.load.my_number import written_in
-
     if header and cmap.looks_like_my_number_header(header):
         return True
     if written_in(values):  # one written into the text of an extra column (備考)

@@ -17,8 +17,11 @@ import polars as pl
 
 from haken_batch.privacy import looks_like_my_number
 
-_RUN = r"(?:^|[^0-9])([0-9]{12})(?:[^0-9]|$)"
-_RX = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+# 12 digits standing alone, possibly in groups of four (1234-5678-9018, 1234 5678 9018);
+# the polars prefilter is loose (either width, no boundaries), Python checks the rest
+_SEP = "[-\\s\u2010\u2011\u2012\u2013\u2212\uff0d\u30fc]?"
+_LOOSE = f"[0-9０-９]{{4}}{_SEP}[0-9０-９]{{4}}{_SEP}[0-9０-９]{{4}}"
+_RX = re.compile(f"(?<![0-9])([0-9]{{4}}){_SEP}([0-9]{{4}}){_SEP}([0-9]{{4}})(?![0-9])")
 
 
 def written_in(values: pl.Series) -> bool:
@@ -26,6 +29,9 @@ def written_in(values: pl.Series) -> bool:
     text = values.cast(pl.String).drop_nulls()
     if text.len() == 0:
         return False
-    text = text.str.normalize("NFKC")
-    candidates = text.filter(text.str.contains(_RUN))
-    return any(looks_like_my_number(m) for cell in candidates.to_list() for m in _RX.findall(cell))
+    candidates = text.filter(text.str.contains(_LOOSE))
+    if candidates.len() == 0:
+        return False
+    return any(looks_like_my_number("".join(m.groups()))
+               for cell in candidates.str.normalize("NFKC").to_list()
+               for m in _RX.finditer(cell))
