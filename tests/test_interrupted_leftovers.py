@@ -97,3 +97,16 @@ def test_scratch_folders_of_dead_runs_are_swept(tmp_path: Path) -> None:
         assert f"haken-kpi-{os.getpid()}-" in work.name
         assert stat.S_IMODE(work.stat().st_mode) == 0o700
     assert not work.exists()
+
+
+@pytest.mark.parametrize("below", ["statements", "archive", "archive/rules"])
+def test_kpi_to_a_folder_inside_a_settled_cycle_is_refused(out: Path, tmp_path: Path,
+                                                           below: str) -> None:
+    """--to OUT/2021-10/statements wrote files verify then called 追加 (red team, round 2)."""
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLES, data)
+    to = out / "2021-10" / below
+    res = CliRunner().invoke(app, ["kpi", "2021-10", "--out", str(out), "--data", str(data),
+                                   "--to", str(to)])
+    assert res.exit_code == 2 and "別の場所" in res.output, res.output
+    assert not verify_cycle(out / "2021-10", rerun=False).problems

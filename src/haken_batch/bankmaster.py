@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from haken_batch.errors import HakenError
 from haken_batch.kana import to_bank_name
+from haken_batch.privacy import mask_account
 
 if TYPE_CHECKING:
     import polars as pl
@@ -203,18 +204,19 @@ def yucho_to_zengin(kigou: str, bangou: str) -> YuchoAccount:
         raise YuchoError(f"ゆうちょの記号「{kigou}」は 0 か 1 で始まる5桁の数字ではありません",
                          f"Japan Post Bank 記号 {kigou!r} is not 5 digits starting with 0 or 1")
     if not _BANGOU_RX.match(bangou):
-        raise YuchoError(f"ゆうちょの番号「{bangou}」は8桁以内の数字ではありません",
-                         f"Japan Post Bank 番号 {bangou!r} is not up to 8 digits")
+        raise YuchoError(f"ゆうちょの番号「{mask_account(bangou)}」は8桁以内の数字ではありません",
+                         f"Japan Post Bank 番号 {mask_account(bangou)!r} is not up to 8 digits")
     if kigou[0] == "1":
         number = bangou.zfill(8)
         if not number.endswith("1"):
             raise YuchoError(
-                f"通常貯金の番号「{bangou}」は末尾が 1 ではありません"
+                # the 番号 is the account number: masked like it everywhere it is shown
+                f"通常貯金の番号「{mask_account(bangou)}」は末尾が 1 ではありません"
                 "（記号番号を確認してください）",
-                f"通常貯金 番号 {bangou!r} does not end in 1 (check the 記号番号)",
+                f"通常貯金 番号 {mask_account(bangou)!r} does not end in 1 (check the 記号番号)",
             )
         return YuchoAccount(kigou[1:3] + "8", 1, number[:7])
     if len(bangou) > 7:
-        raise YuchoError(f"振替口座の番号「{bangou}」は7桁以内です",
-                         f"振替口座 番号 {bangou!r} must be up to 7 digits")
+        raise YuchoError(f"振替口座の番号「{mask_account(bangou)}」は7桁以内です",
+                         f"振替口座 番号 {mask_account(bangou)!r} must be up to 7 digits")
     return YuchoAccount(kigou[1:3] + "9", 2, bangou.zfill(7))

@@ -54,6 +54,23 @@ def _place(written: list[Path], staging: Path, target: Path, *, closed: bool,
     return same
 
 
+def _refuse_inside_a_cycle(out: Path, target: Path) -> None:
+    """``--to`` below a settled cycle folder (its statements/ or archive/) adds files its
+    manifest does not list: verify then reads them as tampering (blind red-team check)."""
+    from haken_batch.manifest import MANIFEST_NAME
+    from haken_batch.outdir import cycle_dirs
+
+    where = target.resolve()
+    for folder in cycle_dirs(out):
+        inside = folder.resolve() in where.parents
+        if inside and (folder / MANIFEST_NAME).is_file():
+            raise CycleError(
+                f"--to {target} は精算済みのサイクル {folder.name} のフォルダの中です。"
+                "アーカイブと食い違うため書き出しません。別の場所を指定してください",
+                f"--to {target} is inside the settled cycle {folder.name}'s folder, which "
+                "must keep matching its archive; give a place elsewhere")
+
+
 def regenerate(out: Path, cycle: str, *, data_dir: Path | None = None, to: Path | None = None,
                institution: str | None = None, statement: bool = False) -> Regenerated:
     """KPI workbook (``statement=False``) or the statement of ``institution``."""
@@ -69,6 +86,7 @@ def regenerate(out: Path, cycle: str, *, data_dir: Path | None = None, to: Path 
         src = source.load(out, cycle, data_dir)
         target = Path(to) if to is not None else src.folder
         in_cycle = target.resolve() == src.folder.resolve()
+        _refuse_inside_a_cycle(out, target)
         closed = in_cycle and is_closed(out, cycle)
         archived = in_cycle and (src.folder / MANIFEST_NAME).is_file()
         if in_cycle:  # a kpi killed while writing left its temporary file there
