@@ -79,8 +79,24 @@ def test_formulas_without_a_result_and_merged_ranges_are_found(
     claims.merge_cells("A250:B251")
     path = tmp_path / "book.xlsx"
     book.save(path)
-    marks = xlsx_errors.sheet_marks(path.read_bytes(), {"travel_claims"})["travel_claims"]
+    marks = xlsx_errors.sheet_marks(path.read_bytes(), "travel_claims")
     assert [(c.ref, c.kind, c.value) for c in marks.errors] == [("B120", "no_value", "")]
     assert [(m.ref, m.first_row, m.last_row, m.first_column, m.last_column)
             for m in marks.merged] == [("A200:A203", 200, 203, 0, 0),
                                        ("A250:B251", 250, 251, 0, 1)]
+
+
+def test_error_cells_outside_the_given_columns_are_not_counted(tmp_path: Path) -> None:
+    """Twelve #N/A in an extra column stopped the run although the column is ignored (red
+    team, round 2); one in a contract column after them must still be found."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "travel_claims"
+    sheet.append(["派遣ID", "運賃", "メモ"])
+    for n in range(1, 20):
+        sheet.append([f"D{n:04d}", 330, "#N/A" if n <= 12 else "ok"])
+    sheet["B18"] = "#DIV/0!"
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    marks = xlsx_errors.sheet_marks(path.read_bytes(), "travel_claims", columns={0, 1})
+    assert [(c.ref, c.value) for c in marks.errors] == [("B18", "#DIV/0!")]

@@ -843,6 +843,39 @@ def _(d: Path) -> None:
     book.save(path)
 
 
+@case("xlsx-many-errors-in-extra-column", "#N/A in twelve VLOOKUP columns outside the contract",
+      0, findings=({"file": "exports.xlsx", "column": "メモ1", "severity": "warning"},
+                   {"file": "exports.xlsx", "column": "メモ12", "severity": "warning"}))
+def _(d: Path) -> None:
+    from openpyxl import load_workbook
+
+    path = workbook(d)
+    book = load_workbook(path)
+    sheet = book["experts"]
+    first = sheet.max_column + 1
+    for n in range(12):  # 24 error cells: more than the search looks for, none in the contract
+        sheet.cell(row=1, column=first + n).value = f"メモ{n + 1}"
+        for row in (2, 3):
+            sheet.cell(row=row, column=first + n).value = "#N/A"
+    book.save(path)
+
+
+@case("xlsx-merged-header", "運賃 and 特急料金 headers merged into one cell", 2,
+      says=("exports.xlsx", "travel_claims", "見出し行", "結合"))
+def _(d: Path) -> None:
+    from openpyxl import load_workbook
+
+    path = workbook(d)
+    book = load_workbook(path)
+    sheet = book["travel_claims"]
+    col = [c.value for c in sheet[1]].index("運賃") + 1
+    first = sheet.cell(row=1, column=col).coordinate
+    second = sheet.cell(row=1, column=col + 1).coordinate
+    sheet[second] = None
+    sheet.merge_cells(f"{first}:{second}")  # the express fee column lost its header
+    book.save(path)
+
+
 @case("xlsx-formula-without-result", "運賃 =17940*2 saved without its result (scripts do)", 1,
       findings=({"file": "exports.xlsx", "row": 2, "column": "運賃", "rule_id": "R-VAL-1",
                  "severity": "error"},),

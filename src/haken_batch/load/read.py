@@ -22,7 +22,7 @@ from pathlib import Path
 import polars as pl
 
 from haken_batch.errors import StructuralError
-from haken_batch.load.spec import CORRECTIONS, TABLE_ORDER, ColumnMap
+from haken_batch.load.spec import CORRECTIONS, TABLE_ORDER, ColumnMap, fold
 from haken_batch.load.xlsx_errors import (
     LIMIT,
     NO_MARKS,
@@ -415,11 +415,23 @@ def _ragged_line(text: str, width: int) -> int | None:
     return None
 
 
-def _marks_by_sheet(data: bytes, sheets: Collection[str]) -> dict[str, SheetMarks]:
+def _marks_of(data: bytes, sheet: str, columns: Collection[int]) -> SheetMarks:
     try:
-        return sheet_marks(data, sheets)
+        return sheet_marks(data, sheet, columns)
     except (zipfile.BadZipFile, OSError, ValueError):
-        return {}  # the sheet reader opened it; an odd package is its concern, not this one's
+        return NO_MARKS  # the sheet reader opened it; an odd package is its concern
+
+
+def _refuse_merged_headers(marks: SheetMarks, where: str) -> None:
+    """A header merged over two columns hides the second one's header: its column was read
+    as an extra one and ignored, and 178 express fees went unpaid (blind red-team check)."""
+    for m in marks.merged:
+        if m.first_row == 1 and m.last_column > m.first_column:
+            raise StructuralError(
+                f"見出し行（1行目）に結合されたセル（{m.ref}）があります。結合を解除し、"
+                "列ごとに見出しを入れてください",
+                f"merged cells {m.ref} in the header row: unmerge them and give every column "
+                "its header", where=where)
 
 
 def _fill_merged(frame: pl.DataFrame, merged: tuple[MergedRange, ...]) -> pl.DataFrame:
@@ -500,8 +512,6 @@ def read_workbook(path: Path, cmap: ColumnMap) -> tuple[dict[str, RawTable], lis
                               f"cannot open the workbook ({type(exc).__name__})",
                               where=path.name) from None
     digest = hashlib.sha256(data).hexdigest()
-    marks_at = _marks_by_sheet(
-        data, {s for s in sheet_names if cmap.table_for_stem(s) is not None})
     tables: dict[str, RawTable] = {}
     unused: list[Unused] = []
     for sheet in sheet_names:
@@ -529,7 +539,10 @@ def read_workbook(path: Path, cmap: ColumnMap) -> tuple[dict[str, RawTable], lis
                                   "the sheet is empty (not even a header row)",
                                   where=_where(path, sheet))
         headers = tuple(str(h).strip() for h in frame.columns)
-        marks = marks_at.get(sheet, NO_MARKS)
+        by_header = cmap.tables[table].by_header()
+        contract = [i for i, h in enumerate(headers) if h and fold(h) in by_header]
+        marks = _marks_of(data, sheet, contract)
+        _refuse_merged_headers(marks, _where(path, sheet))
         if len(marks.errors) >= LIMIT:
             raise _error_cell_stop(marks.errors, headers, _where(path, sheet))
         frame = frame.rename(dict(zip(frame.columns, [f"c{i}" for i in range(frame.width)],

@@ -77,37 +77,37 @@ def error_cells(data: bytes, sheets: Collection[str] | None = None,
                 for cell in _in_part(book, part, name, per_sheet)]
 
 
-def sheet_marks(data: bytes, sheets: Collection[str]) -> dict[str, SheetMarks]:
-    """Error cells (up to LIMIT) and merged ranges of each named sheet that has any."""
-    out: dict[str, SheetMarks] = {}
+def sheet_marks(data: bytes, sheet: str, columns: Collection[int] | None = None) -> SheetMarks:
+    """Error cells (up to LIMIT, in ``columns`` only when given: those of an extra column go
+    with it) and merged ranges of one sheet."""
     with zipfile.ZipFile(io.BytesIO(data)) as book:
         names = set(book.namelist())
         for name, part in _sheet_parts(book):
-            if part in names and name in sheets:
-                errors, merged = _scan(book, part, name, LIMIT)
-                if errors or merged:
-                    out[name] = SheetMarks(tuple(errors), tuple(merged))
-    return out
+            if part in names and name == sheet:
+                errors, merged = _scan(book, part, name, LIMIT, columns=columns)
+                return SheetMarks(tuple(errors), tuple(merged))
+    return NO_MARKS
 
 
 def _in_part(book: zipfile.ZipFile, part: str, sheet: str, limit: int) -> list[ErrorCell]:
     return _scan(book, part, sheet, limit, merges=False)[0]
 
 
-def _scan(book: zipfile.ZipFile, part: str, sheet: str, limit: int, merges: bool = True
-          ) -> tuple[list[ErrorCell], list[MergedRange]]:
+def _scan(book: zipfile.ZipFile, part: str, sheet: str, limit: int, merges: bool = True,
+          columns: Collection[int] | None = None) -> tuple[list[ErrorCell], list[MergedRange]]:
     found: dict[str, ErrorCell] = {}
+    wanted = None if columns is None else set(columns)
     merged: dict[str, MergedRange] = {}
     tail = b""
     with book.open(part) as fh:
         while chunk := fh.read(_CHUNK):
             buf = tail + chunk
             if len(found) < limit:
-                if _MARK in buf:
-                    for cell in _cells(buf, sheet):  # a cell cut at the end comes with the next
-                        found.setdefault(cell.ref, cell)
-                if merges and b"<f" in buf:
-                    for cell in _formula_only(buf, sheet):
+                cells = _cells(buf, sheet) if _MARK in buf else []  # a cell cut at the
+                if merges and b"<f" in buf:  # end of a chunk comes with the next one
+                    cells += _formula_only(buf, sheet)
+                for cell in cells:
+                    if wanted is None or cell.column in wanted:
                         found.setdefault(cell.ref, cell)
             elif not merges:
                 break
