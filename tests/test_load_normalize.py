@@ -205,11 +205,13 @@ def test_R_VAL_2_account_digits_are_never_rewritten(env) -> None:
     Excel shortens it). A sign, point, space or comma inside is a finding: '-1' was paid to
     0000001 and '876 5432' to 8765432 (blind red-team check)."""
     good = ["8765432", "８７６５４３２", " 8765432 ", "65432"]
-    bad = ["-1", "-0000001", "+8765432", "8765432.0", "876 5432", "8,765,432", "87654321"]
+    bad = ["-1", "-0000001", "+8765432", "8765432.0", "876 5432", "8,765,432", "87654321",
+           "795787¹", "795787①"]
     values, _ = read(env, "experts", "account_number", good + bad)
     assert values[:4] == ["8765432", "8765432", "8765432", "0065432"]
     assert values[4:] == [b.strip() for b in bad]  # as written: the contract finds them
-    assert not any(v is not None and len(v) == 7 and v.isdigit() for v in values[4:])
+    assert not any(v is not None and len(v) == 7 and v.isascii() and v.isdigit()
+                   for v in values[4:])
 
 
 def test_R_VAL_1_an_excel_duration_over_a_day_is_no_time_of_day(env) -> None:

@@ -209,7 +209,10 @@ def value_expr(col: ColumnSpec, codes: Codes, source: pl.Expr | None = None) -> 
     if kind == "digits":
         # digits only: a sign, a point, a space or a comma inside is an error, never dropped
         # ('-1' was paid to account 0000001, '876 5432' to 8765432: blind red-team check)
-        s = e.str.normalize("NFKC").str.strip_chars()
+        # NFKC only for half- and full-width digits: it also reads '¹' and '①' as digits
+        # (795787¹ was paid to 7957871: blind red-team check, round 2)
+        plain = e.str.contains("^[\\s\u3000]*[0-9０-９]+[\\s\u3000]*$")
+        s = pl.when(plain).then(e.str.normalize("NFKC").str.strip_chars()).otherwise(e)
         width = int(col.width or 0)
         # Excel drops leading zeros of a code typed as a number: pad what is short.
         short = s.str.contains(rf"^[0-9]{{1,{width}}}$")
