@@ -51,9 +51,14 @@ def close_cycle(out: Path, cycle: str, *, closed_on: dt.date, closed_by: str) ->
                 f"cycle {cycle} has not been settled (no manifest.json in {folder})")
         sweep_atomic_leftovers(folder)  # a close killed while writing its record
         if is_closed(out, cycle):
-            _read_only(folder)  # a close killed after its record: finish what it began
-            raise CycleError(f"サイクル {cycle} は既に確定済みです",
-                             f"cycle {cycle} is already closed")
+            finished = _read_only(folder)  # a close killed after its record: finish it
+            raise CycleError(
+                f"サイクル {cycle} は既に確定済みです"
+                + (f"（前回の確定が途中で止まっていたため、残る {finished} ファイルを"
+                   "読み取り専用にして完了しました）" if finished else ""),
+                f"cycle {cycle} is already closed"
+                + (f" (the previous close had stopped half-way: its last {finished} files "
+                   "were made read-only, so it is complete now)" if finished else ""))
         settled = [c for c in cycles_in(out) if (out / c / MANIFEST_NAME).is_file()]
         open_before = [c for c in settled if c < cycle and not is_closed(out, c)]
         if open_before:
@@ -86,9 +91,13 @@ def close_cycle(out: Path, cycle: str, *, closed_on: dt.date, closed_by: str) ->
     return record
 
 
-def _read_only(folder: Path) -> None:
-    """A closed cycle's files become read-only (a guard against accidents, not forgers)."""
+def _read_only(folder: Path) -> int:
+    """A closed cycle's files become read-only (a guard against accidents, not forgers);
+    returns how many were not yet."""
+    changed = 0
     for path in folder.rglob("*"):
-        if path.is_file() and not path.is_symlink():
+        if path.is_file() and not path.is_symlink() and path.stat().st_mode & 0o222:
             with contextlib.suppress(PermissionError):  # an archive on read-only media
                 os.chmod(path, 0o400)
+                changed += 1
+    return changed

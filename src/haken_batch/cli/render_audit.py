@@ -101,10 +101,14 @@ def render_close(record: dict[str, Any], lang: str, quiet: bool = False) -> None
     if lang == "en":
         con.print(f"closed {record['cycle']} on {record['closed_on']} by {record['closed_by']}; "
                   f"manifest sha256 {record['manifest_sha256']}")
+        con.print("  its files are read-only now and the cycle is never settled again; note "
+                  "the manifest sha256 on the transfer approval (docs/audit.md)")
     else:
         con.print(f"{record['cycle']} を確定しました"
                   f"（{record['closed_on']}、{record['closed_by']}）"
                   f" manifest sha256 {record['manifest_sha256']}")
+        con.print("  ファイルは読み取り専用になり、このサイクルは再精算されません。"
+                  "振込の承認記録に manifest sha256 を控えてください（docs/audit.md）")
 
 
 def render_rows(title: str, columns: list[str], rows: list[tuple[Any, ...]],
