@@ -34,7 +34,7 @@ def test_R_FEE_3_capped_dispatch_shows_the_day_shared_with_the_other_dispatch(ou
     assert s["money"]["payment"]["net"] == 28446
     text = explain.render(s, "ja")
     assert "D-01（2021-10 支払）謝金 15,840 円" in text
-    assert "fee.daily_cap = 31680 yen/day（2021-04-01 から適用）" in text
+    assert "fee.daily_cap = 31,680円/日（2021-04-01 から適用" in text
     assert "振込指定日 2021-11-19" in text
 
 

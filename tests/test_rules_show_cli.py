@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from haken_batch.cli.app import app
 from haken_batch.rules import RuleBook
+from haken_batch.rules.display import shown
 
 ON = dt.date(2021, 10, 1)
 
@@ -21,7 +22,7 @@ def test_text_shows_every_description_whole_at_80_columns(rules: RuleBook) -> No
     assert f"({len(in_force)} 件)" in result.stdout
     for name, value in in_force.items():
         p = rules.parameter(name)
-        assert f"{name}  {value}" in result.stdout
+        assert f"{name}  {shown(value, p.unit)}" in result.stdout
         since = p.start_of_value_at(ON).isoformat()
         assert f"規則 {p.reference}・適用開始 {since}" in result.stdout
         for line in (p.description or "").splitlines():
@@ -35,3 +36,14 @@ def test_json_lists_the_same_parameters(rules: RuleBook) -> None:
     assert result.exit_code == 0, result.output
     names = [p["name"] for p in json.loads(result.stdout)["parameters"]]
     assert names == list(rules.in_force(ON))
+
+
+def test_values_read_as_a_clerk_reads_them() -> None:
+    """'True bool', "{'IT活用': 5} count", '31680 yen/day', '2042 1/10000' (blind clerk check)."""
+    assert shown(31680, "yen/day") == "31,680円/日"
+    assert shown(31680, "yen/day", "en") == "31,680 yen/day"
+    assert shown(True, "bool") == "はい" and shown(False, "bool", "en") == "no"
+    assert shown({"IT活用": 5}, "count") == "IT活用: 5"
+    assert shown(2042, "1/10000") == "20.42%" and shown(1021, "1/10000") == "10.21%"
+    assert shown(["12-31", "01-01"], "list of MM-DD") == "12-31、01-01"
+    assert shown(20, "day of month") == "20日" and shown("2022-03-31", "date") == "2022-03-31"

@@ -24,6 +24,7 @@ from haken_batch.errors import HakenError
 from haken_batch.load.spec import DISPATCH_TABLES
 from haken_batch.manifest import cycles_in
 from haken_batch.privacy import mask_account, mask_name, mask_text
+from haken_batch.rules.display import shown
 from haken_batch.scratch import private_dir
 
 if TYPE_CHECKING:
@@ -149,7 +150,10 @@ def _parameters_for(run: CycleRun, rule_id: str, support: dt.date | None) -> lis
         except HakenError:
             continue
         out.append({"name": name, "value": value, "unit": param.unit, "since": since.isoformat(),
-                    "on": on.isoformat(), "description": param.description})
+                    "on": on.isoformat(), "description": param.description,
+                    # as a clerk reads it: 31,680円/日, はい (the value stays for --format json)
+                    "shown": shown(value, param.unit, "ja"),
+                    "shown_en": shown(value, param.unit, "en")})
     return out
 
 
@@ -308,6 +312,14 @@ def build_story(run: CycleRun, dispatch_id: str, folder: Path,
     keys = {"dispatches": {dispatch_id}, "reports": {dispatch_id}, "checkins": {dispatch_id},
             "travel_claims": {dispatch_id}, "experts": {expert_id},
             "institutions": {institution_id}}
+    listed: set[str] = set()  # a rule's parameters are listed once, where it first appears
+
+    def once(rule_id: str) -> list[dict[str, Any]]:
+        if not rule_id or rule_id in listed:
+            return []
+        listed.add(rule_id)
+        return _parameters_for(run, rule_id, support)
+
     checks_frame = s.extra.get("checks")
     checks = []
     if checks_frame is not None and checks_frame.height:
@@ -318,7 +330,6 @@ def build_story(run: CycleRun, dispatch_id: str, folder: Path,
             decided = pl.col("outcome") != "pass"
             mine = mine.filter(decided | ~decided.any().over("rule_id", "line_no"))
         order = [c for c in ("rule_id", "line_no") if c in mine.columns]
-        shown: set[str] = set()  # a rule's parameters are listed once, at its first check
         for c in mine.sort(order, nulls_last=False).to_dicts():
             # the engine's checks carry "message" (the values used) and its English twin
             # "message_en"; older shapes "detail" only: English falls back to the Japanese
@@ -327,16 +338,14 @@ def build_story(run: CycleRun, dispatch_id: str, folder: Path,
                            "outcome": c["outcome"],
                            "detail": detail,
                            "detail_en": _plain(c.get("message_en")) or detail,
-                           "parameters": [] if c["rule_id"] in shown
-                           else _parameters_for(run, str(c["rule_id"]), support)})
-            shown.add(c["rule_id"])
+                           "parameters": once(str(c["rule_id"]))})
     english = _english_of_findings(checks_frame, dispatch_id)
     findings = []
     for f in s.findings.filter(pl.col("dispatch_id") == dispatch_id).to_dicts():
         item = {k: _plain(v) for k, v in f.items()}
         key = (item.get("line_no"), item.get("rule_id"), item.get("severity"), item.get("message"))
         item["message_en"] = english.get(key) or item.get("message")
-        item["parameters"] = _parameters_for(run, str(f.get("rule_id") or ""), support)
+        item["parameters"] = once(str(f.get("rule_id") or ""))
         findings.append(item)
     lines = []
     for ln in s.lines.filter(pl.col("dispatch_id") == dispatch_id).sort("line_no").to_dicts():
@@ -344,7 +353,7 @@ def build_story(run: CycleRun, dispatch_id: str, folder: Path,
         # the engine's lines carry "note" and its English twin "note_en"; an older shape
         # without it: English falls back to the Japanese
         item["note_en"] = item.get("note_en") or item.get("note")
-        item["parameters"] = _parameters_for(run, str(ln.get("rule_id") or ""), support)
+        item["parameters"] = once(str(ln.get("rule_id") or ""))
         lines.append(item)
     held_rules = [r for r in str(row.get("rules") or "").split(";") if r]
     todo = []

@@ -57,13 +57,15 @@ def _print_records(on: dt.date, rows: list[dict[str, object]]) -> None:
     name and value, then rule and start date, then the description, as long as it is."""
     from rich.text import Text
 
+    from haken_batch.rules.display import shown
+
     out = console()
     title = f"{on.isoformat()} 時点のルール / rules in force ({len(rows)} 件)"
     out.print(Text(title, style="bold"))
     for r in rows:
-        unit = f" {r['unit']}" if r["unit"] else ""
         out.print()
-        out.print(Text.assemble((str(r["name"]), "bold"), "  ", f"{r['value']}{unit}"))
+        out.print(Text.assemble((str(r["name"]), "bold"), "  ",
+                                shown(r["value"], str(r["unit"] or ""))))
         out.print(Text(f"  規則 {r['reference']}・適用開始 {r['since']}"))
         for line in str(r["description"] or "").splitlines():
             out.print(Text(f"  {line}"))
