@@ -86,6 +86,12 @@ def test_the_last_cycle_names_what_can_never_be_paid(data: Path, tmp_path: Path)
     held = pl.read_csv(out / "2022-03" / "dispatches.csv", infer_schema=False).filter(
         pl.col("判定") == "held").height
     assert f"このサイクルで保留 {held} 件" in item["ja"] and _said(run, item)
+    # every id in a list the clerk can open (the terminal names five)
+    listed = pl.read_csv(out / "followups" / "2022-03.csv", infer_schema=False)
+    assert sorted(listed.filter(pl.col("種類") == "この後は支払えない")["派遣ID"]) == sorted(
+        item["dispatch_ids"])
+    assert listed.filter(pl.col("このサイクルの判定") == "保留").height == held
+    assert any("followups/2022-03.csv" in ja for ja, _ in run.notes)
     # explain of a dispatch held in the last cycle does not promise a later payment
     from haken_batch import explain
 

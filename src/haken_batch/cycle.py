@@ -233,8 +233,12 @@ def settle_cycle(options: Options, progress: Progress = _noop) -> CycleRun:
                 write_outputs(run, folder, progress, packer)
         replaced = _replaced_transfer_note(before, _transfer_files(out / options.cycle))
         skipped = _skipped_month_note(out, options.cycle)
+        listed = followups.write_list(out, options.cycle, run.followups)
+    where = ([(f"お知らせの派遣の一覧: {listed}", f"the dispatches of these notes: {listed}")]
+             if listed else [])
     return dataclasses.replace(run, notes=(*notes, *replaced, *skipped,
-                                            *((f["ja"], f["en"]) for f in run.followups)))
+                                            *((f["ja"], f["en"]) for f in run.followups),
+                                            *where))
 
 
 def _skipped_month_note(out: Path, cycle: str) -> list[tuple[str, str]]:

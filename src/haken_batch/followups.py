@@ -314,12 +314,48 @@ def _never_payable(run: CycleRun) -> list[Followup]:
     ids = sorted(open_.get_column("dispatch_id"))
     n_held = sum(1 for d in ids if d in held)
     ja, en = _listed(ids, ids)
-    return [_item("never_payable",
-                  f"支払期限 {deadline}（R-PER-2）までの最後の精算です。"
-                  f"この年度の派遣 {len(ids)} 件"
-                  f"（このサイクルで保留 {n_held} 件、未報告・未承認など {len(ids) - n_held} 件: "
-                  f"{ja}）は、この後の精算では支払えません",
-                  f"this is the last settlement before the payment deadline {deadline} (R-PER-2): "
-                  f"{len(ids)} dispatches of this fiscal year ({n_held} held in this cycle, "
-                  f"{len(ids) - n_held} not yet reported or approved, etc.: {en}) cannot be paid "
-                  "by a later settlement", ids)]
+    item = _item("never_payable",
+                 f"支払期限 {deadline}（R-PER-2）までの最後の精算です。この年度の派遣 {len(ids)} 件"
+                 f"は、この後の精算では支払えません（このサイクルで保留 {n_held} 件、"
+                 f"未報告・未承認など {len(ids) - n_held} 件）。派遣ID: {ja}。確定（haken close）"
+                 "の前なら、データを直してこのサイクルを精算し直せます",
+                 f"this is the last settlement before the payment deadline {deadline} (R-PER-2): "
+                 f"{len(ids)} dispatches of this fiscal year cannot be paid by a later settlement "
+                 f"({n_held} held in this cycle, {len(ids) - n_held} not yet reported or "
+                 f"approved, etc.). Dispatch ids: {en}. Until the cycle is closed, the data can "
+                 "be corrected and this cycle settled again", ids)
+    item["held_ids"] = sorted(d for d in ids if d in held)
+    return [item]
+
+
+KIND_JA = {"moved_transfer_date": "振込指定日の変更", "paid_correction": "支払済みの派遣への修正",
+           "paid_missing": "支払済みの派遣がエクスポートにない",
+           "paid_cancelled": "支払済みの派遣がキャンセル", "same_tax_month": "同じ月の源泉徴収",
+           "never_payable": "この後は支払えない"}
+LIST_FOLDER = "followups"
+
+
+def write_list(out: Path, cycle: str, items: tuple[Followup, ...]) -> Path | None:
+    """``OUT/followups/CYCLE.csv``: one row per dispatch a follow-up names (the terminal
+    names five; the last cycle may name a hundred and more: blind clerk check). Outside the
+    cycle folder, whose files the manifest lists; the manifest keeps the same ids."""
+    import csv
+    import io
+
+    from haken_batch.outdir import write_atomic
+    from haken_batch.textsafe import neutralize
+
+    rows = [(cycle, KIND_JA.get(f["kind"], f["kind"]), d,
+             "保留" if d in f.get("held_ids", ()) else "", f["ja"])
+            for f in items for d in f["dispatch_ids"]]
+    path = Path(out) / LIST_FOLDER / f"{cycle}.csv"
+    if not rows:  # a cycle settled again without any: no list of an earlier run stays
+        path.unlink(missing_ok=True)
+        return None
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(["サイクル", "種類", "派遣ID", "このサイクルの判定", "お知らせ"])
+    writer.writerows([[neutralize(str(v)) for v in row] for row in rows])
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    write_atomic(path, ("\ufeff" + buf.getvalue()).encode("utf-8"))
+    return path
