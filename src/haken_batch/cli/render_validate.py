@@ -17,12 +17,14 @@ _T = {
            "warnings": "警告", "rule": "ルール", "where": "場所", "column": "列", "value": "値",
            "message": "内容", "more": "ほか {n} 件は {path} を見てください",
            "written": "指摘一覧: {path}", "clean": "指摘はありません",
-           "corrections": "事務局修正の適用: {n} セル"},
+           "corrections": "事務局修正の適用: {n} セル",
+           "listing": "指摘 {total} 件（先頭 {n} 件。全件は findings.csv）"},
     "en": {"title": "Validation", "table": "table", "rows": "rows", "errors": "errors",
            "warnings": "warnings", "rule": "rule", "where": "where", "column": "column",
            "value": "value", "message": "message", "more": "{n} more in {path}",
            "written": "findings: {path}", "clean": "no findings",
-           "corrections": "corrections applied: {n} cells"},
+           "corrections": "corrections applied: {n} cells",
+           "listing": "findings: {total} (the first {n}; all in findings.csv)"},
 }
 
 
@@ -49,7 +51,9 @@ def render_summary(console: Console, summary: dict[str, Any], shown: list[dict[s
         counts.setdefault(item["table"], {})[item["severity"]] = item["len"]
     table = Table(title=t["title"])
     for head in (t["table"], t["rows"], t["errors"], t["warnings"]):
-        table.add_column(head, justify="left" if head == t["table"] else "right")
+        # the table's name and file are folded, never cut ('haken_fy2021.xlsx［チ…')
+        table.add_column(head, justify="left" if head == t["table"] else "right",
+                         overflow="fold")
     names = list(summary["rows"]) + sorted(set(counts) - set(summary["rows"]))
     for name in names:
         c = counts.get(name, {})
@@ -75,11 +79,11 @@ def render_summary(console: Console, summary: dict[str, Any], shown: list[dict[s
     if total == 0:
         console.print(f"[green]{t['clean']}[/]")
         return
-    listing = Table(show_lines=False)
-    # the place is never cut: 'travel_claims.csv:18' over '40' read as row 18 of row 1840
-    listing.add_column(t["where"], no_wrap=True, min_width=12)
-    for head in (t["column"], t["value"], t["message"]):
-        listing.add_column(head, overflow="fold")
+    # one block per finding, never cut: the place (never wrapped: 'travel_claims.csv:18'
+    # over '40' read as row 18 of row 1840), column and value, then the rule and message; a
+    # four-column table left the message five characters wide beside a workbook's place
+    console.print(Text(t["listing"].format(n=min(total, len(shown)), total=total),
+                       style="bold"))
     msg_key = "message_en" if lang == "en" else "message_ja"
     for f in shown:
         where = f["file"] or ""
@@ -88,13 +92,14 @@ def render_summary(console: Console, summary: dict[str, Any], shown: list[dict[s
         if f["row"] is not None:
             where += f":{f['row']}"
         style = "red" if f["severity"] == "error" else "yellow"
-        # every cell as plain text: a value is the export's, and '[/bold]' in a fare cell
-        # crashed rich's markup parser (blind red-team check); controls shown escaped
-        listing.add_row(*(Text(for_terminal(str(v))) for v in (where, f["column"] or "",
-                                                               f["value"] or "")),
-                        Text.assemble((f["rule_id"] or "", style), " ",
-                                      for_terminal(str(f[msg_key] or ""))))
-    console.print(listing)
+        # plain text: a value is the export's, and '[/bold]' in a fare cell crashed rich's
+        # markup parser (blind red-team check); control characters are shown escaped
+        quoted = "「{}」" if lang == "ja" else " '{}'"
+        cell = f"  {t['column']}{quoted.format(f['column'])}" if f["column"] else ""
+        value = f"  {t['value']}{quoted.format(f['value'])}" if f["value"] else ""
+        console.print(Text(for_terminal(f"{where}{cell}{value}")))
+        console.print(Text.assemble("  ", (f["rule_id"] or "", style), " ",
+                                    for_terminal(str(f[msg_key] or ""))))
     if total > len(shown):
         console.print(t["more"].format(n=total - len(shown), path=out_path))
     console.print(t["written"].format(path=out_path))
