@@ -15,6 +15,16 @@ from sample_runs import SAMPLES, sample_options
 TABLES = ("dispatches", "reports", "checkins", "travel_claims")
 
 
+def _rename(data: Path, renamed: dict[str, str]) -> None:
+    """Give dispatches new ids in every table of the exports (as a re-keyed export would)."""
+    for table in TABLES:
+        path = data / f"{table}.csv"
+        text = path.read_text(encoding="utf-8-sig")
+        for old, new in renamed.items():
+            text = text.replace(f"{old},", f"{new},")
+        path.write_text(text, encoding="utf-8-sig")
+
+
 def test_R_VAL_1_a_paid_dispatch_under_a_lower_case_id_is_held(tmp_path: Path) -> None:
     data, out = tmp_path / "data", tmp_path / "out"
     shutil.copytree(SAMPLES, data)
@@ -23,12 +33,7 @@ def test_R_VAL_1_a_paid_dispatch_under_a_lower_case_id_is_held(tmp_path: Path) -
     paid = sorted(ledger.get_column("派遣ID"))[:2]
     renamed = {p: p.lower() for p in paid}
     renamed[paid[1]] = paid[1].replace("D", "Ｄ", 1)  # full width: also only a spelling
-    for table in TABLES:
-        path = data / f"{table}.csv"
-        text = path.read_text(encoding="utf-8-sig")
-        for old, new in renamed.items():
-            text = text.replace(f"{old},", f"{new},")
-        path.write_text(text, encoding="utf-8-sig")
+    _rename(data, renamed)
     run = cycle.settle_cycle(sample_options(out, "2021-11", data))
     s = run.settlement
     assert not set(s.ledger.get_column("dispatch_id")) & set(renamed.values())
@@ -53,12 +58,7 @@ def test_R_VAL_1_a_paid_dispatch_under_another_separator_or_id_is_held(tmp_path:
                   .get_column("派遣ID"))[:3]
     renamed = {paid[0]: paid[0].replace("-", "_"), paid[1]: paid[1].replace("-", ""),
                paid[2]: "ZZ9-REKEYED"}
-    for table in TABLES:
-        path = data / f"{table}.csv"
-        text = path.read_text(encoding="utf-8-sig")
-        for old, new in renamed.items():
-            text = text.replace(f"{old},", f"{new},")
-        path.write_text(text, encoding="utf-8-sig")
+    _rename(data, renamed)
     s = cycle.settle_cycle(sample_options(out, "2021-11", data)).settlement
     assert not set(s.ledger.get_column("dispatch_id")) & set(renamed.values())
     for old, new in renamed.items():

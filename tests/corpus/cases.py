@@ -20,9 +20,11 @@ import io
 import shutil
 import sys
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 BASE = Path(__file__).resolve().parent / "base"
 TABLES = ("experts", "institutions", "dispatches", "reports", "checkins", "travel_claims")
@@ -108,6 +110,17 @@ def append_copy(folder: Path, table: str, row: int, **changes: str) -> None:
     for label, value in changes.items():
         new[data[0].index(label)] = value
     write_rows(folder, table, [*data, new])
+
+
+@contextmanager
+def edited_workbook(folder: Path) -> Iterator[Any]:
+    """The case's workbook (``workbook(folder)``) opened with openpyxl, saved on exit."""
+    from openpyxl import load_workbook
+
+    path = workbook(folder)
+    book = load_workbook(path)
+    yield book
+    book.save(path)
 
 
 def recode(folder: Path, table: str, encoding: str) -> None:
@@ -803,77 +816,57 @@ def _(d: Path) -> None:
                 {"file": "exports.xlsx", "row": 4, "column": "運賃", "value": "#N/A"}),
       held=("D0001", "D0002"))
 def _(d: Path) -> None:
-    from openpyxl import load_workbook
-
-    path = workbook(d)
-    book = load_workbook(path)
-    sheet = book["travel_claims"]
-    col = [c.value for c in sheet[1]].index("運賃") + 1
-    sheet.cell(row=2, column=col).value = "#DIV/0!"  # openpyxl stores it as an error cell
-    sheet.cell(row=4, column=col).value = "#N/A"
-    book.save(path)
+    with edited_workbook(d) as book:
+        sheet = book["travel_claims"]
+        col = [c.value for c in sheet[1]].index("運賃") + 1
+        sheet.cell(row=2, column=col).value = "#DIV/0!"  # openpyxl stores it as an error cell
+        sheet.cell(row=4, column=col).value = "#N/A"
 
 
 @case("xlsx-many-error-cells", "運賃 #N/A on ten claim lines: the sheet needs fixing whole", 2,
       says=("exports.xlsx", "travel_claims", "2行目", "運賃", "#N/A", "以上"))
 def _(d: Path) -> None:
-    from openpyxl import load_workbook
-
-    path = workbook(d)
-    book = load_workbook(path)
-    sheet = book["travel_claims"]
-    col = [c.value for c in sheet[1]].index("運賃") + 1
-    for row in range(2, 12):
-        sheet.cell(row=row, column=col).value = "#N/A"
-    book.save(path)
+    with edited_workbook(d) as book:
+        sheet = book["travel_claims"]
+        col = [c.value for c in sheet[1]].index("運賃") + 1
+        for row in range(2, 12):
+            sheet.cell(row=row, column=col).value = "#N/A"
 
 
 @case("xlsx-error-cell-in-extra-column", "#N/A in a VLOOKUP column the contract does not name",
       0, findings=({"file": "exports.xlsx", "column": "備考(VLOOKUP)", "severity": "warning"},),
       exact=True)
 def _(d: Path) -> None:
-    from openpyxl import load_workbook
-
-    path = workbook(d)
-    book = load_workbook(path)
-    sheet = book["experts"]
-    col = sheet.max_column + 1
-    sheet.cell(row=1, column=col).value = "備考(VLOOKUP)"
-    sheet.cell(row=2, column=col).value = "#N/A"
-    book.save(path)
+    with edited_workbook(d) as book:
+        sheet = book["experts"]
+        col = sheet.max_column + 1
+        sheet.cell(row=1, column=col).value = "備考(VLOOKUP)"
+        sheet.cell(row=2, column=col).value = "#N/A"
 
 
 @case("xlsx-many-errors-in-extra-column", "#N/A in twelve VLOOKUP columns outside the contract",
       0, findings=({"file": "exports.xlsx", "column": "メモ1", "severity": "warning"},
                    {"file": "exports.xlsx", "column": "メモ12", "severity": "warning"}))
 def _(d: Path) -> None:
-    from openpyxl import load_workbook
-
-    path = workbook(d)
-    book = load_workbook(path)
-    sheet = book["experts"]
-    first = sheet.max_column + 1
-    for n in range(12):  # 24 error cells: more than the search looks for, none in the contract
-        sheet.cell(row=1, column=first + n).value = f"メモ{n + 1}"
-        for row in (2, 3):
-            sheet.cell(row=row, column=first + n).value = "#N/A"
-    book.save(path)
+    with edited_workbook(d) as book:
+        sheet = book["experts"]
+        first = sheet.max_column + 1
+        for n in range(12):  # 24 error cells: more than the search looks for, none in the contract
+            sheet.cell(row=1, column=first + n).value = f"メモ{n + 1}"
+            for row in (2, 3):
+                sheet.cell(row=row, column=first + n).value = "#N/A"
 
 
 @case("xlsx-merged-header", "運賃 and 特急料金 headers merged into one cell", 2,
       says=("exports.xlsx", "travel_claims", "見出し行", "結合"))
 def _(d: Path) -> None:
-    from openpyxl import load_workbook
-
-    path = workbook(d)
-    book = load_workbook(path)
-    sheet = book["travel_claims"]
-    col = [c.value for c in sheet[1]].index("運賃") + 1
-    first = sheet.cell(row=1, column=col).coordinate
-    second = sheet.cell(row=1, column=col + 1).coordinate
-    sheet[second] = None
-    sheet.merge_cells(f"{first}:{second}")  # the express fee column lost its header
-    book.save(path)
+    with edited_workbook(d) as book:
+        sheet = book["travel_claims"]
+        col = [c.value for c in sheet[1]].index("運賃") + 1
+        first = sheet.cell(row=1, column=col).coordinate
+        second = sheet.cell(row=1, column=col + 1).coordinate
+        sheet[second] = None
+        sheet.merge_cells(f"{first}:{second}")  # the express fee column lost its header
 
 
 @case("xlsx-formula-without-result", "運賃 =17940*2 saved without its result (scripts do)", 1,
@@ -881,14 +874,10 @@ def _(d: Path) -> None:
                  "severity": "error"},),
       says=("数式の計算結果が保存されていません",), held=("D0001",))
 def _(d: Path) -> None:
-    from openpyxl import load_workbook
-
-    path = workbook(d)
-    book = load_workbook(path)
-    sheet = book["travel_claims"]
-    col = [c.value for c in sheet[1]].index("運賃") + 1
-    sheet.cell(row=2, column=col).value = "=17940*2"  # openpyxl saves no cached value
-    book.save(path)
+    with edited_workbook(d) as book:
+        sheet = book["travel_claims"]
+        col = [c.value for c in sheet[1]].index("運賃") + 1
+        sheet.cell(row=2, column=col).value = "=17940*2"  # openpyxl saves no cached value
 
 
 @case("xlsx-merged-dispatch-id", "派遣ID merged over D0001's two claim lines", 1,
@@ -896,51 +885,35 @@ def _(d: Path) -> None:
                  "severity": "error", "key": "D0001;2"},),
       held=("D0001",))
 def _(d: Path) -> None:
-    from openpyxl import load_workbook
-
-    path = workbook(d)
-    book = load_workbook(path)
-    sheet = book["travel_claims"]
-    sheet["A3"] = None
-    sheet.merge_cells("A2:A3")  # the clerk tidied the sheet; the lower line kept its claim
-    book.save(path)
+    with edited_workbook(d) as book:
+        sheet = book["travel_claims"]
+        sheet["A3"] = None
+        sheet.merge_cells("A2:A3")  # the clerk tidied the sheet; the lower line kept its claim
 
 
 @case("xlsx-title-row", "a title line above the headers of travel_claims", 2,
       says=("exports.xlsx", "travel_claims", "見出しが 2行目にあるようです", "1行目"))
 def _(d: Path) -> None:
-    from openpyxl import load_workbook
-
-    path = workbook(d)
-    book = load_workbook(path)
-    book["travel_claims"].insert_rows(1)
-    book["travel_claims"]["A1"] = "旅費請求明細（2021年10月分）"
-    book.save(path)
+    with edited_workbook(d) as book:
+        book["travel_claims"].insert_rows(1)
+        book["travel_claims"]["A1"] = "旅費請求明細（2021年10月分）"
 
 
 @case("xlsx-hidden-old-copy", "a hidden old experts sheet beside the 専門家 one", 2,
       says=("exports.xlsx", "「experts」と「専門家」", "非表示"))
 def _(d: Path) -> None:
-    from openpyxl import load_workbook
-
-    path = workbook(d)
-    book = load_workbook(path)
-    copy = book.copy_worksheet(book["experts"])
-    copy.title = "専門家"
-    book["experts"].sheet_state = "hidden"
-    book.save(path)
+    with edited_workbook(d) as book:
+        copy = book.copy_worksheet(book["experts"])
+        copy.title = "専門家"
+        book["experts"].sheet_state = "hidden"
 
 
 @case("xlsx-stray-cell-far-right", "a stray value in cell XFD2 (16,384 columns wide)", 0,
       findings=({"file": "exports.xlsx", "column": "(16384列目)", "severity": "warning"},),
       exact=True)
 def _(d: Path) -> None:
-    from openpyxl import load_workbook
-
-    path = workbook(d)
-    book = load_workbook(path)
-    book["experts"]["XFD2"] = "x"
-    book.save(path)
+    with edited_workbook(d) as book:
+        book["experts"]["XFD2"] = "x"
 
 
 @case("xlsx-missing-sheet", "workbook without the checkins sheet", 2,
