@@ -94,3 +94,20 @@ def test_explain_names_the_real_mistake(tmp_path: Path) -> None:
     with pytest.raises(HakenError) as lower:
         explain.deciding_cycle(out, "d21-p053")
     assert "大文字の D21-P053 ならあります" in lower.value.ja
+
+
+def test_the_summary_counts_holds_carried_from_the_previous_cycle(tmp_path: Path) -> None:
+    """保留 21 and 対象外 5 in November were mostly October's, and a clerk could not tell new
+    cases from carried ones (blind clerk check, round 2)."""
+    import polars as pl
+
+    out = tmp_path / "out"
+    october = _settle(SAMPLES, out, "2021-10")
+    november = _settle(SAMPLES, out, "2021-11")
+    facts = cycle.summary(november)
+    both = october.settlement.dispatches.select("dispatch_id", pl.col("status").alias("oct"))
+    joined = november.settlement.dispatches.join(both, on="dispatch_id")
+    for status in ("held", "excluded"):
+        expected = joined.filter((pl.col("status") == status) & (pl.col("oct") == status)).height
+        assert expected > 0 and facts["carried"][status] == expected
+    assert cycle.summary(october)["carried"] == {}

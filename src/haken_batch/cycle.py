@@ -20,6 +20,7 @@ from haken_batch.errors import CycleError
 from haken_batch.run import CycleRun, Options
 
 if TYPE_CHECKING:
+    import polars as pl
 
     from haken_batch.archive import InputPacker
     from haken_batch.load import Dataset
@@ -300,6 +301,30 @@ def _replaced_transfer_note(before: dict[str, object] | None,
              "never settled again")]
 
 
+def _carried_over(run: CycleRun, decided: pl.DataFrame) -> dict[str, int]:
+    """status -> how many of this cycle's held (or excluded) dispatches the latest earlier
+    settled cycle of OUT gave the same status."""
+    import polars as pl
+
+    from haken_batch import ledger
+    from haken_batch.errors import HakenError
+    from haken_batch.kpi.source import read_decisions
+
+    out = Path(run.options.out_dir)
+    earlier = [c for c in ledger.settled_cycles(out) if c < run.options.cycle]
+    if not earlier:
+        return {}
+    try:
+        before = read_decisions(out / earlier[-1] / "dispatches.csv")
+    except HakenError:
+        return {}
+    both = decided.select("dispatch_id", "status").join(
+        before.select("dispatch_id", pl.col("status").alias("_before")), on="dispatch_id")
+    return {status: int(both.filter((pl.col("status") == status)
+                                    & (pl.col("_before") == status)).height)
+            for status in ("held", "excluded")}
+
+
 def summary(run: CycleRun, folder: Path | None = None) -> dict[str, object]:
     """Plain numbers for the terminal and ``--format json``: counts, yen, the hold reasons
     (every rule: a top five left a third of the holds uncounted, blind clerk check)."""
@@ -322,12 +347,16 @@ def summary(run: CycleRun, folder: Path | None = None) -> dict[str, object]:
         .sort(["len", "rule"], descending=[True, False])
     )
     files = sorted(f.name for f in folder.iterdir() if f.is_file()) if folder else []
+    carried = _carried_over(run, d)
     return {
         "cycle": s.cycle,
         "cutoff": s.cutoff.isoformat(),
         "transfer_date": s.transfer_date.isoformat(),
         "considered": d.height,
         "counts": counts,
+        # of this cycle's held / excluded, how many the previous settled cycle held or
+        # excluded too (a clerk could not tell new cases from carried ones)
+        "carried": carried,
         "yen": yen,
         "payees": p.height,
         "transfers": int(p.filter(pl.col("net") > 0).height),

@@ -80,8 +80,14 @@ def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) ->
     counts = Table(show_header=True, header_style="bold")
     counts.add_column("status" if en else "判定")
     counts.add_column("dispatches" if en else "件数", justify="right")
+    carried = s.get("carried") or {}
     for key in ("paid", "held", "excluded"):
-        counts.add_row(_t(STATUS[key], lang), f"{s['counts'].get(key, 0):,}")
+        n, before = s["counts"].get(key, 0), carried.get(key, 0)
+        label = _t(STATUS[key], lang)
+        if before:
+            label += (f" (of them {before:,} as in the previous cycle)" if en
+                      else f"（うち前回から継続 {before:,}）")
+        counts.add_row(label, f"{n:,}")
     counts.add_row("total" if en else "合計", f"{s['considered']:,}")
     con.print(counts)
     money = Table(show_header=True, header_style="bold")
