@@ -1,7 +1,8 @@
 """My Number sniffing of unmapped columns (load/headers.py): the same decision, cheaper.
 
-Only the non-ASCII cells are NFKC-normalised (NFKC leaves ASCII as it is); the decision must
-be the one of normalising every cell.
+Only the non-ASCII cells are NFKC-normalised (NFKC leaves ASCII as it is), and the polars
+prefilter of an embedded number is loose; the decision must be the one of normalising every
+cell and checking every candidate.
 """
 
 from __future__ import annotations
@@ -24,10 +25,22 @@ def _cmap():
 
 
 def _every_cell_normalised(values: pl.Series, pattern: str) -> bool:
+    """The model: half the cells or more are numbers of the My Number shape, or one cell
+    holds a real one (12 digits standing alone, groups of four allowed, valid check digit)
+    somewhere in its text."""
+    import re
+
+    from haken_batch.privacy import looks_like_my_number
+
     cells = values.cast(pl.String).str.normalize("NFKC").str.strip_chars().drop_nulls()
     cells = cells.filter(cells != "")
     if cells.len() == 0:
         return False
+    sep = "[-\\s\u2010\u2011\u2012\u2013\u2212\uff0d\u30fc]?"
+    embedded = re.compile(f"(?<![0-9])([0-9]{{4}}){sep}([0-9]{{4}}){sep}([0-9]{{4}})(?![0-9])")
+    if any(looks_like_my_number("".join(m.groups()))
+           for cell in cells.to_list() for m in embedded.finditer(cell)):
+        return True
     return bool(cells.str.contains(pattern).sum() * 2 >= cells.len())
 
 

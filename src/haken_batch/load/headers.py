@@ -14,7 +14,7 @@ import polars as pl
 
 from haken_batch.errors import StructuralError
 from haken_batch.load.findings import ERROR, WARNING, concat_issues, one_issue
-from haken_batch.load.my_number import written_in
+from haken_batch.load.my_number import columns_with_one, written_in
 from haken_batch.load.read import RawTable, is_blank_header
 from haken_batch.load.spec import CORRECTIONS, ColumnMap, ColumnSpec, TableSpec, fold
 
@@ -63,15 +63,6 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
                     where=_where(raw))
             chosen[col.name] = source_col
             labels[col.name] = header
-            # one typed into a cell (corrections are looked at row by row: load_dataset)
-            if spec.name != CORRECTIONS and written_in(raw.frame.get_column(source_col)):
-                my_number.append(header)
-                issues.append(one_issue(
-                    table=spec.name, column=col.name, value="＊＊＊＊", rule_id="R-VAL-1",
-                    severity=ERROR, ja=MY_NUMBER_IN_CELL_JA,
-                    en="a cell of this column holds what looks like a My Number (individual "
-                       "number); remove it from the export (nothing is settled while it is "
-                       "there)"))
             continue
         if _looks_like_my_number(raw.frame.get_column(source_col), header, cmap):
             my_number.append(header or f"({pos + 1}列目)")
@@ -90,6 +81,16 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
                "列名の変更なら rules/columns.yaml に追加してください",
             en="a column not in the input contract (ignored); if it is a renamed header, add "
                "it to rules/columns.yaml"))
+    # one typed into a cell of a contract column (corrections: row by row, load_dataset)
+    if spec.name != CORRECTIONS:
+        by_source = {source: name for name, source in chosen.items()}
+        for source in columns_with_one(raw.frame, list(by_source)):
+            my_number.append(labels[by_source[source]])
+            issues.append(one_issue(
+                table=spec.name, column=by_source[source], value="＊＊＊＊", rule_id="R-VAL-1",
+                severity=ERROR, ja=MY_NUMBER_IN_CELL_JA,
+                en="a cell of this column holds what looks like a My Number (individual "
+                   "number); remove it from the export (nothing is settled while it is there)"))
     missing = [c for c in spec.columns if c.name not in chosen and c.required]
     if missing:
         c = missing[0]

@@ -20,18 +20,31 @@ from haken_batch.privacy import looks_like_my_number
 # 12 digits standing alone, possibly in groups of four (1234-5678-9018, 1234 5678 9018);
 # the polars prefilter is loose (either width, no boundaries), Python checks the rest
 _SEP = "[-\\s\u2010\u2011\u2012\u2013\u2212\uff0d\u30fc]?"
-_LOOSE = f"[0-9０-９]{{4}}{_SEP}[0-9０-９]{{4}}{_SEP}[0-9０-９]{{4}}"
+_D4 = "[0-9０-９]{4}"
+_LOOSE = f"(?:^|[^0-9０-９]){_D4}{_SEP}{_D4}{_SEP}{_D4}(?:[^0-9０-９]|$)"  # a 13-digit 法人番号: no
 _RX = re.compile(f"(?<![0-9])([0-9]{{4}}){_SEP}([0-9]{{4}}){_SEP}([0-9]{{4}})(?![0-9])")
 
 
 def written_in(values: pl.Series) -> bool:
     """Whether any cell holds a My Number among its text (full-width digits read as half)."""
-    text = values.cast(pl.String).drop_nulls()
-    if text.len() == 0:
-        return False
-    candidates = text.filter(text.str.contains(_LOOSE))
-    if candidates.len() == 0:
-        return False
-    return any(looks_like_my_number("".join(m.groups()))
-               for cell in candidates.str.normalize("NFKC").to_list()
-               for m in _RX.finditer(cell))
+    return bool(columns_with_one(values.to_frame("v"), ["v"]))
+
+
+def columns_with_one(frame: pl.DataFrame, columns: list[str]) -> list[str]:
+    """The ``columns`` of ``frame`` with a cell that holds a My Number: one pass over all of
+    them at once (polars runs the columns side by side), then the check digit of the few
+    candidates in Python."""
+    if not columns or frame.height == 0:
+        return []
+    flags = frame.select(pl.col(c).cast(pl.String).str.contains(_LOOSE).any().alias(c)
+                         for c in columns).row(0)
+    found = []
+    for column, flagged in zip(columns, flags, strict=True):
+        if not flagged:
+            continue
+        text = frame.get_column(column).cast(pl.String)
+        cells = text.filter(text.str.contains(_LOOSE)).str.normalize("NFKC").to_list()
+        if any(looks_like_my_number("".join(m.groups()))
+               for cell in cells for m in _RX.finditer(cell)):
+            found.append(column)
+    return found
