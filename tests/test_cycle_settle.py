@@ -167,3 +167,4 @@ def test_summary_counts_and_yen_match_the_csvs(two_cycles: Path) -> None:
     assert sum(s["counts"].values()) == d.height == s["considered"]  # type: ignore[attr-defined]
     assert s["yen"]["net"] == run.settlement.payments.get_column("net").sum()  # type: ignore[index]
     assert "payments.csv" in s["files"]  # type: ignore[operator]
+    assert "archive/" in s["files"]  # folders too (notices/, statements/ were left out)

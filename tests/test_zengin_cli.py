@@ -44,6 +44,7 @@ def test_valid_file_exits_0_and_shows_records_and_totals(good: Path) -> None:
     assert "普通 ****567" in out  # the payer's account too
     assert "2 件 / 13,023 円" in out  # trailer and computed
     assert "正常" in out
+    assert "レコード区切り crlf、末尾の EOF 0x1A なし" in out  # not English in the Japanese
 
 
 def test_unmask_shows_account_numbers(good: Path) -> None:

@@ -346,7 +346,9 @@ def summary(run: CycleRun, folder: Path | None = None) -> dict[str, object]:
         .len()
         .sort(["len", "rule"], descending=[True, False])
     )
-    files = sorted(f.name for f in folder.iterdir() if f.is_file()) if folder else []
+    # the files, then the folders (notices/, statements/, archive/: the list left them out)
+    files = ([*sorted(f.name for f in folder.iterdir() if f.is_file()),
+              *sorted(f"{f.name}/" for f in folder.iterdir() if f.is_dir())] if folder else [])
     carried = _carried_over(run, d)
     return {
         "cycle": s.cycle,

@@ -78,8 +78,12 @@ def _render(view: dict[str, Any], lang: str) -> None:
                   else f"トレーラー: {trailer['count']:,} 件 / {trailer['total']:,} 円")
     counted = (f"Computed: {computed['count']:,} records / {computed['total']:,} yen" if en
                else f"集計: {computed['count']:,} 件 / {computed['total']:,} 円")
-    con.print(f"{counted}  (separator {view['separator']}, "
-              f"EOF 0x1A {'yes' if view['eof_byte'] else 'no'})")
+    if en:
+        con.print(f"{counted}  (separator {view['separator']}, "
+                  f"EOF 0x1A {'yes' if view['eof_byte'] else 'no'})")
+    else:
+        con.print(f"{counted}  （レコード区切り {view['separator']}、"
+                  f"末尾の EOF 0x1A {'あり' if view['eof_byte'] else 'なし'}）")
     if view["valid"]:
         con.print("[green]" + ("valid" if en else "正常: 誤りはありません") + "[/]")
         return
