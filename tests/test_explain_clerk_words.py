@@ -34,6 +34,8 @@ def test_lines_are_named_fee_claim_line_and_per_diem(story: dict) -> None:
     assert "  明細1 鉄道: 請求 14,340 円" in text and "  明細3 宿泊: 請求 10,300 円" in text
     assert "  日当: 請求 1,100 円" in text
     assert "R-FEE-2 謝金: 確認済" in text and "R-TRV-10 明細3: 減額" in text
+    # a rail line needs no receipt: not "証拠書類あり" beside 領収書=いいえ
+    assert "R-CHK-5 明細1: 確認済（必要な証拠書類の不足なし）" in text
     assert "明細0" not in text and "明細4" not in text  # the per diem follows line 3
 
 
