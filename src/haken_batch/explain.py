@@ -412,14 +412,10 @@ def story(out: Path, dispatch_id: str, cycle: str | None = None, engine: Any = N
 def followups_about(out: Path, dispatch_id: str) -> list[dict[str, str]]:
     """What any cycle of OUT left to follow up about the dispatch (its manifest's
     ``followups``): a correction that came after it was paid, a later cancellation…"""
-    from haken_batch.manifest import MANIFEST_NAME, ManifestUnreadable, read_json
+    from haken_batch.manifest import readable_manifests
 
     found = []
-    for cycle in cycles_in(out):
-        try:
-            manifest, _ = read_json(Path(out) / cycle / MANIFEST_NAME)
-        except (ManifestUnreadable, OSError):
-            continue
+    for cycle, manifest in readable_manifests(Path(out)):
         for item in manifest.get("followups") or []:
             if dispatch_id in (item.get("dispatch_ids") or []):
                 found.append({"cycle": cycle, "kind": str(item.get("kind", "")),

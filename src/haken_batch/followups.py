@@ -36,9 +36,13 @@ MOST = 5  # ids named in a message; the manifest keeps them all
 def collect(run: CycleRun) -> tuple[Followup, ...]:
     """Every follow-up of a settled cycle, in a fixed order. What an earlier cycle of OUT
     already told (its manifest's ``keys``) is not told again: said once, kept for good."""
-    told = _told_before(run)
+    from haken_batch.manifest import readable_manifests
+
+    others = {c: m for c, m in readable_manifests(Path(run.options.out_dir))
+              if c != run.options.cycle}
+    told = _told_before(run, others)
     return (*_moved_transfer(run), *_paid_corrections(run, told), *_paid_missing(run, told),
-            *_paid_cancelled(run, told), *_same_tax_month(run), *_never_payable(run))
+            *_paid_cancelled(run, told), *_same_tax_month(run, others), *_never_payable(run))
 
 
 def _item(kind: str, ja: str, en: str, ids: list[str] | None = None,
@@ -47,19 +51,11 @@ def _item(kind: str, ja: str, en: str, ids: list[str] | None = None,
             "keys": sorted(set(keys if keys is not None else ids or []))}
 
 
-def _told_before(run: CycleRun) -> dict[str, set[str]]:
+def _told_before(run: CycleRun, others: dict[str, dict[str, Any]]) -> dict[str, set[str]]:
     """kind -> keys of the follow-ups the earlier cycles of OUT kept in their manifests."""
-    from haken_batch.ledger import settled_cycles
-    from haken_batch.manifest import MANIFEST_NAME, ManifestUnreadable, read_json
-
-    out = Path(run.options.out_dir)
     told: dict[str, set[str]] = {}
-    for cycle in settled_cycles(out):
+    for cycle, manifest in others.items():
         if cycle >= run.options.cycle:
-            continue
-        try:
-            manifest, _ = read_json(out / cycle / MANIFEST_NAME)
-        except (ManifestUnreadable, OSError):
             continue
         for item in manifest.get("followups") or []:
             told.setdefault(str(item.get("kind")), set()).update(
@@ -234,34 +230,24 @@ def _paid_cancelled(run: CycleRun, told: dict[str, set[str]]) -> list[Followup]:
                   hit.get_column("dispatch_id").to_list())]
 
 
-def _same_tax_month(run: CycleRun) -> list[Followup]:
+def _same_tax_month(run: CycleRun, others: dict[str, dict[str, Any]]) -> list[Followup]:
     """Another settled cycle of OUT transfers in the same month: the tax withheld by both is
     paid on one 納付書 by the same due date (R-TAX-4); each cycle's withholding_summary
     covers its own payments only. Happens every March (R-PER-2 moves the transfer in)."""
-    from haken_batch.ledger import settled_cycles
-    from haken_batch.manifest import MANIFEST_NAME, ManifestUnreadable, read_json
-
-    out, cycle = Path(run.options.out_dir), run.options.cycle
     month = run.settlement.transfer_date.strftime("%Y-%m")
     mine = int(run.settlement.payments.get_column("withholding").sum() or 0)
-    others: list[tuple[str, int]] = []
-    for other in settled_cycles(out):
-        if other == cycle:
-            continue
-        try:
-            manifest, _ = read_json(out / other / MANIFEST_NAME)
-        except (ManifestUnreadable, OSError):
-            continue
+    paying: list[tuple[str, int]] = []
+    for other, manifest in others.items():
         settled = manifest.get("settlement") or {}
         withheld = int(settled.get("withholding") or 0)
         if str(settled.get("transfer_date") or "")[:7] == month and withheld:
-            others.append((other, withheld))
-    if not others:
+            paying.append((other, withheld))
+    if not paying:
         return []
     due = jpcalendar.tax_due_date(run.settlement.transfer_date, run.rules)
-    total = mine + sum(w for _, w in others)
-    ja = "、".join(f"{c}（{w:,} 円）" for c, w in others)
-    en = ", ".join(f"{c} ({w:,} yen)" for c, w in others)
+    total = mine + sum(w for _, w in paying)
+    ja = "、".join(f"{c}（{w:,} 円）" for c, w in paying)
+    en = ", ".join(f"{c} ({w:,} yen)" for c, w in paying)
     return [_item("same_tax_month",
                   f"支払月 {month} の源泉徴収は、サイクル {ja} にもあります。納期限 {due} の"
                   f"納付書には、このサイクルの {mine:,} 円と合わせて {total:,} 円を記入してください"

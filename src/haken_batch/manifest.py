@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +127,17 @@ def cycles_in(out: Path) -> list[str]:
     if not out.is_dir():
         return []
     return sorted(p.name for p in out.iterdir() if p.is_dir() and is_cycle_name(p.name))
+
+
+def readable_manifests(out: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(cycle, manifest) of every cycle folder of OUT whose manifest reads, ascending (one
+    that is missing or unreadable is left out: verify is the place that says so)."""
+    for cycle in cycles_in(out):
+        try:
+            manifest, _ = read_json(out / cycle / MANIFEST_NAME)
+        except (ManifestUnreadable, OSError):
+            continue
+        yield cycle, manifest
 
 
 def previous_cycle(out: Path, cycle: str) -> str | None:
