@@ -11,7 +11,7 @@ import polars as pl
 from typer.testing import CliRunner
 
 from haken_batch.cli.app import app
-from haken_batch.cli.render_settle import hold_reasons
+from haken_batch.hold_reasons import meanings as hold_reasons
 from sample_runs import PAYER, SAMPLES
 
 RULES_MD = Path(__file__).resolve().parents[2] / "shared" / "spec" / "rules.md"

@@ -1,4 +1,5 @@
-"""Excel error cells are found wherever they fall in the sheet's XML (chunk boundaries)."""
+"""Excel error cells, formulas without a result and merged ranges are found wherever they
+fall in the sheet's XML (chunk boundaries)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 
 from haken_batch.load import xlsx_errors
-from haken_batch.load.xlsx_errors import error_cells
+from haken_batch.load.xlsx_errors import sheet_marks
 
 
 def _book(tmp_path: Path) -> bytes:
@@ -32,7 +33,7 @@ def _book(tmp_path: Path) -> bytes:
 def test_every_error_cell_is_found_once_whatever_the_chunk(tmp_path: Path, chunk: int,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(xlsx_errors, "_CHUNK", chunk)
-    found = error_cells(_book(tmp_path))
+    found = sheet_marks(_book(tmp_path), "travel_claims").errors
     assert [(c.sheet, c.ref, c.row, c.column, c.value) for c in found] == [
         ("travel_claims", "AB7", 7, 27, "#REF!"),
         ("travel_claims", "B150", 150, 1, "#DIV/0!"),
@@ -45,7 +46,7 @@ def test_a_book_without_error_cells_has_none(tmp_path: Path) -> None:
     book.active.append(["#DIV/0! written as text", 't="e"'])
     path = tmp_path / "plain.xlsx"
     book.save(path)
-    assert error_cells(path.read_bytes()) == []
+    assert sheet_marks(path.read_bytes(), book.active.title).errors == ()
 
 
 def test_errors_elsewhere_in_the_book_never_hide_a_table_sheets(tmp_path: Path) -> None:
@@ -59,9 +60,10 @@ def test_errors_elsewhere_in_the_book_never_hide_a_table_sheets(tmp_path: Path) 
     claims.append(["D0001", "#DIV/0!"])
     path = tmp_path / "book.xlsx"
     book.save(path)
-    found = error_cells(path.read_bytes(), {"travel_claims"})
+    found = sheet_marks(path.read_bytes(), "travel_claims").errors
     assert [(c.sheet, c.ref, c.value) for c in found] == [("travel_claims", "B2", "#DIV/0!")]
-    assert len(error_cells(path.read_bytes())) == 10 + 1  # capped per sheet, not per book
+    old_errors = sheet_marks(path.read_bytes(), "旧データ").errors
+    assert len(old_errors) + len(found) == 10 + 1  # capped per sheet, not per book
 
 
 @pytest.mark.parametrize("chunk", [7, 100, 1 << 20])
@@ -79,7 +81,7 @@ def test_formulas_without_a_result_and_merged_ranges_are_found(
     claims.merge_cells("A250:B251")
     path = tmp_path / "book.xlsx"
     book.save(path)
-    marks = xlsx_errors.sheet_marks(path.read_bytes(), "travel_claims")
+    marks = sheet_marks(path.read_bytes(), "travel_claims")
     assert [(c.ref, c.kind, c.value) for c in marks.errors] == [("B120", "no_value", "")]
     assert [(m.ref, m.first_row, m.last_row, m.first_column, m.last_column)
             for m in marks.merged] == [("A200:A203", 200, 203, 0, 0),
@@ -98,5 +100,5 @@ def test_error_cells_outside_the_given_columns_are_not_counted(tmp_path: Path) -
     sheet["B18"] = "#DIV/0!"
     path = tmp_path / "book.xlsx"
     book.save(path)
-    marks = xlsx_errors.sheet_marks(path.read_bytes(), "travel_claims", columns={0, 1})
+    marks = sheet_marks(path.read_bytes(), "travel_claims", columns={0, 1})
     assert [(c.ref, c.value) for c in marks.errors] == [("B18", "#DIV/0!")]

@@ -53,13 +53,6 @@ def progress(lang: str, enabled: bool) -> Iterator[Any]:
         yield step
 
 
-def hold_reasons(lang: str) -> dict[str, str]:
-    """rule id -> what a hold under it means (templates/hold_reasons.yaml), in ``lang``."""
-    from haken_batch.hold_reasons import meanings
-
-    return meanings(lang)
-
-
 def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) -> None:
     con = console()
     en = lang == "en"
@@ -132,7 +125,9 @@ def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) ->
         holds.add_column("rule" if en else "ルール", no_wrap=True)
         holds.add_column("dispatches" if en else "件数", justify="right")
         holds.add_column("meaning" if en else "内容")
-        meaning = hold_reasons("en" if en else "ja")
+        from haken_batch.hold_reasons import meanings
+
+        meaning = meanings("en" if en else "ja")
         for rule, n in s["top_holds"]:
             holds.add_row(rule, f"{n:,}", meaning.get(rule, ""))
         con.print(holds)

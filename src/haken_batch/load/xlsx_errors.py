@@ -65,18 +65,6 @@ class SheetMarks:
 NO_MARKS = SheetMarks()
 
 
-def error_cells(data: bytes, sheets: Collection[str] | None = None,
-                per_sheet: int = LIMIT) -> list[ErrorCell]:
-    """Up to ``per_sheet`` error cells of each sheet of the workbook ``data`` (only those
-    named in ``sheets`` when given), in sheet order then as stored. The cap is per sheet, so
-    errors elsewhere in the book never hide those of a table's sheet."""
-    with zipfile.ZipFile(io.BytesIO(data)) as book:
-        names = set(book.namelist())
-        return [cell for name, part in _sheet_parts(book)
-                if part in names and (sheets is None or name in sheets)
-                for cell in _in_part(book, part, name, per_sheet)]
-
-
 def sheet_marks(data: bytes, sheet: str, columns: Collection[int] | None = None) -> SheetMarks:
     """Error cells (up to LIMIT, in ``columns`` only when given: those of an extra column go
     with it) and merged ranges of one sheet."""
@@ -89,11 +77,7 @@ def sheet_marks(data: bytes, sheet: str, columns: Collection[int] | None = None)
     return NO_MARKS
 
 
-def _in_part(book: zipfile.ZipFile, part: str, sheet: str, limit: int) -> list[ErrorCell]:
-    return _scan(book, part, sheet, limit, merges=False)[0]
-
-
-def _scan(book: zipfile.ZipFile, part: str, sheet: str, limit: int, merges: bool = True,
+def _scan(book: zipfile.ZipFile, part: str, sheet: str, limit: int,
           columns: Collection[int] | None = None) -> tuple[list[ErrorCell], list[MergedRange]]:
     found: dict[str, ErrorCell] = {}
     wanted = None if columns is None else set(columns)
@@ -104,14 +88,12 @@ def _scan(book: zipfile.ZipFile, part: str, sheet: str, limit: int, merges: bool
             buf = tail + chunk
             if len(found) < limit:
                 cells = _cells(buf, sheet) if _MARK in buf else []  # a cell cut at the
-                if merges and b"<f" in buf:  # end of a chunk comes with the next one
+                if b"<f" in buf:  # end of a chunk comes with the next one
                     cells += _formula_only(buf, sheet)
                 for cell in cells:
                     if wanted is None or cell.column in wanted:
                         found.setdefault(cell.ref, cell)
-            elif not merges:
-                break
-            if merges and b"<mergeCell " in buf:
+            if b"<mergeCell " in buf:
                 for m in _merged(buf, sheet):
                     merged.setdefault(m.ref, m)
             tail = buf[-_OVERLAP:]
