@@ -28,7 +28,7 @@ def out(tmp_path: Path) -> Path:
 
 
 def test_R_DATA_2_close_writes_a_sealed_record_naming_the_manifest(out: Path) -> None:
-    record = close_cycle(out, "2021-10", closed_on=DAY, closed_by="事務局 山田")
+    record = close_cycle(out, "2021-10", closed_on=DAY, closed_by="事務局 山田").record
     path = out / "2021-10" / "CLOSED.json"
     assert json.loads(path.read_text()) == {**record, "seal": json.loads(path.read_text())["seal"]}
     assert record["manifest_sha256"] == sha256_file(out / "2021-10" / "manifest.json")
@@ -54,7 +54,7 @@ def test_R_DATA_2_next_manifest_names_the_closing_and_closings_chain(tmp_path: P
     ENGINE.settle_cycle(options(tmp_path, "2021-11"))
     manifest = json.loads((out / "2021-11" / "manifest.json").read_text())
     assert manifest["previous"]["closed_sha256"] == sha256_file(out / "2021-10" / "CLOSED.json")
-    second = close_cycle(out, "2021-11", closed_on=dt.date(2021, 12, 17), closed_by="B")
+    second = close_cycle(out, "2021-11", closed_on=dt.date(2021, 12, 17), closed_by="B").record
     assert second["previous_closed"] == {"cycle": "2021-10",
                                          "sha256": sha256_file(out / "2021-10" / "CLOSED.json")}
     assert verify_path(out, engine=ENGINE).ok
@@ -86,9 +86,24 @@ def test_close_refuses_out_of_order_twice_and_tampered(out: Path) -> None:
     assert not is_closed(out, "2021-10")
 
 
-def test_close_twice_is_refused(out: Path) -> None:
+def test_R_DATA_2_closing_twice_keeps_the_first_record(out: Path) -> None:
+    """A repeated close (a script run twice) is not an error: the first record stands,
+    unchanged, and the second close says when and by whom it was closed."""
+    first = close_cycle(out, "2021-10", closed_on=DAY, closed_by="A")
+    path = out / "2021-10" / "CLOSED.json"
+    before = path.read_bytes()
+    again = close_cycle(out, "2021-10", closed_on=dt.date(2021, 12, 1), closed_by="B")
+    assert again.already and not first.already
+    assert again.record["closed_by"] == "A" and again.record["closed_on"] == "2021-11-19"
+    assert path.read_bytes() == before
+
+
+def test_R_DATA_2_closing_again_after_the_manifest_changed_is_a_mismatch(out: Path) -> None:
     close_cycle(out, "2021-10", closed_on=DAY, closed_by="A")
-    with pytest.raises(CycleError, match="already closed"):
+    manifest = out / "2021-10" / "manifest.json"
+    manifest.chmod(0o600)
+    manifest.write_bytes(manifest.read_bytes().replace(b'"2021-10"', b'"2021-1O"', 1))
+    with pytest.raises(VerifyError, match="manifest"):
         close_cycle(out, "2021-10", closed_on=DAY, closed_by="A")
 
 
@@ -99,8 +114,9 @@ def test_close_cli(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
                               "--date", "2021-11-19"])
     assert res.exit_code == 0, res.output
     assert "2021-10 を確定しました" in res.output
-    again = runner.invoke(app, ["close", "2021-10", "--out", str(out), "--by", "事務局"])
-    assert again.exit_code == 2 and "確定済み" in again.output
+    again = runner.invoke(app, ["close", "2021-10", "--out", str(out), "--by", "[bold]x"])
+    assert again.exit_code == 0 and "既に確定済み" in again.output
+    assert "2021-11-19、事務局" in again.output
     bad = runner.invoke(app, ["close", "2021-11", "--out", str(out), "--by", "x",
                               "--date", "2021-11-31"])
     assert bad.exit_code == 2

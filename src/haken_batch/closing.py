@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from haken_batch.manifest import (
     CLOSED_NAME,
     MANIFEST_NAME,
     cycles_in,
+    read_json,
     sealed,
     sha256_file,
 )
@@ -32,8 +34,19 @@ def is_closed(out: Path, cycle: str) -> bool:
     return (Path(out) / cycle / CLOSED_NAME).exists()
 
 
-def close_cycle(out: Path, cycle: str, *, closed_on: dt.date, closed_by: str) -> dict[str, Any]:
-    """Close ``cycle`` in OUT; return the closing record written."""
+@dataclass(frozen=True)
+class Closing:
+    """What ``close`` did: the cycle's closing record, and whether it was closed before
+    (the record is the earlier one) and how many files a close killed half-way had left
+    writable (made read-only now)."""
+
+    record: dict[str, Any]
+    already: bool = False
+    finished: int = 0
+
+
+def close_cycle(out: Path, cycle: str, *, closed_on: dt.date, closed_by: str) -> Closing:
+    """Close ``cycle`` in OUT; return its closing record (the earlier one if closed before)."""
     import haken_batch
     from haken_batch.outdir import check_cycle, locked, sweep_atomic_leftovers, write_atomic
     from haken_batch.verify import verify_cycle
@@ -51,14 +64,16 @@ def close_cycle(out: Path, cycle: str, *, closed_on: dt.date, closed_by: str) ->
                 f"cycle {cycle} has not been settled (no manifest.json in {folder})")
         sweep_atomic_leftovers(folder)  # a close killed while writing its record
         if is_closed(out, cycle):
-            finished = _read_only(folder)  # a close killed after its record: finish it
-            raise CycleError(
-                f"サイクル {cycle} は既に確定済みです"
-                + (f"（前回の確定が途中で止まっていたため、残る {finished} ファイルを"
-                   "読み取り専用にして完了しました）" if finished else ""),
-                f"cycle {cycle} is already closed"
-                + (f" (the previous close had stopped half-way: its last {finished} files "
-                   "were made read-only, so it is complete now)" if finished else ""))
+            # Closing twice is not an error (a script may repeat it): the first record stands.
+            # A close killed after its record is finished here (its last files read-only).
+            finished = _read_only(folder)
+            record, _raw = read_json(folder / CLOSED_NAME)
+            if record.get("manifest_sha256") != sha256_file(folder / MANIFEST_NAME):
+                raise VerifyError(
+                    f"サイクル {cycle} は確定後に manifest.json が変わっています"
+                    "（haken verify で確認してください）",
+                    f"cycle {cycle}: manifest.json changed after the close (run haken verify)")
+            return Closing(record, already=True, finished=finished)
         settled = [c for c in cycles_in(out) if (out / c / MANIFEST_NAME).is_file()]
         open_before = [c for c in settled if c < cycle and not is_closed(out, c)]
         if open_before:
@@ -88,7 +103,7 @@ def close_cycle(out: Path, cycle: str, *, closed_on: dt.date, closed_by: str) ->
         }
         write_atomic(folder / CLOSED_NAME, sealed(record))
         _read_only(folder)
-    return record
+    return Closing(record)
 
 
 def _read_only(folder: Path) -> int:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from haken_batch.cli.common import console
+
+if TYPE_CHECKING:
+    from haken_batch.closing import Closing
 
 KIND_JA = {
     "changed": "改変",
@@ -96,19 +100,32 @@ def _failed_line(report: Any, en: bool) -> None:
                   + (", " if en else "・").join(parts), markup=False, highlight=False)
 
 
-def render_close(record: dict[str, Any], lang: str, quiet: bool = False) -> None:
+def render_close(closing: Closing, lang: str, quiet: bool = False) -> None:
     con = console(quiet=quiet)
+    record = closing.record
+    when, sha = record["closed_on"], record["manifest_sha256"]
+    who = escape(str(record["closed_by"]))  # typed by the clerk: no markup
     if lang == "en":
-        con.print(f"closed {record['cycle']} on {record['closed_on']} by {record['closed_by']}; "
-                  f"manifest sha256 {record['manifest_sha256']}")
+        if closing.already:
+            con.print(f"{record['cycle']} was already closed on {when} by {who}; "
+                      f"manifest sha256 {sha}")
+            if closing.finished:
+                con.print(f"  the previous close had stopped half-way: its last "
+                          f"{closing.finished} files were made read-only, so it is complete now")
+            return
+        con.print(f"closed {record['cycle']} on {when} by {who}; manifest sha256 {sha}")
         con.print("  its files are read-only now and the cycle is never settled again; note "
                   "the manifest sha256 on the transfer approval (docs/audit.md)")
-    else:
-        con.print(f"{record['cycle']} を確定しました"
-                  f"（{record['closed_on']}、{record['closed_by']}）"
-                  f" manifest sha256 {record['manifest_sha256']}")
-        con.print("  ファイルは読み取り専用になり、このサイクルは再精算されません。"
-                  "振込の承認記録に manifest sha256 を控えてください（docs/audit.md）")
+        return
+    if closing.already:
+        con.print(f"{record['cycle']} は既に確定済みです（{when}、{who}） manifest sha256 {sha}")
+        if closing.finished:
+            con.print(f"  前回の確定が途中で止まっていたため、残る {closing.finished} ファイルを"
+                      "読み取り専用にして完了しました")
+        return
+    con.print(f"{record['cycle']} を確定しました（{when}、{who}） manifest sha256 {sha}")
+    con.print("  ファイルは読み取り専用になり、このサイクルは再精算されません。"
+              "振込の承認記録に manifest sha256 を控えてください（docs/audit.md）")
 
 
 def render_rows(title: str, columns: list[str], rows: list[tuple[Any, ...]],
