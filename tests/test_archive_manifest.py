@@ -116,8 +116,26 @@ def test_corrections_log_lists_table_key_column_old_new_reason_who_when(out: Pat
     text = (out / "2021-10" / "corrections_applied.csv").read_bytes()
     assert text.startswith(b"\xef\xbb\xbf")
     lines = text.decode("utf-8-sig").splitlines()
-    assert lines == ["連番,対象表,キー,項目,修正前の値,修正後の値,理由,修正者,修正日時",
-                     "1,dispatches,D-04,minutes,60,90,報告書の転記誤り,事務局A,2021-10-26 10:00:00"]
+    assert lines == ["連番,対象表,キー,項目,項目（エクスポートの見出し）,修正前の値,修正後の値,"
+                     "理由,修正者,修正日時",
+                     "1,dispatches,D-04,minutes,,60,90,報告書の転記誤り,事務局A,"
+                     "2021-10-26 10:00:00"]
+
+
+def test_corrections_log_names_each_column_by_its_export_header_too(tmp_path: Path) -> None:
+    """The clerk typed 終了時刻 and reads 終了時刻 beside the contract's end_time (the trail
+    had named the column end_time only)."""
+    from haken_batch.cycle import settle_cycle
+    from haken_batch.run import Options
+
+    repo = Path(__file__).resolve().parents[1]
+    out = tmp_path / "out"
+    settle_cycle(Options(cycle="2021-10", data_dir=repo / "samples" / "fy2021", out_dir=out,
+                         payer_file=repo / "samples" / "payer.demo.yaml", documents=False))
+    rows = (out / "2021-10" / "corrections_applied.csv").read_text("utf-8-sig").splitlines()
+    assert rows[0].startswith("連番,対象表,キー,項目,項目（エクスポートの見出し）,修正前の値")
+    assert rows[1].startswith("1,reports,D21-P053,end_time,終了時刻,16:00:00,15:00:00,")
+    assert ",fare,運賃,52000,34000," in rows[4]
 
 
 def test_input_changed_after_reading_is_refused(tmp_path: Path) -> None:

@@ -67,6 +67,7 @@ CORRECTION_COLUMNS = {  # English name -> Japanese header (the order of the file
     "table": "対象表",
     "key": "キー",
     "column": "項目",
+    "column_label": "項目（エクスポートの見出し）",
     "old": "修正前の値",
     "new": "修正後の値",
     "reason": "理由",
@@ -341,19 +342,41 @@ def _archive_bank_master(run: CycleRun, folder: Path) -> list[dict[str, Any]]:
 
 
 def write_corrections(run: CycleRun, folder: Path) -> None:
-    """``corrections_applied.csv``: the corrections trail the loader applied, in order."""
+    """``corrections_applied.csv``: the corrections trail the loader applied, in order. Each
+    column is named twice: the contract's name (what the tool and later cycles read) and the
+    export's header from columns.yaml (終了時刻, what the clerk typed and reads)."""
     import polars as pl
 
     trail = getattr(run.data, "corrections", None)
     if trail is None:
         trail = pl.DataFrame({c: [] for c in CORRECTION_COLUMNS}, schema=dict.fromkeys(
             CORRECTION_COLUMNS, pl.String))
+    labels = _export_headers(run)
+    if labels and {"table", "column"} <= set(trail.columns):
+        heads = pl.DataFrame([(t, c, h) for (t, c), h in sorted(labels.items())], orient="row",
+                             schema={"table": pl.String, "column": pl.String,
+                                     "column_label": pl.String})
+        trail = trail.drop("column_label", strict=False).join(
+            heads, on=["table", "column"], how="left", maintain_order="left")
     missing = [c for c in CORRECTION_COLUMNS if c not in trail.columns]
     trail = trail.with_columns(pl.lit(None, pl.String).alias(c) for c in missing)
     if trail.schema["corrected_at"] != pl.String:
         trail = trail.with_columns(pl.col("corrected_at").dt.strftime("%Y-%m-%d %H:%M:%S"))
     trail = trail.sort("seq") if trail.height else trail
     write_csv(trail, folder / CORRECTIONS_NAME, CORRECTION_COLUMNS, run.options.headers)
+
+
+def _export_headers(run: CycleRun) -> dict[tuple[str, str], str]:
+    """(table, column) -> the export's header the cycle read it under (none without a map)."""
+    from haken_batch.errors import RulesError
+    from haken_batch.load.spec import column_map
+
+    raw = getattr(getattr(run, "rules", None), "columns", None)
+    try:
+        tables = column_map(raw).tables if raw is not None else {}
+    except RulesError:  # rules built without a column map (tests)
+        return {}
+    return {(t, c.name): c.label for t, spec in tables.items() for c in spec.columns}
 
 
 REJECTED_COLUMNS = {
