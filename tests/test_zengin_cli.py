@@ -145,3 +145,33 @@ def test_english_totals_are_in_english(good: Path) -> None:
     result = invoke(str(good), "--lang", "en")
     assert "2 records / 13,023 yen" in result.stdout
     assert "件" not in result.stdout.split("data records")[-1].split("\n", 1)[0]
+
+
+def _listing(folder: Path, rows: list[tuple[str, str, int]]) -> None:
+    lines = ["ファイル,No,専門家ID,振込金額"]
+    lines += [f"{name},{n},{expert},{amount}" for n, (name, expert, amount) in enumerate(rows, 1)]
+    (folder / "zengin_check.csv").write_text("\ufeff" + "\n".join(lines) + "\n", "utf-8")
+
+
+def test_records_name_their_expert_from_the_listing_beside_the_file(good: Path) -> None:
+    """Names are masked, so ﾔﾏﾀﾞ ** could be any Yamada: the listing settle writes beside the
+    file (zengin_check.csv) names the expert of each record, matched by place and amount."""
+    _listing(good.parent, [("zengin_20211119.txt", "E-0001", 12345),
+                           ("zengin_20211119.txt", "E-0002", 678)])
+    result = invoke(str(good))
+    assert result.exit_code == 0, result.output
+    assert "専門家ID" in result.stdout and "E-0001" in result.stdout
+    view = json.loads(invoke(str(good), "--format", "json").stdout)
+    assert [r["expert_id"] for r in view["records"]] == ["E-0001", "E-0002"]
+    assert view["listing"] is True
+
+
+def test_a_listing_that_disagrees_with_the_file_names_nobody(good: Path) -> None:
+    _listing(good.parent, [("zengin_20211119.txt", "E-0001", 12345),
+                           ("zengin_20211119.txt", "E-0002", 679)])
+    result = invoke(str(good))
+    assert result.exit_code == 0
+    assert "E-0001" not in result.stdout
+    assert "一致しない" in result.stdout
+    view = json.loads(invoke(str(good), "--format", "json").stdout)
+    assert view["listing"] is False and "expert_id" not in view["records"][0]

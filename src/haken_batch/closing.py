@@ -67,13 +67,13 @@ def close_cycle(out: Path, cycle: str, *, closed_on: dt.date, closed_by: str) ->
             # Closing twice is not an error (a script may repeat it): the first record stands.
             # A close killed after its record is finished here (its last files read-only).
             finished = _read_only(folder)
-            record, _raw = read_json(folder / CLOSED_NAME)
-            if record.get("manifest_sha256") != sha256_file(folder / MANIFEST_NAME):
+            earlier, _raw = read_json(folder / CLOSED_NAME)
+            if earlier.get("manifest_sha256") != sha256_file(folder / MANIFEST_NAME):
                 raise VerifyError(
                     f"サイクル {cycle} は確定後に manifest.json が変わっています"
                     "（haken verify で確認してください）",
                     f"cycle {cycle}: manifest.json changed after the close (run haken verify)")
-            return Closing(record, already=True, finished=finished)
+            return Closing(earlier, already=True, finished=finished)
         settled = [c for c in cycles_in(out) if (out / c / MANIFEST_NAME).is_file()]
         open_before = [c for c in settled if c < cycle and not is_closed(out, c)]
         if open_before:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 
@@ -29,9 +29,16 @@ def show(
     終了コード / exit code: 0 正常 valid, 1 誤りあり invalid, 2 読めない unreadable.
     """
     from haken_batch import zengin_format
+    from haken_batch.zengin_checklist import experts_beside, listing_beside
 
     parsed = run(lambda: zengin_format.read(file), lang)
     view = zengin_format.describe(parsed, unmask=unmask)
+    # masked names cannot tell the records apart: the listing written beside the file can
+    records = cast("list[dict[str, Any]]", view["records"])
+    ids = experts_beside(file, [r["amount"] for r in records])
+    view["listing"] = None if listing_beside(file) is None else ids is not None
+    for record, expert in zip(records, ids or [], strict=False):
+        record["expert_id"] = expert
     if fmt is Format.json:
         print_json({"file": str(file), **view})
     else:
@@ -64,14 +71,28 @@ def _render(view: dict[str, Any], lang: str) -> None:
                   f"{_TYPES.get(header['account_type'], header['account_type'])}"
                   f" {header['account_number']}")
     table = Table(title="data records" if en else "データレコード")
-    for title in ("No", "銀行", "支店", "種目", "口座番号", "受取人名", "金額", "顧客コード1"):
+    records = view["records"]
+    code1 = any(str(r["customer_code1"]).strip() for r in records)  # blank in our own files
+    expert = any("expert_id" in r for r in records)
+    titles = ["No", "銀行", "支店", "種目", "口座番号", "受取人名", "金額"]
+    titles += ["顧客コード1"] * code1 + ["専門家ID"] * expert
+    for title in titles:
         table.add_column(title, overflow="fold", justify="right" if title == "金額" else "left")
-    for r in view["records"]:
-        table.add_row(str(r["no"]), _safe(r["bank_code"]), _safe(r["branch_code"]),
-                      _TYPES.get(r["account_type"], _safe(r["account_type"])),
-                      _safe(r["account_number"]), _safe(r["name"]), f"{r['amount']:,}",
-                      _safe(r["customer_code1"]))
+    for r in records:
+        cells = [str(r["no"]), _safe(r["bank_code"]), _safe(r["branch_code"]),
+                 _TYPES.get(r["account_type"], _safe(r["account_type"])),
+                 _safe(r["account_number"]), _safe(r["name"]), f"{r['amount']:,}"]
+        cells += [_safe(r["customer_code1"])] * code1 + [_safe(r.get("expert_id", ""))] * expert
+        table.add_row(*cells)
     con.print(table)
+    if expert:
+        con.print("専門家ID: zengin_check.csv (same folder)" if en
+                  else "専門家ID は同じフォルダの zengin_check.csv から（件数・金額が一致）")
+    elif view.get("listing") is False:
+        con.print("zengin_check.csv in the same folder does not match this file (counts or "
+                  "amounts): expert ids not shown" if en else
+                  "同じフォルダの zengin_check.csv がこのファイルと一致しない（件数・金額）ため、"
+                  "専門家ID は表示しません")
     trailer, computed = view["trailer"], view["computed"]
     if trailer:
         con.print(f"Trailer: {trailer['count']:,} records / {trailer['total']:,} yen" if en

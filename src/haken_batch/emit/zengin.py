@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from haken_batch import zengin_format as zf
 from haken_batch.errors import ConfigError
+from haken_batch.zengin_checklist import CHECK_FILE
 
 if TYPE_CHECKING:
     import polars as pl
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
     from haken_batch.payer import PayerConfig
     from haken_batch.run import CycleRun
 
-CHECK_FILE = "zengin_check.csv"
 _BANK_COLUMNS = ("expert_id", "bank_code", "branch_code", "account_type", "account_number",
                  "account_holder_kana")
 CHECK_HEADERS = {
