@@ -125,14 +125,23 @@ def test_sample_audit_cli_shows_the_cycle_file(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     rows = json.loads(res.output)
     assert rows[0]["確認種別"] == "evidence" and rows[0]["順位"] == "1"
+    subject, ids = rows[0]["対象ID"], rows[0]["派遣ID"].replace(";", "、")
+    assert rows[0]["確認すること"] == (f"専門家 {subject} の派遣 {ids} について、実績報告を証明する"
+                                 "に足る証拠書類（成果物・写真・領収書など）を確認してください")
     assert CliRunner().invoke(app, ["sample", "audit", "2021-12", "--out", out]).exit_code == 2
     text = CliRunner().invoke(app, ["sample", "audit", "2021-10", "--out", out],
                               terminal_width=80, env={"COLUMNS": "80"})
     assert text.exit_code == 0, text.output
     lines = set(text.stdout.splitlines())
+    words = {"evidence": "証拠書類の確認（専門家）",
+             "email_confirmation": "従事証明メールの確認（機関）"}
     for row in rows:  # every filled cell whole, on its own line, at 80 columns
         for column, value in row.items():
-            assert not value or f"  {column}: {value}" in lines, (column, value)
+            if column == "確認すること":  # a sentence: folded, never cut
+                assert "".join(value.split()) in "".join(text.stdout.split()), value
+                continue
+            shown = words[value] if column == "確認種別" else value
+            assert not value or f"  {column}: {shown}" in lines, (column, value)
 
 
 def test_R_PAY_6_pruned_candidates_draw_the_same_sample(rules) -> None:

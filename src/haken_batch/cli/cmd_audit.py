@@ -139,7 +139,28 @@ def audit(
     if not path.is_file():
         fail(f"{path} がありません（サイクルは精算済みですか） / {path} not found")
     rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
-    if fmt is Format.json:
-        print_json([dict(zip(rows[0], r, strict=False)) for r in rows[1:]])
+    en = lang is Lang.en
+    json_out = fmt is Format.json  # JSON keeps the check's code (evidence, email_confirmation)
+    head, body = rows[0], [_with_instruction(rows[0], r, en, not json_out) for r in rows[1:]]
+    head = [*head, "what to check" if en else "確認すること"]
+    if json_out:
+        print_json([dict(zip(head, r, strict=False)) for r in body])
         return
-    render_rows(f"監査サンプル {cycle}", rows[0], [tuple(r) for r in rows[1:]])
+    render_rows(f"監査サンプル {cycle}", head, [tuple(r) for r in body])
+
+
+def _with_instruction(head: list[str], row: list[str], en: bool, words: bool) -> list[str]:
+    """The row with what to check for its subject added, and its check named in words
+    (``words``; the file keeps the codes: evidence, email_confirmation)."""
+    from haken_batch.audit_sample import CHECK_NAMES, COLUMNS, instruction
+
+    cell = dict(zip(head, row, strict=False))
+
+    def get(name: str) -> str:
+        return cell.get(COLUMNS[name], cell.get(name, ""))
+
+    check = get("check")
+    shown = [CHECK_NAMES[check][en] if words and h in (COLUMNS["check"], "check")
+             and check in CHECK_NAMES else v for h, v in zip(head, row, strict=False)]
+    return [*shown, instruction(check, get("subject_id"), get("dispatches"),
+                                "en" if en else "ja")]
