@@ -395,12 +395,15 @@ def prepare(claims: pl.DataFrame, d: pl.DataFrame, rules: RuleBook) -> pl.DataFr
         .fill_null(False)
         .alias("_many_nights"),
         nights.alias("_nights"),
+        (pl.col("_is_lodging") & pl.col("nights").is_null()).fill_null(False)
+        .alias("_nights_blank"),
     )
     return c.sort(["dispatch_id", "line_no"])
 
 
 def results(c: pl.DataFrame, keep_pass: bool = True) -> list[Part]:
-    """Per line: the mode's rule (pass / reduce / hold), R-CHK-5 papers, R-TRV-10 nights flag.
+    """Per line: the mode's rule (pass / reduce / hold), R-CHK-5 papers, R-TRV-10 flags
+    (several nights; nights left blank).
 
     ``keep_pass`` as in ``results.rows``: without it only the lines that are not a pass for
     their mode's rule get the English twin of their hold (``results.cases``); the English
@@ -467,4 +470,16 @@ def results(c: pl.DataFrame, keep_pass: bool = True) -> list[Part]:
         ),
         line_no=line,
     )
-    return [per_mode, papers, nights]
+    # a blank 泊数 is capped as one night (docs/readings.md, owner to confirm): said as a flag
+    # so that the clerk sees the assumption and can enter the nights as a correction
+    blank = result(
+        c.filter(pl.col("_nights_blank")),
+        "R-TRV-10",
+        pl.lit(True),
+        "flag",
+        pl.lit("泊数の記入なし: 1泊として上限を計算（泊数が違えば事務局修正で入力）"),
+        pl.lit("number of nights blank: capped as one night (enter the nights as a "
+               "correction if they differ)"),
+        line_no=line,
+    )
+    return [per_mode, papers, nights, blank]
