@@ -57,7 +57,7 @@ def test_R_DATA_1_packed_while_loading_equals_packed_at_the_end(tmp_path: Path,
 def test_settle_leaves_no_packing_folder(tmp_path: Path, data_dir: Path) -> None:
     out = tmp_path / "out"
     cycle.settle_cycle(_options(data_dir, out))
-    assert sorted(p.name for p in out.iterdir()) == ["2021-10"]
+    assert sorted(p.name for p in out.iterdir()) == [".haken-history.csv", "2021-10"]
 
 
 def test_input_changed_while_being_packed_is_refused(tmp_path: Path, data_dir: Path) -> None:

@@ -12,14 +12,20 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from haken_batch import closing
 from haken_batch.cli.app import app
-from haken_batch.closing import close_cycle, is_closed
+from haken_batch.closing import is_closed
 from haken_batch.errors import CycleError, VerifyError
 from haken_batch.manifest import sha256_file
 from haken_batch.verify import verify_path
 from test_archive_fixture import ENGINE, options, settled
 
 DAY = dt.date(2021, 11, 19)
+
+
+def close_cycle(out: Path, cycle: str, **kw: object) -> closing.Closing:
+    """close with the fixture's engine for its re-run (the same tool is installed)."""
+    return closing.close_cycle(out, cycle, engine=ENGINE, **kw)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -153,7 +153,8 @@ def test_settle(case: Case, tmp_path: Path) -> None:
         assert not out.exists(), f"output left behind: {visible}"
         return
     assert result.exit_code == 0, result.output  # holds are normal: the cycle settled
-    assert visible == ["2021-10"], visible  # the cycle and nothing else (no .haken.lock)
+    # the cycle and its line in the record of settled cycles, nothing else (no .haken.lock)
+    assert visible == [".haken-history.csv", "2021-10"], visible
     folder = out / "2021-10"
     rows = list(csv.DictReader(io.StringIO(
         (folder / "dispatches.csv").read_text(encoding="utf-8-sig"))))

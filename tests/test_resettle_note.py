@@ -50,7 +50,7 @@ def test_a_skipped_month_is_said_and_the_refusal_says_how_to_undo(tmp_path: Path
     assert len(said) == 1 and "2021-11 までの月を飛ばしています" in said[0]
     with pytest.raises(CycleError) as refused:
         _settle(SAMPLES, out, "2021-11")
-    assert "2021-12 フォルダを削除" in refused.value.ja
+    assert "haken discard 2021-12 で取り消して" in refused.value.ja
 
 
 def test_the_next_month_is_no_skip(tmp_path: Path) -> None:

@@ -162,11 +162,11 @@ def _refuse(options: Options, rules: RuleBook) -> None:
         raise CycleError(
             f"サイクル {cycle} より後のサイクル {later[-1]} が精算済みのため、"
             f"{cycle} は精算できません（{later[-1]} の精算が誤りで、まだ振込も確定もしていない"
-            f"ときは、出力先の {later[-1]} フォルダを削除してから精算し直してください）",
+            f"ときは、haken discard {later[-1]} で取り消してから精算し直してください）",
             f"cycle {later[-1]} is already settled; "
             f"an earlier cycle ({cycle}) cannot be settled after it (if settling {later[-1]} "
-            f"was a mistake and it was neither transferred nor closed, delete its folder "
-            "in the output folder and settle again)",
+            f"was a mistake and it was neither transferred nor closed, withdraw it with "
+            f"haken discard {later[-1]} and settle again)",
         )
     deadline = _refuse_outside_program(cycle, rules)
     cutoff, transfer = resolve_dates(options, rules)
@@ -216,7 +216,7 @@ def _refuse_outside_program(cycle: str, rules: RuleBook) -> dt.date | None:
 
 def settle_cycle(options: Options, progress: Progress = _noop) -> CycleRun:
     """`haken settle`: settle one cycle into OUT/CYCLE (replacing a previous run of it)."""
-    from haken_batch import followups, outdir
+    from haken_batch import followups, history, outdir
     from haken_batch.archive import InputPacker
     from haken_batch.rules import load_rules
 
@@ -226,14 +226,17 @@ def settle_cycle(options: Options, progress: Progress = _noop) -> CycleRun:
     with outdir.locked(out, notes=notes):
         rules = load_rules(options.rules_dir)
         _refuse(options, rules)
+        history.check_before_settling(out, options.cycle)  # nothing paid twice
         before = _transfer_files(out / options.cycle)
         with InputPacker(out) as packer:
             run = prepare(options, progress, rules=rules, on_read=packer.add)
             run = dataclasses.replace(run, followups=followups.collect(run))
             with outdir.staged_dir(out, options.cycle) as folder:
                 write_outputs(run, folder, progress, packer)
+        history.record(out, history.SETTLED, options.cycle)
         replaced = _replaced_transfer_note(before, _transfer_files(out / options.cycle))
-        skipped = _skipped_month_note(out, options.cycle)
+        skipped = _skipped_month_note(out, options.cycle) or _first_cycle_note(
+            out, options.cycle, rules)
         listed = followups.write_list(out, options.cycle, run.followups)
     where = ([(f"お知らせの派遣の一覧: {listed}", f"the dispatches of these notes: {listed}")]
              if listed else [])
@@ -257,12 +260,35 @@ def _skipped_month_note(out: Path, cycle: str) -> list[tuple[str, str]]:
         return []
     return [(f"前回の精算は {earlier[-1]} で、{expected} までの月を飛ばしています。飛ばした月の"
              "承認分もこのサイクルで支払いますが、飛ばした月はこの後では精算できません。"
-             f"サイクルの打ち間違いなら、振込・確定の前に出力先の {cycle} フォルダを削除して"
+             f"サイクルの打ち間違いなら、振込・確定の前に haken discard {cycle} で取り消して"
              "正しい月を精算してください",
              f"the previous settled cycle is {earlier[-1]}: the months up to {expected} were "
              "skipped. This cycle pays what they would have, but they can no longer be settled "
-             f"after it. If the cycle was mistyped, delete the {cycle} folder in the output "
-             "folder before transferring or closing, and settle the right month")]
+             f"after it. If the cycle was mistyped, withdraw it with haken discard {cycle} "
+             "before transferring or closing, and settle the right month")]
+
+
+def _first_cycle_note(out: Path, cycle: str, rules: RuleBook) -> list[tuple[str, str]]:
+    """No earlier cycle in OUT, and the cycle is not the fiscal year's first month: every
+    approval since the year began was paid now. Right for a first month with this tool; a
+    wrong --out (a new folder from a mistyped path) pays everything again (blind red-team
+    check, round 3)."""
+    from haken_batch import ledger
+
+    if any(c < cycle for c in ledger.settled_cycles(out)):
+        return []
+    year, month = jpcalendar.cycle_month(cycle)
+    start = int(rules.value_at("program.fiscal_year_start_month", dt.date(year, month, 1)))
+    if month == start:
+        return []
+    first = f"{year if month > start else year - 1}-{start:02d}"
+    return [(f"出力先 {out} には {cycle} より前の精算がありません。年度初め（{first}）からの"
+             "承認をすべてこのサイクルで支払いました。以前の月を別の出力先で精算しているなら、"
+             f"振込・確定の前に --out を確かめてください（haken discard {cycle} で取り消せます）",
+             f"the output folder {out} has no cycle before {cycle}: every approval since the "
+             f"fiscal year began ({first}) was paid in this cycle. If earlier months were "
+             "settled into another output folder, check --out before transferring or closing "
+             f"(haken discard {cycle} withdraws this one)")]
 
 
 def _transfer_files(folder: Path) -> dict[str, object] | None:

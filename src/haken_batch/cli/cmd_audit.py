@@ -89,6 +89,21 @@ def close(
     render_close(record, lang.value, quiet)
 
 
+def discard(
+    cycle: Annotated[str, typer.Argument(help="サイクル YYYY-MM")],
+    out: OutOpt,
+    by: Annotated[str, typer.Option("--by", help="取り消す人 / who withdraws it")],
+    lang: LangOpt = Lang.ja,
+    quiet: QuietOpt = False,
+) -> None:
+    """誤って精算したサイクルを取り消します（振込・確定の前） / withdraw a mistaken cycle."""
+    from haken_batch.cli.render_audit import render_discard
+    from haken_batch.discarding import discard_cycle
+
+    done = run(lambda: discard_cycle(out, cycle, by=by), lang)
+    render_discard(done, lang.value, quiet)
+
+
 @sample_app.command("visits")
 def visits(
     date_from: Annotated[str, typer.Option("--from", help="期間の開始 YYYY-MM-DD")],

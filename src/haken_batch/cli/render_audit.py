@@ -12,6 +12,7 @@ from haken_batch.cli.common import console
 
 if TYPE_CHECKING:
     from haken_batch.closing import Closing
+    from haken_batch.discarding import Discarded
 
 KIND_JA = {
     "changed": "改変",
@@ -126,6 +127,21 @@ def render_close(closing: Closing, lang: str, quiet: bool = False) -> None:
     con.print(f"{record['cycle']} を確定しました（{when}、{who}） manifest sha256 {sha}")
     con.print("  ファイルは読み取り専用になり、このサイクルは再精算されません。"
               "振込の承認記録に manifest sha256 を控えてください（docs/audit.md）")
+
+
+def render_discard(done: Discarded, lang: str, quiet: bool = False) -> None:
+    con = console(quiet=quiet)
+    where = escape(str(done.moved_to)) if done.moved_to is not None else None
+    if lang == "en":
+        kept = (f"its files are kept in {where}" if where else
+                "its folder was already gone; the record now says so")
+        con.print(f"withdrew {done.cycle} (manifest sha256 {done.manifest_sha256}); {kept}. "
+                  "It counts as never settled: settle the right cycle now")
+        return
+    kept = (f"ファイルは {where} に残してあります" if where else
+            "フォルダは既にありませんでした（記録だけを取り消しにしました）")
+    con.print(f"{done.cycle} を取り消しました（manifest sha256 {done.manifest_sha256}）。"
+              f"{kept}。精算しなかったものとして扱うので、正しいサイクルを精算してください")
 
 
 def render_rows(title: str, columns: list[str], rows: list[tuple[Any, ...]],

@@ -1,0 +1,153 @@
+"""R-PAY-1 pays a dispatch once: what earlier cycles paid must be whole before a cycle is
+settled (``history``). Found by the blind red-team check, round 3: with a closed folder
+removed, 942 dispatches (19,121,367 yen) were paid again with exit 0; a deleted open cycle,
+a truncated ledger.csv and a removed CLOSED.json did the same."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from haken_batch import cycle, discarding, history
+from haken_batch.cli.app import app
+from haken_batch.closing import close_cycle
+from haken_batch.errors import CycleError
+from sample_runs import SAMPLES, sample_options
+from test_close_cycle import DAY
+
+
+def _settle(out: Path, c: str) -> cycle.CycleRun:
+    return cycle.settle_cycle(sample_options(out, c, SAMPLES))
+
+
+@pytest.fixture(scope="module")
+def two(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """2021-10 (closed) and 2021-11 settled in one OUT."""
+    out = tmp_path_factory.mktemp("history") / "out"
+    _settle(out, "2021-10")
+    _settle(out, "2021-11")
+    close_cycle(out, "2021-10", closed_on=DAY, closed_by="課長")
+    return out
+
+
+@pytest.fixture
+def out(two: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "out"
+    shutil.copytree(two, copy, symlinks=True)
+    return copy
+
+
+def _paid(out: Path, c: str) -> int:
+    return sum(1 for _ in (out / c / "ledger.csv").open(encoding="utf-8-sig")) - 1
+
+
+def test_R_PAY_1_the_record_lists_each_event_with_its_manifest(two: Path) -> None:
+    events = history.read(two)
+    assert events is not None
+    assert [(e.event, e.cycle, e.by) for e in events] == [
+        ("settled", "2021-10", ""), ("settled", "2021-11", ""), ("closed", "2021-10", "課長")]
+    assert all(len(e.manifest_sha256) == 64 for e in events)
+
+
+def test_R_PAY_1_next_cycle_settles_when_the_history_is_whole(out: Path) -> None:
+    _settle(out, "2021-12")
+    assert _paid(out, "2021-12") < _paid(out, "2021-10")  # only the new approvals
+
+
+@pytest.mark.parametrize("damage", ["closed folder removed", "open folder removed",
+                                    "ledger truncated", "closing record removed",
+                                    "another OUT's folder copied in"])
+def test_R_PAY_1_a_damaged_history_stops_the_next_cycle(out: Path, tmp_path: Path,
+                                                        damage: str) -> None:
+    if damage == "closed folder removed":
+        shutil.rmtree(out / "2021-10")
+    elif damage == "open folder removed":
+        shutil.rmtree(out / "2021-11")
+    elif damage == "ledger truncated":
+        ledger = out / "2021-11" / "ledger.csv"
+        ledger.write_text("\n".join(ledger.read_text(encoding="utf-8-sig").splitlines()[:2]))
+    elif damage == "closing record removed":
+        (out / "2021-10" / "CLOSED.json").unlink()
+    else:
+        other = tmp_path / "other"
+        _settle(other, "2021-10")
+        shutil.copytree(other / "2021-10", out / "2021-09")
+    with pytest.raises(CycleError) as refused:
+        _settle(out, "2021-12")
+    assert "二度" in refused.value.ja or "確定" in refused.value.ja
+    assert not (out / "2021-12").exists()  # nothing settled, nothing written
+
+
+def test_R_PAY_1_a_closed_cycle_whose_record_was_removed_is_not_settled_again(
+        out: Path) -> None:
+    discarding.discard_cycle(out, "2021-11", by="事務局")  # 2021-10 is the latest again
+    (out / "2021-10" / "CLOSED.json").unlink()
+    before = (out / "2021-10" / "manifest.json").read_bytes()
+    with pytest.raises(CycleError, match=r"CLOSED\.json"):
+        _settle(out, "2021-10")
+    assert (out / "2021-10" / "manifest.json").read_bytes() == before
+
+
+def test_discard_withdraws_the_latest_open_cycle_and_keeps_its_files(out: Path) -> None:
+    with pytest.raises(CycleError):
+        discarding.discard_cycle(out, "2021-10", by="x")  # closed
+    done = discarding.discard_cycle(out, "2021-11", by="事務局")
+    assert done.moved_to is not None and (done.moved_to / "ledger.csv").is_file()
+    assert not (out / "2021-11").exists()
+    last = history.state(history.read(out) or [])["2021-11"]
+    assert (last.event, last.by) == ("discarded", "事務局")
+    _settle(out, "2021-11")  # settled anew, as if never settled
+    assert _paid(out, "2021-11") == _paid(Path(str(done.moved_to)), ".")
+
+
+def test_discard_after_a_folder_was_deleted_by_hand_lets_the_next_cycle_settle(
+        out: Path) -> None:
+    shutil.rmtree(out / "2021-11")
+    res = CliRunner().invoke(app, ["discard", "2021-11", "--out", str(out), "--by", "事務局"])
+    assert res.exit_code == 0, res.output
+    assert "記録だけを取り消し" in res.output
+    _settle(out, "2021-12")
+
+
+def test_an_out_without_a_record_adopts_its_folders(out: Path) -> None:
+    (out / history.HISTORY_NAME).unlink()  # an OUT settled before the record existed
+    _settle(out, "2021-12")
+    events = history.read(out) or []
+    assert [(e.event, e.cycle) for e in events] == [
+        ("settled", "2021-10"), ("closed", "2021-10"), ("settled", "2021-11"),
+        ("settled", "2021-12")]
+
+
+def test_a_first_cycle_in_the_middle_of_the_year_says_what_it_paid(tmp_path: Path) -> None:
+    run = _settle(tmp_path / "out", "2021-10")
+    said = [ja for ja, _en in run.notes if "より前の精算がありません" in ja]
+    assert len(said) == 1 and "年度初め（2021-04）" in said[0]
+
+
+def test_close_reruns_the_cycle_and_refuses_a_resealed_forgery(out: Path) -> None:
+    """A changed transfer amount with its manifest entry and seal recomputed passed close's
+    hash checks (blind red-team check, round 3); close now re-runs the cycle when the tool
+    that settled it is installed."""
+    import json
+
+    from haken_batch.errors import VerifyError
+    from haken_batch.manifest import sealed, sha256_file
+
+    folder = out / "2021-11"
+    payments = folder / "payments.csv"
+    rows = payments.read_text(encoding="utf-8-sig").splitlines()
+    cells = rows[1].split(",")
+    cells[-1] = str(int(cells[-1]) + 1000)  # one expert's net, 1,000 yen more
+    rows[1] = ",".join(cells)
+    payments.write_text("\ufeff" + "\n".join(rows) + "\n", encoding="utf-8")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for entry in manifest["outputs"]:
+        if entry["path"] == "payments.csv":
+            entry.update(size=payments.stat().st_size, sha256=sha256_file(payments))
+    (folder / "manifest.json").write_bytes(sealed(manifest))
+    with pytest.raises(VerifyError, match="payments"):
+        close_cycle(out, "2021-11", closed_on=DAY, closed_by="課長")
+    assert not (folder / "CLOSED.json").exists()
