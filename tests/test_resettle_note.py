@@ -111,3 +111,18 @@ def test_the_summary_counts_holds_carried_from_the_previous_cycle(tmp_path: Path
         expected = joined.filter((pl.col("status") == status) & (pl.col("oct") == status)).height
         assert expected > 0 and facts["carried"][status] == expected
     assert cycle.summary(october)["carried"] == {}
+
+
+def test_settling_again_with_other_rules_names_the_changed_files(tmp_path: Path) -> None:
+    """An audit-size edit changed audit_sample.csv without a word, and a rate edit said only
+    that the transfer changed (blind red-team check, round 3)."""
+    repo = Path(__file__).resolve().parents[1]
+    rules, out = tmp_path / "rules", tmp_path / "out"
+    shutil.copytree(repo / "rules", rules)
+    first = cycle.settle_cycle(sample_options(out, "2021-10", SAMPLES, rules_dir=rules))
+    assert not [ja for ja, _ in first.notes if "ルールのファイルが変わって" in ja]
+    audit = rules / "parameters" / "audit.yaml"
+    audit.write_text(audit.read_text().replace("2021-04-01: 10\n", "2021-04-01: 5\n", 1))
+    again = cycle.settle_cycle(sample_options(out, "2021-10", SAMPLES, rules_dir=rules))
+    said = [ja for ja, _ in again.notes if "ルールのファイルが変わって" in ja]
+    assert len(said) == 1 and "parameters/audit.yaml" in said[0], again.notes
