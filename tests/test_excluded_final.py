@@ -73,8 +73,14 @@ def test_excluded_csv_lists_each_cycles_exclusions(settled) -> None:
             == d.filter(pl.col("status") == "excluded").height)
 
 
-def test_without_the_record_the_corrected_dispatch_would_be_paid(settled, tmp_path) -> None:
-    """The control: it is excluded.csv of 2021-10 that keeps the dispatch excluded."""
+def test_without_the_record_the_corrected_dispatch_would_be_paid(settled, tmp_path,
+                                                                monkeypatch) -> None:
+    """The control: it is excluded.csv of 2021-10 that keeps the dispatch excluded. (A
+    removed excluded.csv now stops the run before anything is paid, ``history``; the control
+    switches that guard off to show what it guards.)"""
+    from haken_batch import history
+    from haken_batch.errors import CycleError
+
     out, dispatch_id = settled
     copy = tmp_path / "out"
     shutil.copytree(out, copy)
@@ -83,6 +89,10 @@ def test_without_the_record_the_corrected_dispatch_would_be_paid(settled, tmp_pa
     data = tmp_path / "data"
     shutil.copytree(SAMPLES, data)
     _lift_the_reason(data, dispatch_id)
+    (copy / history.HISTORY_NAME).unlink()  # 2021-11 removed on purpose
+    with pytest.raises(CycleError, match=r"excluded\.csv"):
+        cycle.settle_cycle(_options(data, copy, "2021-11"))
+    monkeypatch.setattr(history, "check_before_settling", lambda out, cycle: None)
     cycle.settle_cycle(_options(data, copy, "2021-11"))
     assert _row(copy, "2021-11", dispatch_id)["status"] == "paid"
 

@@ -72,16 +72,17 @@ def test_R_DAY_1_a_transfer_date_given_on_a_closed_day_is_moved_back_and_said(
     assert moved.exit_code == 0, moved.output
     summary = json.loads(moved.stdout)
     assert summary["transfer_date"] == "2021-11-19"
-    assert [n["en"] for n in summary["notes"]] == [
+    notes = [n for n in summary["notes"] if "has no cycle before" not in n["en"]]
+    assert [n["en"] for n in notes] == [
         "the transfer date given, 2021-11-20, is not a bank business day: moved back to "
         "2021-11-19 (R-DAY-1)"]
-    assert "2021-11-20" in summary["notes"][0]["ja"]
+    assert "2021-11-20" in notes[0]["ja"]
     text = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "b"), "--transfer-date",
                                     "2021-11-20"])
     assert "前の営業日 2021-11-19 にしました" in text.stdout
     kept = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "c"), "--transfer-date",
                                     "2021-11-19", "--format", "json"])
-    assert json.loads(kept.stdout)["notes"] == []
+    assert not [n for n in json.loads(kept.stdout)["notes"] if "R-DAY-1" in n["en"]]
 
 
 def test_a_transfer_date_before_the_cut_off_is_refused_and_nothing_is_written(

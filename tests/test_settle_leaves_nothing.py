@@ -28,6 +28,11 @@ PAYER = REPO / "samples" / "payer.demo.yaml"
 SAMPLES = REPO / "samples" / "fy2021"
 WIDE = {"COLUMNS": "300", "NO_COLOR": "1"}
 
+FIRST_CYCLE_NOTE = ("出力先 {out} には 2021-10 より前の精算がありません。年度初め（2021-04）"
+                    "からの承認をすべてこのサイクルで支払いました。以前の月を別の出力先で精算して"
+                    "いるなら、振込・確定の前に --out を確かめてください（haken discard 2021-10 で"
+                    "取り消せます）")
+
 
 def settle(cycle: str, data: Path, out: Path, *extra: str):  # type: ignore[no-untyped-def]
     args = ["settle", cycle, "--data", str(data), "--out", str(out), "--payer", str(PAYER),
@@ -76,7 +81,7 @@ def test_failed_settle_leaves_an_existing_out_untouched(name: str, tmp_path: Pat
                                                         base: Path) -> None:
     out = tmp_path / "out"
     assert settle("2021-11", base, out, "-q").exit_code == 0  # an earlier, finished run
-    assert sorted(p.name for p in out.iterdir()) == ["2021-11"]
+    assert sorted(p.name for p in out.iterdir()) == [".haken-history.csv", "2021-11"]
     before = snapshot(out)
     data = base if name == "earlier-cycle" else make(by_id(name), tmp_path / "bad")
     result = settle("2021-10", data, out)
@@ -88,7 +93,7 @@ def test_successful_settle_leaves_no_lock_file(base: Path, tmp_path: Path) -> No
     out = tmp_path / "out"
     result = settle("2021-10", base, out, "-q")
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["2021-10"]
+    assert sorted(p.name for p in out.iterdir()) == [".haken-history.csv", "2021-10"]
 
 
 def _dead_pid() -> int:
@@ -119,7 +124,8 @@ def test_note_of_a_run_that_died_half_way_is_shown(lang: str, base: Path,
     assert len(note) == 1, result.stdout
     assert str(pid) in note[0] and leftover in note[0]
     assert note[0].startswith("note " if lang == "en" else "お知らせ ")
-    assert sorted(p.name for p in out.iterdir()) == ["2021-10"]  # swept, no lock left
+    # swept, no lock left
+    assert sorted(p.name for p in out.iterdir()) == [".haken-history.csv", "2021-10"]
     again = settle("2021-10", base, out, "--lang", lang)
     assert again.exit_code == 0 and said not in again.stdout  # said once, not every run
 
@@ -131,14 +137,17 @@ def test_note_of_a_run_that_died_half_way_in_json_on_the_samples(tmp_path: Path)
     pid, leftover = _died_half_way(out)
     result = settle("2021-10", SAMPLES, out, "--format", "json")
     assert result.exit_code == 0, result.output
-    notes = json.loads(result.stdout)["notes"]
+    notes = [n for n in json.loads(result.stdout)["notes"]
+             if n["ja"] != FIRST_CYCLE_NOTE.format(out=out)]
     assert len(notes) == 1 and set(notes[0]) == {"ja", "en"}
     assert str(pid) in notes[0]["ja"] and leftover in notes[0]["ja"]
     assert "途中で終了" in notes[0]["ja"] and "stopped half-way" in notes[0]["en"]
-    assert sorted(p.name for p in out.iterdir()) == ["2021-10"]
+    assert sorted(p.name for p in out.iterdir()) == [".haken-history.csv", "2021-10"]
 
 
 def test_json_has_no_notes_after_a_clean_history(base: Path, tmp_path: Path) -> None:
     result = settle("2021-10", base, tmp_path / "out", "--format", "json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["notes"] == []
+    # only the note that the fresh OUT has no earlier cycle (2021-10 is mid-year)
+    assert [n["ja"] for n in json.loads(result.stdout)["notes"]] == [
+        FIRST_CYCLE_NOTE.format(out=tmp_path / "out")]
