@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,43 +11,54 @@ import pytest
 from haken_batch.errors import RulesError
 from haken_batch.rules import load_rules
 
+REPO = Path(__file__).resolve().parents[1]
+
 
 def _tree(tmp_path: Path, body: str) -> Path:
-    (tmp_path / "parameters").mkdir()
-    (tmp_path / "parameters" / "fee.yaml").write_text(body, encoding="utf-8")
-    return tmp_path
+    """The bundled parameters, with fee.hourly_rate written as ``body`` at the top of fee.yaml
+    (a tree of made-up names is refused now: only the names the code reads load)."""
+    root = tmp_path / "rules"
+    shutil.copytree(REPO / "rules" / "parameters", root / "parameters")
+    fee = root / "parameters" / "fee.yaml"
+    text = fee.read_text(encoding="utf-8")
+    start = text.index("hourly_rate:\n")
+    end = text.index("\nunit_minutes:", start) + 1
+    fee.write_text(body + text[:start] + text[end:], encoding="utf-8")
+    return root
 
 
 def test_value_at_takes_latest_start_on_or_before(tmp_path: Path) -> None:
     book = load_rules(_tree(tmp_path, """\
-rate:
+hourly_rate:
   description: x
+  unit: yen/hour
   values:
     2021-04-01: 5280
     2022-04-01: 26400
 """))
-    assert book.value_at("fee.rate", "2021-04-01") == 5280
-    assert book.value_at("fee.rate", dt.date(2022, 3, 31)) == 5280
-    assert book.value_at("fee.rate", dt.date(2022, 4, 1)) == 26400
+    assert book.value_at("fee.hourly_rate", "2021-04-01") == 5280
+    assert book.value_at("fee.hourly_rate", dt.date(2022, 3, 31)) == 5280
+    assert book.value_at("fee.hourly_rate", dt.date(2022, 4, 1)) == 26400
 
 
 def test_value_before_first_start_is_an_error(tmp_path: Path) -> None:
-    book = load_rules(_tree(tmp_path, "rate:\n  values:\n    2021-04-01: 1\n"))
+    body = "hourly_rate:\n  unit: yen/hour\n  values:\n    2021-04-01: 1\n"
+    book = load_rules(_tree(tmp_path, body))
     with pytest.raises(RulesError, match="2021-03-31"):
-        book.value_at("fee.rate", "2021-03-31")
+        book.value_at("fee.hourly_rate", "2021-03-31")
 
 
 def test_null_ends_a_value(tmp_path: Path) -> None:
-    body = "rate:\n  values:\n    2021-04-01: 1\n    2022-04-01: null\n"
+    body = "hourly_rate:\n  unit: yen/hour\n  values:\n    2021-04-01: 1\n    2022-04-01: null\n"
     book = load_rules(_tree(tmp_path, body))
-    assert book.value_at("fee.rate", "2022-03-31") == 1
+    assert book.value_at("fee.hourly_rate", "2022-03-31") == 1
     with pytest.raises(RulesError):
-        book.value_at("fee.rate", "2022-04-01")
-    assert "fee.rate" not in book.in_force("2022-04-01")
+        book.value_at("fee.hourly_rate", "2022-04-01")
+    assert "fee.hourly_rate" not in book.in_force("2022-04-01")
 
 
 def test_duplicate_key_is_an_error_with_file_and_line(tmp_path: Path) -> None:
-    tree = _tree(tmp_path, "rate:\n  values:\n    2021-04-01: 1\n    2021-04-01: 2\n")
+    tree = _tree(tmp_path, "hourly_rate:\n  values:\n    2021-04-01: 1\n    2021-04-01: 2\n")
     with pytest.raises(RulesError) as info:
         load_rules(tree)
     assert info.value.where is not None and info.value.where.endswith("fee.yaml:4")
@@ -54,12 +66,12 @@ def test_duplicate_key_is_an_error_with_file_and_line(tmp_path: Path) -> None:
 
 def test_unknown_key_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(RulesError, match="valeus"):
-        load_rules(_tree(tmp_path, "rate:\n  valeus:\n    2021-04-01: 1\n"))
+        load_rules(_tree(tmp_path, "hourly_rate:\n  valeus:\n    2021-04-01: 1\n"))
 
 
 def test_dates_stay_strings_and_must_exist(tmp_path: Path) -> None:
     with pytest.raises(RulesError, match="2021-02-30"):
-        load_rules(_tree(tmp_path, "rate:\n  values:\n    2021-02-30: 1\n"))
+        load_rules(_tree(tmp_path, "hourly_rate:\n  values:\n    2021-02-30: 1\n"))
 
 
 def test_fy2021_holds_every_number_of_the_rules(rules) -> None:

@@ -115,14 +115,15 @@ def test_R_TAX_1_page_says_corporations_are_withheld_when_the_rule_says_so(tmp_p
 
 
 def test_R_TAX_4_due_day_outside_1_to_28_is_a_rules_error(tmp_path):
-    """A due day of 31 crashed with a traceback for a January payment (31 February)."""
+    """A due day of 31 crashed with a traceback for a January payment (31 February); the
+    rules now refuse it when they load (rules/expected.py), before any date is computed."""
     from haken_batch.errors import RulesError
 
-    rules = _rules_with(tmp_path, "    2021-04-01: 10\noffice_closed_days",
-                        "    2021-04-01: 31\noffice_closed_days")
     with pytest.raises(RulesError) as err:
+        rules = _rules_with(tmp_path, "    2021-04-01: 10\noffice_closed_days",
+                            "    2021-04-01: 31\noffice_closed_days")
         tax_due_date(dt.date(2022, 1, 20), rules)
-    assert "tax.due_day" in err.value.ja
+    assert "tax.due_day" in err.value.ja and "1〜28" in err.value.ja
 
 
 def test_R_TAX_1_corporation_with_tax_withheld_is_refused(tmp_path, rules):

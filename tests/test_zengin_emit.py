@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from haken_batch import zengin_format as zf
 from haken_batch.emit import zengin
-from haken_batch.errors import ConfigError
+from haken_batch.errors import ConfigError, RulesError
 from haken_batch.payer import load_payer
 from haken_batch.run import CycleRun, Options, Settlement
 
@@ -211,7 +211,13 @@ def test_property_trailer_equals_net_sum(rules, payer, tmp_path: Path, nets: lis
     ids = [f"X{i:03d}" for i in range(len(nets))]
     folder = tmp_path / f"p{len(list(tmp_path.iterdir()))}"
     folder.mkdir()
-    zengin.emit(make_run(rules, payer, make_experts(ids), payments_for(ids, nets)), folder)
+    run = make_run(rules, payer, make_experts(ids), payments_for(ids, nets))
+    if any(n < 0 for n in nets):  # refused, never left out (the ledger would say paid)
+        with pytest.raises(RulesError, match="R-PAY-2"):
+            zengin.emit(run, folder)
+        assert list(folder.iterdir()) == []
+        return
+    zengin.emit(run, folder)
     positive = [n for n in nets if n > 0]
     files = list(folder.glob("zengin_2*.txt"))
     if not positive:

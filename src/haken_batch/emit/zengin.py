@@ -62,9 +62,15 @@ def file_names(transfer_date: dt.date, parts: int) -> list[str]:
 
 
 def transfers(payments: pl.DataFrame, experts: pl.DataFrame) -> pl.DataFrame:
-    """Payments with net > 0 joined with the experts' bank data, sorted by expert_id."""
+    """Payments with net > 0 joined with the experts' bank data, sorted by expert_id.
+
+    A payment with a negative net is refused, not left out: left out, the expert was never
+    paid while the ledger said paid (settle/guard.py)."""
     import polars as pl
 
+    from haken_batch.settle.guard import require_no_negative_net
+
+    require_no_negative_net(payments)
     paid = payments.filter(pl.col("net") > 0).select(
         pl.col("expert_id").cast(pl.String), pl.col("net").cast(pl.Int64)
     )

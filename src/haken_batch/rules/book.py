@@ -11,12 +11,13 @@ A parameter::
     hourly_rate:
       description: 謝金の時間単価（消費税込み）
       reference: R-FEE-1
-      unit: yen
+      unit: yen/hour
       values:
         2021-04-01: 5280
         2022-04-01: null      # null ends the value
 
-``value_at(name, date)`` returns the value whose start is the latest one ≤ date.
+``value_at(name, date)`` returns the value whose start is the latest one ≤ date. Every name,
+unit and value is checked at load against what the code reads (``expected.py``, ``units.py``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from haken_batch.errors import RulesError
+from haken_batch.rules.expected import check as check_parameters
 from haken_batch.rules.yaml_loader import key_line, load_yaml
 
 _DATE_RX = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -184,6 +186,7 @@ def load_rules(root: Path | None = None) -> RuleBook:
         for key, value in body.items():
             name = f"{group}.{key}"
             parameters[name] = _parse_parameter(name, value, path)
+    check_parameters(parameters, root)  # names, units and values the code can use
     codes: dict[str, Any] = {}
     codes_dir = root / "codes"
     if codes_dir.is_dir():

@@ -16,6 +16,7 @@ from haken_batch.errors import RulesError
 from haken_batch.rules import RuleBook
 from haken_batch.run import Settlement
 from haken_batch.settle import checks, decide, exclusions, fee, limits, perdiem, travel, withholding
+from haken_batch.settle.guard import require_paid_dispatches, require_payments
 from haken_batch.settle.inputs import conform
 from haken_batch.settle.results import NOTES, both, cases, english_notes, rows, txt, txt_en
 from haken_batch.settle.select import considered, paid_under_another_spelling
@@ -213,7 +214,9 @@ def _settle(
     amounts = _amounts(lines, claims)
     dispatches = _dispatches(d, amounts, res)
     _require_money(dispatches)
+    require_paid_dispatches(dispatches)  # never a negative amount written as paid
     payments = _payments(dispatches, t["experts"], rules, transfer_date)
+    require_payments(payments)  # nor a net below 0 (tax above the gross)
     findings = _findings(res, d)
     ledger = _ledger(cycle, d, dispatches)
     checks_out = res
