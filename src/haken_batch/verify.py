@@ -20,6 +20,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from haken_batch import verify_fs
 from haken_batch.errors import HakenError
 from haken_batch.manifest import (
     CLOSED_FORMAT,
@@ -80,6 +81,10 @@ class CycleReport:
 
     def add(self, path: str, kind: str, detail: str, detail_ja: str) -> None:
         self.problems.append(Problem(self.cycle, path, kind, detail, detail_ja))
+
+    def note(self, detail: str, detail_ja: str) -> None:
+        self.notes.append(detail)
+        self.notes_ja.append(detail_ja)
 
 
 @dataclass
@@ -207,6 +212,8 @@ def _check_files(rep: CycleReport, folder: Path, manifest: dict[str, Any]) -> No
         rel = str(entry.get("path", ""))
         listed.add(rel)
         path = folder / rel
+        if rel and ".." not in Path(rel).parts and verify_fs.linked(folder, rel):
+            continue  # a link in its place: check_entries names it (its copy would hash equal)
         if not rel or ".." in Path(rel).parts or not path.is_file():
             rep.add(rel, "missing", "listed in the manifest but not in the folder",
                     "マニフェストにありますが、フォルダにありません")
@@ -231,12 +238,8 @@ def _check_files(rep: CycleReport, folder: Path, manifest: dict[str, Any]) -> No
                 rep.add(rel, "changed",
                         f"content differs from the input {original.get('name')} as read",
                         f"読み込んだ入力 {original.get('name')} と内容が違います")
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            rel = path.relative_to(folder).as_posix()
-            if rel not in listed and rel not in (MANIFEST_NAME, CLOSED_NAME):
-                rep.add(rel, "added", "in the folder but not in the manifest",
-                        "フォルダにありますが、マニフェストにありません")
+    verify_fs.check_entries(folder, listed, (MANIFEST_NAME, CLOSED_NAME), rep.add)
+    verify_fs.check_modes(folder, rep.add, rep.note)
 
 
 def _check_chain(rep: CycleReport, folder: Path, manifest: dict[str, Any]) -> None:

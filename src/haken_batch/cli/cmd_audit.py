@@ -42,7 +42,10 @@ def verify(
     from haken_batch.verify import verify_path
 
     err = console(stderr=True, quiet=quiet or fmt is Format.json)
-    step = "re-running" if lang is Lang.en else "再計算して検証中"
+    if rerun:
+        step = "re-running" if lang is Lang.en else "再計算して検証中"
+    else:  # --no-rerun checks hashes, links and modes only: it must not claim a re-run
+        step = "checking (no re-run)" if lang is Lang.en else "検証中（再計算なし）"
     report = run(lambda: verify_path(path, rerun=rerun, keep=keep,
                                      progress=lambda c: err.print(f"{c}: {step}…")), lang)
     if fmt is Format.json:

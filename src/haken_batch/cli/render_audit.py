@@ -25,6 +25,8 @@ KIND_JA = {
     "closed": "確定記録",
     "unreadable": "読めない",
     "rerun": "再計算",
+    "symlink": "リンクに置換",
+    "privacy": "権限",
 }
 STATUS_JA = {
     "identical": "一致",
@@ -56,15 +58,18 @@ def render_verify(report: Any, lang: str, quiet: bool = False) -> None:
         con.print(head)
         if cyc.problems:
             table = Table("file" if en else "ファイル", "kind" if en else "種別",
-                          "detail" if en else "内容", show_lines=False)
+                          show_lines=False)
+            # fold, not cut: a Japanese detail has no spaces to wrap at, and its end (the
+            # chmod to run, the path) is the part the reader needs
+            table.add_column("detail" if en else "内容", overflow="fold")
             for p in cyc.problems:
                 table.add_row(p.path or cyc.cycle, p.kind if en else KIND_JA.get(p.kind, p.kind),
                               p.detail if en else (p.detail_ja or p.detail))
             con.print(table)
         bad = [o for o in cyc.outputs if o.status not in ("identical", "identical_content")]
         if bad:
-            table = Table("output" if en else "出力", "result" if en else "結果",
-                          "first difference" if en else "最初の相違")
+            table = Table("output" if en else "出力", "result" if en else "結果")
+            table.add_column("first difference" if en else "最初の相違", overflow="fold")
             for o in bad:
                 table.add_row(o.path, o.status if en else STATUS_JA.get(o.status, o.status),
                               o.detail if en else (o.detail_ja or o.detail))
