@@ -124,7 +124,7 @@ def step_help(repeat: int = 7) -> Result:
                   f"median of {repeat}, min {min(walls):.3f} s", ok=code == 0)
 
 
-STARTUP_IMPORTS = ("haken_batch.cli.app, haken_batch.cycle, haken_batch.load, "
+STARTUP_IMPORTS = ("haken_batch.cli.commands, haken_batch.cycle, haken_batch.load, "
                    "haken_batch.validate, haken_batch.settle.engine, haken_batch.archive, "
                    "haken_batch.emit.csvs, "
                    "haken_batch.emit.zengin, haken_batch.emit.withholding, pandera.polars")

@@ -46,6 +46,10 @@ def check_cycle(cycle: str) -> str:
     if not isinstance(cycle, str) or not _CYCLE_RX.fullmatch(cycle):
         raise HakenError(f"サイクル「{cycle}」は YYYY-MM 形式ではありません（例: 2021-10）",
                          f"cycle {cycle!r} is not YYYY-MM (e.g. 2021-10)")
+    if cycle.startswith("0000"):  # the shape fits, but no date has year 0: dates raised
+        raise HakenError(f"サイクル「{cycle}」の年 0000 はありません。YYYY-MM の年は 0001 "
+                         "以上です（例: 2021-10）",
+                         f"cycle {cycle!r}: there is no year 0000 (YYYY-MM, e.g. 2021-10)")
     return cycle
 
 

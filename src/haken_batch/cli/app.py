@@ -1,60 +1,70 @@
-"""The `haken` command: a tiny Typer app; each command lives in its own module."""
+"""The `haken` command: ``main`` (the console entry point) around the Typer app (``commands``).
+
+Only ``signal`` and ``sys`` at import: the wrapper pip writes imports this module before it
+calls ``main``, and a Ctrl-C during a slow import there would end in a Python traceback
+and a death by the raw signal. ``main`` installs its handlers first, then imports the app.
+"""
 
 from __future__ import annotations
 
-import typer
+import sys
 
-from haken_batch.cli import help_fold, lazy_markdown
+from haken_batch.cli import stops
 
-lazy_markdown.install()  # before typer renders help: markdown-it is 60 ms of start-up
-help_fold.install()  # Japanese help wraps at 80 columns instead of being cut
 
-from haken_batch.cli import (  # noqa: E402
-    cmd_audit,
-    cmd_demo,
-    cmd_kpi,
-    cmd_rules,
-    cmd_samples,
-    cmd_settle,
-    cmd_validate,
-    cmd_zengin,
-)
+def __getattr__(name: str) -> object:  # no `typing`: 5 ms before the handlers
+    """``from haken_batch.cli.app import app`` (tests, the benchmark) still works: the Typer
+    app is built on first use, not when ``main``'s module is imported."""
+    if name == "app":
+        from haken_batch.cli.commands import app
 
-app = typer.Typer(
-    name="haken",
-    help="専門家派遣の謝金・旅費の月次精算ツール / "
-    "monthly settlement for the expert-dispatch program.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_show_locals=False,  # personal data must never land in a traceback
-    rich_markup_mode="rich",
-)
-
-app.command("demo")(cmd_demo.demo)
-app.command("validate")(cmd_validate.validate)
-app.command("settle")(cmd_settle.settle)
-app.command("kpi")(cmd_kpi.kpi)
-app.command("statement")(cmd_kpi.statement)
-app.command("verify")(cmd_audit.verify)
-app.command("explain")(cmd_audit.explain)
-app.command("close")(cmd_audit.close)
-app.command("discard")(cmd_audit.discard)
-app.add_typer(cmd_rules.app, name="rules")
-app.add_typer(cmd_samples.app, name="samples")
-app.add_typer(cmd_zengin.app, name="zengin")
-app.add_typer(cmd_audit.sample_app, name="sample")
+        return app
+    raise AttributeError(name)
 
 
 def main() -> None:
     """Run the app; a usage error (a missing option, a misspelt command) is told in
-    Japanese with the original English after it, not in click's English box alone."""
-    import sys
+    Japanese with the original English after it, not in click's English box alone.
+
+    A stop (Ctrl-C: 130, SIGTERM: 143) is told in one line wherever it lands: during the
+    imports, in the core (``common.run`` tells it and cleans up), while the summary is
+    printed or on the way out; from the last line on it is ignored (``stops``).
+    """
+    stop: KeyboardInterrupt | None = None
+    code = 0
+    before: stops.Handlers | None = None
+    try:
+        before = stops.install()  # first: the imports below take most of the start-up
+        stops.core_done = False
+        code = _invoke()
+    except KeyboardInterrupt as exc:  # Terminated (SIGTERM) is one too
+        stop = exc
+    if _is_the_process():
+        stop = stops.ignore_from_here(stop)
+    elif before is not None:  # a test called main(): its runner gets its handlers back
+        stops.restore(before)
+    if stop is not None:
+        said, code = stops.stopped_message(stop)
+        sys.stderr.write(said + "\n")
+    sys.exit(code)
+
+
+def _is_the_process() -> bool:
+    """Whether ``main`` is the program (pip's ``haken`` wrapper, ``python -m``, a child
+    running it), which then ends right after: the wrapper imports ``main`` into __main__."""
+    return getattr(sys.modules.get("__main__"), "main", None) is main
+
+
+def _invoke() -> int:
+    """Import the app and run one command; the exit code. A stop propagates."""
+    import typer
+
+    from haken_batch.cli.commands import app
 
     try:
         code = app(standalone_mode=False, prog_name="haken")
-    except typer.Abort:
-        sys.stderr.write("中断しました / interrupted\n")
-        sys.exit(130)
+    except typer.Abort:  # end of input at a prompt
+        raise KeyboardInterrupt from None
     except typer.TyperException as exc:  # click's errors (vendored by typer)
         status = int(getattr(exc, "exit_code", 1))
         if status == 2:  # a usage error: missing option, unknown command, bad value
@@ -62,8 +72,10 @@ def main() -> None:
         else:
             shown = exc.format_message() if hasattr(exc, "format_message") else str(exc)
             sys.stderr.write(f"エラー {shown}\n")
-        sys.exit(status)
-    sys.exit(code if isinstance(code, int) else 0)
+        return status
+    if stops.raised is not None:  # typer made it a silent 130 (SIGTERM's too): tell it here
+        raise stops.raised
+    return code if isinstance(code, int) else 0
 
 
 _USAGE = (  # click's wording -> the clerk's

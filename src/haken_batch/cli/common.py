@@ -19,6 +19,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from haken_batch.cli import stops
+
 T = TypeVar("T")
 
 
@@ -57,23 +59,15 @@ def fail(message: str, code: int = 2, lang: str = "ja") -> NoReturn:
     raise typer.Exit(code)
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (cron's timeout, systemd stop, ``kill``): unwound like Ctrl-C, so the staged
-    folder and the lock are cleaned up instead of left for the next run to sweep."""
-
-
-def _on_sigterm(_signum: int, _frame: object) -> None:
-    raise Terminated
-
-
 @contextmanager
 def _sigterm_unwinds() -> Iterator[None]:
     """Turn SIGTERM into ``Terminated`` while the core runs (main thread only: signal
-    handlers cannot be set elsewhere, and only the main thread receives them)."""
+    handlers cannot be set elsewhere, and only the main thread receives them). Through
+    ``main`` it is already so from the start; this keeps it so for callers of the app."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    previous = signal.signal(signal.SIGTERM, stops.raise_terminated)
     try:
         yield
     finally:
@@ -85,15 +79,20 @@ def run(fn: Callable[[], T], lang: Lang = Lang.ja) -> T:
     from haken_batch.errors import HakenError
 
     owner_only()
+    stops.core_done = False
     try:
         with _sigterm_unwinds():
-            return fn()
+            result = fn()
+        stops.core_done = True  # a stop from here on cuts short only what is shown
+        return result
     except HakenError as exc:
         fail(exc.message(lang.value), exc.exit_code, lang.value)
-    except Terminated:
+    except stops.Terminated:
+        stops.raised = None  # told here
         console(stderr=True).print("停止の指示（SIGTERM）を受けて中断しました / stopped (SIGTERM)")
         raise typer.Exit(143) from None
     except KeyboardInterrupt:
+        stops.raised = None
         console(stderr=True).print("中断しました / interrupted")
         raise typer.Exit(130) from None
     except OSError as exc:
