@@ -17,6 +17,7 @@ import csv
 import dataclasses
 import datetime as dt
 import io
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -104,6 +105,16 @@ def history(out: Path, dispatch_id: str) -> list[dict[str, str]]:
     return found
 
 
+def plain_id(dispatch_id: str) -> str:
+    """The id without the spaces a copy from a mail or a spreadsheet cell brings along
+    ("D21-0000001 "): the loader strips every key cell, so no dispatch id has one."""
+    plain = dispatch_id.strip()  # str.strip() takes the full-width space (U+3000) too
+    if not plain:
+        raise ExplainError("派遣IDが空です（例: D21-0000001）",
+                           "the dispatch id is empty (e.g. D21-0000001)")
+    return plain
+
+
 def deciding_cycle(out: Path, dispatch_id: str, cycle: str | None = None) -> str:
     from haken_batch.outdir import check_cycle
 
@@ -113,11 +124,14 @@ def deciding_cycle(out: Path, dispatch_id: str, cycle: str | None = None) -> str
     if cycle is not None:
         check_cycle(cycle)  # 2021/10 is a mistyped cycle, not a cycle without the dispatch
     hist = history(out, dispatch_id)
-    if not hist and dispatch_id != dispatch_id.upper() and history(out, dispatch_id.upper()):
+    # d21-0000001 or Ｄ２１－００００００１ (full width, as an IME types it): say which id is there
+    folded = unicodedata.normalize("NFKC", dispatch_id).upper()
+    if not hist and folded != dispatch_id and history(out, folded):
+        how = "大文字の" if dispatch_id.upper() == folded else "半角の"
         raise ExplainError(
             f"派遣 {dispatch_id} は {out} のどのサイクルにもありません"
-            f"（大文字の {dispatch_id.upper()} ならあります）",
-            f"dispatch {dispatch_id} is in no cycle of {out} ({dispatch_id.upper()} is)",
+            f"（{how} {folded} ならあります）",
+            f"dispatch {dispatch_id} is in no cycle of {out} ({folded} is)",
             where=str(out))
     if cycle is not None:
         if not any(h["cycle"] == cycle for h in hist):
@@ -396,6 +410,7 @@ def story(out: Path, dispatch_id: str, cycle: str | None = None, engine: Any = N
     from haken_batch.verify import _engine
 
     out = Path(out)
+    dispatch_id = plain_id(dispatch_id)
     chosen = deciding_cycle(out, dispatch_id, cycle)
     folder = out / chosen
     with private_dir("explain") as tmp:

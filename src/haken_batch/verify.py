@@ -129,6 +129,14 @@ def verify_path(path: Path, *, rerun: bool = True, engine: ModuleType | Any = No
     ``keep``: a folder to leave each re-run in (``keep/CYCLE``), for looking at differences.
     """
     path = Path(path)
+    if path.name in (MANIFEST_NAME, CLOSED_NAME) and path.is_file():
+        path = path.parent  # "verify OUT/2021-10/manifest.json" means the cycle it describes
+    elif path.is_file():
+        raise NotAnArchive(
+            f"{path} はファイルです。サイクルのフォルダ（OUT/2021-10 など）か出力フォルダ（OUT）を"
+            "指定してください",
+            f"{path} is a file; give a cycle folder (OUT/CYCLE, e.g. OUT/2021-10) or the "
+            "output folder OUT")
     if not path.is_dir():
         raise NotAnArchive(f"フォルダ {path} がありません", f"no folder {path}", where=str(path))
     tell = progress or (lambda _: None)

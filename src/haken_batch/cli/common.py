@@ -120,17 +120,37 @@ def os_error_message(exc: OSError, lang: str = "ja") -> str:
         found = re.search(r"\(os error (\d+)\)", str(exc))
         code = int(found.group(1)) if found else None
     where = getattr(exc, "filename", None)
+    other = getattr(exc, "filename2", None)
     if where:
         path = Path(str(where))
-        if path.name.startswith("."):  # our own scratch or lock file: name its folder
+        if path.name.startswith(".") and other:
+            # our scratch folder renamed onto the place (OUT/.tmp-2021-10-… -> OUT/2021-10):
+            # the place is what is wrong, not OUT
+            path = Path(str(other))
+        elif path.name.startswith("."):  # our own scratch or lock file: name its folder
             path = path.parent
         where = str(path)
+        broken = _broken_link(path)
+        if broken is not None:
+            if lang == "en":
+                return (f"{where}: a broken symbolic link (its target {broken} does not "
+                        "exist); remove the link or restore its target")
+            return (f"{where}: リンク先 {broken} がないシンボリックリンクです。"
+                    "リンクを消すか、リンク先を戻してください")
     cause = exc.strerror or str(exc)
     if lang == "en":
         return f"{where}: {cause}" if where else cause
     ja, todo = _OS_ERRORS.get(code or -1, ("読み書きできません", "場所と権限を確かめてください"))
     place = f"{where}: " if where else ""
     return f"{place}{ja}。{todo}（{cause}）"
+
+
+def _broken_link(path: Path) -> str | None:
+    """The target of ``path`` when it is a symbolic link to nothing, else None."""
+    try:
+        return os.readlink(path) if path.is_symlink() and not path.exists() else None
+    except OSError:
+        return None
 
 
 def cli_date(text: str, option: str) -> dt.date:

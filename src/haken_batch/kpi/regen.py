@@ -1,5 +1,6 @@
 """Regenerate the KPI workbook or one statement from a settled cycle (``haken kpi`` /
-``haken statement``), under the lock on OUT.
+``haken statement``), under the lock on OUT; with ``--to`` elsewhere, an OUT that cannot
+hold the lock file (read-only media, another user's archive) is read without it.
 
 The files go into ``OUT/CYCLE`` by default (``--to`` elsewhere). A cycle folder with an
 archive (manifest.json) or a closing is never rewritten: there a regenerated file must equal
@@ -9,11 +10,20 @@ would read any other file there as tampering).
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from haken_batch.errors import CycleError
+from haken_batch.errors import ConfigError, CycleError, LockedError
 from haken_batch.scratch import private_dir
+
+# OUT refuses our lock file: a read-only mount (an archive on a disc, a snapshot) or a
+# folder of another user (an auditor's copy)
+_CANNOT_WRITE = (errno.EROFS, errno.EACCES, errno.EPERM)
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,54 @@ def _refuse_inside_a_cycle(out: Path, target: Path) -> None:
                 "must keep matching its archive; give a place elsewhere")
 
 
+@contextlib.contextmanager
+def _reading(out: Path, to: Path | None) -> Iterator[None]:
+    """The lock on OUT while the cycle is read (a settle swapping it meanwhile would mix two
+    versions of it). With ``--to`` elsewhere the command only reads OUT, so an OUT that
+    cannot take our lock file is read without it: nothing of ours writes there, and a run
+    of another user that does is seen by its lock file (``_not_in_use``)."""
+    from haken_batch.outdir import locked
+
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(locked(out))
+        except OSError as exc:
+            if exc.errno not in _CANNOT_WRITE or not out.is_dir():
+                raise
+            if to is None:
+                raise ConfigError(
+                    f"出力フォルダ {out} には書き込めません（{exc.strerror}）。サイクルは読む"
+                    "だけなので、書き出し先を --to で書き込める場所に指定してください",
+                    f"output folder {out} cannot be written ({exc.strerror}); the cycle is "
+                    "only read: give a writable place with --to") from None
+            stack.enter_context(_not_in_use(out))
+        yield
+
+
+@contextlib.contextmanager
+def _not_in_use(out: Path) -> Iterator[None]:
+    """A shared lock on OUT's lock file when there is one we can open (a run holds it
+    exclusively while it writes, and removes it at the end): refused while a run writes."""
+    from haken_batch.outdir import LOCK_NAME
+
+    try:
+        fd = os.open(out / LOCK_NAME, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:  # none (no run), or not ours to open: nothing more can be known
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LockedError(
+                f"出力フォルダ {out} は別の実行が使用中です。終了を待ってから実行してください",
+                f"output folder {out} is in use by another run; try again when it is done",
+            ) from None
+        yield
+    finally:
+        os.close(fd)
+
+
 def regenerate(out: Path, cycle: str, *, data_dir: Path | None = None, to: Path | None = None,
                institution: str | None = None, statement: bool = False) -> Regenerated:
     """KPI workbook (``statement=False``) or the statement of ``institution``."""
@@ -78,11 +136,11 @@ def regenerate(out: Path, cycle: str, *, data_dir: Path | None = None, to: Path 
     from haken_batch.emit import kpi, statements
     from haken_batch.kpi import source
     from haken_batch.manifest import MANIFEST_NAME
-    from haken_batch.outdir import check_cycle, locked, sweep_atomic_leftovers
+    from haken_batch.outdir import check_cycle, sweep_atomic_leftovers
 
     check_cycle(cycle)
     out = Path(out)
-    with locked(out):
+    with _reading(out, to):
         src = source.load(out, cycle, data_dir)
         target = Path(to) if to is not None else src.folder
         in_cycle = target.resolve() == src.folder.resolve()
