@@ -151,3 +151,14 @@ def test_close_reruns_the_cycle_and_refuses_a_resealed_forgery(out: Path) -> Non
     with pytest.raises(VerifyError, match="payments"):
         close_cycle(out, "2021-11", closed_on=DAY, closed_by="課長")
     assert not (folder / "CLOSED.json").exists()
+
+
+def test_verify_of_out_reports_a_recorded_cycle_whose_folder_is_gone(out: Path) -> None:
+    from haken_batch.verify import verify_path
+
+    shutil.rmtree(out / "2021-11")
+    report = verify_path(out, rerun=False)
+    assert not report.ok
+    gone = [c for c in report.cycles if c.cycle == "2021-11"]
+    assert gone and gone[0].problems[0].kind == "chain"
+    assert "フォルダがありません" in gone[0].problems[0].detail_ja

@@ -185,3 +185,16 @@ def adopt(out: Path, cycle: str, event: str) -> None:
     sha = sha256_file(manifest) if manifest.is_file() else ""
     if last is None or last.event != event or last.manifest_sha256 != sha:
         record(out, event, cycle)
+
+
+def missing_folders(out: Path) -> list[Event]:
+    """Cycles the record names as settled or closed whose folder (manifest) is gone: what
+    ``verify OUT`` reports, as settle refuses them."""
+    from haken_batch.manifest import MANIFEST_NAME
+
+    try:
+        events = read(out) or []
+    except CycleError:
+        return []  # an unreadable record is settle's to refuse; verify reads the folders
+    return [e for c, e in sorted(state(events).items())
+            if e.event != DISCARDED and not (Path(out) / c / MANIFEST_NAME).is_file()]

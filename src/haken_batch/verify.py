@@ -146,8 +146,11 @@ def verify_path(path: Path, *, rerun: bool = True, engine: ModuleType | Any = No
     if (path / MANIFEST_NAME).exists() or settled:
         tell(path.name)
         return VerifyReport(path, [verify_cycle(path, rerun=rerun, engine=engine, keep=keep)])
+    from haken_batch.history import HISTORY_NAME, missing_folders
+
     cycles = cycles_in(path)
-    if not cycles:
+    gone = missing_folders(path)  # recorded as settled or closed, folder deleted or moved
+    if not cycles and not gone:
         raise NotAnArchive(
             f"{path} は精算済みサイクルのフォルダでも出力フォルダでもありません"
             "（manifest.json なし）",
@@ -160,6 +163,16 @@ def verify_path(path: Path, *, rerun: bool = True, engine: ModuleType | Any = No
         tell(c)
         reports.append(verify_cycle(path / c, rerun=rerun, engine=engine, neighbours=False,
                                     keep=keep))
+    for e in gone:
+        rep = CycleReport(e.cycle)
+        rep.add(MANIFEST_NAME, "chain",
+                f"{HISTORY_NAME} records {e.cycle} as {e.event} but its folder is gone "
+                "(deleted or moved by hand; what it paid is missing from the ledger)",
+                f"{HISTORY_NAME} には{'確定' if e.event == 'closed' else '精算'}済みと記録されて"
+                "いますが、フォルダがありません（手で削除・移動された: 支払済みの記録が"
+                "欠けています）")
+        reports.append(rep)
+    reports.sort(key=lambda r: r.cycle)
     return VerifyReport(path, reports)
 
 
