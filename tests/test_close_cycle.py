@@ -128,3 +128,29 @@ def test_close_cli(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert bad.exit_code == 2
     assert runner.invoke(app, ["verify", str(out)]).exit_code == 0
     shutil.rmtree(out, ignore_errors=True)
+
+
+def test_close_without_a_date_records_the_date_in_japan_whatever_the_machine_zone(
+        out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kiritimati and New York gave two dates for the same moment (blind red-team check,
+    round 3); the program's calendar is Japan's. Pago Pago (UTC-11) is 20 hours behind
+    Tokyo, so on 20 hours of the day a machine-zone date would fail here."""
+    import time
+    from zoneinfo import ZoneInfo
+
+    def japan() -> str:
+        return dt.datetime.now(ZoneInfo("Asia/Tokyo")).date().isoformat()
+
+    monkeypatch.setitem(sys.modules, "haken_batch.cycle", ENGINE)
+    monkeypatch.setenv("TZ", "Pacific/Pago_Pago")
+    time.tzset()
+    try:
+        before = japan()
+        res = CliRunner().invoke(app, ["close", "2021-10", "--out", str(out), "--by", "事務局"])
+        after = japan()
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert res.exit_code == 0, res.output
+    record = json.loads((out / "2021-10" / "CLOSED.json").read_text())
+    assert record["closed_on"] in (before, after)

@@ -87,7 +87,7 @@ def close(
     from haken_batch.cli.render_audit import render_close
     from haken_batch.closing import close_cycle
 
-    closed_on = date_option(date, "--date") if date else dt.date.today()  # the CLI's clock only
+    closed_on = date_option(date, "--date") if date else _today_in_japan()  # the CLI's clock only
     record = run(lambda: close_cycle(out, cycle, closed_on=closed_on, closed_by=by), lang)
     render_close(record, lang.value, quiet)
 
@@ -105,6 +105,17 @@ def discard(
 
     done = run(lambda: discard_cycle(out, cycle, by=by), lang)
     render_discard(done, lang.value, quiet)
+
+
+def _today_in_japan() -> dt.date:
+    """Today in Japan, the program's calendar: a machine on UTC (a server, often WSL) closed
+    a cycle at 08:30 JST under yesterday's date (blind red-team check, round 3)."""
+    try:
+        from zoneinfo import ZoneInfo
+
+        return dt.datetime.now(ZoneInfo("Asia/Tokyo")).date()
+    except (ImportError, KeyError, OSError):  # no time-zone data on this machine
+        return dt.date.today()
 
 
 @sample_app.command("visits")
