@@ -162,3 +162,13 @@ def test_verify_of_out_reports_a_recorded_cycle_whose_folder_is_gone(out: Path) 
     gone = [c for c in report.cycles if c.cycle == "2021-11"]
     assert gone and gone[0].problems[0].kind == "chain"
     assert "フォルダがありません" in gone[0].problems[0].detail_ja
+
+
+def test_verify_of_out_reports_a_closed_cycle_whose_closing_record_is_gone(out: Path) -> None:
+    from haken_batch.verify import verify_path
+
+    (out / "2021-10" / "CLOSED.json").unlink()
+    report = verify_path(out, rerun=False)
+    assert not report.ok
+    oct_ = next(c for c in report.cycles if c.cycle == "2021-10")
+    assert any(p.path == "CLOSED.json" and "開け直され" in p.detail_ja for p in oct_.problems)

@@ -188,13 +188,17 @@ def adopt(out: Path, cycle: str, event: str) -> None:
 
 
 def missing_folders(out: Path) -> list[Event]:
-    """Cycles the record names as settled or closed whose folder (manifest) is gone: what
-    ``verify OUT`` reports, as settle refuses them."""
-    from haken_batch.manifest import MANIFEST_NAME
+    """Cycles the record names as settled or closed whose folder (manifest) is gone, or as
+    closed whose ``CLOSED.json`` is gone: what ``verify OUT`` reports, as settle refuses
+    them."""
+    from haken_batch.manifest import CLOSED_NAME, MANIFEST_NAME
 
     try:
         events = read(out) or []
     except CycleError:
         return []  # an unreadable record is settle's to refuse; verify reads the folders
+    folder = Path(out)
     return [e for c, e in sorted(state(events).items())
-            if e.event != DISCARDED and not (Path(out) / c / MANIFEST_NAME).is_file()]
+            if e.event != DISCARDED and (
+                not (folder / c / MANIFEST_NAME).is_file()
+                or (e.event == CLOSED and not (folder / c / CLOSED_NAME).is_file()))]

@@ -164,6 +164,15 @@ def verify_path(path: Path, *, rerun: bool = True, engine: ModuleType | Any = No
         reports.append(verify_cycle(path / c, rerun=rerun, engine=engine, neighbours=False,
                                     keep=keep))
     for e in gone:
+        if e.cycle in cycles and (path / e.cycle / MANIFEST_NAME).is_file():
+            # the folder is there: its closing record was removed
+            rep = next(r for r in reports if r.cycle == e.cycle)
+            rep.add(CLOSED_NAME, "chain",
+                    f"{HISTORY_NAME} records {e.cycle} as closed but {CLOSED_NAME} is gone "
+                    "(a closed cycle was reopened by hand)",
+                    f"{HISTORY_NAME} には確定済みと記録されていますが {CLOSED_NAME} が"
+                    "ありません（確定したサイクルが手で開け直されています）")
+            continue
         rep = CycleReport(e.cycle)
         rep.add(MANIFEST_NAME, "chain",
                 f"{HISTORY_NAME} records {e.cycle} as {e.event} but its folder is gone "
