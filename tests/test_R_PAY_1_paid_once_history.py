@@ -172,3 +172,55 @@ def test_verify_of_out_reports_a_closed_cycle_whose_closing_record_is_gone(out: 
     assert not report.ok
     oct_ = next(c for c in report.cycles if c.cycle == "2021-10")
     assert any(p.path == "CLOSED.json" and "開け直され" in p.detail_ja for p in oct_.problems)
+
+
+def test_R_PAY_1_an_older_result_put_back_is_refused(out: Path, tmp_path: Path) -> None:
+    """A copy of 2021-11 kept before settling it again, put back afterwards: its ledger is not
+    what the transfer paid (blind check, round 3: 70 dispatches paid again, exit 0)."""
+    kept = tmp_path / "kept"
+    shutil.copytree(out / "2021-11", kept)
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLES, data)
+    with (data / "corrections.csv").open("a", encoding="utf-8") as f:  # a late fix
+        f.write("reports,D21-P080,対面支援時間(分),90,再確認,事務局 試験,2021/11/20 10:00\n")
+    cycle.settle_cycle(sample_options(out, "2021-11", data))
+    shutil.rmtree(out / "2021-11")
+    shutil.copytree(kept, out / "2021-11")
+    with pytest.raises(CycleError, match="earlier result"):
+        _settle(out, "2021-12")
+
+
+def test_R_PAY_1_a_withdrawn_cycle_put_back_is_refused(out: Path, tmp_path: Path) -> None:
+    done = discarding.discard_cycle(out, "2021-11", by="事務局")
+    assert done.moved_to is not None
+    shutil.copytree(done.moved_to, out / "2021-11")
+    with pytest.raises(CycleError, match="withdrawn"):
+        _settle(out, "2021-12")
+
+
+def test_discard_is_refused_while_a_later_recorded_cycle_exists_even_if_moved(
+        out: Path, tmp_path: Path) -> None:
+    """2021-11 moved away (sent to the bank): withdrawing 2021-10's record would let 2021-12
+    pay both again (blind check, round 3)."""
+    _settle(out, "2021-12")
+    shutil.move(out / "2021-12", tmp_path / "sent-2021-12")
+    with pytest.raises(CycleError, match="2021-12"):
+        discarding.discard_cycle(out, "2021-11", by="事務局")
+
+
+def test_the_same_result_can_be_withdrawn_twice(out: Path) -> None:
+    first = discarding.discard_cycle(out, "2021-11", by="事務局")
+    _settle(out, "2021-11")  # same inputs: the same manifest
+    second = discarding.discard_cycle(out, "2021-11", by="事務局")
+    assert first.moved_to != second.moved_to and second.moved_to is not None
+    assert second.moved_to.is_dir()
+
+
+def test_an_adopted_record_carries_each_cycle_its_own_manifest(out: Path) -> None:
+    from haken_batch.manifest import sha256_file
+
+    (out / history.HISTORY_NAME).unlink()
+    run = _settle(out, "2021-12")
+    assert any("記録を作りました" in ja for ja, _en in run.notes)
+    for e in history.read(out) or []:
+        assert e.manifest_sha256 == sha256_file(out / e.cycle / "manifest.json"), e

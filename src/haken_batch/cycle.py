@@ -227,6 +227,7 @@ def settle_cycle(options: Options, progress: Progress = _noop) -> CycleRun:
         rules = load_rules(options.rules_dir)
         _refuse(options, rules)
         history.check_before_settling(out, options.cycle)  # nothing paid twice
+        adopted = _adopted_note(out, options.cycle)
         before = _transfer_files(out / options.cycle)
         with InputPacker(out) as packer:
             run = prepare(options, progress, rules=rules, on_read=packer.add)
@@ -241,7 +242,7 @@ def settle_cycle(options: Options, progress: Progress = _noop) -> CycleRun:
         listed = followups.write_list(out, options.cycle, run.followups)
     where = ([(f"お知らせの派遣の一覧: {listed}", f"the dispatches of these notes: {listed}")]
              if listed else [])
-    return dataclasses.replace(run, notes=(*notes, *replaced, *skipped,
+    return dataclasses.replace(run, notes=(*notes, *adopted, *replaced, *skipped,
                                             *((f["ja"], f["en"]) for f in run.followups),
                                             *where))
 
@@ -267,6 +268,27 @@ def _skipped_month_note(out: Path, cycle: str) -> list[tuple[str, str]]:
              "skipped. This cycle pays what they would have, but they can no longer be settled "
              f"after it. If the cycle was mistyped, withdraw it with haken discard {cycle} "
              "before transferring or closing, and settle the right month")]
+
+
+def _adopted_note(out: Path, cycle: str) -> list[tuple[str, str]]:
+    """OUT has settled cycles but no record of them (an earlier version, or a deleted
+    record): the record is rebuilt from the folders there now, which cannot tell a folder
+    moved away (blind check, round 3). Said, with the cycles it starts from."""
+    from haken_batch import history, ledger
+
+    if history.read(out) is not None:
+        return []
+    found = [c for c in ledger.settled_cycles(out) if c != cycle]
+    if not found:
+        return []
+    span = found[0] if len(found) == 1 else f"{found[0]}〜{found[-1]}"
+    return [(f"出力先に精算の記録（{history.HISTORY_NAME}）がなかったため、いまあるサイクルの"
+             f"フォルダ（{span}、{len(found)} 件）から記録を作りました。精算したサイクルの"
+             "フォルダを削除・移動していたなら、振込・確定の前に元に戻して精算し直してください",
+             f"the output folder had no record of settled cycles ({history.HISTORY_NAME}): it "
+             f"was rebuilt from the cycle folders there now ({span}, {len(found)}). If a "
+             "settled cycle's folder was deleted or moved, put it back and settle again "
+             "before transferring or closing")]
 
 
 def _first_cycle_note(out: Path, cycle: str, rules: RuleBook) -> list[tuple[str, str]]:

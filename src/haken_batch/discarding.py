@@ -39,7 +39,17 @@ def discard_cycle(out: Path, cycle: str, *, by: str) -> Discarded:
         raise CycleError("取り消す人（--by）を指定してください", "say who withdraws it (--by)")
     with locked(out):
         folder = out / cycle
-        recorded = history.state(history.read(out) or []).get(cycle)
+        known = history.state(history.read(out) or [])
+        recorded = known.get(cycle)
+        # later cycles: present, or recorded (a folder moved away still paid what it paid)
+        later = sorted({c for c in cycles_in(out) if c > cycle and (out / c / MANIFEST_NAME)
+                        .is_file()} | {c for c, e in known.items()
+                                       if c > cycle and e.event != history.DISCARDED})
+        if later:
+            raise CycleError(
+                f"{later[-1]} が {cycle} の後に精算されているため、{cycle} は取り消せません"
+                "（後のサイクルから順に取り消します）",
+                f"{later[-1]} was settled after {cycle}: withdraw the later cycles first")
         if not (folder / MANIFEST_NAME).is_file():
             if recorded is not None and recorded.event == history.SETTLED:
                 # deleted by hand before this command existed: only the record is left to say
@@ -52,20 +62,15 @@ def discard_cycle(out: Path, cycle: str, *, by: str) -> Discarded:
         if is_closed(out, cycle) or (recorded is not None and recorded.event == history.CLOSED):
             raise CycleError(f"サイクル {cycle} は確定済みのため取り消せません",
                              f"cycle {cycle} is closed and is never withdrawn")
-        later = [c for c in cycles_in(out) if c > cycle and (out / c / MANIFEST_NAME).is_file()]
-        if later:
-            raise CycleError(
-                f"{later[-1]} が {cycle} の後に精算されているため、{cycle} は取り消せません"
-                "（後のサイクルから順に取り消します）",
-                f"{later[-1]} was settled after {cycle}: withdraw the later cycles first")
         sha = sha256_file(folder / MANIFEST_NAME)
         history.adopt(out, cycle, history.SETTLED)  # an OUT from before the record
         aside = out / DISCARDED_FOLDER
         aside.mkdir(mode=0o700, exist_ok=True)
         target = aside / f"{cycle}-{sha[:12]}"
-        if target.exists():
-            raise CycleError(f"{target} が既にあります", f"{target} already exists",
-                             where=str(target))
+        n = 1
+        while target.exists():  # the same result withdrawn twice (same inputs, same manifest)
+            n += 1
+            target = aside / f"{cycle}-{sha[:12]}-{n}"
         folder.rename(target)
         listed = out / LIST_FOLDER / f"{cycle}.csv"
         if listed.is_file():

@@ -93,23 +93,26 @@ def _check_record(out: Path, cycle: str) -> None:
 
     events = read(out)
     for c, e in sorted(state(events or []).items()):
+        folder = out / c
+        _check_not_an_older_result(folder, c, cycle, e, events or [])
         if e.event == DISCARDED:
             continue
-        folder = out / c
         if not (folder / MANIFEST_NAME).is_file():
             if c == cycle and e.event == SETTLED:
                 continue  # settled again: it replaces what it had (the transfer note says so)
             undo = e.event == SETTLED  # a closed cycle is never withdrawn
             raise CycleError(
-                f"出力先に {c} の精算フォルダ（manifest.json）がありません。{HISTORY_NAME} には"
+                f"出力先に {c} の精算フォルダ（またはその manifest.json）がありません。"
+                f"{HISTORY_NAME} には"
                 f"{'確定' if e.event == CLOSED else '精算'}済みと記録されています。そのフォルダの"
                 "支払を知らないまま精算すると同じ派遣を二度支払うため、精算を止めました。"
-                "フォルダを元の場所に戻してください"
+                "フォルダを元の場所に戻してください（この記録は消さないでください）"
                 + ("。誤って精算したサイクルで、振込も確定もしていないときは "
                    f"haken discard {c} で取り消せます" if undo else ""),
                 f"the output folder has no settled folder for {c} (no manifest.json), though "
                 f"{HISTORY_NAME} records it as {e.event}. Settling without it would pay its "
-                "dispatches twice, so nothing was settled: put the folder back"
+                "dispatches twice, so nothing was settled: put the folder back (do not delete "
+                "the record)"
                 + (f". If settling {c} was a mistake and it was neither transferred nor "
                    f"closed, withdraw it with haken discard {c}" if undo else ""),
                 where=str(folder))
@@ -122,6 +125,34 @@ def _check_record(out: Path, cycle: str) -> None:
                 f"cycle is never changed, so nothing was settled: put {CLOSED_NAME} back "
                 "(haken verify checks it)",
                 where=str(folder / CLOSED_NAME))
+
+
+def _check_not_an_older_result(folder: Path, c: str, cycle: str, last: Event,
+                               events: list[Event]) -> None:
+    """A folder whose manifest the record knows, but not as the cycle's last event: an older
+    result put back (a copy kept before settling again) or a withdrawn cycle come back. Its
+    ledger is not what was paid (blind check, round 3: 70 dispatches paid again). A manifest
+    the record does not know is a commit whose line a crash cut off: adopted."""
+    from haken_batch.manifest import MANIFEST_NAME, sha256_file
+
+    if c == cycle or not (folder / MANIFEST_NAME).is_file():
+        return
+    sha = sha256_file(folder / MANIFEST_NAME)
+    known = {e.manifest_sha256 for e in events if e.cycle == c}
+    if (sha == last.manifest_sha256 and last.event != DISCARDED) or sha not in known:
+        return
+    what = ("取り消した（haken discard）結果" if sha == last.manifest_sha256
+            else "前の精算の結果（その後に精算し直しています）")
+    what_en = ("a result withdrawn with haken discard" if sha == last.manifest_sha256
+               else "an earlier result (the cycle was settled again after it)")
+    raise CycleError(
+        f"出力先の {c} は{what}です（{HISTORY_NAME} の記録と違います）。支払済みの記録が"
+        "違うと二度払いのおそれがあるため、精算を止めました。最後に精算した結果のフォルダに"
+        "戻してください",
+        f"{c} in the output folder is {what_en}, not what {HISTORY_NAME} records last. With "
+        "another record of what was paid the run could pay twice, so nothing was settled: "
+        "put back the folder of the last settle",
+        where=str(folder))
 
 
 def _check_earlier_folders(out: Path, cycle: str) -> None:
@@ -159,10 +190,10 @@ def record(out: Path, event: str, cycle: str, *, by: str = "", sha: str | None =
         events = []
         for c in cycles_in(out):
             if c != cycle and (out / c / MANIFEST_NAME).is_file():
-                sha = sha256_file(out / c / MANIFEST_NAME)
-                events.append(Event(SETTLED, c, sha))
+                adopted = sha256_file(out / c / MANIFEST_NAME)
+                events.append(Event(SETTLED, c, adopted))
                 if (out / c / CLOSED_NAME).is_file():
-                    events.append(Event(CLOSED, c, sha))
+                    events.append(Event(CLOSED, c, adopted))
     if sha is None:
         manifest = out / cycle / MANIFEST_NAME
         sha = sha256_file(manifest) if manifest.is_file() else ""
