@@ -368,14 +368,9 @@ def write_corrections(run: CycleRun, folder: Path) -> None:
 
 def _export_headers(run: CycleRun) -> dict[tuple[str, str], str]:
     """(table, column) -> the export's header the cycle read it under (none without a map)."""
-    from haken_batch.errors import RulesError
-    from haken_batch.load.spec import column_map
+    from haken_batch.load.spec import export_specs
 
-    raw = getattr(getattr(run, "rules", None), "columns", None)
-    try:
-        tables = column_map(raw).tables if raw is not None else {}
-    except RulesError:  # rules built without a column map (tests)
-        return {}
+    tables = export_specs(getattr(run, "rules", None))
     return {(t, c.name): c.label for t, spec in tables.items() for c in spec.columns}
 
 

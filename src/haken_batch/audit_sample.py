@@ -50,23 +50,26 @@ CHECK_NAMES = {EVIDENCE: ("証拠書類の確認（専門家）", "evidence chec
 _UNKNOWN_BUREAU = "（不明）"
 
 
+_FLAG_SEVERITIES = ("hold", "reduce", "flag")
+
+
 def instruction(check: str, subject: str, dispatches: str, lang: str = "ja") -> str:
     """What the clerk checks for one drawn subject (R-PAY-6, from the specification's
     wording: evidence enough to prove the report; the companies' e-mail confirmation)."""
-    ids = "、".join(d for d in dispatches.split(";") if d) or "（なし）"
+    listed = [d for d in dispatches.split(";") if d]
     if lang == "en":
-        ids = ", ".join(d for d in dispatches.split(";") if d) or "(none)"
+        ids = ", ".join(listed) or "(none)"
         if check == EMAIL:
             return (f"institution {subject}: for dispatches {ids}, check the company's e-mail "
                     "confirmation that the support took place (従事証明)")
         return (f"expert {subject}: for dispatches {ids}, check evidence enough to prove the "
                 "support report (materials handed over, photographs, receipts)")
+    ids = "、".join(listed) or "（なし）"
     if check == EMAIL:
         return (f"機関 {subject} の派遣 {ids} について、中小企業・小規模事業者等のメールによる"
                 "従事証明を確認してください")
     return (f"専門家 {subject} の派遣 {ids} について、実績報告を証明するに足る証拠書類"
             "（成果物・写真・領収書など）を確認してください")
-_FLAG_SEVERITIES = ("hold", "reduce", "flag")
 
 
 def _digest(cycle: str, check: str, subject: str, weight: int) -> bytes:

@@ -173,13 +173,9 @@ def _parameters_for(run: CycleRun, rule_id: str, support: dt.date | None) -> lis
 
 def _specs(run: CycleRun) -> dict[str, TableSpec]:
     """The column map the cycle read its exports with: each column's export header."""
-    from haken_batch.errors import RulesError
-    from haken_batch.load.spec import column_map
+    from haken_batch.load.spec import export_specs
 
-    try:
-        return column_map(run.rules.columns, where="columns.yaml").tables
-    except RulesError:  # rules built without a column map (tests): the English names
-        return {}
+    return export_specs(run.rules)
 
 
 def _line_labels(lines: list[dict[str, Any]]) -> dict[int, tuple[str, str]]:

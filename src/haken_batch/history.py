@@ -91,12 +91,11 @@ def check_before_settling(out: Path, cycle: str) -> None:
 def _check_record(out: Path, cycle: str) -> None:
     from haken_batch.manifest import CLOSED_NAME, MANIFEST_NAME
 
-    events = read(out)
-    for c, e in sorted(state(events or []).items()):
-        folder = out / c
-        _check_not_an_older_result(folder, c, cycle, e, events or [])
-        if e.event == DISCARDED:
-            continue
+    events = read(out) or []
+    for c, e in sorted(state(events).items()):
+        _check_not_an_older_result(out / c, c, cycle, e, events)
+    for e in _gone(out, events):
+        c, folder = e.cycle, out / e.cycle
         if not (folder / MANIFEST_NAME).is_file():
             if c == cycle and e.event == SETTLED:
                 continue  # settled again: it replaces what it had (the transfer note says so)
@@ -116,7 +115,7 @@ def _check_record(out: Path, cycle: str) -> None:
                 + (f". If settling {c} was a mistake and it was neither transferred nor "
                    f"closed, withdraw it with haken discard {c}" if undo else ""),
                 where=str(folder))
-        if e.event == CLOSED and not (folder / CLOSED_NAME).is_file():
+        else:  # closed, and its closing record is gone
             raise CycleError(
                 f"{c} は確定済みと {HISTORY_NAME} に記録されていますが、{c}/{CLOSED_NAME} が"
                 "ありません。確定したサイクルは変更できないため、精算を止めました。"
@@ -219,17 +218,21 @@ def adopt(out: Path, cycle: str, event: str) -> None:
 
 
 def missing_folders(out: Path) -> list[Event]:
-    """Cycles the record names as settled or closed whose folder (manifest) is gone, or as
-    closed whose ``CLOSED.json`` is gone: what ``verify OUT`` reports, as settle refuses
-    them."""
-    from haken_batch.manifest import CLOSED_NAME, MANIFEST_NAME
-
+    """Cycles the record names as settled or closed that are gone (``_gone``): what ``verify
+    OUT`` reports, as settle refuses them."""
     try:
         events = read(out) or []
     except CycleError:
         return []  # an unreadable record is settle's to refuse; verify reads the folders
-    folder = Path(out)
+    return _gone(Path(out), events)
+
+
+def _gone(out: Path, events: list[Event]) -> list[Event]:
+    """Each cycle's last event, settled or closed, whose folder (manifest) is gone, or closed
+    whose ``CLOSED.json`` is gone."""
+    from haken_batch.manifest import CLOSED_NAME, MANIFEST_NAME
+
     return [e for c, e in sorted(state(events).items())
             if e.event != DISCARDED and (
-                not (folder / c / MANIFEST_NAME).is_file()
-                or (e.event == CLOSED and not (folder / c / CLOSED_NAME).is_file()))]
+                not (out / c / MANIFEST_NAME).is_file()
+                or (e.event == CLOSED and not (out / c / CLOSED_NAME).is_file()))]

@@ -87,14 +87,11 @@ def run(fn: Callable[[], T], lang: Lang = Lang.ja) -> T:
         return result
     except HakenError as exc:
         fail(exc.message(lang.value), exc.exit_code, lang.value)
-    except stops.Terminated:
+    except KeyboardInterrupt as stop:  # SIGTERM too (stops.Terminated): 143, Ctrl-C 130
         stops.raised = None  # told here
-        console(stderr=True).print("停止の指示（SIGTERM）を受けて中断しました / stopped (SIGTERM)")
-        raise typer.Exit(143) from None
-    except KeyboardInterrupt:
-        stops.raised = None
-        console(stderr=True).print("中断しました / interrupted")
-        raise typer.Exit(130) from None
+        said, code = stops.stopped_message(stop)
+        console(stderr=True).print(said, markup=False)
+        raise typer.Exit(code) from None
     except OSError as exc:
         # A disk/permission problem is the user's to fix; say which file, not a traceback.
         fail(os_error_message(exc, lang.value), 2, lang.value)

@@ -157,3 +157,15 @@ def column_map(raw: dict[str, Any], where: str = "rules/columns.yaml") -> Column
         date_max=str(dates.get("max", "2999-12-31")),
         max_cell_bytes=int(raw.get("max_cell_bytes", 65536)),
     )
+
+
+def export_specs(rules: Any) -> dict[str, TableSpec]:
+    """The column map a run read its exports with (each column's export header, each
+    table's Japanese name); empty for rules built without one (tests)."""
+    raw = getattr(rules, "columns", None)
+    if raw is None:
+        return {}
+    try:
+        return column_map(raw, where="columns.yaml").tables
+    except RulesError:
+        return {}
