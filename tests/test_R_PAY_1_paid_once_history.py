@@ -5,6 +5,7 @@ a truncated ledger.csv and a removed CLOSED.json did the same."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -125,6 +126,40 @@ def test_a_first_cycle_in_the_middle_of_the_year_says_what_it_paid(tmp_path: Pat
     run = _settle(tmp_path / "out", "2021-10")
     said = [ja for ja, _en in run.notes if "より前の精算がありません" in ja]
     assert len(said) == 1 and "年度初め（2021-04）" in said[0]
+    # kept for the auditor too: -q hides the terminal, and the folder outlives it
+    kept = json.loads((tmp_path / "out" / "2021-10" / "manifest.json").read_text())["context"]
+    assert [c["ja"] for c in kept] == said
+
+
+def test_a_next_cycle_keeps_no_context_when_nothing_is_unusual(out: Path) -> None:
+    _settle(out, "2021-12")
+    assert json.loads((out / "2021-12" / "manifest.json").read_text())["context"] == []
+
+
+def test_a_skipped_month_is_kept_in_the_manifest(out: Path) -> None:
+    run = _settle(out, "2022-01")
+    kept = json.loads((out / "2022-01" / "manifest.json").read_text())["context"]
+    assert len(kept) == 1 and "2021-12 までの月を飛ばしています" in kept[0]["ja"]
+    assert (kept[0]["ja"], kept[0]["en"]) in run.notes
+
+
+def test_a_dangling_link_at_the_cycle_folder_stops_before_the_work(
+        out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It failed only at the final rename, after the whole run (25 s at 1M dispatches)."""
+    def no_work(*_a: object, **_k: object) -> None:
+        raise AssertionError("settled before looking at OUT/2021-12")
+
+    monkeypatch.setattr(cycle, "prepare", no_work)
+    (out / "2021-12").symlink_to(out / "gone")
+    with pytest.raises(CycleError) as told:
+        _settle(out, "2021-12")
+    assert "リンク先" in told.value.ja and "Nothing was changed" in told.value.en
+    (out / "2021-12").unlink()
+    (out / "2021-12").write_text("a clerk's note")
+    with pytest.raises(CycleError) as told:
+        _settle(out, "2021-12")
+    assert "同じ名前のファイル" in told.value.ja
+    assert (out / "2021-12").read_text() == "a clerk's note"
 
 
 def test_close_reruns_the_cycle_and_refuses_a_resealed_forgery(out: Path) -> None:

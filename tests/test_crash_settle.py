@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from corpus.tools import KILL_PRELUDE, contents, run_child, visible
+from haken_batch.history import HISTORY_NAME
 
 REPO = Path(__file__).resolve().parents[1]
 BASE = Path(__file__).resolve().parent / "corpus" / "base"
@@ -97,6 +98,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     out = base / "out"
     assert settle("2021-10", data, out) == 0
     oct_ = contents(out / "2021-10")
+    oct_record = (out / HISTORY_NAME).read_bytes()
     count = base / "steps"
     assert settle("2021-11", data, out, count_file=count) == 0
     nov = contents(out / "2021-11")
@@ -104,7 +106,21 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     ids = ledger_ids(out)
     assert ("2021-11", "D0004") in ids and len(ids) == len(set(i for _, i in ids))
     return {"data": data, "oct": oct_, "nov": nov, "steps": int(count.read_text()),
-            "oct_out": out}
+            "oct_out": out, "records": {False: oct_record,
+                                        True: (out / HISTORY_NAME).read_bytes()}}
+
+
+def _copy_out(ref: dict[str, object], out: Path, *, rerun: bool) -> None:
+    """OUT as the undisturbed run had it before settling 2021-11 (``rerun``: after it),
+    record of settled cycles included: without it the next run rebuilds the record and its
+    manifest says so (``context``), which the undisturbed one does not."""
+    src, records = ref["oct_out"], ref["records"]
+    assert isinstance(src, Path) and isinstance(records, dict)
+    out.mkdir()
+    shutil.copytree(src / "2021-10", out / "2021-10")
+    if rerun:  # a re-run of a settled cycle is killed: the old one must survive whole
+        shutil.copytree(src / "2021-11", out / "2021-11")
+    (out / HISTORY_NAME).write_bytes(records[rerun])
 
 
 def check(out: Path, ref: dict[str, object]) -> None:
@@ -126,13 +142,10 @@ def check(out: Path, ref: dict[str, object]) -> None:
 
 def _kill_and_check(tmp_path: Path, ref: dict[str, object], name: str, *, rerun: bool,
                     kill_at: int = 0, kill_at_rename: int = 0) -> None:
-    src, data = ref["oct_out"], ref["data"]
-    assert isinstance(src, Path) and isinstance(data, Path)
+    data = ref["data"]
+    assert isinstance(data, Path)
     out = tmp_path / name
-    out.mkdir()
-    shutil.copytree(src / "2021-10", out / "2021-10")
-    if rerun:  # a re-run of a settled cycle is killed: the old one must survive whole
-        shutil.copytree(src / "2021-11", out / "2021-11")
+    _copy_out(ref, out, rerun=rerun)
     code = settle("2021-11", data, out, kill_at=kill_at, kill_at_rename=kill_at_rename)
     assert code == -9, f"{name}: the kill point was never reached"
     check(out, ref)
@@ -159,12 +172,9 @@ def test_sigkill_settle_at_every_step(tmp_path: Path, reference: dict[str, objec
     assert isinstance(steps, int) and steps > 5
     extra = 40 if rerun else 0  # a re-run also removes the old folder: more steps
     for k in range(1, steps + extra + 1):
-        src, data = reference["oct_out"], reference["data"]
-        assert isinstance(src, Path) and isinstance(data, Path)
+        data = reference["data"]
+        assert isinstance(data, Path)
         out = tmp_path / f"k{k}"
-        out.mkdir()
-        shutil.copytree(src / "2021-10", out / "2021-10")
-        if rerun:
-            shutil.copytree(src / "2021-11", out / "2021-11")
+        _copy_out(reference, out, rerun=rerun)
         settle("2021-11", data, out, kill_at=k)
         check(out, reference)

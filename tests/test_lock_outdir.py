@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from corpus.tools import snapshot
-from haken_batch.errors import LockedError
+from haken_batch.errors import ConfigError, LockedError
 from haken_batch.outdir import LOCK_NAME, locked, staged_dir
 
 HOLDER = r'''
@@ -97,9 +97,21 @@ def test_lock_file_symlink_is_not_followed(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     (out / LOCK_NAME).symlink_to(victim)
-    with pytest.raises(OSError), locked(out):
+    with pytest.raises(ConfigError) as told, locked(out):
         pass
-    assert victim.read_text() == "precious"
+    said = told.value.ja
+    assert "シンボリックリンク" in said and LOCK_NAME in said and "消して" in said
+    assert victim.read_text() == "precious" and (out / LOCK_NAME).is_symlink()
+
+
+def test_a_folder_in_the_lock_files_place_is_named_not_an_os_error(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / LOCK_NAME).mkdir(parents=True)
+    before = snapshot(out)
+    with pytest.raises(ConfigError, match="a folder") as told, locked(out):
+        pass
+    assert told.value.exit_code == 2 and LOCK_NAME in told.value.en
+    assert snapshot(out) == before
 
 
 def test_waiting_run_gets_the_lock_once_the_first_finishes(tmp_path: Path) -> None:

@@ -46,6 +46,18 @@ def test_settle_text_summary_and_quiet(data_dir: Path, tmp_path: Path) -> None:
     assert quiet.exit_code == 0 and quiet.stdout == ""
 
 
+def test_quiet_still_tells_the_notes_on_stderr(data_dir: Path, tmp_path: Path) -> None:
+    """-q drops the summary, not what the clerk must look at: cron mails a quiet run's
+    output, and a first cycle in mid-year (it paid every approval since April) went
+    unsaid."""
+    args = ["settle", "2021-10", "--data", str(data_dir), "--out", str(tmp_path / "o"),
+            "--payer", PAYER, "--no-documents", "--quiet"]
+    quiet = CliRunner().invoke(app, args)
+    assert quiet.exit_code == 0 and quiet.stdout == ""
+    assert "お知らせ" in quiet.stderr and "年度初め（2021-04）" in quiet.stderr
+    assert "支払総額" not in quiet.stderr  # still no summary
+
+
 def test_settle_bad_cycle_and_bad_date_are_clear_errors(data_dir: Path, tmp_path: Path) -> None:
     base = ["--data", str(data_dir), "--out", str(tmp_path / "o"), "--payer", PAYER]
     bad = CliRunner().invoke(app, ["settle", "2021-13", *base])

@@ -28,7 +28,7 @@ PAYER = REPO / "samples" / "payer.demo.yaml"
 SAMPLES = REPO / "samples" / "fy2021"
 WIDE = {"COLUMNS": "300", "NO_COLOR": "1"}
 
-FIRST_CYCLE_NOTE = ("出力先 {out} には 2021-10 より前の精算がありません。年度初め（2021-04）"
+FIRST_CYCLE_NOTE = ("出力先（--out）には 2021-10 より前の精算がありません。年度初め（2021-04）"
                     "からの承認をすべてこのサイクルで支払いました。以前の月を別の出力先で精算して"
                     "いるなら、振込・確定の前に --out を確かめてください（haken discard 2021-10 で"
                     "取り消せます）")
@@ -138,7 +138,7 @@ def test_note_of_a_run_that_died_half_way_in_json_on_the_samples(tmp_path: Path)
     result = settle("2021-10", SAMPLES, out, "--format", "json")
     assert result.exit_code == 0, result.output
     notes = [n for n in json.loads(result.stdout)["notes"]
-             if n["ja"] != FIRST_CYCLE_NOTE.format(out=out)]
+             if n["ja"] != FIRST_CYCLE_NOTE]
     assert len(notes) == 1 and set(notes[0]) == {"ja", "en"}
     assert str(pid) in notes[0]["ja"] and leftover in notes[0]["ja"]
     assert "途中で終了" in notes[0]["ja"] and "stopped half-way" in notes[0]["en"]
@@ -150,4 +150,4 @@ def test_json_has_no_notes_after_a_clean_history(base: Path, tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     # only the note that the fresh OUT has no earlier cycle (2021-10 is mid-year)
     assert [n["ja"] for n in json.loads(result.stdout)["notes"]] == [
-        FIRST_CYCLE_NOTE.format(out=tmp_path / "out")]
+        FIRST_CYCLE_NOTE]

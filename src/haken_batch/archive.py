@@ -480,6 +480,8 @@ def build_manifest(run: CycleRun, folder: Path, inputs: list[dict[str, Any]],
         "previous_ledgers": _previous_ledgers(out_dir, run.options.cycle),
         # for the clerk, not compared by verify (a re-run has none): followups.py
         "followups": list(run.followups),
+        # the same for what OUT said of the cycle's place (cycle.settle_cycle's context)
+        "context": [{"ja": ja, "en": en} for ja, en in run.context],
     }
 
 

@@ -226,23 +226,24 @@ def settle_cycle(options: Options, progress: Progress = _noop) -> CycleRun:
     with outdir.locked(out, notes=notes):
         rules = load_rules(options.rules_dir)
         _refuse(options, rules)
+        outdir.require_replaceable(out, options.cycle)  # before the work, not at the swap
         history.check_before_settling(out, options.cycle)  # nothing paid twice
-        adopted = _adopted_note(out, options.cycle)
+        context = (*_adopted_note(out, options.cycle),
+                   *(_skipped_month_note(out, options.cycle)
+                     or _first_cycle_note(out, options.cycle, rules)))
         before = _transfer_files(out / options.cycle)
         with InputPacker(out) as packer:
             run = prepare(options, progress, rules=rules, on_read=packer.add)
-            run = dataclasses.replace(run, followups=followups.collect(run))
+            run = dataclasses.replace(run, followups=followups.collect(run), context=context)
             with outdir.staged_dir(out, options.cycle) as folder:
                 write_outputs(run, folder, progress, packer)
         history.record(out, history.SETTLED, options.cycle)
         after = _transfer_files(out / options.cycle)
         replaced = [*_changed_rules_note(before, after), *_replaced_transfer_note(before, after)]
-        skipped = _skipped_month_note(out, options.cycle) or _first_cycle_note(
-            out, options.cycle, rules)
         listed = followups.write_list(out, options.cycle, run.followups)
     where = ([(f"お知らせの派遣の一覧: {listed}", f"the dispatches of these notes: {listed}")]
              if listed else [])
-    return dataclasses.replace(run, notes=(*notes, *adopted, *replaced, *skipped,
+    return dataclasses.replace(run, notes=(*notes, *context, *replaced,
                                             *((f["ja"], f["en"]) for f in run.followups),
                                             *where))
 
@@ -305,10 +306,12 @@ def _first_cycle_note(out: Path, cycle: str, rules: RuleBook) -> list[tuple[str,
     if month == start:
         return []
     first = f"{year if month > start else year - 1}-{start:02d}"
-    return [(f"出力先 {out} には {cycle} より前の精算がありません。年度初め（{first}）からの"
+    # no path in the text: it is kept in the manifest, which records no folder (a re-run or
+    # a copy elsewhere is equal); the summary names the folder
+    return [(f"出力先（--out）には {cycle} より前の精算がありません。年度初め（{first}）からの"
              "承認をすべてこのサイクルで支払いました。以前の月を別の出力先で精算しているなら、"
              f"振込・確定の前に --out を確かめてください（haken discard {cycle} で取り消せます）",
-             f"the output folder {out} has no cycle before {cycle}: every approval since the "
+             f"the output folder (--out) has no cycle before {cycle}: every approval since the "
              f"fiscal year began ({first}) was paid in this cycle. If earlier months were "
              "settled into another output folder, check --out before transferring or closing "
              f"(haken discard {cycle} withdraws this one)")]

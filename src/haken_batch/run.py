@@ -96,3 +96,7 @@ class CycleRun:
     # what the cycle leaves for the clerk to follow up (followups.collect): said on the
     # terminal and kept in the manifest; empty in a verify re-run (never compared)
     followups: tuple[dict[str, Any], ...] = ()
+    # (ja, en) what OUT said of this cycle's place when it was settled (the first cycle of
+    # an OUT in mid-year, a skipped month, a record rebuilt from the folders): also in
+    # ``notes``, and kept in the manifest for the auditor; never compared by verify
+    context: tuple[tuple[str, str], ...] = ()

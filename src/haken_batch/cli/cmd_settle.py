@@ -60,7 +60,7 @@ def settle(
 ) -> None:
     """月次精算を実行します / settle one monthly cycle (exit 0 when settled; holds are normal)."""
     from haken_batch import cycle as core
-    from haken_batch.cli.render_settle import progress, render_summary
+    from haken_batch.cli.render_settle import progress, render_notes, render_summary
     from haken_batch.run import Options
 
     options = Options(
@@ -84,3 +84,5 @@ def settle(
         print_json(summary)
     elif not quiet:
         render_summary(summary, lang.value)
+    else:
+        render_notes(summary, lang.value)

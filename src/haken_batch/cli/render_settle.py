@@ -53,6 +53,19 @@ def progress(lang: str, enabled: bool) -> Iterator[Any]:
         yield step
 
 
+def _print_notes(con: Any, s: dict[str, Any], en: bool) -> None:
+    for note in s.get("notes", []):  # e.g. a previous run that died half-way (outdir.locked)
+        con.print(("[yellow]note[/] " if en else "[yellow]お知らせ[/] ")
+                  + escape(note["en"] if en else note["ja"]), highlight=False)
+
+
+def render_notes(s: dict[str, Any], lang: str) -> None:
+    """``--quiet``: no summary, but the notes still, on stderr. Each asks the clerk to look
+    at something (a skipped month, a rebuilt record, a correction after payment …), and
+    cron mails what a quiet run prints: with ``-q`` they were lost (session 10's list)."""
+    _print_notes(console(stderr=True), s, lang == "en")
+
+
 def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) -> None:
     con = console()
     en = lang == "en"
@@ -67,9 +80,7 @@ def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) ->
             else f"締日 {s['cutoff']} ・ 振込指定日 {s['transfer_date']}"
         )
     )
-    for note in s.get("notes", []):  # e.g. a previous run that died half-way (outdir.locked)
-        con.print(("[yellow]note[/] " if en else "[yellow]お知らせ[/] ")
-                  + escape(note["en"] if en else note["ja"]), highlight=False)
+    _print_notes(con, s, en)
     counts = Table(show_header=True, header_style="bold")
     counts.add_column("status" if en else "判定")
     counts.add_column("dispatches" if en else "件数", justify="right")
