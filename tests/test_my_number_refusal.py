@@ -111,8 +111,13 @@ def test_a_my_number_in_a_correction_is_refused_like_a_column(
     assert MY_NUMBER not in str(found)
 
 
-@pytest.mark.parametrize(("cell", "refused"), [(f"番号{MY_NUMBER}", True),
-                                               ("番号123456789012", False)])
+@pytest.mark.parametrize(("cell", "refused"), [
+    (f"番号{MY_NUMBER}", True), ("番号123456789012", False), (f"ID:{MY_NUMBER}", True),
+    (f"{MY_NUMBER}@example.jp", True),
+    # a Salesforce record id, 15 or 18 characters: its 12 digits are not a number written
+    # by hand (a0B000000000000 passes the check digit and refused a month: blind check)
+    ("a0B000000000000", False), ("ZZZ000000000000", False), (f"a0B{MY_NUMBER}AAA", False),
+    (f"ａ０Ｂ{MY_NUMBER}", False)])
 def test_a_my_number_written_into_an_extra_column_is_refused(
     cell: str, refused: bool, tmp_path: Path, rules  # type: ignore[no-untyped-def]
 ) -> None:

@@ -1,6 +1,6 @@
-"""A My Number (個人番号) written inside text: 12 digits standing alone (no digit before or
-after them: a 13-digit 法人番号 is not one) whose last digit is the number's check digit
-(``privacy.looks_like_my_number``).
+"""A My Number (個人番号) written inside text: 12 digits standing alone (no digit or Latin
+letter before or after them: a 13-digit 法人番号 and a record id are not one) whose last
+digit is the number's check digit (``privacy.looks_like_my_number``).
 
 The header and whole-cell checks (columns.yaml ``my_number``) catch a column of numbers; this
 catches one written into free text, e.g. a correction's reason or an extra 備考 column
@@ -22,7 +22,13 @@ from haken_batch.privacy import looks_like_my_number
 _SEP = "[-\\s\u2010\u2011\u2012\u2013\u2212\uff0d\u30fc]?"
 _D4 = "[0-9０-９]{4}"
 _LOOSE = f"(?:^|[^0-9０-９]){_D4}{_SEP}{_D4}{_SEP}{_D4}(?:[^0-9０-９]|$)"  # a 13-digit 法人番号: no
-_RX = re.compile(f"(?<![0-9])([0-9]{{4}}){_SEP}([0-9]{{4}}){_SEP}([0-9]{{4}})(?![0-9])")
+# Standing alone means no digit and no Latin letter beside it (after width folding): 12
+# digits glued to letters are part of an identifier, such as the Salesforce record id an
+# export carries in an extra column (a0B300000000001AAA): about one in eleven of those
+# passes the check digit, and a month was refused for `a0B000000000000` (blind check,
+# session 11). Japanese text, punctuation and spaces still mark a number written by hand.
+_RX = re.compile(f"(?<![0-9A-Za-z])([0-9]{{4}}){_SEP}([0-9]{{4}}){_SEP}([0-9]{{4}})"
+                 "(?![0-9A-Za-z])")
 
 
 def written_in(values: pl.Series) -> bool:
