@@ -29,7 +29,7 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
-from haken_batch.errors import ConfigError, HakenError, LockedError
+from haken_batch.errors import ConfigError, CycleError, HakenError, LockedError
 
 LOCK_NAME = ".haken.lock"
 _TMP_PREFIX = ".tmp-"
@@ -265,20 +265,31 @@ def scratch_path(out: Path, name: str) -> Path:
     return out / f"{_TMP_PREFIX}{name}-{os.getpid()}"
 
 
+def broken_link(path: Path) -> str | None:
+    """The target of ``path`` when it is a symbolic link to nothing, else None."""
+    try:
+        return os.readlink(path) if path.is_symlink() and not path.exists() else None
+    except OSError:
+        return None
+
+
+def broken_link_message(path: Path | str, target: str) -> tuple[str, str]:
+    """(ja, en): ``path`` is a symbolic link to nothing, and what to do."""
+    return (f"{path}: リンク先 {target} がないシンボリックリンクです。"
+            "リンクを消すか、リンク先を戻してください",
+            f"{path}: a broken symbolic link (its target {target} does not exist); remove "
+            "the link or restore its target")
+
+
 def require_replaceable(out: Path, name: str) -> None:
     """``OUT/name`` must be absent or a folder that ``staged_dir`` can swap: a link to
     nothing failed only at the final rename, after the whole run (25 s at 1,000,000
     dispatches), and a plain file of that name would have been replaced without a word."""
-    from haken_batch.errors import CycleError
-
     place = out / name
-    if place.is_symlink() and not place.exists():
-        target = os.readlink(place)
-        raise CycleError(
-            f"{place}: リンク先 {target} がないシンボリックリンクです。リンクを消すか、"
-            "リンク先を戻してから実行してください。何も変更していません",
-            f"{place}: a broken symbolic link (its target {target} does not exist); remove "
-            "the link or restore its target, then run again. Nothing was changed")
+    target = broken_link(place)
+    if target is not None:
+        ja, en = broken_link_message(place, target)
+        raise CycleError(f"{ja}。何も変更していません", f"{en}. Nothing was changed")
     if place.exists() and not place.is_dir():
         raise CycleError(
             f"{place}: サイクルのフォルダと同じ名前のファイルがあります。別の場所へ移して"

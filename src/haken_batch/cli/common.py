@@ -127,27 +127,18 @@ def os_error_message(exc: OSError, lang: str = "ja") -> str:
         elif path.name.startswith("."):  # our own scratch or lock file: name its folder
             path = path.parent
         where = str(path)
-        broken = _broken_link(path)
+        from haken_batch.outdir import broken_link, broken_link_message
+
+        broken = broken_link(path)
         if broken is not None:
-            if lang == "en":
-                return (f"{where}: a broken symbolic link (its target {broken} does not "
-                        "exist); remove the link or restore its target")
-            return (f"{where}: リンク先 {broken} がないシンボリックリンクです。"
-                    "リンクを消すか、リンク先を戻してください")
+            ja, en = broken_link_message(where, broken)
+            return en if lang == "en" else ja
     cause = exc.strerror or str(exc)
     if lang == "en":
         return f"{where}: {cause}" if where else cause
     ja, todo = _OS_ERRORS.get(code or -1, ("読み書きできません", "場所と権限を確かめてください"))
     place = f"{where}: " if where else ""
     return f"{place}{ja}。{todo}（{cause}）"
-
-
-def _broken_link(path: Path) -> str | None:
-    """The target of ``path`` when it is a symbolic link to nothing, else None."""
-    try:
-        return os.readlink(path) if path.is_symlink() and not path.exists() else None
-    except OSError:
-        return None
 
 
 def cli_date(text: str, option: str) -> dt.date:

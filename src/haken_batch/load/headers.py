@@ -136,16 +136,12 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
     # A wholly blank line (trailing rows of an Excel sheet, an empty CSV line) is no record;
     # dropping it keeps the Excel row numbers of the others.
     names = [c.name for c in spec.columns]
-
-    def is_blank(n: str) -> pl.Expr:
-        return pl.col(n).is_null() | (pl.col(n).str.strip_chars() == "")
-
     # A blank line is blank in its first column too: that one column (cheap) names the only
     # rows the every-column test (about 1 s at 1,000,000 rows) needs to look at.
-    first_blank = frame.select(is_blank(names[0])).to_series()
+    first_blank = frame.select(_blank(names[0])).to_series()
     if first_blank.any():
         at = first_blank.arg_true()
-        blank = frame[at].select(pl.all_horizontal([is_blank(n) for n in names])).to_series()
+        blank = frame[at].select(pl.all_horizontal([_blank(n) for n in names])).to_series()
         if blank.any():
             frame = frame.filter(pl.repeat(True, frame.height, eager=True)
                                  .scatter(at.filter(blank), False))
@@ -161,6 +157,7 @@ _FOOTER_TAIL = 20  # a report footer is a few lines; the test looks at no more t
 
 
 def _blank(name: str) -> pl.Expr:
+    """A cell that is empty or white space (a column of nulls only, too: its type is Null)."""
     return pl.col(name).is_null() | (pl.col(name).cast(pl.String).str.strip_chars() == "")
 
 
