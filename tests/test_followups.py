@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from haken_batch import cycle
+from haken_batch.manifest import sealed
 from sample_runs import SAMPLES, sample_options
 
 
@@ -48,7 +49,13 @@ def test_a_paid_dispatch_cancelled_later_is_named_for_reclaim(data: Path, tmp_pa
     assert not _followups(out, "2021-11", "paid_missing")
 
 
-def test_two_cycles_paying_in_one_month_are_told_to_share_one_tax_slip(
+def _summary_tax(out: Path, cycle_: str) -> dict[str, int]:
+    """1号 / 2号 tax of a cycle as its withholding_summary.csv (the forms' source) says."""
+    rows = pl.read_csv(out / cycle_ / "withholding_summary.csv", infer_schema=False)
+    return {r["区分"]: int(r["源泉徴収税額"]) for r in rows.iter_rows(named=True)}
+
+
+def test_R_TAX_4_two_cycles_paying_in_one_month_are_told_each_forms_sum(
         data: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     first = cycle.settle_cycle(sample_options(out, "2021-10", data))
@@ -62,6 +69,30 @@ def test_two_cycles_paying_in_one_month_are_told_to_share_one_tax_slip(
     assert f"2021-10（{w1:,} 円）" in item["ja"] and f"{w1 + w2:,} 円" in item["ja"]
     assert "2021-12-10" in item["ja"] and _said(second, item)
     assert not _followups(out, "2021-10", "same_tax_month")
+    # 1号 and 2号 are paid on two forms: each form's sum over both cycles (blind check, s12)
+    one, two = _summary_tax(out, "2021-10"), _summary_tax(out, "2021-11")
+    assert one["2号"] > 0 and two["2号"] > 0
+    assert f"1号（報酬・料金等の所得税徴収高計算書）{one['1号'] + two['1号']:,} 円" in item["ja"]
+    assert f"{one['2号'] + two['2号']:,} 円です" in item["ja"]
+    assert f"2号 (給与所得・退職所得等の所得税徴収高計算書, 税理士等の報酬 row) " \
+           f"{one['2号'] + two['2号']:,} yen" in item["en"]
+    # kept in the clerk's list too, as one row without a dispatch id
+    listed = pl.read_csv(out / "followups" / "2021-11.csv", infer_schema=False)
+    rows = listed.filter(pl.col("種類") == "同じ月の源泉徴収")
+    assert rows.height == 1 and rows["派遣ID"][0] is None and rows["お知らせ"][0] == item["ja"]
+
+
+def test_R_TAX_4_an_earlier_manifest_without_the_split_gives_the_total_only(
+        data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    cycle.settle_cycle(sample_options(out, "2021-10", data))
+    path = out / "2021-10" / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    del manifest["settlement"]["withholding_by_class"]  # as a cycle settled before session 12
+    path.write_bytes(sealed(manifest))
+    cycle.settle_cycle(sample_options(out, "2021-11", data, transfer_date=dt.date(2021, 11, 30)))
+    [item] = _followups(out, "2021-11", "same_tax_month")
+    assert "1号・2号の内訳は各サイクルの withholding_summary で足してください" in item["ja"]
 
 
 def test_the_last_cycle_names_what_can_never_be_paid(data: Path, tmp_path: Path) -> None:

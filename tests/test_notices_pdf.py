@@ -414,6 +414,25 @@ def test_R_PAY_3_a_payee_paid_0_yen_is_told_there_is_no_transfer(tmp_path, rules
     assert "お振込みいたします" in paid and "お振込みはありません" not in paid
 
 
+def test_R_FEE_2_a_fee_of_0_yen_shows_why_on_the_notice(tmp_path, rules, fonts):
+    """A dispatch paid 0 yen of fee (under 30 minutes face to face) lists the fee line's note
+    under it; a fee above 0 shows its time in its row and no fee line (blind check, s12)."""
+    dispatches = [*DISPATCHES, ("D-007", "E-004", "I-01", dt.date(2021, 10, 25), "paid",
+                                0, 620, 0, 0)]
+    run = make_run(tmp_path, rules, dispatches=dispatches)
+    extra = pl.DataFrame(
+        [("D-007", 0, "謝金", 0, 0, "R-FEE-2", "対面15分 → 0×30分 × 5280円/時"),
+         ("D-007", 1, "バス", 620, 620, "R-TRV-5", "普通運賃")],
+        schema=run.settlement.lines.schema, orient="row")
+    lines = pl.concat([run.settlement.lines, extra])
+    run = dataclasses.replace(run, settlement=dataclasses.replace(run.settlement, lines=lines))
+    notices.render_notices(run, tmp_path, fonts=fonts)
+    zero = _text(tmp_path / "notices" / f"notice_{safe_name('E-004')}_2021-10.pdf")
+    assert "対面15分 → 0×30分" in zero and "普通運賃" in zero
+    paid = _text(_file(tmp_path, "E-001"))
+    assert "60分" not in paid  # D-001's fee note: its time is in the row already
+
+
 def test_R_TAX_2_withholding_note_names_the_base_the_engine_taxed(tmp_path, rules, fonts):
     """With travel in the base (R-TAX-2 as dated) the note says 支払総額; with it switched off,
     the engine taxes the fee alone, and the note must say so rather than 支払総額."""

@@ -241,7 +241,8 @@ def settle_cycle(options: Options, progress: Progress = _noop) -> CycleRun:
         after = _transfer_files(out / options.cycle)
         replaced = [*_changed_rules_note(before, after), *_replaced_transfer_note(before, after)]
         listed = followups.write_list(out, options.cycle, run.followups)
-    where = ([(f"お知らせの派遣の一覧: {listed}", f"the dispatches of these notes: {listed}")]
+    where = ([(f"お知らせの一覧（派遣ごとに1行）: {listed}",
+               f"these follow-ups as a list (a row per dispatch): {listed}")]
              if listed else [])
     return dataclasses.replace(run, notes=(*notes, *context, *replaced,
                                             *((f["ja"], f["en"]) for f in run.followups),

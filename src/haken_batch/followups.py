@@ -11,8 +11,8 @@ what the settlement cannot do by itself.
 - ``paid_missing``: a dispatch paid earlier this fiscal year is missing from the export
 - ``paid_cancelled``: a dispatch paid earlier is now キャンセル (reclaim? R-FEE-5; it still
   counts toward R-LIM-1)
-- ``same_tax_month``: another cycle of OUT pays in the same month: one 納付書 for both
-  (R-TAX-4)
+- ``same_tax_month``: another cycle of OUT pays in the same month: the tax of both is paid
+  together, 1号 and 2号 each on its own form (R-TAX-4)
 - ``never_payable``: the fiscal year's last cycle (R-PER-2) leaves dispatches unpaid for good
 """
 
@@ -232,28 +232,48 @@ def _paid_cancelled(run: CycleRun, told: dict[str, set[str]]) -> list[Followup]:
 
 def _same_tax_month(run: CycleRun, others: dict[str, dict[str, Any]]) -> list[Followup]:
     """Another settled cycle of OUT transfers in the same month: the tax withheld by both is
-    paid on one 納付書 by the same due date (R-TAX-4); each cycle's withholding_summary
-    covers its own payments only. Happens every March (R-PER-2 moves the transfer in)."""
+    paid by the same due date (R-TAX-4), 1号 and 2号 on their two forms; each cycle's
+    withholding_summary covers its own payments only. Happens every March (R-PER-2 moves
+    the transfer in). The sums per form come from the manifests (``withholding_by_class``);
+    a cycle settled before they were kept gives its total only."""
+    from haken_batch.archive import withholding_by_class
+    from haken_batch.emit.withholding import CLASSES
+
     month = run.settlement.transfer_date.strftime("%Y-%m")
-    mine = int(run.settlement.payments.get_column("withholding").sum() or 0)
-    paying: list[tuple[str, int]] = []
-    for other, manifest in others.items():
+    mine = withholding_by_class(run)
+    mine_total = int(run.settlement.payments.get_column("withholding").sum() or 0)
+    paying: list[tuple[str, int, dict[str, int] | None]] = []
+    for other, manifest in sorted(others.items()):
         settled = manifest.get("settlement") or {}
         withheld = int(settled.get("withholding") or 0)
         if str(settled.get("transfer_date") or "")[:7] == month and withheld:
-            paying.append((other, withheld))
+            split = settled.get("withholding_by_class")
+            paying.append((other, withheld, split if isinstance(split, dict) else None))
     if not paying:
         return []
     due = jpcalendar.tax_due_date(run.settlement.transfer_date, run.rules)
-    total = mine + sum(w for _, w in paying)
-    ja = "、".join(f"{c}（{w:,} 円）" for c, w in paying)
-    en = ", ".join(f"{c} ({w:,} yen)" for c, w in paying)
+    total = mine_total + sum(w for _, w, _ in paying)
+    ja = "、".join(f"{c}（{w:,} 円）" for c, w, _ in paying)
+    en = ", ".join(f"{c} ({w:,} yen)" for c, w, _ in paying)
+    forms_ja = forms_en = ""
+    if all(split is not None for _, _, split in paying):
+        per = {c: mine[c] + sum(int((split or {}).get(c) or 0) for _, _, split in paying)
+               for c in CLASSES}
+        forms_ja = ("。内訳は 1号（報酬・料金等の所得税徴収高計算書）{:,} 円、2号（給与所得・"
+                    "退職所得等の所得税徴収高計算書の「税理士等の報酬」欄）{:,} 円です"
+                    ).format(*(per[c] for c in CLASSES))
+        forms_en = ("; of it 1号 (報酬・料金等の所得税徴収高計算書) {:,} yen and 2号 (給与所得・"
+                    "退職所得等の所得税徴収高計算書, 税理士等の報酬 row) {:,} yen"
+                    ).format(*(per[c] for c in CLASSES))
+    else:
+        forms_ja = "。1号・2号の内訳は各サイクルの withholding_summary で足してください"
+        forms_en = "; add up 1号 and 2号 from each cycle's withholding_summary"
     return [_item("same_tax_month",
                   f"支払月 {month} の源泉徴収は、サイクル {ja} にもあります。納期限 {due} の"
-                  f"納付書には、このサイクルの {mine:,} 円と合わせて {total:,} 円を記入してください"
-                  "（各サイクルの withholding_summary は自分の支払分だけです。R-TAX-4）",
-                  f"cycle {en} also pays in {month}: the tax withheld in that month is paid on "
-                  f"one slip due {due}, {total:,} yen with this cycle's {mine:,} yen (each "
+                  f"納付には、このサイクルの {mine_total:,} 円と合わせて {total:,} 円"
+                  f"{forms_ja}（各サイクルの withholding_summary は自分の支払分だけです。R-TAX-4）",
+                  f"cycle {en} also pays in {month}: the tax withheld in that month is paid by "
+                  f"{due}, {total:,} yen with this cycle's {mine_total:,} yen{forms_en} (each "
                   "cycle's withholding_summary covers its own payments only; R-TAX-4)")]
 
 
@@ -331,9 +351,12 @@ def write_list(out: Path, cycle: str, items: tuple[Followup, ...]) -> Path | Non
     from haken_batch.outdir import write_atomic
     from haken_batch.textsafe import neutralize
 
+    # a note about no dispatch is one row without an id; a moved transfer date is not listed
+    # (the cycle's own summary says it)
     rows = [(cycle, KIND_JA.get(f["kind"], f["kind"]), d,
              "保留" if d in f.get("held_ids", ()) else "", f["ja"])
-            for f in items for d in f["dispatch_ids"]]
+            for f in items if f["kind"] != "moved_transfer_date"
+            for d in (f["dispatch_ids"] or [""])]
     path = Path(out) / LIST_FOLDER / f"{cycle}.csv"
     if not rows:  # a cycle settled again without any: no list of an earlier run stays
         path.unlink(missing_ok=True)

@@ -369,8 +369,10 @@ def _dispatch_row(d: dict[str, Any], lines: list[dict[str, Any]], items_map: dic
     for line in lines:
         spec = items_map.get(str(line["item"]), {})
         column = str(spec.get("column", "transport"))
-        if column == "fee":
+        if column == "fee" and (int(line["paid"] or 0) or int(d["fee"])):
             continue  # the fee is its own column; its reduction shows below the table
+        # a fee of 0 yen (under 30 minutes face to face, R-FEE-2) is listed with its note:
+        # otherwise a paid dispatch shows 0 yen and no reason (blind check, session 12)
         items.append(TravelItem(label=_clean(str(spec.get("label", line["item"]))),
                                 note=_clean(str(line.get("note") or "")), column=column,
                                 paid=int(line["paid"] or 0)))

@@ -353,8 +353,9 @@ def _lines(
             pl.lit("R-TRV-9").alias("rule_id"),
             pl.when(pl.col("_paid_in").is_not_null())
             .then(both(
-                pl.format("同日の日当は{}で支払済", pl.col("_paid_in")),
-                pl.format("the per diem of that day was already paid in {}", pl.col("_paid_in")),
+                pl.format("同日の日当はサイクル {} で支払済", pl.col("_paid_in")),
+                pl.format("the per diem of that day was already paid in cycle {}",
+                          pl.col("_paid_in")),
             ))
             .otherwise(both(
                 pl.format("同日の最大全行程{}km・対面合計{}分",

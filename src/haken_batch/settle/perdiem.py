@@ -146,8 +146,8 @@ def results(pd_frame: pl.DataFrame) -> Part:
         "R-TRV-9",
         already,
         "reduce",
-        pl.format("日当は{}で支払済（1日1回）", txt(pl.col("_paid_in"))),
-        pl.format("per diem already paid in {} (once a day)", txt_en(pl.col("_paid_in"))),
+        pl.format("日当はサイクル {} で支払済（1日1回）", txt(pl.col("_paid_in"))),
+        pl.format("per diem already paid in cycle {} (once a day)", txt_en(pl.col("_paid_in"))),
         ok_message=pl.when(~pl.col("_pd_qualifies"))
         .then(pl.format("日当の要件を満たさない: {}", why))
         .when(pl.col("_booking"))

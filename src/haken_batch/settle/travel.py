@@ -62,6 +62,16 @@ def _micrometres(km: pl.Expr) -> pl.Expr:
     return pl.when(km.abs() <= _MAX_KM).then((km * _UM_PER_KM).round(0).cast(pl.Int64))
 
 
+def _km_text(micrometres: pl.Expr) -> pl.Expr:
+    """A route's km as written from its whole micrometres, without binary noise: 134.2, not
+    134.20000000000002 (the route is exact in micrometres; dividing it as a float was not)."""
+    size = micrometres.abs()
+    whole = pl.format("{}{}", pl.when(micrometres < 0).then(pl.lit("-")).otherwise(pl.lit("")),
+                      size // _UM_PER_KM)
+    frac = (size % _UM_PER_KM).cast(pl.String).str.zfill(9).str.strip_chars_end("0")
+    return pl.when(frac == "").then(whole).otherwise(pl.format("{}.{}", whole, frac))
+
+
 def route_car_yen(frame: pl.DataFrame) -> pl.DataFrame:
     """R-TRV-7 over the whole route: a dispatch's private-car legs are added up and the
     fraction of a km is dropped once, on the total. Each leg is paid its share, the whole km
@@ -160,7 +170,7 @@ def _notes(en: bool) -> list[tuple[pl.Expr, pl.Expr]]:
     km = pl.col("distance_km")
     rate = pl.col("_car_rate")
     several_legs = pl.col("_route_legs") > 1
-    route_km = pl.col("_route_um") / _UM_PER_KM
+    route_km = _km_text(pl.col("_route_um"))
     route_whole = pl.col("_route_um") // _UM_PER_KM  # the whole km paid
     if en:
         values = [
