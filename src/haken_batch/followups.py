@@ -269,8 +269,8 @@ def _same_tax_month(run: CycleRun, others: dict[str, dict[str, Any]]) -> list[Fo
         forms_ja = "。1号・2号の内訳は各サイクルの withholding_summary で足してください"
         forms_en = "; add up 1号 and 2号 from each cycle's withholding_summary"
     return [_item("same_tax_month",
-                  f"支払月 {month} の源泉徴収は、サイクル {ja} にもあります。納期限 {due} の"
-                  f"納付には、このサイクルの {mine_total:,} 円と合わせて {total:,} 円"
+                  f"支払月 {month} の源泉徴収は、サイクル {ja} にもあります。納期限 {due} までに、"
+                  f"このサイクルの {mine_total:,} 円と合わせて {total:,} 円を納付します"
                   f"{forms_ja}（各サイクルの withholding_summary は自分の支払分だけです。R-TAX-4）",
                   f"cycle {en} also pays in {month}: the tax withheld in that month is paid by "
                   f"{due}, {total:,} yen with this cycle's {mine_total:,} yen{forms_en} (each "
