@@ -28,6 +28,8 @@ PARAMETERS: dict[str, str] = {  # name -> unit it is written in
     "audit.sample_experts": "count",
     "audit.sample_flag_weight": "count",
     "audit.sample_institutions": "count",
+    "check.accompaniment_empty_reasons": "list",
+    "check.accompaniment_implausible_words": "list",
     "check.distance_decimals": "decimals",
     "check.distance_tolerance_m": "m",
     "check.earth_radius_m": "m",

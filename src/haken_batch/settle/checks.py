@@ -6,6 +6,8 @@ Each function is a plain frame -> rows-of-results function citing its rule
 
 from __future__ import annotations
 
+import unicodedata
+
 import polars as pl
 
 from haken_batch.rules import RuleBook
@@ -251,28 +253,87 @@ def r_chk_3(d: pl.DataFrame, rules: RuleBook) -> Part:
     )
 
 
-def r_chk_4(d: pl.DataFrame) -> Part:
-    """R-CHK-4: accompaniment recorded; "no" needs a reason (flag only, never blocks)."""
-    reason = pl.col("no_accompany_reason").fill_null("").str.strip_chars()
+# ends of a reason that carry no meaning: "-", "・", "なし。" read as "", "なし"
+_REASON_EDGES = " \t\u3000。、．，.,・:：;；!！?？-‐－―ー…/／"
+
+
+def _reason_text(expr: pl.Expr) -> pl.Expr:
+    """A reason as compared with the R-CHK-4 lists: NFKC, lower case, edges trimmed."""
+    return (expr.fill_null("").str.normalize("NFKC").str.to_lowercase()
+            .str.strip_chars(_REASON_EDGES))
+
+
+def _reason_phrase(text: str) -> str:
+    """A listed phrase, normalised like ``_reason_text`` (so the YAML may use any width)."""
+    return unicodedata.normalize("NFKC", text).lower().strip(_REASON_EDGES)
+
+
+def _implausible_reasons(d: pl.DataFrame, rules: RuleBook) -> pl.Series:
+    """R-CHK-4 Reading: a "no accompaniment" reason that says nothing (it equals a phrase of
+    check.accompaniment_empty_reasons: なし, 特になし, 不明 …) or gives no ground (it contains
+    a phrase of check.accompaniment_implausible_words: 面倒, 忘れ …). Both lists are dated
+    parameters a clerk extends; the flag never blocks payment."""
+    lists = params.at_dates(
+        rules, d.get_column("support_date"),
+        {"_empty": "check.accompaniment_empty_reasons",
+         "_words": "check.accompaniment_implausible_words"},
+        {"_empty": pl.List(pl.String()), "_words": pl.List(pl.String())})
+    phrases = pl.concat([
+        lists.select("date", pl.col(col).alias("phrase"), pl.lit(whole).alias("whole"))
+        .explode("phrase").drop_nulls("phrase")
+        for col, whole in (("_empty", True), ("_words", False))])
+    phrases = phrases.with_columns(
+        pl.col("phrase").map_elements(_reason_phrase, return_dtype=pl.String()))
+    said = (d.select(pl.int_range(pl.len()).alias("_i"), "support_date",
+                     _reason_text(pl.col("no_accompany_reason")).alias("_r"),
+                     (pl.col("accompanied") == False).alias("_no"))  # noqa: E712
+            .filter(pl.col("_no").fill_null(False) & (pl.col("_r") != "")))
+    hits = (said.join(phrases.filter(pl.col("phrase") != ""), left_on="support_date",
+                      right_on="date")
+            .filter(pl.when(pl.col("whole")).then(pl.col("_r") == pl.col("phrase"))
+                    .otherwise(pl.col("_r").str.contains(pl.col("phrase"), literal=True)))
+            .get_column("_i").unique())
+    return pl.Series("_implausible", pl.int_range(d.height, eager=True).is_in(hits.implode()))
+
+
+def r_chk_4(d: pl.DataFrame, rules: RuleBook) -> Part:
+    """R-CHK-4: accompaniment recorded, with its time; "no" needs a plausible reason (flag
+    only, never blocks). The message names the first of: not recorded, no reason, a reason
+    that is no ground (Reading: the lists in check.yaml), a time that contradicts 有/無."""
+    d = d.with_columns(_implausible_reasons(d, rules))
+    raw = pl.col("no_accompany_reason").fill_null("").str.strip_chars()
     unknown = pl.col("accompanied").is_null()
-    no_reason = (pl.col("accompanied") == False) & (reason == "")  # noqa: E712
+    no = pl.col("accompanied") == False  # noqa: E712
+    no_reason = no & (_reason_text(pl.col("no_accompany_reason")) == "")
+    implausible = pl.col("_implausible")
+    minutes = pl.col("accompany_minutes")
+    zero_time = (pl.col("accompanied") == True) & (minutes == 0)  # noqa: E712
+    time_when_no = no & (minutes > 0)
     return result(
         d,
         "R-CHK-4",
-        unknown | no_reason.fill_null(False),
+        unknown | no_reason.fill_null(False) | implausible | zero_time.fill_null(False)
+        | time_when_no.fill_null(False),
         "flag",
-        pl.when(unknown)
-        .then(pl.lit("機関の同行の有無が記録されていない"))
-        .otherwise(pl.lit("機関の同行なし、理由の記載なし")),
-        pl.when(unknown)
-        .then(pl.lit("whether the institution accompanied is not recorded"))
-        .otherwise(pl.lit("institution did not accompany, no reason given")),
+        pl.when(unknown).then(pl.lit("機関の同行の有無が記録されていない"))
+        .when(no_reason).then(pl.lit("機関の同行なし、理由の記載なし"))
+        .when(implausible).then(pl.format("機関の同行なし、理由が同行しない理由になっていない"
+                                          "おそれ（理由: {}）", raw))
+        .when(zero_time).then(pl.lit("機関の同行ありだが、同行時間が0分"))
+        .otherwise(pl.format("機関の同行なしだが、同行時間{}分の記録がある", txt(minutes))),
+        pl.when(unknown).then(pl.lit("whether the institution accompanied is not recorded"))
+        .when(no_reason).then(pl.lit("institution did not accompany, no reason given"))
+        .when(implausible).then(pl.format("institution did not accompany; the reason may be "
+                                          "no ground for it (reason: {})", raw))
+        .when(zero_time).then(pl.lit("institution accompanied, but for 0 minutes"))
+        .otherwise(pl.format("institution did not accompany, but {} minutes of accompaniment "
+                             "are recorded", txt_en(minutes))),
         ok_message=pl.when(pl.col("accompanied"))
         .then(pl.lit("同行あり"))
-        .otherwise(pl.format("同行なし（理由: {}）", reason)),
+        .otherwise(pl.format("同行なし（理由: {}）", raw)),
         ok_message_en=pl.when(pl.col("accompanied"))
         .then(pl.lit("accompanied"))
-        .otherwise(pl.format("not accompanied (reason: {})", reason)),
+        .otherwise(pl.format("not accompanied (reason: {})", raw)),
     )
 
 
@@ -525,7 +586,7 @@ def all_checks(
         r_chk_6(d),
         r_chk_2(d),
         r_chk_3(d, rules),
-        r_chk_4(d),
+        r_chk_4(d, rules),
         r_chk_7(d, overlaps),
         r_val_1(d, touched),
         r_val_2(d, unpayable, touched),
