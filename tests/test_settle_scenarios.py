@@ -2,7 +2,8 @@
 
 Each scenario lists input rows (defaults fill the rest, see scenarios/builder.py) and, per
 cycle, the expected dispatches (status, yen, rules), payments, lines and findings. Only
-what a scenario names is compared; ``findings`` must be present, ``absent`` must not.
+what a scenario names is compared; ``findings`` must be present (a fourth element
+is the message), ``absent`` must not.
 """
 
 from __future__ import annotations
@@ -46,10 +47,15 @@ def check_cycle(s: Any, exp: dict[str, Any]) -> None:
     found = {
         (r["dispatch_id"], r["rule_id"], r["severity"]) for r in s.findings.iter_rows(named=True)
     }
-    for did, rule, severity in exp.get("findings") or []:
+    messages = {(r["dispatch_id"], r["rule_id"], r["severity"], r["message"])
+                for r in s.findings.iter_rows(named=True)}
+    for did, rule, severity, *message in exp.get("findings") or []:
         assert (did, rule, severity) in found, (
             f"{s.cycle}: finding {did} {rule} {severity} missing; {sorted(found)}"
         )
+        if message:  # a fourth element: the Japanese message of that finding
+            said = sorted(m[3] for m in messages if m[:3] == (did, rule, severity))
+            assert message[0] in said, f"{s.cycle}: {did} {rule}: {message[0]!r} not in {said}"
     for did, rule in exp.get("absent") or []:
         hits = [f for f in found if f[0] == did and f[1] == rule]
         assert not hits, f"{s.cycle}: unexpected finding {hits}"

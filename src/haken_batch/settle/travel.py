@@ -407,6 +407,8 @@ def prepare(claims: pl.DataFrame, d: pl.DataFrame, rules: RuleBook) -> pl.DataFr
         nights.alias("_nights"),
         (pl.col("_is_lodging") & pl.col("nights").is_null()).fill_null(False)
         .alias("_nights_blank"),
+        (pl.col("_is_lodging") & (pl.col("nights") == 0) & (pl.col("amount").fill_null(0) > 0))
+        .fill_null(False).alias("_nights_zero"),
     )
     return c.sort(["dispatch_id", "line_no"])
 
@@ -473,10 +475,13 @@ def results(c: pl.DataFrame, keep_pass: bool = True) -> list[Part]:
         "R-TRV-10",
         pl.lit(True),
         "flag",
-        pl.format("複数泊（この明細 {}泊）: 前泊・後泊の必要性を確認", txt(pl.col("_nights"))),
+        # the dispatch's total too: "この明細 1泊" alone read as no reason to flag (blind check)
+        pl.format("複数泊（この派遣の宿泊 計{}泊、この明細 {}泊）: 前泊・後泊の必要性を確認",
+                  txt(pl.col("_all_nights")), txt(pl.col("_nights"))),
         pl.format(
-            "several nights ({} on this line): check that the night before or after was needed",
-            txt_en(pl.col("_nights")),
+            "several nights ({} in all on this dispatch, {} on this line): check that the night "
+            "before or after was needed",
+            txt_en(pl.col("_all_nights")), txt_en(pl.col("_nights")),
         ),
         line_no=line,
     )
@@ -492,4 +497,16 @@ def results(c: pl.DataFrame, keep_pass: bool = True) -> list[Part]:
                "correction if they differ)"),
         line_no=line,
     )
-    return [per_mode, papers, nights, blank]
+    # 0 nights with an amount pays nothing (0 × the cap) and is most likely a typing slip: a
+    # flag beside the reduction, so the clerk checks the nights (blind check, session 12)
+    zero = result(
+        c.filter(pl.col("_nights_zero")),
+        "R-TRV-10",
+        pl.lit(True),
+        "flag",
+        pl.lit("泊数0で宿泊費の請求あり: 泊数を確認（違えば事務局修正で入力）"),
+        pl.lit("0 nights but a lodging amount claimed: check the nights (enter them as a "
+               "correction if they differ)"),
+        line_no=line,
+    )
+    return [per_mode, papers, nights, blank, zero]
