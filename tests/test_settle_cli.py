@@ -34,6 +34,15 @@ def test_settle_json_is_machine_readable_and_exit_0(data_dir: Path, tmp_path: Pa
     assert set(summary["counts"]) == {"paid", "held", "excluded"}
     assert summary["yen"]["net"] == summary["yen"]["gross"] - summary["yen"]["withholding"]
     assert (out / "2021-10" / "payments.csv").is_file()
+    # flags: all of them, and those on dispatches paid now (a held one's come back each cycle)
+    import polars as pl
+
+    findings = pl.read_csv(out / "2021-10" / "findings.csv", infer_schema=False)
+    flagged = findings.filter(pl.col("区分") == "flag")
+    paid = pl.read_csv(out / "2021-10" / "dispatches.csv", infer_schema=False).filter(
+        pl.col("判定") == "paid")
+    assert summary["flags"] == flagged.height > 0
+    assert summary["flags_paid"] == flagged.join(paid, on="派遣ID", how="semi").height
 
 
 def test_settle_text_summary_and_quiet(data_dir: Path, tmp_path: Path) -> None:

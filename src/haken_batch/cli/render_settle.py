@@ -100,11 +100,14 @@ def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) ->
     for key, pair in YEN.items():
         money.add_row(_t(pair, lang), f"{s['yen'][key]:,}")
     con.print(money)
+    flags_paid = s.get("flags_paid", s["flags"])
     con.print(
-        f"payees {s['payees']:,} · transfers {s['transfers']:,} · flags {s['flags']:,}"
+        f"payees {s['payees']:,} · transfers {s['transfers']:,} · flags {s['flags']:,} "
+        f"({flags_paid:,} on paid dispatches; findings.csv, severity flag)"
         if en
         else f"支払先 {s['payees']:,} 人 ・ 振込 {s['transfers']:,} 件 ・ "
-        f"要確認フラグ {s['flags']:,} 件"
+        f"要確認フラグ {s['flags']:,} 件（うち支払分 {flags_paid:,} 件。"
+        "一覧は findings.csv の区分 flag）"
     )
     found = s.get("input_findings") or {}
     if found.get("error") or found.get("warning"):
