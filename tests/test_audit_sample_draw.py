@@ -240,3 +240,32 @@ def test_R_PAY_6_candidates_are_the_documented_definition(rules, dispatches, fin
                                  else heapq.nsmallest(size, group, key=lambda c: c.key))),
                       key=lambda c: c.subject_id)
     assert _candidates(run, EVIDENCE, "expert_id", "experts", size) == expected
+
+
+def test_R_PAY_6_sample_audit_in_english_has_english_names_and_reasons(tmp_path: Path) -> None:
+    """--lang en over a file written with Japanese headers: English keys and reasons (the
+    JSON mixed 確認すること and 抽出理由 into English output: blind check, session 12)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from haken_batch.audit_sample import COLUMNS
+    from haken_batch.cli.app import app
+
+    make_rules(tmp_path)
+    make_data(tmp_path)
+    ENGINE.settle_cycle(options(tmp_path, "2021-10"))
+    out = str(tmp_path / "out")
+    ja = json.loads(CliRunner().invoke(app, ["sample", "audit", "2021-10", "--out", out,
+                                             "--format", "json"]).output)
+    res = CliRunner().invoke(app, ["sample", "audit", "2021-10", "--out", out, "--format",
+                                   "json", "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    en = json.loads(res.output)
+    assert set(en[0]) == {*COLUMNS, "what to check"}
+    for j, e in zip(ja, en, strict=True):
+        assert e["subject_id"] == j["対象ID"] and e["dispatches"] == j["派遣ID"]
+        assert e["reason"].startswith(f"drawn from {j['経済産業局']} in round ")
+        assert "抽出" not in e["reason"] and "重み" not in e["reason"]
+    text = CliRunner().invoke(app, ["sample", "audit", "2021-10", "--out", out, "--lang", "en"])
+    assert text.stdout.startswith(f"Audit sample 2021-10 ({len(en)} rows)")

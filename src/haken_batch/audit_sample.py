@@ -20,6 +20,7 @@ The draw is reproducible by hand (docs/audit.md):
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -229,6 +230,21 @@ def _reason(cand: Candidate, rnd: int) -> str:
     lean = (f"保留・注意あり（重み×{cand.weight}: {', '.join(cand.flagged_rules)}）"
             if cand.weight > 1 else "指摘なし（重み×1）")
     return f"{cand.bureau}から第{rnd}巡で抽出; {lean}"
+
+
+_REASON_RX = re.compile(r"^(?P<bureau>.*)から第(?P<round>\d+)巡で抽出; (?:保留・注意あり（重み×"
+                        r"(?P<weight>\d+): (?P<rules>.*)）|指摘なし（重み×1）)$")
+
+
+def reason_en(text: str) -> str:
+    """The file's 抽出理由 in English for ``sample audit --lang en`` (the file keeps one
+    language, that of its headers); a text of another shape is shown as it is."""
+    m = _REASON_RX.match(text)
+    if not m:
+        return text
+    lean = (f"held or flagged (weight x{m['weight']}: {m['rules']})" if m["weight"]
+            else "no findings (weight x1)")
+    return f"drawn from {m['bureau']} in round {m['round']}; {lean}"
 
 
 def draw(run: CycleRun) -> pl.DataFrame:

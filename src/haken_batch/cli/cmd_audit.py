@@ -172,16 +172,22 @@ def audit(
     json_out = fmt is Format.json  # JSON keeps the check's code (evidence, email_confirmation)
     head, body = rows[0], [_with_instruction(rows[0], r, en, not json_out) for r in rows[1:]]
     head = [*head, "what to check" if en else "確認すること"]
+    if en:  # the file's headers may be Japanese: English names, as --headers en writes them
+        from haken_batch.audit_sample import COLUMNS
+
+        english = {ja: name for name, ja in COLUMNS.items()}
+        head = [english.get(h, h) for h in head]
     if json_out:
         print_json([dict(zip(head, r, strict=False)) for r in body])
         return
-    render_rows(f"監査サンプル {cycle}", head, [tuple(r) for r in body])
+    render_rows(f"Audit sample {cycle}" if en else f"監査サンプル {cycle}", head,
+                [tuple(r) for r in body], en=en)
 
 
 def _with_instruction(head: list[str], row: list[str], en: bool, words: bool) -> list[str]:
     """The row with what to check for its subject added, and its check named in words
     (``words``; the file keeps the codes: evidence, email_confirmation)."""
-    from haken_batch.audit_sample import CHECK_NAMES, COLUMNS, instruction
+    from haken_batch.audit_sample import CHECK_NAMES, COLUMNS, instruction, reason_en
 
     cell = dict(zip(head, row, strict=False))
 
@@ -190,6 +196,8 @@ def _with_instruction(head: list[str], row: list[str], en: bool, words: bool) ->
 
     check = get("check")
     shown = [CHECK_NAMES[check][en] if words and h in (COLUMNS["check"], "check")
-             and check in CHECK_NAMES else v for h, v in zip(head, row, strict=False)]
+             and check in CHECK_NAMES
+             else reason_en(v) if en and h in (COLUMNS["reason"], "reason")
+             else v for h, v in zip(head, row, strict=False)]
     return [*shown, instruction(check, get("subject_id"), get("dispatches"),
                                 "en" if en else "ja")]

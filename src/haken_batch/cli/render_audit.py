@@ -150,11 +150,12 @@ def render_discard(done: Discarded, lang: str, quiet: bool = False) -> None:
 
 
 def render_rows(title: str, columns: list[str], rows: list[tuple[Any, ...]],
-                quiet: bool = False) -> None:
+                quiet: bool = False, en: bool = False) -> None:
     """One numbered block per row, one "column: value" line per filled cell. A table of ten
     columns cut every cell to a few characters at 80 columns; a block is never cut."""
     out = console(quiet=quiet)
-    out.print(Text(f"{title}（{len(rows)} 件）", style="bold"))
+    count = f" ({len(rows)} rows)" if en else f"（{len(rows)} 件）"
+    out.print(Text(f"{title}{count}", style="bold"))
     for n, row in enumerate(rows, 1):
         out.print()
         out.print(Text(f"{n}."))
