@@ -10,18 +10,25 @@ Deterministic and redrawable by hand (docs/audit.md):
 - each week takes ``audit.field_visits_per_week`` candidates, smallest first by
   (institution already visited 0/1, uses of its region so far, uses of its kind so far,
   how many of its expert and company were already visited, draw key), the draw key being
-  ``SHA-256("R-RPT-4|<monday>|<dispatch_id>")`` as an integer.
+  ``SHA-256("R-RPT-4|<monday>|<dispatch_id>")`` as an integer (the CSV's draw_week);
+- "so far" includes the visits earlier runs wrote in the same folder for weeks before this
+  run's first week (``earlier_visits``): a clerk runs it each week, and the spread must be the
+  one a single run over all those weeks gives.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
+import re
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from haken_batch.errors import HakenError
+from haken_batch.errors import HakenError, StructuralError
+from haken_batch.textsafe import _TRIGGERS as TRIGGERS
 
 if TYPE_CHECKING:
     import polars as pl
@@ -41,8 +48,26 @@ COLUMNS = {
     "bureau": "地域（経済産業局）",
     "company_prefecture": "企業都道府県",
     "expert_id": "専門家ID",
+    "company_id": "企業ID",
+    "draw_week": "抽選キーの週",
     "reason": "選定理由",
 }
+HISTORY = "visits_*.csv"  # what write_visits is named by the CLI: visits_<from>_<to>.csv
+# What a visit counts in the spread; the columns an earlier file must have (company_id and
+# draw_week came later: a file without them still counts, see _earlier_file).
+SPREAD = ("institution_id", "institution_kind", "bureau", "expert_id", "company_id")
+NEEDED = ("week_start", "dispatch_id", "institution_id", "institution_kind", "bureau",
+          "expert_id")
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """The visits earlier runs wrote in the output folder, for weeks before this run's."""
+
+    visits: pl.DataFrame  # draw_week, dispatch_id and SPREAD: one row per visit
+    files: tuple[str, ...]  # the files they were read from
+    disagree: tuple[dt.date, ...]  # weeks two files picked differently (both are counted)
+    before: dt.date  # this run's first Monday
 
 
 def visit_key(monday: dt.date, dispatch_id: str) -> int:
@@ -105,14 +130,14 @@ def candidates(dispatches: pl.DataFrame, institutions: pl.DataFrame, rules: Rule
 
 
 def pick_visits(dispatches: pl.DataFrame, institutions: pl.DataFrame, rules: RuleBook,
-                start: dt.date, end: dt.date) -> pl.DataFrame:
-    """One row per chosen visit (or per week without a candidate), sorted by week."""
+                start: dt.date, end: dt.date, earlier: pl.DataFrame | None = None
+                ) -> pl.DataFrame:
+    """One row per chosen visit (or per week without a candidate), sorted by week.
+    ``earlier``: visits of weeks before this range (``Earlier.visits``), counted as visited."""
     import polars as pl
 
     cands = candidates(dispatches, institutions, rules)
-    region_uses: Counter[str] = Counter()
-    kind_uses: Counter[str] = Counter()
-    seen: dict[str, set[str]] = {"institution_id": set(), "expert_id": set(), "company_id": set()}
+    region_uses, kind_uses, seen = _seed(earlier)
     rows: list[dict[str, Any]] = []
     for monday, first, last in weeks(start, end):
         per_week = int(rules.value_at("audit.field_visits_per_week", first))
@@ -137,18 +162,29 @@ def pick_visits(dispatches: pl.DataFrame, institutions: pl.DataFrame, rules: Rul
             for k in seen:
                 if best[k] is not None:
                     seen[k].add(best[k])
-            rows.append({"week_start": first, "week_end": last, **{
+            rows.append({"week_start": first, "week_end": last, "draw_week": monday, **{
                 k: best[k] for k in ("dispatch_id", "scheduled_on", "status", "institution_id",
                                      "institution_kind", "bureau", "company_prefecture",
-                                     "expert_id")}, "reason": reason})
+                                     "expert_id", "company_id")}, "reason": reason})
             taken += 1
         if taken == 0:
-            rows.append({"week_start": first, "week_end": last,
+            rows.append({"week_start": first, "week_end": last, "draw_week": monday,
                          "reason": _no_candidate(dispatches, first, last)})
     schema = dict.fromkeys(COLUMNS, pl.String) | {
-        "week_start": pl.Date, "week_end": pl.Date, "scheduled_on": pl.Date}
+        "week_start": pl.Date, "week_end": pl.Date, "scheduled_on": pl.Date,
+        "draw_week": pl.Date}
     frame = pl.DataFrame([{c: r.get(c) for c in COLUMNS} for r in rows], schema=schema)
     return frame.sort("week_start", "dispatch_id", nulls_last=True)
+
+
+def _seed(earlier: pl.DataFrame | None
+          ) -> tuple[Counter[str], Counter[str], dict[str, set[str]]]:
+    """Region uses, kind uses and the institutions, experts, companies already visited."""
+    rows = [] if earlier is None else earlier.select(SPREAD).to_dicts()
+    seen: dict[str, set[str]] = {k: {r[k] for r in rows if r[k] is not None}
+                                 for k in ("institution_id", "expert_id", "company_id")}
+    return (Counter(r["bureau"] for r in rows), Counter(r["institution_kind"] for r in rows),
+            seen)
 
 
 def _no_candidate(dispatches: pl.DataFrame, first: dt.date, last: dt.date) -> str:
@@ -173,13 +209,145 @@ def write_visits(frame: pl.DataFrame, path: Path, headers: str = "ja") -> None:
 
 
 def visits_from_data(data_dir: Path, start: dt.date, end: dt.date,
-                     rules_dir: Path | None = None) -> pl.DataFrame:
-    """Load the exports of ``data_dir`` and pick the visits (the CLI's one call)."""
+                     rules_dir: Path | None = None, history: Path | None = None
+                     ) -> tuple[pl.DataFrame, Earlier]:
+    """Load the exports of ``data_dir`` and pick the visits, counting the earlier visits
+    written in ``history`` (the output folder) as visited (the CLI's one call)."""
     from haken_batch.rules import load_rules
 
     rules = load_rules(rules_dir)
     data = _load(Path(data_dir), rules)
-    return pick_visits(data.tables["dispatches"], data.tables["institutions"], rules, start, end)
+    dispatches = data.tables["dispatches"]
+    first_monday = weeks(start, end)[0][0]
+    earlier = earlier_visits(history, first_monday, dispatches)
+    return pick_visits(dispatches, data.tables["institutions"], rules, start, end,
+                       earlier.visits), earlier
+
+
+def earlier_visits(folder: Path | None, before: dt.date,
+                   dispatches: pl.DataFrame | None = None) -> Earlier:
+    """The visits of weeks before ``before`` (a Monday) in the ``visits_*.csv`` of ``folder``.
+
+    Rows of that week or later never count: a re-run of a range (its own earlier file is
+    there) must choose the same again. The same visit in several files counts once. A file
+    that does not read as ours stops the run: skipping it would quietly lose the spread."""
+    import polars as pl
+
+    paths = sorted(Path(folder).glob(HISTORY)) if folder is not None and Path(folder).is_dir() \
+        else []
+    parts = [_earlier_file(p, dispatches).with_columns(pl.lit(str(p)).alias("file"))
+             for p in paths]
+    rows = pl.concat(parts) if parts else _empty_earlier().with_columns(
+        pl.lit(None, pl.String).alias("file"))
+    rows = rows.filter(pl.col("draw_week") < before)
+    visits = (rows.filter(pl.col("dispatch_id").is_not_null()).drop("file")
+              .unique(["draw_week", "dispatch_id"], keep="first", maintain_order=True)
+              .sort("draw_week", "dispatch_id"))
+    used = rows.filter(pl.col("dispatch_id").is_not_null())["file"].unique().sort()
+    return Earlier(visits, tuple(used.to_list()), _disagreeing_weeks(rows), before)
+
+
+def _disagreeing_weeks(rows: pl.DataFrame) -> tuple[dt.date, ...]:
+    """Weeks for which two files name different visits (a week re-drawn after the exports
+    changed): the clerk should keep only the list that was followed."""
+    import polars as pl
+
+    per_file = rows.group_by("draw_week", "file").agg(
+        pl.col("dispatch_id").drop_nulls().sort().str.join("|"))
+    weeks_ = per_file.group_by("draw_week").agg(pl.col("dispatch_id").n_unique())
+    return tuple(weeks_.filter(pl.col("dispatch_id") > 1)["draw_week"].sort().to_list())
+
+
+def _empty_earlier() -> pl.DataFrame:
+    import polars as pl
+
+    return pl.DataFrame(schema={"draw_week": pl.Date, "dispatch_id": pl.String}
+                        | dict.fromkeys(SPREAD, pl.String))
+
+
+def _earlier_file(path: Path, dispatches: pl.DataFrame | None) -> pl.DataFrame:
+    """One earlier file as draw_week, dispatch_id and SPREAD (Japanese or English headers,
+    as write_visits writes them); a StructuralError naming the file and what was expected."""
+    import polars as pl
+
+    try:
+        # Decoded here: polars would replace bad bytes and report missing columns instead
+        # (a list saved again by Excel is Shift_JIS).
+        raw = pl.read_csv(io.StringIO(path.read_bytes().decode("utf-8-sig")), infer_schema=False)
+    except (OSError, UnicodeDecodeError, pl.exceptions.PolarsError) as exc:
+        raise _not_ours(path, f"UTF-8 の CSV として読めません（{exc}）",
+                        f"it does not read as a UTF-8 CSV ({exc})") from None
+    english = {ja: en for en, ja in COLUMNS.items()} | {en: en for en in COLUMNS}
+    raw = raw.rename({c: english[c.lstrip("\ufeff")] for c in raw.columns
+                      if c.lstrip("\ufeff") in english})
+    missing = [c for c in NEEDED if c not in raw.columns]
+    if missing:
+        raise _not_ours(path, f"列「{'」「'.join(COLUMNS[c] for c in missing)}」がありません",
+                        f"it lacks the columns {', '.join(missing)}")
+    # write_csv guards a cell that starts like a formula with a leading ': undone here, so
+    # an id reads back as the exports have it.
+    guarded = "^'[" + re.escape("".join(TRIGGERS)) + "]"
+    text = [pl.when(pl.col(c).str.contains(guarded)).then(pl.col(c).str.slice(1))
+            .otherwise(pl.col(c)).alias(c)
+            for c in ("dispatch_id", *SPREAD) if c in raw.columns]
+    # Excel saves a date as 2021/5/3: the week still reads.
+    day = (pl.col("week_start").str.strip_chars().str.replace_all("/", "-")
+           .str.strptime(pl.Date, "%Y-%m-%d", strict=False))
+    out = raw.with_columns(*text, day.alias("day"))
+    bad = out.with_row_index("row").filter(pl.col("day").is_null())
+    if not bad.is_empty():
+        line, value = int(bad["row"][0]) + 2, bad["week_start"][0] or ""  # 1: the header
+        raise _not_ours(path, f"{line} 行目の「{COLUMNS['week_start']}」{value!r} が日付"
+                        "（YYYY-MM-DD）ではありません",
+                        f"line {line}: week_start {value!r} is not a date (YYYY-MM-DD)")
+    out = _with_company(out, dispatches).with_columns(
+        (pl.col("day") - pl.duration(days=pl.col("day").dt.weekday() - 1)).alias("draw_week"))
+    return out.select(_empty_earlier().columns).cast(_empty_earlier().schema)
+
+
+def _with_company(frame: pl.DataFrame, dispatches: pl.DataFrame | None) -> pl.DataFrame:
+    """A file written before the list had 企業ID: the company is the dispatch's in the
+    exports (the same value a single run over those weeks would have used)."""
+    import polars as pl
+
+    if "company_id" in frame.columns:
+        return frame
+    if dispatches is None or "company_id" not in dispatches.columns:
+        return frame.with_columns(pl.lit(None, pl.String).alias("company_id"))
+    company = dispatches.group_by(pl.col("dispatch_id").cast(pl.String)).agg(
+        pl.col("company_id").cast(pl.String).drop_nulls().min())
+    return frame.join(company, on="dispatch_id", how="left")
+
+
+def _not_ours(path: Path, ja: str, en: str) -> StructuralError:
+    return StructuralError(
+        f"これまでの現地確認の一覧 {path} を読めません: {ja}。--out のフォルダの visits_*.csv "
+        f"は haken sample visits が書いた一覧（見出し「{COLUMNS['week_start']}」"
+        f"「{COLUMNS['dispatch_id']}」… または week_start, dispatch_id …）として、これまでの"
+        "週の選定に数えます。別のファイルなら名前を変えるか別のフォルダへ移してください",
+        f"cannot read the earlier field-visit list {path}: {en}. The visits_*.csv in --out "
+        "are read as lists haken sample visits wrote (headers 週の開始, 派遣ID … or "
+        "week_start, dispatch_id …) and count as earlier visits; rename or move any other "
+        "file")
+
+
+def earlier_note(earlier: Earlier, lang: str = "ja") -> list[str]:
+    """What the terminal says about the earlier visits counted (one line, and one per
+    week two files disagree on)."""
+    n, k, before = earlier.visits.height, len(earlier.files), earlier.before
+    if lang == "en":
+        lines = [f"counted {n} earlier visit(s) from {k} file(s) (weeks before {before})"
+                 if n else f"no earlier visits (the visits_*.csv in --out list none for weeks"
+                 f" before {before}): the spread starts here"]
+        lines += [f"week {w}: files pick different visits; both count (keep only the list "
+                  "that was followed)" for w in earlier.disagree]
+        return lines
+    lines = [f"これまでの現地確認 {n} 件（{k} ファイル、{before} より前の週）を選定に数えました"
+             if n else f"これまでの現地確認はありません（--out の visits_*.csv に {before} より"
+             "前の週の現地確認がありません）: ここから選びます"]
+    lines += [f"週 {w}: ファイルにより選ばれた派遣が異なります（両方を数えました。"
+              "実際に使った一覧だけを残してください）" for w in earlier.disagree]
+    return lines
 
 
 def _load(data_dir: Path, rules: RuleBook) -> Any:

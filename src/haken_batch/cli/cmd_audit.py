@@ -123,24 +123,33 @@ def visits(
     date_from: Annotated[str, typer.Option("--from", help="期間の開始 YYYY-MM-DD")],
     date_to: Annotated[str, typer.Option("--to", help="期間の終了 YYYY-MM-DD")],
     data: Annotated[Path, typer.Option("--data", help="エクスポートのフォルダ / data folder")],
-    out: Annotated[Path, typer.Option("--out", help="CSV の出力先フォルダ")] = Path("."),
+    out: Annotated[Path, typer.Option(
+        "--out", help="CSV の出力先フォルダ（前回までの一覧もここから読みます。毎週同じフォルダに）"
+    )] = Path("."),
     rules: Annotated[Path | None, typer.Option("--rules", help="ルールフォルダ")] = None,
     fmt: FormatOpt = Format.text,
     lang: LangOpt = Lang.ja,
     quiet: QuietOpt = False,
 ) -> None:
     """現地確認の対象を週1件抽出します（R-RPT-4） / pick one field visit a week."""
+    from haken_batch.cli.common import console
     from haken_batch.cli.render_audit import render_rows
-    from haken_batch.visits import COLUMNS, visits_from_data, write_visits
+    from haken_batch.visits import COLUMNS, earlier_note, visits_from_data, write_visits
 
     start, end = date_option(date_from, "--from"), date_option(date_to, "--to")
-    frame = run(lambda: visits_from_data(data, start, end, rules), lang)
+    # The earlier lists in --out carry the spread from week to week (the clerk runs this
+    # each Monday into the same folder).
+    frame, earlier = run(lambda: visits_from_data(data, start, end, rules, history=out), lang)
+    err = console(stderr=True, quiet=quiet or fmt is Format.json)
+    for line in earlier_note(earlier, lang.value):
+        err.print(line, markup=False)
     target = out / f"visits_{start.isoformat()}_{end.isoformat()}.csv"
     run(lambda: write_visits(frame, target, "en" if lang is Lang.en else "ja"), lang)
     shown = list(COLUMNS)
     rows = frame.select(shown).rows()
     if fmt is Format.json:
-        print_json({"csv": str(target), "visits": [
+        print_json({"csv": str(target), "earlier_visits": earlier.visits.height,
+                    "earlier_files": list(earlier.files), "visits": [
             {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in zip(shown, r,
                                                                                 strict=True)}
             for r in rows]})
