@@ -470,43 +470,34 @@ def results(c: pl.DataFrame, keep_pass: bool = True) -> list[Part]:
         ok_message_en="no required evidence missing",
         line_no=line,
     )
-    nights = result(
-        c.filter(pl.col("_many_nights")),
-        "R-TRV-10",
-        pl.lit(True),
-        "flag",
+    def lodging_flag(where: str, ja: pl.Expr, en: pl.Expr) -> Part:
+        """An R-TRV-10 flag on the lodging lines marked ``where`` (never blocks payment)."""
+        return result(c.filter(pl.col(where)), "R-TRV-10", pl.lit(True), "flag", ja, en,
+                      line_no=line)
+
+    nights = lodging_flag(
+        "_many_nights",
         # the dispatch's total too: "この明細 1泊" alone read as no reason to flag (blind check)
         pl.format("複数泊（この派遣の宿泊 計{}泊、この明細 {}泊）: 前泊・後泊の必要性を確認",
                   txt(pl.col("_all_nights")), txt(pl.col("_nights"))),
-        pl.format(
-            "several nights ({} in all on this dispatch, {} on this line): check that the night "
-            "before or after was needed",
-            txt_en(pl.col("_all_nights")), txt_en(pl.col("_nights")),
-        ),
-        line_no=line,
+        pl.format("several nights ({} in all on this dispatch, {} on this line): check that "
+                  "the night before or after was needed",
+                  txt_en(pl.col("_all_nights")), txt_en(pl.col("_nights"))),
     )
     # a blank 泊数 is capped as one night (docs/readings.md, owner to confirm): said as a flag
     # so that the clerk sees the assumption and can enter the nights as a correction
-    blank = result(
-        c.filter(pl.col("_nights_blank")),
-        "R-TRV-10",
-        pl.lit(True),
-        "flag",
+    blank = lodging_flag(
+        "_nights_blank",
         pl.lit("泊数の記入なし: 1泊として上限を計算（泊数が違えば事務局修正で入力）"),
         pl.lit("number of nights blank: capped as one night (enter the nights as a "
                "correction if they differ)"),
-        line_no=line,
     )
     # 0 nights with an amount pays nothing (0 × the cap) and is most likely a typing slip: a
     # flag beside the reduction, so the clerk checks the nights (blind check, session 12)
-    zero = result(
-        c.filter(pl.col("_nights_zero")),
-        "R-TRV-10",
-        pl.lit(True),
-        "flag",
+    zero = lodging_flag(
+        "_nights_zero",
         pl.lit("泊数0で宿泊費の請求あり: 泊数を確認（違えば事務局修正で入力）"),
         pl.lit("0 nights but a lodging amount claimed: check the nights (enter them as a "
                "correction if they differ)"),
-        line_no=line,
     )
     return [per_mode, papers, nights, blank, zero]
