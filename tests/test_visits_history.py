@@ -125,11 +125,12 @@ def test_R_RPT_4_a_list_without_company_or_draw_week_still_counts(rules, tmp_pat
     frame = pick_visits(d, inst, rules, dt.date(2021, 10, 4), dt.date(2021, 10, 17))
     write_visits(frame.drop("company_id", "draw_week").with_columns(
         pl.lit(None, pl.String).alias("company_id"), pl.lit(None, pl.Date).alias("draw_week")),
-        tmp_path / "visits_old.csv")
-    text = (tmp_path / "visits_old.csv").read_text(encoding="utf-8-sig").splitlines()
+        tmp_path / "visits_2021-10-04_2021-10-17.csv")
+    old = tmp_path / "visits_2021-10-04_2021-10-17.csv"
+    text = old.read_text(encoding="utf-8-sig").splitlines()
     cut = [",".join(c for i, c in enumerate(line.split(","))
                     if i not in (10, 11)) for line in text]  # 企業ID, 抽選キーの週
-    (tmp_path / "visits_old.csv").write_text("\n".join(cut) + "\n", encoding="utf-8")
+    old.write_text("\n".join(cut) + "\n", encoding="utf-8")
     earlier = earlier_visits(tmp_path, dt.date(2021, 10, 18), d)
     assert earlier.visits.select("dispatch_id", "company_id").equals(
         frame.select("dispatch_id", "company_id"))
@@ -140,10 +141,11 @@ def test_R_RPT_4_a_list_without_company_or_draw_week_still_counts(rules, tmp_pat
 def test_R_RPT_4_two_lists_that_disagree_on_a_week_are_named(rules, tmp_path: Path) -> None:
     d, inst = frames()
     frame = pick_visits(d, inst, rules, dt.date(2021, 10, 4), dt.date(2021, 10, 10))
-    write_visits(frame, tmp_path / "visits_a.csv")
+    write_visits(frame, tmp_path / "visits_2021-10-04_2021-10-10.csv")
     write_visits(frame.with_columns(pl.lit("D-9999").alias("dispatch_id")),
-                 tmp_path / "visits_b.csv")
-    write_visits(frame, tmp_path / "visits_c.csv")  # the same visit twice counts once
+                 tmp_path / "visits_2021-10-01_2021-10-10.csv")
+    # the same visit twice counts once
+    write_visits(frame, tmp_path / "visits_2021-10-04_2021-10-09.csv")
     earlier = earlier_visits(tmp_path, dt.date(2021, 10, 11), d)
     assert earlier.visits.height == 2
     assert earlier.disagree == (dt.date(2021, 10, 4),)
@@ -190,12 +192,21 @@ def test_R_RPT_4_cli_says_how_many_earlier_visits_count(exports: Path, tmp_path:
 ])
 def test_R_RPT_4_an_unreadable_earlier_list_stops_with_exit_2(exports: Path, tmp_path: Path,
                                                              content: bytes, said: str) -> None:
-    (tmp_path / "visits_memo.csv").write_bytes(content)
+    name = "visits_2021-11-01_2021-11-07.csv"  # named as the command names its lists
+    (tmp_path / name).write_bytes(content)
     res = _cli(exports, tmp_path, "2021-12-06", "2021-12-12")
     assert res.exit_code == 2
     message = " ".join(res.stderr.split())
-    assert "visits_memo.csv" in message and said in message, res.stderr
+    assert name in message and said in message, res.stderr
     assert "haken sample visits が書いた一覧" in message
     assert not (tmp_path / "visits_2021-12-06_2021-12-12.csv").exists()
     en = _cli(exports, tmp_path, "2021-12-06", "2021-12-12", "--lang", "en")
     assert en.exit_code == 2 and "cannot read the earlier field-visit list" in en.stderr
+
+
+def test_R_RPT_4_a_file_not_named_as_a_list_is_not_read(exports: Path, tmp_path: Path) -> None:
+    """--out defaults to the current folder: a visits_memo.csv there is not a list."""
+    (tmp_path / "visits_memo.csv").write_text("メモ\n来週の予定\n", encoding="utf-8")
+    res = _cli(exports, tmp_path, "2021-12-06", "2021-12-12")
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "visits_2021-12-06_2021-12-12.csv").is_file()

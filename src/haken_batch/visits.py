@@ -52,7 +52,10 @@ COLUMNS = {
     "draw_week": "抽選キーの週",
     "reason": "選定理由",
 }
-HISTORY = "visits_*.csv"  # what write_visits is named by the CLI: visits_<from>_<to>.csv
+# the names the CLI gives its lists (visits_<from>_<to>.csv): a visits_memo.csv beside them is
+# not one, and must not stop the run
+_DAY = "-".join("[0-9]" * n for n in (4, 2, 2))  # YYYY-MM-DD as a glob
+HISTORY = f"visits_{_DAY}_{_DAY}.csv"
 # What a visit counts in the spread; the columns an earlier file must have (company_id and
 # draw_week came later: a file without them still counts, see _earlier_file).
 SPREAD = ("institution_id", "institution_kind", "bureau", "expert_id", "company_id")
