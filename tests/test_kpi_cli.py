@@ -19,6 +19,13 @@ DISPATCHES_EN = ("dispatch_id,expert_id,institution_id,support_date,status,fee,t
                  "per_diem,lodging,total,rules")
 ROWS = ["D0001,E001,Y13,2021-10-05,paid,10560,1200,0,0,11760,",
         "D0003,E001,Y13,2021-10-20,excluded,0,0,0,0,0,R-EXC-3"]
+FINDINGS_JA = "派遣ID,明細番号,ルールID,区分,内容"
+FINDINGS_EN = "dispatch_id,line_no,rule_id,severity,message"
+# a flag of the paid D0001 (listed, its formula-like text written neutralised), a reduction
+# (not a flag) and a flag of the excluded D0003 (neither listed)
+FINDINGS = ["D0001,,R-CHK-4,flag,'=同行なし、理由の記載なし",
+            "D0001,1,R-TRV-4,reduce,往復割引運賃と実費の安い方",
+            "D0003,,R-CHK-4,flag,機関の同行なし、理由の記載なし"]
 LEDGER = ("サイクル,派遣ID,専門家ID,支援日,開始時刻,謝金,交通費,日当,宿泊費,合計,"
           "対面支援時間(分),全行程距離(km)\n"
           "2021-09,D0002,E002,2021-09-28,10:00:00,7920,3000,1100,0,12020,90,120.0\n")
@@ -30,6 +37,9 @@ def settled_out(tmp: Path, header: str = DISPATCHES_JA) -> Path:
     (out / "2021-09").mkdir()
     text = "\ufeff" + "\n".join([header, *ROWS]) + "\n"
     (out / "2021-10" / "dispatches.csv").write_text(text, encoding="utf-8")
+    findings = FINDINGS_EN if header == DISPATCHES_EN else FINDINGS_JA
+    (out / "2021-10" / "findings.csv").write_text(
+        "\ufeff" + "\n".join([findings, *FINDINGS]) + "\n", encoding="utf-8")
     (out / "2021-09" / "ledger.csv").write_text("\ufeff" + LEDGER, encoding="utf-8")
     return out
 
@@ -50,6 +60,12 @@ def test_haken_kpi_rewrites_the_workbook_from_the_cycle_folder(tmp_path: Path, h
     assert h["派遣件数（支払済）"][2:4] == [1, 2]
     assert h["支払額合計"][2:4] == [11760, 11760 + 12020]
     assert h["保留"][1] == 0 and h["対象外"][1] == 1
+    # R-CHK-4: the paid dispatch's flag, read from findings.csv in either header language
+    assert h["要確認フラグ（当月支払分）"][2:4] == [1, None]
+    flags = [r for r in openpyxl.load_workbook(path)["要確認フラグ"].iter_rows(values_only=True)
+             if r[0] and str(r[0]).startswith("D")]
+    assert [(r[0], r[2], r[4], r[5], r[6]) for r in flags] == [
+        ("D0001", "Y13", "E001", "R-CHK-4", "'=同行なし、理由の記載なし")]
 
 
 def test_haken_kpi_second_run_reports_unchanged(tmp_path: Path):

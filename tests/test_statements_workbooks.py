@@ -191,6 +191,7 @@ def _apps(month: int, year: int = 2021) -> tuple[int, int]:
     end = (D(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1))
     inp = KpiInputs(cycle=f"{year}-{month:02d}", fy_start=D(2021, 4, 1), month_start=start,
                     month_end=end, cutoff=end, transfer_date=end, decisions=pl.DataFrame(),
+                    findings=pl.DataFrame(),
                     previous=pl.DataFrame(), experts=pl.DataFrame(),
                     institutions=pl.DataFrame(), dispatch_table=table, codes=None)  # type: ignore[arg-type]
     row = applications(inp).row(0, named=True)

@@ -40,6 +40,8 @@ SHEETS: tuple[tuple[str, str], ...] = (
     ("企業区分別",
      "企業区分（小規模事業者・創業予定者など）ごとの派遣件数と支援企業数（グラフのデータ）"),
     ("支援企業一覧", "当月の支援企業（名称・所在地・電話番号・業種・規模）"),
+    ("要確認フラグ",
+     "当月支払分の派遣についた要確認フラグ（支払は止めない指摘：同行なしの理由、複数泊など）"),
 )
 SHEET_NAMES = tuple(name for name, _ in SHEETS)
 # The two short charts first: they fit on the summary's first printed page.
@@ -90,6 +92,15 @@ def definitions(inp: KpiInputs) -> list[str]:
         "「保有資格別」の合計は派遣件数を超えることがあります。資格のない専門家は「資格なし」。",
         "専門家別：専門家IDと氏名を載せます（機構への支払実績報告 R-PAY-7 のため）。口座・住所・"
         "マイナンバーは載せません。支援企業一覧とともに個人情報を含むため取扱注意。",
+        "要確認フラグ：当月支払分の派遣についた、支払を止めない指摘（findings.csv の区分 flag）を"
+        "1件1行で載せます。例：機関の同行なしで理由の記載がない・同行の有無の記録がない"
+        "（R-CHK-4）、複数泊（R-TRV-10）、回数上限の例外記録による支払（R-LIM-1）。フラグは"
+        "支払を止めず、機構への報告のために一覧にします（同行しない理由が不自然なものは機構へ"
+        "報告：R-CHK-4）。保留の派遣のフラグは支払うサイクルで載せ、対象外の派遣のフラグは"
+        "載せません。専門家の氏名・口座は載せません。",
+        "要確認フラグの件数（概要）は当月分のみで、累計はありません。実績の累計は過去サイクルの"
+        "支払台帳から数えますが、過去サイクルの指摘は読まないためです（各サイクルのフラグは、"
+        "そのサイクルの本ブックと findings.csv にあります）。",
         "セルの値はすべて数値・文字であり、数式はありません。各表の「合計」行も値です。",
     ]
 
@@ -139,6 +150,7 @@ def build(inp: KpiInputs) -> bytes:
         Col("cumulative", "累計\n派遣件数", "int"),
         Col("cum_companies", "累計\n支援企業数", "int")), sums=("month", "cumulative"))
     _companies_sheet(book, t["companies"], inp)
+    _flags_sheet(book, t["flags"], inp)
 
     _summary(book, summary, inp, t, written)
     _definitions(book, notes, inp)
@@ -183,6 +195,19 @@ def _companies_sheet(book: Book, frame: pl.DataFrame, inp: KpiInputs) -> None:
         Col("company_prefecture", "都道府県"), Col("industry", "業種"),
         Col("employees", "従業員数", "int"), Col("company_class", "企業区分"),
         Col("month_count", "当月\n派遣件数", "int")), row=row, freeze_cols=2)
+
+
+def _flags_sheet(book: Book, frame: pl.DataFrame, inp: KpiInputs) -> None:
+    """The month's flags (rules.md "Decisions", R-CHK-4): no expert name, no bank data."""
+    ws = book.sheet("要確認フラグ", landscape=True)
+    row = book.title(ws, "要確認フラグ（当月支払分）", [
+        f"サイクル {inp.cycle} に支払った派遣についた要確認フラグ。支払は止めず、"
+        "機構への報告のために載せます（定義シート参照）。"])
+    book.table(ws, frame, (
+        Col("dispatch_id", "派遣ID"), Col("support_date", "支援日", "date"),
+        Col("institution_id", "申請機関ID"), Col("institution_name", "機関名"),
+        Col("expert_id", "専門家ID"), Col("rule_id", "ルール"),
+        Col("message", "内容", cap=80)), row=row, freeze_cols=1)
 
 
 def _summary(book: Book, ws: Worksheet, inp: KpiInputs, t: dict[str, pl.DataFrame],

@@ -4,6 +4,8 @@
 "cumulative" = every cycle of the same fiscal year settled in OUT up to and including this one:
 the ledger of earlier cycles restricted to the fiscal year, plus this cycle's paid rows.
 Attributes (institution, company, industry, …) come from the data tables (docs/design.md).
+"findings" = the cycle's findings (settlement.findings / findings.csv): the workbook lists the
+flags of the month's paid dispatches for the agency (rules.md "Decisions", R-CHK-4).
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ class KpiInputs:
     cutoff: dt.date
     transfer_date: dt.date
     decisions: pl.DataFrame  # settlement.dispatches (every considered dispatch)
+    findings: pl.DataFrame  # settlement.findings of this cycle (every status and severity)
     previous: pl.DataFrame  # ledger of earlier cycles (any FY; restricted in facts.py)
     experts: pl.DataFrame
     institutions: pl.DataFrame
@@ -86,7 +89,8 @@ class KpiInputs:
     @classmethod
     def build(cls, *, cycle: str, rules: RuleBook, cutoff: dt.date, transfer_date: dt.date,
               decisions: pl.DataFrame, previous: pl.DataFrame | None,
-              tables: dict[str, pl.DataFrame]) -> KpiInputs:
+              tables: dict[str, pl.DataFrame],
+              findings: pl.DataFrame | None = None) -> KpiInputs:
         year, month = cycle_month(cycle)
         start = dt.date(year, month, 1)
         return cls(
@@ -97,6 +101,7 @@ class KpiInputs:
             cutoff=cutoff,
             transfer_date=transfer_date,
             decisions=decisions,
+            findings=_with_columns(findings, FINDING_COLUMNS),
             previous=_or_empty_ledger(previous),
             experts=_with_columns(tables.get("experts"), _EXPERT_COLUMNS),
             institutions=_with_columns(tables.get("institutions"), _INSTITUTION_COLUMNS),
@@ -109,7 +114,8 @@ class KpiInputs:
         s = run.settlement
         return cls.build(cycle=s.cycle, rules=run.rules, cutoff=s.cutoff,
                          transfer_date=s.transfer_date, decisions=s.dispatches,
-                         previous=run.previous, tables=run.data.tables)
+                         previous=run.previous, tables=run.data.tables,
+                         findings=s.findings)
 
 
 # Columns this package reads from each input table, with their types after load
@@ -129,6 +135,12 @@ _DISPATCH_COLUMNS: dict[str, pl.DataType] = {
     "company_phone": pl.String(), "company_prefecture": pl.String(), "industry": pl.String(),
     "employees": pl.Int64(), "company_class": pl.String(), "issue_category": pl.String(),
     "applied_on": pl.Date(), "scheduled_on": pl.Date(), "status": pl.String(),
+}
+# what the flag list shows of a finding (findings.csv less 明細番号: the list names the
+# dispatch, the rule and the message; its line is in findings.csv and `haken explain`)
+FINDING_COLUMNS: dict[str, pl.DataType] = {
+    "dispatch_id": pl.String(), "rule_id": pl.String(), "severity": pl.String(),
+    "message": pl.String(),
 }
 LEDGER_COLUMNS: dict[str, pl.DataType] = {
     "cycle": pl.String(), "dispatch_id": pl.String(), "expert_id": pl.String(),

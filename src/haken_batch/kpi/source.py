@@ -1,9 +1,9 @@
 """KPI inputs from a settled cycle folder (``haken kpi`` / ``haken statement``).
 
-Reads ``OUT/CYCLE/dispatches.csv`` (Japanese or English headers, templates/csv_headers.yaml),
-the ledgers of the other cycles of OUT, the cut-off and transfer date from the cycle's
-``manifest.json``, and the attribute tables from ``--data`` or else from the cycle's archived
-inputs and rules (archive.restore).
+Reads ``OUT/CYCLE/dispatches.csv`` and ``findings.csv`` (Japanese or English headers,
+templates/csv_headers.yaml), the ledgers of the other cycles of OUT, the cut-off and transfer
+date from the cycle's ``manifest.json``, and the attribute tables from ``--data`` or else from
+the cycle's archived inputs and rules (archive.restore).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from haken_batch.scratch import private_dir
 from haken_batch.textsafe import _TRIGGERS
 
 DISPATCHES_CSV = "dispatches.csv"
+FINDINGS_CSV = "findings.csv"
 MANIFEST = "manifest.json"
 _MONEY = ("fee", "transport", "per_diem", "lodging", "total")
 
@@ -70,6 +71,19 @@ def read_decisions(path: Path) -> pl.DataFrame:
                               where=str(path)) from None
 
 
+def read_findings(path: Path) -> pl.DataFrame:
+    """``findings.csv`` of a settled cycle as settlement.findings, less 明細番号 (the flag list
+    does not show it). The cells were neutralised when written: undone, so that the list
+    shows what settle's in-process list shows (the workbook neutralises them again)."""
+    from haken_batch.emit.csvs import headers
+    from haken_batch.ledger import read_record
+
+    columns = ["dispatch_id", "rule_id", "severity", "message"]
+    raw = read_record(path, headers("findings"), columns, ("指摘一覧", "the findings"))
+    return raw.select(unneutralize("dispatch_id"), unneutralize("rule_id"),
+                      pl.col("severity"), unneutralize("message"))
+
+
 def _manifest_dates(folder: Path) -> tuple[dt.date | None, dt.date | None]:
     path = folder / MANIFEST
     if not path.is_file():
@@ -100,6 +114,8 @@ def load(out: Path, cycle: str, data_dir: Path | None = None,
             f"サイクル {cycle} は {out} で精算されていません（{DISPATCHES_CSV} がありません）",
             f"cycle {cycle} is not settled in {out} (no {DISPATCHES_CSV})", where=str(folder))
     decisions = read_decisions(csv)
+    # a settled cycle always has it (emit.csvs): a folder without it is not one settle wrote
+    findings = read_findings(folder / FINDINGS_CSV)
     previous = ledger.previous_ledger(Path(out), cycle)
     cutoff, transfer = _manifest_dates(folder)
     with private_dir("kpi") as work:
@@ -122,5 +138,6 @@ def load(out: Path, cycle: str, data_dir: Path | None = None,
     cutoff = cutoff or jpcalendar.default_cutoff(cycle, rules)
     transfer = transfer or jpcalendar.default_transfer_date(cycle, rules)
     inputs = KpiInputs.build(cycle=cycle, rules=rules, cutoff=cutoff, transfer_date=transfer,
-                             decisions=decisions, previous=previous, tables=data.tables)
+                             decisions=decisions, previous=previous, tables=data.tables,
+                             findings=findings)
     return Source(inputs=inputs, folder=folder, data_from=origin)

@@ -17,6 +17,7 @@ from haken_batch.kpi.inputs import NO_QUALIFICATION, PLATFORM, UNKNOWN, YOROZU, 
 AMOUNT_COLUMNS = ("month_count", "month_fee", "month_travel", "month_total",
                   "cum_count", "cum_fee", "cum_travel", "cum_total")
 TOTAL_LABEL = "合計"
+FLAG_HEADLINE = "要確認フラグ（当月支払分）"
 
 
 def amount_aggs() -> list[pl.Expr]:
@@ -270,8 +271,33 @@ def companies_month(facts: pl.DataFrame, inp: KpiInputs) -> pl.DataFrame:
     )
 
 
-def headline(facts: pl.DataFrame, inp: KpiInputs) -> pl.DataFrame:
-    """item, month, cumulative — the summary's table."""
+FLAG = "flag"  # severity of a finding that never blocks payment (rules.md "Decisions")
+
+
+def month_flags(facts: pl.DataFrame, inp: KpiInputs) -> pl.DataFrame:
+    """The flags of the month's paid dispatches, one row per finding (rules.md "Decisions":
+    flags are listed for the agency report; R-CHK-4: an implausible reason is reported).
+
+    The month is the facts' (status ``paid`` in this cycle), so the list and every count of
+    the workbook speak of the same dispatches: a held dispatch's flag is listed in the cycle
+    that pays it, an excluded one's never. Institution as the facts have it (the paying
+    cycle's), its name from the master (不明 if missing there, as in 機関別)."""
+    paid = facts.filter(pl.col("in_month")).select(
+        "dispatch_id", "support_date", "institution_id",
+        pl.col("institution_name").fill_null(UNKNOWN), "expert_id")
+    return (
+        inp.findings.filter(pl.col("severity") == FLAG)
+        .select("dispatch_id", "rule_id", "message")
+        .join(paid, on="dispatch_id", how="inner")
+        .sort("dispatch_id", "rule_id", "message", nulls_last=False)
+        .select("dispatch_id", "support_date", "institution_id", "institution_name",
+                "expert_id", "rule_id", "message")
+    )
+
+
+def headline(facts: pl.DataFrame, inp: KpiInputs, flags: pl.DataFrame) -> pl.DataFrame:
+    """item, month, cumulative — the summary's table. The flags have no cumulative: the
+    KPIs read the earlier cycles' ledgers, not their findings (blank cell, 定義 says so)."""
     month = facts.filter(pl.col("in_month"))
 
     def numbers(f: pl.DataFrame) -> list[int]:
@@ -286,10 +312,11 @@ def headline(facts: pl.DataFrame, inp: KpiInputs) -> pl.DataFrame:
         ]
 
     items = ["派遣件数（支払済）", "支援企業数（実数）", "専門家数（実数）", "申請機関数（実数）",
-             "謝金", "旅費（交通費＋日当＋宿泊費）", "支払額合計"]
-    units = ["件", "社", "人", "機関", "円", "円", "円"]
+             "謝金", "旅費（交通費＋日当＋宿泊費）", "支払額合計", FLAG_HEADLINE]
+    units = ["件", "社", "人", "機関", "円", "円", "円", "件"]
     return pl.DataFrame(
-        {"item": items, "unit": units, "month": numbers(month), "cumulative": numbers(facts)},
+        {"item": items, "unit": units, "month": [*numbers(month), flags.height],
+         "cumulative": [*numbers(facts), None]},
         schema={"item": pl.String, "unit": pl.String, "month": pl.Int64,
                 "cumulative": pl.Int64},
     )
@@ -312,9 +339,10 @@ def cycle_status_counts(inp: KpiInputs) -> pl.DataFrame:
 
 def all_tables(inp: KpiInputs) -> dict[str, pl.DataFrame]:
     facts = paid_facts(inp)
+    flags = month_flags(facts, inp)
     return {
         "facts": facts,
-        "headline": headline(facts, inp),
+        "headline": headline(facts, inp, flags),
         "status": cycle_status_counts(inp),
         "yorozu": per_yorozu(facts, inp),
         "platform": per_platform(facts, inp),
@@ -328,4 +356,5 @@ def all_tables(inp: KpiInputs) -> dict[str, pl.DataFrame]:
         "qualification": by_qualification(facts, inp),
         "company_class": by_company_class(facts, inp),
         "companies": companies_month(facts, inp),
+        "flags": flags,
     }
