@@ -448,20 +448,11 @@ def _summary(run: CycleRun) -> dict[str, Any]:
         out["payees"] = p.height
         experts = run.data.tables.get("experts")
         if "withholding" in p.columns and experts is not None and "payee_type" in experts.columns:
+            from haken_batch.emit.withholding import withholding_by_class
+
+            # kept so that a later cycle paying in the same month can give each form's sum
             out["withholding_by_class"] = withholding_by_class(run)
     return out
-
-
-def withholding_by_class(run: CycleRun) -> dict[str, int]:
-    """The tax withheld per 納付書 (R-TAX-4: 1号 and 2号 go on two forms), kept in the manifest
-    so that a later cycle paying in the same month can give each form's sum."""
-    import polars as pl
-
-    from haken_batch.emit.withholding import CLASSES, payee_classes
-
-    sums = dict(payee_classes(run).group_by("fee_class").agg(pl.col("withholding").sum())
-                .iter_rows())
-    return {c: int(sums.get(c) or 0) for c in CLASSES}
 
 
 def build_manifest(run: CycleRun, folder: Path, inputs: list[dict[str, Any]],

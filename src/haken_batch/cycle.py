@@ -426,6 +426,7 @@ def summary(run: CycleRun, folder: Path | None = None) -> dict[str, object]:
     files = ([*sorted(f.name for f in folder.iterdir() if f.is_file()),
               *sorted(f"{f.name}/" for f in folder.iterdir() if f.is_dir())] if folder else [])
     carried = _carried_over(run, d)
+    flags = s.findings.filter(pl.col("severity") == "flag")
     return {
         "cycle": s.cycle,
         "cutoff": s.cutoff.isoformat(),
@@ -439,12 +440,11 @@ def summary(run: CycleRun, folder: Path | None = None) -> dict[str, object]:
         "payees": p.height,
         "transfers": int(p.filter(pl.col("net") > 0).height),
         "top_holds": [[str(r), int(n)] for r, n in holds.iter_rows()],
-        "flags": int(s.findings.filter(pl.col("severity") == "flag").height),
+        "flags": flags.height,
         # of them, on dispatches paid now: a held one's flags come back every cycle until it
         # is paid, so the total alone grows through the year (blind check, session 12)
-        "flags_paid": int(s.findings.filter(pl.col("severity") == "flag").join(
-            d.filter(pl.col("status") == "paid").select("dispatch_id"), on="dispatch_id",
-            how="semi").height),
+        "flags_paid": flags.join(d.filter(pl.col("status") == "paid").select("dispatch_id"),
+                                 on="dispatch_id", how="semi").height,
         # the loader's findings: errors hold what they touch, warnings hold nothing; the
         # terminal only counts them (the list, with rows, is `haken validate`'s)
         "input_findings": {sev: int(run.data.findings.filter(pl.col("severity") == sev).height)

@@ -236,8 +236,7 @@ def _same_tax_month(run: CycleRun, others: dict[str, dict[str, Any]]) -> list[Fo
     withholding_summary covers its own payments only. Happens every March (R-PER-2 moves
     the transfer in). The sums per form come from the manifests (``withholding_by_class``);
     a cycle settled before they were kept gives its total only."""
-    from haken_batch.archive import withholding_by_class
-    from haken_batch.emit.withholding import CLASSES
+    from haken_batch.emit.withholding import CLASSES, withholding_by_class
 
     month = run.settlement.transfer_date.strftime("%Y-%m")
     mine = withholding_by_class(run)
@@ -255,7 +254,6 @@ def _same_tax_month(run: CycleRun, others: dict[str, dict[str, Any]]) -> list[Fo
     total = mine_total + sum(w for _, w, _ in paying)
     ja = "、".join(f"{c}（{w:,} 円）" for c, w, _ in paying)
     en = ", ".join(f"{c} ({w:,} yen)" for c, w, _ in paying)
-    forms_ja = forms_en = ""
     if all(split is not None for _, _, split in paying):
         per = {c: mine[c] + sum(int((split or {}).get(c) or 0) for _, _, split in paying)
                for c in CLASSES}

@@ -85,6 +85,15 @@ def payee_classes(run: CycleRun) -> pl.DataFrame:
     return out
 
 
+def withholding_by_class(run: CycleRun) -> dict[str, int]:
+    """The tax withheld per form (R-TAX-4: 1号 and 2号 are paid on two 徴収高計算書)."""
+    import polars as pl
+
+    sums = dict(payee_classes(run).group_by("fee_class").agg(pl.col("withholding").sum())
+                .iter_rows())
+    return {c: int(sums.get(c) or 0) for c in CLASSES}
+
+
 def summary_frame(run: CycleRun) -> pl.DataFrame:
     """The summary rows (classes in fixed order, then the total), checked against payments."""
     import polars as pl
