@@ -28,7 +28,7 @@ from sample_runs import SAMPLES, sample_options
 from test_kpi_scenario import EVIL, scenario_run
 
 SHEET = "要確認フラグ"
-HEADERS = ("派遣ID", "支援日", "申請機関ID", "機関名", "専門家ID", "ルール", "内容")
+HEADERS = ("派遣ID", "明細番号", "支援日", "申請機関ID", "機関名", "専門家ID", "ルール", "内容")
 COUNT = "要確認フラグ（当月支払分）"
 CYCLE = "2021-10"
 
@@ -37,8 +37,8 @@ def sheet_rows(book: openpyxl.Workbook) -> list[tuple]:
     """The table's data rows (below its header row), dates as ISO text."""
     ws = book[SHEET]
     found = [r for r in ws.iter_rows(values_only=True)]
-    header = next(i for i, r in enumerate(found) if tuple(r[:7]) == HEADERS)
-    return [tuple(c.date().isoformat() if hasattr(c, "date") else c for c in r[:7])
+    header = next(i for i, r in enumerate(found) if tuple(r[:8]) == HEADERS)
+    return [tuple(c.date().isoformat() if hasattr(c, "date") else c for c in r[:8])
             for r in found[header + 1:] if any(v is not None for v in r)]
 
 
@@ -79,14 +79,15 @@ def book(flagged: CycleRun) -> openpyxl.Workbook:
 
 
 def test_R_CHK_4_flags_of_the_months_paid_dispatches_are_listed(book) -> None:
-    # by dispatch id, rule id, message; one row per finding (D02's two lodging lines)
+    # by dispatch id, line (blank first), rule id, message; one row per finding: D02's two
+    # lodging lines flagged alike are told apart by their 明細番号
     assert sheet_rows(book) == [
-        ("D01", "2021-09-28", "Y13", "東京都よろず支援拠点", "E1", "R-CHK-4",
+        ("D01", None, "2021-09-28", "Y13", "東京都よろず支援拠点", "E1", "R-CHK-4",
          "機関の同行なし、理由の記載なし"),
-        ("D02", "2021-10-15", "Y13", "東京都よろず支援拠点", "E2", "R-CHK-4", "'" + EVIL),
-        ("D02", "2021-10-15", "Y13", "東京都よろず支援拠点", "E2", "R-TRV-10",
+        ("D02", None, "2021-10-15", "Y13", "東京都よろず支援拠点", "E2", "R-CHK-4", "'" + EVIL),
+        ("D02", 3, "2021-10-15", "Y13", "東京都よろず支援拠点", "E2", "R-TRV-10",
          "複数泊（この明細 2泊）: 前泊・後泊の必要性を確認"),
-        ("D02", "2021-10-15", "Y13", "東京都よろず支援拠点", "E2", "R-TRV-10",
+        ("D02", 4, "2021-10-15", "Y13", "東京都よろず支援拠点", "E2", "R-TRV-10",
          "複数泊（この明細 2泊）: 前泊・後泊の必要性を確認"),
     ]
 
@@ -127,10 +128,11 @@ def expected_from_the_folder(folder: Path, en: bool) -> list[tuple]:
     """The flag findings of the paid dispatches, from the cycle's CSVs and the institutions
     table of the data (column names as written: English with ``--headers en``)."""
     k = (dict(id="dispatch_id", expert="expert_id", inst="institution_id", date="support_date",
-              status="status", rule="rule_id", severity="severity", message="message")
+              status="status", rule="rule_id", severity="severity", message="message",
+              line="line_no")
          if en else
          dict(id="派遣ID", expert="専門家ID", inst="申請機関ID", date="支援日", status="判定",
-              rule="ルールID", severity="区分", message="内容"))
+              rule="ルールID", severity="区分", message="内容", line="明細番号"))
     paid = {d[k["id"]]: d for d in read_csv(folder / "dispatches.csv")
             if d[k["status"]] == "paid"}
     names = {i["機関ID"]: i["機関名"] for i in read_csv(SAMPLES / "institutions.csv")}
@@ -138,9 +140,10 @@ def expected_from_the_folder(folder: Path, en: bool) -> list[tuple]:
     for f in read_csv(folder / "findings.csv"):
         d = paid.get(f[k["id"]])
         if f[k["severity"]] == "flag" and d is not None:
-            rows.append((d[k["id"]], d[k["date"]], d[k["inst"]], names[d[k["inst"]]],
+            line = int(f[k["line"]]) if f[k["line"]] else None
+            rows.append((d[k["id"]], line, d[k["date"]], d[k["inst"]], names[d[k["inst"]]],
                          d[k["expert"]], f[k["rule"]], f[k["message"]]))
-    return sorted(rows, key=lambda r: (r[0], r[5], r[6]))
+    return sorted(rows, key=lambda r: (r[0], -1 if r[1] is None else r[1], r[6], r[7]))
 
 
 @pytest.fixture(scope="module", params=["ja", "en"])
@@ -156,7 +159,7 @@ def test_R_CHK_4_settle_lists_exactly_the_flags_of_findings_csv(settled) -> None
     book = openpyxl.load_workbook(folder / f"kpi_{CYCLE}.xlsx")
     expected = expected_from_the_folder(folder, en)
     assert expected, "the samples pay flagged dispatches (R-CHK-4, R-TRV-10, R-LIM-1)"
-    assert {r[5] for r in expected} >= {"R-CHK-4"}
+    assert {r[6] for r in expected} >= {"R-CHK-4"}
     assert sheet_rows(book) == expected
     assert headline_count(book)[1] == len(expected)
     # the terminal's count is every flag; the list only those of paid dispatches

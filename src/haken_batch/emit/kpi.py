@@ -204,7 +204,8 @@ def _flags_sheet(book: Book, frame: pl.DataFrame, inp: KpiInputs) -> None:
         f"サイクル {inp.cycle} に支払った派遣についた要確認フラグ。支払は止めず、"
         "機構への報告のために載せます（定義シート参照）。"])
     book.table(ws, frame, (
-        Col("dispatch_id", "派遣ID"), Col("support_date", "支援日", "date"),
+        Col("dispatch_id", "派遣ID"), Col("line_no", "明細番号", "int"),
+        Col("support_date", "支援日", "date"),
         Col("institution_id", "申請機関ID"), Col("institution_name", "機関名"),
         Col("expert_id", "専門家ID"), Col("rule_id", "ルール"),
         Col("message", "内容", cap=80)), row=row, freeze_cols=1)

@@ -72,16 +72,17 @@ def read_decisions(path: Path) -> pl.DataFrame:
 
 
 def read_findings(path: Path) -> pl.DataFrame:
-    """``findings.csv`` of a settled cycle as settlement.findings, less 明細番号 (the flag list
-    does not show it). The cells were neutralised when written: undone, so that the list
-    shows what settle's in-process list shows (the workbook neutralises them again)."""
+    """``findings.csv`` of a settled cycle as settlement.findings. The cells were
+    neutralised when written: undone, so that the list shows what settle's in-process list
+    shows (the workbook neutralises them again)."""
     from haken_batch.emit.csvs import headers
     from haken_batch.ledger import read_record
 
-    columns = ["dispatch_id", "rule_id", "severity", "message"]
+    columns = ["dispatch_id", "line_no", "rule_id", "severity", "message"]
     raw = read_record(path, headers("findings"), columns, ("指摘一覧", "the findings"))
-    return raw.select(unneutralize("dispatch_id"), unneutralize("rule_id"),
-                      pl.col("severity"), unneutralize("message"))
+    return raw.select(unneutralize("dispatch_id"),
+                      pl.col("line_no").cast(pl.Int64, strict=False),  # blank: the dispatch
+                      unneutralize("rule_id"), pl.col("severity"), unneutralize("message"))
 
 
 def _manifest_dates(folder: Path) -> tuple[dt.date | None, dt.date | None]:

@@ -287,11 +287,11 @@ def month_flags(facts: pl.DataFrame, inp: KpiInputs) -> pl.DataFrame:
         pl.col("institution_name").fill_null(UNKNOWN), "expert_id")
     return (
         inp.findings.filter(pl.col("severity") == FLAG)
-        .select("dispatch_id", "rule_id", "message")
+        .select("dispatch_id", "line_no", "rule_id", "message")
         .join(paid, on="dispatch_id", how="inner")
-        .sort("dispatch_id", "rule_id", "message", nulls_last=False)
-        .select("dispatch_id", "support_date", "institution_id", "institution_name",
-                "expert_id", "rule_id", "message")
+        .sort("dispatch_id", "line_no", "rule_id", "message", nulls_last=False)
+        .select("dispatch_id", "line_no", "support_date", "institution_id",
+                "institution_name", "expert_id", "rule_id", "message")
     )
 
 
