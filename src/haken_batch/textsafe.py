@@ -7,6 +7,12 @@ for CSV, which Excel shows but does not evaluate.
 
 from __future__ import annotations
 
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import polars as pl
+
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -27,6 +33,16 @@ def for_terminal(text: str) -> str:
     make a value read as another) as ``\\u202e``."""
     return "".join(f"\\x{ord(c):02x}" if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0
                    else f"\\u{ord(c):04x}" if c in _BIDI else c for c in text)
+
+
+def unneutralize(column: str) -> pl.Expr:
+    """Undo ``neutralize`` on a column read back from a CSV we wrote (``'=x`` -> ``=x``), so
+    ids and texts match the data again."""
+    import polars as pl
+
+    col = pl.col(column)
+    guarded = "^'[" + re.escape("".join(_TRIGGERS)) + "]"
+    return pl.when(col.str.contains(guarded)).then(col.str.slice(1)).otherwise(col).alias(column)
 
 
 def looks_like_formula(text: str) -> bool:

@@ -21,14 +21,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from haken_batch.errors import HakenError, StructuralError
-from haken_batch.textsafe import _TRIGGERS as TRIGGERS
+from haken_batch.textsafe import unneutralize
 
 if TYPE_CHECKING:
     import polars as pl
@@ -289,10 +288,7 @@ def _earlier_file(path: Path, dispatches: pl.DataFrame | None) -> pl.DataFrame:
                         f"it lacks the columns {', '.join(missing)}")
     # write_csv guards a cell that starts like a formula with a leading ': undone here, so
     # an id reads back as the exports have it.
-    guarded = "^'[" + re.escape("".join(TRIGGERS)) + "]"
-    text = [pl.when(pl.col(c).str.contains(guarded)).then(pl.col(c).str.slice(1))
-            .otherwise(pl.col(c)).alias(c)
-            for c in ("dispatch_id", *SPREAD) if c in raw.columns]
+    text = [unneutralize(c) for c in ("dispatch_id", *SPREAD) if c in raw.columns]
     # Excel saves a date as 2021/5/3: the week still reads.
     day = (pl.col("week_start").str.strip_chars().str.replace_all("/", "-")
            .str.strptime(pl.Date, "%Y-%m-%d", strict=False))

@@ -17,7 +17,7 @@ import polars as pl
 from haken_batch.errors import StructuralError
 from haken_batch.kpi.inputs import KpiInputs
 from haken_batch.scratch import private_dir
-from haken_batch.textsafe import _TRIGGERS
+from haken_batch.textsafe import unneutralize
 
 DISPATCHES_CSV = "dispatches.csv"
 FINDINGS_CSV = "findings.csv"
@@ -30,14 +30,6 @@ class Source:
     inputs: KpiInputs
     folder: Path  # OUT/CYCLE
     data_from: str  # "--data" or "archive"
-
-
-def unneutralize(column: str) -> pl.Expr:
-    """Undo ``textsafe.neutralize`` of a CSV cell (``'=x`` -> ``=x``) so ids match the data."""
-    triggers = "".join(t for t in _TRIGGERS)
-    pattern = "^'[" + "".join("\\" + t if t in "-^]\\" else t for t in triggers) + "]"
-    col = pl.col(column)
-    return pl.when(col.str.contains(pattern)).then(col.str.slice(1)).otherwise(col).alias(column)
 
 
 def read_decisions(path: Path) -> pl.DataFrame:

@@ -284,8 +284,8 @@ def _implausible_reasons(d: pl.DataFrame, rules: RuleBook) -> pl.Series:
         for col, whole in (("_empty", True), ("_words", False))])
     phrases = phrases.with_columns(
         pl.col("phrase").map_elements(_reason_phrase, return_dtype=pl.String()))
-    said = (d.select(pl.int_range(pl.len()).alias("_i"), "support_date",
-                     _reason_text(pl.col("no_accompany_reason")).alias("_r"),
+    # ``_r``: the reason as _reason_text reads it (added by r_chk_4)
+    said = (d.select(pl.int_range(pl.len()).alias("_i"), "support_date", "_r",
                      (pl.col("accompanied") == False).alias("_no"))  # noqa: E712
             .filter(pl.col("_no").fill_null(False) & (pl.col("_r") != "")))
     hits = (said.join(phrases.filter(pl.col("phrase") != ""), left_on="support_date",
@@ -300,11 +300,12 @@ def r_chk_4(d: pl.DataFrame, rules: RuleBook) -> Part:
     """R-CHK-4: accompaniment recorded, with its time; "no" needs a plausible reason (flag
     only, never blocks). The message names the first of: not recorded, no reason, a reason
     that is no ground (Reading: the lists in check.yaml), a time that contradicts 有/無."""
+    d = d.with_columns(_reason_text(pl.col("no_accompany_reason")).alias("_r"))
     d = d.with_columns(_implausible_reasons(d, rules))
     raw = pl.col("no_accompany_reason").fill_null("").str.strip_chars()
     unknown = pl.col("accompanied").is_null()
     no = pl.col("accompanied") == False  # noqa: E712
-    no_reason = no & (_reason_text(pl.col("no_accompany_reason")) == "")
+    no_reason = no & (pl.col("_r") == "")
     implausible = pl.col("_implausible")
     minutes = pl.col("accompany_minutes")
     zero_time = (pl.col("accompanied") == True) & (minutes == 0)  # noqa: E712
