@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import tempfile
 from pathlib import Path
 
@@ -210,3 +211,17 @@ def test_R_RPT_4_a_file_not_named_as_a_list_is_not_read(exports: Path, tmp_path:
     res = _cli(exports, tmp_path, "2021-12-06", "2021-12-12")
     assert res.exit_code == 0, res.output
     assert (tmp_path / "visits_2021-12-06_2021-12-12.csv").is_file()
+
+
+def test_R_RPT_4_a_range_that_cuts_a_week_is_named(exports: Path, tmp_path: Path) -> None:
+    """Weekly runs match one long run only over whole Monday-Sunday weeks: a range that
+    starts or ends mid-week says which weeks it cuts (terminal and JSON)."""
+    whole = _cli(exports, tmp_path, "2021-12-06", "2021-12-12")
+    assert whole.exit_code == 0 and "週の途中" not in whole.stderr
+    cut = _cli(exports, tmp_path / "c", "2021-12-08", "2021-12-19")
+    assert cut.exit_code == 0, cut.output
+    assert "期間が週の途中で始まるか終わります（2021-12-06 の週）" in cut.stderr
+    en = _cli(exports, tmp_path / "e", "2021-12-06", "2021-12-15", "--lang", "en")
+    assert "cuts the week(s) of 2021-12-13" in en.stderr
+    js = _cli(exports, tmp_path / "j", "2021-12-08", "2021-12-15", "--format", "json")
+    assert json.loads(js.stdout)["partial_weeks"] == ["2021-12-06", "2021-12-13"]

@@ -349,6 +349,28 @@ def earlier_note(earlier: Earlier, lang: str = "ja") -> list[str]:
     return lines
 
 
+def partial_weeks(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Mondays of the weeks the range cuts (its first and/or last week not Monday-Sunday).
+    Such a week draws from part of its days, so weekly runs no longer match one long run."""
+    return [monday for monday, first, last in weeks(start, end)
+            if first != monday or last != monday + dt.timedelta(days=6)]
+
+
+def partial_week_note(start: dt.date, end: dt.date, lang: str = "ja") -> list[str]:
+    """A warning for each week the range cuts (the clerk runs whole weeks, docs/audit.md)."""
+    cut = partial_weeks(start, end)
+    if not cut:
+        return []
+    days = ", ".join(m.isoformat() for m in cut)
+    if lang == "en":
+        return [f"the range cuts the week(s) of {days}: such a week draws only from its days in "
+                "the range; run Monday to Sunday so that weekly runs choose what one long "
+                "run would"]
+    return [f"期間が週の途中で始まるか終わります（{days} の週）: その週はこの期間の日だけから"
+            "選びます。毎週の実行は月曜〜日曜で指定すると、まとめて実行したときと同じ選定に"
+            "なります"]
+
+
 def _load(data_dir: Path, rules: RuleBook) -> Any:
     import importlib
 

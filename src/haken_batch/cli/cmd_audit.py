@@ -134,14 +134,21 @@ def visits(
     """現地確認の対象を週1件抽出します（R-RPT-4） / pick one field visit a week."""
     from haken_batch.cli.common import console
     from haken_batch.cli.render_audit import render_rows
-    from haken_batch.visits import COLUMNS, earlier_note, visits_from_data, write_visits
+    from haken_batch.visits import (
+        COLUMNS,
+        earlier_note,
+        partial_week_note,
+        partial_weeks,
+        visits_from_data,
+        write_visits,
+    )
 
     start, end = date_option(date_from, "--from"), date_option(date_to, "--to")
     # The earlier lists in --out carry the spread from week to week (the clerk runs this
     # each Monday into the same folder).
     frame, earlier = run(lambda: visits_from_data(data, start, end, rules, history=out), lang)
     err = console(stderr=True, quiet=quiet or fmt is Format.json)
-    for line in earlier_note(earlier, lang.value):
+    for line in [*partial_week_note(start, end, lang.value), *earlier_note(earlier, lang.value)]:
         err.print(line, markup=False)
     target = out / f"visits_{start.isoformat()}_{end.isoformat()}.csv"
     run(lambda: write_visits(frame, target, "en" if lang is Lang.en else "ja"), lang)
@@ -149,7 +156,9 @@ def visits(
     rows = frame.select(shown).rows()
     if fmt is Format.json:
         print_json({"csv": str(target), "earlier_visits": earlier.visits.height,
-                    "earlier_files": list(earlier.files), "visits": [
+                    "earlier_files": list(earlier.files),
+                    "partial_weeks": [m.isoformat() for m in partial_weeks(start, end)],
+                    "visits": [
             {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in zip(shown, r,
                                                                                 strict=True)}
             for r in rows]})
