@@ -130,7 +130,8 @@ def r_lim_1(d: pl.DataFrame, ranked: pl.DataFrame, rules: RuleBook) -> list[Part
             "R-LIM-1",
             pl.lit(True),
             "flag",
-            pl.format("{}、回数上限例外の記録により支払", what),
-            pl.format("{}, paid under a recorded exception to the limit", what_en),
+            # not "…により支払": the flag rides on held and excluded dispatches too (blind check)
+            pl.format("{}、回数上限例外の記録により上限を適用しない", what),
+            pl.format("{}, the limit does not apply: an exception is recorded", what_en),
         ),
     ]

@@ -279,7 +279,7 @@ def _holds(en: bool) -> list[tuple[pl.Expr, pl.Expr]]:
 
 
 def _papers(en: bool) -> pl.Expr:
-    """R-CHK-5: the papers a line lacks, joined ("" when none)."""
+    """R-CHK-5: the papers (and the rental-car review) a line lacks, joined ("" when none)."""
     mode = pl.col("mode")
     missing = [
         (
@@ -323,6 +323,14 @@ def _papers(en: bool) -> pl.Expr:
             & ~pl.col("receipt").fill_null(False),
             "領収書なし（宿泊）",
             "no receipt (lodging)",
+        ),
+        (
+            # R-CHK-5 names "rental-car review" among what holds; R-TRV-8 holds the same line
+            # until the amount is recorded: both are cited (blind check of the rule ids: the
+            # line said "R-CHK-5 確認済" while held for it)
+            (mode == RENTAL) & pl.col("approved_amount").is_null(),
+            "レンタカーの事務局審査（精査額）なし",
+            "no secretariat review of the rental car (reviewed amount)",
         ),
     ]
     return pl.concat_str(
