@@ -8,6 +8,7 @@ nothing written at all.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,7 @@ def test_validate_text(case: Case, tmp_path: Path) -> None:
     for want in case.findings:
         lines = [x for x in result.output.splitlines() if str(want["file"]) in x]
         if "row" in want:  # "file:row" or "file［sheet］:row" on one line, with the column
-            lines = [x for x in lines if f":{want['row']} " in x]
+            lines = [x for x in lines if re.search(f":{want['row']}( |$)", x)]
         if "column" in want:
             lines = [x for x in lines if str(want["column"]) in x]
         assert lines, f"{want} not shown in:\n{result.output}"

@@ -139,7 +139,6 @@ STRUCTURAL = {
     "bom_in_middle": ("checkins.csv", "途中にBOM"),
     "missing_column": ("experts.csv", "必須の列「口座番号」"),
     "empty_file": ("reports.csv", "ファイルが空"),
-    "ragged_line": ("checkins.csv", "3行目の列数"),
     "two_files_one_table": ("専門家.csv", "ファイルが2つ"),
 }
 
@@ -306,3 +305,21 @@ def test_cp932_unassigned_byte_is_an_encoding_error_with_its_offset(stray: bytes
     assert decode(fine, "experts.csv") == ("ID,名前\n1,ソ表\n", "cp932")
     trail = bytes([0x88, 0xA0]).decode("cp932")  # a kanji whose second byte is 0xA0
     assert decode(f"ID\n{trail}\n".encode("cp932"), "x.csv")[0] == f"ID\n{trail}\n"
+
+
+def test_R_VAL_1_a_long_csv_row_is_an_error_of_its_row_not_of_the_file(rules, tmp_path) -> None:
+    """A record with fields beyond the header stopped the whole month (blind check of
+    R-VAL-1): now a value there is an error of its row (its cells may be shifted), and a
+    row whose extra fields are empty is one warning for the file."""
+    data = copy_good(tmp_path)
+    shutil.copy(FIX / "bad" / "ragged_line" / "checkins.csv", data / "checkins.csv")
+    lines = (data / "checkins.csv").read_text("utf-8").splitlines()
+    lines[3] += ",,"  # row 4: a trailing comma twice
+    (data / "checkins.csv").write_text("\n".join(lines) + "\n", "utf-8")
+    ds = load_dataset(data, rules)
+    found = ds.findings.filter(pl.col("file") == "checkins.csv")
+    assert found.select("row", "severity", "value").rows() == [(3, "error", None),
+                                                               (None, "warning", None)]
+    assert "1 行（最初は 4行目）" in found["message_ja"][1]
+    assert ds.tables["checkins"].height == len(lines) - 1  # no row lost, none added
+    assert ds.tables["checkins"]["_row"].to_list() == list(range(2, len(lines) + 1))

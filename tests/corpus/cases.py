@@ -713,6 +713,28 @@ def _(d: Path) -> None:
     edit(d, "experts", 3, "支店コード", "1X1")
 
 
+@case("long-row-with-a-value", "a reports row with one field more than the header, filled "
+      "(an unquoted comma in an address): an error of that row only", 1,
+      says=("reports.csv", "3", "見出し行（15列）より列が多い行"),
+      findings=({"file": "reports.csv", "row": 3, "rule_id": "R-VAL-1", "severity": "error",
+                 "value": None},),
+      held=("D0002",), never=("ビル5F",))
+def _(d: Path) -> None:
+    data = rows(d, "reports")
+    data[2] = [*data[2], "ビル5F"]
+    write_rows(d, "reports", data)
+
+
+@case("long-rows-trailing-comma", "two reports rows ending in an empty extra field: one "
+      "warning, nothing lost or held", 0,
+      says=("2 行（最初は 2行目）",),
+      findings=({"file": "reports.csv", "rule_id": "R-VAL-1", "severity": "warning"},))
+def _(d: Path) -> None:
+    data = rows(d, "reports")
+    data[1], data[3] = [*data[1], ""], [*data[3], " "]
+    write_rows(d, "reports", data)
+
+
 # -- codes and booleans ---------------------------------------------------------------------
 
 @case("unknown-prefecture", "都道府県 東京県", 1,

@@ -17,6 +17,7 @@ from haken_batch.load.findings import ERROR, WARNING, concat_issues, one_issue
 from haken_batch.load.my_number import columns_with_one, written_in
 from haken_batch.load.read import RawTable, is_blank_header
 from haken_batch.load.spec import CORRECTIONS, ColumnMap, ColumnSpec, TableSpec, fold
+from haken_batch.load.xlsx_errors import SheetMarks
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
                                  .scatter(at.filter(blank), False))
     frame = frame.with_columns(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("idx")).select(*names, "idx", "row")
-    if raw.marks.errors or raw.marks.merged:
+    if raw.marks:
         issues.append(_mark_issues(raw, spec, chosen, frame))
     return Mapped(frame=frame, labels=labels, issues=concat_issues(issues),
                   my_number_columns=tuple(my_number))
@@ -258,7 +259,36 @@ def _mark_issues(raw: RawTable, spec: TableSpec, chosen: dict[str, str],
                         "各行に値を入れてください"),
                     en=(f"a lower row of the merged cells {m.ref}; unmerge them and fill in "
                         "every row")))
+    found += _long_row_issues(raw.marks, spec.name, idx_of)
     return concat_issues(found)
+
+
+def _long_row_issues(marks: SheetMarks, table: str, idx_of: dict[int, int]
+                     ) -> list[pl.DataFrame]:
+    """CSV records longer than the header: an error of each row with a value beyond it (its
+    cells may be shifted: a comma inside an unquoted value), one warning for the rows whose
+    extra fields are all empty (a trailing comma: nothing lost)."""
+    # the value beyond the header is not echoed: shifted, it may be an account number or a
+    # name that its own column would have masked
+    found = [one_issue(
+        table=table, column=None, value=None, rule_id="R-VAL-1", severity=ERROR,
+        idx=idx_of[row],
+        ja=(f"見出し行（{marks.width}列）より列が多い行です（見出しのない列に値があります）。"
+            "値の中のカンマで列がずれているおそれがあるため、この行が関わる派遣は保留します。"
+            "システムでこの行を確かめ、エクスポートを出し直してください"),
+        en=(f"the row has more fields than the header ({marks.width}; a value is beyond it). "
+            "A comma inside a value may have shifted its cells, so what the row touches is "
+            "held. Check the record in the system and export again"))
+        for row in marks.long_rows if row in idx_of]
+    if marks.blank_tails:
+        n, first = len(marks.blank_tails), marks.blank_tails[0]
+        found.append(one_issue(
+            table=table, column=None, value=None, rule_id="R-VAL-1", severity=WARNING,
+            ja=(f"{n} 行（最初は {first}行目）は見出し行（{marks.width}列）より列が多いですが、"
+                "余分な列は空なので無視しました"),
+            en=(f"{n} row(s) (the first is row {first}) have more fields than the header "
+                f"({marks.width}); the extra fields are empty and were ignored")))
+    return found
 
 
 def _looks_like_my_number(values: pl.Series, header: str, cmap: ColumnMap) -> bool:

@@ -344,15 +344,16 @@ def read_csv_table(path: Path, table: str, *, max_cell: int = 65536) -> RawTable
         del data, payload
         parsed = _parse(text.encode("utf-8"), path.name)  # polars reads UTF-8 only
         del text
-    headers, frame = parsed
+    headers, frame, marks = parsed
     frame = drop_blank_unnamed(frame, headers)
     _check_cell_sizes(frame, headers, max_cell, path.name)
     source = SourceFile(path=path, sheet=None, encoding=encoding, sha256=digest)
-    return RawTable(table=table, headers=headers, frame=frame, source=source)
+    return RawTable(table=table, headers=headers, frame=frame, source=source, marks=marks)
 
 
-def _parse(payload: bytes, where: str) -> tuple[tuple[str, ...], pl.DataFrame]:
-    """Headers (as written) and every cell as String; ``_NotUtf8`` for bytes polars rejects."""
+def _parse(payload: bytes, where: str) -> tuple[tuple[str, ...], pl.DataFrame, SheetMarks]:
+    """Headers (as written), every cell as String, and the records longer than the header
+    (``SheetMarks.long_rows``); ``_NotUtf8`` for bytes polars rejects."""
     start = _after_bom(payload)
     if _BLANK_FILE.fullmatch(payload, start):  # (bytes.strip would copy the whole file)
         raise StructuralError("ファイルが空です（見出し行もありません）",
@@ -385,15 +386,23 @@ def _parse(payload: bytes, where: str) -> tuple[tuple[str, ...], pl.DataFrame]:
             raise _NotUtf8 from None
         if _LONE_CR.search(payload):
             raise _lone_cr_error(payload, where) from None
-        line = _ragged_line(payload.decode("utf-8", "replace"), len(headers))
-        if line:
-            raise StructuralError(f"{line}行目の列数が見出し行（{len(headers)}列）より多いです",
-                                  f"line {line} has more fields than the header ({len(headers)})",
+        text = payload.decode("utf-8", "replace")
+        if _ragged_line(text, len(headers)) is None:
+            raise StructuralError("CSV として読めません（引用符の閉じ忘れなど）",
+                                  f"cannot parse the CSV ({type(exc).__name__})",
                                   where=where) from None
-        raise StructuralError("CSV として読めません（引用符の閉じ忘れなど）",
-                              f"cannot parse the CSV ({type(exc).__name__})",
-                              where=where) from None
-    return headers, frame
+        # A record longer than the header is a fault of its row, not of the file (R-VAL-1:
+        # only an unreadable file or a missing column stops the run; one trailing comma
+        # stopped a whole month, blind check of R-VAL-1)
+        trimmed, marks = _trim_long_records(text, len(headers))
+        try:
+            frame = pl.read_csv(io.BytesIO(trimmed), has_header=True, new_columns=names,
+                                infer_schema=False, empty_string_is_null=False, quote_char='"')
+        except pl.exceptions.PolarsError:
+            raise StructuralError("CSV として読めません（引用符の閉じ忘れなど）",
+                                  "cannot parse the CSV", where=where) from None
+        return headers, frame, marks
+    return headers, frame, NO_MARKS
 
 
 def _lone_cr_error(payload: bytes, where: str) -> StructuralError:
@@ -405,6 +414,27 @@ def _lone_cr_error(payload: bytes, where: str) -> StructuralError:
         "Excel で開いて「CSV UTF-8」または「CSV」で保存し直してください",
         f"line {line} has a lone carriage return (mixed line ends); re-save the file as CSV",
         where=where)
+
+
+def _trim_long_records(text: str, width: int) -> tuple[bytes, SheetMarks]:
+    """Error path only: the CSV with every record cut to ``width`` fields, and which records
+    were longer (Excel row, header 1): with a value beyond the header, the row's cells may
+    be shifted (a comma inside an unquoted value) and it is an error of its row; with only
+    empty fields there (a trailing comma) nothing was lost and it is one warning."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    filled: list[int] = []
+    blank: list[int] = []
+    for n, record in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if len(record) > width:
+            (filled if any(v.strip() for v in record[width:]) else blank).append(n)
+            record = record[:width]
+        if record:
+            writer.writerow(record)
+        else:
+            out.write("\n")  # a blank line stays one (polars reads it as an empty row)
+    marks = SheetMarks(long_rows=tuple(filled), blank_tails=tuple(blank), width=width)
+    return out.getvalue().encode("utf-8"), marks
 
 
 def _ragged_line(text: str, width: int) -> int | None:

@@ -60,6 +60,14 @@ class MergedRange:
 class SheetMarks:
     errors: tuple[ErrorCell, ...] = ()  # at most LIMIT: more may exist when LIMIT are found
     merged: tuple[MergedRange, ...] = ()
+    # CSV records longer than the header (read.py, ``width`` fields kept), as Excel rows:
+    # with a value beyond it, and with only empty fields there
+    long_rows: tuple[int, ...] = ()
+    blank_tails: tuple[int, ...] = ()
+    width: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.errors or self.merged or self.long_rows or self.blank_tails)
 
 
 NO_MARKS = SheetMarks()
