@@ -151,13 +151,13 @@ def test_csv_text_cells_are_neutralised() -> None:
         {
             "dispatch_id": ["=HYPERLINK(1)", "D2"],
             "line_no": [None, 1],
-            "rule_id": ["R-X", "-1"],
+            "rule_id": ["R-X", "-1+1"],
             "severity": ["hold", "flag"],
             "message": ["@x", "ok"],
         }
     )
     text = csv_bytes(frame, "findings", ["dispatch_id"], "en").decode("utf-8-sig")
-    assert "'=HYPERLINK(1)" in text and "'@x" in text and "'-1" in text
+    assert "'=HYPERLINK(1)" in text and "'@x" in text and "'-1+1" in text
 
 
 def test_summary_counts_and_yen_match_the_csvs(two_cycles: Path) -> None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import re
 import shutil
 import zlib
 from collections.abc import Callable
@@ -44,7 +43,7 @@ from haken_batch.manifest import (
     sha256_file,
     tool_versions,
 )
-from haken_batch.textsafe import _TRIGGERS as TRIGGERS
+from haken_batch.textsafe import guarded
 
 if TYPE_CHECKING:
     import polars as pl
@@ -226,15 +225,8 @@ def write_csv(frame: pl.DataFrame, path: Path, headers: dict[str, str], lang: st
     import polars as pl
 
     cols = list(headers)
-    # textsafe.neutralize as an expression: a cell starting like a formula gets a leading '.
-    trigger = "^[" + re.escape("".join(TRIGGERS)) + "]"
-    out = frame.select(
-        pl.when(pl.col(c).cast(pl.String).str.contains(trigger))
-        .then(pl.lit("'") + pl.col(c).cast(pl.String))
-        .otherwise(pl.col(c).cast(pl.String))
-        .alias(c)
-        for c in cols
-    )
+    # a cell starting like a formula gets a leading ' (textsafe)
+    out = frame.select(guarded(pl.col(c).cast(pl.String)).alias(c) for c in cols)
     if lang != "en":
         out = out.rename(headers)
     path.parent.mkdir(parents=True, exist_ok=True)

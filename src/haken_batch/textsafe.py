@@ -1,8 +1,8 @@
 """Cell text that is safe to hand to Excel or a CSV reader.
 
 A cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab/CR) would be run as a formula by
-Excel (CSV injection). Such text gets a leading apostrophe-free guard: a single quote ``'``
-for CSV, which Excel shows but does not evaluate.
+Excel (CSV injection). Such text, unless it is a plain number, gets a guard: a leading
+single quote ``'``, which Excel shows but does not evaluate.
 """
 
 from __future__ import annotations
@@ -14,12 +14,27 @@ if TYPE_CHECKING:
     import polars as pl
 
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# A plain number ("-30", "+1,200.5") is read as a number by Excel, not run: no guard, so a
+# findings value reads as the cell it came from (it showed '-30; blind check of R-VAL-1).
+_NUMBER = r"[+-]?(?:[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+)"
+_TRIGGER_RX = "^[" + re.escape("".join(_TRIGGERS)) + "]"
+_NUMBER_RX = re.compile(_NUMBER)
+
+
+def looks_like_formula(text: str) -> bool:
+    return bool(text) and text.startswith(_TRIGGERS) and not _NUMBER_RX.fullmatch(text)
 
 
 def neutralize(text: str) -> str:
-    if text and text.startswith(_TRIGGERS):
-        return "'" + text
-    return text
+    return "'" + text if looks_like_formula(text) else text
+
+
+def guarded(c: pl.Expr) -> pl.Expr:
+    """``neutralize`` as an expression over a String column (the CSV and archive writers)."""
+    import polars as pl
+
+    live = c.str.contains(_TRIGGER_RX) & ~c.str.contains(f"^{_NUMBER}$")
+    return pl.when(live).then(pl.lit("'") + c).otherwise(c)
 
 
 _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
@@ -44,6 +59,3 @@ def unneutralize(column: str) -> pl.Expr:
     guarded = "^'[" + re.escape("".join(_TRIGGERS)) + "]"
     return pl.when(col.str.contains(guarded)).then(col.str.slice(1)).otherwise(col).alias(column)
 
-
-def looks_like_formula(text: str) -> bool:
-    return bool(text) and text.startswith(_TRIGGERS)

@@ -9,7 +9,6 @@ integer yen, text cells neutralised against formula injection (textsafe), sorted
 from __future__ import annotations
 
 import io
-import re
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,7 +34,6 @@ FILES = {  # file -> (Settlement attribute, sort key)
     "ledger.csv": ("ledger", ["dispatch_id"]),
     "excluded.csv": ("excluded", ["dispatch_id"]),
 }
-_FORMULA = "^[" + "".join(re.escape(t) for t in textsafe._TRIGGERS) + "]"
 
 
 @cache
@@ -54,9 +52,7 @@ def neutralized(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(
         pl.when(pl.col(c) == "")
         .then(pl.lit(None, pl.String()))  # an empty cell, not ""
-        .when(pl.col(c).str.contains(_FORMULA))
-        .then(pl.lit("'") + pl.col(c))
-        .otherwise(pl.col(c))
+        .otherwise(textsafe.guarded(pl.col(c)))
         .alias(c)
         for c, dtype in frame.schema.items()
         if dtype == pl.String

@@ -160,7 +160,6 @@ def _bulk_render(table: pl.DataFrame, payer: PayerConfig,
                  transfer_date: dt.date) -> list[bytes] | None:
     """Files from ``_bulk_records``: header, data, trailer, end, each chunk checked in bulk
     (layout regex per record, stray marks, length, trailer = the chunk's count and sum)."""
-    import re
 
     options = payer.zengin
     if options.separator not in zf.SEPARATORS:
@@ -308,28 +307,22 @@ def _write_check(path: Path, records: pl.DataFrame, names: list[str], run: Cycle
     import polars as pl
 
     from haken_batch.bankcheck import mask_account_expr
-    from haken_batch.textsafe import _TRIGGERS
+    from haken_batch.textsafe import guarded
 
     size = run.payer.zengin.max_records
-    trigger = "^[" + re.escape("".join(_TRIGGERS)) + "]"
-
-    def neutral(col: str) -> pl.Expr:  # textsafe.neutralize as an expression
-        return pl.when(pl.col(col).str.contains(trigger)).then(pl.lit("'") + pl.col(col)) \
-            .otherwise(pl.col(col))
-
     seq = pl.int_range(1, records.height + 1, dtype=pl.Int64)
     files = pl.Series("file", names, dtype=pl.String)
     table = records.select(
         (files.gather((seq - 1) // size) if names else pl.lit(None, pl.String)).alias("file"),
         seq.alias("seq"),
-        neutral("expert_id").alias("expert_id"),
+        guarded(pl.col("expert_id")).alias("expert_id"),
         "bank_code",
         pl.col("bank_name").alias("bank_name_kana"),
         "branch_code",
         pl.col("branch_name").alias("branch_name_kana"),
         "account_type",
         mask_account_expr("account_number").alias("account_masked"),
-        neutral("name").alias("name"),
+        guarded(pl.col("name")).alias("name"),
         pl.col("net").alias("amount"),
     ).sort("seq")
     if getattr(run.options, "headers", "ja") != "en":

@@ -20,7 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from haken_batch.samplegen.contract import KEYS, TABLE_LABELS, TABLES
-from haken_batch.textsafe import _TRIGGERS, neutralize
+from haken_batch.textsafe import guarded, neutralize
 
 Overrides = dict[tuple[str, tuple[str, ...], str], str]
 
@@ -85,8 +85,7 @@ def _text(table: str, name: str, dtype: pl.DataType) -> pl.Expr:
     if name in YEN and st.thousands:
         return _thousands(c)
     if dtype == pl.String:
-        # textsafe.neutralize as an expression (CSV injection guard)
-        return pl.when(c.str.slice(0, 1).is_in(list(_TRIGGERS))).then(pl.lit("'") + c).otherwise(c)
+        return guarded(c)  # the CSV injection guard (textsafe)
     return c.cast(pl.String)
 
 
