@@ -308,8 +308,17 @@ def _lines(
         fee_note.get_column("note_en"),
     )
     claim_f = claims.select(
-        "dispatch_id", "line_no", "mode", "claimed", "allowed", "rule_id", "note", "note_en"
+        "dispatch_id", "line_no", "mode", "claimed", "allowed", "rule_id", "note", "note_en",
+        "_hold", "_papers",
     ).join(status, on="dispatch_id")
+    # a held dispatch's line cites what holds that line, if anything does (it cited the
+    # dispatch's first rule: R-CHK-2 on a rental line held for R-TRV-8; blind check)
+    line_hold = (
+        pl.when(pl.col("_hold").is_not_null())
+        .then(pl.col("rule_id"))
+        .when(pl.col("_papers").fill_null("") != "")
+        .then(pl.lit("R-CHK-5"))
+    )
     claim_note = cases(
         claim_f,
         [
@@ -335,7 +344,7 @@ def _lines(
         .then(pl.col("rule_id"))
         .when(excluded)
         .then(pl.lit("R-TRV-12"))
-        .otherwise(_decisive_rule())
+        .otherwise(pl.coalesce(line_hold, _decisive_rule()))
         .alias("rule_id"),
         claim_note.get_column("note"),
         claim_note.get_column("note_en"),
@@ -348,7 +357,9 @@ def _lines(
             "dispatch_id",
             (pl.col("_max").fill_null(0).cast(pl.Int64) + 1).alias("line_no"),
             pl.lit(PER_DIEM_ITEM).alias("item"),
-            pl.col("_pd").alias("claimed"),
+            # nothing is claimed on a day an earlier cycle paid (the line only says which)
+            pl.when(pl.col("_paid_in").is_null()).then(pl.col("_pd")).otherwise(0)
+            .alias("claimed"),
             pl.col("per_diem").alias("paid"),
             pl.lit("R-TRV-9").alias("rule_id"),
             pl.when(pl.col("_paid_in").is_not_null())

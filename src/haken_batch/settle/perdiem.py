@@ -14,8 +14,8 @@ that expert and day (of a non-cancelled dispatch, whatever its status or approva
 in October and 20 minutes paid in November for the same day make 40 minutes: the day
 qualifies in November. An earlier cycle's payment cannot be reopened, so the per diem is
 booked on the first (by start time, then id) of the day's dispatches paid in this cycle;
-if an earlier cycle already paid the day's per diem, it is not paid again (the line shows
-0 with the cycle that paid it).
+if an earlier cycle already paid the day's per diem, it is not paid again (a per-diem line
+of 0 yen, nothing claimed, names the cycle that paid it; not a reduction).
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def per_diem(
 
 
 def results(pd_frame: pl.DataFrame) -> Part:
-    """R-TRV-9 explanation for every paid dispatch (pass / reduce when already paid)."""
+    """R-TRV-9 explanation for every paid dispatch (a pass: the per diem is never cut)."""
     why = pl.format(
         "同日の最大全行程{}km（基準{}km）・支払対象の対面合計{}分（基準{}分）",
         txt(pl.col("_day_km")),
@@ -140,21 +140,29 @@ def results(pd_frame: pl.DataFrame) -> Part:
         txt_en(pl.col("_day_min")),
         txt_en(pl.col("_pd_min")),
     )
+    # A day whose per diem an earlier cycle paid is not a reduction of this dispatch: it
+    # never carried the per diem (the earlier one did, as a same-cycle second dispatch never
+    # does). It said "reduce" with a claimed 1,100 -> 0 (blind check of the rule ids).
     already = pl.col("_booking") & pl.col("_pd_qualifies") & pl.col("_paid_in").is_not_null()
     return result(
         pd_frame,
         "R-TRV-9",
-        already,
+        pl.lit(False),
         "reduce",
-        pl.format("日当はサイクル {} で支払済（1日1回）", txt(pl.col("_paid_in"))),
-        pl.format("per diem already paid in cycle {} (once a day)", txt_en(pl.col("_paid_in"))),
+        pl.lit(""),
+        pl.lit(""),
         ok_message=pl.when(~pl.col("_pd_qualifies"))
         .then(pl.format("日当の要件を満たさない: {}", why))
+        .when(already)
+        .then(pl.format("同日の日当はサイクル {} で支払済（1日1回）", txt(pl.col("_paid_in"))))
         .when(pl.col("_booking"))
         .then(pl.format("日当{}円: {}", txt(pl.col("_pd")), why))
         .otherwise(pl.lit("日当は同日の最初の支払対象派遣に計上")),
         ok_message_en=pl.when(~pl.col("_pd_qualifies"))
         .then(pl.format("per diem requirements not met: {}", why_en))
+        .when(already)
+        .then(pl.format("the per diem of that day was already paid in cycle {} (once a day)",
+                        txt_en(pl.col("_paid_in"))))
         .when(pl.col("_booking"))
         .then(pl.format("per diem {} yen: {}", txt_en(pl.col("_pd")), why_en))
         .otherwise(pl.lit("per diem is booked on the day's first paid dispatch")),

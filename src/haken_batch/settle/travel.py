@@ -172,15 +172,22 @@ def _notes(en: bool) -> list[tuple[pl.Expr, pl.Expr]]:
     several_legs = pl.col("_route_legs") > 1
     route_km = _km_text(pl.col("_route_um"))
     route_whole = pl.col("_route_um") // _UM_PER_KM  # the whole km paid
+    min_km = _km_text(_micrometres(pl.col("_min_km")))  # 100, not 100.0
+    one_way = t(_km_text(_micrometres(pl.col("one_way_km"))))  # 50, not 50.0
     if en:
         values = [
-            pl.format("one way {} km", t(pl.col("one_way_km"))),
-            pl.format(
+            pl.when(pl.col("one_way_km").is_null()).then(pl.lit(
+                "fare only (one-way distance not given)")).otherwise(
+                pl.format("one way {} km", one_way)),
+            pl.when(pl.col("one_way_km").is_null()).then(pl.format(
+                "one-way distance not given, so not shown to be {} km or more: express and "
+                "reserved-seat fees of {} yen not covered", min_km, t(express),
+            )).otherwise(pl.format(
                 "one way {} km (under {} km): express and reserved-seat fees of {} yen not covered",
-                t(pl.col("one_way_km")),
-                t(pl.col("_min_km")),
+                one_way,
+                min_km,
                 t(express),
-            ),
+            )),
             pl.format(
                 "the cheaper of the round-trip discount fare {} yen and the actual fare {} yen",
                 t(pl.col("round_trip_fare")),
@@ -206,13 +213,18 @@ def _notes(en: bool) -> list[tuple[pl.Expr, pl.Expr]]:
         ]
     else:
         values = [
-            pl.format("片道{}km", t(pl.col("one_way_km"))),
-            pl.format(
+            pl.when(pl.col("one_way_km").is_null()).then(pl.lit(
+                "運賃のみ（片道距離の記載なし）")).otherwise(pl.format("片道{}km", one_way)),
+            # a blank distance read "片道空欄km（100.0km未満）" (blind check)
+            pl.when(pl.col("one_way_km").is_null()).then(pl.format(
+                "片道距離の記載がなく{}km以上と確認できないため特急・指定席料金{}円は対象外",
+                min_km, t(express),
+            )).otherwise(pl.format(
                 "片道{}km（{}km未満）のため特急・指定席料金{}円は対象外",
-                t(pl.col("one_way_km")),
-                t(pl.col("_min_km")),
+                one_way,
+                min_km,
                 t(express),
-            ),
+            )),
             pl.format(
                 "往復割引運賃{}円と実費{}円の安い方", t(pl.col("round_trip_fare")), t(a["fare"])
             ),
