@@ -167,12 +167,14 @@ def test_rejected_correction_is_listed_not_ignored(tmp_path: Path) -> None:
     make_data(tmp_path)
     run = ENGINE.prepare(options(tmp_path, "2021-10"))
     run.data.findings = pl.DataFrame({  # what the loader reports for an unknown key
-        "file": ["corrections.csv", "dispatches.csv"], "sheet": [None, None], "row": [3, 5],
-        "column": ["キー", "開始時刻"], "value": ["D-99", "25:00"],
-        "table": ["corrections", "dispatches"], "key": [None, "D-05"],
-        "rule_id": ["R-VAL-1", "R-VAL-1"], "severity": ["error", "error"],
-        "message_ja": ["キー: 表にこのキーの行はありません（適用しませんでした）", "時刻"],
-        "message_en": ["key: no row has this key (not applied)", "time"]})
+        "file": ["corrections.csv", "dispatches.csv", "corrections.csv"],
+        "sheet": [None, None, None], "row": [3, 5, None],
+        "column": ["キー", "開始時刻", "Salesforce ID"], "value": ["D-99", "25:00", None],
+        "table": ["corrections", "dispatches", "corrections"], "key": [None, "D-05", None],
+        "rule_id": ["R-VAL-1", "R-VAL-1", "R-VAL-1"], "severity": ["error", "error", "warning"],
+        "message_ja": ["キー: 表にこのキーの行はありません（適用しませんでした）", "時刻",
+                       "契約にない列です（無視しました）"],  # a warning: no rejected correction
+        "message_en": ["key: no row has this key (not applied)", "time", "not in the contract"]})
     archive.write_rejected(run, tmp_path)
     lines = (tmp_path / "corrections_rejected.csv").read_text(encoding="utf-8-sig").splitlines()
     assert lines == ["ファイル,行,項目,値,ルールID,内容,message",

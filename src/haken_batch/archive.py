@@ -387,7 +387,10 @@ def write_rejected(run: CycleRun, folder: Path) -> None:
     if findings is None or "table" not in findings.columns:
         rejected = pl.DataFrame(schema=schema)
     else:
-        rejected = findings.filter(pl.col("table") == "corrections")
+        # errors only, as the summary's count: a warning about the file (a column not in
+        # the contract) is no rejected correction (blind check of R-VAL-1)
+        rejected = findings.filter((pl.col("table") == "corrections")
+                                   & (pl.col("severity") == "error"))
         rejected = rejected.select(
             (pl.col(c) if c in rejected.columns else pl.lit(None)).cast(pl.String).alias(c)
             for c in REJECTED_COLUMNS
