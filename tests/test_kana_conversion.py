@@ -45,6 +45,9 @@ from haken_batch.kana import (
         ("ｶ)ﾔﾏﾀﾞ", "ｶ)ﾔﾏﾀﾞ"),  # already in Zengin form: unchanged
         ("カ）ヤマダ", "ｶ)ﾔﾏﾀﾞ"),
         ("ﾔﾏﾀﾞ.ｼﾞﾛｳ", "ﾔﾏﾀﾞ.ｼﾞﾛｳ"),
+        ("カ゛トウ ハ゜ン", "ｶﾞﾄｳ ﾊﾟﾝ"),  # a spacing ゛/゜ typed after its kana
+        ("ゔぃおら", "ｳﾞｲｵﾗ"),  # hiragana ゔ (not in Shift_JIS)
+        ("ヤマダ\u00a0タロウ", "ﾔﾏﾀﾞ ﾀﾛｳ"),  # a no-break space is a space
     ],
 )
 def test_to_zengin_name_converts_per_spec(given_name: str, expected: str) -> None:

@@ -44,6 +44,7 @@ _SMALL_TO_LARGE = str.maketrans("ァィゥェォッャュョヮヵヶヰヱ", "�
 _DASHES = "ー‐‑‒–—―−⁃﹣"
 _DASH_TABLE = str.maketrans(dict.fromkeys(_DASHES, "-"))
 _SPACES_RX = re.compile(r"\s+")
+_SPACING_MARKS = str.maketrans({"\u309b": "\u3099", "\u309c": "\u309a"})
 
 # Corporate forms (法人種別) → the abbreviation banks register. Longest forms first.
 _CORPORATE: tuple[tuple[str, str], ...] = (
@@ -234,7 +235,9 @@ def _apply_corporate(text: str) -> str:
 
 def _normalise(text: str) -> str:
     """Every mechanical step of the conversion, still full-width katakana (before z2h)."""
-    text = unicodedata.normalize("NFKC", text)
+    # a spacing ゛/゜ typed after its kana (カ゛) is its voicing mark: NFKC alone turns it into a
+    # space and a mark that no longer joins (blind Zengin check)
+    text = unicodedata.normalize("NFKC", text.translate(_SPACING_MARKS))
     text = jaconv.hira2kata(text).translate(_SMALL_TO_LARGE).translate(_DASH_TABLE)
     text = _SPACES_RX.sub(" ", text).strip()
     return _apply_corporate(text).upper()

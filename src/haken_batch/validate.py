@@ -226,7 +226,10 @@ def _shift_jis_issues(table: str, frame: pl.DataFrame, spec: TableSpec) -> pl.Da
                                     table=table, column=col.name, rule_id=col.rule_id,
                                     severity=ERROR, ja=f"{col.label}: {ja}",
                                     en=f"{col.name}: {en}"))
-        if col.kind not in ("name", "kana"):
+        # the holder kana goes to the bank file only, as its Zengin conversion writes it: that
+        # conversion is its check (R-VAL-2), which maps what Shift_JIS lacks (a Mac's — U+2014,
+        # ゔ, a no-break space); this check held those experts (blind Zengin check)
+        if col.kind not in ("name", "kana") or col.bank:
             continue
         # not_in_font: CP932 can write them, the notice font cannot draw them; settle would
         # stop at the notice, so they are held here, with their row, like the characters above.

@@ -791,6 +791,13 @@ def _(d: Path) -> None:
     edit(d, "dispatches", 3, "専門家ID", "CON")
 
 
+@case("holder-kana-outside-shift-jis-but-convertible", "口座名義カナ with a Mac's dash U+2014, "
+      "ゔ and a no-break space: the Zengin conversion maps them, nothing is held", 0,
+      exact=True)
+def _(d: Path) -> None:
+    edit(d, "experts", 2, "口座名義カナ", "ヨ\u2014コ\u00a0ゔぃおら")
+
+
 @case("emoji-in-holder-kana", "口座名義カナ with an emoji (not writable in Zengin)", 1,
       findings=({"file": "experts.csv", "row": 2, "column": "口座名義カナ", "rule_id": "R-VAL-2"},),
       held=("D0001", "D0003"))
