@@ -186,11 +186,14 @@ def name_faults(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     if distinct.len() == 0:
         none = pl.repeat(False, values.len(), eager=True)
         return none, none
-    joined = "\x00".join(distinct.to_list())
+    # JIS X 0208's dash 1-29 (0x815C) is U+2014 in the JIS mapping (a Mac writes it) and
+    # U+2015 in Python's codecs: both are the Shift_JIS character
+    jis = distinct.str.replace_all("\u2014", "\u2015", literal=True)
+    joined = "\x00".join(jis.to_list())
     bad = pl.repeat(True, distinct.len(), eager=True)
     for codec in ("cp932", "shift_jis"):
         back = pl.Series(joined.encode(codec, "replace").decode(codec).split("\x00"))
-        bad = bad & (back != distinct)
+        bad = bad & (back != jis)
     unprintable = distinct.str.contains(UNPRINTABLE_RX) & ~bad
     return (values.is_in(distinct.filter(bad).implode()).fill_null(False),
             values.is_in(distinct.filter(unprintable).implode()).fill_null(False))

@@ -813,6 +813,13 @@ def _(d: Path) -> None:
     edit(d, "dispatches", 2, "企業名", "株式会社𩸽水産")
 
 
+@case("mac-dash-in-names", "a Mac's dash U+2014 (JIS 0x815C) in a name and a company name: "
+      "a Shift_JIS character (accepted)", 0, exact=True)
+def _(d: Path) -> None:
+    edit(d, "experts", 2, "氏名", "山田\u2014太郎")
+    edit(d, "dispatches", 2, "企業名", "株式会社A\u2014B")
+
+
 @case("nfd-decomposed-names", "every file saved on macOS in NFD (ガ as カ + U+3099; accepted)", 0)
 def _(d: Path) -> None:
     import unicodedata
