@@ -45,7 +45,8 @@ def test_R_CHK_6_held_dispatch_tells_the_check_and_where_the_money_did_not_go(ou
                             {"cycle": "2021-11", "status": "held"}]
     assert s["checks"] == [{"rule_id": "R-CHK-6", "line_no": None, "outcome": "hold",
                             "detail": "company_confirmed", "detail_en": "company_confirmed",
-                            "parameters": [], "line_label": None, "line_label_en": None}]
+                            "parameters": [], "effect": None,  # a hold that holds
+                            "line_label": None, "line_label_en": None}]
     assert s["money"]["zengin_files"] == [] and s["money"]["payment"] is None
     text = explain.render(s, "ja")
     assert "R-CHK-6: 保留" in text and "保留のため支払っていません" in text

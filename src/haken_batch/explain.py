@@ -301,6 +301,37 @@ def _english_of_findings(checks: pl.DataFrame | None, dispatch_id: str
     return out
 
 
+_PAPERS_RULE = "R-CHK-5"  # the check of a travel line's papers (receipt, stub, taxi reason)
+
+
+def _held_papers(checks: list[dict[str, Any]]) -> set[Any]:
+    """The lines whose papers R-CHK-5 found missing."""
+    return {c["line_no"] for c in checks
+            if c["rule_id"] == _PAPERS_RULE and c["outcome"] == "hold"}
+
+
+def effect(rule_id: str, outcome: str, line_no: Any, status: str,
+           papers_missing: set[Any]) -> str | None:
+    """What a check did to the dispatch where its outcome alone would mislead (None: what
+    the outcome says). The engine runs every check on every dispatch; the decision is one:
+    - ``not_applied``: a hold or reduction (or a travel rule's pass on a line without its
+      papers) on an excluded dispatch: "when both excludable and holdable, it is excluded"
+      (rules.md, Decisions), so it is not held and findings.csv lists the exclusion only;
+    - ``papers_missing``: a travel rule's pass on a line R-CHK-5 held (a taxi without its
+      reason, R-TRV-6): the rule needs those papers, so the line is not 確認済;
+    - ``when_paid``: a reduction of a held dispatch, which pays nothing yet: the line is
+      reduced when it is paid (findings.csv and dispatches.csv do not list it now)."""
+    travel_pass = (rule_id.startswith("R-TRV-") and outcome == "pass"
+                   and line_no in papers_missing)
+    if status == "excluded" and (outcome in ("hold", "reduce") or travel_pass):
+        return "not_applied"
+    if travel_pass:
+        return "papers_missing"
+    if status == "held" and outcome == "reduce":
+        return "when_paid"
+    return None
+
+
 def build_story(run: CycleRun, dispatch_id: str, folder: Path,
                 hist: list[dict[str, str]]) -> dict[str, Any]:
     import polars as pl
@@ -349,6 +380,10 @@ def build_story(run: CycleRun, dispatch_id: str, folder: Path,
                            "detail": detail,
                            "detail_en": _plain(c.get("message_en")) or detail,
                            "parameters": once(str(c["rule_id"]))})
+    missing = _held_papers(checks)
+    for c in checks:
+        c["effect"] = effect(str(c["rule_id"]), str(c["outcome"]), c["line_no"],
+                             str(row.get("status")), missing)
     english = _english_of_findings(checks_frame, dispatch_id)
     findings = []
     for f in s.findings.filter(pl.col("dispatch_id") == dispatch_id).to_dicts():

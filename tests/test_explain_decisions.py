@@ -1,0 +1,82 @@
+"""`haken explain` says what the settlement decided (blind explain check, session 13).
+
+tests/fixtures/explain_cases/ holds five crafted dispatches, settled in 2021-10 and 2021-11:
+EXC-AND-HOLD (excluded R-EXC-4, also holdable: no signature, no company confirmation, a web
+meeting without approval, a taxi without receipt, an air line in a higher class), HOLD-AND-RED
+(held R-CHK-3 and R-CHK-5 for a taxi without its reason, with a rail line and a night that
+would be reduced), EXC-MULTI (excluded under three rules), AIR-UP (held R-TRV-4, higher
+class) and WEB-APP (the target of two corrections the loader refused, rows 3 and 4 of
+corrections.csv; row 2 is applied to AIR-UP). Money and statuses are not the subject here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from haken_batch import cycle
+from haken_batch.cli.app import app
+from sample_runs import sample_options
+
+CASES = Path(__file__).resolve().parent / "fixtures" / "explain_cases"
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("explain-decisions") / "out"
+    for month in ("2021-10", "2021-11"):
+        cycle.settle_cycle(sample_options(out, month, data=CASES))
+    return out
+
+
+def _text(out: Path, dispatch_id: str, *extra: str) -> str:
+    res = CliRunner().invoke(app, ["explain", dispatch_id, "--out", str(out), *extra])
+    assert res.exit_code == 0, res.output
+    return re.sub(r"[ \t]+", " ", res.output)  # rich may wrap long lines
+
+
+def _section(text: str, start: str, end: str) -> str:
+    return text[text.index(start):text.index(end)]
+
+
+def test_R_EXC_4_excluded_and_holdable_dispatch_shows_no_hold(out: Path) -> None:
+    """rules.md Decisions: both excludable and holdable -> excluded; findings.csv lists the
+    exclusion only, and explain said 保留 under R-CHK-2, R-CHK-5, R-CHK-6, R-FEE-4, R-TRV-4."""
+    ja = _text(out, "EXC-AND-HOLD", "--cycle", "2021-10")
+    assert "結論: 対象外" in ja and "保留" not in ja
+    for where in ("R-CHK-2", "R-CHK-5 明細1", "R-CHK-6", "R-FEE-4", "R-TRV-4 明細2"):
+        assert f"{where}: 対象外のため判定せず" in ja
+    assert "R-EXC-4: 除外（専門家からの要請による派遣）" in ja
+    en = _text(out, "EXC-AND-HOLD", "--cycle", "2021-10", "--lang", "en")
+    assert ": hold" not in en and "[hold]" not in en
+    assert "R-TRV-4 line 2: not applied (excluded)" in en
+    story = json.loads(_text(out, "EXC-AND-HOLD", "--cycle", "2021-10", "--format", "json"))
+    chk2 = next(c for c in story["checks"] if c["rule_id"] == "R-CHK-2")
+    assert chk2["outcome"] == "hold" and chk2["effect"] == "not_applied"  # the engine's, kept
+
+
+def test_R_TRV_6_taxi_line_without_its_papers_is_not_confirmed(out: Path) -> None:
+    """A taxi without its reason (HOLD-AND-RED line 3) is held under R-CHK-5: R-TRV-6 said
+    確認済（実費（理由: 空欄））. Without its receipt on an excluded dispatch: not applied."""
+    ja = _text(out, "HOLD-AND-RED", "--cycle", "2021-10")
+    assert "R-TRV-6 明細3: 確認済" not in ja
+    assert "R-TRV-6 明細3: 未確認（証拠書類の不足で保留、R-CHK-5 明細3 を参照）" in ja
+    en = _text(out, "HOLD-AND-RED", "--cycle", "2021-10", "--lang", "en")
+    assert "R-TRV-6 line 3: not confirmed (papers missing: held under R-CHK-5 line 3)" in en
+    excluded = _text(out, "EXC-AND-HOLD", "--cycle", "2021-10")
+    assert "R-TRV-6 明細1: 対象外のため判定せず" in excluded
+
+
+def test_R_TRV_3_R_TRV_10_reductions_of_a_held_dispatch_apply_when_paid(out: Path) -> None:
+    """Held: nothing is paid, findings.csv lists no reduction; explain said 減額 as done."""
+    ja = _text(out, "HOLD-AND-RED", "--cycle", "2021-10")
+    assert "R-TRV-3 明細1: 支払時に減額（片道50" in ja
+    assert "R-TRV-10 明細2: 支払時に減額（1泊、上限 9800円/泊" in ja
+    assert ": 減額" not in ja and "[減額]" not in ja
+    en = _text(out, "HOLD-AND-RED", "--cycle", "2021-10", "--lang", "en")
+    assert "R-TRV-3 line 1: reduce when paid (one way 50" in en
+    assert ": reduce (" not in en
