@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from haken_batch import cycle
+from haken_batch import cycle, explain
 from haken_batch.cli.app import app
 from sample_runs import sample_options
 
@@ -80,3 +80,25 @@ def test_R_TRV_3_R_TRV_10_reductions_of_a_held_dispatch_apply_when_paid(out: Pat
     en = _text(out, "HOLD-AND-RED", "--cycle", "2021-10", "--lang", "en")
     assert "R-TRV-3 line 1: reduce when paid (one way 50" in en
     assert ": reduce (" not in en
+
+
+def test_R_TRV_4_hold_lists_no_document_parameters(out: Path) -> None:
+    """A higher-class hold (AIR-UP) listed the boarding-pass and receipt switches as its basis;
+    they decide R-CHK-5, where they stay listed."""
+    story = json.loads(_text(out, "AIR-UP", "--cycle", "2021-10", "--format", "json"))
+    trv4 = [c for c in story["checks"] if c["rule_id"] == "R-TRV-4"]
+    assert [c["outcome"] for c in trv4] == ["hold"] and trv4[0]["parameters"] == []
+    assert all(not f["parameters"] for f in story["findings"] if f["rule_id"] == "R-TRV-4")
+    papers = {p["name"] for c in story["checks"] if c["rule_id"] == "R-CHK-5"
+              for p in c["parameters"]}
+    assert {"travel.air_requires_boarding_pass", "travel.air_requires_receipt"} <= papers
+    ja = _text(out, "AIR-UP", "--cycle", "2021-10")
+    assert ja.count("travel.air_requires_boarding_pass") == 1
+
+
+def test_R_TRV_10_lists_its_cap_not_the_receipt_switch() -> None:
+    assert explain.is_basis("R-TRV-10", "R-TRV-10")
+    assert not explain.is_basis("R-TRV-10", "R-TRV-10 R-CHK-5")
+    assert explain.is_basis("R-CHK-5", "R-TRV-10 R-CHK-5")
+    assert not explain.is_basis("R-TRV-4", "R-TRV-4, R-CHK-5")
+    assert not explain.is_basis("R-TRV-3", "R-TRV-10")

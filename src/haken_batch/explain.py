@@ -42,6 +42,7 @@ _OTHER_PERSONAL = {"address", "postal_code", "email", "company_address", "compan
 PER_DIEM_ITEM = "日当"  # the per diem line's item (settle/engine.py)
 # Rules read on the transfer date rather than on the support date (docs/design.md).
 _PAYMENT_DATE_RULES = ("R-TAX-", "R-DAY-", "R-PAY-")
+_PAPERS_RULE = "R-CHK-5"  # the check of a travel line's papers (receipt, stub, taxi reason)
 
 
 class ExplainError(HakenError):
@@ -147,6 +148,16 @@ def deciding_cycle(out: Path, dispatch_id: str, cycle: str | None = None) -> str
 # ------------------------------------------------------------------------- the story
 
 
+def is_basis(rule_id: str, reference: str) -> bool:
+    """Whether a parameter whose ``reference`` is this is listed under ``rule_id``: the rule
+    is cited, except for the papers a travel line needs (boarding-pass stub, receipts, taxi
+    reason). They cite the travel rule that asks for them and R-CHK-5, but only the R-CHK-5
+    check reads them (settle/travel._papers): listed under R-TRV-4 they read as the basis
+    of a higher-class hold, which depends on none of them."""
+    cited = reference.replace(",", " ").split()
+    return rule_id in cited and (rule_id == _PAPERS_RULE or _PAPERS_RULE not in cited)
+
+
 def _parameters_for(run: CycleRun, rule_id: str, support: dt.date | None) -> list[dict[str, Any]]:
     if not rule_id:
         return []
@@ -156,7 +167,7 @@ def _parameters_for(run: CycleRun, rule_id: str, support: dt.date | None) -> lis
     out = []
     for name in sorted(run.rules.parameters):
         param = run.rules.parameters[name]
-        if rule_id not in param.reference.replace(",", " ").split():
+        if not is_basis(rule_id, param.reference):
             continue
         try:
             value = param.value_at(on)
@@ -299,9 +310,6 @@ def _english_of_findings(checks: pl.DataFrame | None, dispatch_id: str
         if row[4]:
             out.setdefault(tuple(_plain(v) for v in row[:4]), row[4])
     return out
-
-
-_PAPERS_RULE = "R-CHK-5"  # the check of a travel line's papers (receipt, stub, taxi reason)
 
 
 def _held_papers(checks: list[dict[str, Any]]) -> set[Any]:
