@@ -102,3 +102,36 @@ def test_R_TRV_10_lists_its_cap_not_the_receipt_switch() -> None:
     assert explain.is_basis("R-CHK-5", "R-TRV-10 R-CHK-5")
     assert not explain.is_basis("R-TRV-4", "R-TRV-4, R-CHK-5")
     assert not explain.is_basis("R-TRV-3", "R-TRV-10")
+
+
+def test_R_EXC_each_exclusion_shown_once_in_a_later_cycle(out: Path) -> None:
+    """2021-11 re-excludes EXC-MULTI (final) and finds the reasons again: explain showed six
+    exclusion findings for three rules, each reason beside "2021-10…決定済み"."""
+    story = json.loads(_text(out, "EXC-MULTI", "--format", "json"))
+    assert story["cycle"] == "2021-11"
+    rules = ["R-EXC-1", "R-EXC-2", "R-EXC-4"]
+    assert [f["rule_id"] for f in story["findings"]] == rules
+    assert [c["rule_id"] for c in story["checks"] if c["outcome"] == "exclude"] == rules
+    r4 = next(f for f in story["findings"] if f["rule_id"] == "R-EXC-4")
+    assert r4["message"] == ("専門家からの要請による派遣。"
+                             "2021-10のサイクルで対象外と決定済み（対象外は最終）")
+    assert r4["message_en"] == ("dispatched at the expert's own request; excluded in cycle"
+                                " 2021-10; an exclusion is final")
+    ja = _text(out, "EXC-MULTI")
+    assert ja.count("決定済み") == 6  # three checks, three findings
+    assert "R-EXC-4: 除外（専門家からの要請による派遣。2021-10のサイクルで対象外と決定済み" in ja
+    en = _text(out, "EXC-MULTI", "--lang", "en")
+    assert en.count("an exclusion is final") == 6
+    first = json.loads(_text(out, "EXC-MULTI", "--cycle", "2021-10", "--format", "json"))
+    assert [f["message"] for f in first["findings"]][2] == "専門家からの要請による派遣"
+
+
+def test_R_EXC_finality_alone_stays_when_the_reason_is_gone() -> None:
+    """The flag changed since: the rule no longer finds its reason, the exclusion stands."""
+    final = {"rule_id": "R-EXC-2", "line_no": None, "severity": "exclude",
+             "message": "2021-10のサイクルで対象外と決定済み（対象外は最終）",
+             "message_en": "excluded in cycle 2021-10; an exclusion is final"}
+    other = {"rule_id": "R-EXC-4", "line_no": None, "severity": "exclude",
+             "message": "専門家からの要請による派遣", "message_en": "own request"}
+    assert explain.once_per_exclusion([final, other], "severity", "message",
+                                      "message_en") == [final, other]

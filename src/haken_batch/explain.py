@@ -340,6 +340,38 @@ def effect(rule_id: str, outcome: str, line_no: Any, status: str,
     return None
 
 
+def once_per_exclusion(items: list[dict[str, Any]], outcome: str, ja: str, en: str
+                       ) -> list[dict[str, Any]]:
+    """Each exclusion once. In a later cycle the engine gives an excluded dispatch two rows
+    per rule: the rule's own reason, and exclusions.final()'s "decided in 2021-10 (final)".
+    The reason row keeps its place and takes the other's words; a finality row whose rule no
+    longer finds its reason (the flag changed since) stays as it is. ``outcome``, ``ja``,
+    ``en``: the keys of the outcome and the two messages (checks: outcome, detail,
+    detail_en; findings: severity, message, message_en)."""
+    from haken_batch.settle.exclusions import FINAL_JA
+
+    def where(item: dict[str, Any]) -> tuple[Any, Any]:
+        return item["rule_id"], item.get("line_no")
+
+    excluded = [i for i in items if i.get(outcome) == "exclude"]
+    finality: dict[tuple[Any, Any], dict[str, Any]] = {}
+    for i in excluded:
+        if str(i.get(ja) or "").endswith(FINAL_JA):
+            finality.setdefault(where(i), i)
+    reasoned = {where(i) for i in excluded if i is not finality.get(where(i))}
+    out = []
+    for i in items:
+        f = finality.get(where(i))
+        if f is None or (i is f and where(i) not in reasoned):
+            out.append(i)
+        elif i is not f and i.get(outcome) == "exclude" and not str(i.get(ja) or "").endswith(
+                FINAL_JA):
+            out.append({**i, ja: f"{i.get(ja)}。{f.get(ja)}",
+                        en: f"{i.get(en) or i.get(ja)}; {f.get(en) or f.get(ja)}",
+                        "parameters": i.get("parameters") or f.get("parameters") or []})
+    return out
+
+
 def build_story(run: CycleRun, dispatch_id: str, folder: Path,
                 hist: list[dict[str, str]]) -> dict[str, Any]:
     import polars as pl
@@ -388,6 +420,7 @@ def build_story(run: CycleRun, dispatch_id: str, folder: Path,
                            "detail": detail,
                            "detail_en": _plain(c.get("message_en")) or detail,
                            "parameters": once(str(c["rule_id"]))})
+    checks = once_per_exclusion(checks, "outcome", "detail", "detail_en")
     missing = _held_papers(checks)
     for c in checks:
         c["effect"] = effect(str(c["rule_id"]), str(c["outcome"]), c["line_no"],
@@ -400,6 +433,7 @@ def build_story(run: CycleRun, dispatch_id: str, folder: Path,
         item["message_en"] = english.get(key) or item.get("message")
         item["parameters"] = once(str(f.get("rule_id") or ""))
         findings.append(item)
+    findings = once_per_exclusion(findings, "severity", "message", "message_en")
     lines = []
     for ln in s.lines.filter(pl.col("dispatch_id") == dispatch_id).sort("line_no").to_dicts():
         item = {k: _plain(v) for k, v in ln.items()}

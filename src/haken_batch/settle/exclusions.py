@@ -160,6 +160,12 @@ def all_exclusions(d: pl.DataFrame, rules: RuleBook) -> list[Part]:
     return [r_exc_1(d), r_exc_2(d), r_exc_3(d, rules), r_exc_4(d), r_per_1(d, rules)]
 
 
+# The end of final()'s messages: `explain` tells a finality row from the rule's own reason
+# by it, to show each exclusion once.
+FINAL_JA = "のサイクルで対象外と決定済み（対象外は最終）"
+FINAL_EN = "; an exclusion is final"
+
+
 def final(d: pl.DataFrame, before: pl.DataFrame | None) -> list[Part]:
     """An exclusion is final ("Decisions" in rules.md): a dispatch an earlier cycle excluded
     (``before``: excluded.csv of earlier cycles) is excluded again under that cycle's rules,
@@ -179,6 +185,6 @@ def final(d: pl.DataFrame, before: pl.DataFrame | None) -> list[Part]:
         pl.col("_rule"),
         pl.lit(True),
         "exclude",
-        pl.format("{}のサイクルで対象外と決定済み（対象外は最終）", txt(pl.col("cycle"))),
-        pl.format("excluded in cycle {}; an exclusion is final", txt_en(pl.col("cycle"))),
+        pl.format("{}" + FINAL_JA, txt(pl.col("cycle"))),
+        pl.format("excluded in cycle {}" + FINAL_EN, txt_en(pl.col("cycle"))),
     )]
