@@ -5,7 +5,7 @@ EXC-AND-HOLD (excluded R-EXC-4, also holdable: no signature, no company confirma
 meeting without approval, a taxi without receipt, an air line in a higher class), HOLD-AND-RED
 (held R-CHK-3 and R-CHK-5 for a taxi without its reason, with a rail line and a night that
 would be reduced), EXC-MULTI (excluded under three rules), AIR-UP (held R-TRV-4, higher
-class) and WEB-APP (the target of two corrections the loader refused, rows 3 and 4 of
+class) and WEB-APP (the target of three corrections the loader refused, rows 3 to 5 of
 corrections.csv; row 2 is applied to AIR-UP). Money and statuses are not the subject here.
 """
 
@@ -135,3 +135,32 @@ def test_R_EXC_finality_alone_stays_when_the_reason_is_gone() -> None:
              "message": "専門家からの要請による派遣", "message_en": "own request"}
     assert explain.once_per_exclusion([final, other], "severity", "message",
                                       "message_en") == [final, other]
+
+
+def test_R_VAL_1_rejected_corrections_are_listed_by_their_row(out: Path) -> None:
+    """A refused correction holds its dispatch (R-VAL-1); section 2 said 「この派遣に関わる修正は
+    ありません」 and the hold cited 「事務局修正（2件目）」 where validate and
+    corrections_rejected.csv say row 3 (blind check: D2104-00032, D2108-00059)."""
+    ja = _text(out, "WEB-APP", "--cycle", "2021-10")
+    corrections = _section(ja, "2. 事務局修正", "3. 確認")
+    assert "修正はありません" not in corrections
+    assert ("corrections.csv 3行目（適用されず）: 支援実績報告 WEB-APP の 対面支援時間(分) "
+            "を「30」に — 理由: 修正には理由が必要です（適用しませんでした）") in corrections
+    assert ("corrections.csv 4行目（適用されず）: 派遣案件 WEB-APP の 謎の列 を「x」に — 項目:"
+            in corrections)
+    # an account number written in a refused correction is masked like the cells
+    assert ("corrections.csv 5行目（適用されず）: 専門家 E-WEB-APP の 口座番号 を「****321」に"
+            in corrections)
+    assert "7654321" not in ja
+    assert "事務局修正（3行目）を適用できませんでした" in ja and "事務局修正（2件目）" not in ja
+    en = _text(out, "WEB-APP", "--cycle", "2021-10", "--lang", "en")
+    assert ('corrections.csv row 3 (not applied): reports WEB-APP face_to_face_minutes -> "30"'
+            " - reason: a correction needs a reason (not applied)") in en
+    assert "No correction touched" not in en
+    assert "correction in row 3 of the corrections file could not be applied" in en
+    story = json.loads(_text(out, "WEB-APP", "--cycle", "2021-10", "--format", "json"))
+    assert [r["row"] for r in story["corrections_rejected"]] == [3, 4, 5]
+    assert story["corrections"] == []
+    # an applied correction of another dispatch is not listed; AIR-UP's own is
+    assert "修正はありません" in _text(out, "EXC-MULTI")
+    assert "corrections.csv" not in _text(out, "AIR-UP")

@@ -84,11 +84,17 @@ def test_a_refused_correction_holds_the_dispatches_it_aimed_at(corrected) -> Non
     touched = touched_dispatches(corrected)
     held = dict(zip(touched.get_column("dispatch_id"), touched.get_column("message_ja"),
                     strict=True))
-    assert "事務局修正（8件目）を適用できませんでした" in held["D-1"]  # the unreadable time
-    assert "事務局修正（5件目）" in held["D-1"]  # a column D-1 does not have
-    assert "事務局修正（6件目）" in held["D-2"]  # E-002's account: no reason given
-    assert "事務局修正（6件目）" in held["D-3"]  # (E-002's other dispatch)
-    assert "事務局修正（7件目）" in held["D-2"]  # checkins D-2;チェックアウト has no row
+    # each named by its row in corrections.csv as Excel shows it, as validate names it (an
+    # ordinal, "8件目", counted rows the clerk could not find)
+    assert "事務局修正（9行目）を適用できませんでした" in held["D-1"]  # the unreadable time
+    assert "事務局修正（6行目）" in held["D-1"]  # a column D-1 does not have
+    assert "事務局修正（7行目）" in held["D-2"]  # E-002's account: no reason given
+    assert "事務局修正（7行目）" in held["D-3"]  # (E-002's other dispatch)
+    assert "事務局修正（8行目）" in held["D-2"]  # checkins D-2;チェックアウト has no row
+    assert "件目" not in " ".join(held.values())
+    en = dict(zip(touched.get_column("dispatch_id"), touched.get_column("message_en"),
+                  strict=True))
+    assert "correction in row 7 of the corrections file could not be applied" in en["D-3"]
     assert "D-4" not in held
     refused = corrected.refused_corrections
     assert refused.select("table", "key").rows() == [

@@ -209,9 +209,7 @@ def _corrections(run: CycleRun, keys: dict[str, set[str]],
     out = []
     for row in trail.sort("seq").to_dicts():
         table, key = str(row.get("table")), str(row.get("key"))
-        wanted = keys.get(table, set())
-        two_part = table in ("checkins", "travel_claims")  # key "D-1;2"
-        if key in wanted or (two_part and key.split(";")[0] in wanted):
+        if aimed_at(table, key, keys):
             col = str(row.get("column"))
             spec = tables.get(table)
             out.append({
@@ -226,6 +224,47 @@ def _corrections(run: CycleRun, keys: dict[str, set[str]],
                 "who": row.get("corrected_by"),
                 "when": _plain(row.get("corrected_at")),
             })
+    return out
+
+
+def aimed_at(table: str, key: str, keys: dict[str, set[str]]) -> bool:
+    """Whether a correction's (table, key) names a row of the dispatch (two-part keys of
+    check-ins and claim lines: "D-1;2")."""
+    wanted = keys.get(table, set())
+    two_part = table in ("checkins", "travel_claims")
+    return key in wanted or (two_part and key.split(";")[0] in wanted)
+
+
+def _rejected(run: CycleRun, keys: dict[str, set[str]],
+              tables: dict[str, TableSpec]) -> list[dict[str, Any]]:
+    """The corrections the loader refused that aimed at the dispatch's rows: they hold it
+    (R-VAL-1), so section 2 must not say no correction touched it. Each is named by its row
+    in the corrections file as Excel shows it, as `validate` and corrections_rejected.csv
+    name it."""
+    from haken_batch.load.spec import CORRECTIONS, fold
+
+    refused = getattr(run.data, "refused_corrections", None)
+    if refused is None or refused.height == 0 or "why_ja" not in refused.columns:
+        return []
+    sources = getattr(run.data, "sources", {}) or {}
+    file = Path(sources[CORRECTIONS].path).name if CORRECTIONS in sources else CORRECTIONS
+    out = []
+    for row in refused.sort("row", nulls_last=True).to_dicts():
+        table, key = str(row.get("table")), str(row.get("key"))
+        if not aimed_at(table, key, keys):
+            continue
+        spec = tables.get(table)
+        written = row.get("column")
+        col = spec.by_header().get(fold(str(written or ""))) if spec is not None else None
+        value = row.get("value")
+        if value is not None:  # a value as written: personal data masked like the cells
+            value = mask_text(str(mask_value(col.name, value) if col is not None else value))
+        out.append({
+            "file": file, "row": row.get("row"), "table": table, "key": key,
+            "table_ja": spec.ja if spec is not None else table,
+            "column": written, "column_name": col.name if col is not None else None,
+            "value": value, "why_ja": row.get("why_ja"), "why_en": row.get("why_en"),
+        })
     return out
 
 
@@ -467,6 +506,7 @@ def build_story(run: CycleRun, dispatch_id: str, folder: Path,
         "tables_ja": {t: specs[t].ja for t in rows if t in specs},
         "labels": {t: {c.name: c.label for c in specs[t].columns} for t in rows if t in specs},
         "corrections": _corrections(run, keys, specs),
+        "corrections_rejected": _rejected(run, keys, specs),
         "checks": checks,
         "findings": findings,
         "lines": lines,

@@ -40,7 +40,8 @@ class Dataset:
     error_cells: table, key, column (English name) of every error finding on one cell of a
                  keyed row: what settle needs to hold a dispatch for a cell it cannot trust
     refused_corrections: table, key, row, message_ja, message_en of the rows a correction
-                 that could not be applied aimed at (their dispatches are held, R-VAL-1)
+                 that could not be applied aimed at (their dispatches are held, R-VAL-1);
+                 column, value (as written), why_ja, why_en of that correction (explain)
     """
 
     tables: dict[str, pl.DataFrame]

@@ -24,6 +24,9 @@ from haken_batch.load.spec import CORRECTIONS, TABLE_ORDER, ColumnMap, TableSpec
 REFUSED_SCHEMA: dict[str, pl.DataType] = {
     "table": pl.String(), "key": pl.String(), "row": pl.Int64(),
     "message_ja": pl.String(), "message_en": pl.String(),
+    # what the correction asked (項目 and 修正後の値 as written) and why it was refused,
+    # for `haken explain` (the messages above hold the dispatch, R-VAL-1)
+    "column": pl.String(), "value": pl.String(), "why_ja": pl.String(), "why_en": pl.String(),
 }
 TRAIL_SCHEMA: dict[str, pl.DataType] = {
     "seq": pl.Int64(), "table": pl.String(), "key": pl.String(), "column": pl.String(),
@@ -46,13 +49,20 @@ def _issue(idx: int, column: str, value: Any, ja: str, en: str) -> pl.DataFrame:
 
 
 def _refused(table: str | None, key: str | None, row: int | None, seq: int,
-             issue: pl.DataFrame) -> pl.DataFrame:
-    """The row a refused correction aimed at (when its table is known), to be held."""
+             issue: pl.DataFrame, column: str | None, value: str | None) -> pl.DataFrame:
+    """The row a refused correction aimed at (when its table is known), to be held. The
+    correction is named by its row in the corrections file as Excel shows it (header = row
+    1), as `validate` and corrections_rejected.csv name it; an ordinal ("2件目") counted
+    rows the clerk could not find. ``seq`` only where no row is known."""
     first = issue.row(0, named=True)
+    where_ja = f"{row}行目" if row is not None else f"{seq}件目"
+    where_en = f"in row {row} of the corrections file" if row is not None else f"{seq}"
     return pl.DataFrame(
         {"table": [table], "key": [key], "row": [row],
-         "message_ja": [f"事務局修正（{seq}件目）を適用できませんでした: {first['message_ja']}"],
-         "message_en": [f"correction {seq} could not be applied: {first['message_en']}"]},
+         "message_ja": [f"事務局修正（{where_ja}）を適用できませんでした: {first['message_ja']}"],
+         "message_en": [f"correction {where_en} could not be applied: {first['message_en']}"],
+         "column": [column], "value": [value],
+         "why_ja": [first["message_ja"]], "why_en": [first["message_en"]]},
         schema=REFUSED_SCHEMA)
 
 
@@ -126,11 +136,12 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
             issue = _issue(idx, *problem)
             issues.append(issue)
             if table is not None and c["key"]:
-                refused.append(_refused(table, c["key"], c.get("row"), seq, issue))
+                refused.append(_refused(table, c["key"], c.get("row"), seq, issue,
+                                        c["column"], c["value"]))
             continue
         assert table is not None and spec is not None and col is not None
         valid.append({"seq": seq, "idx": idx, "row": c.get("row"), "table": table,
-                      "key": c["key"],
+                      "key": c["key"], "written": c["column"],
                       "parts": parts, "column": col.name, "value": c["value"],
                       "reason": c["reason"], "corrected_by": c["corrected_by"],
                       "corrected_at": c["corrected_at"]})
@@ -160,7 +171,8 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
                                "（適用しませんでした）",
                                f"key: no row of {table!r} has this key (not applied)")
                 issues.append(issue)
-                refused.append(_refused(table, v["key"], v.get("row"), v["seq"], issue))
+                refused.append(_refused(table, v["key"], v.get("row"), v["seq"], issue,
+                                        v["written"], v["value"]))
                 continue
             for row_idx in m["idx"]:
                 cell = (v["column"], int(row_idx))
