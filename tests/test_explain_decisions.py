@@ -164,3 +164,12 @@ def test_R_VAL_1_rejected_corrections_are_listed_by_their_row(out: Path) -> None
     # an applied correction of another dispatch is not listed; AIR-UP's own is
     assert "修正はありません" in _text(out, "EXC-MULTI")
     assert "corrections.csv" not in _text(out, "AIR-UP")
+
+
+def test_checks_are_listed_in_rule_number_order(out: Path) -> None:
+    """R-TRV-3 before R-TRV-10 (text order put 10 first), then by line."""
+    story = json.loads(_text(out, "HOLD-AND-RED", "--cycle", "2021-10", "--format", "json"))
+    ids = [c["rule_id"] for c in story["checks"]]
+    assert ids.index("R-TRV-3") < ids.index("R-TRV-10")
+    number = [(r.rsplit("-", 1)[0], int(r.rsplit("-", 1)[1])) for r in ids]
+    assert number == sorted(number)

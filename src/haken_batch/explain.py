@@ -449,7 +449,12 @@ def build_story(run: CycleRun, dispatch_id: str, folder: Path,
             # validator's R-VAL-2 hold beside the check's own pass read as a contradiction
             decided = pl.col("outcome") != "pass"
             mine = mine.filter(decided | ~decided.any().over("rule_id", "line_no"))
-        order = [c for c in ("rule_id", "line_no") if c in mine.columns]
+        # rules in their number order (R-TRV-3 before R-TRV-10), then by line
+        mine = mine.with_columns(
+            pl.col("rule_id").str.replace(r"[0-9]+$", "").alias("_family"),
+            pl.col("rule_id").str.extract(r"([0-9]+)$", 1).cast(pl.Int64, strict=False)
+            .alias("_number"))
+        order = [c for c in ("_family", "_number", "rule_id", "line_no") if c in mine.columns]
         for c in mine.sort(order, nulls_last=False).to_dicts():
             # the engine's checks carry "message" (the values used) and its English twin
             # "message_en"; older shapes "detail" only: English falls back to the Japanese
