@@ -126,6 +126,18 @@ def test_R_EXC_each_exclusion_shown_once_in_a_later_cycle(out: Path) -> None:
     assert [f["message"] for f in first["findings"]][2] == "専門家からの要請による派遣"
 
 
+def test_R_EXC_findings_csv_has_one_row_per_exclusion_in_a_later_cycle(out: Path) -> None:
+    """The engine gave two rows per rule (its reason, and the earlier decision): one now,
+    the reason then the decision, as explain shows it."""
+    import csv
+
+    with (out / "2021-11" / "findings.csv").open(encoding="utf-8-sig") as fh:
+        mine = [r for r in csv.DictReader(fh) if r["派遣ID"] == "EXC-MULTI"]
+    assert [r["ルールID"] for r in mine] == ["R-EXC-1", "R-EXC-2", "R-EXC-4"]
+    assert mine[2]["内容"].endswith(
+        "専門家からの要請による派遣。2021-10のサイクルで対象外と決定済み（対象外は最終）")
+
+
 def test_R_EXC_finality_alone_stays_when_the_reason_is_gone() -> None:
     """The flag changed since: the rule no longer finds its reason, the exclusion stands."""
     final = {"rule_id": "R-EXC-2", "line_no": None, "severity": "exclude",

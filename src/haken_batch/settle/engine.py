@@ -175,7 +175,7 @@ def _settle(
         *limits.r_lim_1(d, ranked, rules),
         *travel.results(claims, record_checks),
     ]
-    res = pl.concat([rows(p, record_checks) for p in parts]).collect()
+    res = exclusions.one_row_each(pl.concat([rows(p, record_checks) for p in parts]).collect())
     del parts, ranked  # frames of a million rows each: memory at scale
 
     status = decide.statuses(d.select("dispatch_id"), res)

@@ -188,3 +188,19 @@ def final(d: pl.DataFrame, before: pl.DataFrame | None) -> list[Part]:
         pl.format("{}" + FINAL_JA, txt(pl.col("cycle"))),
         pl.format("excluded in cycle {}" + FINAL_EN, txt_en(pl.col("cycle"))),
     )]
+
+
+def one_row_each(res: pl.DataFrame) -> pl.DataFrame:
+    """One row per exclusion: where the data still gives the reason of an exclusion an earlier
+    cycle decided, its reason and then the earlier decision (``final``) in one message, not
+    two rows of the same rule (findings.csv listed both; explain merged them)."""
+    key = ["dispatch_id", "rule_id", "line_no"]
+    ex = res.filter(pl.col("outcome") == "exclude")
+    if ex.height == 0 or ex.select(pl.struct(key).is_unique().all()).item():
+        return res  # the common case: no exclusion decided twice
+    merged = ex.group_by(key, maintain_order=True).agg(
+        pl.col("outcome").first(),
+        pl.col("message").str.join("。"),
+        pl.col("message_en").str.join("; "),
+    )
+    return pl.concat([res.filter(pl.col("outcome") != "exclude"), merged.select(res.columns)])
