@@ -136,3 +136,23 @@ def test_a_mistyped_column_suggests_the_nearest_header(rules, tmp_path) -> None:
     assert found.get_column("value").to_list() == ["開始時間"]
     assert "「開始時刻」のことですか" in found.get_column("message_ja")[0]
     assert "did you mean '開始時刻'?" in found.get_column("message_en")[0]
+
+
+def test_corrections_apply_in_the_order_of_their_time_not_of_the_file(rules, tmp_path) -> None:
+    """A corrections sheet sorted in Excel (by 派遣ID, say) must not change which of two
+    corrections of one cell wins: they apply by 修正日時, then file order; a correction
+    without a time after the timed ones."""
+    data = tmp_path / "data"
+    shutil.copytree(FIX / "good", data)
+    (data / "corrections.csv").write_text(
+        "対象表,キー,項目,修正後の値,理由,修正者,修正日時\n"
+        "reports,D-1,終了時刻,15:00,再確認で再訂正,事務局 田中,2021/10/21 09:00\n"
+        "reports,D-1,終了時刻,15:30,機関に確認,事務局 田中,2021/10/20 10:00\n"
+        "reports,D-2,終了時刻,15:10,時刻なし,事務局 田中,\n"
+        "reports,D-2,終了時刻,15:20,時刻あり,事務局 田中,2021/10/22 10:00\n", encoding="utf-8")
+    ds = load_dataset(data, rules)
+    ends = dict(ds.tables["reports"].select("dispatch_id", "end_time").iter_rows())
+    assert ends["D-1"] == dt.time(15, 0)  # the later time, although first in the file
+    assert ends["D-2"] == dt.time(15, 10)  # the blank time after the timed one
+    trail = ds.corrections.filter(pl.col("key") == "D-1").select("seq", "old", "new").rows()
+    assert trail == [(1, "15:30:00", "15:00:00"), (2, "16:00:00", "15:30:00")]

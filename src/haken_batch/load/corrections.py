@@ -1,12 +1,13 @@
 """The corrections table (事務局修正): the only way a clerk changes data (input-contract.md).
 
-Corrections are applied on load, to the exported text, in file order, before the cells are
-read; so a corrected value is parsed and validated like the column. Every touched cell is
-remembered (seq, table, key, column, old, new, reason, corrected_by, corrected_at) for the
-explanation trail. A correction naming an unknown table, key or column, without a reason
-or author, with a time that cannot be read, changing a key column, or with a value the column
-cannot read, is a finding and changes nothing (never silently ignored); the rows it aimed at
-are held (``refused``), since the clerk meant them to change before being paid.
+Corrections are applied on load, to the exported text, in the order of their 修正日時 (then
+file order), before the cells are read; so a corrected value is parsed and validated like
+the column. Every touched cell is remembered (seq, table, key, column, old, new, reason,
+corrected_by, corrected_at) for the explanation trail. A correction naming an unknown
+table, key or column, without a reason or author, with a time that cannot be read,
+changing a key column, or with a value the column cannot read, is a finding and changes
+nothing (never silently ignored); the rows it aimed at are held (``refused``), since the
+clerk meant them to change before being paid.
 ``key`` names the row as exported (``D-1;2`` for two-part keys).
 """
 
@@ -145,6 +146,9 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
                       "parts": parts, "column": col.name, "value": c["value"],
                       "reason": c["reason"], "corrected_by": c["corrected_by"],
                       "corrected_at": c["corrected_at"]})
+    # "applied in order": by 修正日時, then file order (a sheet sorted by 派遣ID in Excel must
+    # not change which of two corrections of a cell wins); a blank time after the timed ones
+    valid.sort(key=lambda v: (v["corrected_at"] is None, v["corrected_at"] or 0, v["seq"]))
     trail: list[dict[str, Any]] = []
     out = dict(frames)
     for table in TABLE_ORDER:
