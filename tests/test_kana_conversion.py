@@ -108,7 +108,8 @@ def test_R_VAL_2_middle_dot_is_flagged_not_guessed(dot: str) -> None:
     assert info.value.char == dot
 
 
-@pytest.mark.parametrize("text", ["", "   ", "　"])
+# a company form alone names nobody (a blind Zengin check: 株式会社 was paid as ｶ))
+@pytest.mark.parametrize("text", ["", "   ", "　", "株式会社", "ｶ)", "(ｶ", " 有限会社 "])
 def test_R_VAL_2_empty_name_is_an_error(text: str) -> None:
     with pytest.raises(KanaError) as info:
         to_zengin_name(text)

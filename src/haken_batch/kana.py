@@ -44,6 +44,7 @@ _SMALL_TO_LARGE = str.maketrans("ァィゥェォッャュョヮヵヶヰヱ", "�
 _DASHES = "ー‐‑‒–—―−⁃﹣"
 _DASH_TABLE = str.maketrans(dict.fromkeys(_DASHES, "-"))
 _SPACES_RX = re.compile(r"\s+")
+_FORM_ONLY_RX = re.compile(r"^[^()\s]+\)|\([^()\s]+$")  # ｶ)… / …(ｶ, the abbreviation
 _SPACING_MARKS = str.maketrans({"\u309b": "\u3099", "\u309c": "\u309a"})
 
 # Corporate forms (法人種別) → the abbreviation banks register. Longest forms first.
@@ -274,6 +275,9 @@ def to_zengin_name(text: str) -> str:
             raise KanaError(first)
         position, char = _locate(text, first.char)
         raise KanaError(_problem(position or first.position, char))
+    if not _FORM_ONLY_RX.sub("", converted).strip():  # 株式会社 alone: ｶ) names nobody
+        raise KanaError(KanaProblem(0, "", "empty", "名義が会社の種類（略称）だけです",
+                                    "the name is a company form only"))
     return converted
 
 
