@@ -156,3 +156,27 @@ def test_corrections_apply_in_the_order_of_their_time_not_of_the_file(rules, tmp
     assert ends["D-2"] == dt.time(15, 10)  # the blank time after the timed one
     trail = ds.corrections.filter(pl.col("key") == "D-1").select("seq", "old", "new").rows()
     assert trail == [(1, "15:30:00", "15:00:00"), (2, "16:00:00", "15:30:00")]
+
+
+def test_a_refused_correction_followed_by_an_applied_one_of_the_same_cell_holds_nothing(
+        rules, tmp_path) -> None:
+    """The corrections file grows month by month and a refused row stays in it: once a later
+    row corrects the same cell, the refused one is still a finding but no longer holds its
+    dispatch (blind corrections check: it held it for good). Another cell keeps its hold."""
+    data = tmp_path / "data"
+    shutil.copytree(FIX / "good", data)
+    (data / "corrections.csv").write_text(
+        "対象表,キー,項目,修正後の値,理由,修正者,修正日時\n"
+        "reports,D-1,終了時刻,16:30,,事務局 田中,2021/10/20 10:00\n"
+        "reports,D-2,終了時刻,16:30,,事務局 田中,2021/10/20 10:00\n"
+        "reports,D-1,終了時刻,16:30,機関に確認,事務局 田中,2021/11/04 10:00\n"
+        "reports,D-2,開始時刻,09:00,機関に確認,事務局 田中,2021/11/04 10:00\n",
+        encoding="utf-8")
+    ds = load_dataset(data, rules)
+    errors = ds.findings.filter((pl.col("table") == "corrections")
+                                & (pl.col("severity") == "error"))
+    assert errors.get_column("row").to_list() == [2, 3]  # both still findings
+    assert ds.refused_corrections.get_column("key").to_list() == ["D-2"]  # only D-2 held
+    from haken_batch.validate import touched_dispatches
+
+    assert touched_dispatches(ds).get_column("dispatch_id").to_list() == ["D-2"]

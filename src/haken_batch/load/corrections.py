@@ -84,6 +84,7 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
     unreadable_times = unreadable_times or {}
     issues: list[pl.DataFrame] = []
     refused: list[pl.DataFrame] = []
+    aims: list[tuple[str | None, str, str | None, int]] = []  # per refused: table, key, column, seq
     valid: list[dict[str, Any]] = []
     for seq, c in enumerate(corrections.iter_rows(named=True), start=1):
         idx = int(c["idx"])
@@ -139,6 +140,7 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
             if table is not None and c["key"]:
                 refused.append(_refused(table, c["key"], c.get("row"), seq, issue,
                                         c["column"], c["value"]))
+                aims.append((table, c["key"].strip(), col.name if col else None, seq))
             continue
         assert table is not None and spec is not None and col is not None
         valid.append({"seq": seq, "idx": idx, "row": c.get("row"), "table": table,
@@ -150,6 +152,7 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
     # not change which of two corrections of a cell wins); a blank time after the timed ones
     valid.sort(key=lambda v: (v["corrected_at"] is None, v["corrected_at"] or 0, v["seq"]))
     trail: list[dict[str, Any]] = []
+    applied: dict[tuple[str, str, str], int] = {}  # (table, key, column) -> last file row applied
     out = dict(frames)
     for table in TABLE_ORDER:
         mine = [v for v in valid if v["table"] == table]
@@ -177,7 +180,10 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
                 issues.append(issue)
                 refused.append(_refused(table, v["key"], v.get("row"), v["seq"], issue,
                                         v["written"], v["value"]))
+                aims.append((table, v["key"].strip(), v["column"], v["seq"]))
                 continue
+            cell_key = (table, v["key"].strip(), v["column"])
+            applied[cell_key] = max(applied.get(cell_key, 0), v["seq"])
             for row_idx in m["idx"]:
                 cell = (v["column"], int(row_idx))
                 if cell not in current:
@@ -194,6 +200,11 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
         if updates:
             out[table] = frame.with_columns(list(updates.values()))
     trail_frame = (pl.DataFrame(trail, schema=TRAIL_SCHEMA) if trail else empty_trail())
+    # A refused correction followed in the file by an applied one of the same cell (the
+    # clerk's file grows month by month and the bad row stays) is superseded: still a
+    # finding, no longer a hold (blind corrections check: it held its dispatch for good).
+    refused = [r for r, (table, key, column, seq) in zip(refused, aims, strict=True)
+               if column is None or applied.get((table or "", key, column), 0) < seq]
     refused_frame = pl.concat(refused).sort("row") if refused else empty_refused()
     return (out, trail_frame.sort(["seq", "table", "key", "column"]), concat_issues(issues),
             refused_frame)
