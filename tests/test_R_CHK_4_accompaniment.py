@@ -26,8 +26,9 @@ CASES: dict[str, tuple[dict[str, Any], str | None]] = {
     "D07": ({"accompanied": False, "no_accompany_reason": "日程が合わず", "accompany_minutes": 120},
             "機関の同行なしだが、同行時間120分の記録がある"),
     "D08": ({"accompanied": None}, "機関の同行の有無が記録されていない"),
-    "D12": ({"accompanied": True, "accompany_minutes": None},
-            "機関の同行ありだが、同行時間の記録がない"),
+    # 同行時間(分) is optional in the contract: a blank one is no flag (an export without
+    # the column would flag every 有)
+    "D12": ({"accompanied": True, "accompany_minutes": None}, None),
     # a plausible reason that merely contains a listed phrase of the whole-match list
     "D09": ({"accompanied": False, "no_accompany_reason": "同行できる職員なし（人員不足）"}, None),
     "D10": ({"accompanied": True, "accompany_minutes": 60}, None),

@@ -308,30 +308,26 @@ def r_chk_4(d: pl.DataFrame, rules: RuleBook) -> Part:
     no_reason = no & (pl.col("_r") == "")
     implausible = pl.col("_implausible")
     minutes = pl.col("accompany_minutes")
-    yes = pl.col("accompanied") == True  # noqa: E712
-    # "record presence, time": 有 without its time is as unrecorded as 0 minutes (blind check:
-    # 0 was flagged, a blank was not)
-    no_time = yes & minutes.is_null()
-    zero_time = yes & (minutes == 0)
+    # 有 with 0 minutes contradicts itself. A blank time is not flagged: 同行時間(分) is an
+    # optional column of the input contract (an export without it would flag every 有)
+    zero_time = (pl.col("accompanied") == True) & (minutes == 0)  # noqa: E712
     time_when_no = no & (minutes > 0)
     return result(
         d,
         "R-CHK-4",
-        unknown | no_reason.fill_null(False) | implausible | no_time.fill_null(False)
-        | zero_time.fill_null(False) | time_when_no.fill_null(False),
+        unknown | no_reason.fill_null(False) | implausible | zero_time.fill_null(False)
+        | time_when_no.fill_null(False),
         "flag",
         pl.when(unknown).then(pl.lit("機関の同行の有無が記録されていない"))
         .when(no_reason).then(pl.lit("機関の同行なし、理由の記載なし"))
         .when(implausible).then(pl.format("機関の同行なし、理由が同行しない理由になっていない"
                                           "おそれ（理由: {}）", raw))
-        .when(no_time).then(pl.lit("機関の同行ありだが、同行時間の記録がない"))
         .when(zero_time).then(pl.lit("機関の同行ありだが、同行時間が0分"))
         .otherwise(pl.format("機関の同行なしだが、同行時間{}分の記録がある", txt(minutes))),
         pl.when(unknown).then(pl.lit("whether the institution accompanied is not recorded"))
         .when(no_reason).then(pl.lit("institution did not accompany, no reason given"))
         .when(implausible).then(pl.format("institution did not accompany; the reason may be "
                                           "no ground for it (reason: {})", raw))
-        .when(no_time).then(pl.lit("institution accompanied, but no time is recorded"))
         .when(zero_time).then(pl.lit("institution accompanied, but for 0 minutes"))
         .otherwise(pl.format("institution did not accompany, but {} minutes of accompaniment "
                              "are recorded", txt_en(minutes))),
