@@ -176,7 +176,10 @@ def build(spec: dict[str, Any]) -> Data:
             "reports": frame("reports", reports),
             "checkins": frame("checkins", checkins),
             "travel_claims": frame("travel_claims", claims),
-        }
+        },
+        # `corrected`: cells a correction set, as the corrections trail names them
+        corrections=pl.DataFrame(spec.get("corrected") or [], schema={
+            "table": pl.String(), "key": pl.String(), "column": pl.String()}),
     )
 
 

@@ -166,7 +166,8 @@ def _settle(
                                t["checkins"])
     touched = pl.concat([touched.select("dispatch_id", "rule_id", "message_ja", "message_en"),
                          paid_under_another_spelling(d, previous)])
-    claims = travel.prepare(t["travel_claims"], d, rules)
+    claims = travel.prepare(t["travel_claims"], d, rules,
+                            travel.fare_corrected(getattr(data, "corrections", None)))
     ranked = limits.ranks(t, rules, previous.get_column("dispatch_id"))
     parts = [
         *exclusions.all_exclusions(d, rules),

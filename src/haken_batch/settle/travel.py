@@ -263,7 +263,8 @@ def _holds(en: bool) -> list[tuple[pl.Expr, pl.Expr]]:
     mode = pl.col("mode")
     return [
         (
-            mode.is_in([AIR, BOAT]) & (pl.col("seat_class") == HIGHER_CLASS).fill_null(False),
+            mode.is_in([AIR, BOAT]) & (pl.col("seat_class") == HIGHER_CLASS).fill_null(False)
+            & ~pl.col("_fare_fixed").fill_null(False),
             pl.lit(
                 "higher class claimed: held until the ordinary fare is entered as a correction"
                 if en
@@ -352,13 +353,31 @@ def _papers(en: bool) -> pl.Expr:
     )
 
 
-def prepare(claims: pl.DataFrame, d: pl.DataFrame, rules: RuleBook) -> pl.DataFrame:
+def fare_corrected(trail: pl.DataFrame | None) -> pl.DataFrame:
+    """Claim lines whose 運賃 a correction set (dispatch_id, line_no), from the corrections
+    trail: R-TRV-4's Reading holds a higher-class line "until a clerk enters the ordinary
+    fare as a correction" (the seat class left 上位 held it for good; blind check)."""
+    schema = {"dispatch_id": pl.String(), "line_no": pl.Int64(), "_fare_fixed": pl.Boolean()}
+    if trail is None or trail.height == 0 or "table" not in trail.columns:
+        return pl.DataFrame(schema=schema)
+    keys = (trail.filter((pl.col("table") == "travel_claims") & (pl.col("column") == "fare"))
+            .select(pl.col("key").str.split_exact(";", 1).alias("_k")).unnest("_k"))
+    return keys.select(pl.col("field_0").alias("dispatch_id"),
+                       pl.col("field_1").cast(pl.Int64, strict=False).alias("line_no"),
+                       pl.lit(True).alias("_fare_fixed")).unique().cast(pl.Schema(schema))
+
+
+def prepare(claims: pl.DataFrame, d: pl.DataFrame, rules: RuleBook,
+            fixed: pl.DataFrame | None = None) -> pl.DataFrame:
     """Claim lines of the considered dispatches with their computed amounts and reasons.
+    ``fixed``: the lines whose fare a correction set (``fare_corrected``).
 
     ``note`` (Japanese, lines.csv) and its English twin ``note_en`` (same values) are built
     together, each row computing only its own branch; the holds are Japanese and
     ``results`` builds their English twins only on the rows it reports."""
     c = claims.join(d.select("dispatch_id", "support_date"), on="dispatch_id", how="inner")
+    c = c.join(fixed if fixed is not None else fare_corrected(None),
+               on=["dispatch_id", "line_no"], how="left")
     c = params.add(c, rules, "support_date", _PARAMS)
     c = c.join(
         _excluded_lodging(rules, c.get_column("support_date")),
