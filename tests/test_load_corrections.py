@@ -14,6 +14,18 @@ from haken_batch.load import load_dataset
 FIX = Path(__file__).parent / "fixtures" / "load"
 
 
+HEADER = "対象表,キー,項目,修正後の値,理由,修正者,修正日時\n"
+
+
+def with_corrections(rules, tmp_path: Path, *rows: str):
+    """The good exports with a corrections.csv of ``rows`` (CSV lines after the header)."""
+    data = tmp_path / "data"
+    shutil.copytree(FIX / "good", data)
+    (data / "corrections.csv").write_text(HEADER + "".join(f"{r}\n" for r in rows),
+                                          encoding="utf-8")
+    return load_dataset(data, rules)
+
+
 @pytest.fixture(scope="module")
 def corrected(rules, tmp_path_factory):
     data = tmp_path_factory.mktemp("corr") / "data"
@@ -127,12 +139,9 @@ def test_a_finding_on_a_corrected_cell_names_the_correction(rules, tmp_path) -> 
 
 def test_a_mistyped_column_suggests_the_nearest_header(rules, tmp_path) -> None:
     """開始時間 for 開始時刻 was refused without a hint (blind clerk check)."""
-    data = tmp_path / "data"
-    shutil.copytree(FIX / "good", data)
-    (data / "corrections.csv").write_text(
-        "対象表,キー,項目,修正後の値,理由,修正者,修正日時\n"
-        "reports,D-1,開始時間,10:00,機関に確認,事務局 佐藤,2021/10/20 10:00\n", encoding="utf-8")
-    found = load_dataset(data, rules).findings.filter(pl.col("table") == "corrections")
+    found = with_corrections(
+        rules, tmp_path, "reports,D-1,開始時間,10:00,機関に確認,事務局 佐藤,2021/10/20 10:00",
+    ).findings.filter(pl.col("table") == "corrections")
     assert found.get_column("value").to_list() == ["開始時間"]
     assert "「開始時刻」のことですか" in found.get_column("message_ja")[0]
     assert "did you mean '開始時刻'?" in found.get_column("message_en")[0]
@@ -142,15 +151,11 @@ def test_corrections_apply_in_the_order_of_their_time_not_of_the_file(rules, tmp
     """A corrections sheet sorted in Excel (by 派遣ID, say) must not change which of two
     corrections of one cell wins: they apply by 修正日時, then file order; a correction
     without a time after the timed ones."""
-    data = tmp_path / "data"
-    shutil.copytree(FIX / "good", data)
-    (data / "corrections.csv").write_text(
-        "対象表,キー,項目,修正後の値,理由,修正者,修正日時\n"
-        "reports,D-1,終了時刻,15:00,再確認で再訂正,事務局 田中,2021/10/21 09:00\n"
-        "reports,D-1,終了時刻,15:30,機関に確認,事務局 田中,2021/10/20 10:00\n"
-        "reports,D-2,終了時刻,15:10,時刻なし,事務局 田中,\n"
-        "reports,D-2,終了時刻,15:20,時刻あり,事務局 田中,2021/10/22 10:00\n", encoding="utf-8")
-    ds = load_dataset(data, rules)
+    ds = with_corrections(rules, tmp_path,
+                          "reports,D-1,終了時刻,15:00,再確認で再訂正,事務局 田中,2021/10/21 09:00",
+                          "reports,D-1,終了時刻,15:30,機関に確認,事務局 田中,2021/10/20 10:00",
+                          "reports,D-2,終了時刻,15:10,時刻なし,事務局 田中,",
+                          "reports,D-2,終了時刻,15:20,時刻あり,事務局 田中,2021/10/22 10:00")
     ends = dict(ds.tables["reports"].select("dispatch_id", "end_time").iter_rows())
     assert ends["D-1"] == dt.time(15, 0)  # the later time, although first in the file
     assert ends["D-2"] == dt.time(15, 10)  # the blank time after the timed one
@@ -163,16 +168,11 @@ def test_a_refused_correction_followed_by_an_applied_one_of_the_same_cell_holds_
     """The corrections file grows month by month and a refused row stays in it: once a later
     row corrects the same cell, the refused one is still a finding but no longer holds its
     dispatch (blind corrections check: it held it for good). Another cell keeps its hold."""
-    data = tmp_path / "data"
-    shutil.copytree(FIX / "good", data)
-    (data / "corrections.csv").write_text(
-        "対象表,キー,項目,修正後の値,理由,修正者,修正日時\n"
-        "reports,D-1,終了時刻,16:30,,事務局 田中,2021/10/20 10:00\n"
-        "reports,D-2,終了時刻,16:30,,事務局 田中,2021/10/20 10:00\n"
-        "reports,D-1,終了時刻,16:30,機関に確認,事務局 田中,2021/11/04 10:00\n"
-        "reports,D-2,開始時刻,09:00,機関に確認,事務局 田中,2021/11/04 10:00\n",
-        encoding="utf-8")
-    ds = load_dataset(data, rules)
+    ds = with_corrections(rules, tmp_path,
+                          "reports,D-1,終了時刻,16:30,,事務局 田中,2021/10/20 10:00",
+                          "reports,D-2,終了時刻,16:30,,事務局 田中,2021/10/20 10:00",
+                          "reports,D-1,終了時刻,16:30,機関に確認,事務局 田中,2021/11/04 10:00",
+                          "reports,D-2,開始時刻,09:00,機関に確認,事務局 田中,2021/11/04 10:00")
     errors = ds.findings.filter((pl.col("table") == "corrections")
                                 & (pl.col("severity") == "error"))
     assert errors.get_column("row").to_list() == [2, 3]  # both still findings

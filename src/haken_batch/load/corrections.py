@@ -83,8 +83,14 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
 
     unreadable_times = unreadable_times or {}
     issues: list[pl.DataFrame] = []
-    refused: list[pl.DataFrame] = []
-    aims: list[tuple[str | None, str, str | None, int]] = []  # per refused: table, key, column, seq
+    # each refused correction with the cell it aimed at (table, key, column or None, seq)
+    refused: list[tuple[pl.DataFrame, tuple[str, str, str | None, int]]] = []
+
+    def refuse(table: str, key: str, row: int | None, seq: int, issue: pl.DataFrame,
+               written: str | None, value: str | None, column: str | None) -> None:
+        refused.append((_refused(table, key, row, seq, issue, written, value),
+                        (table, key.strip(), column, seq)))
+
     valid: list[dict[str, Any]] = []
     for seq, c in enumerate(corrections.iter_rows(named=True), start=1):
         idx = int(c["idx"])
@@ -138,9 +144,8 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
             issue = _issue(idx, *problem)
             issues.append(issue)
             if table is not None and c["key"]:
-                refused.append(_refused(table, c["key"], c.get("row"), seq, issue,
-                                        c["column"], c["value"]))
-                aims.append((table, c["key"].strip(), col.name if col else None, seq))
+                refuse(table, c["key"], c.get("row"), seq, issue, c["column"], c["value"],
+                       col.name if col else None)
             continue
         assert table is not None and spec is not None and col is not None
         valid.append({"seq": seq, "idx": idx, "row": c.get("row"), "table": table,
@@ -178,9 +183,8 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
                                "（適用しませんでした）",
                                f"key: no row of {table!r} has this key (not applied)")
                 issues.append(issue)
-                refused.append(_refused(table, v["key"], v.get("row"), v["seq"], issue,
-                                        v["written"], v["value"]))
-                aims.append((table, v["key"].strip(), v["column"], v["seq"]))
+                refuse(table, v["key"], v.get("row"), v["seq"], issue, v["written"],
+                       v["value"], v["column"])
                 continue
             cell_key = (table, v["key"].strip(), v["column"])
             applied[cell_key] = max(applied.get(cell_key, 0), v["seq"])
@@ -203,9 +207,9 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
     # A refused correction followed in the file by an applied one of the same cell (the
     # clerk's file grows month by month and the bad row stays) is superseded: still a
     # finding, no longer a hold (blind corrections check: it held its dispatch for good).
-    refused = [r for r, (table, key, column, seq) in zip(refused, aims, strict=True)
-               if column is None or applied.get((table or "", key, column), 0) < seq]
-    refused_frame = pl.concat(refused).sort("row") if refused else empty_refused()
+    holds = [frame for frame, (table, key, column, seq) in refused
+             if column is None or applied.get((table, key, column), 0) < seq]
+    refused_frame = pl.concat(holds).sort("row") if holds else empty_refused()
     return (out, trail_frame.sort(["seq", "table", "key", "column"]), concat_issues(issues),
             refused_frame)
 

@@ -139,6 +139,12 @@ def _amounts() -> dict[str, pl.Expr]:
     }
 
 
+def _unreviewed_rental() -> pl.Expr:
+    """A rental-car line without the secretariat's reviewed amount: R-TRV-8 holds it and
+    R-CHK-5 names the missing review (both cite it)."""
+    return (pl.col("mode") == RENTAL) & pl.col("approved_amount").is_null()
+
+
 def _not_travel(en: bool) -> pl.Expr:
     mode = pl.col("mode")
     if en:
@@ -153,7 +159,6 @@ def _notes(en: bool) -> list[tuple[pl.Expr, pl.Expr]]:
     mode, express, nights = pl.col("mode"), a["express"], a["nights"]
     t = txt_en if en else txt
     air_boat = mode.is_in([AIR, BOAT])
-    rental_unknown = pl.col("approved_amount").is_null()
     conds = [
         (mode == RAIL) & (a["long_leg"] | (express == 0)),
         mode == RAIL,
@@ -162,7 +167,7 @@ def _notes(en: bool) -> list[tuple[pl.Expr, pl.Expr]]:
         mode == BUS,
         mode == TAXI,
         mode == CAR,
-        (mode == RENTAL) & rental_unknown,
+        _unreviewed_rental(),
         mode == RENTAL,
         (mode == LODGING) & a["no_lodging"],
         mode == LODGING,
@@ -280,7 +285,7 @@ def _holds(en: bool) -> list[tuple[pl.Expr, pl.Expr]]:
             ),
         ),
         (
-            (mode == RENTAL) & pl.col("approved_amount").is_null(),
+            _unreviewed_rental(),
             pl.lit(
                 "rental car held until the secretariat's reviewed amount is recorded"
                 if en
@@ -341,7 +346,7 @@ def _papers(en: bool) -> pl.Expr:
             # R-CHK-5 names "rental-car review" among what holds; R-TRV-8 holds the same line
             # until the amount is recorded: both are cited (blind check of the rule ids: the
             # line said "R-CHK-5 確認済" while held for it)
-            (mode == RENTAL) & pl.col("approved_amount").is_null(),
+            _unreviewed_rental(),
             "レンタカーの事務局審査（精査額）なし",
             "no secretariat review of the rental car (reviewed amount)",
         ),
