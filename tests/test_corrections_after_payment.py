@@ -63,3 +63,86 @@ def test_a_correction_of_a_paid_dispatch_is_named_in_the_summary(tmp_path: Path)
     later = json.loads((out / "2021-12" / "manifest.json").read_text(encoding="utf-8"))
     assert not [f for f in later["followups"] if f["kind"] == "paid_correction"]
     assert [f["cycle"] for f in explain.story(out, paid)["followups"]] == ["2021-11"]
+
+
+def _settle(data: Path, out: Path, cycle_: str) -> str:
+    res = CliRunner().invoke(app, ["settle", cycle_, "--data", str(data), "--out", str(out),
+                                   "--payer", str(PAYER), "--no-documents"])
+    assert res.exit_code == 0, res.output
+    return " ".join(res.output.split())
+
+
+def _correct(data: Path, *rows: str) -> None:
+    with (data / "corrections.csv").open("a", encoding="utf-8") as f:
+        f.writelines(f"{row},事務局 試験,2021/11/05 10:0{i}\n" for i, row in enumerate(rows))
+
+
+def _master_notes(out: Path, cycle_: str) -> list[dict[str, object]]:
+    import json
+
+    manifest = json.loads((out / cycle_ / "manifest.json").read_text(encoding="utf-8"))
+    return [f for f in manifest["followups"]
+            if f["kind"] == "paid_correction" and ("専門家 " in f["ja"] or "機関 " in f["ja"])]
+
+
+def _paid_of(out: Path, cycle_: str, column: str, value: str) -> list[str]:
+    ledger = pl.read_csv(out / cycle_ / "ledger.csv", infer_schema=False)
+    return sorted(ledger.filter(pl.col(column) == value).get_column("派遣ID").to_list())
+
+
+def _withheld_experts(out: Path, cycle_: str) -> list[str]:
+    payments = pl.read_csv(out / cycle_ / "payments.csv", infer_schema=False)
+    return sorted(payments.filter(pl.col("源泉徴収額").cast(pl.Int64) > 0)
+                  .get_column("専門家ID").to_list())
+
+
+def test_R_PAY_1_a_correction_of_a_paid_experts_payee_type_is_named(tmp_path: Path) -> None:
+    """区分 decided the tax withheld (R-TAX-1): corrected after payment, the clerk is told which
+    paid dispatches it concerns; a bank-data correction (the next transfer's) is not a note,
+    nor a correction and its revert. Blind corrections check, session 13."""
+    data, out = tmp_path / "data", tmp_path / "out"
+    shutil.copytree(SAMPLES, data)
+    _settle(data, out, "2021-10")
+    expert, other = _withheld_experts(out, "2021-10")[:2]  # 個人: tax was withheld
+    _correct(data, f"experts,{expert},区分,法人,法人と判明",
+             f"experts,{other},区分,法人,誤り", f"experts,{other},区分,個人,誤りを取消",
+             f"experts,{other},口座番号,1234567,口座の変更")
+    said = _settle(data, out, "2021-11")
+    notes = _master_notes(out, "2021-11")
+    assert [n["dispatch_ids"] for n in notes] == [_paid_of(out, "2021-10", "専門家ID", expert)]
+    assert f"（専門家 {expert} の「区分」、R-TAX-1）" in str(notes[0]["ja"])
+    assert f"専門家 {expert} の「区分」" in said and f"専門家 {other}" not in said
+    _settle(data, out, "2021-12")  # said once
+    assert _master_notes(out, "2021-12") == []
+
+
+def test_R_PAY_1_a_revert_of_a_correction_the_paying_cycle_applied_is_named(
+        tmp_path: Path) -> None:
+    """The paying cycle applied 区分 → 法人 (no tax withheld); reverting it afterwards
+    changes what was paid on, although the cell now ends as the export wrote it."""
+    data, out = tmp_path / "data", tmp_path / "out"
+    shutil.copytree(SAMPLES, data)
+    _settle(data, out, "2021-10")
+    expert = _withheld_experts(out, "2021-10")[0]
+    shutil.rmtree(out)
+    _correct(data, f"experts,{expert},区分,法人,法人と判明")
+    _settle(data, out, "2021-10")
+    _correct(data, f"experts,{expert},区分,個人,法人ではなかった")
+    _settle(data, out, "2021-11")
+    notes = _master_notes(out, "2021-11")
+    assert [n["dispatch_ids"] for n in notes] == [_paid_of(out, "2021-10", "専門家ID", expert)]
+
+
+def test_R_EXC_3_an_institution_kind_corrected_after_payment_names_its_members_only(
+        tmp_path: Path) -> None:
+    """機関種別 decides the R-EXC-3 exception, and only for the institution's own members: a
+    dispatch of a non-member through the same institution is not named."""
+    data, out = tmp_path / "data", tmp_path / "out"
+    shutil.copytree(SAMPLES, data)
+    _settle(data, out, "2021-10")
+    ledger = pl.read_csv(out / "2021-10" / "ledger.csv", infer_schema=False)
+    through = ledger.filter(pl.col("申請機関ID") == "PF13-01")
+    assert "D21-P016" in through.get_column("派遣ID").to_list()  # EP008, a member (samples)
+    _correct(data, "institutions,PF13-01,機関種別,5,種別の誤り")
+    _settle(data, out, "2021-11")
+    assert [n["dispatch_ids"] for n in _master_notes(out, "2021-11")] == [["D21-P016"]]
