@@ -65,7 +65,7 @@ def test_haken_kpi_rewrites_the_workbook_from_the_cycle_folder(tmp_path: Path, h
     flags = [r for r in openpyxl.load_workbook(path)["要確認フラグ"].iter_rows(values_only=True)
              if r[0] and str(r[0]).startswith("D")]
     assert [(r[0], r[1], r[3], r[5], r[6], r[7]) for r in flags] == [
-        ("D0001", None, "Y13", "E001", "R-CHK-4", "'=同行なし、理由の記載なし")]
+        ("D0001", None, "Y13", "E001", "R-CHK-4", "=同行なし、理由の記載なし")]
 
 
 def test_haken_kpi_second_run_reports_unchanged(tmp_path: Path):

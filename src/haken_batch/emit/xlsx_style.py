@@ -2,7 +2,9 @@
 
 xlsxwriter writes in memory with fixed zip timestamps; ``created`` comes from the data (the
 cycle's cut-off), so the same inputs give the same bytes (issue 4, issue 5 item 2).
-Cells are values, never formulas; text goes through ``textsafe.neutralize``.
+Cells are values, never formulas; text that looks like a formula (``textsafe``) is written
+with Excel's quote prefix: shown as written, kept as text even when the cell is edited (a
+leading ``'`` in the value, as the CSVs have, showed in the workbook as a stray quote).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import polars as pl
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from haken_batch.textsafe import neutralize
+from haken_batch.textsafe import looks_like_formula
 
 FONT = "Meiryo UI"
 HEADER_BG = "#DDE5F0"
@@ -103,28 +105,42 @@ class Book:
         })
         self.wb.set_properties({"title": title, "subject": subject, "author": "haken-batch",
                                 "company": "", "created": created})
+        self._props: dict[str, dict[str, Any]] = {}
+        self._quoted: dict[str, Any] = {}
         base = {"font_name": FONT, "font_size": 10, "valign": "vcenter"}
         cell = {**base, "border": 1, "border_color": "#B4B4B4"}
-        self.f: dict[str, Any] = {
-            "title": self.wb.add_format({**base, "bold": True, "font_size": TITLE_SIZE}),
-            "subtitle": self.wb.add_format({**base, "font_color": "#404040"}),
-            "label": self.wb.add_format({**base, "bold": True}),
-            "note": self.wb.add_format({**base, "text_wrap": True, "valign": "top"}),
-            "header": self.wb.add_format({**cell, "bold": True, "bg_color": HEADER_BG,
-                                          "align": "center", "text_wrap": True}),
-            "group": self.wb.add_format({**cell, "bold": True, "bg_color": GROUP_BG,
-                                         "align": "center"}),
-        }
+        self.f: dict[str, Any] = {}
+        self._add("title", {**base, "bold": True, "font_size": TITLE_SIZE})
+        self._add("subtitle", {**base, "font_color": "#404040"})
+        self._add("label", {**base, "bold": True})
+        self._add("note", {**base, "text_wrap": True, "valign": "top"})
+        self._add("header", {**cell, "bold": True, "bg_color": HEADER_BG, "align": "center",
+                             "text_wrap": True})
+        self._add("group", {**cell, "bold": True, "bg_color": GROUP_BG, "align": "center"})
         nums = {"text": "@", "int": "#,##0", "yen": "#,##0", "date": "yyyy/mm/dd",
                 "pct": "0.0%"}
         for kind, num in nums.items():
             align = {"align": "left"} if kind == "text" else {}
-            self.f[kind] = self.wb.add_format({**cell, "num_format": num, **align})
-            self.f[f"{kind}_total"] = self.wb.add_format({
-                **cell, "num_format": num, "bold": True, "bg_color": TOTAL_BG, "top": 2,
-                **align})
-        self.f["value_big"] = self.wb.add_format({**cell, "num_format": "#,##0",
-                                                  "bold": True, "font_size": 12})
+            self._add(kind, {**cell, "num_format": num, **align})
+            self._add(f"{kind}_total", {**cell, "num_format": num, "bold": True,
+                                        "bg_color": TOTAL_BG, "top": 2, **align})
+        self._add("value_big", {**cell, "num_format": "#,##0", "bold": True, "font_size": 12})
+
+    def _add(self, name: str, props: dict[str, Any]) -> None:
+        self._props[name] = props
+        self.f[name] = self.wb.add_format(props)
+
+    def fmt_for(self, name: str, text: str) -> Any:
+        """Format ``name``, or its quote-prefixed twin for text Excel would run as a formula
+        (created on first use, so a workbook without such text has the same formats)."""
+        if not looks_like_formula(text):
+            return self.f[name]
+        if name not in self._quoted:
+            self._quoted[name] = self.wb.add_format({**self._props[name], "quote_prefix": True})
+        return self._quoted[name]
+
+    def write_text(self, ws: Worksheet, row: int, col: int, text: str, name: str) -> None:
+        ws.write_string(row, col, text, self.fmt_for(name, text))
 
     # ------------------------------------------------------------------ sheets
     def sheet(self, name: str, *, landscape: bool = False) -> Worksheet:
@@ -141,10 +157,10 @@ class Book:
 
     def title(self, ws: Worksheet, title: str, lines: Sequence[str] = (), row: int = 0) -> int:
         """A title and subtitle lines; returns the next free row (one blank row after)."""
-        ws.write_string(row, 0, neutralize(title), self.f["title"])
+        self.write_text(ws, row, 0, title, "title")
         ws.set_row(row, 22)
         for i, line in enumerate(lines, start=1):
-            ws.write_string(row + i, 0, neutralize(line), self.f["subtitle"])
+            self.write_text(ws, row + i, 0, line, "subtitle")
         return row + len(lines) + 2
 
     def notes(self, ws: Worksheet, row: int, texts: Sequence[str], *, col: int = 0,
@@ -153,10 +169,10 @@ class Book:
         neither Excel nor LibreOffice re-measures a wrapped row written by a library)."""
         for i, text in enumerate(texts):
             if width_cols > 1:
-                ws.merge_range(row + i, col, row + i, col + width_cols - 1, neutralize(text),
-                               self.f["note"])
+                ws.merge_range(row + i, col, row + i, col + width_cols - 1, text,
+                               self.fmt_for("note", text))
             else:
-                ws.write_string(row + i, col, neutralize(text), self.f["note"])
+                self.write_text(ws, row + i, col, text, "note")
             ws.set_row(row + i, wrapped_height(text, chars))
         return row + len(texts)
 
@@ -219,20 +235,25 @@ class Book:
         """Write one column; return its widest cell (half-width cells) for the width."""
         plain, total = self.f[kind], self.f[f"{kind}_total"]
         values = series.to_list()
+        guarded = False
         if kind == "text":
             write = ws.write_string
-            values = [None if v is None or v == "" else neutralize(str(v)) for v in values]
+            values = [None if v is None or v == "" else str(v) for v in values]
+            guarded = any(v is not None and looks_like_formula(v) for v in values)
         elif kind == "date":
             write = ws.write_datetime
         else:
             write = ws.write_number
         totals = any(total_mask)
-        if not totals and series.null_count() == 0 and (kind != "text" or all(values)):
+        if not (totals or guarded) and series.null_count() == 0 and (
+                kind != "text" or all(values)):
             for i, v in enumerate(values, start=first):  # the common, fast path
                 write(i, col, v, plain)
             return _body_width(values, kind)
         for i, v in enumerate(values):
-            fmt = total if totals and total_mask[i] else plain
+            name = f"{kind}_total" if totals and total_mask[i] else kind
+            fmt = self.fmt_for(name, v) if guarded and v is not None else (
+                total if name != kind else plain)
             if v is None:
                 ws.write_blank(first + i, col, None, fmt)
             else:
@@ -243,13 +264,13 @@ class Book:
                    *, col: int = 0) -> int:
         """Label/value rows (metadata blocks); returns the next free row."""
         for i, (label, value) in enumerate(pairs):
-            ws.write_string(row + i, col, neutralize(label), self.f["label"])
+            self.write_text(ws, row + i, col, label, "label")
             if isinstance(value, dt.date):
                 ws.write_datetime(row + i, col + 1, value, self.f["date"])
             elif isinstance(value, int):
                 ws.write_number(row + i, col + 1, value, self.f["int"])
             else:
-                ws.write_string(row + i, col + 1, neutralize(str(value)), self.f["text"])
+                self.write_text(ws, row + i, col + 1, str(value), "text")
         return row + len(pairs)
 
     # ------------------------------------------------------------------ charts
