@@ -49,6 +49,31 @@ def test_a_paid_dispatch_cancelled_later_is_named_for_reclaim(data: Path, tmp_pa
     assert not _followups(out, "2021-11", "paid_missing")
 
 
+def test_a_paid_dispatch_cancelled_by_a_correction_is_one_note_that_says_so(
+        data: Path, tmp_path: Path) -> None:
+    """A correction to キャンセル of a paid dispatch: one note, naming the correction (it said
+    "the export marks it" and "if the export is wrong, correct it", and a second note said the
+    same correction changes no payment); one cancelled in the export keeps its own wording."""
+    out = tmp_path / "out"
+    cycle.settle_cycle(sample_options(out, "2021-10", data))
+    ledger = pl.read_csv(out / "2021-10" / "ledger.csv", infer_schema=False)
+    by_clerk, by_export = sorted(ledger.get_column("派遣ID"))[:2]
+    with (data / "corrections.csv").open("a", encoding="utf-8") as f:
+        f.write(f"dispatches,{by_clerk},状態,キャンセル,未実施と判明,事務局 試験,"
+                "2021/11/05 10:00\n")
+    path = data / "dispatches.csv"
+    frame = pl.read_csv(path, infer_schema=False)
+    frame = frame.with_columns(pl.when(pl.col("派遣ID") == by_export).then(pl.lit("キャンセル"))
+                               .otherwise(pl.col("状態")).alias("状態"))
+    path.write_bytes(b"\xef\xbb\xbf" + frame.write_csv().encode("utf-8"))
+    cycle.settle_cycle(sample_options(out, "2021-11", data))
+    clerk, export = _followups(out, "2021-11", "paid_cancelled")
+    assert clerk["dispatch_ids"] == [by_clerk] and "事務局修正で「キャンセル」" in clerk["ja"]
+    assert export["dispatch_ids"] == [by_export] and "エクスポートでは" in export["ja"]
+    assert not [f for f in _followups(out, "2021-11", "paid_correction")
+                if by_clerk in f["dispatch_ids"]]
+
+
 def _summary_tax(out: Path, cycle_: str) -> dict[str, int]:
     """1号 / 2号 tax of a cycle as its withholding_summary.csv (the forms' source) says."""
     rows = pl.read_csv(out / cycle_ / "withholding_summary.csv", infer_schema=False)

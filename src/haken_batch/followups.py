@@ -133,7 +133,8 @@ def _paid_corrections(run: CycleRun, told: dict[str, set[str]]) -> list[Followup
     if trail.height == 0 or ledger.height == 0:
         return []
     cell = ["table", "key", "column", "new"]
-    own = trail.filter(pl.col("table").is_in(DISPATCH_TABLES))
+    # a correction to キャンセル is the paid_cancelled note's, which says more
+    own = trail.filter(pl.col("table").is_in(DISPATCH_TABLES) & ~_to_cancelled())
     hits = (own.with_columns(pl.col("key").str.split(";").list.first().alias("dispatch_id"))
             .join(ledger.select("dispatch_id", "cycle").unique(), on="dispatch_id", how="inner"))
     if hits.height == 0:
@@ -326,16 +327,49 @@ def _paid_cancelled(run: CycleRun, told: dict[str, set[str]]) -> list[Followup]:
                ).sort("dispatch_id", "cycle")
     if hit.height == 0:
         return []
-    ja, en = _with_cycles(hit)
-    return [_item("paid_cancelled",
-                  f"支払済みの派遣 {ja} が、派遣案件のエクスポートでは「{CANCELLED}」です。"
-                  "支払額はそのままで、企業の派遣回数（R-LIM-1）にも数えます。実施されていない"
-                  "なら返還（R-FEE-5）を、エクスポートの誤りなら修正を検討してください",
-                  f"dispatches already paid are marked {CANCELLED} in the dispatches export: "
-                  f"{en}. What was paid stands and still counts toward the company's limit "
-                  "(R-LIM-1). If they did not take place, consider reclaiming (R-FEE-5); if the "
-                  "export is wrong, correct it",
-                  hit.get_column("dispatch_id").to_list())]
+    # cancelled by the secretariat's own correction, or by the export: said as such (a
+    # correction was told "check the export" and the export was fine)
+    corrected = (run.data.corrections.filter(
+                     (pl.col("table") == "dispatches") & (pl.col("column") == "status"))
+                 .unique("key", keep="last", maintain_order=True)
+                 .filter(_to_cancelled()).get_column("key"))
+    items = []
+    by_correction = hit.filter(pl.col("dispatch_id").is_in(corrected.implode()))
+    if by_correction.height:
+        ja, en = _with_cycles(by_correction)
+        items.append(_item(
+            "paid_cancelled",
+            f"支払済みの派遣 {ja} を、事務局修正で「{CANCELLED}」にしました。支払額はそのまま"
+            "で、企業の派遣回数（R-LIM-1）にも数えます。実施されていなかったなら返還"
+            "（R-FEE-5）を検討してください",
+            f"dispatches already paid were set to {CANCELLED} by a correction: {en}. What was "
+            "paid stands and still counts toward the company's limit (R-LIM-1). If they did not "
+            "take place, consider reclaiming (R-FEE-5)",
+            by_correction.get_column("dispatch_id").to_list()))
+    by_export = hit.join(by_correction, on=["dispatch_id", "cycle"], how="anti")
+    if by_export.height:
+        ja, en = _with_cycles(by_export)
+        items.append(_item(
+            "paid_cancelled",
+            f"支払済みの派遣 {ja} が、派遣案件のエクスポートでは「{CANCELLED}」です。"
+            "支払額はそのままで、企業の派遣回数（R-LIM-1）にも数えます。実施されていない"
+            "なら返還（R-FEE-5）を、エクスポートの誤りなら修正を検討してください",
+            f"dispatches already paid are marked {CANCELLED} in the dispatches export: "
+            f"{en}. What was paid stands and still counts toward the company's limit "
+            "(R-LIM-1). If they did not take place, consider reclaiming (R-FEE-5); if the "
+            "export is wrong, correct it",
+            by_export.get_column("dispatch_id").to_list()))
+    return items
+
+
+def _to_cancelled() -> pl.Expr:
+    """A trail row that sets a dispatch's 状態 to キャンセル."""
+    import polars as pl
+
+    from haken_batch.settle.select import CANCELLED
+
+    return ((pl.col("table") == "dispatches") & (pl.col("column") == "status")
+            & (pl.col("new") == CANCELLED))
 
 
 def _same_tax_month(run: CycleRun, others: dict[str, dict[str, Any]]) -> list[Followup]:
