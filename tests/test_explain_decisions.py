@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -176,6 +177,42 @@ def test_R_VAL_1_rejected_corrections_are_listed_by_their_row(out: Path) -> None
     # an applied correction of another dispatch is not listed; AIR-UP's own is
     assert "修正はありません" in _text(out, "EXC-MULTI")
     assert "corrections.csv" not in _text(out, "AIR-UP")
+
+
+def test_R_VAL_1_a_key_in_full_width_reaches_its_dispatch_as_the_hold_does() -> None:
+    """validate.touched_dispatches holds Ｄ－１ (NFKC, stripped) with D-1; explain matched the
+    key as written, so it said no correction touched the dispatch the correction held."""
+    keys = {"reports": {"D-1"}, "checkins": {"D-1"}, "experts": {"E-1"}}
+    assert explain.aimed_at("reports", "Ｄ－１", keys)
+    assert explain.aimed_at("checkins", "Ｄ－１;チェックイン", keys)
+    assert explain.aimed_at("reports", "D-1", keys)
+    assert not explain.aimed_at("reports", "Ｄ－２", keys)
+    assert not explain.aimed_at("experts", "Ｅ－１", keys)  # the hold does not fold masters
+
+
+def test_R_VAL_1_a_refused_correction_keyed_in_full_width_is_listed(
+        tmp_path: Path) -> None:
+    """A correction of HOLD-AND-RED keyed in full width is refused (ids are compared as
+    written) and holds HOLD-AND-RED; explain said 「この派遣に関わる修正はありません」."""
+    data = tmp_path / "data"
+    shutil.copytree(CASES, data)
+    with (data / "corrections.csv").open("a", encoding="utf-8") as f:
+        f.write("reports,ＨＯＬＤ－ＡＮＤ－ＲＥＤ,対面支援時間(分),45,機関に確認済み,"
+                "事務局 佐藤,2021/10/15 10:20\n")
+    out = tmp_path / "out"
+    cycle.settle_cycle(sample_options(out, "2021-10", data=data))
+    ja = _text(out, "HOLD-AND-RED")
+    corrections = _section(ja, "2. 事務局修正", "3. 確認")
+    assert "修正はありません" not in corrections
+    assert ("corrections.csv 6行目（適用されず）: 支援実績報告 ＨＯＬＤ－ＡＮＤ－ＲＥＤ の "
+            "対面支援時間(分) を「45」に — キー: 表「支援実績報告」にこのキーの行はありません"
+            "（全角の文字があります。半角の「HOLD-AND-RED」なら行があります）") in corrections
+    assert "R-VAL-1: 保留（支援実績報告（ＨＯＬＤ－ＡＮＤ－ＲＥＤ）事務局修正（6行目）" in ja
+    en = _text(out, "HOLD-AND-RED", "--lang", "en")
+    assert "No correction touched" not in en
+    assert ("corrections.csv row 6 (not applied): reports ＨＯＬＤ－ＡＮＤ－ＲＥＤ "
+            "face_to_face_minutes -> \"45\"") in en
+    assert "'HOLD-AND-RED' in half width has a row" in en
 
 
 def test_checks_are_listed_in_rule_number_order(out: Path) -> None:

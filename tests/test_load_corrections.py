@@ -180,3 +180,31 @@ def test_a_refused_correction_followed_by_an_applied_one_of_the_same_cell_holds_
     from haken_batch.validate import touched_dispatches
 
     assert touched_dispatches(ds).get_column("dispatch_id").to_list() == ["D-2"]
+
+
+def test_R_VAL_1_a_key_in_full_width_is_refused_and_names_its_half_width_row(
+        rules, tmp_path) -> None:
+    """Ids are compared as written (docs/readings.md), so Ｄ－１ is not D-1: refused, nothing
+    applied, D-1 held (touched_dispatches folds it). The refusal said only 「このキーの行は
+    ありません」 while the clerk could see D-1 in the export: it names the half-width key.
+    A two-part key too (line ２ reads as 2 already); a key that folds to no row gets no hint."""
+    ds = with_corrections(rules, tmp_path,
+                          "reports,Ｄ－１,終了時刻,15:00,機関に確認,事務局 田中,2021/10/20 10:00",
+                          "travel_claims,Ｄ－２;２,金額,9800,領収書,事務局 田中,2021/10/20 10:00",
+                          "reports,Ｄ－９９,終了時刻,15:00,機関に確認,事務局 田中,2021/10/20 10:00")
+    f = ds.findings.filter(pl.col("table") == "corrections").sort("row")
+    ja, en = f.get_column("message_ja").to_list(), f.get_column("message_en").to_list()
+    assert ja[0] == ("キー: 表「支援実績報告」にこのキーの行はありません（全角の文字があります。"
+                     "半角の「D-1」なら行があります）（適用しませんでした）")
+    assert en[0] == ("key: no row of 'reports' has this key (it has full-width characters; "
+                     "'D-1' in half width has a row) (not applied)")
+    assert "半角の「D-2;2」なら行があります" in ja[1]
+    assert "'D-2;2' in half width has a row" in en[1]
+    assert "全角" not in ja[2] and "half width" not in en[2]
+    # the comparison stays as written: nothing applied, the dispatches aimed at are held
+    assert ds.corrections.height == 0
+    end = ds.tables["reports"].filter(pl.col("dispatch_id") == "D-1").get_column("end_time")
+    assert end.to_list() == [dt.time(16, 0)]
+    from haken_batch.validate import touched_dispatches
+
+    assert {"D-1", "D-2"} <= set(touched_dispatches(ds).get_column("dispatch_id"))

@@ -229,10 +229,15 @@ def _corrections(run: CycleRun, keys: dict[str, set[str]],
 
 def aimed_at(table: str, key: str, keys: dict[str, set[str]]) -> bool:
     """Whether a correction's (table, key) names a row of the dispatch (two-part keys of
-    check-ins and claim lines: "D-1;2")."""
+    check-ins and claim lines: "D-1;2"). A dispatch table's key reaches its dispatch also
+    in full width (Ｄ－１): the folding validate.touched_dispatches holds it by (R-VAL-1)."""
     wanted = keys.get(table, set())
-    two_part = table in ("checkins", "travel_claims")
-    return key in wanted or (two_part and key.split(";")[0] in wanted)
+    if key in wanted:
+        return True
+    if table not in DISPATCH_TABLES:
+        return False
+    own = key.split(";")[0]
+    return own in wanted or unicodedata.normalize("NFKC", own).strip() in wanted
 
 
 def _rejected(run: CycleRun, keys: dict[str, set[str]],

@@ -170,18 +170,29 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
                               schema=dict.fromkeys(spec.key, pl.String))
         wanted = wanted.with_columns(pl.all().str.strip_chars())
         wanted_keys = wanted.select(key_expr(spec, codes).alias("_key")).get_column("_key")
+        # The key in half width (NFKC), only to say so when the key as written finds no row:
+        # ids are compared as written (docs/readings.md, R-VAL-1, an id in full width)
+        folded = (wanted.with_columns(pl.all().str.normalize("NFKC").str.strip_chars())
+                  .select(key_expr(spec, codes).alias("_folded")).get_column("_folded"))
         have = frame.select(pl.col("idx"), key_expr(spec, codes).alias("_key"))
-        matches = (pl.DataFrame({"n": range(len(mine)), "_key": wanted_keys})
+        matches = (pl.DataFrame({"n": range(len(mine)), "_key": wanted_keys, "_folded": folded})
                    .join(have, on="_key", how="left")
-                   .group_by("n").agg(pl.col("idx").drop_nulls().sort(), pl.first("_key"))
+                   .join(have.select(pl.col("_key").alias("_folded"), pl.lit(True).alias("_near"))
+                         .unique(), on="_folded", how="left")
+                   .group_by("n").agg(pl.col("idx").drop_nulls().sort(), pl.first("_key"),
+                                      pl.first("_folded"), pl.col("_near").any())
                    .sort("n"))
         current: dict[tuple[str, int], str | None] = {}
         for v, m in zip(mine, matches.iter_rows(named=True), strict=True):
             if not m["idx"]:
+                near = m["_folded"] if m["_near"] else None
                 issue = _issue(v["idx"], "key", v["key"],
                                f"キー: 表「{spec.ja}」にこのキーの行はありません"
-                               "（適用しませんでした）",
-                               f"key: no row of {table!r} has this key (not applied)")
+                               + (f"（全角の文字があります。半角の「{near}」なら行があります）"
+                                  if near else "") + "（適用しませんでした）",
+                               f"key: no row of {table!r} has this key"
+                               + (f" (it has full-width characters; {near!r} in half width "
+                                  "has a row)" if near else "") + " (not applied)")
                 issues.append(issue)
                 refuse(table, v["key"], v.get("row"), v["seq"], issue, v["written"],
                        v["value"], v["column"])
