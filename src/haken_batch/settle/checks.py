@@ -54,6 +54,46 @@ def attach_checkins(d: pl.DataFrame, checkins: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# R-CHK-3 and R-CHK-6 inputs whose cell may fail validation: flag -> (table, check-in
+# event or None for the report, columns)
+_REFUSED = {
+    "_bad_ci_at": ("checkins", CHECK_IN, ("at",)),
+    "_bad_co_at": ("checkins", CHECK_OUT, ("at",)),
+    "_bad_ci_pos": ("checkins", CHECK_IN, ("lat", "lon")),
+    "_bad_co_pos": ("checkins", CHECK_OUT, ("lat", "lon")),
+    "_bad_place": ("reports", None, ("place_lat", "place_lon")),
+    "_bad_start": ("reports", None, ("support_date", "start_time")),
+    "_bad_end": ("reports", None, ("support_date", "end_time")),
+    "_bad_confirmed": ("reports", None, ("company_confirmed",)),
+}
+
+
+def refused_inputs(cells: pl.DataFrame | None) -> pl.DataFrame:
+    """dispatch_id and one flag of ``_REFUSED`` per dispatch with such a cell among the
+    loader's error cells (table, key, column). A value the contract refused is kept as read
+    (a latitude of 95, a check-in in 2201): the checks treat it as missing, as they treat a
+    blank, since R-VAL-1 holds its row already; compared, it gave R-CHK-3 differences of
+    6,595,955 m and 94,669,950 minutes."""
+    schema = {"dispatch_id": pl.String(), **dict.fromkeys(_REFUSED, pl.Boolean())}
+    if cells is None or cells.height == 0:
+        return pl.DataFrame(schema=schema)
+    key = pl.col("key").str.split(";")
+    c = cells.filter(pl.col("table").is_in(["reports", "checkins"])).with_columns(
+        key.list.first().alias("dispatch_id"), key.list.get(1, null_on_oob=True).alias("_event"))
+    flags = [((pl.col("table") == table)
+              & (pl.col("_event") == event if event else pl.lit(True))
+              & pl.col("column").is_in(list(columns))).any().alias(flag)
+             for flag, (table, event, columns) in _REFUSED.items()]
+    return c.group_by("dispatch_id").agg(flags).cast(schema)  # type: ignore[arg-type]
+
+
+def _with_refused(d: pl.DataFrame, refused: pl.DataFrame | None) -> pl.DataFrame:
+    """``d`` with the flags of ``refused_inputs`` (false where none)."""
+    refused = refused_inputs(None) if refused is None else refused
+    return d.join(refused, on="dispatch_id", how="left").with_columns(
+        pl.col(list(_REFUSED)).fill_null(False))
+
+
 def r_fee_4(d: pl.DataFrame, rules: RuleBook) -> Part:
     """R-FEE-4: a web meeting counts only with the secretariat's prior approval; else held."""
     d = params.add(
@@ -83,15 +123,26 @@ def r_fee_4(d: pl.DataFrame, rules: RuleBook) -> Part:
     )
 
 
-def r_chk_6(d: pl.DataFrame) -> Part:
-    """R-CHK-6: the company's confirmation (従事証明) must have been checked."""
+def r_chk_6(d: pl.DataFrame, refused: pl.DataFrame | None = None) -> Part:
+    """R-CHK-6: the company's confirmation (従事証明) must have been checked. A 従事証明確認
+    that failed validation is missing (``refused_inputs``): still not checked, so held, but
+    the message says why instead of stating that nobody checked."""
+    d = _with_refused(d, refused)
+    bad = pl.col("_bad_confirmed")
     return result(
         d,
         "R-CHK-6",
-        ~pl.col("company_confirmed").fill_null(False),
+        ~pl.when(~bad).then(pl.col("company_confirmed")).fill_null(False),
         "hold",
-        pl.lit("企業の従事証明（メール）が確認されていない"),
-        pl.lit("the company's confirmation of the support (email) has not been checked"),
+        pl.when(bad)
+        .then(pl.lit("企業の従事証明（メール）の確認が分からない（従事証明確認の値が検証エラー、"
+                     "R-VAL-1）"))
+        .otherwise(pl.lit("企業の従事証明（メール）が確認されていない")),
+        pl.when(bad)
+        .then(pl.lit("whether the company's confirmation of the support (email) was checked "
+                     "is unknown (company_confirmed failed validation, R-VAL-1)"))
+        .otherwise(pl.lit("the company's confirmation of the support (email) has not been "
+                          "checked")),
     )
 
 
@@ -152,10 +203,40 @@ def beyond_m(distance: pl.Expr, tolerance: pl.Expr, decimals: pl.Expr) -> pl.Exp
     return (distance * scale + 0.5).floor() > tolerance * scale
 
 
-def r_chk_3(d: pl.DataFrame, rules: RuleBook) -> Part:
+def _not_compared(d: pl.DataFrame) -> pl.DataFrame:
+    """R-CHK-3's inputs with the values that failed validation taken out (``refused_inputs``),
+    as a missing position or time is (no R-CHK-3 hold, docs/readings.md); ``_skipped``,
+    ``_skipped_en``: what was therefore not compared ("" when nothing)."""
+    def out(column: str, flag: str) -> pl.Expr:
+        return pl.when(~pl.col(flag)).then(pl.col(column)).alias(column)
+
+    ci, co = pl.col("ci_present"), pl.col("co_present")
+    which = [  # (ja, en), the check-in/out is there, a compared value failed validation
+        (("チェックイン時刻", "check-in time"), ci, ("_bad_ci_at", "_bad_start")),
+        (("チェックアウト時刻", "check-out time"), co, ("_bad_co_at", "_bad_end")),
+        (("チェックイン位置", "check-in position"), ci, ("_bad_ci_pos", "_bad_place")),
+        (("チェックアウト位置", "check-out position"), co, ("_bad_co_pos", "_bad_place")),
+    ]
+
+    def skipped(lang: int, separator: str) -> pl.Expr:
+        return pl.concat_str(
+            [pl.when(there & pl.any_horizontal(*flags)).then(pl.lit(words[lang]))
+             for words, there, flags in which], separator=separator, ignore_nulls=True)
+
+    return d.with_columns(
+        out("ci_at", "_bad_ci_at"), out("co_at", "_bad_co_at"),
+        out("start_time", "_bad_start"), out("end_time", "_bad_end"),
+        *(out(c, "_bad_ci_pos") for c in ("ci_lat", "ci_lon")),
+        *(out(c, "_bad_co_pos") for c in ("co_lat", "co_lon")),
+        *(out(c, "_bad_place") for c in ("place_lat", "place_lon")),
+        skipped(0, "・").alias("_skipped"), skipped(1, ", ").alias("_skipped_en"),
+    )
+
+
+def r_chk_3(d: pl.DataFrame, rules: RuleBook, refused: pl.DataFrame | None = None) -> Part:
     """R-CHK-3: check-in vs approved start, check-out vs approved end, positions vs place."""
     d = params.add(
-        d,
+        _not_compared(_with_refused(d, refused)),
         rules,
         "support_date",
         {
@@ -237,17 +318,28 @@ def r_chk_3(d: pl.DataFrame, rules: RuleBook) -> Part:
         txt_en(pl.col("_tol_min")),
         txt_en(pl.col("_tol_m").round(0).cast(pl.Int64)),
     )
+    skipped = pl.col("_skipped") != ""
+    unread = pl.format("{}は検証エラーの値のため比較せず（R-VAL-1）", pl.col("_skipped"))
+    unread_en = pl.format("{} not compared: the value failed validation (R-VAL-1)",
+                          pl.col("_skipped_en"))
     return result(
         d,
         "R-CHK-3",
         failed,
         "hold",
-        pl.format("{}{}", parts, limits),
-        pl.format("{}{}", parts_en, limits_en),
-        ok_message=pl.when(pl.col("ci_present") | pl.col("co_present"))
+        pl.format("{}{}{}", parts, limits,
+                  pl.when(skipped).then(pl.format("。{}", unread)).otherwise(pl.lit(""))),
+        pl.format("{}{}{}", parts_en, limits_en,
+                  pl.when(skipped).then(pl.format("; {}", unread_en)).otherwise(pl.lit(""))),
+        ok_message=pl.when(skipped)
+        .then(pl.format("{}、比較できた差は許容範囲内{}", unread, limits))
+        .when(pl.col("ci_present") | pl.col("co_present"))
         .then(pl.format("差は許容範囲内{}", limits))
         .otherwise(pl.lit("チェックイン・アウトなし（比較対象なし）")),
-        ok_message_en=pl.when(pl.col("ci_present") | pl.col("co_present"))
+        ok_message_en=pl.when(skipped)
+        .then(pl.format("{}; what could be compared is within tolerance{}", unread_en,
+                        limits_en))
+        .when(pl.col("ci_present") | pl.col("co_present"))
         .then(pl.format("differences within tolerance{}", limits_en))
         .otherwise(pl.lit("no check-in or check-out (nothing to compare)")),
     )
@@ -583,12 +675,14 @@ def all_checks(
     overlaps: pl.DataFrame,
     touched: pl.DataFrame,
     unpayable: pl.DataFrame,
+    refused: pl.DataFrame | None = None,
 ) -> list[Part]:
+    """Every check; ``refused``: ``refused_inputs`` of the loader's error cells."""
     return [
         r_fee_4(d, rules),
-        r_chk_6(d),
+        r_chk_6(d, refused),
         r_chk_2(d),
-        r_chk_3(d, rules),
+        r_chk_3(d, rules, refused),
         r_chk_4(d, rules),
         r_chk_7(d, overlaps),
         r_val_1(d, touched),

@@ -172,7 +172,8 @@ def _settle(
     parts = [
         *exclusions.all_exclusions(d, rules),
         *exclusions.final(d, excluded_before),
-        *checks.all_checks(d, rules, checks.overlapping(t, rules), touched, unpayable),
+        *checks.all_checks(d, rules, checks.overlapping(t, rules), touched, unpayable,
+                           checks.refused_inputs(data.error_cells)),
         *limits.r_lim_1(d, ranked, rules),
         *travel.results(claims, record_checks),
     ]
