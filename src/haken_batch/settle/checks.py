@@ -89,7 +89,8 @@ def refused_inputs(cells: pl.DataFrame | None) -> pl.DataFrame:
 
 def _with_refused(d: pl.DataFrame, refused: pl.DataFrame | None) -> pl.DataFrame:
     """``d`` with the flags of ``refused_inputs`` (false where none)."""
-    refused = refused_inputs(None) if refused is None else refused
+    if refused is None or refused.height == 0:  # the normal month: no join over d
+        return d.with_columns(pl.lit(False).alias(flag) for flag in _REFUSED)
     return d.join(refused, on="dispatch_id", how="left").with_columns(
         pl.col(list(_REFUSED)).fill_null(False))
 
