@@ -187,7 +187,8 @@ def test_R_VAL_1_a_key_in_full_width_reaches_its_dispatch_as_the_hold_does() -> 
     assert explain.aimed_at("checkins", "Ｄ－１;チェックイン", keys)
     assert explain.aimed_at("reports", "D-1", keys)
     assert not explain.aimed_at("reports", "Ｄ－２", keys)
-    assert not explain.aimed_at("experts", "Ｅ－１", keys)  # the hold does not fold masters
+    assert explain.aimed_at("experts", "Ｅ－１", keys)  # the hold folds masters too
+    assert not explain.aimed_at("experts", "Ｅ－２", keys)
 
 
 def test_R_VAL_1_a_refused_correction_keyed_in_full_width_is_listed(

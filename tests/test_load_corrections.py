@@ -208,3 +208,19 @@ def test_R_VAL_1_a_key_in_full_width_is_refused_and_names_its_half_width_row(
     from haken_batch.validate import touched_dispatches
 
     assert {"D-1", "D-2"} <= set(touched_dispatches(ds).get_column("dispatch_id"))
+
+
+def test_R_VAL_1_a_master_key_in_full_width_holds_that_experts_dispatches(
+        rules, tmp_path) -> None:
+    """A refused correction of the experts master keyed Ｅ－００２ holds E-002's dispatches,
+    as a dispatch table's key in full width holds its dispatch: it held nothing, and E-002
+    was paid on the row the clerk meant to correct (helper check, session 14)."""
+    from haken_batch.validate import touched_dispatches
+
+    ds = with_corrections(rules, tmp_path,
+                          "experts,Ｅ－００２,区分,法人,法人と判明,事務局 田中,2021/10/20 10:00")
+    assert ds.corrections.height == 0
+    mine = ds.tables["dispatches"].filter(pl.col("expert_id") == "E-002")
+    assert mine.height > 0
+    assert set(mine.get_column("dispatch_id")) <= set(
+        touched_dispatches(ds).get_column("dispatch_id"))

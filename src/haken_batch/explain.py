@@ -230,13 +230,12 @@ def _corrections(run: CycleRun, keys: dict[str, set[str]],
 def aimed_at(table: str, key: str, keys: dict[str, set[str]]) -> bool:
     """Whether a correction's (table, key) names a row of the dispatch (two-part keys of
     check-ins and claim lines: "D-1;2"). A dispatch table's key reaches its dispatch also
-    in full width (Ｄ－１): the folding validate.touched_dispatches holds it by (R-VAL-1)."""
+    in full width (Ｄ－１), as an expert's or institution's key reaches theirs: the folding
+    validate.touched_dispatches holds it by (R-VAL-1)."""
     wanted = keys.get(table, set())
     if key in wanted:
         return True
-    if table not in DISPATCH_TABLES:
-        return False
-    own = key.split(";")[0]
+    own = key.split(";")[0] if table in DISPATCH_TABLES else key
     return own in wanted or unicodedata.normalize("NFKC", own).strip() in wanted
 
 

@@ -432,9 +432,14 @@ def touched_dispatches(dataset: Dataset) -> pl.DataFrame:
            .with_columns(pl.col("key").str.split(";").list.first().alias("dispatch_id"))
            .select(cols))
     folded = own.with_columns(pl.col("dispatch_id").str.normalize("NFKC").str.strip_chars())
-    by_expert = (f.filter(pl.col("table") == "experts")
+    # an expert's (institution's) row by its key as written and folded alike: a correction
+    # keyed Ｅ００１ that was refused held nothing, and E001 was paid on the uncorrected row
+    master = f.filter(pl.col("table").is_in(["experts", "institutions"]))
+    master = pl.concat([master, master.with_columns(
+        pl.col("key").str.normalize("NFKC").str.strip_chars())]).unique()
+    by_expert = (master.filter(pl.col("table") == "experts")
                  .join(dispatches, left_on="key", right_on="expert_id", how="inner").select(cols))
-    by_inst = (f.filter(pl.col("table") == "institutions")
+    by_inst = (master.filter(pl.col("table") == "institutions")
                .join(dispatches, left_on="key", right_on="institution_id", how="inner")
                .select(cols))
     out = (pl.concat([own, folded, by_expert, by_inst], how="vertical").unique()
