@@ -1,11 +1,12 @@
-"""R-CHK-3 and R-CHK-6 from a value the contract refused (R-VAL-1).
+"""R-CHK-2, R-CHK-3 and R-CHK-6 from a value the contract refused (R-VAL-1).
 
 A cell that fails validation keeps the value it was read as (a latitude of 95, a longitude
 of 200, a check-in in 2201): compared, it gave an R-CHK-3 hold of "6,595,955 m" beside the
 R-VAL-1 hold of its row. Such a value is missing for the checks, as a blank is: the dispatch
 stays held by R-VAL-1, only the nonsense R-CHK-3 item goes and the message says what was not
 compared; a real difference (a check-in 30 minutes late) still holds. R-CHK-6 holds on a
-refused 従事証明確認 as on a blank one (nothing says it was checked), saying why.
+refused 従事証明確認 as on a blank one (nothing says it was checked), saying why; R-CHK-2 on
+a refused 署名 or 誓約書提出 likewise (it said 「署名なし」).
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def _write(path: Path, rows: list[dict[str, str]]) -> None:
 def settled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """explain_cases with HOLD-AND-RED's check-in at latitude 95 (its time, 30 minutes after
     the approved start, is a real R-CHK-3 difference), AIR-UP checked in on time at longitude
-    200 and out on time at the place, and AIR-UP's 従事証明確認 unreadable (たぶん)."""
+    200 and out on time at the place, and AIR-UP's 従事証明確認, check-out 署名 and 誓約書提出
+    unreadable (たぶん)."""
     data = tmp_path_factory.mktemp("refused") / "data"
     shutil.copytree(CASES, data)
     checkins = _rows(data / "checkins.csv")
@@ -48,13 +50,14 @@ def settled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     here = {"lat": "35.681236", "lon": "139.767125", "dispatch_id": "AIR-UP"}
     checkins += [{**here, "lon": "200", "signed": "FALSE", "event": "チェックイン",
                   "at": "2021-10-05T10:00:00"},
-                 {**here, "signed": "TRUE", "event": "チェックアウト",
+                 {**here, "signed": "たぶん", "event": "チェックアウト",
                   "at": "2021-10-05T11:00:00"}]
     _write(data / "checkins.csv", checkins)
     reports = _rows(data / "reports.csv")
     for r in reports:
         if r["dispatch_id"] == "AIR-UP":
             r["company_confirmed"] = "たぶん"
+            r["declaration_submitted"] = "多分"
     _write(data / "reports.csv", reports)
     out = tmp_path_factory.mktemp("refused-out") / "out"
     cycle.settle_cycle(sample_options(out, "2021-10", data=data))
@@ -101,3 +104,11 @@ def test_R_CHK_3_refused_inputs_flags_the_cells_of_each_event() -> None:
     assert on == {"D-1": {"_bad_ci_pos"}, "D-2": {"_bad_co_at"},
                   "D-3": {"_bad_place", "_bad_confirmed"}}
     assert refused_inputs(None).height == 0
+
+
+def test_R_CHK_2_R_VAL_1_a_refused_signature_and_declaration_hold_and_say_why(
+        settled: Path) -> None:
+    found = _findings(settled, "AIR-UP")
+    assert found["R-CHK-2"] == ("署名が不明（署名の値が検証エラー）、支援実施証明兼再発防止誓約書"
+                                "の提出が不明（誓約書提出の値が検証エラー、R-VAL-1）")
+    assert "署名" in found["R-VAL-1"] and "誓約書提出" in found["R-VAL-1"]

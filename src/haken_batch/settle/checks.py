@@ -54,7 +54,7 @@ def attach_checkins(d: pl.DataFrame, checkins: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-# R-CHK-3 and R-CHK-6 inputs whose cell may fail validation: flag -> (table, check-in
+# R-CHK-2, R-CHK-3 and R-CHK-6 inputs whose cell may fail validation: flag -> (table, check-in
 # event or None for the report, columns)
 _REFUSED = {
     "_bad_ci_at": ("checkins", CHECK_IN, ("at",)),
@@ -65,6 +65,8 @@ _REFUSED = {
     "_bad_start": ("reports", None, ("support_date", "start_time")),
     "_bad_end": ("reports", None, ("support_date", "end_time")),
     "_bad_confirmed": ("reports", None, ("company_confirmed",)),
+    "_bad_signed": ("checkins", CHECK_OUT, ("signed",)),
+    "_bad_declared": ("reports", None, ("declaration_submitted",)),
 }
 
 
@@ -147,35 +149,46 @@ def r_chk_6(d: pl.DataFrame, refused: pl.DataFrame | None = None) -> Part:
     )
 
 
-def r_chk_2(d: pl.DataFrame) -> Part:
-    """R-CHK-2: complete = a check-in and a signed check-out; otherwise a declaration."""
+def r_chk_2(d: pl.DataFrame, refused: pl.DataFrame | None = None) -> Part:
+    """R-CHK-2: complete = a check-in and a signed check-out; otherwise a declaration. A
+    署名 or 誓約書提出 that failed validation is missing (``refused_inputs``), and the message
+    says so instead of "no signature" (R-VAL-1 holds the row already)."""
+    d = _with_refused(d, refused)
     complete = pl.col("ci_present") & pl.col("co_present") & pl.col("co_signed").fill_null(False)
     declared = pl.col("declaration_submitted").fill_null(False)
+    unsigned = pl.col("co_present") & ~pl.col("co_signed").fill_null(False)
+    bad_sign, bad_decl = pl.col("_bad_signed"), pl.col("_bad_declared")
     missing = pl.concat_str(
         pl.when(~pl.col("ci_present")).then(pl.lit("チェックインなし")),
         pl.when(~pl.col("co_present")).then(pl.lit("チェックアウトなし")),
-        pl.when(pl.col("co_present") & ~pl.col("co_signed").fill_null(False)).then(
-            pl.lit("署名なし")
-        ),
+        pl.when(unsigned).then(pl.when(bad_sign).then(pl.lit("署名が不明（署名の値が検証エラー）"))
+                               .otherwise(pl.lit("署名なし"))),
         separator="・",
         ignore_nulls=True,
     )
     missing_en = pl.concat_str(
         pl.when(~pl.col("ci_present")).then(pl.lit("no check-in")),
         pl.when(~pl.col("co_present")).then(pl.lit("no check-out")),
-        pl.when(pl.col("co_present") & ~pl.col("co_signed").fill_null(False)).then(
-            pl.lit("no signature")
-        ),
+        pl.when(unsigned).then(pl.when(bad_sign)
+                               .then(pl.lit("signature unknown (the value failed validation)"))
+                               .otherwise(pl.lit("no signature"))),
         separator=", ",
         ignore_nulls=True,
     )
+    no_decl = pl.when(bad_decl).then(
+        pl.lit("支援実施証明兼再発防止誓約書の提出が不明（誓約書提出の値が検証エラー、R-VAL-1）")
+    ).otherwise(pl.lit("支援実施証明兼再発防止誓約書の提出もない"))
+    no_decl_en = pl.when(bad_decl).then(
+        pl.lit("whether the declaration (support certificate and pledge) was submitted is "
+               "unknown (declaration_submitted failed validation, R-VAL-1)")
+    ).otherwise(pl.lit("no declaration (support certificate and pledge) submitted"))
     return result(
         d,
         "R-CHK-2",
         ~complete & ~declared,
         "hold",
-        pl.format("{}、支援実施証明兼再発防止誓約書の提出もない", missing),
-        pl.format("{}, and no declaration (support certificate and pledge) submitted", missing_en),
+        pl.format("{}、{}", missing, no_decl),
+        pl.format("{}, and {}", missing_en, no_decl_en),
         ok_message=pl.when(complete)
         .then(pl.lit("チェックイン・署名付きチェックアウトあり"))
         .otherwise(pl.format("{}（誓約書提出あり）", missing)),
@@ -682,7 +695,7 @@ def all_checks(
     return [
         r_fee_4(d, rules),
         r_chk_6(d, refused),
-        r_chk_2(d),
+        r_chk_2(d, refused),
         r_chk_3(d, rules, refused),
         r_chk_4(d, rules),
         r_chk_7(d, overlaps),
