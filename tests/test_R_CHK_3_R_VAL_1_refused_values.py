@@ -41,8 +41,8 @@ def _write(path: Path, rows: list[dict[str, str]]) -> None:
 def settled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """explain_cases with HOLD-AND-RED's check-in at latitude 95 (its time, 30 minutes after
     the approved start, is a real R-CHK-3 difference), AIR-UP checked in on time at longitude
-    200 and out on time at the place, and AIR-UP's 従事証明確認, check-out 署名 and 誓約書提出
-    unreadable (たぶん)."""
+    200 and out on time at the place, and AIR-UP's 従事証明確認, check-out 署名, 誓約書提出
+    and 同行有無 unreadable (たぶん)."""
     data = tmp_path_factory.mktemp("refused") / "data"
     shutil.copytree(CASES, data)
     checkins = _rows(data / "checkins.csv")
@@ -58,6 +58,7 @@ def settled(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if r["dispatch_id"] == "AIR-UP":
             r["company_confirmed"] = "たぶん"
             r["declaration_submitted"] = "多分"
+            r["accompanied"] = "不明"
     _write(data / "reports.csv", reports)
     out = tmp_path_factory.mktemp("refused-out") / "out"
     cycle.settle_cycle(sample_options(out, "2021-10", data=data))
@@ -112,3 +113,10 @@ def test_R_CHK_2_R_VAL_1_a_refused_signature_and_declaration_hold_and_say_why(
     assert found["R-CHK-2"] == ("署名が不明（署名の値が検証エラー）、支援実施証明兼再発防止誓約書"
                                 "の提出が不明（誓約書提出の値が検証エラー、R-VAL-1）")
     assert "署名" in found["R-VAL-1"] and "誓約書提出" in found["R-VAL-1"]
+
+
+def test_R_CHK_4_R_VAL_1_a_refused_accompaniment_is_flagged_as_unreadable(
+        settled: Path) -> None:
+    found = _findings(settled, "AIR-UP")
+    assert found["R-CHK-4"] == ("機関の同行の有無が分からない（同行有無の値が検証エラー、"
+                                "R-VAL-1）")

@@ -54,7 +54,7 @@ def attach_checkins(d: pl.DataFrame, checkins: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-# R-CHK-2, R-CHK-3 and R-CHK-6 inputs whose cell may fail validation: flag -> (table, check-in
+# R-CHK-2/3/4/6 inputs whose cell may fail validation: flag -> (table, check-in
 # event or None for the report, columns)
 _REFUSED = {
     "_bad_ci_at": ("checkins", CHECK_IN, ("at",)),
@@ -67,6 +67,7 @@ _REFUSED = {
     "_bad_confirmed": ("reports", None, ("company_confirmed",)),
     "_bad_signed": ("checkins", CHECK_OUT, ("signed",)),
     "_bad_declared": ("reports", None, ("declaration_submitted",)),
+    "_bad_accompanied": ("reports", None, ("accompanied",)),
 }
 
 
@@ -402,10 +403,12 @@ def _implausible_reasons(d: pl.DataFrame, rules: RuleBook) -> pl.Series:
     return pl.Series("_implausible", pl.int_range(d.height, eager=True).is_in(hits.implode()))
 
 
-def r_chk_4(d: pl.DataFrame, rules: RuleBook) -> Part:
+def r_chk_4(d: pl.DataFrame, rules: RuleBook, refused: pl.DataFrame | None = None) -> Part:
     """R-CHK-4: accompaniment recorded, with its time; "no" needs a plausible reason (flag
-    only, never blocks). The message names the first of: not recorded, no reason, a reason
-    that is no ground (Reading: the lists in check.yaml), a time that contradicts 有/無."""
+    only, never blocks). The message names the first of: not recorded (or not readable,
+    ``refused_inputs``), no reason, a reason that is no ground (Reading: the lists in
+    check.yaml), a time that contradicts 有/無."""
+    d = _with_refused(d, refused)
     d = d.with_columns(_reason_text(pl.col("no_accompany_reason")).alias("_r"))
     d = d.with_columns(_implausible_reasons(d, rules))
     raw = pl.col("no_accompany_reason").fill_null("").str.strip_chars()
@@ -424,13 +427,18 @@ def r_chk_4(d: pl.DataFrame, rules: RuleBook) -> Part:
         unknown | no_reason.fill_null(False) | implausible | zero_time.fill_null(False)
         | time_when_no.fill_null(False),
         "flag",
-        pl.when(unknown).then(pl.lit("機関の同行の有無が記録されていない"))
+        pl.when(unknown & pl.col("_bad_accompanied"))
+        .then(pl.lit("機関の同行の有無が分からない（同行有無の値が検証エラー、R-VAL-1）"))
+        .when(unknown).then(pl.lit("機関の同行の有無が記録されていない"))
         .when(no_reason).then(pl.lit("機関の同行なし、理由の記載なし"))
         .when(implausible).then(pl.format("機関の同行なし、理由が同行しない理由になっていない"
                                           "おそれ（理由: {}）", raw))
         .when(zero_time).then(pl.lit("機関の同行ありだが、同行時間が0分"))
         .otherwise(pl.format("機関の同行なしだが、同行時間{}分の記録がある", txt(minutes))),
-        pl.when(unknown).then(pl.lit("whether the institution accompanied is not recorded"))
+        pl.when(unknown & pl.col("_bad_accompanied"))
+        .then(pl.lit("whether the institution accompanied is unknown (accompanied failed "
+                     "validation, R-VAL-1)"))
+        .when(unknown).then(pl.lit("whether the institution accompanied is not recorded"))
         .when(no_reason).then(pl.lit("institution did not accompany, no reason given"))
         .when(implausible).then(pl.format("institution did not accompany; the reason may be "
                                           "no ground for it (reason: {})", raw))
@@ -697,7 +705,7 @@ def all_checks(
         r_chk_6(d, refused),
         r_chk_2(d, refused),
         r_chk_3(d, rules, refused),
-        r_chk_4(d, rules),
+        r_chk_4(d, rules, refused),
         r_chk_7(d, overlaps),
         r_val_1(d, touched),
         r_val_2(d, unpayable, touched),
