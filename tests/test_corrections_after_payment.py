@@ -33,7 +33,7 @@ def test_a_correction_of_a_paid_dispatch_is_named_in_the_summary(tmp_path: Path)
                                    "--payer", str(PAYER), "--no-documents"])
     assert res.exit_code == 0, res.output
     said = " ".join(res.output.split())
-    assert f"#{before + 1}（派遣 {paid}、2021-10 に支払済み）" in said
+    assert f"#{before + 1}（派遣 {paid} の「対面支援時間(分)」、2021-10 に支払済み）" in said
     assert "は支払額に反映されません" in said
     assert "#1（" not in said  # the samples' own corrections were applied when paid
     assert "事務局修正: 適用" in said
@@ -146,3 +146,96 @@ def test_R_EXC_3_an_institution_kind_corrected_after_payment_names_its_members_o
     _correct(data, "institutions,PF13-01,機関種別,5,種別の誤り")
     _settle(data, out, "2021-11")
     assert [n["dispatch_ids"] for n in _master_notes(out, "2021-11")] == [["D21-P016"]]
+
+
+def _notes(out: Path, cycle_: str) -> list[dict[str, object]]:
+    import json
+
+    manifest = json.loads((out / cycle_ / "manifest.json").read_text(encoding="utf-8"))
+    return [f for f in manifest["followups"] if f["kind"] == "paid_correction"]
+
+
+def _correct_at(data: Path, *rows: tuple[str, str]) -> None:
+    """Append corrections (row without author and time, 修正日時)."""
+    with (data / "corrections.csv").open("a", encoding="utf-8") as f:
+        f.writelines(f"{row},事務局 試験,{at}\n" for row, at in rows)
+
+
+def _minutes(data: Path, dispatch_id: str) -> str:
+    reports = pl.read_csv(data / "reports.csv", infer_schema=False)
+    return str(reports.filter(pl.col("派遣ID") == dispatch_id)
+               .get_column("対面支援時間(分)")[0])
+
+
+def test_R_PAY_1_only_a_changed_money_cell_of_a_paid_dispatch_is_named(tmp_path: Path) -> None:
+    """Per cell, its final value against the paid one (blind follow-ups check, session 14:
+    each of these was named as 'changes no payment'): the export's own value written
+    again; a correction undone by one dated later although written above it (applied by
+    修正日時); a cell the money does not read (企業電話番号). A real change is named, and its
+    value (a free text may hold a name) is not kept in the manifest."""
+    data, out = tmp_path / "data", tmp_path / "out"
+    shutil.copytree(SAMPLES, data)
+    _settle(data, out, "2021-10")
+    same, undone, phone, cut, why = sorted(
+        pl.read_csv(out / "2021-10" / "ledger.csv", infer_schema=False)
+        .get_column("派遣ID"))[:5]
+    text = "山田太郎様の都合で同行なし"
+    _correct_at(data,
+                (f"reports,{same},対面支援時間(分),{_minutes(data, same)},再確認",
+                 "2021/11/05 10:00"),
+                (f"reports,{undone},対面支援時間(分),{_minutes(data, undone)},取消",
+                 "2021/11/05 10:05"),
+                (f"reports,{undone},対面支援時間(分),30,誤り", "2021/11/05 10:01"),
+                (f"dispatches,{phone},企業電話番号,03-0000-0000,番号変更", "2021/11/05 10:02"),
+                (f"reports,{cut},対面支援時間(分),30,支払後に判明", "2021/11/05 10:03"),
+                (f"reports,{why},同行なし理由,{text},支払後に判明", "2021/11/05 10:04"))
+    _settle(data, out, "2021-11")
+    [note] = _notes(out, "2021-11")
+    assert note["dispatch_ids"] == sorted([cut, why])
+    assert f"派遣 {cut} の「対面支援時間(分)」" in str(note["ja"])
+    assert "corrections #" in str(note["en"]) and " change no payment" in str(note["en"])
+    assert text not in (out / "2021-11" / "manifest.json").read_text(encoding="utf-8")
+
+
+def test_R_PAY_1_a_cell_is_told_again_only_when_its_value_changes(tmp_path: Path) -> None:
+    """Told once per value: the cell set back to the paid value is told so (the difference
+    told earlier needs no settling), and set to 30 again it is told again (blind check: a
+    value told once was never told again)."""
+    data, out = tmp_path / "data", tmp_path / "out"
+    shutil.copytree(SAMPLES, data)
+    _settle(data, out, "2021-10")
+    paid = sorted(pl.read_csv(out / "2021-10" / "ledger.csv", infer_schema=False)
+                  .get_column("派遣ID"))[0]
+    minutes = _minutes(data, paid)
+    _correct_at(data, (f"reports,{paid},対面支援時間(分),30,支払後に判明", "2021/11/05 10:00"))
+    _settle(data, out, "2021-11")
+    assert [n["dispatch_ids"] for n in _notes(out, "2021-11")] == [[paid]]
+    _settle(data, out, "2021-12")
+    assert _notes(out, "2021-12") == []
+    _correct_at(data, (f"reports,{paid},対面支援時間(分),{minutes},誤り", "2022/01/05 10:00"))
+    said = _settle(data, out, "2022-01")
+    [back] = _notes(out, "2022-01")
+    assert back["dispatch_ids"] == [paid] and "支払時の値に戻りました" in said
+    _correct_at(data, (f"reports,{paid},対面支援時間(分),30,やはり30分", "2022/02/05 10:00"))
+    _settle(data, out, "2022-02")
+    [again] = _notes(out, "2022-02")
+    assert again["dispatch_ids"] == [paid] and "反映されません" in str(again["ja"])
+
+
+def test_R_EXC_2_a_corrected_list_of_institutions_names_the_dispatches_through_them(
+        tmp_path: Path) -> None:
+    """給与等支払機関ID decides R-EXC-2 through the dispatching institution only: a correction
+    naming an institution none of the expert's paid dispatches went through is no note, and
+    one naming YR03 names the dispatches through YR03 (it named all eleven of E000186's)."""
+    data, out = tmp_path / "data", tmp_path / "out"
+    shutil.copytree(SAMPLES, data)
+    _settle(data, out, "2021-10")
+    ledger = pl.read_csv(out / "2021-10" / "ledger.csv", infer_schema=False)
+    mine = ledger.filter(pl.col("専門家ID") == "E000186")
+    through = sorted(mine.filter(pl.col("申請機関ID") == "YR03").get_column("派遣ID"))
+    assert through and mine.height > len(through)  # the samples: YR47 and YR03
+    elsewhere = sorted(set(ledger.get_column("申請機関ID")) - set(mine.get_column("申請機関ID")))
+    _correct(data, "experts,E000186,給与等支払機関ID,YR03,給与の支払元と判明",
+             f"experts,E000236,給与等支払機関ID,{elsewhere[0]},給与の支払元と判明")
+    _settle(data, out, "2021-11")
+    assert [n["dispatch_ids"] for n in _master_notes(out, "2021-11")] == [through]

@@ -9,6 +9,7 @@ what the settlement cannot do by itself.
 - ``moved_transfer_date``: the ``--transfer-date`` given was moved to a business day (R-DAY-1)
 - ``paid_correction``: a correction of a dispatch an earlier cycle paid changes nothing; so
   does one of the expert or institution behind it, in a column that decided its money
+  (paid_corrections.py: per cell, told once per value, the value hashed in the manifest)
 - ``paid_missing``: a dispatch paid earlier this fiscal year is missing from the export
 - ``paid_cancelled``: a dispatch paid earlier is now キャンセル (reclaim? R-FEE-5; it still
   counts toward R-LIM-1)
@@ -41,9 +42,13 @@ def collect(run: CycleRun) -> tuple[Followup, ...]:
 
     others = {c: m for c, m in readable_manifests(Path(run.options.out_dir))
               if c != run.options.cycle}
+    from haken_batch import paid_corrections
+
     told = _told_before(run, others)
-    return (*_moved_transfer(run), *_paid_corrections(run, told),
-            *_paid_master_corrections(run, told), *_paid_missing(run, told),
+    cells = paid_corrections.told_cells((c, m) for c, m in others.items()
+                                        if c < run.options.cycle)
+    return (*_moved_transfer(run), *paid_corrections.notes(run, cells),
+            *_paid_missing(run, told),
             *_paid_cancelled(run, told), *_same_tax_month(run, others), *_never_payable(run))
 
 
@@ -73,17 +78,17 @@ def _new(frame: pl.DataFrame, key: pl.Expr, told: set[str]) -> pl.DataFrame:
     return keyed.filter(~pl.col("_key").is_in(sorted(told))) if told else keyed
 
 
-def _listed(ja: list[str], en: list[str], most: int = MOST) -> tuple[str, str]:
+def listed(ja: list[str], en: list[str], most: int = MOST) -> tuple[str, str]:
     """The first ``most`` items of each language, then 'ほか N 件' / 'and N more'."""
     more = len(ja) - most
     return ("、".join(ja[:most]) + (f" ほか {more} 件" if more > 0 else ""),
             ", ".join(en[:most]) + (f" and {more} more" if more > 0 else ""))
 
 
-def _with_cycles(paid: pl.DataFrame) -> tuple[str, str]:
+def with_cycles(paid: pl.DataFrame) -> tuple[str, str]:
     """'D21-1（2021-10）、…' / 'D21-1 (2021-10), …' of dispatch_id, cycle rows."""
     pairs = paid.select("dispatch_id", "cycle").rows()
-    return _listed([f"{d}（{c}）" for d, c in pairs], [f"{d} ({c})" for d, c in pairs])
+    return listed([f"{d}（{c}）" for d, c in pairs], [f"{d} ({c})" for d, c in pairs])
 
 
 def _fiscal_year_first_cycle(run: CycleRun) -> str:
@@ -101,172 +106,6 @@ def _moved_transfer(run: CycleRun) -> list[Followup]:
                   "しました（R-DAY-1）",
                   f"the transfer date given, {asked}, is not a bank business day: moved back to "
                   f"{used} (R-DAY-1)")]
-
-
-def _applied_corrections(folder: Path) -> pl.DataFrame:
-    """table, key, column, new of a settled cycle's corrections_applied.csv (either headers;
-    none when the file is missing or unreadable: the note then names more, never fewer)."""
-    import polars as pl
-
-    from haken_batch.archive import CORRECTION_COLUMNS, CORRECTIONS_NAME
-    from haken_batch.errors import StructuralError
-    from haken_batch.ledger import read_record
-
-    cell = ["table", "key", "column", "new"]
-    try:
-        raw = read_record(folder / CORRECTIONS_NAME, CORRECTION_COLUMNS, cell,
-                          ("修正の記録", "the corrections record"))
-    except StructuralError:
-        return pl.DataFrame(schema=dict.fromkeys(cell, pl.String))
-    return raw.select(cell)
-
-
-def _paid_corrections(run: CycleRun, told: dict[str, set[str]]) -> list[Followup]:
-    """A correction of a dispatch an earlier cycle paid changes nothing (a dispatch is paid
-    once; the ledger keeps what was paid). One the paying cycle had already applied (its
-    corrections_applied.csv) was reflected there and is not named."""
-    import polars as pl
-
-    from haken_batch.load.spec import DISPATCH_TABLES
-
-    trail, ledger = run.data.corrections, run.previous
-    if trail.height == 0 or ledger.height == 0:
-        return []
-    cell = ["table", "key", "column", "new"]
-    # a correction to キャンセル is the paid_cancelled note's, which says more
-    own = trail.filter(pl.col("table").is_in(DISPATCH_TABLES) & ~_to_cancelled())
-    hits = (own.with_columns(pl.col("key").str.split(";").list.first().alias("dispatch_id"))
-            .join(ledger.select("dispatch_id", "cycle").unique(), on="dispatch_id", how="inner"))
-    if hits.height == 0:
-        return []
-    applied = [_applied_corrections(Path(run.options.out_dir) / c).with_columns(
-                   pl.lit(c).alias("cycle"))
-               for c in sorted(set(hits.get_column("cycle")))]
-    hits = (hits.select("seq", "dispatch_id", "cycle", *cell)
-            .join(pl.concat(applied).select("cycle", *cell).unique(),
-                  on=["cycle", *cell], how="anti", nulls_equal=True))
-    # a correction is known by what it changes (its seq moves when rows are added above it)
-    hits = (_new(hits, pl.concat_str([pl.col(c).fill_null("") for c in cell], separator="|"),
-                 told.get("paid_correction", set()))
-            .unique(["seq", "dispatch_id", "cycle"]).sort("seq", "dispatch_id"))
-    if hits.height == 0:
-        return []
-    keys = hits.get_column("_key").to_list()
-    hits = hits.select("seq", "dispatch_id", "cycle")
-    ja, en = _listed([f"#{seq}（派遣 {d}、{c} に支払済み）" for seq, d, c in hits.rows()],
-                     [f"#{seq} (dispatch {d}, paid in {c})" for seq, d, c in hits.rows()])
-    return [_item("paid_correction",
-                  f"事務局修正 {ja} は支払額に反映されません: 支払済みの派遣は再精算しません。"
-                  "差額の精算や返還が要るときは別途手続きしてください",
-                  f"correction {en} changes no payment: a paid dispatch is not settled again. "
-                  "Settle any difference or reclaim separately",
-                  hits.get_column("dispatch_id").to_list(), keys)]
-
-
-# the master columns that decided a paid dispatch's money, and the rule they feed: a
-# correction of one after payment is the clerk's to settle (a 個人 paid as a 法人 had no tax
-# withheld); the bank columns are not here: a transfer goes to the account of its day
-_MASTER_MONEY = {
-    "experts": {"payee_type": "R-TAX-1", "fee_class": "R-TAX-4",
-                "public_salary_subsidy": "R-EXC-1", "paid_by_institution_ids": "R-EXC-2",
-                "member_of_institution_ids": "R-EXC-3"},
-    "institutions": {"kind": "R-EXC-3"},
-}
-
-
-def _paid_master_corrections(run: CycleRun, told: dict[str, set[str]]) -> list[Followup]:
-    """A correction of an expert's or institution's row, in a column that decided money
-    (``_MASTER_MONEY``), while dispatches of that expert (institution) were paid by an
-    earlier cycle that had not applied it: what was paid stays paid (R-PAY-1), one note
-    per correction naming the paid dispatches. Blind corrections check, session 13: only
-    corrections of the dispatch tables were named."""
-    import polars as pl
-
-    trail, ledger = run.data.corrections, run.previous
-    if trail.height == 0 or ledger.height == 0:
-        return []
-    rule = pl.concat_str(pl.col("table"), pl.col("column"), separator="|").replace_strict(
-        {f"{t}|{c}": r for t, cols in _MASTER_MONEY.items() for c, r in cols.items()},
-        default=None)
-    # per cell the last correction (the trail is in the order applied) against the value the
-    # paying cycle used: its own last applied correction of the cell, else the export's
-    # (#7 区分 → 法人 then #11 back to 個人 is no change for a cycle that applied neither)
-    cell_of, cell = ["table", "key", "column"], ["table", "key", "column", "new"]
-    hits = (trail.with_columns(rule.alias("rule")).filter(pl.col("rule").is_not_null())
-            .with_columns(pl.col("old").first().over(cell_of).alias("_export"))
-            .unique(cell_of, keep="last", maintain_order=True)
-            .join(_paid_with_master_keys(run, ledger), left_on=["table", "key"],
-                  right_on=["table", "master_key"]))
-    if hits.height == 0:
-        return []
-    used = (pl.concat([_applied_corrections(Path(run.options.out_dir) / c).with_columns(
-                           pl.lit(c).alias("cycle"))
-                       for c in sorted(set(hits.get_column("cycle")))])
-            .unique(["cycle", *cell_of], keep="last", maintain_order=True)
-            .select("cycle", *cell_of, pl.col("new").alias("_used")))
-    hits = (hits.join(used, on=["cycle", *cell_of], how="left", nulls_equal=True)
-            .filter(pl.coalesce("_used", "_export").fill_null("") != pl.col("new").fill_null("")))
-    hits = _new(hits, pl.concat_str([pl.col(c).fill_null("") for c in cell], separator="|"),
-                told.get("paid_correction", set()))
-    labels = {(t, c.name): c.label for t, spec in _specs(run).items() for c in spec.columns}
-    items = []
-    for (seq,), one in hits.sort("seq", "dispatch_id", "cycle").group_by(
-            "seq", maintain_order=True):
-        first = one.row(0, named=True)
-        table, key, column, rule_id = first["table"], first["key"], first["column"], first["rule"]
-        label = labels.get((table, column), column)
-        who_ja = "専門家" if table == "experts" else "機関"
-        who_en = "expert" if table == "experts" else "institution"
-        paid_ja, paid_en = _with_cycles(one.unique(["dispatch_id", "cycle"], maintain_order=True))
-        items.append(_item(
-            "paid_correction",
-            f"事務局修正 #{seq}（{who_ja} {key} の「{label}」、{rule_id}）は、支払済みの派遣 "
-            f"{paid_ja} の支払額を変えません: 支払済みの派遣は再精算しません。修正前の値で"
-            "支払った差額の精算や返還が要るときは別途手続きしてください",
-            f"correction #{seq} ({who_en} {key}, {label}, {rule_id}) changes no payment of the "
-            f"dispatches already paid: {paid_en}; a paid dispatch is not settled again. Settle "
-            "any difference from paying on the old value, or reclaim, separately",
-            one.get_column("dispatch_id").to_list(), [one.get_column("_key")[0]]))
-    return items
-
-
-def _paid_with_master_keys(run: CycleRun, ledger: pl.DataFrame) -> pl.DataFrame:
-    """table, master_key, dispatch_id, cycle: each paid dispatch under its expert and its
-    institution (the ledger's, else the export's for ledgers written before it kept one)."""
-    import polars as pl
-
-    paid = ledger.select("dispatch_id", "cycle", "expert_id", "institution_id").unique()
-    table = run.data.tables.get("dispatches")
-    if table is not None and "institution_id" in table.columns:
-        export = (table.select(pl.col("dispatch_id").cast(pl.String),
-                               pl.col("institution_id").cast(pl.String).alias("_inst"))
-                  .unique("dispatch_id", keep="first"))
-        paid = (paid.join(export, on="dispatch_id", how="left")
-                .with_columns(pl.coalesce("institution_id", "_inst").alias("institution_id"))
-                .drop("_inst"))
-    # an institution's kind decides only for its own members (the R-EXC-3 exception)
-    experts = run.data.tables.get("experts")
-    if experts is not None and "member_of_institution_ids" in experts.columns:
-        members = (experts.select(pl.col("expert_id").cast(pl.String),
-                                  pl.col("member_of_institution_ids").alias("_members"))
-                   .unique("expert_id", keep="first"))
-        paid = paid.join(members, on="expert_id", how="left")
-        member = pl.col("_members").list.contains(pl.col("institution_id")).fill_null(False)
-    else:
-        paid, member = paid.with_columns(pl.lit(None).alias("_members")), pl.lit(False)
-    return pl.concat([
-        paid.select(pl.lit("experts").alias("table"), pl.col("expert_id").alias("master_key"),
-                    "dispatch_id", "cycle"),
-        paid.filter(member).select(pl.lit("institutions").alias("table"),
-                                   pl.col("institution_id").alias("master_key"),
-                                   "dispatch_id", "cycle"),
-    ]).filter(pl.col("master_key").is_not_null())
-
-
-def _specs(run: CycleRun) -> dict[str, Any]:
-    from haken_batch.load.spec import export_specs
-
-    return export_specs(run.rules)
 
 
 def _listed_ids(run: CycleRun) -> pl.DataFrame:
@@ -301,7 +140,7 @@ def _paid_missing(run: CycleRun, told: dict[str, set[str]]) -> list[Followup]:
                 ).sort("dispatch_id", "cycle")
     if gone.height == 0:
         return []
-    ja, en = _with_cycles(gone)
+    ja, en = with_cycles(gone)
     return [_item("paid_missing",
                   f"この年度に支払済みの派遣 {ja} が派遣案件のエクスポートにありません。"
                   "支払額はそのままで、KPI では支払時の申請機関に数えます（企業の属性は「不明」）。"
@@ -329,14 +168,16 @@ def _paid_cancelled(run: CycleRun, told: dict[str, set[str]]) -> list[Followup]:
         return []
     # cancelled by the secretariat's own correction, or by the export: said as such (a
     # correction was told "check the export" and the export was fine)
-    corrected = (run.data.corrections.filter(
+    from haken_batch.paid_corrections import in_applied_order
+
+    corrected = (in_applied_order(run.data.corrections).filter(
                      (pl.col("table") == "dispatches") & (pl.col("column") == "status"))
                  .unique("key", keep="last", maintain_order=True)
                  .filter(_to_cancelled()).get_column("key"))
     items = []
     by_correction = hit.filter(pl.col("dispatch_id").is_in(corrected.implode()))
     if by_correction.height:
-        ja, en = _with_cycles(by_correction)
+        ja, en = with_cycles(by_correction)
         items.append(_item(
             "paid_cancelled",
             f"支払済みの派遣 {ja} を、事務局修正で「{CANCELLED}」にしました。支払額はそのまま"
@@ -348,7 +189,7 @@ def _paid_cancelled(run: CycleRun, told: dict[str, set[str]]) -> list[Followup]:
             by_correction.get_column("dispatch_id").to_list()))
     by_export = hit.join(by_correction, on=["dispatch_id", "cycle"], how="anti")
     if by_export.height:
-        ja, en = _with_cycles(by_export)
+        ja, en = with_cycles(by_export)
         items.append(_item(
             "paid_cancelled",
             f"支払済みの派遣 {ja} が、派遣案件のエクスポートでは「{CANCELLED}」です。"
@@ -459,7 +300,7 @@ def _never_payable(run: CycleRun) -> list[Followup]:
     held = set(s.dispatches.filter(pl.col("status") == "held").get_column("dispatch_id"))
     ids = sorted(open_.get_column("dispatch_id"))
     n_held = sum(1 for d in ids if d in held)
-    ja, en = _listed(ids, ids)
+    ja, en = listed(ids, ids)
     item = _item("never_payable",
                  f"支払期限 {deadline}（R-PER-2）までの最後の精算です。この年度の派遣 {len(ids)} 件"
                  f"は、この後の精算では支払えません（このサイクルで保留 {n_held} 件、"

@@ -1,0 +1,297 @@
+"""Corrections that reach a dispatch an earlier cycle paid: what was paid stays paid (R-PAY-1,
+the ledger keeps it), so the clerk is told which paid dispatches a correction bears on.
+
+A corrected *cell* is compared, not a correction row (blind follow-ups check, session 14: a
+correction writing the export's own value, one overridden by a later one, and a correction
+and its revert were each named): its final value (the last correction as applied, by
+修正日時 then file order) against the value the paying cycle used (that cycle's own last
+applied correction of the cell, from its corrections_applied.csv, else the export's value
+before any correction). Only cells that decide money are looked at: the columns the engine
+reads for the dispatch tables (``settle.inputs.SCHEMAS``: a company's phone is not), and
+``MASTER_MONEY`` for the expert and institution behind the dispatch. A list of institutions
+or an institution's kind matters only through the dispatching institution.
+
+What a note told is kept in the manifest as ``table|key|column|h:<sha256 of the value>``
+(the value is hashed: a corrected cell may hold personal data, and the manifest is read by
+auditors). A cell is told again only when its final value differs from the one last told;
+a cell told as changed and now back at the paid value is told so (the difference told
+earlier needs no settling).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+if TYPE_CHECKING:
+    from haken_batch.run import CycleRun
+
+CELL = ["table", "key", "column"]
+KIND = "paid_correction"
+
+# the master columns that decided a paid dispatch's money, and the rule they feed; the bank
+# columns are not here: a transfer goes to the account of its day
+MASTER_MONEY = {
+    "experts": {"payee_type": "R-TAX-1", "fee_class": "R-TAX-4",
+                "public_salary_subsidy": "R-EXC-1", "paid_by_institution_ids": "R-EXC-2",
+                "member_of_institution_ids": "R-EXC-3"},
+    "institutions": {"kind": "R-EXC-3"},
+}
+# what a changed master cell means for the money already paid (ja, en)
+_CONSEQUENCE = {
+    "R-TAX-1": ("源泉徴収の要否と額が変わります",
+                "whether tax is withheld, and how much, changes"),
+    "R-TAX-4": ("支払額と源泉徴収額は変わりませんが、支払月の所得税徴収高計算書の 1号・2号 の"
+                "内訳が変わります",
+                "the amounts stay, but the split of the paid month's withholding between the "
+                "1号 and 2号 forms changes"),
+}
+_EXCLUSION = ("支払の対象から除外されるかどうかが変わります",
+              "whether the dispatch is excluded from payment changes")
+
+
+def value_hash(value: str | None) -> str:
+    return "h:" + hashlib.sha256((value or "").encode("utf-8")).hexdigest()[:16]
+
+
+def told_cells(manifests: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, str]:
+    """``table|key|column`` -> the value hash the latest of ``manifests`` (cycle, manifest)
+    told about it. Keys written before values were hashed carry the value itself."""
+    told: dict[str, str] = {}
+    for _, manifest in sorted(manifests, key=lambda cm: cm[0]):
+        for item in manifest.get("followups") or []:
+            if item.get("kind") != KIND:
+                continue
+            for key in item.get("keys") or []:
+                parts = str(key).split("|", 3)
+                if len(parts) == 4:
+                    value = parts[3]
+                    hashed = value.startswith("h:") and len(value) == 18
+                    told["|".join(parts[:3])] = value if hashed else value_hash(value)
+    return told
+
+
+def in_applied_order(trail: pl.DataFrame) -> pl.DataFrame:
+    """Corrections in the order they were applied: by 修正日時 (blank ones last), then file
+    order (load/corrections.py); the trail and the record are kept in file order."""
+    return trail.sort(["corrected_at", "seq"], nulls_last=True, maintain_order=True)
+
+
+def _applied(folder: Path) -> pl.DataFrame:
+    """table, key, column, new of a settled cycle's corrections_applied.csv, in the order
+    applied (either headers; none when the file is missing or unreadable)."""
+    from haken_batch.archive import CORRECTION_COLUMNS, CORRECTIONS_NAME
+    from haken_batch.errors import StructuralError
+    from haken_batch.ledger import read_record
+
+    cell = [*CELL, "new"]
+    try:
+        raw = read_record(folder / CORRECTIONS_NAME, CORRECTION_COLUMNS, cell,
+                          ("修正の記録", "the corrections record"))
+    except StructuralError:
+        return pl.DataFrame(schema=dict.fromkeys(cell, pl.String))
+    order = [pl.col(c) if c in raw.columns else pl.lit(None).alias(c)
+             for c in ("corrected_at", "seq")]
+    raw = raw.with_columns(order).with_columns(pl.col("seq").cast(pl.Int64, strict=False))
+    return in_applied_order(raw).select(cell)
+
+
+def _paid(run: CycleRun) -> pl.DataFrame:
+    """dispatch_id, cycle, expert_id, institution_id, _member, _spared of each paid dispatch
+    (the institution the ledger recorded, else the export's for ledgers written before it
+    kept one; membership and the institution's kind as read now)."""
+    from haken_batch.settle.exclusions import spared_kinds
+
+    paid = run.previous.select("dispatch_id", "cycle", "expert_id", "institution_id").unique()
+    table = run.data.tables.get("dispatches")
+    if table is not None and "institution_id" in table.columns:
+        export = (table.select(pl.col("dispatch_id").cast(pl.String),
+                               pl.col("institution_id").cast(pl.String).alias("_inst"))
+                  .unique("dispatch_id", keep="first"))
+        paid = (paid.join(export, on="dispatch_id", how="left")
+                .with_columns(pl.coalesce("institution_id", "_inst").alias("institution_id"))
+                .drop("_inst"))
+    experts = run.data.tables.get("experts")
+    if experts is not None and "member_of_institution_ids" in experts.columns:
+        members = (experts.select(pl.col("expert_id").cast(pl.String),
+                                  pl.col("member_of_institution_ids").alias("_members"))
+                   .unique("expert_id", keep="first"))
+        paid = paid.join(members, on="expert_id", how="left").with_columns(
+            pl.col("_members").list.contains(pl.col("institution_id")).fill_null(False)
+            .alias("_member")).drop("_members")
+    else:
+        paid = paid.with_columns(pl.lit(False).alias("_member"))
+    institutions = run.data.tables.get("institutions")
+    if institutions is not None and "kind" in institutions.columns:
+        spared = (institutions.select(
+                      pl.col("institution_id").cast(pl.String),
+                      pl.col("kind").is_in(spared_kinds(run.rules)).fill_null(False)
+                      .alias("_spared"))
+                  .unique("institution_id", keep="first"))
+        paid = paid.join(spared, on="institution_id", how="left").with_columns(
+            pl.col("_spared").fill_null(False))
+    else:
+        paid = paid.with_columns(pl.lit(False).alias("_spared"))
+    return paid
+
+
+def _changed(spared: list[str]) -> pl.Expr:
+    """Whether the final value decides the paid dispatch's money otherwise than the paid
+    value did: a list of institutions through the dispatching institution only (R-EXC-2/3;
+    R-EXC-3 not where that institution's kind is spared), an institution's kind through
+    whether it is spared (①–④ to ① is no change)."""
+    was, now = pl.col("paid_value").fill_null(""), pl.col("new").fill_null("")
+
+    def names(value: pl.Expr) -> pl.Expr:  # the trail keeps a list as its items joined by ;
+        return value.str.split(";").list.contains(pl.col("institution_id")).fill_null(False)
+
+    experts, column = pl.col("table") == "experts", pl.col("column")
+    return (pl.when(experts & (column == "paid_by_institution_ids"))
+            .then(names(was) != names(now))
+            .when(experts & (column == "member_of_institution_ids"))
+            .then((names(was) != names(now)) & ~pl.col("_spared"))
+            .when((pl.col("table") == "institutions") & (column == "kind"))
+            .then(was.is_in(spared) != now.is_in(spared))
+            .otherwise(was != now))
+
+
+def cell_changes(run: CycleRun) -> pl.DataFrame:
+    """seq, table, key, column, rule, new, dispatch_id, cycle, changed: one row per corrected
+    money cell and paid dispatch it bears on (``rule`` null for the dispatch tables)."""
+    from haken_batch.load.spec import DISPATCH_TABLES
+    from haken_batch.settle.exclusions import spared_kinds
+    from haken_batch.settle.inputs import SCHEMAS
+    from haken_batch.settle.select import CANCELLED
+
+    columns = ["seq", *CELL, "rule", "new", "dispatch_id", "cycle", "changed"]
+    trail = run.data.corrections
+    if trail.height == 0 or run.previous.height == 0:
+        return pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
+    last = (in_applied_order(trail)
+            .with_columns(pl.col("old").first().over(CELL).alias("_export"))
+            .unique(CELL, keep="last", maintain_order=True))
+    pair = pl.concat_str("table", "column", separator="|")
+    rule = pair.replace_strict({f"{t}|{c}": r for t, cols in MASTER_MONEY.items()
+                                for c, r in cols.items()}, default=None, return_dtype=pl.String)
+    engine = pair.is_in([f"{t}|{c}" for t in DISPATCH_TABLES for c in SCHEMAS[t]])
+    # a correction to キャンセル is the paid_cancelled note's, which says more
+    cancelled = ((pl.col("table") == "dispatches") & (pl.col("column") == "status")
+                 & (pl.col("new") == CANCELLED))
+    paid = _paid(run)
+    own = (last.filter(engine & ~cancelled)
+           .with_columns(pl.col("key").str.split(";").list.first().alias("dispatch_id"),
+                         pl.lit(None, pl.String).alias("rule"))
+           .join(paid, on="dispatch_id"))
+    under = pl.concat([
+        paid.select(pl.lit("experts").alias("table"), pl.col("expert_id").alias("key"),
+                    pl.exclude("expert_id")),
+        # an institution's kind decides only for its own members (the R-EXC-3 exception)
+        paid.filter("_member").select(pl.lit("institutions").alias("table"),
+                                      pl.col("institution_id").alias("key"),
+                                      pl.exclude("expert_id"))])
+    masters = (last.with_columns(rule.alias("rule")).filter(pl.col("rule").is_not_null())
+               .join(under.filter(pl.col("key").is_not_null()), on=["table", "key"]))
+    keep = ["seq", *CELL, "rule", "new", "_export", "dispatch_id", "cycle",
+            "institution_id", "_spared"]
+    hits = pl.concat([own.select(keep), masters.select(keep)])
+    if hits.height == 0:
+        return pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
+    used = (pl.concat([_applied(Path(run.options.out_dir) / c).with_columns(
+                           pl.lit(c).alias("cycle"))
+                       for c in sorted(set(hits.get_column("cycle")))])
+            .unique(["cycle", *CELL], keep="last", maintain_order=True)
+            .select("cycle", *CELL, pl.col("new").alias("_used")))
+    spared = [str(k) for k in spared_kinds(run.rules)]
+    return (hits.join(used, on=["cycle", *CELL], how="left", nulls_equal=True)
+            .with_columns(pl.coalesce("_used", "_export").alias("paid_value"))
+            .with_columns(_changed(spared).alias("changed"))
+            .select(columns).sort("seq", "dispatch_id", "cycle"))
+
+
+def notes(run: CycleRun, told: dict[str, str]) -> list[dict[str, Any]]:
+    """The follow-ups (kind, ja, en, dispatch_ids, keys) of the corrections that reach paid
+    dispatches and that no earlier cycle told in this state (``told``: told_cells)."""
+    from haken_batch.load.spec import export_specs
+
+    hits = cell_changes(run)
+    if hits.height == 0:
+        return []
+    labels = {(t, c.name): c.label for t, spec in export_specs(run.rules).items()
+              for c in spec.columns}
+    own: dict[str, list[tuple[int, str, str, str, str]]] = {"changed": [], "back": []}
+    items: list[dict[str, Any]] = []
+    for _, rows in hits.group_by("seq", *CELL, maintain_order=True):
+        first = rows.row(0, named=True)
+        seq, table, key, column = first["seq"], first["table"], first["key"], first["column"]
+        value = value_hash(first["new"])
+        cell = f"{table}|{key}|{column}"
+        before = told.get(cell)
+        changed = rows.filter("changed")
+        if changed.height and before != value:
+            state, named = "changed", changed
+        elif not changed.height and before is not None and before != value:
+            state, named = "back", rows
+        else:
+            continue
+        label = labels.get((table, column), column)
+        pairs = named.unique(["dispatch_id", "cycle"], maintain_order=True)
+        if first["rule"] is None:
+            own[state].extend((seq, d, c, label, f"{cell}|{value}")
+                              for d, c in pairs.select("dispatch_id", "cycle").rows())
+        else:
+            items.append(_master_note(state, seq, table, key, label, first["rule"], pairs,
+                                      f"{cell}|{value}"))
+    return [*(_own_note(state, rows) for state, rows in own.items() if rows), *items]
+
+
+def _item(ja: str, en: str, ids: list[str], keys: list[str]) -> dict[str, Any]:
+    return {"kind": KIND, "ja": ja, "en": en, "dispatch_ids": sorted(set(ids)),
+            "keys": sorted(set(keys))}
+
+
+def _own_note(state: str, rows: list[tuple[int, str, str, str, str]]) -> dict[str, Any]:
+    from haken_batch.followups import listed
+
+    ja, en = listed([f"#{s}（派遣 {d} の「{lb}」、{c} に支払済み）" for s, d, c, lb, _ in rows],
+                    [f"#{s} (dispatch {d}, {lb}, paid in {c})" for s, d, c, lb, _ in rows])
+    many = len({s for s, *_ in rows}) > 1
+    ids, keys = [r[1] for r in rows], [r[4] for r in rows]
+    if state == "back":
+        return _item(f"事務局修正 {ja} で、値が支払時の値に戻りました。先にお知らせした差額の"
+                     "精算や返還は要りません",
+                     f"correction{'s' if many else ''} {en} set{'' if many else 's'} the value "
+                     "back to the one the dispatch was paid on: the difference told earlier "
+                     "needs no settling", ids, keys)
+    return _item(f"事務局修正 {ja} は支払額に反映されません: 支払済みの派遣は再精算しません。"
+                 "差額の精算や返還が要るときは別途手続きしてください",
+                 f"correction{'s' if many else ''} {en} change{'' if many else 's'} no "
+                 "payment: a paid dispatch is not settled again. Settle any difference or "
+                 "reclaim separately", ids, keys)
+
+
+def _master_note(state: str, seq: int, table: str, key: str, label: str, rule: str,
+                 paid: pl.DataFrame, told_key: str) -> dict[str, Any]:
+    from haken_batch.followups import with_cycles
+
+    who_ja, who_en = ("専門家", "expert") if table == "experts" else ("機関", "institution")
+    paid_ja, paid_en = with_cycles(paid)
+    ids = paid.get_column("dispatch_id").to_list()
+    what_ja = f"事務局修正 #{seq}（{who_ja} {key} の「{label}」、{rule}）"
+    what_en = f"correction #{seq} ({who_en} {key}, {label}, {rule})"
+    if state == "back":
+        return _item(f"{what_ja} で、支払済みの派遣 {paid_ja} の支払時の値に戻りました。"
+                     "先にお知らせした差額の精算や返還は要りません",
+                     f"{what_en} sets the value back to the one the dispatches already paid "
+                     f"were paid on: {paid_en}; the difference told earlier needs no settling",
+                     ids, [told_key])
+    means_ja, means_en = _CONSEQUENCE.get(rule, _EXCLUSION)
+    return _item(f"{what_ja} は、支払済みの派遣 {paid_ja} に関わります（{means_ja}）。支払済み"
+                 "の派遣は再精算しません。修正前の値で支払った差額の精算や返還が要るときは別途"
+                 "手続きしてください",
+                 f"{what_en} bears on dispatches already paid: {paid_en} ({means_en}); a paid "
+                 "dispatch is not settled again. Settle any difference from paying on the old "
+                 "value, or reclaim, separately", ids, [told_key])
