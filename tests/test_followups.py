@@ -47,6 +47,12 @@ def test_a_paid_dispatch_cancelled_later_is_named_for_reclaim(data: Path, tmp_pa
     assert item["dispatch_ids"] == paid and _said(run, item)
     assert "R-FEE-5" in item["ja"] and f"{paid[0]}（2021-10）" in item["ja"]
     assert not _followups(out, "2021-11", "paid_missing")
+    # the list of follow-ups follows --headers en, messages too (it stayed Japanese)
+    cycle.settle_cycle(sample_options(out, "2021-11", data, headers="en"))
+    listed = pl.read_csv(out / "followups" / "2021-11.csv", infer_schema=False)
+    assert listed.columns[:3] == ["cycle", "kind", "dispatch_id"]
+    assert listed.filter(pl.col("kind") == "paid_cancelled")["message"].to_list() == [
+        item["en"]] * len(paid)
 
 
 def test_a_paid_dispatch_cancelled_by_a_correction_is_one_note_that_says_so(
@@ -156,3 +162,12 @@ def test_the_last_cycle_names_what_can_never_be_paid(data: Path, tmp_path: Path)
     text = explain.render(explain.story(out, held_id))
     assert "この後の精算では支払えません" in text and "自動的に支払対象に戻ります" not in text
     assert "対処（" in text
+    # one no cycle considered (not reported or approved): explain names the follow-up
+    # instead of "in no cycle" only (blind follow-ups check, session 14)
+    considered = set(pl.read_csv(out / "2022-03" / "dispatches.csv",
+                                 infer_schema=False)["派遣ID"])
+    never = sorted(set(item["dispatch_ids"]) - considered - set(
+        pl.read_csv(out / "2021-10" / "dispatches.csv", infer_schema=False)["派遣ID"]))[0]
+    with pytest.raises(explain.ExplainError) as told:
+        explain.story(out, never)
+    assert "サイクル 2022-03 の「この後は支払えない」" in told.value.ja

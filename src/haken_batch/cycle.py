@@ -240,7 +240,7 @@ def settle_cycle(options: Options, progress: Progress = _noop) -> CycleRun:
         history.record(out, history.SETTLED, options.cycle)
         after = _transfer_files(out / options.cycle)
         replaced = [*_changed_rules_note(before, after), *_replaced_transfer_note(before, after)]
-        listed = followups.write_list(out, options.cycle, run.followups)
+        listed = followups.write_list(out, options.cycle, run.followups, options.headers)
     where = ([(f"お知らせの一覧（派遣ごとに1行）: {listed}",
                f"these follow-ups as a list (a row per dispatch): {listed}")]
              if listed else [])

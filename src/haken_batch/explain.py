@@ -140,9 +140,28 @@ def deciding_cycle(out: Path, dispatch_id: str, cycle: str | None = None) -> str
                                f"dispatch {dispatch_id} is not in cycle {cycle}", where=str(out))
         return cycle
     if not hist:
-        raise ExplainError(f"派遣 {dispatch_id} は {out} のどのサイクルにもありません",
-                           f"dispatch {dispatch_id} is in no cycle of {out}", where=str(out))
+        raise _in_no_cycle(out, dispatch_id)
     return hist[-1]["cycle"]
+
+
+def _in_no_cycle(out: Path, dispatch_id: str) -> ExplainError:
+    """No cycle considered the dispatch (not reported or approved, say); a follow-up may
+    still name it: the last cycle of the year names what it leaves unpaid for good (blind
+    follow-ups check: explain of such a dispatch said only "in no cycle")."""
+    from haken_batch.followups import KIND_JA
+
+    named = followups_about(out, dispatch_id)
+    ja = f"派遣 {dispatch_id} は {out} のどのサイクルにもありません"
+    en = f"dispatch {dispatch_id} is in no cycle of {out}"
+    if named:
+        ja = (f"派遣 {dispatch_id} は {out} のどのサイクルでも精算の対象になっていません"
+              "（報告や機関承認がないなど）。この派遣は次のお知らせにあります: "
+              + "、".join(f"サイクル {f['cycle']} の「{KIND_JA.get(f['kind'], f['kind'])}」"
+                         for f in named))
+        en = (f"dispatch {dispatch_id} was not considered by any cycle of {out} (not "
+              "reported or approved, say). It is named in these follow-ups: "
+              + ", ".join(f"cycle {f['cycle']} ({f['kind']})" for f in named))
+    return ExplainError(ja, en, where=str(out))
 
 
 # ------------------------------------------------------------------------- the story

@@ -322,20 +322,24 @@ KIND_JA = {"moved_transfer_date": "振込指定日の変更", "paid_correction":
 LIST_FOLDER = "followups"
 
 
-def write_list(out: Path, cycle: str, items: tuple[Followup, ...]) -> Path | None:
+def write_list(out: Path, cycle: str, items: tuple[Followup, ...],
+               headers: str = "ja") -> Path | None:
     """``OUT/followups/CYCLE.csv``: one row per dispatch a follow-up names (the terminal
     names five; the last cycle may name a hundred and more: blind clerk check). Outside the
-    cycle folder, whose files the manifest lists; the manifest keeps the same ids."""
+    cycle folder, whose files the manifest lists; the manifest keeps the same ids. With
+    ``headers="en"`` the headers, kinds and messages are English (as the cycle's CSVs)."""
     import csv
     import io
 
     from haken_batch.outdir import write_atomic
     from haken_batch.textsafe import neutralize
 
+    en = headers == "en"
     # a note about no dispatch is one row without an id; a moved transfer date is not listed
     # (the cycle's own summary says it)
-    rows = [(cycle, KIND_JA.get(f["kind"], f["kind"]), d,
-             "保留" if d in f.get("held_ids", ()) else "", f["ja"])
+    rows = [(cycle, f["kind"] if en else KIND_JA.get(f["kind"], f["kind"]), d,
+             ("held" if en else "保留") if d in f.get("held_ids", ()) else "",
+             f["en"] if en else f["ja"])
             for f in items if f["kind"] != "moved_transfer_date"
             for d in (f["dispatch_ids"] or [""])]
     path = Path(out) / LIST_FOLDER / f"{cycle}.csv"
@@ -344,7 +348,8 @@ def write_list(out: Path, cycle: str, items: tuple[Followup, ...]) -> Path | Non
         return None
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(["サイクル", "種類", "派遣ID", "このサイクルの判定", "お知らせ"])
+    writer.writerow(["cycle", "kind", "dispatch_id", "this_cycle", "message"] if en
+                    else ["サイクル", "種類", "派遣ID", "このサイクルの判定", "お知らせ"])
     writer.writerows([[neutralize(str(v)) for v in row] for row in rows])
     path.parent.mkdir(mode=0o700, exist_ok=True)
     write_atomic(path, ("\ufeff" + buf.getvalue()).encode("utf-8"))
