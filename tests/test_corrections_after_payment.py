@@ -195,6 +195,10 @@ def test_R_PAY_1_only_a_changed_money_cell_of_a_paid_dispatch_is_named(tmp_path:
     assert f"派遣 {cut} の「対面支援時間(分)」" in str(note["ja"])
     assert "corrections #" in str(note["en"]) and " change no payment" in str(note["en"])
     assert text not in (out / "2021-11" / "manifest.json").read_text(encoding="utf-8")
+    # each dispatch's row of the list, and its explain, say its own correction
+    listed = pl.read_csv(out / "followups" / "2021-11.csv", infer_schema=False)
+    [own] = listed.filter(pl.col("派遣ID") == why)["お知らせ"].to_list()
+    assert f"派遣 {why} の「同行なし理由」" in own and cut not in own
 
 
 def test_R_PAY_1_a_cell_is_told_again_only_when_its_value_changes(tmp_path: Path) -> None:
@@ -239,3 +243,45 @@ def test_R_EXC_2_a_corrected_list_of_institutions_names_the_dispatches_through_t
              f"experts,E000236,給与等支払機関ID,{elsewhere[0]},給与の支払元と判明")
     _settle(data, out, "2021-11")
     assert [n["dispatch_ids"] for n in _master_notes(out, "2021-11")] == [through]
+
+
+def test_R_TAX_1_a_revert_tells_the_dispatch_it_restores_and_the_one_it_changes(
+        tmp_path: Path) -> None:
+    """E000363 paid in October as 個人 (D21-0000004), corrected to 法人 in November and paid
+    so (D21-0000227), set back to 個人 in December: D21-0000227 is now paid on another
+    value, and D21-0000004 is back to its own (blind check, session 15: the revert named
+    only the first, and explain of the second kept 'settle the difference')."""
+    data, out = tmp_path / "data", tmp_path / "out"
+    shutil.copytree(SAMPLES, data)
+    _settle(data, out, "2021-10")
+    october = _paid_of(out, "2021-10", "専門家ID", "E000363")
+    _correct_at(data, ("experts,E000363,区分,法人,法人成り", "2021/11/05 10:00"))
+    _settle(data, out, "2021-11")
+    november = _paid_of(out, "2021-11", "専門家ID", "E000363")
+    assert october and november
+    assert [n["dispatch_ids"] for n in _master_notes(out, "2021-11")] == [october]
+    _correct_at(data, ("experts,E000363,区分,個人,誤りだったので戻す", "2021/12/03 10:00"))
+    _settle(data, out, "2021-12")
+    changed, back = _master_notes(out, "2021-12")
+    assert changed["dispatch_ids"] == november and "源泉徴収の要否と額" in str(changed["ja"])
+    assert back["dispatch_ids"] == october and "支払時の値に戻りました" in str(back["ja"])
+
+
+def test_R_EXC_3_a_list_told_per_dispatch_a_reorder_is_no_change(tmp_path: Path) -> None:
+    """所属機関ID acts through the dispatching institution only: told when it adds the
+    institution of a paid dispatch, not again when the list is reordered or changed
+    elsewhere (it was re-told: the cell's value had changed)."""
+    data, out = tmp_path / "data", tmp_path / "out"
+    shutil.copytree(SAMPLES, data)
+    _settle(data, out, "2021-10")
+    ledger = pl.read_csv(out / "2021-10" / "ledger.csv", infer_schema=False)
+    dispatch, institution = ledger.filter(pl.col("専門家ID") == "E000092").select(
+        "派遣ID", "申請機関ID").row(0)
+    _correct_at(data, (f"experts,E000092,所属機関ID,PF12-04;{institution},所属と判明",
+                       "2021/11/05 10:00"))
+    _settle(data, out, "2021-11")
+    assert dispatch in [d for n in _master_notes(out, "2021-11") for d in n["dispatch_ids"]]
+    _correct_at(data, (f"experts,E000092,所属機関ID,{institution};PF12-04,並べ替え",
+                       "2021/12/05 10:00"))
+    _settle(data, out, "2021-12")
+    assert _master_notes(out, "2021-12") == []

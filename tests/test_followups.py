@@ -171,3 +171,30 @@ def test_the_last_cycle_names_what_can_never_be_paid(data: Path, tmp_path: Path)
     with pytest.raises(explain.ExplainError) as told:
         explain.story(out, never)
     assert "サイクル 2022-03 の「この後は支払えない」" in told.value.ja
+
+
+def test_a_paid_dispatch_no_longer_cancelled_is_told_and_cancelled_again_told_again(
+        data: Path, tmp_path: Path) -> None:
+    """Told once per state (blind follow-ups check, session 15: the correction setting it
+    back to 実施済 said nothing, and explain kept 'consider reclaiming'; cancelled again,
+    nothing either)."""
+    out = tmp_path / "out"
+    cycle.settle_cycle(sample_options(out, "2021-10", data))
+    paid = sorted(pl.read_csv(out / "2021-10" / "ledger.csv", infer_schema=False)["派遣ID"])[0]
+    status = pl.read_csv(data / "dispatches.csv", infer_schema=False).filter(
+        pl.col("派遣ID") == paid)["状態"][0]
+
+    def set_status(value: str, at: str, cycle_: str) -> list[dict]:
+        with (data / "corrections.csv").open("a", encoding="utf-8") as f:
+            f.write(f"dispatches,{paid},状態,{value},確認,事務局 試験,{at}\n")
+        cycle.settle_cycle(sample_options(out, cycle_, data))
+        return _followups(out, cycle_, "paid_cancelled")
+
+    [told] = set_status("キャンセル", "2021/11/05 10:00", "2021-11")
+    assert told["dispatch_ids"] == [paid]
+    [back] = set_status(status, "2021/12/05 10:00", "2021-12")
+    assert back["dispatch_ids"] == [paid] and "返還（R-FEE-5）の検討は要りません" in back["ja"]
+    cycle.settle_cycle(sample_options(out, "2022-01", data))
+    assert _followups(out, "2022-01", "paid_cancelled") == []
+    [again] = set_status("キャンセル", "2022/02/05 10:00", "2022-02")
+    assert again["dispatch_ids"] == [paid] and "事務局修正で「キャンセル」" in again["ja"]

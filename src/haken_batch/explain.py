@@ -568,6 +568,7 @@ def story(out: Path, dispatch_id: str, cycle: str | None = None, engine: Any = N
 def followups_about(out: Path, dispatch_id: str) -> list[dict[str, str]]:
     """What any cycle of OUT left to follow up about the dispatch (its manifest's
     ``followups``): a correction that came after it was paid, a later cancellation…"""
+    from haken_batch.followups import told_about
     from haken_batch.manifest import readable_manifests
 
     found = []
@@ -575,7 +576,8 @@ def followups_about(out: Path, dispatch_id: str) -> list[dict[str, str]]:
         for item in manifest.get("followups") or []:
             if dispatch_id in (item.get("dispatch_ids") or []):
                 found.append({"cycle": cycle, "kind": str(item.get("kind", "")),
-                              "ja": str(item.get("ja", "")), "en": str(item.get("en", ""))})
+                              "ja": told_about(item, dispatch_id, "ja"),
+                              "en": told_about(item, dispatch_id, "en")})
     return found
 
 

@@ -2,7 +2,8 @@
 cycle's manifest (``followups``), so that it outlives the scroll-back (a blind check of a
 whole year: a correction to a paid dispatch was said once on the console, then lost).
 
-Each follow-up is ``{"kind", "ja", "en", "dispatch_ids"}``; `haken explain` shows a later
+Each follow-up is ``{"kind", "ja", "en", "dispatch_ids", "keys"}`` (and ``about``: each
+dispatch's own sentence, where the message combines several); `haken explain` shows a later
 cycle's follow-ups about the dispatch it explains. None of them changes a yen: they name
 what the settlement cannot do by itself.
 
@@ -49,7 +50,8 @@ def collect(run: CycleRun) -> tuple[Followup, ...]:
                                         if c < run.options.cycle)
     return (*_moved_transfer(run), *paid_corrections.notes(run, cells),
             *_paid_missing(run, told),
-            *_paid_cancelled(run, told), *_same_tax_month(run, others), *_never_payable(run))
+            *_paid_cancelled(run, _last_told(run, others, "paid_cancelled")),
+            *_same_tax_month(run, others), *_never_payable(run))
 
 
 def _item(kind: str, ja: str, en: str, ids: list[str] | None = None,
@@ -68,6 +70,19 @@ def _told_before(run: CycleRun, others: dict[str, dict[str, Any]]) -> dict[str, 
             told.setdefault(str(item.get("kind")), set()).update(
                 str(k) for k in item.get("keys") or [])
     return told
+
+
+def _last_told(run: CycleRun, others: dict[str, dict[str, Any]], kind: str) -> dict[str, str]:
+    """id -> what the latest earlier cycle told of it under ``kind``: a key ``id`` or
+    ``id|state`` gives ``state`` ("" for the plain one)."""
+    last: dict[str, str] = {}
+    for cycle in sorted(c for c in others if c < run.options.cycle):
+        for item in others[cycle].get("followups") or []:
+            if item.get("kind") == kind:
+                for key in item.get("keys") or []:
+                    one, _, state = str(key).partition("|")
+                    last[one] = state
+    return last
 
 
 def _new(frame: pl.DataFrame, key: pl.Expr, told: set[str]) -> pl.DataFrame:
@@ -152,20 +167,36 @@ def _paid_missing(run: CycleRun, told: dict[str, set[str]]) -> list[Followup]:
                   gone.get_column("dispatch_id").to_list())]
 
 
-def _paid_cancelled(run: CycleRun, told: dict[str, set[str]]) -> list[Followup]:
+def _paid_cancelled(run: CycleRun, told: dict[str, str]) -> list[Followup]:
     """A dispatch an earlier cycle paid that the export now marks キャンセル: what was paid
     stays paid (and still counts toward R-LIM-1), but a case that did not take place was paid
-    (R-FEE-5: may be reclaimed), or the export is wrong. Either way the clerk must look."""
+    (R-FEE-5: may be reclaimed), or the export is wrong. Either way the clerk must look.
+    Told once per state (``told``: _last_told): one told cancelled and now no longer is
+    told so, and cancelled again it is told again (blind follow-ups check, session 15)."""
     import polars as pl
 
     from haken_batch.settle.select import CANCELLED
 
-    hit = _new(_paid_this_year(run)
-               .join(_listed_ids(run).filter(pl.col("status") == CANCELLED), on="dispatch_id"),
-               pl.col("dispatch_id"), told.get("paid_cancelled", set()),
-               ).sort("dispatch_id", "cycle")
+    paid = _paid_this_year(run).join(_listed_ids(run), on="dispatch_id")
+    was_told = pl.col("dispatch_id").replace_strict(told, default=None, return_dtype=pl.String)
+    cancelled = pl.col("status") == CANCELLED
+    back = (paid.filter(~cancelled.fill_null(False) & (was_told == ""))
+            .sort("dispatch_id", "cycle"))
+    hit = (paid.filter(cancelled & (was_told.is_null() | (was_told != "")))
+           .sort("dispatch_id", "cycle"))
+    items = []
+    if back.height:
+        ja, en = with_cycles(back)
+        ids = back.get_column("dispatch_id").to_list()
+        items.append(_item(
+            "paid_cancelled",
+            f"先に「{CANCELLED}」とお知らせした支払済みの派遣 {ja} は、「{CANCELLED}」では"
+            "なくなりました。支払どおりで、返還（R-FEE-5）の検討は要りません",
+            f"dispatches already paid and told as {CANCELLED} earlier are no longer "
+            f"{CANCELLED}: {en}. What was paid stands; no reclaim (R-FEE-5) to consider",
+            ids, [f"{d}|back" for d in ids]))
     if hit.height == 0:
-        return []
+        return items
     # cancelled by the secretariat's own correction, or by the export: said as such (a
     # correction was told "check the export" and the export was fine)
     from haken_batch.paid_corrections import in_applied_order
@@ -174,7 +205,6 @@ def _paid_cancelled(run: CycleRun, told: dict[str, set[str]]) -> list[Followup]:
                      (pl.col("table") == "dispatches") & (pl.col("column") == "status"))
                  .unique("key", keep="last", maintain_order=True)
                  .filter(_to_cancelled()).get_column("key"))
-    items = []
     by_correction = hit.filter(pl.col("dispatch_id").is_in(corrected.implode()))
     if by_correction.height:
         ja, en = with_cycles(by_correction)
@@ -315,6 +345,14 @@ def _never_payable(run: CycleRun) -> list[Followup]:
     return [item]
 
 
+def told_about(item: Followup, dispatch_id: str, lang: str) -> str:
+    """What a follow-up says of one dispatch: its own sentence where the follow-up keeps
+    one (``about``: a note naming five corrections said nothing of the sixth), else the
+    whole message."""
+    own = (item.get("about") or {}).get(dispatch_id) or {}
+    return str(own.get(lang) or item.get(lang) or "")
+
+
 KIND_JA = {"moved_transfer_date": "振込指定日の変更", "paid_correction": "支払済みの派遣への修正",
            "paid_missing": "支払済みの派遣がエクスポートにない",
            "paid_cancelled": "支払済みの派遣がキャンセル", "same_tax_month": "同じ月の源泉徴収",
@@ -339,7 +377,7 @@ def write_list(out: Path, cycle: str, items: tuple[Followup, ...],
     # (the cycle's own summary says it)
     rows = [(cycle, f["kind"] if en else KIND_JA.get(f["kind"], f["kind"]), d,
              ("held" if en else "保留") if d in f.get("held_ids", ()) else "",
-             f["en"] if en else f["ja"])
+             told_about(f, d, "en" if en else "ja"))
             for f in items if f["kind"] != "moved_transfer_date"
             for d in (f["dispatch_ids"] or [""])]
     path = Path(out) / LIST_FOLDER / f"{cycle}.csv"

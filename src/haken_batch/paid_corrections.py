@@ -139,35 +139,41 @@ def _paid(run: CycleRun) -> pl.DataFrame:
     return paid
 
 
-def _changed(spared: list[str]) -> pl.Expr:
-    """Whether the final value decides the paid dispatch's money otherwise than the paid
-    value did: a list of institutions through the dispatching institution only (R-EXC-2/3;
-    R-EXC-3 not where that institution's kind is spared), an institution's kind through
-    whether it is spared (①–④ to ① is no change)."""
-    was, now = pl.col("paid_value").fill_null(""), pl.col("new").fill_null("")
+# the columns that decide a paid dispatch's money only through its institution: told per
+# dispatch, by their effect on it (a list reordered, or changed elsewhere, is no change)
+_THROUGH_INSTITUTION = {("experts", "paid_by_institution_ids"),
+                        ("experts", "member_of_institution_ids"), ("institutions", "kind")}
 
-    def names(value: pl.Expr) -> pl.Expr:  # the trail keeps a list as its items joined by ;
-        return value.str.split(";").list.contains(pl.col("institution_id")).fill_null(False)
 
+def _effect(value: pl.Expr, spared: list[str]) -> pl.Expr:
+    """What a value means for the paid dispatch: a list of institutions whether it names the
+    dispatching institution (R-EXC-2/3; R-EXC-3 not where that institution's kind is
+    spared), an institution's kind whether it is spared (①–④ to ① is no change); any other
+    value itself."""
+    text = value.fill_null("")
+    # the trail keeps a list as its items joined by ;
+    names = text.str.split(";").list.contains(pl.col("institution_id")).fill_null(False)
     experts, column = pl.col("table") == "experts", pl.col("column")
     return (pl.when(experts & (column == "paid_by_institution_ids"))
-            .then(names(was) != names(now))
+            .then(names.cast(pl.String))
             .when(experts & (column == "member_of_institution_ids"))
-            .then((names(was) != names(now)) & ~pl.col("_spared"))
+            .then((names & ~pl.col("_spared")).cast(pl.String))
             .when((pl.col("table") == "institutions") & (column == "kind"))
-            .then(was.is_in(spared) != now.is_in(spared))
-            .otherwise(was != now))
+            .then(text.is_in(spared).cast(pl.String))
+            .otherwise(text))
 
 
 def cell_changes(run: CycleRun) -> pl.DataFrame:
-    """seq, table, key, column, rule, new, dispatch_id, cycle, changed: one row per corrected
-    money cell and paid dispatch it bears on (``rule`` null for the dispatch tables)."""
+    """seq, table, key, column, rule, dispatch_id, cycle, now, changed: one row per corrected
+    money cell and paid dispatch it bears on (``rule`` null for the dispatch tables; ``now``
+    what the final value means for the dispatch, ``changed`` whether the paid value meant
+    otherwise)."""
     from haken_batch.load.spec import DISPATCH_TABLES
     from haken_batch.settle.exclusions import spared_kinds
     from haken_batch.settle.inputs import SCHEMAS
     from haken_batch.settle.select import CANCELLED
 
-    columns = ["seq", *CELL, "rule", "new", "dispatch_id", "cycle", "changed"]
+    columns = ["seq", *CELL, "rule", "dispatch_id", "cycle", "now", "changed"]
     trail = run.data.corrections
     if trail.height == 0 or run.previous.height == 0:
         return pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
@@ -207,14 +213,21 @@ def cell_changes(run: CycleRun) -> pl.DataFrame:
             .select("cycle", *CELL, pl.col("new").alias("_used")))
     spared = [str(k) for k in spared_kinds(run.rules)]
     return (hits.join(used, on=["cycle", *CELL], how="left", nulls_equal=True)
-            .with_columns(pl.coalesce("_used", "_export").alias("paid_value"))
-            .with_columns(_changed(spared).alias("changed"))
+            .with_columns(_effect(pl.coalesce("_used", "_export"), spared).alias("_was"),
+                          _effect(pl.col("new"), spared).alias("now"))
+            .with_columns((pl.col("_was") != pl.col("now")).alias("changed"))
             .select(columns).sort("seq", "dispatch_id", "cycle"))
 
 
 def notes(run: CycleRun, told: dict[str, str]) -> list[dict[str, Any]]:
-    """The follow-ups (kind, ja, en, dispatch_ids, keys) of the corrections that reach paid
-    dispatches and that no earlier cycle told in this state (``told``: told_cells)."""
+    """The follow-ups (kind, ja, en, dispatch_ids, keys, about) of the corrections that reach
+    paid dispatches and that no earlier cycle told in this state (``told``: told_cells).
+
+    Per paid dispatch: one whose paid value meant otherwise is told, unless the last note
+    about the cell told this same value; one whose paid value means the same again is told
+    so when a note told another value (a revert of 区分 tells the dispatch it restores even
+    while it changes one paid later: blind follow-ups check, session 15). The columns that
+    act through the dispatching institution are told per dispatch."""
     from haken_batch.load.spec import export_specs
 
     hits = cell_changes(run)
@@ -227,71 +240,92 @@ def notes(run: CycleRun, told: dict[str, str]) -> list[dict[str, Any]]:
     for _, rows in hits.group_by("seq", *CELL, maintain_order=True):
         first = rows.row(0, named=True)
         seq, table, key, column = first["seq"], first["table"], first["key"], first["column"]
-        value = value_hash(first["new"])
         cell = f"{table}|{key}|{column}"
-        before = told.get(cell)
-        changed = rows.filter("changed")
-        if changed.height and before != value:
-            state, named = "changed", changed
-        elif not changed.height and before is not None and before != value:
-            state, named = "back", rows
-        else:
-            continue
+        each = (table, column) in _THROUGH_INSTITUTION
+        told_now: dict[str, list[tuple[str, str, str]]] = {"changed": [], "back": []}
+        for row in rows.unique(["dispatch_id", "cycle"], maintain_order=True).iter_rows(
+                named=True):
+            told_id = f"{cell}/{row['dispatch_id']}" if each else cell
+            state, before = value_hash(row["now"]), told.get(told_id)
+            if before == state or (before is None and not row["changed"]):
+                continue
+            told_now["changed" if row["changed"] else "back"].append(
+                (row["dispatch_id"], row["cycle"], f"{told_id}|{state}"))
         label = labels.get((table, column), column)
-        pairs = named.unique(["dispatch_id", "cycle"], maintain_order=True)
-        if first["rule"] is None:
-            own[state].extend((seq, d, c, label, f"{cell}|{value}")
-                              for d, c in pairs.select("dispatch_id", "cycle").rows())
-        else:
-            items.append(_master_note(state, seq, table, key, label, first["rule"], pairs,
-                                      f"{cell}|{value}"))
+        for state, named in told_now.items():
+            if not named:
+                continue
+            if first["rule"] is None:
+                own[state].extend((seq, d, c, label, k) for d, c, k in named)
+            else:
+                items.append(_master_note(state, seq, table, key, label, first["rule"], named))
     return [*(_own_note(state, rows) for state, rows in own.items() if rows), *items]
 
 
-def _item(ja: str, en: str, ids: list[str], keys: list[str]) -> dict[str, Any]:
-    return {"kind": KIND, "ja": ja, "en": en, "dispatch_ids": sorted(set(ids)),
-            "keys": sorted(set(keys))}
+def _item(ja: str, en: str, named: list[tuple[str, str, str]],
+          about: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """``about``: each dispatch's own sentence, for its row of followups/CYCLE.csv and its
+    `haken explain` (the note names five; blind follow-ups check, session 15)."""
+    item = {"kind": KIND, "ja": ja, "en": en, "dispatch_ids": sorted({d for d, _, _ in named}),
+            "keys": sorted({k for _, _, k in named})}
+    return {**item, "about": about} if about else item
+
+
+_SETTLE = ("支払済みの派遣は再精算しません。支払額や支払の可否が変わる修正なら、差額の精算や"
+           "返還を別途手続きしてください",
+           "a paid dispatch is not settled again. If it changes the amount or whether the "
+           "dispatch was payable, settle any difference or reclaim separately")
+_BACK = ("先にお知らせした差額の精算や返還は要りません",
+         "the difference told earlier needs no settling")
 
 
 def _own_note(state: str, rows: list[tuple[int, str, str, str, str]]) -> dict[str, Any]:
+    """One note for the corrections of paid dispatches' own rows, in this state."""
     from haken_batch.followups import listed
 
-    ja, en = listed([f"#{s}（派遣 {d} の「{lb}」、{c} に支払済み）" for s, d, c, lb, _ in rows],
-                    [f"#{s} (dispatch {d}, {lb}, paid in {c})" for s, d, c, lb, _ in rows])
-    many = len({s for s, *_ in rows}) > 1
-    ids, keys = [r[1] for r in rows], [r[4] for r in rows]
-    if state == "back":
-        return _item(f"事務局修正 {ja} で、値が支払時の値に戻りました。先にお知らせした差額の"
-                     "精算や返還は要りません",
-                     f"correction{'s' if many else ''} {en} set{'' if many else 's'} the value "
-                     "back to the one the dispatch was paid on: the difference told earlier "
-                     "needs no settling", ids, keys)
-    return _item(f"事務局修正 {ja} は支払額に反映されません: 支払済みの派遣は再精算しません。"
-                 "差額の精算や返還が要るときは別途手続きしてください",
-                 f"correction{'s' if many else ''} {en} change{'' if many else 's'} no "
-                 "payment: a paid dispatch is not settled again. Settle any difference or "
-                 "reclaim separately", ids, keys)
+    def said(each_ja: list[str], each_en: list[str], many: bool) -> dict[str, str]:
+        ja, en = listed(each_ja, each_en)
+        plural, verb = ("s", "") if many else ("", "s")
+        if state == "back":
+            return {"ja": f"事務局修正 {ja} で、値が支払時の値に戻りました。{_BACK[0]}",
+                    "en": f"correction{plural} {en} set{verb} the value back to the one paid "
+                          f"on: {_BACK[1]}"}
+        return {"ja": f"事務局修正 {ja} は支払額に反映されません: {_SETTLE[0]}",
+                "en": f"correction{plural} {en} change{verb} no payment: {_SETTLE[1]}"}
+
+    each = [(d, f"#{s}（派遣 {d} の「{lb}」、{c} に支払済み）",
+             f"#{s} (dispatch {d}, {lb}, paid in {c})") for s, d, c, lb, _ in rows]
+    whole = said([j for _, j, _ in each], [e for _, _, e in each], len(rows) > 1)
+    about = {d: said([j for o, j, _ in each if o == d], [e for o, _, e in each if o == d],
+                     sum(1 for o, _, _ in each if o == d) > 1)
+             for d in sorted({d for d, _, _ in each})}
+    return _item(whole["ja"], whole["en"], [(d, c, k) for _, d, c, _, k in rows], about)
 
 
 def _master_note(state: str, seq: int, table: str, key: str, label: str, rule: str,
-                 paid: pl.DataFrame, told_key: str) -> dict[str, Any]:
+                 named: list[tuple[str, str, str]]) -> dict[str, Any]:
     from haken_batch.followups import with_cycles
 
     who_ja, who_en = ("専門家", "expert") if table == "experts" else ("機関", "institution")
-    paid_ja, paid_en = with_cycles(paid)
-    ids = paid.get_column("dispatch_id").to_list()
+    paid_ja, paid_en = with_cycles(pl.DataFrame([(d, c) for d, c, _ in named], orient="row",
+                                                schema=["dispatch_id", "cycle"]))
     what_ja = f"事務局修正 #{seq}（{who_ja} {key} の「{label}」、{rule}）"
     what_en = f"correction #{seq} ({who_en} {key}, {label}, {rule})"
     if state == "back":
-        return _item(f"{what_ja} で、支払済みの派遣 {paid_ja} の支払時の値に戻りました。"
-                     "先にお知らせした差額の精算や返還は要りません",
-                     f"{what_en} sets the value back to the one the dispatches already paid "
-                     f"were paid on: {paid_en}; the difference told earlier needs no settling",
-                     ids, [told_key])
-    means_ja, means_en = _CONSEQUENCE.get(rule, _EXCLUSION)
-    return _item(f"{what_ja} は、支払済みの派遣 {paid_ja} に関わります（{means_ja}）。支払済み"
-                 "の派遣は再精算しません。修正前の値で支払った差額の精算や返還が要るときは別途"
-                 "手続きしてください",
-                 f"{what_en} bears on dispatches already paid: {paid_en} ({means_en}); a paid "
-                 "dispatch is not settled again. Settle any difference from paying on the old "
-                 "value, or reclaim, separately", ids, [told_key])
+        back_ja, back_en = _BACK
+        ja = f"{what_ja} で、支払済みの派遣 {paid_ja} の支払時の値に戻りました。{back_ja}"
+        en = (f"{what_en} sets the value back to the one the dispatches already paid were "
+              f"paid on: {paid_en}; {back_en}")
+    else:
+        means_ja, means_en = _CONSEQUENCE.get(rule, _EXCLUSION)
+        ja = f"{what_ja} は、支払済みの派遣 {paid_ja} に関わります（{means_ja}）。" + (
+            "支払済みの派遣は再精算しません。納付済みの所得税徴収高計算書の内訳の訂正が要るか"
+            "確認してください" if rule == "R-TAX-4" else
+            "支払済みの派遣は再精算しません。修正前の値で支払った差額の精算や返還が要るときは"
+            "別途手続きしてください")
+        en = f"{what_en} bears on dispatches already paid: {paid_en} ({means_en}); " + (
+            "a paid dispatch is not settled again. Check whether the withholding return "
+            "already filed needs its split corrected" if rule == "R-TAX-4" else
+            "a paid dispatch is not settled again. Settle any difference from paying on the "
+            "old value, or reclaim, separately")
+    return _item(ja, en, named, {})
