@@ -73,9 +73,27 @@ def _invoke() -> int:
             shown = exc.format_message() if hasattr(exc, "format_message") else str(exc)
             sys.stderr.write(f"エラー {shown}\n")
         return status
+    except BrokenPipeError:  # `| head`: the reader has gone; nothing to tell it
+        raise
+    except OSError as exc:  # the core's own are told by common.run: this is the terminal
+        return _unwritable_output(exc)
     if stops.raised is not None:  # typer made it a silent 130 (SIGTERM's too): tell it here
         raise stops.raised
     return code if isinstance(code, int) else 0
+
+
+def _unwritable_output(exc: OSError) -> int:
+    """Standard output that cannot be written (cron's ``>> log`` on a full disk): one line
+    on stderr and exit 2, not a traceback (environment red team, session 15). What the
+    command wrote before it is complete (outputs appear whole or not at all)."""
+    import contextlib
+
+    why = exc.strerror or type(exc).__name__
+    with contextlib.suppress(OSError):  # stderr on the same full disk: the exit code says it
+        sys.stderr.write(f"エラー 画面（標準出力）に書けませんでした（{why}）。出力先のファイル"
+                         "は `haken verify` で確かめられます / could not write to standard "
+                         f"output ({why}); check the output folder with `haken verify`\n")
+    return 2
 
 
 _USAGE = (  # click's wording -> the clerk's
@@ -106,7 +124,8 @@ def usage_message(exc: object) -> str:
         ja += f"（もしかして {maybe.group(1)}）"
     ctx = getattr(exc, "ctx", None)
     path = ctx.command_path if ctx is not None else "haken"
-    return f"エラー {ja}。`{path} --help` で使い方を確認してください / {english}"
+    told = f"エラー {ja}。`{path} --help` で使い方を確認してください"
+    return f"{told} / {english}" if english.strip() else told
 
 
 if __name__ == "__main__":

@@ -1,0 +1,39 @@
+"""Standard output that cannot be written (cron's ``>> log`` on a full disk) is one line on
+stderr and exit 2, not an 83-line traceback and exit 1 (which means 'findings'): the
+environment red team, session 15. A bare ``haken`` says what to do without a dangling
+' / '."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+
+
+def _haken(*args: str, stdout: object) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": SRC}
+    return subprocess.run([sys.executable, "-m", "haken_batch.cli.app", *args], env=env,
+                          stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=120,
+                          check=False)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_full_disk_under_stdout_is_one_line_and_exit_2() -> None:
+    with open("/dev/full", "w") as full:
+        done = _haken("--help", stdout=full)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("エラー 画面（標準出力）に書けませんでした")
+    assert len(done.stderr.splitlines()) == 1
+
+
+def test_a_bare_haken_ends_its_usage_line_cleanly() -> None:
+    done = _haken(stdout=subprocess.PIPE)
+    assert done.returncode == 2
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("エラー 使い方が正しくありません") and not last.endswith("/")
