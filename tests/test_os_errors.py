@@ -27,6 +27,18 @@ def test_a_full_disk_from_polars_is_recognised_by_its_os_error_number() -> None:
     assert said.startswith("ディスクの空きがありません。空きを作ってから")
 
 
+def test_a_full_disk_during_a_copy_names_the_file_written_not_the_one_read() -> None:
+    """shutil's copy names its source first (environment red team, session 15: a full OUT
+    was reported as a bank-code data file in site-packages)."""
+    exc = OSError(errno.ENOSPC, "No space left on device",
+                  "/venv/site-packages/zengin_code/branches/0123.json",
+                  None, "/mnt/out/.tmp-2021-10-1/archive/bankmaster/branches/0123.json")
+    said = os_error_message(exc)
+    assert said.startswith("/mnt/out/.tmp-2021-10-1/archive/bankmaster/branches/0123.json: "
+                           "ディスクの空きがありません")
+    assert "site-packages" not in said
+
+
 def test_english_keeps_the_system_words() -> None:
     exc = OSError(errno.EACCES, "Permission denied", "/srv/out/payments.csv")
     assert os_error_message(exc, "en") == "/srv/out/payments.csv: Permission denied"

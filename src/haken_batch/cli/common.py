@@ -118,6 +118,10 @@ def os_error_message(exc: OSError, lang: str = "ja") -> str:
         code = int(found.group(1)) if found else None
     where = getattr(exc, "filename", None)
     other = getattr(exc, "filename2", None)
+    if code in (errno.ENOSPC, errno.EDQUOT) and other:
+        # a copy (shutil) names the file it read first: the disk that is full is the
+        # other one's (environment red team, session 15: it named a bank-code data file)
+        where, other = other, None
     if where:
         path = Path(str(where))
         if path.name.startswith(".") and other:
