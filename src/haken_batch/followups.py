@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 from haken_batch import jpcalendar
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     import polars as pl
 
     from haken_batch.run import CycleRun
@@ -45,12 +47,11 @@ def collect(run: CycleRun) -> tuple[Followup, ...]:
               if c != run.options.cycle}
     from haken_batch import paid_corrections
 
-    told = _told_before(run, others)
-    cells = paid_corrections.told_cells((c, m) for c, m in others.items()
-                                        if c < run.options.cycle)
+    earlier = {c: m for c, m in others.items() if c < run.options.cycle}
+    cells = paid_corrections.told_cells(told_keys(earlier, paid_corrections.KIND))
     return (*_moved_transfer(run), *paid_corrections.notes(run, cells),
-            *_paid_missing(run, told),
-            *_paid_cancelled(run, _last_told(run, others, "paid_cancelled")),
+            *_paid_missing(run, set(told_keys(earlier, "paid_missing"))),
+            *_paid_cancelled(run, _last_told(earlier, "paid_cancelled")),
             *_same_tax_month(run, others), *_never_payable(run))
 
 
@@ -60,29 +61,19 @@ def _item(kind: str, ja: str, en: str, ids: list[str] | None = None,
             "keys": sorted(set(keys if keys is not None else ids or []))}
 
 
-def _told_before(run: CycleRun, others: dict[str, dict[str, Any]]) -> dict[str, set[str]]:
-    """kind -> keys of the follow-ups the earlier cycles of OUT kept in their manifests."""
-    told: dict[str, set[str]] = {}
-    for cycle, manifest in others.items():
-        if cycle >= run.options.cycle:
-            continue
-        for item in manifest.get("followups") or []:
-            told.setdefault(str(item.get("kind")), set()).update(
-                str(k) for k in item.get("keys") or [])
-    return told
+def told_keys(earlier: dict[str, dict[str, Any]], kind: str) -> Iterator[str]:
+    """The keys the follow-ups of ``kind`` kept in the manifests of ``earlier`` (cycle ->
+    manifest: the earlier cycles of OUT), the oldest cycle first."""
+    for cycle in sorted(earlier):
+        for item in earlier[cycle].get("followups") or []:
+            if item.get("kind") == kind:
+                yield from (str(k) for k in item.get("keys") or [])
 
 
-def _last_told(run: CycleRun, others: dict[str, dict[str, Any]], kind: str) -> dict[str, str]:
+def _last_told(earlier: dict[str, dict[str, Any]], kind: str) -> dict[str, str]:
     """id -> what the latest earlier cycle told of it under ``kind``: a key ``id`` or
     ``id|state`` gives ``state`` ("" for the plain one)."""
-    last: dict[str, str] = {}
-    for cycle in sorted(c for c in others if c < run.options.cycle):
-        for item in others[cycle].get("followups") or []:
-            if item.get("kind") == kind:
-                for key in item.get("keys") or []:
-                    one, _, state = str(key).partition("|")
-                    last[one] = state
-    return last
+    return dict(key.partition("|")[::2] for key in told_keys(earlier, kind))
 
 
 def _new(frame: pl.DataFrame, key: pl.Expr, told: set[str]) -> pl.DataFrame:
@@ -102,7 +93,11 @@ def listed(ja: list[str], en: list[str], most: int = MOST) -> tuple[str, str]:
 
 def with_cycles(paid: pl.DataFrame) -> tuple[str, str]:
     """'D21-1（2021-10）、…' / 'D21-1 (2021-10), …' of dispatch_id, cycle rows."""
-    pairs = paid.select("dispatch_id", "cycle").rows()
+    return pairs_listed(paid.select("dispatch_id", "cycle").rows())
+
+
+def pairs_listed(pairs: list[tuple[str, str]]) -> tuple[str, str]:
+    """with_cycles of (dispatch_id, cycle) pairs."""
     return listed([f"{d}（{c}）" for d, c in pairs], [f"{d} ({c})" for d, c in pairs])
 
 
@@ -143,7 +138,7 @@ def _paid_this_year(run: CycleRun) -> pl.DataFrame:
             .select("dispatch_id", "cycle").unique())
 
 
-def _paid_missing(run: CycleRun, told: dict[str, set[str]]) -> list[Followup]:
+def _paid_missing(run: CycleRun, told: set[str]) -> list[Followup]:
     """A dispatch paid earlier in this fiscal year that the export no longer lists: the
     contract's dispatches table holds every case of the year so far. What was paid stands
     (the ledger), and the KPIs count it for the institution that cycle recorded; its company
@@ -151,7 +146,7 @@ def _paid_missing(run: CycleRun, told: dict[str, set[str]]) -> list[Followup]:
     import polars as pl
 
     gone = _new(_paid_this_year(run).join(_listed_ids(run), on="dispatch_id", how="anti"),
-                pl.col("dispatch_id"), told.get("paid_missing", set()),
+                pl.col("dispatch_id"), told,
                 ).sort("dispatch_id", "cycle")
     if gone.height == 0:
         return []

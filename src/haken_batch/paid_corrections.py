@@ -13,9 +13,9 @@ or an institution's kind matters only through the dispatching institution.
 
 What a note told is kept in the manifest as ``table|key|column|h:<sha256 of the value>``
 (the value is hashed: a corrected cell may hold personal data, and the manifest is read by
-auditors). A cell is told again only when its final value differs from the one last told;
-a cell told as changed and now back at the paid value is told so (the difference told
-earlier needs no settling).
+auditors). A paid dispatch is told again only when the cell's final value differs from the
+one last told; one told as changed and now back at its paid value is told so (the
+difference told earlier needs no settling).
 """
 
 from __future__ import annotations
@@ -52,26 +52,31 @@ _CONSEQUENCE = {
 }
 _EXCLUSION = ("支払の対象から除外されるかどうかが変わります",
               "whether the dispatch is excluded from payment changes")
+# what the clerk does about it (ja, en): the 1号/2号 split moves no yen
+_TODO = {
+    "R-TAX-4": ("納付済みの所得税徴収高計算書の内訳の訂正が要るか確認してください",
+                "Check whether the withholding return already filed needs its split "
+                "corrected"),
+}
+_REFUND = ("修正前の値で支払った差額の精算や返還が要るときは別途手続きしてください",
+           "Settle any difference from paying on the old value, or reclaim, separately")
 
 
 def value_hash(value: str | None) -> str:
     return "h:" + hashlib.sha256((value or "").encode("utf-8")).hexdigest()[:16]
 
 
-def told_cells(manifests: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, str]:
-    """``table|key|column`` -> the value hash the latest of ``manifests`` (cycle, manifest)
-    told about it. Keys written before values were hashed carry the value itself."""
+def told_cells(keys: Iterable[str]) -> dict[str, str]:
+    """``table|key|column`` (``…/dispatch_id`` for the columns told per dispatch) -> the
+    value hash last told about it, of the earlier notes' ``keys`` (oldest first:
+    followups.told_keys). Keys written before values were hashed carry the value itself."""
     told: dict[str, str] = {}
-    for _, manifest in sorted(manifests, key=lambda cm: cm[0]):
-        for item in manifest.get("followups") or []:
-            if item.get("kind") != KIND:
-                continue
-            for key in item.get("keys") or []:
-                parts = str(key).split("|", 3)
-                if len(parts) == 4:
-                    value = parts[3]
-                    hashed = value.startswith("h:") and len(value) == 18
-                    told["|".join(parts[:3])] = value if hashed else value_hash(value)
+    for key in keys:
+        parts = key.split("|", 3)
+        if len(parts) == 4:
+            value = parts[3]
+            hashed = value.startswith("h:") and len(value) == 18
+            told["|".join(parts[:3])] = value if hashed else value_hash(value)
     return told
 
 
@@ -304,11 +309,10 @@ def _own_note(state: str, rows: list[tuple[int, str, str, str, str]]) -> dict[st
 
 def _master_note(state: str, seq: int, table: str, key: str, label: str, rule: str,
                  named: list[tuple[str, str, str]]) -> dict[str, Any]:
-    from haken_batch.followups import with_cycles
+    from haken_batch.followups import pairs_listed
 
     who_ja, who_en = ("専門家", "expert") if table == "experts" else ("機関", "institution")
-    paid_ja, paid_en = with_cycles(pl.DataFrame([(d, c) for d, c, _ in named], orient="row",
-                                                schema=["dispatch_id", "cycle"]))
+    paid_ja, paid_en = pairs_listed([(d, c) for d, c, _ in named])
     what_ja = f"事務局修正 #{seq}（{who_ja} {key} の「{label}」、{rule}）"
     what_en = f"correction #{seq} ({who_en} {key}, {label}, {rule})"
     if state == "back":
@@ -318,14 +322,9 @@ def _master_note(state: str, seq: int, table: str, key: str, label: str, rule: s
               f"paid on: {paid_en}; {back_en}")
     else:
         means_ja, means_en = _CONSEQUENCE.get(rule, _EXCLUSION)
-        ja = f"{what_ja} は、支払済みの派遣 {paid_ja} に関わります（{means_ja}）。" + (
-            "支払済みの派遣は再精算しません。納付済みの所得税徴収高計算書の内訳の訂正が要るか"
-            "確認してください" if rule == "R-TAX-4" else
-            "支払済みの派遣は再精算しません。修正前の値で支払った差額の精算や返還が要るときは"
-            "別途手続きしてください")
-        en = f"{what_en} bears on dispatches already paid: {paid_en} ({means_en}); " + (
-            "a paid dispatch is not settled again. Check whether the withholding return "
-            "already filed needs its split corrected" if rule == "R-TAX-4" else
-            "a paid dispatch is not settled again. Settle any difference from paying on the "
-            "old value, or reclaim, separately")
+        todo_ja, todo_en = _TODO.get(rule, _REFUND)
+        ja = (f"{what_ja} は、支払済みの派遣 {paid_ja} に関わります（{means_ja}）。"
+              f"支払済みの派遣は再精算しません。{todo_ja}")
+        en = (f"{what_en} bears on dispatches already paid: {paid_en} ({means_en}); a paid "
+              f"dispatch is not settled again. {todo_en}")
     return _item(ja, en, named, {})
