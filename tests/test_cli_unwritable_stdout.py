@@ -37,3 +37,16 @@ def test_a_bare_haken_ends_its_usage_line_cleanly() -> None:
     assert done.returncode == 2
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("エラー 使い方が正しくありません") and not last.endswith("/")
+
+
+def test_an_os_error_naming_a_file_is_not_blamed_on_the_terminal(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Outside run() a command's own file error reaches the same guard: it names the file."""
+    import errno
+
+    from haken_batch.cli.app import _unwritable_output
+
+    code = _unwritable_output(OSError(errno.ENOSPC, "No space left on device", "/mnt/o/x.csv"))
+    said = capsys.readouterr().err
+    assert code == 2 and said.startswith("エラー /mnt/o/x.csv: ディスクの空きがありません")
+    assert "標準出力" not in said

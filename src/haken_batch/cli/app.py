@@ -89,10 +89,15 @@ def _unwritable_output(exc: OSError) -> int:
     import contextlib
 
     why = exc.strerror or type(exc).__name__
+    said = (f"エラー 画面（標準出力）に書けませんでした（{why}）。出力先のファイルは "
+            f"`haken verify` で確かめられます / could not write to standard output ({why}); "
+            "check the output folder with `haken verify`")
+    if getattr(exc, "filename", None):  # a file, not the terminal: name it as run() does
+        from haken_batch.cli.common import os_error_message
+
+        said = f"エラー {os_error_message(exc)} / {os_error_message(exc, 'en')}"
     with contextlib.suppress(OSError):  # stderr on the same full disk: the exit code says it
-        sys.stderr.write(f"エラー 画面（標準出力）に書けませんでした（{why}）。出力先のファイル"
-                         "は `haken verify` で確かめられます / could not write to standard "
-                         f"output ({why}); check the output folder with `haken verify`\n")
+        sys.stderr.write(said + "\n")
     return 2
 
 
