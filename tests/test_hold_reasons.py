@@ -65,3 +65,34 @@ def test_explain_of_a_held_dispatch_says_what_to_do(tmp_path: Path) -> None:
         for rule in rules.split(";"):
             assert f"対処（{rule}）: {todos('ja')[rule]}" in text
             assert f"To do ({rule}): {todos('en')[rule]}" in en
+
+
+def _summary(top_holds: list[tuple[str, int]]) -> dict[str, object]:
+    yen = dict.fromkeys(("fee", "transport", "per_diem", "lodging", "withholding"), 0)
+    return {"cycle": "2021-10", "cutoff": "2021-10-31", "transfer_date": "2021-11-19",
+            "counts": {"paid": 1, "held": 1}, "considered": 2, "payees": 1, "transfers": 1,
+            "flags": 0, "top_holds": top_holds,
+            "yen": {**yen, "gross": 18_580_287, "net": 16_855_730}}
+
+
+def _column(text: str, index: int) -> str:
+    """The cells of one column of the hold table, top to bottom, joined without spaces."""
+    cells = [line.split("│")[index] for line in text.splitlines()
+             if line.startswith("│ ") and line.count("│") == 4]
+    return "".join("".join(cells).split())
+
+
+def test_summary_folds_a_long_hold_reason_instead_of_cutting_it(monkeypatch, capsys) -> None:
+    """cron mails the summary at 80 columns: a reason cut with … explained nothing."""
+    from haken_batch.cli.render_settle import render_summary
+
+    for lang in ("ja", "en"):
+        rules = sorted(hold_reasons(lang), key=lambda r: -len(hold_reasons(lang)[r]))
+        for width in (80, 40):
+            monkeypatch.setenv("COLUMNS", str(width))
+            render_summary(_summary([(r, 1) for r in rules]), lang)
+            out = capsys.readouterr().out
+            assert "…" not in out
+            assert _column(out, 3) == "".join(
+                "".join(hold_reasons(lang)[r].split()) for r in rules), (lang, width)
+            assert "18,580,287" in out and "16,855,730" in out  # amounts never cut

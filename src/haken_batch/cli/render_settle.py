@@ -83,7 +83,7 @@ def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) ->
     _print_notes(con, s, en)
     counts = Table(show_header=True, header_style="bold")
     counts.add_column("status" if en else "判定")
-    counts.add_column("dispatches" if en else "件数", justify="right")
+    counts.add_column("dispatches" if en else "件数", justify="right", no_wrap=True)
     carried = s.get("carried") or {}
     for key in ("paid", "held", "excluded"):
         n, before = s["counts"].get(key, 0), carried.get(key, 0)
@@ -95,8 +95,8 @@ def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) ->
     counts.add_row("total" if en else "合計", f"{s['considered']:,}")
     con.print(counts)
     money = Table(show_header=True, header_style="bold")
-    money.add_column("item" if en else "項目")
-    money.add_column("yen" if en else "金額（円）", justify="right")
+    money.add_column("item" if en else "項目", overflow="fold")
+    money.add_column("yen" if en else "金額（円）", justify="right", no_wrap=True)
     for key, pair in YEN.items():
         money.add_row(_t(pair, lang), f"{s['yen'][key]:,}")
     con.print(money)
@@ -137,8 +137,9 @@ def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) ->
             header_style="bold",
         )
         holds.add_column("rule" if en else "ルール", no_wrap=True)
-        holds.add_column("dispatches" if en else "件数", justify="right")
-        holds.add_column("meaning" if en else "内容")
+        holds.add_column("dispatches" if en else "件数", justify="right", no_wrap=True)
+        # Folded, not cut: cron mails this at 80 columns and a reason cut short explains nothing.
+        holds.add_column("meaning" if en else "内容", overflow="fold")
         from haken_batch.hold_reasons import meanings
 
         meaning = meanings("en" if en else "ja")
