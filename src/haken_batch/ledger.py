@@ -28,7 +28,8 @@ def read_record(path: Path, names: dict[str, str], required: list[str],
     Japanese) with English column names, every cell text. A file that cannot be read or
     lacks a ``required`` column is a StructuralError naming it (``what``: ja, en)."""
     try:
-        raw = pl.read_csv(path, infer_schema=False, encoding="utf8")
+        with open(path, "rb") as fh:  # by Python: polars opens a path as UTF-8 (emit/csvs)
+            raw = pl.read_csv(fh, infer_schema=False, encoding="utf8")
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise StructuralError(
             f"{what[0]} {path} を読めません（{exc}）",

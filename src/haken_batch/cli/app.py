@@ -61,6 +61,10 @@ def _invoke() -> int:
 
     from haken_batch.cli.commands import app
 
+    unreadable = _undecodable_argument(sys.argv[1:])
+    if unreadable:
+        sys.stderr.write(unreadable + "\n")
+        return 2
     try:
         code = app(standalone_mode=False, prog_name="haken")
     except typer.Abort:  # end of input at a prompt
@@ -80,6 +84,26 @@ def _invoke() -> int:
     if stops.raised is not None:  # typer made it a silent 130 (SIGTERM's too): tell it here
         raise stops.raised
     return code if isinstance(code, int) else 0
+
+
+def _undecodable_argument(args: list[str]) -> str | None:
+    """The message for an argument whose bytes are not text in the locale's encoding
+    (Python keeps them as lone surrogates): a name typed in Shift_JIS on a UTF-8 locale
+    reached the manifest's JSON as a traceback (``close --by``), and a folder so named
+    cannot be handed to polars. The value is not echoed: it may be a person's name."""
+    for number, arg in enumerate(args, start=1):
+        if any("\udc80" <= ch <= "\udcff" for ch in arg):
+            option = args[number - 2] if number > 1 and args[number - 2].startswith("-") else ""
+            if arg.startswith("--") and "=" in arg:  # --by=VALUE
+                option = arg.split("=", 1)[0]
+            which = f"{option} の値" if option else f"{number} 番目の引数"
+            which_en = f"the value of {option}" if option else f"argument {number}"
+            enc = sys.getfilesystemencoding().upper()  # what argv was decoded with
+            return (f"エラー {which}を文字として読めません。端末の文字コードがロケールの {enc} と"
+                    "違います（例: UTF-8 の端末なら LANG=ja_JP.UTF-8 で実行してください）/ "
+                    f"{which_en} is not text in the locale's encoding ({enc}): run with the "
+                    "terminal's encoding, e.g. LANG=ja_JP.UTF-8 on a UTF-8 terminal")
+    return None
 
 
 def _unwritable_output(exc: OSError) -> int:

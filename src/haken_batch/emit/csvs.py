@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import polars as pl
 
@@ -65,7 +65,7 @@ def _prepared(frame: pl.DataFrame, table: str, sort_key: list[str], lang: str) -
     return out if lang == "en" else out.rename(names)
 
 
-def _write(frame: pl.DataFrame, target: Path | io.BytesIO) -> None:
+def _write(frame: pl.DataFrame, target: BinaryIO) -> None:
     frame.write_csv(target, include_bom=True, line_terminator="\n", date_format="%Y-%m-%d",
                     time_format="%H:%M:%S", datetime_format="%Y-%m-%d %H:%M:%S")
 
@@ -80,8 +80,12 @@ def write_settlement(settlement: Settlement, folder: Path, lang: str = "ja") -> 
     written = []
     for name, (attr, key) in FILES.items():
         path = Path(folder) / name
-        # straight to the file: no copy of a 2,500,000-line text in memory
-        _write(_prepared(getattr(settlement, attr), name.removesuffix(".csv"), key, lang), path)
+        # straight to the file: no copy of a 2,500,000-line text in memory. Opened by
+        # Python, not by polars: polars encodes a path as UTF-8, so under a Shift_JIS or
+        # EUC-JP locale it missed a folder named in Japanese (出力/) that Python had made.
+        with path.open("wb") as fh:
+            _write(_prepared(getattr(settlement, attr), name.removesuffix(".csv"), key, lang),
+                   fh)
         written.append(path)
     return written
 

@@ -685,5 +685,6 @@ def _write_index(rows: list[dict[str, Any]], path: Path, headers: str,
                 "sha256": pl.String},
     ).sort("expert_id")
     labels = tmpl["index_headers"].get(headers, names)
-    frame.rename(dict(zip(names, labels, strict=True))).write_csv(
-        path, include_bom=True, line_terminator="\n")
+    with path.open("wb") as fh:  # opened by Python: a path polars opens is UTF-8 (emit/csvs)
+        frame.rename(dict(zip(names, labels, strict=True))).write_csv(
+            fh, include_bom=True, line_terminator="\n")

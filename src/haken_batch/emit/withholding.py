@@ -163,11 +163,13 @@ def write_csv(summary: pl.DataFrame, path: Path, headers: str, tmpl: DocTemplate
 
     labels = tmpl["csv_headers"].get(headers, list(COLUMNS))
     total = str(tmpl["csv_total_label"].get(headers, TOTAL))
-    summary.select(COLUMNS).with_columns(
+    out = summary.select(COLUMNS).with_columns(
         pl.col("fee_class").replace({TOTAL: total})
     ).rename(
         dict(zip(COLUMNS, labels, strict=True))
-    ).write_csv(path, include_bom=True, line_terminator="\n", date_format="%Y-%m-%d")
+    )
+    with path.open("wb") as fh:  # opened by Python: a path polars opens is UTF-8 (emit/csvs)
+        out.write_csv(fh, include_bom=True, line_terminator="\n", date_format="%Y-%m-%d")
 
 
 def render_pdf(run: CycleRun, summary: pl.DataFrame, tmpl: DocTemplate,

@@ -39,7 +39,8 @@ def read_decisions(path: Path) -> pl.DataFrame:
     names = headers("dispatches")
     to_en = {ja: en for en, ja in names.items()} | {en: en for en in names}
     try:
-        raw = pl.read_csv(path, infer_schema=False, encoding="utf8")
+        with open(path, "rb") as fh:  # by Python: polars opens a path as UTF-8 (emit/csvs)
+            raw = pl.read_csv(fh, infer_schema=False, encoding="utf8")
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise StructuralError(f"{path} を読めません（{exc}）", f"cannot read {path} ({exc})",
                               where=str(path)) from None

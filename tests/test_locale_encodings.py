@@ -1,0 +1,110 @@
+"""A workstation whose locale is not UTF-8 (Shift_JIS, EUC-JP), or a terminal whose bytes
+are not the locale's (session 15's environment red team):
+
+- Python names files in the locale's encoding, polars in UTF-8, so a folder named in
+  Japanese (出力/) that Python made was 'not found' when polars wrote into it. Every CSV
+  polars reads or writes is now opened by Python.
+- An argument that is not text in the locale's encoding (a name typed in Shift_JIS on a
+  UTF-8 locale) ended ``haken close --by`` in a traceback: it is refused by name, exit 2.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from haken_batch import cycle
+from haken_batch.cli.app import app
+from sample_runs import PAYER, SAMPLES, sample_options
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+
+
+def _haken(*args: str | bytes, env: dict[str, str] | None = None,
+           cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "haken_batch.cli.app", *args],
+                          env={**os.environ, "PYTHONPATH": SRC, **(env or {})}, cwd=cwd,
+                          capture_output=True, timeout=300, check=False)
+
+
+@pytest.mark.parametrize("form", ["--by VALUE", "--by=VALUE"])
+def test_an_argument_not_in_the_locale_encoding_is_refused_by_name(tmp_path: Path,
+                                                                   form: str) -> None:
+    sjis = "山田".encode("cp932")  # not UTF-8: Python keeps it as lone surrogates
+    out = tmp_path / "out"
+    by: list[bytes] = [b"--by", sjis] if form == "--by VALUE" else [b"--by=" + sjis]
+    done = _haken("close", "2021-10", "--out", str(out), *by,
+                  env={"LC_ALL": "C.UTF-8", "PYTHONUTF8": "1"})
+    err = done.stderr.decode("utf-8")
+    assert done.returncode == 2, err
+    assert "Traceback" not in err and len(err.splitlines()) == 1
+    assert err.startswith("エラー --by の値を文字として読めません")
+    assert "the value of --by is not text in the locale's encoding (UTF-8)" in err
+    assert sjis not in done.stderr  # not echoed: it may be a person's name
+    assert not out.exists()
+
+
+def test_no_csv_is_handed_to_polars_by_its_path(tmp_path: Path, monkeypatch) -> None:
+    """Structural: a path given to polars is encoded as UTF-8 whatever the locale."""
+    handed: list[tuple[str, Any]] = []
+    write, read = pl.DataFrame.write_csv, pl.read_csv
+
+    def write_csv(self: pl.DataFrame, file: Any = None, *a: Any, **kw: Any) -> Any:
+        handed.append(("write_csv", file))
+        return write(self, file, *a, **kw)
+
+    def read_csv(source: Any, *a: Any, **kw: Any) -> Any:
+        handed.append(("read_csv", source))
+        return read(source, *a, **kw)
+
+    monkeypatch.setattr(pl.DataFrame, "write_csv", write_csv)
+    monkeypatch.setattr(pl, "read_csv", read_csv)
+    out = tmp_path / "out"
+    cycle.settle_cycle(sample_options(out, documents=True))
+    cycle.settle_cycle(sample_options(out, "2021-11"))  # reads 2021-10's ledger
+    res = CliRunner().invoke(app, ["kpi", "2021-10", "--out", str(out), "--to",
+                                   str(tmp_path / "kpi")])
+    assert res.exit_code == 0, res.output
+    assert {name for name, _ in handed} == {"write_csv", "read_csv"}
+    by_path = [(name, f) for name, f in handed if isinstance(f, str | os.PathLike)]
+    assert by_path == []
+
+
+def _euc_jp_locale(tmp_path: Path) -> dict[str, str] | None:
+    localedef = shutil.which("localedef")
+    if localedef is None:
+        return None
+    loc = tmp_path / "locales"
+    loc.mkdir()
+    made = subprocess.run([localedef, "-i", "ja_JP", "-f", "EUC-JP", str(loc / "ja_JP.eucJP")],
+                          capture_output=True, check=False)
+    if made.returncode != 0 or not (loc / "ja_JP.eucJP").exists():
+        return None
+    return {"LOCPATH": str(loc), "LC_ALL": "ja_JP.eucJP", "PYTHONUTF8": "0",
+            "PYTHONIOENCODING": ""}
+
+
+def test_settle_into_a_japanese_folder_under_an_euc_jp_locale(tmp_path: Path) -> None:
+    env = _euc_jp_locale(tmp_path)
+    if env is None:
+        pytest.skip("localedef cannot build ja_JP.eucJP here (Debian's locales data)")
+    folder = "出力".encode("euc_jp")
+    done = _haken("settle", "2021-10", "--data", str(SAMPLES), "--out", folder, "--payer",
+                  str(PAYER), env=env, cwd=tmp_path)
+    said = done.stderr.decode("euc_jp", "replace")
+    assert done.returncode == 0, said
+    cycle_dir = tmp_path / "出力".encode("euc_jp").decode("utf-8", "surrogateescape") / "2021-10"
+    made = sorted(p.name for p in cycle_dir.iterdir())
+    for name in ("dispatches.csv", "payments.csv", "withholding_summary.csv",
+                 "notices_index.csv", "manifest.json"):
+        assert name in made
+    verified = _haken("verify", folder + b"/2021-10", env=env, cwd=tmp_path)
+    assert verified.returncode == 0, verified.stderr.decode("euc_jp", "replace")
