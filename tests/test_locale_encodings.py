@@ -108,3 +108,42 @@ def test_settle_into_a_japanese_folder_under_an_euc_jp_locale(tmp_path: Path) ->
         assert name in made
     verified = _haken("verify", folder + b"/2021-10", env=env, cwd=tmp_path)
     assert verified.returncode == 0, verified.stderr.decode("euc_jp", "replace")
+
+
+def _windows_named(tmp_path: Path, name: str, instead_of: str | None = None) -> Path:
+    """The samples with one more file named in CP932 bytes (a ZIP made on Windows)."""
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLES, data)
+    source = data / (instead_of or "experts.csv")
+    raw = os.path.join(os.fsencode(data), name.encode("cp932"))
+    with open(raw, "wb") as fh:
+        fh.write(source.read_bytes())
+    if instead_of:
+        source.unlink()
+    return data
+
+
+def test_a_stray_file_named_in_cp932_is_ignored_under_its_cp932_reading(tmp_path: Path) -> None:
+    data = _windows_named(tmp_path, "メモ.csv")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["settle", "2021-10", "--data", str(data), "--out", str(out),
+                                   "--payer", str(PAYER), "--no-documents", "-q"])
+    assert res.exit_code == 0, res.output
+    listed = tmp_path / "findings.csv"
+    res = CliRunner().invoke(app, ["validate", "--data", str(data), "--out", str(listed)])
+    assert res.exit_code in (0, 1), res.output  # 1: the samples' own findings
+    findings = pl.read_csv(listed.read_bytes(), infer_schema=False)
+    stray = findings.filter(pl.col("ファイル") == "メモ.csv")
+    assert stray["重要度"].to_list() == ["warning"], findings
+
+
+def test_a_table_file_named_in_cp932_stops_the_run_naming_it(tmp_path: Path) -> None:
+    data = _windows_named(tmp_path, "専門家.csv", instead_of="experts.csv")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["settle", "2021-10", "--data", str(data), "--out", str(out),
+                                   "--payer", str(PAYER), "--no-documents"])
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output
+    assert "ファイル名「専門家.csv」が Windows の文字コード（CP932）のままで" in res.output
+    assert "unzip -O cp932" in res.output
+    assert not (out / "2021-10").exists()

@@ -91,8 +91,10 @@ def _undecodable_argument(args: list[str]) -> str | None:
     (Python keeps them as lone surrogates): a name typed in Shift_JIS on a UTF-8 locale
     reached the manifest's JSON as a traceback (``close --by``), and a folder so named
     cannot be handed to polars. The value is not echoed: it may be a person's name."""
+    from haken_batch.fsnames import undecodable
+
     for number, arg in enumerate(args, start=1):
-        if any("\udc80" <= ch <= "\udcff" for ch in arg):
+        if undecodable(arg):
             option = args[number - 2] if number > 1 and args[number - 2].startswith("-") else ""
             if arg.startswith("--") and "=" in arg:  # --by=VALUE
                 option = arg.split("=", 1)[0]

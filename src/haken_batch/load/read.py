@@ -93,10 +93,11 @@ def read_folder(data_dir: Path, cmap: ColumnMap,
                               f"data folder {data_dir} does not exist", where=str(data_dir))
     files = sorted(p for p in data_dir.iterdir()
                    if p.is_file() and not p.name.startswith(("~$", ".")))  # Excel lock files
+    files, strays = _named_as_text(files, cmap)
     csvs = [p for p in files if p.suffix.lower() == ".csv"]
     books = [p for p in files if p.suffix.lower() == ".xlsx"]
     tables: dict[str, RawTable] = {}
-    unused: list[Unused] = []
+    unused: list[Unused] = strays
     for path in csvs:
         table = cmap.table_for_stem(path.stem)
         if table is None:
@@ -148,6 +149,31 @@ def read_folder(data_dir: Path, cmap: ColumnMap,
             f"no file for table {spec.name!r} ({spec.name}.csv or {spec.ja}.csv)",
             where=str(data_dir))
     return tables, unused
+
+
+def _named_as_text(files: list[Path], cmap: ColumnMap) -> tuple[list[Path], list[Unused]]:
+    """The files whose names are text. One that is not (a ZIP from Windows unpacked with
+    its CP932 names) stops the run if it would be read: a table's name, or a workbook; any
+    other is left out like a stray file, with a warning under its CP932 reading. Its name
+    would otherwise reach polars and the manifest's JSON, which refuse it (a traceback)."""
+    from haken_batch.fsnames import readable, undecodable
+
+    kept, strays = [], []
+    for path in files:
+        if not undecodable(path.name):
+            kept.append(path)
+            continue
+        shown = readable(path.name)
+        suffix = Path(shown).suffix.lower()
+        if suffix == ".xlsx" or (suffix == ".csv" and cmap.table_for_stem(Path(shown).stem)):
+            raise StructuralError(
+                f"ファイル名「{shown}」が Windows の文字コード（CP932）のままで、読めません。"
+                "名前を付け直すか、ZIP を `unzip -O cp932` で展開し直してください",
+                f"the file name {shown!r} is still in the Windows encoding (CP932) and cannot "
+                "be read; rename it, or unpack the ZIP again with `unzip -O cp932`",
+                where=str(path.parent))
+        strays.append(Unused(path.with_name(shown), None))  # named as the clerk reads it
+    return kept, strays
 
 
 _CP932_UNASSIGNED = re.compile("[\uf8f0-\uf8f3]")  # what Python reads 0xA0, 0xFD-0xFF as
