@@ -39,9 +39,14 @@ def test_a_full_disk_during_a_copy_names_the_file_written_not_the_one_read() -> 
     assert "site-packages" not in said
 
 
-def test_english_keeps_the_system_words() -> None:
+def test_english_keeps_the_system_words_and_says_what_to_do() -> None:
     exc = OSError(errno.EACCES, "Permission denied", "/srv/out/payments.csv")
-    assert os_error_message(exc, "en") == "/srv/out/payments.csv: Permission denied"
+    assert os_error_message(exc, "en") == ("/srv/out/payments.csv: Permission denied; give a "
+                                           "place you may read and write")
+    full = OSError("No space left on device (os error 28)")  # polars words it so
+    assert os_error_message(full, "en").endswith("; free some space and run it again")
+    odd = OSError(errno.ELOOP, "Too many levels of symbolic links", "/srv/out")
+    assert os_error_message(odd, "en").endswith("; check the place and its permissions")
 
 
 def test_settle_into_a_file_says_it_is_no_folder(tmp_path: Path) -> None:

@@ -97,16 +97,24 @@ def run(fn: Callable[[], T], lang: Lang = Lang.ja) -> T:
         fail(os_error_message(exc, lang.value), 2, lang.value)
 
 
-_OS_ERRORS = {  # errno -> what the clerk reads, and what to do
-    errno.ENOSPC: ("ディスクの空きがありません", "空きを作ってから実行し直してください"),
-    errno.EDQUOT: ("ディスクの使用量の上限に達しました", "空きを作ってから実行し直してください"),
-    errno.EROFS: ("読み取り専用の場所です", "書き込める場所を指定してください"),
-    errno.EACCES: ("権限がありません", "読み書きできる場所を指定してください"),
-    errno.EPERM: ("権限がありません", "読み書きできる場所を指定してください"),
-    errno.ENOTDIR: ("フォルダではありません", "フォルダを指定してください"),
-    errno.ENOENT: ("見つかりません", "場所を確かめてください"),
-    errno.EISDIR: ("フォルダです（ファイルが必要です）", "ファイルを指定してください"),
+_OS_ERRORS = {  # errno -> what the clerk reads, and what to do (ja, then en)
+    errno.ENOSPC: ("ディスクの空きがありません", "空きを作ってから実行し直してください",
+                   "free some space and run it again"),
+    errno.EDQUOT: ("ディスクの使用量の上限に達しました", "空きを作ってから実行し直してください",
+                   "free some space and run it again"),
+    errno.EROFS: ("読み取り専用の場所です", "書き込める場所を指定してください",
+                  "give a place that can be written"),
+    errno.EACCES: ("権限がありません", "読み書きできる場所を指定してください",
+                   "give a place you may read and write"),
+    errno.EPERM: ("権限がありません", "読み書きできる場所を指定してください",
+                  "give a place you may read and write"),
+    errno.ENOTDIR: ("フォルダではありません", "フォルダを指定してください", "give a folder"),
+    errno.ENOENT: ("見つかりません", "場所を確かめてください", "check the place"),
+    errno.EISDIR: ("フォルダです（ファイルが必要です）", "ファイルを指定してください",
+                   "give a file"),
 }
+_OS_ERROR_ELSE = ("読み書きできません", "場所と権限を確かめてください",
+                  "check the place and its permissions")
 
 
 def os_error_message(exc: OSError, lang: str = "ja") -> str:
@@ -138,10 +146,10 @@ def os_error_message(exc: OSError, lang: str = "ja") -> str:
             ja, en = broken_link_message(where, broken)
             return en if lang == "en" else ja
     cause = exc.strerror or str(exc)
-    if lang == "en":
-        return f"{where}: {cause}" if where else cause
-    ja, todo = _OS_ERRORS.get(code or -1, ("読み書きできません", "場所と権限を確かめてください"))
+    ja, todo, todo_en = _OS_ERRORS.get(code or -1, _OS_ERROR_ELSE)
     place = f"{where}: " if where else ""
+    if lang == "en":
+        return f"{place}{cause}; {todo_en}"
     return f"{place}{ja}。{todo}（{cause}）"
 
 
