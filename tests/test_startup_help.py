@@ -154,3 +154,35 @@ def test_every_help_wraps_at_80_columns_instead_of_cutting() -> None:
     settle = CliRunner().invoke(app, ["settle", "--help"], env={"COLUMNS": "80"}).stdout
     joined = "".join(line.strip("│ ") for line in settle.splitlines())
     assert "エクスポートのフォルダ" in joined and "samples/payer.demo.yaml" in joined
+
+
+def test_help_shows_types_a_clerk_reads_and_marks_what_is_required() -> None:
+    """typer 0.29 showed <bool> beside every flag and <str> for a month or a date; --payer
+    said '(required)' in words but had no '*' (session 15's 'noticed and left')."""
+    from typer.testing import CliRunner
+
+    from haken_batch.cli.app import app
+
+    for argv in [[], *_commands()]:
+        shown = CliRunner().invoke(app, [*argv, "--help"], env={"COLUMNS": "120"}).stdout
+        for python_type in ("<bool>", "<str>", "<int>", "<float>", "{"):
+            assert python_type not in shown, (argv, python_type, shown)
+    settle = CliRunner().invoke(app, ["settle", "--help"], env={"COLUMNS": "120"}).stdout
+    assert "Usage: haken settle [OPTIONS] CYCLE" in settle
+    rows = {word: line for line in settle.splitlines() if line.startswith("│")
+            for word in line.split()[1:3] if word.startswith("--") or word == "cycle"}
+    assert "<YYYY-MM>" in rows["cycle"] and "<YYYY-MM-DD>" in rows["--cutoff"]
+    assert rows["--payer"].startswith("│ *") and "[required]" in settle.split("--payer")[1]
+    assert rows["--documents"].split("--no-documents")[1].split()[0] == "通知書・KPI等を作成"
+
+
+def test_a_missing_option_is_told_with_what_it_is() -> None:
+    from typer.testing import CliRunner
+
+    from haken_batch.cli.app import app, usage_message
+
+    res = CliRunner().invoke(app, ["settle", "2021-10", "--data", "d", "--out", "o"],
+                             standalone_mode=False)
+    said = usage_message(res.exception)
+    assert said.startswith("エラー オプション --payer を指定してください（依頼人設定ファイル"
+                           "（見本 samples/payer.demo.yaml） / payer config）")

@@ -150,6 +150,9 @@ def usage_message(exc: object) -> str:
         if hit:
             ja = template.format(*hit.groups())
             break
+    what = getattr(getattr(exc, "param", None), "help", None)  # a missing one: what it is
+    if first.startswith("Missing") and what:
+        ja += f"（{what}）"
     maybe = re.search(r"Did you mean '?([\w-]+)'?\?", english)
     if maybe:
         ja += f"（もしかして {maybe.group(1)}）"

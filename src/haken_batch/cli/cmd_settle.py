@@ -29,14 +29,10 @@ def settle(
     cycle: Annotated[str, typer.Argument(help="サイクル YYYY-MM")],
     data: Annotated[Path, typer.Option("--data", help="エクスポートのフォルダ / data folder")],
     out: Annotated[Path, typer.Option("--out", help="出力フォルダ / output folder (OUT)")],
+    payer: Annotated[Path, typer.Option(
+        "--payer", help="依頼人設定ファイル（見本 samples/payer.demo.yaml） / payer config")],
     rules: Annotated[
         Path | None, typer.Option("--rules", help="ルールフォルダ（省略時は同梱）")
-    ] = None,
-    payer: Annotated[
-        Path | None, typer.Option(
-            "--payer",
-            help="依頼人設定ファイル（必須。見本 samples/payer.demo.yaml）"
-                 " / payer config (required)")
     ] = None,
     cutoff: Annotated[
         str | None, typer.Option("--cutoff", help="承認の締日 YYYY-MM-DD（省略時はサイクル末日）")
