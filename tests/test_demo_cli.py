@@ -22,3 +22,18 @@ def test_demo_settles_the_sample_cycle(tmp_path: Path) -> None:
     assert "2021-10" in result.stdout and str(out) in result.stdout.replace("\n", "")
     for name in ("dispatches.csv", "payments.csv", "lines.csv", "findings.csv", "ledger.csv"):
         assert (out / "2021-10" / name).is_file(), name
+
+
+def test_the_demo_words_the_first_cycle_note_for_a_demo(tmp_path: Path) -> None:
+    """A first try of the samples was told to check --out before transferring (session 15's
+    'noticed and left'); the demo says what the note means there, other notes pass."""
+    from haken_batch.cli.cmd_demo import DEMO_CYCLE, _for_a_demo
+    from haken_batch.cycle import _first_cycle_note
+    from haken_batch.rules import load_rules
+
+    (ja, en), = _first_cycle_note(tmp_path, DEMO_CYCLE, load_rules(None))
+    said = _for_a_demo({"ja": ja, "en": en})
+    assert said["ja"].startswith("（デモ）") and said["en"].startswith("(demo)")
+    assert "--out を確かめて" not in said["ja"] and "check --out" not in said["en"]
+    other = {"ja": "前回の精算が途中で止まっていました", "en": "an earlier run died"}
+    assert _for_a_demo(other) == other

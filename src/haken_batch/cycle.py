@@ -309,13 +309,20 @@ def _first_cycle_note(out: Path, cycle: str, rules: RuleBook) -> list[tuple[str,
     first = f"{year if month > start else year - 1}-{start:02d}"
     # no path in the text: it is kept in the manifest, which records no folder (a re-run or
     # a copy elsewhere is equal); the summary names the folder
-    return [(f"出力先（--out）には {cycle} より前の精算がありません。年度初め（{first}）からの"
+    ja, en = first_cycle_lead(cycle)
+    return [(f"{ja}年度初め（{first}）からの"
              "承認をすべてこのサイクルで支払いました。以前の月を別の出力先で精算しているなら、"
              f"振込・確定の前に --out を確かめてください（haken discard {cycle} で取り消せます）",
-             f"the output folder (--out) has no cycle before {cycle}: every approval since the "
+             f"{en} every approval since the "
              f"fiscal year began ({first}) was paid in this cycle. If earlier months were "
              "settled into another output folder, check --out before transferring or closing "
              f"(haken discard {cycle} withdraws this one)")]
+
+
+def first_cycle_lead(cycle: str) -> tuple[str, str]:
+    """How the note of a first cycle in OUT begins (``haken demo`` words it for a demo)."""
+    return (f"出力先（--out）には {cycle} より前の精算がありません。",
+            f"the output folder (--out) has no cycle before {cycle}:")
 
 
 def _transfer_files(folder: Path) -> dict[str, object] | None:

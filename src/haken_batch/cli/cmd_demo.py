@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
@@ -40,4 +40,22 @@ def demo(
         if lang is Lang.en
         else f"デモ: サンプルのサイクル {DEMO_CYCLE} を精算しました"
     )
-    render_summary(core.summary(result, Path(out) / DEMO_CYCLE), lang.value, title=title)
+    summary = core.summary(result, Path(out) / DEMO_CYCLE)
+    notes = cast("list[dict[str, str]]", summary.get("notes", []))
+    summary["notes"] = [_for_a_demo(n) for n in notes]
+    render_summary(summary, lang.value, title=title)
+
+
+def _for_a_demo(note: dict[str, str]) -> dict[str, str]:
+    """The first-cycle note asks to check --out before transferring: right for a real month,
+    a worry on a clerk's first try of the samples (session 15's 'noticed and left'). The
+    demo says what it means there; the manifest keeps the real note."""
+    from haken_batch.cycle import first_cycle_lead
+
+    if not note["ja"].startswith(first_cycle_lead(DEMO_CYCLE)[0]):
+        return note
+    return {"ja": "（デモ）サンプルの出力先には以前の精算がないため、年度初めからの承認をすべて"
+                  "このサイクルで支払いました。実際の運用では、毎月同じ --out に精算します",
+            "en": "(demo) the sample output folder has no earlier cycle, so every approval "
+                  "since the fiscal year began was paid in this cycle; in real use, settle every "
+                  "month into the same --out"}
