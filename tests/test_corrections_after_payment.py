@@ -285,3 +285,44 @@ def test_R_EXC_3_a_list_told_per_dispatch_a_reorder_is_no_change(tmp_path: Path)
                        "2021/12/05 10:00"))
     _settle(data, out, "2021-12")
     assert _master_notes(out, "2021-12") == []
+
+
+def _kind(data: Path, institution: str) -> int:
+    table = pl.read_csv(data / "institutions.csv", infer_schema=False)
+    return int(table.filter(pl.col("機関ID") == institution).get_column("機関種別")[0])
+
+
+def test_R_EXC_3_membership_and_kind_corrected_together_are_one_question(
+        tmp_path: Path) -> None:
+    """所属機関ID and 機関種別 decide R-EXC-3 together (a member of the institution, unless its
+    kind is ①–④). Corrected together after payment so that the exclusion stays as paid, the
+    dispatch is not named; each was judged with the other's new value (session 15's 'noticed
+    and left'): a member leaving a kind that stops being spared was named, and so was a
+    non-member joining one that becomes spared."""
+    data, out = tmp_path / "data", tmp_path / "out"
+    shutil.copytree(SAMPLES, data)
+    _settle(data, out, "2021-10")
+    ledger = pl.read_csv(out / "2021-10" / "ledger.csv", infer_schema=False)
+    assert _kind(data, "PF13-01") <= 4  # spared: EP008, a member, was paid through it
+    outsider, elsewhere = ledger.filter(pl.col("専門家ID") == "E000092").select(
+        "派遣ID", "申請機関ID").row(0)
+    assert _kind(data, elsewhere) > 4 and elsewhere != "PF12-04"
+    _correct_at(data,
+                ("institutions,PF13-01,機関種別,5,種別の誤り", "2021/11/05 10:00"),
+                ("experts,EP008,所属機関ID,PF12-04,所属の誤り", "2021/11/05 10:01"),
+                (f"institutions,{elsewhere},機関種別,1,種別の誤り", "2021/11/05 10:02"),
+                (f"experts,E000092,所属機関ID,PF12-04;{elsewhere},所属と判明",
+                 "2021/11/05 10:03"))
+    _settle(data, out, "2021-11")
+    named = {d for n in _master_notes(out, "2021-11") for d in n["dispatch_ids"]}
+    assert "D21-P016" not in named and outsider not in named
+    # each alone does change the exclusion, and is named
+    for pair in (("institutions,PF13-01,機関種別,5,種別の誤り", "D21-P016"),
+                 (f"experts,E000092,所属機関ID,PF12-04;{elsewhere},所属と判明", outsider)):
+        alone, alone_out = tmp_path / f"alone-{pair[1]}", tmp_path / f"out-{pair[1]}"
+        shutil.copytree(SAMPLES, alone)
+        shutil.copytree(out / "2021-10", alone_out / "2021-10")
+        _correct_at(alone, (pair[0], "2021/11/05 10:00"))
+        _settle(alone, alone_out, "2021-11")
+        assert pair[1] in {d for n in _master_notes(alone_out, "2021-11")
+                           for d in n["dispatch_ids"]}, pair

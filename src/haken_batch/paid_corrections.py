@@ -9,7 +9,8 @@ applied correction of the cell, from its corrections_applied.csv, else the expor
 before any correction). Only cells that decide money are looked at: the columns the engine
 reads for the dispatch tables (``settle.inputs.SCHEMAS``: a company's phone is not), and
 ``MASTER_MONEY`` for the expert and institution behind the dispatch. A list of institutions
-or an institution's kind matters only through the dispatching institution.
+or an institution's kind matters only through the dispatching institution; 所属機関ID and
+機関種別 are judged together (R-EXC-3 needs both).
 
 What a note told is kept in the manifest as ``table|key|column|h:<sha256 of the value>``
 (the value is hashed: a corrected cell may hold personal data, and the manifest is read by
@@ -150,22 +151,54 @@ _THROUGH_INSTITUTION = {("experts", "paid_by_institution_ids"),
                         ("experts", "member_of_institution_ids"), ("institutions", "kind")}
 
 
-def _effect(value: pl.Expr, spared: list[str]) -> pl.Expr:
+def _names(value: pl.Expr) -> pl.Expr:
+    """Whether a list of institutions (the trail keeps it as its items joined by ;) names
+    the dispatching institution."""
+    return (value.fill_null("").str.split(";").list.contains(pl.col("institution_id"))
+            .fill_null(False))
+
+
+def _effect(value: pl.Expr, spared: list[str], when: str) -> pl.Expr:
     """What a value means for the paid dispatch: a list of institutions whether it names the
-    dispatching institution (R-EXC-2/3; R-EXC-3 not where that institution's kind is
-    spared), an institution's kind whether it is spared (①–④ to ① is no change); any other
-    value itself."""
+    dispatching institution (R-EXC-2); 所属機関ID and 機関種別 together decide R-EXC-3 (a
+    member of the institution, unless its kind is spared: ①–④ to ① is no change), each
+    judged with the other's value at the same time (``when``: ``then`` as paid, ``now``);
+    any other value itself."""
     text = value.fill_null("")
-    # the trail keeps a list as its items joined by ;
-    names = text.str.split(";").list.contains(pl.col("institution_id")).fill_null(False)
+    member, kind_spared = pl.col(f"_member_{when}"), pl.col(f"_spared_{when}")
     experts, column = pl.col("table") == "experts", pl.col("column")
     return (pl.when(experts & (column == "paid_by_institution_ids"))
-            .then(names.cast(pl.String))
+            .then(_names(value).cast(pl.String))
             .when(experts & (column == "member_of_institution_ids"))
-            .then((names & ~pl.col("_spared")).cast(pl.String))
+            .then((_names(value) & ~kind_spared).cast(pl.String))
+            # not excluded by R-EXC-3: for a member, whether the kind is spared (as before)
             .when((pl.col("table") == "institutions") & (column == "kind"))
-            .then(text.is_in(spared).cast(pl.String))
+            .then((~member | text.is_in(spared)).cast(pl.String))
             .otherwise(text))
+
+
+def _r_exc_3_then(rows: pl.DataFrame, spared: list[str]) -> pl.DataFrame:
+    """Each row with ``_member_then``/``_spared_then`` (membership and spared kind as the
+    paying cycle read them) and ``_member_now``/``_spared_now``: 所属機関ID and 機関種別
+    corrected together are one question for R-EXC-3 (a pair that leaves the exclusion as it
+    was named both: session 15's 'noticed and left'). A cell not corrected is as read now."""
+    key = ["dispatch_id", "cycle"]
+
+    def cell(table: str, column: str) -> pl.DataFrame:
+        return (rows.filter((pl.col("table") == table) & (pl.col("column") == column))
+                .unique(key, keep="last", maintain_order=True)
+                .select(*key, "institution_id", pl.col("_then").alias(f"_{column}_then")))
+
+    members = cell("experts", "member_of_institution_ids").select(
+        *key, _names(pl.col("_member_of_institution_ids_then")).alias("_m_then"))
+    kinds = cell("institutions", "kind").select(
+        *key, pl.col("_kind_then").fill_null("").is_in(spared).alias("_k_then"))
+    return (rows.join(members, on=key, how="left").join(kinds, on=key, how="left")
+            .with_columns(pl.col("_member").alias("_member_now"),
+                          pl.col("_spared").alias("_spared_now"),
+                          pl.coalesce("_m_then", "_member").alias("_member_then"),
+                          pl.coalesce("_k_then", "_spared").alias("_spared_then"))
+            .drop("_m_then", "_k_then"))
 
 
 def cell_changes(run: CycleRun) -> pl.DataFrame:
@@ -200,14 +233,14 @@ def cell_changes(run: CycleRun) -> pl.DataFrame:
     under = pl.concat([
         paid.select(pl.lit("experts").alias("table"), pl.col("expert_id").alias("key"),
                     pl.exclude("expert_id")),
-        # an institution's kind decides only for its own members (the R-EXC-3 exception)
-        paid.filter("_member").select(pl.lit("institutions").alias("table"),
-                                      pl.col("institution_id").alias("key"),
-                                      pl.exclude("expert_id"))])
+        # an institution's kind decides only for its own members (the R-EXC-3 exception),
+        # then or now (_effect): every dispatch through it is looked at
+        paid.select(pl.lit("institutions").alias("table"),
+                    pl.col("institution_id").alias("key"), pl.exclude("expert_id"))])
     masters = (last.with_columns(rule.alias("rule")).filter(pl.col("rule").is_not_null())
                .join(under.filter(pl.col("key").is_not_null()), on=["table", "key"]))
     keep = ["seq", *CELL, "rule", "new", "_export", "dispatch_id", "cycle",
-            "institution_id", "_spared"]
+            "institution_id", "_member", "_spared"]
     hits = pl.concat([own.select(keep), masters.select(keep)])
     if hits.height == 0:
         return pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
@@ -217,9 +250,11 @@ def cell_changes(run: CycleRun) -> pl.DataFrame:
             .unique(["cycle", *CELL], keep="last", maintain_order=True)
             .select("cycle", *CELL, pl.col("new").alias("_used")))
     spared = [str(k) for k in spared_kinds(run.rules)]
-    return (hits.join(used, on=["cycle", *CELL], how="left", nulls_equal=True)
-            .with_columns(_effect(pl.coalesce("_used", "_export"), spared).alias("_was"),
-                          _effect(pl.col("new"), spared).alias("now"))
+    hits = (hits.join(used, on=["cycle", *CELL], how="left", nulls_equal=True)
+            .with_columns(pl.coalesce("_used", "_export").alias("_then")))
+    return (_r_exc_3_then(hits, spared)
+            .with_columns(_effect(pl.col("_then"), spared, "then").alias("_was"),
+                          _effect(pl.col("new"), spared, "now").alias("now"))
             .with_columns((pl.col("_was") != pl.col("now")).alias("changed"))
             .select(columns).sort("seq", "dispatch_id", "cycle"))
 
