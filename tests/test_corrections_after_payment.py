@@ -326,3 +326,62 @@ def test_R_EXC_3_membership_and_kind_corrected_together_are_one_question(
         _settle(alone, alone_out, "2021-11")
         assert pair[1] in {d for n in _master_notes(alone_out, "2021-11")
                            for d in n["dispatch_ids"]}, pair
+
+
+def _named_cells(out: Path, cycle_: str) -> set[str]:
+    """table|key|column of each cell the cycle's notes named (the told keys)."""
+    return {"|".join(str(k).split("/")[0].split("|")[:3])
+            for n in _master_notes(out, cycle_) for k in n["keys"]}  # type: ignore[attr-defined]
+
+
+def _elsewhere(out: Path) -> tuple[str, str]:
+    ledger = pl.read_csv(out / "2021-10" / "ledger.csv", infer_schema=False)
+    dispatch, institution = ledger.filter(pl.col("専門家ID") == "E000092").select(
+        "派遣ID", "申請機関ID").row(0)
+    return str(dispatch), str(institution)
+
+
+def test_R_EXC_3_a_cell_corrected_before_payment_is_not_named_for_the_others_change(
+        tmp_path: Path) -> None:
+    """Of 所属機関ID and 機関種別, only the cell that moved since payment is named when the
+    pair changes R-EXC-3 (helper review: the one corrected before payment was named too)."""
+    data, out = tmp_path / "data", tmp_path / "out"
+    shutil.copytree(SAMPLES, data)
+    _settle(data, out, "2021-10")
+    _, elsewhere = _elsewhere(out)
+    assert _kind(data, elsewhere) > 4
+    shutil.rmtree(out)
+    # a) EP008 stays a member of PF13-01 (spared ②), corrected before payment; the kind
+    # turns ⑤ afterwards: D21-P016 is now excluded by the kind alone
+    # b) the E000092 dispatch's institution turns ⑦ before payment; E000092 joins it after
+    _correct_at(data, ("experts,EP008,所属機関ID,PF13-01;PF12-04,所属の追記", "2021/10/01 09:00"),
+                (f"institutions,{elsewhere},機関種別,7,種別の誤り", "2021/10/01 09:01"))
+    _settle(data, out, "2021-10")
+    _correct_at(data, ("institutions,PF13-01,機関種別,5,種別の誤り", "2021/11/05 10:00"),
+                (f"experts,E000092,所属機関ID,PF12-04;{elsewhere},所属と判明",
+                 "2021/11/05 10:01"))
+    _settle(data, out, "2021-11")
+    named = _named_cells(out, "2021-11")
+    assert "institutions|PF13-01|kind" in named and "experts|E000092|member_of_institution_ids" \
+        in named, named
+    assert "experts|EP008|member_of_institution_ids" not in named
+    assert f"institutions|{elsewhere}|kind" not in named
+
+
+def test_R_EXC_3_a_kind_between_two_unspared_kinds_is_not_named_beside_a_membership(
+        tmp_path: Path) -> None:
+    """c) both after payment: the institution's kind moves between two kinds R-EXC-3 does
+    not spare (no change by itself), E000092 joins it: only the membership is named."""
+    data, out = tmp_path / "data", tmp_path / "out"
+    shutil.copytree(SAMPLES, data)
+    _settle(data, out, "2021-10")
+    dispatch, elsewhere = _elsewhere(out)
+    kind = _kind(data, elsewhere)
+    other = 7 if kind != 7 else 11
+    _correct_at(data, (f"institutions,{elsewhere},機関種別,{other},種別の誤り", "2021/11/05 10:00"),
+                (f"experts,E000092,所属機関ID,PF12-04;{elsewhere},所属と判明",
+                 "2021/11/05 10:01"))
+    _settle(data, out, "2021-11")
+    named = _named_cells(out, "2021-11")
+    assert named == {"experts|E000092|member_of_institution_ids"}, named
+    assert dispatch in {d for n in _master_notes(out, "2021-11") for d in n["dispatch_ids"]}

@@ -20,8 +20,8 @@ def test_a_missing_option_names_it_and_the_help(monkeypatch, capsys) -> None:
     code, err = _run(monkeypatch, capsys, "close", "2021-10", "--out", "x")
     assert code == 2
     # The option's own help follows its name (session 16), then where to read more.
-    assert err.startswith("エラー オプション --by を指定してください（確定者 / who closes the cycle）。"
-                          "`haken close --help`")
+    assert err.startswith("エラー オプション --by を指定してください"
+                          "（確定者 / who closes the cycle）。`haken close --help`")
     assert "Missing option '--by'" in err
 
 

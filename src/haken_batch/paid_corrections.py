@@ -255,7 +255,11 @@ def cell_changes(run: CycleRun) -> pl.DataFrame:
     return (_r_exc_3_then(hits, spared)
             .with_columns(_effect(pl.col("_then"), spared, "then").alias("_was"),
                           _effect(pl.col("new"), spared, "now").alias("now"))
-            .with_columns((pl.col("_was") != pl.col("now")).alias("changed"))
+            # and this cell's own change counts: a joint R-EXC-3 change names only the cell
+            # that moved since payment (one corrected before it is as paid: helper review)
+            .with_columns(((pl.col("_was") != pl.col("now"))
+                           & (_effect(pl.col("_then"), spared, "now") != pl.col("now")))
+                          .alias("changed"))
             .select(columns).sort("seq", "dispatch_id", "cycle"))
 
 
