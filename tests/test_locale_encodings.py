@@ -147,3 +147,23 @@ def test_a_table_file_named_in_cp932_stops_the_run_naming_it(tmp_path: Path) -> 
     assert "ファイル名「専門家.csv」が Windows の文字コード（CP932）のままで" in res.output
     assert "unzip -O cp932" in res.output
     assert not (out / "2021-10").exists()
+
+
+def test_a_rules_file_named_in_cp932_stops_the_run_naming_it(tmp_path: Path) -> None:
+    """The whole rules tree is hashed and archived under its names (helper review: a
+    traceback from the manifest)."""
+    from haken_batch.resources import rules_dir
+
+    rules = tmp_path / "rules"
+    shutil.copytree(rules_dir(), rules)
+    with open(os.path.join(os.fsencode(rules), "メモ.txt".encode("cp932")), "wb") as fh:
+        fh.write(b"note\n")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["settle", "2021-10", "--data", str(SAMPLES), "--out",
+                                   str(out), "--payer", str(PAYER), "--rules", str(rules),
+                                   "--no-documents"])
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit)
+    assert "ファイル名「メモ.txt」が Windows の文字コード（CP932）のままで" in res.output
+    assert not (out / "2021-10").exists()

@@ -19,3 +19,11 @@ def readable(name: str) -> str:
         return raw.decode("cp932")
     except UnicodeDecodeError:
         return raw.decode("utf-8", "replace")
+
+
+def still_cp932(shown: str) -> tuple[str, str]:
+    """The message (ja, en) for a file that would be read but is named in CP932."""
+    return (f"ファイル名「{shown}」が Windows の文字コード（CP932）のままで、読めません。"
+            "名前を付け直すか、ZIP を `unzip -O cp932` で展開し直してください",
+            f"the file name {shown!r} is still in the Windows encoding (CP932) and cannot be "
+            "read; rename it, or unpack the ZIP again with `unzip -O cp932`")

@@ -156,7 +156,7 @@ def _named_as_text(files: list[Path], cmap: ColumnMap) -> tuple[list[Path], list
     its CP932 names) stops the run if it would be read: a table's name, or a workbook; any
     other is left out like a stray file, with a warning under its CP932 reading. Its name
     would otherwise reach polars and the manifest's JSON, which refuse it (a traceback)."""
-    from haken_batch.fsnames import readable, undecodable
+    from haken_batch.fsnames import readable, still_cp932, undecodable
 
     kept, strays = [], []
     for path in files:
@@ -166,12 +166,7 @@ def _named_as_text(files: list[Path], cmap: ColumnMap) -> tuple[list[Path], list
         shown = readable(path.name)
         suffix = Path(shown).suffix.lower()
         if suffix == ".xlsx" or (suffix == ".csv" and cmap.table_for_stem(Path(shown).stem)):
-            raise StructuralError(
-                f"ファイル名「{shown}」が Windows の文字コード（CP932）のままで、読めません。"
-                "名前を付け直すか、ZIP を `unzip -O cp932` で展開し直してください",
-                f"the file name {shown!r} is still in the Windows encoding (CP932) and cannot "
-                "be read; rename it, or unpack the ZIP again with `unzip -O cp932`",
-                where=str(path.parent))
+            raise StructuralError(*still_cp932(shown), where=str(path.parent))
         strays.append(Unused(path.with_name(shown), None))  # named as the clerk reads it
     return kept, strays
 

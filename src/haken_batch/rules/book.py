@@ -166,6 +166,18 @@ class RuleBook:
         return h.hexdigest()
 
 
+def _names_are_text(root: Path) -> None:
+    """Every file of the tree is hashed and archived under its name (manifest JSON): one
+    named in CP932 (a ZIP from Windows) is told, not a traceback (helper review)."""
+    from haken_batch.fsnames import readable, still_cp932, undecodable
+
+    for path in sorted(root.rglob("*")):
+        name = path.relative_to(root).as_posix()
+        if undecodable(name):
+            raise RulesError(*still_cp932(readable(name)),
+                             where=readable(str(root)))
+
+
 def load_rules(root: Path | None = None) -> RuleBook:
     """Load and check a rules tree (default: the bundled one)."""
     if root is None:
@@ -176,6 +188,7 @@ def load_rules(root: Path | None = None) -> RuleBook:
     if not (root / "parameters").is_dir():
         raise RulesError("ルールフォルダに parameters/ がありません",
                          "rules folder has no parameters/", where=str(root))
+    _names_are_text(root)
     parameters: dict[str, Parameter] = {}
     for path in sorted((root / "parameters").glob("*.yaml")):
         body = load_yaml(path)
