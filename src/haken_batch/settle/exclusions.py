@@ -124,35 +124,46 @@ def r_per_1(d: pl.DataFrame, rules: RuleBook) -> Part:
         | (pl.col("support_date") < pl.col("_p0"))
         | (pl.col("support_date") > pl.col("_p1"))
     )
+    # no period on that date: before the rules begin (no 空欄〜空欄: blind check)
+    unruled = pl.col("_p0").is_null() | pl.col("_p1").is_null()
     return result(
         frame,
         "R-PER-1",
         outside,
         "exclude",
-        pl.format(
+        pl.when(unruled).then(pl.format(
+            "支援日 {} はルールの最初の適用日より前で、派遣実施期間の外",
+            txt(pl.col("support_date")))).otherwise(pl.format(
             "支援日 {} が派遣実施期間（{}〜{}）の外",
             txt(pl.col("support_date")),
             txt(pl.col("_p0")),
             txt(pl.col("_p1")),
-        ),
-        pl.format(
+        )),
+        pl.when(unruled).then(pl.format(
+            "support date {} is before the rules' first date, outside any dispatch period",
+            txt_en(pl.col("support_date")))).otherwise(pl.format(
             "support date {} is outside the dispatch period ({} to {})",
             txt_en(pl.col("support_date")),
             txt_en(pl.col("_p0")),
             txt_en(pl.col("_p1")),
-        ),
-        ok_message=pl.format(
+        )),
+        # a blank or unreadable date is held by R-VAL-1, not judged here
+        ok_message=pl.when(pl.col("support_date").is_null())
+        .then(pl.lit("支援日が空欄か日付として読めないため、期間は判定していません"))
+        .otherwise(pl.format(
             "支援日 {} は期間 {}〜{} 内",
             txt(pl.col("support_date")),
             txt(pl.col("_p0")),
             txt(pl.col("_p1")),
-        ),
-        ok_message_en=pl.format(
+        )),
+        ok_message_en=pl.when(pl.col("support_date").is_null())
+        .then(pl.lit("the support date is blank or not a date: the period is not judged"))
+        .otherwise(pl.format(
             "support date {} is within the period {} to {}",
             txt_en(pl.col("support_date")),
             txt_en(pl.col("_p0")),
             txt_en(pl.col("_p1")),
-        ),
+        )),
     )
 
 

@@ -114,9 +114,15 @@ def results(f: pl.DataFrame) -> list[Part]:
         "reduce",
         pl.lit(""),
         pl.lit(""),
-        ok_message=formula_text(pl.format(" = {}円", txt(pl.col("fee_claimed"))))[0],
-        ok_message_en=formula_text(
-            en_suffix=pl.format(" = {} yen", txt_en(pl.col("fee_claimed"))))[1],
+        # no rate or unit without a support date: say so, not 「空欄×空欄分」 (blind check)
+        ok_message=pl.when(pl.col("fee_claimed").is_null())
+        .then(pl.lit("謝金は計算していません（支援日が空欄か日付でない、またはその日の単価がルールにないため）"))
+        .otherwise(formula_text(pl.format(" = {}円", txt(pl.col("fee_claimed"))))[0]),
+        ok_message_en=pl.when(pl.col("fee_claimed").is_null())
+        .then(pl.lit("no fee computed (the support date is blank or not a date, or the "
+                     "rules have no rate on it)"))
+        .otherwise(formula_text(
+            en_suffix=pl.format(" = {} yen", txt_en(pl.col("fee_claimed"))))[1]),
         line_no=pl.lit(0),
     )
     paid = f.filter(pl.col("fee").is_not_null())

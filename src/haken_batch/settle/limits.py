@@ -99,19 +99,23 @@ def r_lim_1(d: pl.DataFrame, ranked: pl.DataFrame, rules: RuleBook) -> list[Part
     ).join(ranked, on="dispatch_id", how="left")
     over = pl.col("_rank") > pl.col("_limit")
     excepted = pl.col("limit_exception").fill_null(False) & pl.col("_honour").fill_null(False)
+    # a day the rules do not reach has no limit: said, not 「上限 空欄件」 (blind check)
+    unruled = pl.col("_limit").is_null()
     what = pl.format(
-        "企業 {} の{}年度 {}件目（上限 {}件）",
+        "企業 {} の{}年度 {}件目（{}）",
         txt(pl.col("company_id")),
         txt(pl.col("_fy")),
         txt(pl.col("_rank")),
-        txt(pl.col("_limit")),
+        pl.when(unruled).then(pl.lit("支援日の上限がルールにありません"))
+        .otherwise(pl.format("上限 {}件", pl.col("_limit"))),
     )
     what_en = pl.format(
-        "dispatch {} of company {} in fiscal year {} (limit {})",
+        "dispatch {} of company {} in fiscal year {} ({})",
         txt_en(pl.col("_rank")),
         txt_en(pl.col("company_id")),
         txt_en(pl.col("_fy")),
-        txt_en(pl.col("_limit")),
+        pl.when(unruled).then(pl.lit("the rules have no limit on the support date"))
+        .otherwise(pl.format("limit {}", pl.col("_limit"))),
     )
     flagged = (over & excepted).fill_null(False)
     return [

@@ -1,0 +1,43 @@
+"""`haken explain` of a dispatch whose support date is not a date (held, R-VAL-1) or lies
+before the rules begin (excluded, R-PER-1): the story is told, with no 空欄 standing in for
+a period or a rate (blind clerk check: a jinja traceback, and 「期間 空欄〜空欄」)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from haken_batch import cycle, explain
+from haken_batch.cli.app import app
+from sample_runs import sample_options
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("dates") / "out"
+    cycle.settle_cycle(sample_options(folder))
+    return folder
+
+
+def test_R_VAL_1_a_support_date_not_a_date_is_explained_without_a_day(out: Path) -> None:
+    res = CliRunner().invoke(app, ["explain", "D21-P073", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "支援日が日付として読めないため、示せません" in res.output
+    assert "空欄×空欄" not in res.output and "空欄〜空欄" not in res.output
+    english = CliRunner().invoke(app, ["explain", "D21-P073", "--out", str(out),
+                                       "--lang", "en"])
+    assert english.exit_code == 0, english.output
+    assert "The support date is not a readable date" in english.output
+
+
+def test_R_PER_1_a_blank_date_is_not_judged_inside_the_period(out: Path) -> None:
+    text = explain.render(explain.story(out, "D21-P073"))
+    assert "期間は判定していません" in text and "謝金は計算していません" in text
+
+
+def test_R_PER_1_a_date_before_the_rules_is_outside_without_blank_bounds(out: Path) -> None:
+    text = explain.render(explain.story(out, "D21-P019"))
+    assert "支援日 2021-03-31 はルールの最初の適用日より前で、派遣実施期間の外" in text
+    assert "空欄" not in text.replace("支援日が空欄か", "")  # no blank stands for a value
