@@ -170,8 +170,10 @@ def test_a_listing_that_disagrees_with_the_file_names_nobody(good: Path) -> None
     _listing(good.parent, [("zengin_20211119.txt", "E-0001", 12345),
                            ("zengin_20211119.txt", "E-0002", 679)])
     result = invoke(str(good))
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # not the file the reviewed listing describes: not to send
     assert "E-0001" not in result.stdout
     assert "一致しない" in result.stdout
+    assert "正常: 誤りはありません" not in result.stdout
+    assert "zengin_check.csv と一致しません" in result.stderr
     view = json.loads(invoke(str(good), "--format", "json").stdout)
     assert view["listing"] is False and "expert_id" not in view["records"][0]

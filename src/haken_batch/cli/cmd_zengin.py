@@ -26,7 +26,8 @@ def show(
 ) -> None:
     """全銀ファイルを表示・検査します / show and check a Zengin file.
 
-    終了コード / exit code: 0 正常 valid, 1 誤りあり invalid, 2 読めない unreadable.
+    終了コード / exit code: 0 正常 valid, 1 誤りあり invalid (or it disagrees with the
+    zengin_check.csv beside it), 2 読めない unreadable.
     """
     from haken_batch import zengin_format
     from haken_batch.zengin_checklist import experts_beside, listing_beside
@@ -43,7 +44,9 @@ def show(
         print_json({"file": str(file), **view})
     else:
         _render(view, lang.value)
-    raise typer.Exit(0 if parsed.ok else 1)
+    # a file that is not the one the reviewed listing beside it describes is not to be sent
+    # (blind clerk check: it said 正常 and exited 0)
+    raise typer.Exit(0 if parsed.ok and view["listing"] is not False else 1)
 
 
 def _safe(value: object) -> str:
@@ -105,10 +108,17 @@ def _render(view: dict[str, Any], lang: str) -> None:
     else:
         con.print(f"{counted}  （レコード区切り {view['separator']}、"
                   f"末尾の EOF 0x1A {'あり' if view['eof_byte'] else 'なし'}）")
+    err = console(stderr=True)
+    if view["valid"] and view.get("listing") is False:
+        err.print("[bold red]" + (
+            "the file's format is valid, but it does not match zengin_check.csv beside it: "
+            "check that both come from the same settle before sending it" if en else
+            "ファイルの形式は正常ですが、同じフォルダの zengin_check.csv と一致しません。"
+            "送信の前に、確認した一覧とこのファイルが同じ精算のものか確かめてください") + "[/]")
+        return
     if view["valid"]:
         con.print("[green]" + ("valid" if en else "正常: 誤りはありません") + "[/]")
         return
-    err = console(stderr=True)
     err.print("[bold red]" + (f"{len(view['problems'])} problem(s)" if en
                               else f"誤り {len(view['problems'])} 件") + "[/]")
     for p in view["problems"]:
