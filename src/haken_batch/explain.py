@@ -117,11 +117,14 @@ def plain_id(dispatch_id: str) -> str:
 
 
 def deciding_cycle(out: Path, dispatch_id: str, cycle: str | None = None) -> str:
-    from haken_batch.outdir import check_cycle
+    from haken_batch.outdir import check_cycle, cycle_folder_named
 
     if not Path(out).is_dir():  # say the folder is missing, not that the dispatch is
         raise ExplainError(f"出力フォルダ {out} がありません", f"no output folder {out}",
                            where=str(out))
+    named = cycle_folder_named(Path(out))  # OUT/2021-10 given as OUT: say so
+    if named is not None:
+        raise ExplainError(*named, where=str(out))
     if cycle is not None:
         check_cycle(cycle)  # 2021/10 is a mistyped cycle, not a cycle without the dispatch
     hist = history(out, dispatch_id)

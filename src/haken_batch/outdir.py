@@ -44,6 +44,13 @@ _MAX_NAME_BYTES = 160
 
 
 def check_cycle(cycle: str) -> str:
+    # 2021-13, 2021-00: the shape is right, the month is not
+    if (isinstance(cycle, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}", cycle)
+            and not _CYCLE_RX.fullmatch(cycle)):
+        raise HakenError(f"サイクル「{cycle}」の月 {cycle[5:]} はありません（YYYY-MM の月は"
+                         " 01〜12、例: 2021-10）",
+                         f"cycle {cycle!r}: there is no month {cycle[5:]} (YYYY-MM, the "
+                         "month 01 to 12, e.g. 2021-10)")
     if not isinstance(cycle, str) or not _CYCLE_RX.fullmatch(cycle):
         raise HakenError(f"サイクル「{cycle}」は YYYY-MM 形式ではありません（例: 2021-10）",
                          f"cycle {cycle!r} is not YYYY-MM (e.g. 2021-10)")
@@ -106,6 +113,7 @@ def locked(out: Path, *, notes: list[Note] | None = None) -> Iterator[Path]:
     held; when it fails, an OUT this call created is removed again if it is empty, so a
     failed run leaves no output behind (issue 7).
     """
+    refuse_cycle_folder(out)
     fd, created = _acquire(out)
     failed = True
     try:
@@ -120,6 +128,25 @@ def locked(out: Path, *, notes: list[Note] | None = None) -> Iterator[Path]:
         failed = False
     finally:
         _release(fd, out, remove_out=created and failed)
+
+
+def cycle_folder_named(out: Path) -> tuple[str, str] | None:
+    """The message (ja, en) when OUT is itself a settled cycle's folder (it holds a
+    manifest.json): OUT is the folder above it. None otherwise."""
+    if not (out / "manifest.json").is_file():
+        return None
+    return (f"{out} は精算済みサイクルのフォルダです。--out にはその親の出力先フォルダ"
+            f"（{out.parent}）を指定してください",
+            f"{out} is a settled cycle's folder: --out takes the output folder above it "
+            f"({out.parent})")
+
+
+def refuse_cycle_folder(out: Path) -> None:
+    """A run on OUT/CYCLE as if it were OUT would see no ledger and pay every dispatch
+    again, inside the cycle's own folder (blind clerk check): refused before the lock."""
+    named = cycle_folder_named(out)
+    if named is not None:
+        raise ConfigError(*named)
 
 
 def _acquire(out: Path) -> tuple[int, bool]:
