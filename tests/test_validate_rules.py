@@ -126,6 +126,25 @@ def test_R_VAL_1_a_dispatch_carried_out_without_a_report_is_a_warning(rules, tmp
     assert "支援実績報告の行がありません" in got[0][4]
 
 
+def test_R_VAL_1_a_report_approved_before_its_support_day_is_a_warning(rules,
+                                                                        tmp_path) -> None:
+    """A support day corrected into a later month was paid with no word (blind clerk
+    check): approval before the support names the report; it holds nothing (the contract
+    has no such error), so its dispatch is not touched."""
+    from haken_batch.validate import touched_dispatches
+
+    data = compose(tmp_path, None)
+    path = data / "reports.csv"
+    text = path.read_text(encoding="utf-8").replace("D-1,2021/10/05,", "D-1,2021/10/12,")
+    path.write_text(text, encoding="utf-8")
+    ds = load_dataset(data, rules)
+    got = ds.findings.select("file", "row", "column", "value", "severity", "message_ja").rows()
+    assert [g[:5] for g in got] == [("reports.csv", 2, "機関承認日時", "2021-10-06 10:00",
+                                     "warning")]
+    assert "支援日より前に承認されています" in got[0][5]
+    assert touched_dispatches(ds).height == 0
+
+
 def test_R_VAL_1_extra_column_is_one_warning(rules, tmp_path) -> None:
     ds = load_dataset(compose(tmp_path, "extra_column"), rules)
     assert ds.findings.select("file", "row", "column", "severity").rows() == [

@@ -336,6 +336,21 @@ def _status_issues(dispatches: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFr
     return concat_issues(parts)
 
 
+def _approval_issues(reports: pl.DataFrame) -> pl.DataFrame:
+    """A report approved before its support day: one of the two dates is mistyped (a
+    support day corrected into a later month was paid with no word: blind clerk check).
+    The contract does not make it an error, so it holds nothing: it is settled as approved
+    (docs/readings.md)."""
+    early = reports.filter(pl.col("approved_at").dt.date() < pl.col("support_date"))
+    return issues_for(
+        early.select("idx", pl.col("approved_at").dt.strftime("%Y-%m-%d %H:%M").alias("value")),
+        table="reports", column="approved_at", rule_id="R-VAL-1", severity=WARNING,
+        ja="機関承認日時: 支援日より前に承認されています（支援日か承認日時の入力誤りでないか"
+           "確認してください。承認済みとして精算します）",
+        en="approved_at: approved before the support date (check neither date is mistyped; "
+           "it is settled as approved)")
+
+
 def _bank_issues(experts: pl.DataFrame, public: pl.DataFrame, cmap: ColumnMap,
                  rules: RuleBook) -> pl.DataFrame:
     """R-VAL-2 findings from the bank check (holder kana, unknown bank/branch, …)."""
@@ -384,6 +399,7 @@ def validate_tables(frames: dict[str, pl.DataFrame], cmap: ColumnMap, codes: Cod
     parts.append(_reference_issues(frames, cmap))
     parts.append(_representative_issues(frames["institutions"]))
     parts.append(_status_issues(frames["dispatches"], frames["reports"]))
+    parts.append(_approval_issues(frames["reports"]))
     experts = frames["experts"]
     contract = concat_issues(parts)
     if unreadable is not None and unreadable.height:
