@@ -70,6 +70,16 @@ def test_missing_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
     assert "nope.yaml" in (info.value.where or "")
 
 
+def test_the_experts_csv_given_for_payer_says_what_payer_takes() -> None:
+    """experts.csv (CP932) for --payer said 「ルールファイルを読めません」 (blind clerk check)."""
+    with pytest.raises(ConfigError) as info:
+        load_payer(REPO / "samples" / "fy2021" / "experts.csv")
+    assert info.value.ja == ("依頼人設定ファイルを読めません（UTF-8 のテキストではありません）。"
+                             "--payer には依頼人設定の YAML ファイル"
+                             "（見本 samples/payer.demo.yaml）を指定してください")
+    assert "ルールファイル" not in info.value.ja
+
+
 def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "payer.yaml"
     path.write_text("payer:\n  requester_code: [1\n", encoding="utf-8")

@@ -53,9 +53,12 @@ def load_yaml(path: Path) -> Any:
     """Parse one YAML file strictly; errors carry ``file:line``."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RulesError("ルールファイルを読めません", "cannot read rules file",
-                         where=str(path)) from exc
+    except UnicodeDecodeError as exc:  # a CSV or workbook given for YAML, say
+        raise RulesError("ファイルを読めません（UTF-8 のテキストではありません）",
+                         "cannot read the file (not UTF-8 text)", where=str(path)) from exc
+    except OSError as exc:
+        raise RulesError(f"ファイルを読めません（{exc.strerror}）",
+                         f"cannot read the file ({exc.strerror})", where=str(path)) from exc
     try:
         loader = _StrictLoader(text)
         loader.name = str(path)  # type: ignore[attr-defined]
