@@ -88,6 +88,20 @@ def test_haken_statement_writes_one_institution(tmp_path: Path):
     assert row[5] == 0 and row[11] == 1 and row[14] == 12020  # D0002 paid in 2021-09
 
 
+def test_haken_statement_of_a_platform_says_whose_statement_holds_it(tmp_path: Path):
+    """PF27 wrote statement_P27A_… without a word (blind clerk check, R-RPT-1: a platform's
+    figures are in its representative's statement)."""
+    out = settled_out(tmp_path)
+    result = runner.invoke(app, ["statement", "2021-10", "--institution", "PF27", "--out",
+                                 str(out), "--data", str(BASE), "--to", str(tmp_path / "st")])
+    assert result.exit_code == 0, result.output
+    assert "statement_P27A_2021-10.xlsx" in result.output
+    assert "PF27 はプラットフォームです" in " ".join(result.output.split())
+    own = runner.invoke(app, ["statement", "2021-10", "--institution", "P27A", "--out",
+                              str(out), "--data", str(BASE), "--to", str(tmp_path / "st2")])
+    assert "プラットフォームです" not in own.output
+
+
 def test_haken_statement_unknown_institution_is_a_clear_error(tmp_path: Path):
     out = settled_out(tmp_path)
     result = runner.invoke(app, ["statement", "2021-10", "--institution", "NOPE", "--out",

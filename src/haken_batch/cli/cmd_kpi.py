@@ -61,8 +61,18 @@ def statement(
     lang: LangOpt = Lang.ja,
 ) -> None:
     """機関別の利用状況（ステートメント）を作ります / write one institution's statement."""
-    from haken_batch.kpi.regen import regenerate
+    from haken_batch.emit.statements import file_name
+    from haken_batch.kpi.regen import Regenerated, regenerate
 
     result = run(lambda: regenerate(out, cycle, data_dir=data, to=to, institution=institution,
                                     statement=True), lang)
     _report(result, quiet, lang)
+    assert isinstance(result, Regenerated)
+    if all(p.name != file_name(institution, cycle) for p in result.files):
+        # a platform id: its figures are in its representative's statement (R-RPT-1); the
+        # file named after another id was written without a word (blind clerk check)
+        console(quiet=quiet).print(
+            f"{institution} is a platform: its total and each member are in its "
+            "representative's statement above" if lang == Lang.en else
+            f"{institution} はプラットフォームです。合計と構成機関ごとの数字は、上記の代表機関の"
+            "ステートメントにあります")
