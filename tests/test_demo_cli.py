@@ -20,6 +20,8 @@ def test_demo_settles_the_sample_cycle(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["demo", "--out", str(out), "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "2021-10" in result.stdout and str(out) in result.stdout.replace("\n", "")
+    said = " ".join(result.output.split())
+    assert "(demo) the sample output folder" in said and "check --out" not in said
     for name in ("dispatches.csv", "payments.csv", "lines.csv", "findings.csv", "ledger.csv"):
         assert (out / "2021-10" / name).is_file(), name
 

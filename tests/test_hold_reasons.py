@@ -96,3 +96,17 @@ def test_summary_folds_a_long_hold_reason_instead_of_cutting_it(monkeypatch, cap
             assert _column(out, 3) == "".join(
                 "".join(hold_reasons(lang)[r].split()) for r in rules), (lang, width)
             assert "18,580,287" in out and "16,855,730" in out  # amounts never cut
+
+
+def test_summary_folds_a_long_status_label_at_30_columns(monkeypatch, capsys) -> None:
+    """「保留（うち前回から継続 …）」 was cut with … at 30 columns (helper review)."""
+    from haken_batch.cli.render_settle import render_summary
+
+    summary = {**_summary([]), "carried": {"held": 1234}}
+    monkeypatch.setenv("COLUMNS", "30")
+    render_summary(summary, "ja")
+    out = capsys.readouterr().out
+    assert "…" not in out
+    labels = "".join(line.split("│")[1] for line in out.splitlines()
+                     if line.startswith("│") and line.count("│") == 3)
+    assert "保留（うち前回から継続1,234）" in "".join(labels.split())

@@ -25,6 +25,12 @@ def test_a_missing_option_names_it_and_the_help(monkeypatch, capsys) -> None:
     assert "Missing option '--by'" in err
 
 
+def test_a_missing_argument_is_named_as_the_usage_line_shows_it(monkeypatch, capsys) -> None:
+    code, err = _run(monkeypatch, capsys, "kpi", "--out", "x")
+    assert code == 2
+    assert err.startswith("エラー 引数 CYCLE を指定してください（精算済みのサイクル YYYY-MM")
+
+
 def test_a_misspelt_command_suggests_the_right_one(monkeypatch, capsys) -> None:
     code, err = _run(monkeypatch, capsys, "setle")
     assert code == 2 and "コマンド setle はありません（もしかして settle）" in err

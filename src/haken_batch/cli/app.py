@@ -148,7 +148,9 @@ def usage_message(exc: object) -> str:
     for pattern, template in _USAGE:
         hit = re.match(pattern, first)
         if hit:
-            ja = template.format(*hit.groups())
+            # an argument as the usage line shows it: CYCLE, not cycle (helper review)
+            upper = pattern.startswith("Missing argument")
+            ja = template.format(*(g.upper() if upper else g for g in hit.groups()))
             break
     what = getattr(getattr(exc, "param", None), "help", None)  # a missing one: what it is
     if first.startswith("Missing") and what:

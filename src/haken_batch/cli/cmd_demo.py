@@ -13,7 +13,8 @@ DEMO_CYCLE = "2021-10"
 
 
 def demo(
-    out: Annotated[str, typer.Option("--out", help="出力先フォルダ")] = "demo-out",
+    out: Annotated[Path, typer.Option(
+        "--out", help="出力先フォルダ / output folder")] = Path("demo-out"),
     lang: LangOpt = Lang.ja,
 ) -> None:
     """サンプルデータで月次精算を実行します / settle the bundled sample cycle."""
@@ -29,7 +30,7 @@ def demo(
     options = Options(
         cycle=DEMO_CYCLE,
         data_dir=data,
-        out_dir=Path(out),
+        out_dir=out,
         payer_file=payer if payer.is_file() else None,
         lang=lang.value,
     )
@@ -40,7 +41,7 @@ def demo(
         if lang is Lang.en
         else f"デモ: サンプルのサイクル {DEMO_CYCLE} を精算しました"
     )
-    summary = core.summary(result, Path(out) / DEMO_CYCLE)
+    summary = core.summary(result, out / DEMO_CYCLE)
     notes = cast("list[dict[str, str]]", summary.get("notes", []))
     summary["notes"] = [_for_a_demo(n) for n in notes]
     render_summary(summary, lang.value, title=title)

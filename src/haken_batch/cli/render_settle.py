@@ -82,7 +82,7 @@ def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) ->
     )
     _print_notes(con, s, en)
     counts = Table(show_header=True, header_style="bold")
-    counts.add_column("status" if en else "判定")
+    counts.add_column("status" if en else "判定", overflow="fold")
     counts.add_column("dispatches" if en else "件数", justify="right", no_wrap=True)
     carried = s.get("carried") or {}
     for key in ("paid", "held", "excluded"):
