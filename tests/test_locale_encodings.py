@@ -52,6 +52,16 @@ def test_an_argument_not_in_the_locale_encoding_is_refused_by_name(tmp_path: Pat
     assert not out.exists()
 
 
+def test_an_argument_after_a_flag_is_not_blamed_on_the_flag(tmp_path: Path) -> None:
+    """--no-documents takes no value: the argument after it is told by its place."""
+    sjis = "出力".encode("cp932")
+    done = _haken("settle", "2021-10", "--no-documents", sjis,
+                  env={"LC_ALL": "C.UTF-8", "PYTHONUTF8": "1"})
+    err = done.stderr.decode("utf-8")
+    assert done.returncode == 2, err
+    assert err.startswith("エラー 4 番目の引数を文字として読めません"), err
+
+
 def test_no_csv_is_handed_to_polars_by_its_path(tmp_path: Path, monkeypatch) -> None:
     """Structural: a path given to polars is encoded as UTF-8 whatever the locale."""
     handed: list[tuple[str, Any]] = []

@@ -86,6 +86,22 @@ def _invoke() -> int:
     return code if isinstance(code, int) else 0
 
 
+def _flags() -> set[str]:
+    """Every option name of every command that takes no value (--no-documents, -q)."""
+    import typer  # it vendors click: options are told by their attributes
+
+    from haken_batch.cli.commands import app
+
+    names: set[str] = set()
+    group = typer.main.get_command(app)
+    commands = getattr(group, "commands", {})
+    for command in [group, *commands.values()]:
+        for param in command.params:
+            if getattr(param, "is_flag", False) or getattr(param, "count", False):
+                names.update(param.opts, getattr(param, "secondary_opts", []))
+    return names
+
+
 def _undecodable_argument(args: list[str]) -> str | None:
     """The message for an argument whose bytes are not text in the locale's encoding
     (Python keeps them as lone surrogates): a name typed in Shift_JIS on a UTF-8 locale
@@ -95,7 +111,9 @@ def _undecodable_argument(args: list[str]) -> str | None:
 
     for number, arg in enumerate(args, start=1):
         if undecodable(arg):
-            option = args[number - 2] if number > 1 and args[number - 2].startswith("-") else ""
+            before = args[number - 2] if number > 1 else ""
+            # a flag before it takes no value: the argument is its own (helper review)
+            option = before if before.startswith("-") and before not in _flags() else ""
             if arg.startswith("--") and "=" in arg:  # --by=VALUE
                 option = arg.split("=", 1)[0]
             which = f"{option} の値" if option else f"{number} 番目の引数"
