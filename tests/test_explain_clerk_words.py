@@ -63,3 +63,19 @@ def test_an_account_number_in_a_corrections_reason_is_masked(tmp_path) -> None:
     text = explain.render(explain.story(out, DISPATCH))
     assert "口座変更 旧****321→新****332" in text
     assert "7654321" not in text and "4443332" not in text
+
+
+def test_a_corrected_yes_no_cell_reads_hai_iie(tmp_path) -> None:
+    """A correction of 従事証明確認 read 「true」→「false」 (blind clerk check)."""
+    import shutil
+
+    from sample_runs import SAMPLES
+
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLES, data)
+    with (data / "corrections.csv").open("a", encoding="utf-8") as f:
+        f.write("reports,D21-P034,従事証明確認,いいえ,確認できず,事務局 試験,2021/10/20 10:00\n")
+    out = tmp_path / "out"
+    cycle.settle_cycle(sample_options(out, data=data))
+    text = explain.render(explain.story(out, "D21-P034"))
+    assert "の 従事証明確認 を「はい」→「いいえ」（理由: 確認できず）" in text

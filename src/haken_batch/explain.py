@@ -239,6 +239,7 @@ def _corrections(run: CycleRun, keys: dict[str, set[str]],
                 # what the clerk wrote and sees in the export: 支援実績報告 / 終了時刻
                 "table_ja": spec.ja if spec is not None else table,
                 "label": spec.column(col).label if spec is not None else col,
+                "kind": spec.column(col).kind if spec is not None else None,
                 "old": _plain(mask_value(col, row.get("old"))),
                 "new": _plain(mask_value(col, row.get("new"))),
                 # free text: an account number written in it is masked like the cells
@@ -599,6 +600,9 @@ def render(data: dict[str, Any], lang: str = "ja") -> str:
         autoescape=False,
     )
     env.filters["yen"] = lambda v: "—" if v is None else f"{int(v):,}"
+    # a corrected yes/no cell as the export writes it (はい), not the trail's true
+    env.filters["ja_cell"] = lambda v, kind: ({"true": "はい", "false": "いいえ"}.get(v, v)
+                                             if kind == "bool" else v)
     env.filters["ja_value"] = lambda v: {True: "はい", False: "いいえ"}.get(v, v) \
         if isinstance(v, bool) else v
     name = "story.en.txt.j2" if lang == "en" else "story.ja.txt.j2"
