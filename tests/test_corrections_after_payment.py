@@ -54,6 +54,10 @@ def test_a_correction_of_a_paid_dispatch_is_named_in_the_summary(tmp_path: Path)
     assert story["cycle"] == "2021-10"
     assert [(f["cycle"], f["ja"]) for f in story["followups"]] == [("2021-11", kept[0]["ja"])]
     assert "7. その後のお知らせ" in explain.render(story)
+    # section 2 is the paying cycle's: it says so, not a bare "no corrections" (blind check)
+    assert "サイクル 2021-10 の時点では、この派遣に関わる修正はありません（支払後の修正は 7. に）" \
+        in explain.render(story)
+    assert "as of cycle 2021-10 (those after payment: see 7)" in explain.render(story, "en")
     assert kept[0]["en"] in explain.render(story, "en")
     # said once: the next cycle, reading the same correction again, does not repeat it
     again = CliRunner().invoke(app, ["settle", "2021-12", "--data", str(data), "--out",
