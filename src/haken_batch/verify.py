@@ -428,8 +428,13 @@ def _rerun(rep: CycleReport, folder: Path, manifest: dict[str, Any], engine: Any
                     f"再計算できませんでした: 必要なファイル {exc.filename} がありません")
             return
         except (OSError, KeyError, TypeError, ValueError, ImportError, AttributeError) as exc:
-            rep.add("", "rerun", f"the re-run failed: {type(exc).__name__}: {exc}",
-                    f"再計算できませんでした（{type(exc).__name__}: {exc}）")
+            # an archived file found altered above is what the re-run choked on: say so
+            altered = any((p.path or "").startswith("archive/") for p in rep.problems)
+            rep.add("", "rerun", f"the re-run failed: {type(exc).__name__}: {exc}"
+                    + ("; the altered archive files above are the likely cause" if altered
+                       else ""),
+                    ("上記のアーカイブのファイルが改変されているため、" if altered else "")
+                    + f"再計算できませんでした（{type(exc).__name__}: {exc}）")
             return
         rep.reran = True
         _compare_outputs(rep, folder, result, manifest)

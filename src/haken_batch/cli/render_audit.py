@@ -57,8 +57,10 @@ def render_verify(report: Any, lang: str, quiet: bool = False) -> None:
                      else f"、再計算で出力 {same}/{len(cyc.outputs)} 件一致")
         con.print(head)
         if cyc.problems:
-            table = Table("file" if en else "ファイル", "kind" if en else "種別",
-                          show_lines=False)
+            table = Table(show_lines=False)
+            # the path folds too: archive/bankmaster/branches/000… named no file (blind check)
+            table.add_column("file" if en else "ファイル", overflow="fold")
+            table.add_column("kind" if en else "種別", no_wrap=True)
             # fold, not cut: a Japanese detail has no spaces to wrap at, and its end (the
             # chmod to run, the path) is the part the reader needs
             table.add_column("detail" if en else "内容", overflow="fold")
@@ -68,7 +70,9 @@ def render_verify(report: Any, lang: str, quiet: bool = False) -> None:
             con.print(table)
         bad = [o for o in cyc.outputs if o.status not in ("identical", "identical_content")]
         if bad:
-            table = Table("output" if en else "出力", "result" if en else "結果")
+            table = Table()
+            table.add_column("output" if en else "出力", overflow="fold")
+            table.add_column("result" if en else "結果", no_wrap=True)
             table.add_column("first difference" if en else "最初の相違", overflow="fold")
             for o in bad:
                 table.add_row(o.path, o.status if en else STATUS_JA.get(o.status, o.status),
