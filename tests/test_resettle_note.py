@@ -126,3 +126,23 @@ def test_settling_again_with_other_rules_names_the_changed_files(tmp_path: Path)
     again = cycle.settle_cycle(sample_options(out, "2021-10", SAMPLES, rules_dir=rules))
     said = [ja for ja, _ in again.notes if "ルールのファイルが変わって" in ja]
     assert len(said) == 1 and "parameters/audit.yaml" in said[0], again.notes
+
+
+def test_settling_again_says_a_new_transfer_date_and_the_documents_it_dropped(
+        tmp_path: Path) -> None:
+    """Settled again with another transfer date and --no-documents: the note said 振込総額
+    16,855,730 円 → 16,855,730 円, and the notices and KPI workbook were gone without a word
+    (blind clerk check)."""
+    import datetime as dt
+
+    out = tmp_path / "out"
+    cycle.settle_cycle(sample_options(out, documents=True))
+    again = cycle.settle_cycle(sample_options(out, transfer_date=dt.date(2021, 11, 18)))
+    said = " ".join(ja for ja, _ in again.notes)
+    assert "振込総額は同じ" in said
+    assert "ファイル zengin_20211119.txt → zengin_20211118.txt" in said
+    dropped = [ja for ja, _ in again.notes if "今回の精算では作られていません" in ja]
+    assert len(dropped) == 1 and "notices" in dropped[0] and "kpi_2021-10.xlsx" in dropped[0]
+    assert "zengin_" not in dropped[0]
+    third = cycle.settle_cycle(sample_options(out, transfer_date=dt.date(2021, 11, 18)))
+    assert not [ja for ja, _ in third.notes if "今回の精算では作られていません" in ja]

@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from haken_batch import jpcalendar
 from haken_batch.errors import CycleError
@@ -239,7 +239,8 @@ def settle_cycle(options: Options, progress: Progress = _noop) -> CycleRun:
                 write_outputs(run, folder, progress, packer)
         history.record(out, history.SETTLED, options.cycle)
         after = _transfer_files(out / options.cycle)
-        replaced = [*_changed_rules_note(before, after), *_replaced_transfer_note(before, after)]
+        replaced = [*_changed_rules_note(before, after), *_replaced_transfer_note(before, after),
+                    *_dropped_outputs_note(before, after, options.documents)]
         listed = followups.write_list(out, options.cycle, run.followups, options.headers)
     where = ([(f"お知らせの一覧（派遣ごとに1行）: {listed}",
                f"these follow-ups as a list (a row per dispatch): {listed}")]
@@ -325,7 +326,7 @@ def first_cycle_lead(cycle: str) -> tuple[str, str]:
             f"the output folder (--out) has no cycle before {cycle}:")
 
 
-def _transfer_files(folder: Path) -> dict[str, object] | None:
+def _transfer_files(folder: Path) -> dict[str, Any] | None:
     """What a settled cycle folder says of its transfer: the Zengin files' hashes and the
     net total (from its manifest); None when the cycle was not settled (or is unreadable)."""
     from haken_batch.manifest import MANIFEST_NAME, ManifestUnreadable, read_json
@@ -338,12 +339,14 @@ def _transfer_files(folder: Path) -> dict[str, object] | None:
              if str(e.get("path", "")).startswith("zengin_") and str(e["path"]).endswith(".txt")}
     rules = {str(e.get("path", "")).removeprefix("archive/rules/"): e.get("sha256")
              for e in manifest.get("rules") or []}
+    # the top-level outputs (notices/, kpi_….xlsx): a re-run without documents drops some
+    tops = {str(e.get("path", "")).split("/", 1)[0] for e in manifest.get("outputs") or []}
     return {"files": files, "net": (manifest.get("settlement") or {}).get("net"),
-            "rules": rules}
+            "rules": rules, "outputs": tops}
 
 
-def _changed_rules_note(before: dict[str, object] | None,
-                        after: dict[str, object] | None) -> list[tuple[str, str]]:
+def _changed_rules_note(before: dict[str, Any] | None,
+                        after: dict[str, Any] | None) -> list[tuple[str, str]]:
     """Settling a cycle again with other rules files: say which, whatever else changed (a
     rate edit said only that the transfer changed, and an audit-size edit nothing at all:
     blind red-team check, round 3)."""
@@ -362,8 +365,8 @@ def _changed_rules_note(before: dict[str, object] | None,
              "results may differ because of it (the earlier results were replaced)")]
 
 
-def _replaced_transfer_note(before: dict[str, object] | None,
-                            after: dict[str, object] | None) -> list[tuple[str, str]]:
+def _replaced_transfer_note(before: dict[str, Any] | None,
+                            after: dict[str, Any] | None) -> list[tuple[str, str]]:
     """Settling a cycle again replaces its outputs; when its transfer file changed, say so
     loudly: the earlier file may already be at the bank (a blind clerk check: 329 transfers
     became 330 under the same file name, without a word)."""
@@ -373,15 +376,44 @@ def _replaced_transfer_note(before: dict[str, object] | None,
     def yen(value: object) -> str:
         return f"{value:,}" if isinstance(value, int) else "?"
 
+    # what changed: the total, or only the date (and so the file's name): blind clerk check
+    net_ja = (f"振込総額 {yen(before['net'])} 円 → {yen(after['net'])} 円"
+              if before["net"] != after["net"] else f"振込総額は同じ {yen(after['net'])} 円")
+    net_en = (f"net {yen(before['net'])} yen -> {yen(after['net'])} yen"
+              if before["net"] != after["net"] else f"net unchanged at {yen(after['net'])} yen")
+    old_names = sorted(str(n) for n in before["files"])
+    new_names = sorted(str(n) for n in after["files"])
+    if old_names != new_names:
+        net_ja += f"、ファイル {'・'.join(old_names)} → {'・'.join(new_names)}"
+        net_en += f", file {', '.join(old_names)} -> {', '.join(new_names)}"
     return [(f"このサイクルは精算済みでした。前回の結果を置き換え、全銀ファイルの内容が変わりました"
-             f"（振込総額 {yen(before['net'])} 円 → {yen(after['net'])} 円）。前回の全銀ファイルを"
+             f"（{net_ja}）。前回の全銀ファイルを"
              "銀行へ送信済みなら、今回のファイルは送らずに差額を確認してください。"
              "送信後は haken close で確定すると、再精算されません",
              f"this cycle was settled before: its results were replaced and the transfer file "
-             f"changed (net {yen(before['net'])} yen -> {yen(after['net'])} yen). "
+             f"changed ({net_en}). "
              "If the earlier file was already sent to the bank, do not send this one; check "
              "the difference. Close the cycle (haken close) once its file is sent, and it is "
              "never settled again")]
+
+
+def _dropped_outputs_note(before: dict[str, Any] | None, after: dict[str, Any] | None,
+                          documents: bool) -> list[tuple[str, str]]:
+    """A cycle settled again without documents loses the notices, KPI workbook… the earlier
+    run wrote (the folder is replaced whole): said, not silent (blind clerk check). A
+    transfer file of another date is the transfer note's."""
+    if before is None or after is None or documents:
+        return []
+    gone = sorted(name for name in set(before.get("outputs") or ())
+                  - set(after.get("outputs") or ()) - {"archive"}
+                  if not name.startswith("zengin_"))
+    if not gone:
+        return []
+    names = "、".join(gone)
+    return [(f"前回の精算にあった {names} は、今回の精算では作られていません（--no-documents "
+             "のときは作りません）。要るときは --no-documents なしで精算し直してください",
+             f"the earlier run's {', '.join(gone)} were not written this time (--no-documents "
+             "writes none); settle again without --no-documents if they are needed")]
 
 
 def _carried_over(run: CycleRun, decided: pl.DataFrame) -> dict[str, int]:
