@@ -110,3 +110,15 @@ def test_summary_folds_a_long_status_label_at_30_columns(monkeypatch, capsys) ->
     labels = "".join(line.split("│")[1] for line in out.splitlines()
                      if line.startswith("│") and line.count("│") == 3)
     assert "保留（うち前回から継続1,234）" in "".join(labels.split())
+
+
+def test_summary_says_why_payees_and_transfers_differ(monkeypatch, capsys) -> None:
+    """An expert whose cycle totals 0 yen has a payment row but no transfer: 329 payees
+    beside 328 transfers was unexplained (blind clerk check)."""
+    from haken_batch.cli.render_settle import render_summary
+
+    monkeypatch.setenv("COLUMNS", "200")
+    render_summary({**_summary([]), "payees": 329, "transfers": 328}, "ja")
+    assert "振込 328 件（支払額 0 円の 1 人は振込なし）" in capsys.readouterr().out
+    render_summary({**_summary([]), "payees": 2, "transfers": 2}, "en")
+    assert "no transfer" not in capsys.readouterr().out

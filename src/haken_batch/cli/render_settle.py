@@ -101,11 +101,16 @@ def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) ->
         money.add_row(_t(pair, lang), f"{s['yen'][key]:,}")
     con.print(money)
     flags_paid = s.get("flags_paid", s["flags"])
+    # a payee whose cycle totals 0 yen has a payment row and no transfer (Decisions): the
+    # two counts differ by them, said so (blind clerk check: 329 payees, 328 transfers)
+    none = s["payees"] - s["transfers"]
+    zero_ja = f"（支払額 0 円の {none:,} 人は振込なし）" if none > 0 else ""
+    zero_en = f" ({none:,} at 0 yen, no transfer)" if none > 0 else ""
     con.print(
-        f"payees {s['payees']:,} · transfers {s['transfers']:,} · flags {s['flags']:,} "
+        f"payees {s['payees']:,} · transfers {s['transfers']:,}{zero_en} · flags {s['flags']:,} "
         f"({flags_paid:,} on paid dispatches; findings.csv, severity flag)"
         if en
-        else f"支払先 {s['payees']:,} 人 ・ 振込 {s['transfers']:,} 件 ・ "
+        else f"支払先 {s['payees']:,} 人 ・ 振込 {s['transfers']:,} 件{zero_ja} ・ "
         f"要確認フラグ {s['flags']:,} 件（うち支払分 {flags_paid:,} 件。"
         "一覧は findings.csv の区分 flag）"
     )
