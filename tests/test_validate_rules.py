@@ -29,7 +29,8 @@ def compose(tmp_path: Path, case: str | None) -> Path:
 
 # case -> (file, row, column label, value, rule_id, check words in message_ja)
 FINDING_CASES = {
-    "duplicate_key": [("dispatches.csv", 2, "派遣ID", "D-1", "R-VAL-1", "重複"),
+    # a correction cannot tell the rows apart: the export is the fix (blind clerk check)
+    "duplicate_key": [("dispatches.csv", 2, "派遣ID", "D-1", "R-VAL-1", "元のシステムで重複を解消"),
                       ("dispatches.csv", 6, "派遣ID", "D-1", "R-VAL-1", "重複")],
     "duplicate_two_part_key": [("checkins.csv", 2, "種別", "チェックイン", "R-VAL-1", "重複"),
                                ("checkins.csv", 5, "種別", "チェックイン", "R-VAL-1", "重複")],

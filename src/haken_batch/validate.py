@@ -45,8 +45,11 @@ def expectation(check: str, col: ColumnSpec, cmap: ColumnMap, codes: Codes) -> t
     if check == "not_nullable":
         return "必須の項目が空です", "required value is empty"
     if check in ("field_uniqueness", "multiple_fields_uniqueness"):
-        return ("キーが重複しています（同じキーの行が複数あります）",
-                "duplicate key (several rows share it)")
+        # a correction names a row by its key and so reaches both: the export is the fix
+        return ("キーが重複しています（同じキーの行が複数あります。事務局修正は同じキーの行すべてに"
+                "かかるため、元のシステムで重複を解消して出力し直してください）",
+                "duplicate key (several rows share it; a correction reaches every row of the "
+                "key, so remove the duplicate in the source system and export again)")
     if check == "code_list":
         if col.kind == "inst_kind":
             return "機関種別は 1〜12（①〜⑫）のいずれかです", "institution kind must be 1-12"
