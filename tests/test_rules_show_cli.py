@@ -47,3 +47,10 @@ def test_values_read_as_a_clerk_reads_them() -> None:
     assert shown(2042, "1/10000") == "20.42%" and shown(1021, "1/10000") == "10.21%"
     assert shown(["12-31", "01-01"], "list of MM-DD") == "12-31、01-01"
     assert shown(20, "day of month") == "20日" and shown("2022-03-31", "date") == "2022-03-31"
+
+
+def test_a_date_before_the_rules_says_when_they_begin() -> None:
+    """A date before FY2021 printed 「0 件」 and nothing else (blind clerk check)."""
+    result = CliRunner().invoke(app, ["rules", "show", "--date", "2021-03-01"])
+    assert result.exit_code == 2
+    assert "2021-03-01 時点のルールはありません（最初の適用日 2021-04-01）" in result.output

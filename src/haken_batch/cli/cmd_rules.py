@@ -32,6 +32,7 @@ def show(
     lang: LangOpt = Lang.ja,
 ) -> None:
     """Print every parameter in force on a date, with its rule id and start date."""
+    from haken_batch.errors import HakenError
     from haken_batch.rules import load_rules
 
     def _do() -> tuple[dt.date, list[dict[str, object]]]:
@@ -43,6 +44,14 @@ def show(
             rows.append({"name": name, "value": value, "unit": p.unit, "reference": p.reference,
                          "since": p.start_of_value_at(on).isoformat(),
                          "description": p.description})
+        if not rows:  # a date before the rules: say from when they apply, not "0 件"
+            first = min((p.values[0][0] for p in book.parameters.values() if p.values),
+                        default=None)
+            raise HakenError(
+                f"{on.isoformat()} 時点のルールはありません（最初の適用日 "
+                f"{first.isoformat() if first else '—'}）",
+                f"no rules are in force on {on.isoformat()} (they begin "
+                f"{first.isoformat() if first else '-'})", where=str(book.root))
         return on, rows
 
     on, rows = run(_do, lang)
