@@ -41,3 +41,20 @@ def test_R_PER_1_a_date_before_the_rules_is_outside_without_blank_bounds(out: Pa
     text = explain.render(explain.story(out, "D21-P019"))
     assert "支援日 2021-03-31 はルールの最初の適用日より前で、派遣実施期間の外" in text
     assert "空欄" not in text.replace("支援日が空欄か", "")  # no blank stands for a value
+
+
+@pytest.mark.parametrize(("dispatch_id", "why"), [
+    ("D21-0000020", "（2021-10 の入力ではキャンセルです。キャンセルは精算しません）"),
+    ("D21-0000196", "（2021-10 の入力では支援実績報告がありません）"),
+    ("D21-0000082", "（2021-10 の入力では報告が機関に承認されていません）"),
+    ("D21-0000036", "（報告の承認（2021-11-06）が 2021-10 の締日 2021-10-31 より後です。"),
+    ("D21-9999999", "（2021-10 の入力では派遣案件にもありません）"),
+])
+def test_a_dispatch_in_no_cycle_is_told_why(out: Path, dispatch_id: str, why: str) -> None:
+    """A dispatch cancelled before payment was only 'in no cycle' (blind clerk check): the
+    latest cycle's archived inputs say why it was not considered."""
+    from haken_batch.errors import HakenError
+
+    with pytest.raises(HakenError) as told:
+        explain.deciding_cycle(out, dispatch_id)
+    assert f"派遣 {dispatch_id} は {out} のどのサイクルにもありません{why}" in told.value.ja

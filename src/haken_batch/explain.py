@@ -156,6 +156,9 @@ def _in_no_cycle(out: Path, dispatch_id: str) -> ExplainError:
     named = followups_about(out, dispatch_id)
     ja = f"派遣 {dispatch_id} は {out} のどのサイクルにもありません"
     en = f"dispatch {dispatch_id} is in no cycle of {out}"
+    why = _why_not_considered(out, dispatch_id)
+    if why is not None:
+        ja, en = f"{ja}（{why[0]}）", f"{en} ({why[1]})"
     if named:
         ja = (f"派遣 {dispatch_id} は {out} のどのサイクルでも精算の対象になっていません"
               "（報告や機関承認がないなど）。この派遣は次のお知らせにあります: "
@@ -165,6 +168,61 @@ def _in_no_cycle(out: Path, dispatch_id: str) -> ExplainError:
               "reported or approved, say). It is named in these follow-ups: "
               + ", ".join(f"cycle {f['cycle']} ({f['kind']})" for f in named))
     return ExplainError(ja, en, where=str(out))
+
+
+def _why_not_considered(out: Path, dispatch_id: str) -> tuple[str, str] | None:
+    """Why the latest settled cycle did not consider the dispatch, from its archived
+    inputs: cancelled, not reported, not approved or approved after the cut-off (a
+    dispatch cancelled before payment was only "in no cycle": blind clerk check). None
+    when it cannot be told (no settled cycle, an archive that cannot be read)."""
+    import polars as pl
+
+    from haken_batch.archive import restore
+    from haken_batch.errors import HakenError
+    from haken_batch.ledger import settled_cycles
+    from haken_batch.load import load_dataset
+    from haken_batch.manifest import ManifestUnreadable, read_json
+    from haken_batch.rules import load_rules
+    from haken_batch.settle.select import CANCELLED
+
+    cycles = settled_cycles(out)
+    if not cycles:
+        return None
+    folder = out / cycles[-1]
+    try:
+        manifest, _ = read_json(folder / "manifest.json")
+        cutoff = str((manifest.get("settlement") or {}).get("cutoff") or "")
+        with private_dir("explain") as tmp:
+            options = restore(folder, Path(tmp))
+            tables = load_dataset(options.data_dir, load_rules(options.rules_dir)).tables
+    except (HakenError, ManifestUnreadable, OSError, KeyError, ValueError):
+        return None
+    where = f"{cycles[-1]} の入力では", f"in {cycles[-1]}'s inputs"
+
+    def rows(table: str) -> list[dict[str, Any]]:
+        frame = tables.get(table)
+        if frame is None or "dispatch_id" not in frame.columns:
+            return []
+        return frame.filter(pl.col("dispatch_id").cast(pl.String) == dispatch_id).to_dicts()
+
+    dispatch, report = rows("dispatches"), rows("reports")
+    if not dispatch:
+        return f"{where[0]}派遣案件にもありません", f"not in the dispatches export {where[1]}"
+    if dispatch[0].get("status") == CANCELLED:
+        return (f"{where[0]}キャンセルです。キャンセルは精算しません",
+                f"cancelled {where[1]}; a cancelled dispatch is never settled")
+    if not report:
+        return (f"{where[0]}支援実績報告がありません", f"no report {where[1]}")
+    approved = report[0].get("approved_at")
+    if approved is None:
+        return (f"{where[0]}報告が機関に承認されていません",
+                f"the report is not approved {where[1]}")
+    if cutoff and approved.date().isoformat() > cutoff:
+        return (f"報告の承認（{approved.date().isoformat()}）が {cycles[-1]} の締日 {cutoff} より"
+                "後です。次のサイクルで精算します",
+                f"the report was approved on {approved.date().isoformat()}, after "
+                f"{cycles[-1]}'s cut-off {cutoff}: the next cycle settles it")
+    return None
 
 
 # ------------------------------------------------------------------------- the story
