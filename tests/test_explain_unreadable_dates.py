@@ -58,3 +58,15 @@ def test_a_dispatch_in_no_cycle_is_told_why(out: Path, dispatch_id: str, why: st
     with pytest.raises(HakenError) as told:
         explain.deciding_cycle(out, dispatch_id)
     assert f"派遣 {dispatch_id} は {out} のどのサイクルにもありません{why}" in told.value.ja
+
+
+def test_R_LIM_1_a_held_dispatch_lists_the_dispatches_counted(out: Path) -> None:
+    """The hold's advice pointed at a list the clerk did not have (blind clerk check)."""
+    story = explain.story(out, "D21-P024")
+    assert [(c["rank"], c["dispatch_id"], c["status"]) for c in story["counted"]] == [
+        (1, "D21-P021", "paid"), (2, "D21-P022", "paid"), (3, "D21-P023", "paid"),
+        (4, "D21-P024", "held")]
+    text = explain.render(story)
+    assert "数えた派遣（R-LIM-1、同じ企業・同じ年度、支援日順）:" in text
+    assert "    4. D21-P024（2021-09-09、2021-10 保留） ← この派遣" in text
+    assert "Dispatches counted (R-LIM-1" in explain.render(story, "en")

@@ -29,3 +29,16 @@ def test_an_altered_archive_file_is_named_in_full_and_blamed_for_the_rerun(
     assert "…" not in files
     said = "".join(res.output.replace("│", "").split())
     assert "上記のアーカイブのファイルが改変されているため、再計算できませんでした" in said
+
+
+def test_explain_from_an_altered_bank_master_is_an_error_not_a_traceback(
+        tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    cycle.settle_cycle(sample_options(out))
+    for branch in (out / "2021-10" / "archive" / "bankmaster" / "branches").iterdir():
+        with branch.open("a", encoding="utf-8") as fh:
+            fh.write("x\n")
+    res = CliRunner().invoke(app, ["explain", "D21-P024", "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    assert "が壊れています（アーカイブなら haken verify で改変を確認してください）" in res.output
+    assert "Traceback" not in res.output

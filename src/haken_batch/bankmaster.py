@@ -61,8 +61,24 @@ def _package_dir() -> Path:
 @functools.cache
 def _banks() -> dict[str, dict[str, str]]:
     """bank code -> {code, name, kana, hira, roma}, in code order."""
-    raw = json.loads((_data_dir() / "banks.json").read_bytes())
+    raw = _read(_data_dir() / "banks.json")
     return dict(sorted(raw.items()))
+
+
+def _read(path: Path) -> dict[str, dict[str, str]]:
+    """One file of the master. An archived one altered (or cut short) is told, not a
+    JSONDecodeError traceback from explain or verify's re-run (found by altering one)."""
+    try:
+        raw = json.loads(path.read_bytes()) or {}
+    except ValueError:
+        raise HakenError(f"金融機関マスタのファイル {path.name} が壊れています（アーカイブなら "
+                         "haken verify で改変を確認してください）",
+                         f"the bank master file {path.name} is damaged (for an archive, check "
+                         "it with haken verify)", where=str(path)) from None
+    if not isinstance(raw, dict):
+        raise HakenError(f"金融機関マスタのファイル {path.name} の形式が違います",
+                         f"the bank master file {path.name} is not a mapping", where=str(path))
+    return raw
 
 
 @functools.cache
@@ -74,8 +90,7 @@ def _branches(bank_code: str) -> dict[str, dict[str, str]]:
     if _source is not None and not path.is_file():  # the settled cycle never read this bank
         raise HakenError(f"アーカイブの金融機関マスタに銀行 {bank_code} の支店がありません",
                          f"the archived bank master has no branches of bank {bank_code}")
-    raw = json.loads(path.read_bytes()) or {}
-    return dict(sorted(raw.items()))
+    return dict(sorted(_read(path).items()))
 
 
 def version() -> str:

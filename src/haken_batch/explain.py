@@ -579,6 +579,7 @@ def build_story(run: CycleRun, dispatch_id: str, folder: Path,
         ja_todo, en_todo = todos("ja"), todos("en")
         todo = [{"rule": r, "ja": ja_todo[r], "en": en_todo[r]} for r in held_rules
                 if ja_todo.get(r)]
+    counted = _counted(run, dispatch_id) if "R-LIM-1" in held_rules else []
     labels = _line_labels(lines)
     for item in (*checks, *findings, *lines):
         no = item.get("line_no")
@@ -603,7 +604,37 @@ def build_story(run: CycleRun, dispatch_id: str, folder: Path,
         "day": _day(run, expert_id, support),
         "money": _money(run, folder, row),
         "todo": todo,
+        "counted": counted,
     }
+
+
+def _counted(run: CycleRun, dispatch_id: str) -> list[dict[str, Any]]:
+    """The company's dispatches of the fiscal year R-LIM-1 counted up to this one, in its
+    order (day, then id), each with where it stands: the hold's advice pointed at a list
+    the clerk did not have (blind clerk check)."""
+    import polars as pl
+
+    from haken_batch.settle.limits import ranks
+
+    previous = run.previous
+    paid = previous.get_column("dispatch_id") if previous.height else None
+    ranked = ranks(run.data.tables, run.rules, paid)
+    me = ranked.filter(pl.col("dispatch_id") == dispatch_id)
+    if me.height == 0:
+        return []
+    company, fy, rank = me.select("company_id", "_fy", "_rank").row(0)
+    mine = ranked.filter((pl.col("company_id") == company) & (pl.col("_fy") == fy)
+                         & (pl.col("_rank") <= rank)).sort("_rank")
+    here = dict(run.settlement.dispatches.select("dispatch_id", "status").iter_rows())
+    before = (dict(previous.select("dispatch_id", "cycle").iter_rows())
+              if {"dispatch_id", "cycle"} <= set(previous.columns) else {})
+    out = []
+    for d, day, n in mine.select("dispatch_id", "_d", "_rank").iter_rows():
+        where = (("paid", before[d]) if d in before else
+                 (here[d], run.settlement.cycle) if d in here else ("not_settled", None))
+        out.append({"rank": n, "dispatch_id": d, "date": _plain(day), "status": where[0],
+                    "cycle": where[1]})
+    return out
 
 
 def story(out: Path, dispatch_id: str, cycle: str | None = None, engine: Any = None

@@ -420,24 +420,30 @@ def _rerun(rep: CycleReport, folder: Path, manifest: dict[str, Any], engine: Any
             result.mkdir()
             eng.write_outputs(run, result)
         except HakenError as exc:
-            rep.add("", "rerun", f"the re-run failed: {exc.en}",
-                    f"再計算できませんでした: {exc.ja}")
+            ja, en = _altered_first(rep)
+            rep.add("", "rerun", f"the re-run failed: {exc.en}{en}",
+                    f"{ja}再計算できませんでした: {exc.ja}")
             return
         except FileNotFoundError as exc:  # e.g. an earlier cycle's ledger.csv deleted
             rep.add("", "rerun", f"the re-run failed: a file it needs is missing: {exc.filename}",
                     f"再計算できませんでした: 必要なファイル {exc.filename} がありません")
             return
         except (OSError, KeyError, TypeError, ValueError, ImportError, AttributeError) as exc:
-            # an archived file found altered above is what the re-run choked on: say so
-            altered = any((p.path or "").startswith("archive/") for p in rep.problems)
-            rep.add("", "rerun", f"the re-run failed: {type(exc).__name__}: {exc}"
-                    + ("; the altered archive files above are the likely cause" if altered
-                       else ""),
-                    ("上記のアーカイブのファイルが改変されているため、" if altered else "")
-                    + f"再計算できませんでした（{type(exc).__name__}: {exc}）")
+            ja, en = _altered_first(rep)
+            rep.add("", "rerun", f"the re-run failed: {type(exc).__name__}: {exc}{en}",
+                    f"{ja}再計算できませんでした（{type(exc).__name__}: {exc}）")
             return
         rep.reran = True
         _compare_outputs(rep, folder, result, manifest)
+
+
+def _altered_first(rep: CycleReport) -> tuple[str, str]:
+    """(ja lead, en tail) when an archived file was found altered above: it is what the
+    re-run choked on, said so (a JSON error alone named no cause)."""
+    if any((p.path or "").startswith("archive/") for p in rep.problems):
+        return ("上記のアーカイブのファイルが改変されているため、",
+                "; the altered archive files above are the likely cause")
+    return "", ""
 
 
 def _compare_outputs(rep: CycleReport, folder: Path, result: Path,

@@ -54,8 +54,9 @@ def _limits(rules: RuleBook, pairs: pl.DataFrame) -> pl.DataFrame:
 
 def ranks(t: dict[str, pl.DataFrame], rules: RuleBook,
           paid: pl.Series | None = None) -> pl.DataFrame:
-    """dispatch_id, company_id, _fy, _rank, _limit for every dispatch that counts: not
-    cancelled, or ``paid`` (the dispatch ids of the earlier cycles' ledger)."""
+    """dispatch_id, company_id, _fy, _rank, _limit, _d (the day it is ordered by) for every
+    dispatch that counts: not cancelled, or ``paid`` (the dispatch ids of the earlier
+    cycles' ledger)."""
     report_day = first_per_key(t["reports"].select("dispatch_id", "support_date"), "dispatch_id")
     counts = pl.col("status").fill_null("") != CANCELLED
     if paid is not None and paid.len():
@@ -86,7 +87,7 @@ def ranks(t: dict[str, pl.DataFrame], rules: RuleBook,
         )
         .with_columns((pl.col(windows.POS) + 1).alias("_rank"))
         .join(lim, on=["_d", "issue_category"], how="left", nulls_equal=True)
-        .select("dispatch_id", "company_id", "_fy", "_rank", "_limit")
+        .select("dispatch_id", "company_id", "_fy", "_rank", "_limit", "_d")
     )
 
 
