@@ -389,3 +389,23 @@ def test_R_EXC_3_a_kind_between_two_unspared_kinds_is_not_named_beside_a_members
     named = _named_cells(out, "2021-11")
     assert named == {"experts|E000092|member_of_institution_ids"}, named
     assert dispatch in {d for n in _master_notes(out, "2021-11") for d in n["dispatch_ids"]}
+
+
+def test_R_EXC_3_set_back_by_another_correction_is_told_as_the_effect_not_the_value(
+        tmp_path: Path) -> None:
+    """November's kind correction (PF13-01 → ⑤) excluded D21-P016; December's membership
+    correction (EP008 leaves PF13-01) makes it as paid again. The kind's value did not go
+    back, so the note says the effect did (helper review: 「支払時の値に戻りました」)."""
+    data, out = tmp_path / "data", tmp_path / "out"
+    shutil.copytree(SAMPLES, data)
+    _settle(data, out, "2021-10")
+    _correct_at(data, ("institutions,PF13-01,機関種別,5,種別の誤り", "2021/11/05 10:00"))
+    _settle(data, out, "2021-11")
+    assert "D21-P016" in {d for n in _master_notes(out, "2021-11") for d in n["dispatch_ids"]}
+    _correct_at(data, ("experts,EP008,所属機関ID,PF12-04,所属の誤り", "2021/12/05 10:00"))
+    _settle(data, out, "2021-12")
+    back = [n for n in _master_notes(out, "2021-12") if "D21-P016" in n["dispatch_ids"]]
+    assert len(back) == 1, back
+    said = str(back[0]["ja"])
+    assert "除外されるかどうかは支払時と同じに戻りました" in said
+    assert "支払時の値に戻りました" not in said

@@ -302,7 +302,8 @@ def notes(run: CycleRun, told: dict[str, str]) -> list[dict[str, Any]]:
             if first["rule"] is None:
                 own[state].extend((seq, d, c, label, k) for d, c, k in named)
             else:
-                items.append(_master_note(state, seq, table, key, label, first["rule"], named))
+                items.append(_master_note(state, seq, table, key, label, first["rule"], named,
+                                          through=each))
     return [*(_own_note(state, rows) for state, rows in own.items() if rows), *items]
 
 
@@ -347,14 +348,24 @@ def _own_note(state: str, rows: list[tuple[int, str, str, str, str]]) -> dict[st
 
 
 def _master_note(state: str, seq: int, table: str, key: str, label: str, rule: str,
-                 named: list[tuple[str, str, str]]) -> dict[str, Any]:
+                 named: list[tuple[str, str, str]], *, through: bool = False
+                 ) -> dict[str, Any]:
+    """``through``: a column that acts through the dispatching institution. Its "back" is
+    its effect (with 所属機関ID and 機関種別 judged together, another correction may have
+    set it back while its own value stays: helper review), not its value."""
     from haken_batch.followups import pairs_listed
 
     who_ja, who_en = ("専門家", "expert") if table == "experts" else ("機関", "institution")
     paid_ja, paid_en = pairs_listed([(d, c) for d, c, _ in named])
     what_ja = f"事務局修正 #{seq}（{who_ja} {key} の「{label}」、{rule}）"
     what_en = f"correction #{seq} ({who_en} {key}, {label}, {rule})"
-    if state == "back":
+    if state == "back" and through:
+        back_ja, back_en = _BACK
+        ja = (f"{what_ja} について、その後の修正と合わせて、支払済みの派遣 {paid_ja} が支払の"
+              f"対象から除外されるかどうかは支払時と同じに戻りました。{back_ja}")
+        en = (f"{what_en}: with the corrections since, whether the dispatches already paid "
+              f"({paid_en}) are excluded is again as when paid; {back_en}")
+    elif state == "back":
         back_ja, back_en = _BACK
         ja = f"{what_ja} で、支払済みの派遣 {paid_ja} の支払時の値に戻りました。{back_ja}"
         en = (f"{what_en} sets the value back to the one the dispatches already paid were "
