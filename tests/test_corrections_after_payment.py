@@ -409,3 +409,20 @@ def test_R_EXC_3_set_back_by_another_correction_is_told_as_the_effect_not_the_va
     said = str(back[0]["ja"])
     assert "除外されるかどうかは支払時と同じに戻りました" in said
     assert "支払時の値に戻りました" not in said
+
+
+def test_a_paid_dispatch_cancelled_afterwards_says_section_2_is_as_of_payment(
+        tmp_path: Path) -> None:
+    """The paid_cancelled note (section 7) beside 「修正はありません」 (section 2) read as a
+    contradiction (helper review)."""
+    from haken_batch import explain
+
+    data, out = tmp_path / "data", tmp_path / "out"
+    shutil.copytree(SAMPLES, data)
+    _settle(data, out, "2021-10")
+    assert "D21-0000046" in _paid_of(out, "2021-10", "派遣ID", "D21-0000046")
+    _correct_at(data, ("dispatches,D21-0000046,状態,キャンセル,取消", "2021/11/10 10:00"))
+    _settle(data, out, "2021-11")
+    text = explain.render(explain.story(out, "D21-0000046"))
+    assert "サイクル 2021-10 の時点では、この派遣に関わる修正はありません（支払後の修正は 7. に）" \
+        in text

@@ -60,6 +60,10 @@ def test_an_argument_after_a_flag_is_not_blamed_on_the_flag(tmp_path: Path) -> N
     err = done.stderr.decode("utf-8")
     assert done.returncode == 2, err
     assert err.startswith("エラー 4 番目の引数を文字として読めません"), err
+    # a sub-command's flag too (helper review)
+    shown = _haken("zengin", "show", "--unmask", sjis,
+                   env={"LC_ALL": "C.UTF-8", "PYTHONUTF8": "1"})
+    assert shown.stderr.decode("utf-8").startswith("エラー 4 番目の引数を文字として読めません")
 
 
 def test_no_csv_is_handed_to_polars_by_its_path(tmp_path: Path, monkeypatch) -> None:

@@ -78,6 +78,11 @@ def test_the_experts_csv_given_for_payer_says_what_payer_takes() -> None:
                              "--payer には依頼人設定の YAML ファイル"
                              "（見本 samples/payer.demo.yaml）を指定してください")
     assert "ルールファイル" not in info.value.ja
+    # a UTF-8 export reads as YAML text, not a mapping: the same hint (helper review)
+    with pytest.raises(ConfigError) as utf8:
+        load_payer(REPO / "samples" / "fy2021" / "dispatches.csv")
+    assert utf8.value.ja.endswith("--payer には依頼人設定の YAML ファイル"
+                                  "（見本 samples/payer.demo.yaml）を指定してください")
 
 
 def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:

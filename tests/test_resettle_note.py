@@ -141,6 +141,7 @@ def test_settling_again_says_a_new_transfer_date_and_the_documents_it_dropped(
     said = " ".join(ja for ja, _ in again.notes)
     assert "振込総額は同じ" in said
     assert "ファイル zengin_20211119.txt → zengin_20211118.txt" in said
+    assert "今回のファイルは送らないでください" in said and "差額" not in said
     dropped = [ja for ja, _ in again.notes if "今回の精算では作られていません" in ja]
     assert len(dropped) == 1 and "notices" in dropped[0] and "kpi_2021-10.xlsx" in dropped[0]
     assert "zengin_" not in dropped[0]

@@ -42,3 +42,6 @@ def test_explain_from_an_altered_bank_master_is_an_error_not_a_traceback(
     assert res.exit_code == 2, res.output
     assert "が壊れています（アーカイブなら haken verify で改変を確認してください）" in res.output
     assert "Traceback" not in res.output
+    # named where it lies in OUT, not in explain's scratch copy (helper review)
+    said = "".join(res.output.split())
+    assert f"{out}/2021-10/archive/bankmaster/branches/".replace(" ", "") in said

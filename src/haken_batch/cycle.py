@@ -386,14 +386,19 @@ def _replaced_transfer_note(before: dict[str, Any] | None,
     if old_names != new_names:
         net_ja += f"、ファイル {'・'.join(old_names)} → {'・'.join(new_names)}"
         net_en += f", file {', '.join(old_names)} -> {', '.join(new_names)}"
+    # the same total: nothing to reconcile, only not to send twice (helper review)
+    same = before["net"] == after["net"]
+    check_ja = ("今回のファイルは送らないでください" if same
+                else "今回のファイルは送らずに差額を確認してください")
+    check_en = "" if same else "; check the difference"
     return [(f"このサイクルは精算済みでした。前回の結果を置き換え、全銀ファイルの内容が変わりました"
              f"（{net_ja}）。前回の全銀ファイルを"
-             "銀行へ送信済みなら、今回のファイルは送らずに差額を確認してください。"
+             f"銀行へ送信済みなら、{check_ja}。"
              "送信後は haken close で確定すると、再精算されません",
              f"this cycle was settled before: its results were replaced and the transfer file "
              f"changed ({net_en}). "
-             "If the earlier file was already sent to the bank, do not send this one; check "
-             "the difference. Close the cycle (haken close) once its file is sent, and it is "
+             f"If the earlier file was already sent to the bank, do not send this one{check_en}. "
+             "Close the cycle (haken close) once its file is sent, and it is "
              "never settled again")]
 
 

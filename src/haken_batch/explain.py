@@ -124,7 +124,7 @@ def deciding_cycle(out: Path, dispatch_id: str, cycle: str | None = None) -> str
                            where=str(out))
     named = cycle_folder_named(Path(out))  # OUT/2021-10 given as OUT: say so
     if named is not None:
-        raise ExplainError(*named, where=str(out))
+        raise ExplainError(*named)  # the message names the folder
     if cycle is not None:
         check_cycle(cycle)  # 2021/10 is a mistyped cycle, not a cycle without the dispatch
     hist = history(out, dispatch_id)
@@ -160,12 +160,13 @@ def _in_no_cycle(out: Path, dispatch_id: str) -> ExplainError:
     if why is not None:
         ja, en = f"{ja}（{why[0]}）", f"{en} ({why[1]})"
     if named:
+        said_ja, said_en = why or ("報告や機関承認がないなど", "not reported or approved, say")
         ja = (f"派遣 {dispatch_id} は {out} のどのサイクルでも精算の対象になっていません"
-              "（報告や機関承認がないなど）。この派遣は次のお知らせにあります: "
+              f"（{said_ja}）。この派遣は次のお知らせにあります: "
               + "、".join(f"サイクル {f['cycle']} の「{KIND_JA.get(f['kind'], f['kind'])}」"
                          for f in named))
-        en = (f"dispatch {dispatch_id} was not considered by any cycle of {out} (not "
-              "reported or approved, say). It is named in these follow-ups: "
+        en = (f"dispatch {dispatch_id} was not considered by any cycle of {out} "
+              f"({said_en}). It is named in these follow-ups: "
               + ", ".join(f"cycle {f['cycle']} ({f['kind']})" for f in named))
     return ExplainError(ja, en, where=str(out))
 
@@ -650,7 +651,15 @@ def story(out: Path, dispatch_id: str, cycle: str | None = None, engine: Any = N
     with private_dir("explain") as tmp:
         # documents=True only makes the engine keep every check (passes too); nothing is written
         options = dataclasses.replace(restore(folder, Path(tmp)), documents=True)
-        run = _engine(engine).prepare(options)
+        try:
+            run = _engine(engine).prepare(options)
+        except HakenError as exc:
+            # a file of the restored archive is named where it lies in OUT, not in the
+            # scratch copy that is gone when the clerk reads it (helper review)
+            copied = (exc.where or "").removeprefix(f"{tmp}/")
+            if copied != exc.where and copied.startswith(("bankmaster/", "rules/")):
+                exc.where = str(folder / "archive" / copied)
+            raise
         told = build_story(run, dispatch_id, folder, history(out, dispatch_id))
     told["followups"] = followups_about(out, dispatch_id)
     told["never_payable"] = any(f["kind"] == "never_payable" and f["cycle"] >= told["cycle"]

@@ -178,23 +178,25 @@ def _load_mapping(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError("依頼人設定ファイルがありません",
                           "payer config file not found", where=str(path))
+    # experts.csv given for --payer: say what the file should be
+    hint = path.suffix.lower() not in (".yaml", ".yml")
+    hint_ja = ("。--payer には依頼人設定の YAML ファイル（見本 samples/payer.demo.yaml）を"
+               "指定してください" if hint else "")
+    hint_en = ("; --payer takes the payer's YAML file (demo samples/payer.demo.yaml)"
+               if hint else "")
     try:
         body = load_yaml(path)
     except RulesError as exc:
-        # experts.csv given for --payer: say what the file should be
-        hint = path.suffix.lower() not in (".yaml", ".yml")
         unread = exc.ja.startswith("ファイルを読めません")
         raise ConfigError(
             "依頼人設定ファイルを読めません"
             + (exc.ja.removeprefix("ファイルを読めません") if unread else f"：{exc.ja}")
-            + ("。--payer には依頼人設定の YAML ファイル（見本 samples/payer.demo.yaml）を"
-               "指定してください" if hint else ""),
-            f"cannot read the payer config: {exc.en}"
-            + ("; --payer takes the payer's YAML file (demo samples/payer.demo.yaml)"
-               if hint else ""), where=exc.where) from None
-    if not isinstance(body, dict):
-        raise ConfigError("依頼人設定は payer / account / zengin の対応表である必要があります",
-                          "payer config must be a mapping with payer, account, zengin",
+            + hint_ja,
+            f"cannot read the payer config: {exc.en}{hint_en}", where=exc.where) from None
+    if not isinstance(body, dict):  # a UTF-8 CSV reads as one YAML string
+        raise ConfigError("依頼人設定は payer / account / zengin の対応表である必要があります"
+                          + hint_ja,
+                          f"payer config must be a mapping with payer, account, zengin{hint_en}",
                           where=str(path))
     return body
 

@@ -93,9 +93,10 @@ def _flags() -> set[str]:
     from haken_batch.cli.commands import app
 
     names: set[str] = set()
-    group = typer.main.get_command(app)
-    commands = getattr(group, "commands", {})
-    for command in [group, *commands.values()]:
+    todo = [typer.main.get_command(app)]
+    while todo:  # sub-commands too: zengin show --unmask (helper review)
+        command = todo.pop()
+        todo.extend(getattr(command, "commands", {}).values())
         for param in command.params:
             if getattr(param, "is_flag", False) or getattr(param, "count", False):
                 names.update(param.opts, getattr(param, "secondary_opts", []))

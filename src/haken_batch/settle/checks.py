@@ -348,14 +348,16 @@ def r_chk_3(d: pl.DataFrame, rules: RuleBook, refused: pl.DataFrame | None = Non
                   pl.when(skipped).then(pl.format("; {}", unread_en)).otherwise(pl.lit(""))),
         # no tolerance without a dated support day: said, not 「許容 空欄分」 (blind check)
         ok_message=pl.when(pl.col("_tol_min").is_null())
-        .then(pl.lit("支援日にルールの許容値がないため比較していません"))
+        .then(pl.lit("支援日が空欄か日付でない、またはその日の許容値がルールにないため比較して"
+                     "いません"))
         .when(skipped)
         .then(pl.format("{}、比較できた差は許容範囲内{}", unread, limits))
         .when(pl.col("ci_present") | pl.col("co_present"))
         .then(pl.format("差は許容範囲内{}", limits))
         .otherwise(pl.lit("チェックイン・アウトなし（比較対象なし）")),
         ok_message_en=pl.when(pl.col("_tol_min").is_null())
-        .then(pl.lit("not compared: the rules have no tolerance on the support date"))
+        .then(pl.lit("not compared: the support date is blank or not a date, or the rules "
+                     "have no tolerance on it"))
         .when(skipped)
         .then(pl.format("{}; what could be compared is within tolerance{}", unread_en,
                         limits_en))
