@@ -376,18 +376,18 @@ def _replaced_transfer_note(before: dict[str, Any] | None,
     def yen(value: object) -> str:
         return f"{value:,}" if isinstance(value, int) else "?"
 
-    # what changed: the total, or only the date (and so the file's name): blind clerk check
-    net_ja = (f"振込総額 {yen(before['net'])} 円 → {yen(after['net'])} 円"
-              if before["net"] != after["net"] else f"振込総額は同じ {yen(after['net'])} 円")
-    net_en = (f"net {yen(before['net'])} yen -> {yen(after['net'])} yen"
-              if before["net"] != after["net"] else f"net unchanged at {yen(after['net'])} yen")
+    # what changed: the total, or only the date (and so the file's name): blind clerk check;
+    # the same total leaves nothing to reconcile, only not to send twice (helper review)
+    same = before["net"] == after["net"]
+    net_ja = (f"振込総額は同じ {yen(after['net'])} 円" if same
+              else f"振込総額 {yen(before['net'])} 円 → {yen(after['net'])} 円")
+    net_en = (f"net unchanged at {yen(after['net'])} yen" if same
+              else f"net {yen(before['net'])} yen -> {yen(after['net'])} yen")
     old_names = sorted(str(n) for n in before["files"])
     new_names = sorted(str(n) for n in after["files"])
     if old_names != new_names:
         net_ja += f"、ファイル {'・'.join(old_names)} → {'・'.join(new_names)}"
         net_en += f", file {', '.join(old_names)} -> {', '.join(new_names)}"
-    # the same total: nothing to reconcile, only not to send twice (helper review)
-    same = before["net"] == after["net"]
     check_ja = ("今回のファイルは送らないでください" if same
                 else "今回のファイルは送らずに差額を確認してください")
     check_en = "" if same else "; check the difference"

@@ -179,10 +179,9 @@ def _why_not_considered(out: Path, dispatch_id: str) -> tuple[str, str] | None:
     import polars as pl
 
     from haken_batch.archive import restore
-    from haken_batch.errors import HakenError
     from haken_batch.ledger import settled_cycles
     from haken_batch.load import load_dataset
-    from haken_batch.manifest import ManifestUnreadable, read_json
+    from haken_batch.manifest import MANIFEST_NAME, ManifestUnreadable, read_json
     from haken_batch.rules import load_rules
     from haken_batch.settle.select import CANCELLED
 
@@ -191,7 +190,7 @@ def _why_not_considered(out: Path, dispatch_id: str) -> tuple[str, str] | None:
         return None
     folder = out / cycles[-1]
     try:
-        manifest, _ = read_json(folder / "manifest.json")
+        manifest, _ = read_json(folder / MANIFEST_NAME)
         cutoff = str((manifest.get("settlement") or {}).get("cutoff") or "")
         with private_dir("explain") as tmp:
             options = restore(folder, Path(tmp))
@@ -662,6 +661,9 @@ def story(out: Path, dispatch_id: str, cycle: str | None = None, engine: Any = N
             raise
         told = build_story(run, dispatch_id, folder, history(out, dispatch_id))
     told["followups"] = followups_about(out, dispatch_id)
+    # section 2 is the paying cycle's when a later correction reached the paid dispatch
+    told["corrected_after_payment"] = any(
+        f["kind"] in ("paid_correction", "paid_cancelled") for f in told["followups"])
     told["never_payable"] = any(f["kind"] == "never_payable" and f["cycle"] >= told["cycle"]
                                 for f in told["followups"])
     return told

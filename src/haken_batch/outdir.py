@@ -133,7 +133,9 @@ def locked(out: Path, *, notes: list[Note] | None = None) -> Iterator[Path]:
 def cycle_folder_named(out: Path) -> tuple[str, str] | None:
     """The message (ja, en) when OUT is itself a settled cycle's folder (it holds a
     manifest.json): OUT is the folder above it. None otherwise."""
-    if not (out / "manifest.json").is_file():
+    from haken_batch.manifest import MANIFEST_NAME
+
+    if not (out / MANIFEST_NAME).is_file():
         return None
     return (f"{out} は精算済みサイクルのフォルダです。--out にはその親の出力先フォルダ"
             f"（{out.parent}）を指定してください",
