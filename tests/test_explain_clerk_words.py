@@ -79,3 +79,32 @@ def test_a_corrected_yes_no_cell_reads_hai_iie(tmp_path) -> None:
     cycle.settle_cycle(sample_options(out, data=data))
     text = explain.render(explain.story(out, "D21-P034"))
     assert "の 従事証明確認 を「はい」→「いいえ」（理由: 確認できず）" in text
+
+
+def test_R_VAL_1_line_names_a_warning_about_the_dispatch(tmp_path) -> None:
+    """A report approved before its support day is a warning only (docs/readings.md): it is
+    settled, but explain's R-VAL-1 line said just 検証エラーなし, so a clerk reading one
+    dispatch never saw the possibly mistyped date. The warning now joins that line."""
+    import shutil
+
+    from sample_runs import SAMPLES
+
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLES, data)
+    reports = data / "reports.csv"
+    text = reports.read_text(encoding="utf-8-sig")
+    row = "D21-0000118,2021-10-11,"
+    assert text.count(row) == 1 and "2021/10/13 13:37" in text
+    text = text.replace("2021/10/13 13:37", "2021/10/10 13:37")
+    reports.write_text(text, encoding="utf-8-sig")
+    out = tmp_path / "out"
+    cycle.settle_cycle(sample_options(out, data=data))
+    warned = explain.render(explain.story(out, "D21-0000118"))
+    val = next(line for line in warned.splitlines() if "R-VAL-1:" in line)
+    assert ("確認済（検証エラーなし。注意（保留しません）: "
+            "支援実績報告（D21-0000118）機関承認日時:") in val
+    assert "支援日より前に承認されています" in val
+    en = explain.render(explain.story(out, "D21-0000118"), lang="en")
+    assert "warning (holds nothing): reports D21-0000118: approved_at:" in en
+    plain = explain.render(explain.story(out, DISPATCH))
+    assert "R-VAL-1: 確認済（検証エラーなし）" in plain

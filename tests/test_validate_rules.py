@@ -144,6 +144,9 @@ def test_R_VAL_1_a_report_approved_before_its_support_day_is_a_warning(rules,
                                      "warning")]
     assert "支援日より前に承認されています" in got[0][5]
     assert touched_dispatches(ds).height == 0
+    # explain reads the warnings of a dispatch through the same mapping
+    warned = touched_dispatches(ds, severity="warning")
+    assert warned.select("dispatch_id", "rule_id").rows() == [("D-1", "R-VAL-1")]
 
 
 def test_R_VAL_1_extra_column_is_one_warning(rules, tmp_path) -> None:

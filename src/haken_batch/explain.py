@@ -554,6 +554,7 @@ def build_story(run: CycleRun, dispatch_id: str, folder: Path,
     for c in checks:
         c["effect"] = effect(str(c["rule_id"]), str(c["outcome"]), c["line_no"],
                              str(row.get("status")), missing)
+    _note_warnings(run, dispatch_id, checks)
     english = _english_of_findings(checks_frame, dispatch_id)
     findings = []
     for f in s.findings.filter(pl.col("dispatch_id") == dispatch_id).to_dicts():
@@ -606,6 +607,31 @@ def build_story(run: CycleRun, dispatch_id: str, folder: Path,
         "todo": todo,
         "counted": counted,
     }
+
+
+def _note_warnings(run: CycleRun, dispatch_id: str, checks: list[dict[str, Any]]) -> None:
+    """Validation warnings about the dispatch (its own rows, its expert's, its institution's)
+    join its R-VAL-1 line: they hold nothing, but the line said only 検証エラーなし for a
+    report approved before its support day (a mistyped date the clerk should look at)."""
+    import polars as pl
+
+    from haken_batch.load.findings import WARNING
+    from haken_batch.validate import touched_dispatches
+
+    found = getattr(run.data, "findings", None)
+    if found is None or not found.height:
+        return
+    mine = touched_dispatches(run.data, severity=WARNING).filter(
+        pl.col("dispatch_id") == dispatch_id)
+    if not mine.height:
+        return
+    ja = " / ".join(mine.get_column("message_ja").to_list())
+    en = " / ".join(mine.get_column("message_en").to_list())
+    for c in checks:
+        if c["rule_id"] == "R-VAL-1":
+            c["detail"] = f"{c['detail']}。注意（保留しません）: {ja}"
+            c["detail_en"] = f"{c['detail_en']}; warning (holds nothing): {en}"
+            return
 
 
 def _counted(run: CycleRun, dispatch_id: str) -> list[dict[str, Any]]:

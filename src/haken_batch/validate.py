@@ -417,18 +417,19 @@ def validate_tables(frames: dict[str, pl.DataFrame], cmap: ColumnMap, codes: Cod
     return concat_issues([contract, bank]).unique(maintain_order=True)
 
 
-def touched_dispatches(dataset: Dataset) -> pl.DataFrame:
-    """dispatch_id, rule_id, message_ja, message_en: every dispatch an ERROR finding holds.
+def touched_dispatches(dataset: Dataset, severity: str = ERROR) -> pl.DataFrame:
+    """dispatch_id, rule_id, message_ja, message_en: every dispatch an ERROR finding holds
+    (with ``severity=WARNING``: every dispatch a warning is about, for explain; it holds none).
 
     A dispatches/reports/checkins/travel_claims row -> its dispatch; an experts row -> all of
     that expert's dispatches; an institutions row -> all of its dispatches (R-VAL-1; a bank
     field is R-VAL-2). One row per (dispatch, rule); messages of several findings are joined
     with " / ". Sorted by dispatch_id, rule_id.
     """
-    f = dataset.findings.filter((pl.col("severity") == ERROR) & pl.col("key").is_not_null())
+    f = dataset.findings.filter((pl.col("severity") == severity) & pl.col("key").is_not_null())
     dispatches = dataset.tables["dispatches"].select("dispatch_id", "expert_id", "institution_id")
     refused = dataset.refused_corrections
-    if refused is not None and refused.height:
+    if severity == ERROR and refused is not None and refused.height:
         # a correction that could not be applied holds the rows it aimed at, like an error
         # on them: the clerk meant them to change before they are paid
         f = pl.concat([f.select("table", "key", "rule_id", "message_ja", "message_en"),

@@ -47,7 +47,7 @@ def verify(
     else:  # --no-rerun checks hashes, links and modes only: it must not claim a re-run
         step = "checking (no re-run)" if lang is Lang.en else "検証中（再計算なし）"
     report = run(lambda: verify_path(path, rerun=rerun, keep=keep,
-                                     progress=lambda c: err.print(f"{c}: {step}…")), lang)
+                                     progress=lambda c: err.print(f"{c}: {step}…")), lang, fmt)
     if fmt is Format.json:
         print_json(report.to_json())
     else:
@@ -67,7 +67,7 @@ def explain(
     from haken_batch import explain as core
     from haken_batch.cli.render_audit import render_text
 
-    story = run(lambda: core.story(out, dispatch_id, cycle), lang)
+    story = run(lambda: core.story(out, dispatch_id, cycle), lang, fmt)
     if fmt is Format.json:
         print_json(story)
     else:
@@ -146,12 +146,13 @@ def visits(
     start, end = date_option(date_from, "--from"), date_option(date_to, "--to")
     # The earlier lists in --out carry the spread from week to week (the clerk runs this
     # each Monday into the same folder).
-    frame, earlier = run(lambda: visits_from_data(data, start, end, rules, history=out), lang)
+    frame, earlier = run(lambda: visits_from_data(data, start, end, rules, history=out), lang,
+                         fmt)
     err = console(stderr=True, quiet=quiet or fmt is Format.json)
     for line in [*partial_week_note(start, end, lang.value), *earlier_note(earlier, lang.value)]:
         err.print(line, markup=False)
     target = out / f"visits_{start.isoformat()}_{end.isoformat()}.csv"
-    run(lambda: write_visits(frame, target, "en" if lang is Lang.en else "ja"), lang)
+    run(lambda: write_visits(frame, target, "en" if lang is Lang.en else "ja"), lang, fmt)
     shown = list(COLUMNS)
     rows = frame.select(shown).rows()
     if fmt is Format.json:
@@ -184,7 +185,7 @@ def audit(
 
     path = out / cycle / "audit_sample.csv"
     if not path.is_file():
-        fail(f"{path} がありません（サイクルは精算済みですか） / {path} not found")
+        fail(f"{path} がありません（サイクルは精算済みですか） / {path} not found", fmt=fmt)
     rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
     en = lang is Lang.en
     json_out = fmt is Format.json  # JSON keeps the check's code (evidence, email_confirmation)

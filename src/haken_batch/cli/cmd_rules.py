@@ -54,7 +54,7 @@ def show(
                 f"{first.isoformat() if first else '-'})", where=str(book.root))
         return on, rows
 
-    on, rows = run(_do, lang)
+    on, rows = run(_do, lang, fmt)
     if fmt is Format.json:
         print_json({"date": on.isoformat(), "parameters": rows})
         return

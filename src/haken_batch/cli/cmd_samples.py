@@ -45,7 +45,7 @@ def generate(
     from haken_batch.samplegen import generate_to
 
     result = run(lambda: generate_to(dispatches, seed, out, file_format.value, anomaly_rate,
-                                     replace=replace), lang)
+                                     replace=replace), lang, fmt)
     if fmt is Format.json:
         print_json({"files": [str(p) for p in result.files], "rows": result.rows, "seed": seed})
         return

@@ -74,7 +74,7 @@ def settle(
     )
     show = not quiet and fmt is Format.text
     with progress(lang.value, show) as step:
-        result = run(lambda: core.settle_cycle(options, step), lang)
+        result = run(lambda: core.settle_cycle(options, step), lang, fmt)
     summary = core.summary(result, out / cycle)
     if fmt is Format.json:
         print_json(summary)

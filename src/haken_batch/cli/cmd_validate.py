@@ -60,5 +60,5 @@ def validate(
                            shown.height, str(out), lang.value)
         return code
 
-    code = run(core, lang)
+    code = run(core, lang, fmt)
     raise typer.Exit(code)

@@ -32,7 +32,7 @@ def show(
     from haken_batch import zengin_format
     from haken_batch.zengin_checklist import experts_beside, listing_beside
 
-    parsed = run(lambda: zengin_format.read(file), lang)
+    parsed = run(lambda: zengin_format.read(file), lang, fmt)
     view = zengin_format.describe(parsed, unmask=unmask)
     # masked names cannot tell the records apart: the listing written beside the file can
     records = cast("list[dict[str, Any]]", view["records"])

@@ -53,7 +53,16 @@ def owner_only() -> None:
     os.umask(0o077)
 
 
-def fail(message: str, code: int = 2, lang: str = "ja") -> NoReturn:
+def fail(message: str, code: int = 2, lang: str = "ja",
+         fmt: Format = Format.text) -> NoReturn:
+    """One message on stderr and the exit code; under --format json the message is a JSON
+    object too ({"error": …, "exit_code": …}), so a script reading JSON can parse either."""
+    if fmt is Format.json:
+        import json
+
+        sys.stderr.write(json.dumps({"error": message, "exit_code": code},
+                                    ensure_ascii=False) + "\n")
+        raise typer.Exit(code)
     label = "error" if lang == "en" else "エラー"
     console(stderr=True).print(f"[bold red]{label}[/] {escape(message)}" if message else "")
     raise typer.Exit(code)
@@ -74,7 +83,7 @@ def _sigterm_unwinds() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def run(fn: Callable[[], T], lang: Lang = Lang.ja) -> T:
+def run(fn: Callable[[], T], lang: Lang = Lang.ja, fmt: Format = Format.text) -> T:
     """Call the core; a HakenError becomes one message on stderr and its exit code."""
     from haken_batch.errors import HakenError
 
@@ -86,7 +95,7 @@ def run(fn: Callable[[], T], lang: Lang = Lang.ja) -> T:
         stops.core_done = True  # a stop from here on cuts short only what is shown
         return result
     except HakenError as exc:
-        fail(exc.message(lang.value), exc.exit_code, lang.value)
+        fail(exc.message(lang.value), exc.exit_code, lang.value, fmt)
     except KeyboardInterrupt as stop:  # SIGTERM too (stops.Terminated): 143, Ctrl-C 130
         stops.raised = None  # told here
         said, code = stops.stopped_message(stop)
@@ -94,7 +103,7 @@ def run(fn: Callable[[], T], lang: Lang = Lang.ja) -> T:
         raise typer.Exit(code) from None
     except OSError as exc:
         # A disk/permission problem is the user's to fix; say which file, not a traceback.
-        fail(os_error_message(exc, lang.value), 2, lang.value)
+        fail(os_error_message(exc, lang.value), 2, lang.value, fmt)
 
 
 _OS_ERRORS = {  # errno -> what the clerk reads, and what to do (ja, then en)
