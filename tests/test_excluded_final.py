@@ -106,3 +106,30 @@ def test_verify_rebuilds_the_final_exclusion_and_notices_a_changed_record(settle
     path = copy / "2021-10" / "excluded.csv"
     path.write_bytes(path.read_bytes().replace(b"R-EXC-4", b"R-EXC-1", 1))
     assert not verify_cycle(copy / "2021-11").ok
+
+
+def test_a_lifted_exclusion_is_told_once_as_a_followup(settled, tmp_path) -> None:
+    """The clerk's correction removed the only reason, and the dispatch stayed excluded
+    without a word on the terminal (noticed in session 17): the cycle now tells it as the
+    follow-up ``excluded_final`` (kept in the manifest), once; a dispatch still excluded for
+    a reason the data gives is not named."""
+    import json
+
+    out, dispatch_id = settled
+    items = json.loads((out / "2021-11" / "manifest.json").read_text())["followups"]
+    told = [f for f in items if f["kind"] == "excluded_final"]
+    assert [f["dispatch_ids"] for f in told] == [[dispatch_id]]
+    assert f"{dispatch_id}（2021-10 R-EXC-4）" in told[0]["ja"]
+    assert "対象外は最終" in told[0]["ja"] and "exclusion is final" in told[0]["en"]
+    excluded = pl.read_csv(out / "2021-11" / "dispatches.csv", infer_schema=False).filter(
+        pl.col("status") == "excluded")
+    assert excluded.height > 1  # others, still with their reason, are not told
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLES, data)
+    _lift_the_reason(data, dispatch_id)
+    cycle.settle_cycle(_options(data, copy, "2021-12"))
+    later = json.loads((copy / "2021-12" / "manifest.json").read_text())["followups"]
+    assert not [f for f in later if f["kind"] == "excluded_final"]
+    assert _row(copy, "2021-12", dispatch_id)["status"] == "excluded"

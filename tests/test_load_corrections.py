@@ -224,3 +224,18 @@ def test_R_VAL_1_a_master_key_in_full_width_holds_that_experts_dispatches(
     assert mine.height > 0
     assert set(mine.get_column("dispatch_id")) <= set(
         touched_dispatches(ds).get_column("dispatch_id"))
+
+
+@pytest.mark.parametrize("key", ["", "  ", ";"])
+def test_R_VAL_1_a_blank_key_is_a_finding_not_a_crash(rules, tmp_path, key) -> None:
+    """A correction row whose キー was left blank crashed the load with an AttributeError
+    traceback (found in session 18): it is refused, naming the key's columns; it holds
+    nothing (it aims at no row)."""
+    table = "checkins" if key == ";" else "reports"
+    column = "署名" if key == ";" else "終了時刻"
+    ds = with_corrections(rules, tmp_path,
+                          f"{table},{key},{column},15:00,機関に確認,事務局 佐藤,2021/10/20 10:00")
+    found = ds.findings.filter(pl.col("table") == "corrections")
+    assert found.get_column("column").to_list() == ["キー"]
+    assert "キー: 空欄です" in found.get_column("message_ja")[0]
+    assert ds.refused_corrections is None or ds.refused_corrections.height == 0

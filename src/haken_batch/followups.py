@@ -17,6 +17,8 @@ what the settlement cannot do by itself.
 - ``same_tax_month``: another cycle of OUT pays in the same month: the tax of both is paid
   together, 1号 and 2号 each on its own form (R-TAX-4)
 - ``never_payable``: the fiscal year's last cycle (R-PER-2) leaves dispatches unpaid for good
+- ``excluded_final``: a dispatch an earlier cycle excluded is excluded again although the
+  data (a correction, a new export) no longer gives any reason: an exclusion is final
 """
 
 from __future__ import annotations
@@ -52,7 +54,8 @@ def collect(run: CycleRun) -> tuple[Followup, ...]:
     return (*_moved_transfer(run), *paid_corrections.notes(run, cells),
             *_paid_missing(run, set(told_keys(earlier, "paid_missing"))),
             *_paid_cancelled(run, _last_told(earlier, "paid_cancelled")),
-            *_same_tax_month(run, others), *_never_payable(run))
+            *_same_tax_month(run, others), *_never_payable(run),
+            *_excluded_final(run, set(told_keys(earlier, "excluded_final"))))
 
 
 def _item(kind: str, ja: str, en: str, ids: list[str] | None = None,
@@ -281,6 +284,45 @@ def _same_tax_month(run: CycleRun, others: dict[str, dict[str, Any]]) -> list[Fo
                   f"cycle {en} also pays in {month}: the tax withheld in that month is paid by "
                   f"{due}, {total:,} yen with this cycle's {mine_total:,} yen{forms_en} (each "
                   "cycle's withholding_summary covers its own payments only; R-TAX-4)")]
+
+
+def _excluded_final(run: CycleRun, told: set[str]) -> list[Followup]:
+    """A dispatch an earlier cycle excluded whose exclusion this cycle rests only on that
+    decision: the data, corrections included, no longer gives any reason (a correction
+    lifting R-EXC-4, a support date corrected into the period). An exclusion is final
+    (docs/readings.md), so it is not paid; the clerk who wrote the correction expected a
+    payment and is told once per dispatch (a blind check: nothing said so)."""
+    import re
+
+    import polars as pl
+
+    from haken_batch.settle.exclusions import FINAL_JA
+
+    checks = run.settlement.extra.get("checks")
+    if checks is None or not checks.height or "outcome" not in checks.columns:
+        return []
+    only_final = "^[0-9]{4}-[0-9]{2}" + re.escape(FINAL_JA) + "$"
+    gone = (checks.filter(pl.col("outcome") == "exclude")
+            .group_by("dispatch_id")
+            .agg(pl.col("message").str.contains(only_final).all().alias("_gone"),
+                 pl.col("rule_id").unique().sort().str.join("・").alias("rules"),
+                 pl.col("message").first().str.slice(0, 7).alias("cycle"))
+            .filter(pl.col("_gone")))
+    gone = _new(gone, pl.col("dispatch_id"), told).sort("dispatch_id")
+    if gone.height == 0:
+        return []
+    rows = gone.select("dispatch_id", "cycle", "rules").rows()
+    ja, en = listed([f"{d}（{c} {r}）" for d, c, r in rows], [f"{d} ({c} {r})" for d, c, r in rows])
+    return [_item(
+        "excluded_final",
+        f"対象外と決定済みの派遣 {ja} は、今のデータ（事務局修正を含む）では除外の理由がなく"
+        "なりましたが、対象外は最終のため、このサイクルでも支払っていません（0 円）。"
+        "支払うべき派遣だったときは、ツールの外で事務局の判断が要ります（docs/readings.md）",
+        f"dispatches excluded by an earlier cycle: {en}. The data (corrections included) no "
+        "longer gives any reason to exclude them, but an exclusion is final, so this cycle "
+        "does not pay them either (0 yen). If they should be paid, the secretariat must "
+        "decide outside the tool (docs/readings.md)",
+        [d for d, _, _ in rows])]
 
 
 def _never_payable(run: CycleRun) -> list[Followup]:

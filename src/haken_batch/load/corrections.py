@@ -99,6 +99,7 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
         spec = cmap.tables[table] if table is not None else None
         col = spec.by_header().get(fold(c["column"] or "")) if spec is not None else None
         parts = (c["key"] or "").split(";")
+        blank_key = not any(p.strip() for p in parts)
         value = (c["value"] or "").strip()
         problem: tuple[str, Any, str, str] | None = None
         if not c["reason"]:
@@ -124,6 +125,14 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
                        + "（適用しませんでした。項目名は rules/columns.yaml の見出し）",
                        f"column: table {table!r} has no such column"
                        + (f" (did you mean {near!r}?)" if near else "") + " (not applied)")
+        elif blank_key:
+            # a blank キー matched no row and crashed on the way to saying so
+            want = ";".join(spec.column(k).label for k in spec.key)
+            problem = ("key", c["key"],
+                       f"キー: 空欄です。修正する行の {want} を書いてください"
+                       "（適用しませんでした）",
+                       f"key: blank; give the {';'.join(spec.key)} of the row to correct "
+                       "(not applied)")
         elif len(parts) != len(spec.key):
             want = ";".join(spec.column(k).label for k in spec.key)
             problem = ("key", c["key"],
@@ -143,7 +152,7 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
         if problem is not None:
             issue = _issue(idx, *problem)
             issues.append(issue)
-            if table is not None and c["key"]:
+            if table is not None and not blank_key:
                 refuse(table, c["key"], c.get("row"), seq, issue, c["column"], c["value"],
                        col.name if col else None)
             continue
