@@ -108,3 +108,16 @@ def test_R_VAL_1_line_names_a_warning_about_the_dispatch(tmp_path) -> None:
     assert "warning (holds nothing): reports D21-0000118: approved_at:" in en
     plain = explain.render(explain.story(out, DISPATCH))
     assert "R-VAL-1: 確認済（検証エラーなし）" in plain
+
+
+def test_a_correction_is_named_by_its_row_in_the_corrections_file(tmp_path) -> None:
+    """Section 2 named a correction only '#4' (its data row), while a refused one and
+    `validate` name the row as Excel shows it: both are given now (D21-P052's fare and
+    seat class are rows 5 and 6 of the samples' corrections.csv, header on row 1)."""
+    out = tmp_path / "out"
+    cycle.settle_cycle(sample_options(out))
+    ja = explain.render(explain.story(out, "D21-P052"))
+    assert "  corrections.csv 5行目（#4） 2021-10-26T16:21:00 事務局 高橋: 旅費請求明細" in ja
+    assert "  corrections.csv 6行目（#5） " in ja
+    en = explain.render(explain.story(out, "D21-P052"), lang="en")
+    assert "  corrections.csv row 5 (#4) 2021-10-26T16:21:00" in en

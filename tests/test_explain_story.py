@@ -58,12 +58,14 @@ def test_R_CHK_6_held_dispatch_tells_the_check_and_where_the_money_did_not_go(ou
 def test_corrected_dispatch_tells_who_when_why_old_new(out: Path) -> None:
     s = explain.story(out, "D-04", engine=ENGINE)
     assert s["corrections"] == [{
-        "seq": 1, "table": "dispatches", "key": "D-04", "column": "minutes",
+        "seq": 1, "file": "corrections.csv", "row": None,  # a trail without its file row
+        "table": "dispatches", "key": "D-04", "column": "minutes",
         "table_ja": "dispatches", "label": "minutes", "kind": None,  # no column map here
         "old": "60",
         "new": "90", "reason": "報告書の転記誤り", "who": "事務局A", "when": "2021-10-26T10:00:00"}]
     text = explain.render(s, "ja")
-    assert "事務局A: dispatches D-04 の minutes を「60」→「90」（理由: 報告書の転記誤り）" in text
+    assert ("#1 2021-10-26T10:00:00 事務局A: dispatches D-04 の minutes を「60」→「90」"
+            "（理由: 報告書の転記誤り）") in text
     assert "7,920" in text
 
 

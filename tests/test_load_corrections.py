@@ -45,11 +45,11 @@ def test_corrections_applied_in_order(corrected) -> None:
 def test_corrections_trail_remembers_every_touched_cell(corrected) -> None:
     trail = corrected.corrections
     assert trail.columns == ["seq", "table", "key", "column", "old", "new", "reason",
-                             "corrected_by", "corrected_at"]
-    assert trail.select("seq", "table", "key", "column", "old", "new").rows() == [
-        (1, "reports", "D-1", "end_time", "16:00:00", "15:30:00"),
-        (2, "reports", "D-1", "end_time", "15:30:00", "15:00:00"),
-        (3, "travel_claims", "D-2;2", "amount", "8800", "9800"),
+                             "corrected_by", "corrected_at", "row"]
+    assert trail.select("seq", "row", "table", "key", "column", "old", "new").rows() == [
+        (1, 2, "reports", "D-1", "end_time", "16:00:00", "15:30:00"),
+        (2, 3, "reports", "D-1", "end_time", "15:30:00", "15:00:00"),
+        (3, 4, "travel_claims", "D-2;2", "amount", "8800", "9800"),
         # seq 8, a value the column cannot read (25:00), is refused: not in the trail
     ]
     assert trail.get_column("corrected_at").to_list()[:2] == [

@@ -322,3 +322,26 @@ def test_control_characters_found_by_substring_as_by_the_regex() -> None:
     every = pl.Series([chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000])
     every = pl.concat([every, "a" + every + "\u3042"])
     assert (every.str.contains_any(control_chars()) == every.str.contains(CONTROL_RX)).all()
+
+
+def test_R_VAL_1_institution_ids_joined_by_another_separator_hold_the_experts_dispatches(
+        rules, tmp_path) -> None:
+    """所属機関ID 'P-1、P-2' was read as one unknown id: a warning, and the dispatch its list
+    excludes (R-EXC-3) was paid (independent model check, session 18). Ids joined by anything
+    but ';' are an error on the expert's row, holding its dispatches (R-VAL-1); a single
+    unknown id stays a warning (it may name an organisation that dispatches no one)."""
+    from haken_batch.validate import touched_dispatches
+
+    data = compose(tmp_path, None)
+    path = data / "experts.csv"
+    text = path.read_text(encoding="utf-8")
+    row = "ｻﾄｳ ﾊﾅｺ,0,P-1,P-1,○,はい"
+    assert text.count(row) == 1
+    path.write_text(text.replace(row, "ｻﾄｳ ﾊﾅｺ,0,X-9,P-1、P-2,○,はい"), encoding="utf-8")
+    ds = load_dataset(data, rules)
+    got = sorted(ds.findings.select("row", "column", "value", "severity", "message_ja").rows())
+    assert [g[:4] for g in got] == [(3, "所属機関ID", "P-1、P-2", "error"),
+                                    (3, "給与等支払機関ID", "X-9", "warning")]
+    assert "区切りが「;」ではない" in got[0][4] and "保留" in got[0][4]
+    held = touched_dispatches(ds).select("dispatch_id", "rule_id").rows()
+    assert held == [("D-2", "R-VAL-1"), ("D-3", "R-VAL-1")]

@@ -286,6 +286,10 @@ def _corrections(run: CycleRun, keys: dict[str, set[str]],
     trail = getattr(run.data, "corrections", None)
     if trail is None or trail.height == 0:
         return []
+    from haken_batch.load.spec import CORRECTIONS
+
+    sources = getattr(run.data, "sources", {}) or {}
+    file = Path(sources[CORRECTIONS].path).name if CORRECTIONS in sources else CORRECTIONS
     out = []
     for row in trail.sort("seq").to_dicts():
         table, key = str(row.get("table")), str(row.get("key"))
@@ -293,7 +297,10 @@ def _corrections(run: CycleRun, keys: dict[str, set[str]],
             col = str(row.get("column"))
             spec = tables.get(table)
             out.append({
-                "seq": row.get("seq"), "table": table, "key": key, "column": col,
+                # named by its row as Excel shows it, like a refused one; #seq as the
+                # notes and corrections_applied.csv (連番) count
+                "seq": row.get("seq"), "file": file, "row": row.get("row"),
+                "table": table, "key": key, "column": col,
                 # what the clerk wrote and sees in the export: 支援実績報告 / 終了時刻
                 "table_ja": spec.ja if spec is not None else table,
                 "label": spec.column(col).label if spec is not None else col,

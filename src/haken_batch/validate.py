@@ -266,11 +266,30 @@ def _reference_issues(frames: dict[str, pl.DataFrame], cmap: ColumnMap) -> pl.Da
                      on="value", how="anti"))
         if hit.height == 0:
             continue
+        if col.kind == "list":
+            # ids joined by another separator ("PF01-01,YR13") read as one unknown id: a
+            # warning paid the dispatch its list would exclude (R-EXC-2/3: independent model
+            # check). Not guessed apart: an error, holding the row's dispatches until corrected
+            joined = pl.col("value").str.contains(_OTHER_SEPARATORS)
+            parts.append(issues_for(
+                hit.filter(joined), table=ref.table, column=ref.column, rule_id="R-VAL-1",
+                severity=ERROR,
+                ja=f"{col.label}: 区切りが「;」ではないため1つのIDとして読まれ、{pspec.ja}"
+                   f"（{pspec.name}）にありません。「;」で区切ってください（このリストで決まる"
+                   "対象外を判断できないため保留します）",
+                en=f"{col.name}: not separated by ';', so read as one id, which is not in "
+                   f"{pspec.name}; separate the ids with ';' (held: the exclusions this list "
+                   "decides cannot be judged)"))
+            hit = hit.filter(~joined)
         parts.append(issues_for(
             hit, table=ref.table, column=ref.column, rule_id="R-VAL-1", severity=ref.severity,
             ja=f"{col.label}: {pspec.ja}（{pspec.name}）にない値です",
             en=f"{col.name}: not found in {pspec.name}"))
     return concat_issues(parts)
+
+
+# what a clerk may have put between ids instead of ";" (an id holds none of them)
+_OTHER_SEPARATORS = r"[,，、､・/／\s　]"
 
 
 def _representative_issues(institutions: pl.DataFrame) -> pl.DataFrame:

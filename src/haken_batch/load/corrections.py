@@ -33,6 +33,9 @@ TRAIL_SCHEMA: dict[str, pl.DataType] = {
     "seq": pl.Int64(), "table": pl.String(), "key": pl.String(), "column": pl.String(),
     "old": pl.String(), "new": pl.String(), "reason": pl.String(),
     "corrected_by": pl.String(), "corrected_at": pl.Datetime("us"),
+    # the row of the corrections file as Excel shows it (the header is row 1), as refused
+    # corrections are named; ``seq`` counts data rows. Not written to corrections_applied.csv
+    "row": pl.Int64(),
 }
 
 
@@ -215,7 +218,7 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
                 trail.append({"seq": v["seq"], "table": table, "key": m["_key"],
                               "column": v["column"], "old": current[cell], "new": v["value"],
                               "reason": v["reason"], "corrected_by": v["corrected_by"],
-                              "corrected_at": v["corrected_at"]})
+                              "corrected_at": v["corrected_at"], "row": v.get("row")})
                 current[cell] = v["value"]
         updates: dict[str, pl.Series] = {}
         for (column, row_idx), value in current.items():
