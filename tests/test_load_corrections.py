@@ -239,3 +239,14 @@ def test_R_VAL_1_a_blank_key_is_a_finding_not_a_crash(rules, tmp_path, key) -> N
     assert found.get_column("column").to_list() == ["キー"]
     assert "キー: 空欄です" in found.get_column("message_ja")[0]
     assert ds.refused_corrections is None or ds.refused_corrections.height == 0
+
+
+def test_a_refused_yes_no_value_lists_the_spellings_read(rules, tmp_path) -> None:
+    """'「従事証明確認」の値として読めません' did not say which spellings are read (blind
+    clerk check): the kind's expectation follows, as for a cell of the export."""
+    found = with_corrections(
+        rules, tmp_path, "reports,D-1,従事証明確認,たぶん,機関に確認,事務局 佐藤,2021/10/20 10:00",
+    ).findings.filter(pl.col("table") == "corrections")
+    said = found.get_column("message_ja")[0]
+    assert "「従事証明確認」の値として読めません（有/無・はい/いいえ" in said
+    assert "(not a yes/no value" in found.get_column("message_en")[0]

@@ -41,6 +41,15 @@ def test_booleans(env) -> None:
     assert issues.height == 0
 
 
+def test_booleans_as_a_clerk_types_them(env) -> None:
+    """有り was refused as 'not a yes/no value' while 有 was read (blind clerk check)."""
+    cells = ["有り", "無し", "済み", "ｱﾘ"]
+    values, issues = read(env, "dispatches", "web_meeting", cells)
+    assert values == [True, False, True, None]
+    assert issues.get_column("value").to_list() == ["ｱﾘ"]
+    assert "有/無・はい/いいえ" in issues.get_column("message_ja")[0]
+
+
 def test_optional_boolean_blank_is_unknown(env) -> None:
     values, _ = read(env, "experts", "renew_next_year", [None, "有"])
     assert values == [None, True]

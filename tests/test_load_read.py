@@ -323,3 +323,27 @@ def test_R_VAL_1_a_long_csv_row_is_an_error_of_its_row_not_of_the_file(rules, tm
     assert "1 行（最初は 4行目）" in found["message_ja"][1]
     assert ds.tables["checkins"].height == len(lines) - 1  # no row lost, none added
     assert ds.tables["checkins"]["_row"].to_list() == list(range(2, len(lines) + 1))
+
+
+XLSX_SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "fy2021-xlsx"
+CORR_HEADER = "対象表,キー,項目,修正後の値,理由,修正者,修正日時\n"
+
+
+def test_corrections_in_both_the_workbook_and_a_csv_stop_the_run(rules, tmp_path) -> None:
+    """A corrections.csv beside a workbook that has its own 事務局修正 sheet replaced the
+    sheet without a word: its six corrections were not applied and the dispatches were paid
+    as exported (blind clerk check, session 18). Two non-empty sources have no order between
+    them: the run stops, naming both; an empty one gives way to the other."""
+    data = tmp_path / "data"
+    shutil.copytree(XLSX_SAMPLES, data)
+    from_sheet = load_dataset(data, rules).corrections.height
+    assert from_sheet == 6
+    (data / "corrections.csv").write_text(
+        CORR_HEADER + "reports,D21-P033,誓約書提出,有,x,田中,2021/11/5\n", encoding="utf-8")
+    with pytest.raises(StructuralError) as stop:
+        load_dataset(data, rules)
+    said = stop.value.message("ja")
+    assert "事務局修正が2か所にあります" in said and "corrections.csv" in said
+    assert "haken_fy2021.xlsx" in said
+    (data / "corrections.csv").write_text(CORR_HEADER, encoding="utf-8")
+    assert load_dataset(data, rules).corrections.height == from_sheet

@@ -67,6 +67,26 @@ def test_quiet_still_tells_the_notes_on_stderr(data_dir: Path, tmp_path: Path) -
     assert "支払総額" not in quiet.stderr  # still no summary
 
 
+def test_quiet_tells_refused_corrections(data_dir: Path, tmp_path: Path) -> None:
+    """A refused correction holds the dispatch it aimed at, and -q said nothing of it: the
+    clerk's fix had not taken and cron's mail was silent (blind clerk check, session 18)."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(data_dir, data)
+    (data / "corrections.csv").write_text(
+        "対象表,キー,項目,修正後の値,理由,修正者,修正日時\n"
+        "reports,D-NONE,終了時刻,15:00,機関に確認,事務局 佐藤,2021/10/20 10:00\n",
+        encoding="utf-8")
+    args = ["settle", "2021-10", "--data", str(data), "--out", str(tmp_path / "o"),
+            "--payer", PAYER, "--no-documents", "--quiet"]
+    quiet = CliRunner().invoke(app, args)
+    assert quiet.exit_code == 0 and quiet.stdout == ""
+    assert "事務局修正 1 件を適用できませんでした（corrections_rejected.csv）" in quiet.stderr
+    english = CliRunner().invoke(app, [*args, "--lang", "en"])
+    assert "1 corrections refused (corrections_rejected.csv)" in english.stderr
+
+
 def test_settle_bad_cycle_and_bad_date_are_clear_errors(data_dir: Path, tmp_path: Path) -> None:
     base = ["--data", str(data_dir), "--out", str(tmp_path / "o"), "--payer", PAYER]
     bad = CliRunner().invoke(app, ["settle", "2021-13", *base])

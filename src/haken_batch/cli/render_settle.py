@@ -63,7 +63,15 @@ def render_notes(s: dict[str, Any], lang: str) -> None:
     """``--quiet``: no summary, but the notes still, on stderr. Each asks the clerk to look
     at something (a skipped month, a rebuilt record, a correction after payment …), and
     cron mails what a quiet run prints: with ``-q`` they were lost (session 10's list)."""
-    _print_notes(console(stderr=True), s, lang == "en")
+    con, en = console(stderr=True), lang == "en"
+    _print_notes(con, s, en)
+    refused = (s.get("corrections") or {}).get("refused", 0)
+    if refused:  # each holds what it aimed at: the clerk's own fix did not take (clerk check)
+        con.print(f"[yellow]note[/] {refused:,} corrections refused (corrections_rejected.csv); "
+                  "a dispatch they aim at is held while this cycle would pay it" if en else
+                  f"[yellow]お知らせ[/] 事務局修正 {refused:,} 件を適用できませんでした"
+                  "（corrections_rejected.csv）。対象の派遣は、この精算で支払う予定のものなら保留です",
+                  highlight=False)
 
 
 def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) -> None:

@@ -82,7 +82,7 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
     ``unreadable_times``: idx -> 修正日時 as written, of its rows whose time could not be read.
     The loop runs over corrections (a clerk's handful), never over the data rows.
     """
-    from haken_batch.load.normalize import read_column
+    from haken_batch.load.normalize import PARSE_MESSAGES, read_column
 
     unreadable_times = unreadable_times or {}
     issues: list[pl.DataFrame] = []
@@ -149,9 +149,12 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
                        f"column: the key column {col.name!r} cannot be corrected; a row "
                        "cannot be moved by a correction (not applied)")
         elif value and read_column(pl.DataFrame({col.name: [value]}), col, codes)[0] is None:
+            why_ja, why_en = PARSE_MESSAGES.get(col.kind, ("", ""))
             problem = ("value", c["value"],
-                       f"修正後の値: 「{col.label}」の値として読めません（適用しませんでした）",
-                       f"value: not a readable value of {col.name!r} (not applied)")
+                       f"修正後の値: 「{col.label}」の値として読めません"
+                       + (f"（{why_ja}）" if why_ja else "") + "（適用しませんでした）",
+                       f"value: not a readable value of {col.name!r}"
+                       + (f" ({why_en})" if why_en else "") + " (not applied)")
         if problem is not None:
             issue = _issue(idx, *problem)
             issues.append(issue)

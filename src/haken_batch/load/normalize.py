@@ -16,8 +16,9 @@ from haken_batch.load.codes import Codes
 from haken_batch.load.findings import ERROR, concat_issues, issues_for
 from haken_batch.load.spec import ColumnSpec, TableSpec
 
-_TRUE = ("有", "あり", "はい", "1", "TRUE", "○", "〇", "◯", "Y", "YES", "済", "T")
-_FALSE = ("無", "なし", "いいえ", "0", "FALSE", "×", "N", "NO", "-", "F")
+# 有り / 無し / 済み as a clerk types them too (有り was refused: blind clerk check)
+_TRUE = ("有", "有り", "あり", "はい", "1", "TRUE", "○", "〇", "◯", "Y", "YES", "済", "済み", "T")
+_FALSE = ("無", "無し", "なし", "いいえ", "0", "FALSE", "×", "N", "NO", "-", "F")
 
 _D = "[0-9]"  # not \d: in Rust regex \d also matches full-width digits
 _DATE_RX = (rf"^({_D}{{4}})[-/.年]({_D}{{1,2}})[-/.月]({_D}{{1,2}})日?"

@@ -123,8 +123,22 @@ def read_folder(data_dir: Path, cmap: ColumnMap,
         if on_read is not None and wb_tables:
             on_read(books[0])
         unused += wb_unused
+        both = tables.get(CORRECTIONS), wb_tables.get(CORRECTIONS)
+        if both[0] is not None and both[1] is not None and both[0].frame.height \
+                and both[1].frame.height:
+            # the sheet's corrections were dropped without a word and paid as exported
+            # (blind clerk check): two sources of corrections have no order between them
+            sheet = both[1].source.sheet or CORRECTIONS
+            raise StructuralError(
+                f"事務局修正が2か所にあります: {both[0].source.path.name} とブック"
+                f"（{books[0].name}）のシート「{sheet}」。どちらか一方にまとめてください",
+                f"corrections in two places: {both[0].source.path.name} and sheet {sheet!r} "
+                f"of the workbook {books[0].name}; keep them in one",
+                where=str(data_dir))
+        if both[0] is not None and both[1] is not None and not both[0].frame.height:
+            del tables[CORRECTIONS]  # an empty corrections.csv: the sheet's rows are read
         for name, raw in wb_tables.items():
-            tables.setdefault(name, raw)  # a corrections.csv beside the workbook wins
+            tables.setdefault(name, raw)  # an empty corrections sheet: the CSV is read
     else:
         _refuse_table_books(books, tables, cmap, data_dir)
         unused += [Unused(p, None) for p in books]
