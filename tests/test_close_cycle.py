@@ -154,3 +154,61 @@ def test_close_without_a_date_records_the_date_in_japan_whatever_the_machine_zon
     assert res.exit_code == 0, res.output
     record = json.loads((out / "2021-10" / "CLOSED.json").read_text())
     assert record["closed_on"] in (before, after)
+
+
+def _forge(out: Path, cycle: str, name: str, old: bytes, new: bytes) -> None:
+    """A forger who knows the seal: the file changed and its manifest entry resealed."""
+    from haken_batch.manifest import sealed
+
+    path = out / cycle / name
+    data = path.read_bytes()
+    assert old in data
+    path.write_bytes(data.replace(old, new, 1))
+    manifest_path = out / cycle / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest.pop("seal", None)
+    for entry in manifest["outputs"]:
+        if entry["path"] == name:
+            entry["sha256"], entry["size"] = sha256_file(path), path.stat().st_size
+    manifest_path.write_bytes(sealed(manifest))
+
+
+def _another_tool(monkeypatch: pytest.MonkeyPatch) -> None:
+    from haken_batch import manifest
+
+    monkeypatch.setattr(manifest, "code_digest", lambda: "f" * 64)
+
+
+def test_close_under_another_tool_still_reruns_the_money(out: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """close skipped the re-run whenever the code had changed since the cycle was settled,
+    and closed a resealed forgery of payments.csv (auditor check, session 18): the re-run
+    runs always; under another tool the money outputs must still agree."""
+    _another_tool(monkeypatch)
+    close_cycle(out, "2021-10", closed_on=DAY, closed_by="x")
+    _forge(out, "2021-11", "payments.csv", b"\n", b"\r\n")
+    with pytest.raises(VerifyError) as refused:
+        close_cycle(out, "2021-11", closed_on=DAY, closed_by="x")
+    said = refused.value.message("ja")
+    assert "payments.csv" in said and "違うツール" in said
+    assert not is_closed(out, "2021-11")
+
+
+def test_close_under_another_tool_notes_other_outputs_that_differ(
+        out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new version may word a file differently: under another tool an output that carries
+    no money and differs in the re-run does not stop the close, it is told."""
+    _another_tool(monkeypatch)
+    close_cycle(out, "2021-10", closed_on=DAY, closed_by="x")
+    _forge(out, "2021-11", "findings.csv", b"\n", b"\r\n")
+    done = close_cycle(out, "2021-11", closed_on=DAY, closed_by="x")
+    assert is_closed(out, "2021-11")
+    assert len(done.notes) == 1 and "findings.csv" in done.notes[0][0]
+    assert "金額の出力は一致" in done.notes[0][0]
+
+
+def test_close_with_the_same_tool_refuses_any_output_that_differs(out: Path) -> None:
+    close_cycle(out, "2021-10", closed_on=DAY, closed_by="x")
+    _forge(out, "2021-11", "findings.csv", b"\n", b"\r\n")
+    with pytest.raises(VerifyError, match="findings.csv"):
+        close_cycle(out, "2021-11", closed_on=DAY, closed_by="x")

@@ -172,3 +172,31 @@ def test_other_tool_code_is_a_note_not_a_failure(out: Path,
     rep = verify_cycle(out / "2021-10", engine=ENGINE)
     assert rep.ok, rep.problems
     assert any("code_sha256" in n and "→ ffffffffffff" in n for n in rep.notes)
+
+
+def test_a_workbook_with_the_same_values_in_another_format_differs_under_the_same_tool(
+        tmp_path: Path) -> None:
+    """A number format that shows 9,999,999 over a cell holding 134,640 passed verify as
+    identical_content (auditor check, session 18). Re-run by the tool that settled, every
+    part of the workbook but its save time must agree; another tool may style it otherwise,
+    so there the cell values decide as before."""
+    from openpyxl import Workbook
+
+    from haken_batch.verify import compare_file
+
+    def book(path: Path, fmt: str) -> Path:
+        wb = Workbook()
+        ws = wb.active
+        ws["C10"] = 134640
+        ws["C10"].number_format = fmt
+        wb.save(path)
+        return path
+
+    honest = book(tmp_path / "a.xlsx", "#,##0")
+    forged = book(tmp_path / "b.xlsx", '"9,999,999"')
+    again = book(tmp_path / "c.xlsx", "#,##0")
+    strict = compare_file("kpi.xlsx", honest, forged, same_tool=True)
+    assert strict.status == DIFFERS and "styles" in strict.detail
+    assert compare_file("kpi.xlsx", honest, forged).status == SAME_CONTENT
+    assert compare_file("kpi.xlsx", honest, again, same_tool=True).status in (
+        "identical", SAME_CONTENT)

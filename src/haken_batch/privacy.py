@@ -81,12 +81,20 @@ def my_number_check_digit(first11: str) -> int:
     return 0 if r <= 1 else 11 - r
 
 
+# what may stand between the groups of a My Number written by hand (a regex class body):
+# dashes of every width and kind, the long vowel mark, dots, commas, slashes, underscores
+SEPARATORS = ("\\-\u2010\u2011\u2012\u2013\u2212\uff0d\u30fc._,/\u30fb\uff65"
+              "\uff0e\uff0c\uff0f\uff3f")
+_MY_NUMBER_GAPS_RX = re.compile(f"[\\s\u3000{SEPARATORS}]")
+
+
 def looks_like_my_number(value: object) -> bool:
-    """True for 12 digits (width and ``-``/space separators folded) with a valid check digit."""
+    """True for 12 digits (width folded, separators and spaces between groups dropped) with
+    a valid check digit."""
     if value is None:
         return False
     text = unicodedata.normalize("NFKC", str(value))
-    digits = re.sub(r"[\s\-]", "", text)
+    digits = _MY_NUMBER_GAPS_RX.sub("", text)
     if len(digits) != 12 or not digits.isascii() or not digits.isdigit():
         return False
     return my_number_check_digit(digits[:11]) == int(digits[11])

@@ -456,6 +456,7 @@ def _compare_outputs(rep: CycleReport, folder: Path, result: Path,
                 "再計算がマニフェストを書きませんでした")
         return
     produced = {e["path"] for e in regenerated.get("outputs") or []}
+    same_tool = (manifest.get("tool") or {}) == (regenerated.get("tool") or {})
     for rel in sorted(archived | produced):
         if rel not in produced:
             rep.outputs.append(OutputResult(rel, MISSING, "the re-run did not produce it",
@@ -467,7 +468,8 @@ def _compare_outputs(rep: CycleReport, folder: Path, result: Path,
             rep.outputs.append(OutputResult(rel, MISSING, "archived file is gone",
                                             "保存した出力がありません"))
         else:
-            rep.outputs.append(compare_file(rel, folder / rel, result / rel))
+            rep.outputs.append(compare_file(rel, folder / rel, result / rel,
+                                            same_tool=same_tool))
     _compare_manifests(rep, manifest, regenerated)
 
 
@@ -514,7 +516,10 @@ def _compare_manifests(rep: CycleReport, old: dict[str, Any], new: dict[str, Any
 # -------------------------------------------------------------------------- comparing
 
 
-def compare_file(rel: str, archived: Path, rerun: Path) -> OutputResult:
+def compare_file(rel: str, archived: Path, rerun: Path, *, same_tool: bool = False
+                 ) -> OutputResult:
+    """``same_tool``: the re-run's tool and libraries are the ones that settled, so a
+    workbook must agree in every part but its save time, not only in its cell values."""
     a, b = archived.read_bytes(), rerun.read_bytes()
     if a == b:
         return OutputResult(rel, IDENTICAL)
@@ -523,6 +528,10 @@ def compare_file(rel: str, archived: Path, rerun: Path) -> OutputResult:
         return OutputResult(rel, DIFFERS, *first_csv_difference(a, b))
     if suffix == ".xlsx":
         detail = first_xlsx_difference(a, b)
+        if detail is None and same_tool:
+            # a number format showing another figure passed as the same values
+            # (auditor check, session 18): the parts other than the save time must agree
+            detail = _xlsx_parts_difference(a, b)
         if detail is None:
             return OutputResult(rel, SAME_CONTENT, "same sheets and cell values",
                                 "シートとセルの値が同じです")
@@ -579,6 +588,31 @@ def _xlsx_values(data: bytes) -> list[tuple[str, list[tuple[Any, ...]]]]:
                 for ws in wb.worksheets]
     finally:
         wb.close()
+
+
+# the workbook's parts that carry its save time (docProps/core.xml: created, modified)
+_XLSX_TIMED = frozenset({"docProps/core.xml"})
+
+
+def _xlsx_parts_difference(a: bytes, b: bytes) -> tuple[str, str] | None:
+    """None when both workbooks' zip parts agree byte for byte, the save time aside; else
+    the first part that differs (its formats, styles or layout), (English, Japanese)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(a)) as za, zipfile.ZipFile(io.BytesIO(b)) as zb:
+            names_a, names_b = sorted(za.namelist()), sorted(zb.namelist())
+            if names_a != names_b:
+                return ("workbook parts differ", "ブックの構成部品が違います")
+            for name in names_a:
+                if name not in _XLSX_TIMED and za.read(name) != zb.read(name):
+                    return (f"same cell values, but part {name} differs (number formats, "
+                            "styles or layout)",
+                            f"セルの値は同じですが、{name} が違います（表示形式・書式・配置など）")
+    except (zipfile.BadZipFile, OSError, KeyError) as exc:
+        return (f"workbook unreadable ({type(exc).__name__})",
+                f"ブックが読めません（{type(exc).__name__}）")
+    return None
 
 
 def first_xlsx_difference(a: bytes, b: bytes) -> tuple[str, str] | None:

@@ -126,6 +126,7 @@ def render_close(closing: Closing, lang: str, quiet: bool = False) -> None:
         con.print(f"closed {record['cycle']} on {when} by {who}; manifest sha256 {sha}")
         con.print("  its files are read-only now and the cycle is never settled again; note "
                   "the manifest sha256 on the transfer approval (docs/audit.md)")
+        _close_notes(closing, lang)
         return
     if closing.already:
         con.print(f"{record['cycle']} は既に確定済みです（{when}、{who}） manifest sha256 {sha}")
@@ -136,6 +137,15 @@ def render_close(closing: Closing, lang: str, quiet: bool = False) -> None:
     con.print(f"{record['cycle']} を確定しました（{when}、{who}） manifest sha256 {sha}")
     con.print("  ファイルは読み取り専用になり、このサイクルは再精算されません。"
               "振込の承認記録に manifest sha256 を控えてください（docs/audit.md）")
+    _close_notes(closing, lang)
+
+
+def _close_notes(closing: Closing, lang: str) -> None:
+    """What the close could not confirm, on stderr even with -q (as settle's notes)."""
+    err = console(stderr=True)
+    for ja, en in closing.notes:
+        err.print(("[yellow]note[/] " + escape(en)) if lang == "en"
+                  else ("[yellow]お知らせ[/] " + escape(ja)), highlight=False)
 
 
 def render_discard(done: Discarded, lang: str, quiet: bool = False) -> None:

@@ -15,11 +15,13 @@ import re
 
 import polars as pl
 
-from haken_batch.privacy import looks_like_my_number
+from haken_batch.privacy import SEPARATORS, looks_like_my_number
 
-# 12 digits standing alone, possibly in groups of four (1234-5678-9018, 1234 5678 9018);
-# the polars prefilter is loose (either width, no boundaries), Python checks the rest
-_SEP = "[-\\s\u2010\u2011\u2012\u2013\u2212\uff0d\u30fc]?"
+# 12 digits standing alone, possibly in groups of four (1234-5678-9018, 1234 5678 9018,
+# 1234.5678.9018, 1234・5678・9018, 1234 - 5678 - 9018: the dots, slashes and spaced
+# dashes passed and were archived for good: auditor check, session 18); the polars
+# prefilter is loose (either width, no boundaries), Python checks the rest
+_SEP = (f"[\\s\u3000]*[{SEPARATORS}]?[\\s\u3000]*")
 _D4 = "[0-9０-９]{4}"
 _LOOSE = f"(?:^|[^0-9０-９]){_D4}{_SEP}{_D4}{_SEP}{_D4}(?:[^0-9０-９]|$)"  # a 13-digit 法人番号: no
 # Standing alone means no digit and no Latin letter beside it (after width folding): 12
@@ -27,8 +29,20 @@ _LOOSE = f"(?:^|[^0-9０-９]){_D4}{_SEP}{_D4}{_SEP}{_D4}(?:[^0-9０-９]|$)"  #
 # export carries in an extra column (a0B300000000001AAA): about one in eleven of those
 # passes the check digit, and a month was refused for `a0B000000000000` (blind check,
 # session 11). Japanese text, punctuation and spaces still mark a number written by hand.
-_RX = re.compile(f"(?<![0-9A-Za-z])([0-9]{{4}}){_SEP}([0-9]{{4}}){_SEP}([0-9]{{4}})"
+_RX = re.compile(f"(?<![0-9A-Za-z])([0-9]{{4}})({_SEP})([0-9]{{4}})({_SEP})([0-9]{{4}})"
                  "(?![0-9A-Za-z])")
+# dashes and spaces may differ between the groups (1234-5678 9018); a dot, comma, slash …
+# must repeat: 1234.56789012 is a number with decimals, not a My Number
+_DASH_OR_SPACE = re.compile("[\\s\u3000]*[-\u2010\u2011\u2012\u2013\u2212\u30fc]?[\\s\u3000]*")
+
+
+def _grouped(m: re.Match[str]) -> str | None:
+    """The 12 digits of a match whose separators read as one number's grouping."""
+    first, second = m.group(2), m.group(4)
+    if first == second or (_DASH_OR_SPACE.fullmatch(first)
+                           and _DASH_OR_SPACE.fullmatch(second)):
+        return m.group(1) + m.group(3) + m.group(5)
+    return None
 
 
 def written_in(values: pl.Series) -> bool:
@@ -50,7 +64,7 @@ def columns_with_one(frame: pl.DataFrame, columns: list[str]) -> list[str]:
             continue
         text = frame.get_column(column).cast(pl.String)
         cells = text.filter(text.str.contains(_LOOSE)).str.normalize("NFKC").to_list()
-        if any(looks_like_my_number("".join(m.groups()))
+        if any(looks_like_my_number(_grouped(m))
                for cell in cells for m in _RX.finditer(cell)):
             found.append(column)
     return found
