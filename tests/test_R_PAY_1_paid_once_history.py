@@ -207,6 +207,23 @@ def test_verify_of_out_reports_a_closed_cycle_whose_closing_record_is_gone(out: 
     assert not report.ok
     oct_ = next(c for c in report.cycles if c.cycle == "2021-10")
     assert any(p.path == "CLOSED.json" and "開け直され" in p.detail_ja for p in oct_.problems)
+    # verified alone too: it passed (auditor check, session 18)
+    alone = verify_path(out / "2021-10", rerun=False)
+    assert not alone.ok
+    assert any(p.path == "CLOSED.json" and "開け直され" in p.detail_ja
+               for p in alone.cycles[0].problems)
+
+
+def test_verify_of_out_names_a_removed_manifest_once(out: Path) -> None:
+    """A cycle whose manifest.json was removed was listed twice, the second time as a folder
+    deleted or moved, though it is there (auditor check, session 18)."""
+    from haken_batch.verify import verify_path
+
+    (out / "2021-11" / "manifest.json").unlink()
+    report = verify_path(out, rerun=False)
+    nov = [c for c in report.cycles if c.cycle == "2021-11"]
+    assert len(nov) == 1 and not nov[0].ok
+    assert not any("フォルダがありません" in p.detail_ja for p in nov[0].problems)
 
 
 def test_R_PAY_1_an_older_result_put_back_is_refused(out: Path, tmp_path: Path) -> None:

@@ -200,3 +200,25 @@ def test_a_workbook_with_the_same_values_in_another_format_differs_under_the_sam
     assert compare_file("kpi.xlsx", honest, forged).status == SAME_CONTENT
     assert compare_file("kpi.xlsx", honest, again, same_tool=True).status in (
         "identical", SAME_CONTENT)
+
+
+def test_R_DATA_2_a_difference_in_a_personal_column_is_shown_masked() -> None:
+    """verify printed '保存 '1234568' / 再計算 '1234567'' of corrections_applied.csv, a whole
+    account number, and rows of zengin_check.csv with names (auditor check, session 18):
+    explain, zengin show and validate mask the same data."""
+    from haken_batch.verify import first_csv_difference
+
+    head = "連番,対象表,キー,項目,修正前の値,修正後の値\n"
+    a = (head + "1,experts,E1,account_number,7654321,1234568\n").encode()
+    b = (head + "1,experts,E1,account_number,7654321,1234567\n").encode()
+    en, ja = first_csv_difference(a, b)
+    assert "1234567" not in en + ja and "1234568" not in en + ja
+    assert "'****568' / 再計算 '****567'" in ja
+    check = "No,専門家ID,口座番号,受取人名,振込金額\n".encode()
+    rows = check + "1,E1,1234567,ﾔﾏﾀﾞ ﾀﾛｳ,7643\n".encode()
+    en, ja = first_csv_difference(check, rows)
+    assert "1234567" not in ja and "ﾀﾛｳ" not in ja and "7643" in ja
+    # a money column keeps its figures
+    pay = "専門家ID,振込額\n".encode()
+    en, _ = first_csv_difference(pay + b"E1,7643\n", pay + b"E1,99999\n")
+    assert "'7643' vs re-run '99999'" in en

@@ -57,6 +57,18 @@ def mask_name(name: object) -> str:
     return text[0] + _NAME_MASK
 
 
+def mask_cell(value: object) -> str:
+    """A cell of unknown kind that may hold personal data, for a difference shown on the
+    terminal (verify): a number-like cell as an account (``****567``), other text as a name
+    (``山田 **``); blank stays blank."""
+    text = "" if value is None else str(value)
+    if not text.strip():
+        return text
+    if re.fullmatch(r"[0-9０-９\-\s]+", text):
+        return mask_account(text.strip())
+    return mask_name(text)
+
+
 def mask_text(text: str) -> str:
     """Mask every run of 6+ ASCII digits in free text (after width folding) except its last 3."""
     folded = unicodedata.normalize("NFKC", text)

@@ -37,6 +37,7 @@ from haken_batch.manifest import (
     sha256_bytes,
     sha256_file,
 )
+from haken_batch.privacy import mask_cell
 from haken_batch.scratch import private_dir
 
 IDENTICAL = "identical"
@@ -143,10 +144,17 @@ def verify_path(path: Path, *, rerun: bool = True, engine: ModuleType | Any = No
     # a settled cycle whose manifest was deleted is a failed check (exit 1), not "no archive"
     settled = is_cycle_name(path.name) and any(
         (path / name).is_file() for name in ("ledger.csv", "dispatches.csv", "payments.csv"))
+    from haken_batch.history import HISTORY_NAME, missing_folders
+
     if (path / MANIFEST_NAME).exists() or settled:
         tell(path.name)
-        return VerifyReport(path, [verify_cycle(path, rerun=rerun, engine=engine, keep=keep)])
-    from haken_batch.history import HISTORY_NAME, missing_folders
+        rep = verify_cycle(path, rerun=rerun, engine=engine, keep=keep)
+        # OUT's record of closings too: a cycle reopened by hand (its CLOSED.json removed)
+        # passed when verified alone (auditor check, session 18)
+        if any(e.cycle == path.name for e in missing_folders(path.parent)) \
+                and (path / MANIFEST_NAME).is_file():
+            _reopened(rep)
+        return VerifyReport(path, [rep])
 
     cycles = cycles_in(path)
     gone = missing_folders(path)  # recorded as settled or closed, folder deleted or moved
@@ -164,14 +172,11 @@ def verify_path(path: Path, *, rerun: bool = True, engine: ModuleType | Any = No
         reports.append(verify_cycle(path / c, rerun=rerun, engine=engine, neighbours=False,
                                     keep=keep))
     for e in gone:
-        if e.cycle in cycles and (path / e.cycle / MANIFEST_NAME).is_file():
-            # the folder is there: its closing record was removed
-            rep = next(r for r in reports if r.cycle == e.cycle)
-            rep.add(CLOSED_NAME, "chain",
-                    f"{HISTORY_NAME} records {e.cycle} as closed but {CLOSED_NAME} is gone "
-                    "(a closed cycle was reopened by hand)",
-                    f"{HISTORY_NAME} には確定済みと記録されていますが {CLOSED_NAME} が"
-                    "ありません（確定したサイクルが手で開け直されています）")
+        if e.cycle in cycles:
+            # the folder is there: its closing record was removed, or its manifest (which
+            # its own report names already; it was listed again as a folder gone)
+            if (path / e.cycle / MANIFEST_NAME).is_file():
+                _reopened(next(r for r in reports if r.cycle == e.cycle))
             continue
         rep = CycleReport(e.cycle)
         rep.add(MANIFEST_NAME, "chain",
@@ -183,6 +188,16 @@ def verify_path(path: Path, *, rerun: bool = True, engine: ModuleType | Any = No
         reports.append(rep)
     reports.sort(key=lambda r: r.cycle)
     return VerifyReport(path, reports)
+
+
+def _reopened(rep: CycleReport) -> None:
+    from haken_batch.history import HISTORY_NAME
+
+    rep.add(CLOSED_NAME, "chain",
+            f"{HISTORY_NAME} records {rep.cycle} as closed but {CLOSED_NAME} is gone "
+            "(a closed cycle was reopened by hand)",
+            f"{HISTORY_NAME} には確定済みと記録されていますが {CLOSED_NAME} が"
+            "ありません（確定したサイクルが手で開け直されています）")
 
 
 def verify_cycle(folder: Path, *, rerun: bool = True, engine: Any = None,
@@ -554,11 +569,11 @@ def first_csv_difference(a: bytes, b: bytes) -> tuple[str, str]:
     header = ra[0] if ra else []
     for i in range(max(len(ra), len(rb))):
         if i >= len(ra):
-            return (f"row {i + 1}: only in the re-run ({_short(rb[i])})",
-                    f"{i + 1} 行目: 再計算にだけあります（{_short(rb[i])}）")
+            return (f"row {i + 1}: only in the re-run ({_short(rb[i], header)})",
+                    f"{i + 1} 行目: 再計算にだけあります（{_short(rb[i], header)}）")
         if i >= len(rb):
-            return (f"row {i + 1}: only in the archive ({_short(ra[i])})",
-                    f"{i + 1} 行目: 保存した側にだけあります（{_short(ra[i])}）")
+            return (f"row {i + 1}: only in the archive ({_short(ra[i], header)})",
+                    f"{i + 1} 行目: 保存した側にだけあります（{_short(ra[i], header)}）")
         if ra[i] != rb[i]:
             for j in range(max(len(ra[i]), len(rb[i]))):
                 x = ra[i][j] if j < len(ra[i]) else "∅"
@@ -566,6 +581,8 @@ def first_csv_difference(a: bytes, b: bytes) -> tuple[str, str]:
                 if x != y:
                     col = header[j] if j < len(header) else f"#{j + 1}"
                     key = ra[i][0] if ra[i] else ""
+                    if col in _PERSONAL_COLUMNS:  # an account number, a name: masked
+                        x, y = mask_cell(x), mask_cell(y)
                     return (f"row {i + 1} (key {key}), column {col}: "
                             f"archived {x!r} vs re-run {y!r}",
                             f"{i + 1} 行目（キー {key}）の列 {col}: "
@@ -574,8 +591,16 @@ def first_csv_difference(a: bytes, b: bytes) -> tuple[str, str]:
             "行と値は同じで、バイトが違います（改行・BOM・引用符）")
 
 
-def _short(row: list[str]) -> str:
-    text = ",".join(row)
+# the output columns that may hold personal data (either header language): a difference
+# in them is shown masked, as explain and zengin show do (auditor check, session 18)
+_PERSONAL_COLUMNS = frozenset({
+    "修正前の値", "修正後の値", "理由", "値", "内容", "口座番号", "受取人名",
+    "old", "new", "reason", "value", "message", "account_number", "payee_name"})
+
+
+def _short(row: list[str], header: list[str]) -> str:
+    text = ",".join(mask_cell(v) if j < len(header) and header[j] in _PERSONAL_COLUMNS else v
+                    for j, v in enumerate(row))
     return text if len(text) <= 60 else text[:57] + "…"
 
 
@@ -637,6 +662,8 @@ def first_xlsx_difference(a: bytes, b: bytes) -> tuple[str, str] | None:
                 y = rb[j] if j < len(rb) else None
                 if x != y:
                     cell = f"{get_column_letter(j + 1)}{i + 1}"
+                    # a company's name or phone: text is masked, figures are shown
+                    x, y = (mask_cell(v) if isinstance(v, str) else v for v in (x, y))
                     return (f"sheet {title}, cell {cell}: archived {x!r} vs re-run {y!r}",
                             f"シート {title} のセル {cell}: 保存 {x!r} / 再計算 {y!r}")
     return None
