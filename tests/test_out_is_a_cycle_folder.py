@@ -60,3 +60,19 @@ def test_a_month_that_does_not_exist_is_named(tmp_path: Path) -> None:
     assert res.exit_code == 2
     assert "月 13 はありません" in " ".join(res.output.split())
     assert not (tmp_path / "o").exists()
+
+
+def test_settle_with_out_as_the_data_folder_is_refused_and_writes_nothing(tmp_path: Path
+                                                                         ) -> None:
+    """--out given the exports' folder wrote 2021-12/ among the exports with a fresh ledger,
+    paying every approval since April again (blind clerk check, session 18)."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLES, data)
+    before = _tree(data)
+    res = CliRunner().invoke(app, ["settle", "2021-10", "--data", str(data), "--out",
+                                   str(tmp_path / "data" / "."), "--payer", str(PAYER)])
+    assert res.exit_code == 2, res.output
+    assert "データフォルダ（--data）と同じです" in res.stderr
+    assert _tree(data) == before

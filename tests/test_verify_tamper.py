@@ -222,3 +222,19 @@ def test_R_DATA_2_a_difference_in_a_personal_column_is_shown_masked() -> None:
     pay = "専門家ID,振込額\n".encode()
     en, _ = first_csv_difference(pay + b"E1,7643\n", pay + b"E1,99999\n")
     assert "'7643' vs re-run '99999'" in en
+
+
+def test_an_absolute_path_in_a_resealed_manifest_is_not_read(out: Path) -> None:
+    """An input entry's path set to /etc/hostname made verify hash that file (auditor check,
+    session 18): an absolute path is outside the archive, like one climbing out with '..'."""
+    from haken_batch.manifest import sealed
+
+    path = out / "2021-11" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest.pop("seal", None)
+    outside = "/etc/hostname" if Path("/etc/hostname").is_file() else "/etc/passwd"
+    manifest["rules"][0]["path"] = outside
+    path.write_bytes(sealed(manifest))
+    rep = verify_cycle(out / "2021-11", rerun=False)
+    named = [p for p in rep.problems if p.path == outside]
+    assert named and named[0].kind == "missing"

@@ -9,6 +9,7 @@ deadline (R-PER-2); then settles and writes everything into a staged folder that
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from haken_batch import jpcalendar
-from haken_batch.errors import CycleError
+from haken_batch.errors import ConfigError, CycleError
 from haken_batch.run import CycleRun, Options
 
 if TYPE_CHECKING:
@@ -214,6 +215,18 @@ def _refuse_outside_program(cycle: str, rules: RuleBook) -> dt.date | None:
     return deadline
 
 
+def _refuse_out_as_data(out: Path, data: Path) -> None:
+    """OUT given as the data folder wrote the cycle among the exports with a fresh ledger,
+    paying again from April, with only the first-cycle note to warn (blind clerk check)."""
+    with contextlib.suppress(OSError):
+        if out.exists() and data.exists() and out.resolve() == data.resolve():
+            raise ConfigError(
+                f"出力先（--out {out}）がデータフォルダ（--data）と同じです。出力先には、"
+                "支払済みの記録を毎月積み上げる別のフォルダを指定してください（毎月同じもの）",
+                f"the output folder (--out {out}) is the data folder (--data); give a folder "
+                "of its own, where the record of what was paid builds up (the same each month)")
+
+
 def settle_cycle(options: Options, progress: Progress = _noop) -> CycleRun:
     """`haken settle`: settle one cycle into OUT/CYCLE (replacing a previous run of it)."""
     from haken_batch import followups, history, outdir
@@ -222,6 +235,7 @@ def settle_cycle(options: Options, progress: Progress = _noop) -> CycleRun:
 
     outdir.check_cycle(options.cycle)
     out = Path(options.out_dir)
+    _refuse_out_as_data(out, Path(options.data_dir))
     notes: list[outdir.Note] = []
     with outdir.locked(out, notes=notes):
         rules = load_rules(options.rules_dir)

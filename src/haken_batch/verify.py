@@ -257,10 +257,13 @@ def _check_files(rep: CycleReport, folder: Path, manifest: dict[str, Any]) -> No
         rel = str(entry.get("path", ""))
         listed.add(rel)
         path = folder / rel
-        if rel and ".." not in Path(rel).parts and verify_fs.linked(folder, rel):
+        # an absolute path or one climbing out read a file outside the archive (auditor
+        # check, session 18: /etc/hostname was hashed): not a file of the folder
+        outside = not rel or Path(rel).is_absolute() or ".." in Path(rel).parts
+        if not outside and verify_fs.linked(folder, rel):
             continue  # a link in its place: check_entries names it (its copy would hash equal)
-        if not rel or ".." in Path(rel).parts or not path.is_file():
-            rep.add(rel, "missing", "listed in the manifest but not in the folder",
+        if outside or not path.is_file():
+            rep.add(rel or "(空)", "missing", "listed in the manifest but not in the folder",
                     "マニフェストにありますが、フォルダにありません")
             continue
         rep.files_checked += 1
