@@ -347,3 +347,25 @@ def test_corrections_in_both_the_workbook_and_a_csv_stop_the_run(rules, tmp_path
     assert "haken_fy2021.xlsx" in said
     (data / "corrections.csv").write_text(CORR_HEADER, encoding="utf-8")
     assert load_dataset(data, rules).corrections.height == from_sheet
+
+
+def test_an_unclosed_quote_names_its_line(rules, tmp_path) -> None:
+    """'CSV として読めません（引用符の閉じ忘れなど）' named no line in a file of 454 rows
+    (blind clerk check, session 18): the line where the quote opens is named."""
+    data = copy_good(tmp_path)
+    path = data / "reports.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[2] = lines[2].replace(",", ',"', 1)  # line 3: a quote opened, never closed
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(StructuralError) as info:
+        load_dataset(data, rules)
+    assert info.value.where == "reports.csv"
+    assert "3行目で始まる引用符" in info.value.ja
+
+
+def test_unclosed_quote_line_is_the_last_one_left_open() -> None:
+    from haken_batch.load.read import _unclosed_quote_line
+
+    assert _unclosed_quote_line('a,b\n"x,y"\nc,"d\n') == 3
+    assert _unclosed_quote_line('a,b\n"x\ny",z\n') is None  # a value over two lines closes
+    assert _unclosed_quote_line('a,b\n"x\ny,z\n') == 2

@@ -345,3 +345,19 @@ def test_R_VAL_1_institution_ids_joined_by_another_separator_hold_the_experts_di
     assert "区切りが「;」ではない" in got[0][4] and "保留" in got[0][4]
     held = touched_dispatches(ds).select("dispatch_id", "rule_id").rows()
     assert held == [("D-2", "R-VAL-1"), ("D-3", "R-VAL-1")]
+
+
+def test_R_VAL_1_an_id_excel_showed_in_exponent_form_names_the_cause(rules, tmp_path) -> None:
+    """企業ID 3.34258E+12 (Excel saved what it showed) gave 'IDに使えない形式です' a thousand
+    times without the cause (blind clerk check, session 18); another unsafe id keeps the
+    general message."""
+    data = compose(tmp_path, None)
+    path = data / "dispatches.csv"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("D-1,I-13,E-001,1234567890123,") == 1
+    text = text.replace("D-1,I-13,E-001,1234567890123,", "D-1,I-13,E-001,1.23457E+12,")
+    path.write_text(text, encoding="utf-8")
+    ds = load_dataset(data, rules)
+    got = ds.findings.filter(pl.col("column") == "企業ID").select("value", "message_ja").rows()
+    assert len(got) == 1 and got[0][0] == "1.23457E+12"
+    assert "Excel の指数表示" in got[0][1] and "出力し直して" in got[0][1]

@@ -423,6 +423,13 @@ def _parse(payload: bytes, where: str) -> tuple[tuple[str, ...], pl.DataFrame, S
             raise _lone_cr_error(payload, where) from None
         text = payload.decode("utf-8", "replace")
         if _ragged_line(text, len(headers)) is None:
+            opened = _unclosed_quote_line(text)
+            if opened is not None:  # it named no line in a file of 454 (blind clerk check)
+                raise StructuralError(
+                    f"CSV として読めません: {opened}行目で始まる引用符（\"）が閉じられていません"
+                    "（値の中の \" は \"\" と2つ重ねます）",
+                    f"cannot parse the CSV: a quote (\") opened on line {opened} is never "
+                    "closed (a \" inside a value is written \"\")", where=where) from None
             raise StructuralError("CSV として読めません（引用符の閉じ忘れなど）",
                                   f"cannot parse the CSV ({type(exc).__name__})",
                                   where=where) from None
@@ -438,6 +445,18 @@ def _parse(payload: bytes, where: str) -> tuple[tuple[str, ...], pl.DataFrame, S
                                   "cannot parse the CSV", where=where) from None
         return headers, frame, marks
     return headers, frame, NO_MARKS
+
+
+def _unclosed_quote_line(text: str) -> int | None:
+    """The line (1 = the header) on which a quote opens that the file never closes: the
+    last line that leaves an odd number of quotes open; None when they pair up."""
+    open_, opened = False, None
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.count('"') % 2:
+            open_ = not open_
+            if open_:
+                opened = number
+    return opened if open_ else None
 
 
 def _lone_cr_error(payload: bytes, where: str) -> StructuralError:
