@@ -166,14 +166,24 @@ def _check_earlier_folders(out: Path, cycle: str) -> None:
         problems = [p for p in report.problems if p.kind not in _NOT_INTEGRITY]
         if problems:
             first = problems[0]
+            # an output opened and saved again in Excel (the usual cause): the re-run
+            # writes the original, said how (the clerk had no backup: blind clerk check)
+            output = first.kind == "changed" and first.path.endswith((".csv", ".txt", ".xlsx")) \
+                and "/" not in first.path
+            how_ja = (f"Excel などで保存し直した出力なら、haken verify {out / c} --keep "
+                      f"作業フォルダ で再計算した元のファイル（作業フォルダ/{c}/result/"
+                      f"{first.path}）を"
+                      "戻せます" if output else "元のファイルに戻してください")
+            how_en = (f"if an output was saved again in Excel or the like, haken verify "
+                      f"{out / c} --keep DIR re-creates the original (DIR/{c}/result/"
+                      f"{first.path}) to put back" if output else "restore the original files")
             raise CycleError(
                 f"以前のサイクル {c} が精算時のままではありません: {first.path} "
                 f"{first.detail_ja or first.detail}。支払済みの記録が確かでないと二度払いの"
-                f"おそれがあるため、精算を止めました。haken verify {out} で確認し、"
-                "元のファイルに戻してください",
+                f"おそれがあるため、精算を止めました。haken verify {out} で確認し、{how_ja}",
                 f"the earlier cycle {c} is not as it was settled: {first.path}: {first.detail}. "
                 "Without a sound record of what was paid the run could pay twice, so nothing "
-                f"was settled: run haken verify {out} and restore the original files",
+                f"was settled: run haken verify {out}; {how_en}",
                 where=str(out / c))
 
 

@@ -542,6 +542,14 @@ def compare_file(rel: str, archived: Path, rerun: Path, *, same_tool: bool = Fal
     if a == b:
         return OutputResult(rel, IDENTICAL)
     suffix = archived.suffix.lower()
+    if suffix == ".csv" and _resaved(a, b):
+        # opened and saved again in Excel: Shift_JIS now, the headers read as mojibake
+        return OutputResult(rel, DIFFERS,
+                            "the file is no longer UTF-8 (saved again in Excel or the like?); "
+                            "the re-run (verify --keep DIR) writes the original",
+                            "文字コードが UTF-8 ではなくなっています（Excel などで保存し直した"
+                            "可能性）。元のファイルは verify --keep 作業フォルダ の再計算で"
+                            "作れます")
     if suffix == ".csv":
         return OutputResult(rel, DIFFERS, *first_csv_difference(a, b))
     if suffix == ".xlsx":
@@ -559,6 +567,19 @@ def compare_file(rel: str, archived: Path, rerun: Path, *, same_tool: bool = Fal
     return OutputResult(rel, DIFFERS, f"first differing byte at offset {offset} "
                         f"(sizes {len(a)} vs {len(b)})",
                         f"{offset} バイト目から違います（サイズ {len(a)} / {len(b)}）")
+
+
+def _resaved(archived: bytes, rerun: bytes) -> bool:
+    """The archived CSV is no longer UTF-8 while the re-run's is."""
+    try:
+        rerun.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    try:
+        archived.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 def _csv_rows(data: bytes) -> list[list[str]]:

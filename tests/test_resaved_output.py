@@ -1,0 +1,38 @@
+"""An output CSV opened and saved again in Excel (Shift_JIS now) blocks every later month, as
+it must (the record of what was paid is in doubt); the messages now say how to put the
+original back, and the way they name works (blind clerk check, session 18: the clerk had
+no backup and no command was named)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from haken_batch import cycle
+from haken_batch.errors import CycleError
+from haken_batch.verify import verify_path
+from sample_runs import sample_options
+
+
+def test_an_output_saved_again_in_excel_is_named_and_restored_by_the_rerun(
+        tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    cycle.settle_cycle(sample_options(out, "2021-10"))
+    path = out / "2021-10" / "dispatches.csv"
+    original = path.read_bytes()
+    path.write_bytes(original.decode("utf-8-sig").encode("cp932"))  # what Excel writes
+    with pytest.raises(CycleError) as stopped:
+        cycle.settle_cycle(sample_options(out, "2021-11"))
+    said = stopped.value.ja
+    assert "--keep" in said and "2021-10/result/dispatches.csv" in said
+    keep = tmp_path / "keep"
+    report = verify_path(out / "2021-10", keep=keep)
+    differs = [o for o in report.cycles[0].outputs if o.path == "dispatches.csv"]
+    assert differs and "文字コードが UTF-8 ではなくなっています" in differs[0].detail_ja
+    shutil.copyfile(keep / "2021-10" / "result" / "dispatches.csv", path)
+    assert path.read_bytes() == original
+    assert verify_path(out / "2021-10").ok
+    cycle.settle_cycle(sample_options(out, "2021-11"))  # the next month settles again
+    assert (out / "2021-11" / "manifest.json").is_file()
