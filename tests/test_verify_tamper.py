@@ -238,3 +238,23 @@ def test_an_absolute_path_in_a_resealed_manifest_is_not_read(out: Path) -> None:
     rep = verify_cycle(out / "2021-11", rerun=False)
     named = [p for p in rep.problems if p.path == outside]
     assert named and named[0].kind == "missing"
+
+
+def test_a_zengin_difference_names_its_record_and_field(tmp_path: Path) -> None:
+    """'6832 バイト目から違います' left the auditor to count 122-byte records (auditor check,
+    session 18): the record, its kind and the field are named; the values are not shown."""
+    from haken_batch.verify import compare_file
+
+    def record(kind: str, body: str) -> bytes:
+        return (kind + body).ljust(120).encode("ascii") + b"\r\n"
+
+    data = record("2", "0001") + record("2", "0005")
+    forged = data[:122 + 80] + b"9" + data[122 + 81:]  # record 2, 振込金額 (byte 80)
+    a, b = tmp_path / "zengin_20211119.txt", tmp_path / "r.txt"
+    a.write_bytes(forged)
+    b.write_bytes(data)
+    got = compare_file("zengin_20211119.txt", a, b)
+    assert got.status == DIFFERS
+    assert ("レコード2（データレコード）の 振込金額（レコードの 80 バイト目）が違います"
+            in got.detail_ja)
+    assert "record 2 (data), field amount" in got.detail

@@ -564,9 +564,37 @@ def compare_file(rel: str, archived: Path, rerun: Path, *, same_tool: bool = Fal
         return OutputResult(rel, DIFFERS, *detail)
     offset = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
                   min(len(a), len(b)))
+    if suffix == ".txt" and archived.name.startswith("zengin_"):
+        where = _zengin_place(b, offset)
+        if where is not None:  # an auditor reads a record and field, not a byte offset
+            en, ja = where
+            return OutputResult(rel, DIFFERS, f"{en} differs (file byte {offset}; sizes "
+                                f"{len(a)} vs {len(b)})",
+                                f"{ja}が違います（ファイル先頭から {offset} バイト目、"
+                                f"サイズ {len(a)} / {len(b)}）")
     return OutputResult(rel, DIFFERS, f"first differing byte at offset {offset} "
                         f"(sizes {len(a)} vs {len(b)})",
                         f"{offset} バイト目から違います（サイズ {len(a)} / {len(b)}）")
+
+
+def _zengin_place(data: bytes, offset: int) -> tuple[str, str] | None:
+    """(English, Japanese) record and field of ``offset`` in a Zengin file laid out as the
+    re-run's ``data`` (values are not shown: an account, a name)."""
+    from haken_batch.zengin_format import CRLF, LAYOUTS, RECORD_LEN, RECORD_NAMES
+
+    stride = RECORD_LEN + (len(CRLF) if data[RECORD_LEN:RECORD_LEN + 2] == CRLF else 0)
+    record, pos = divmod(offset, stride)
+    start = record * stride
+    if start >= len(data) or pos >= RECORD_LEN:
+        return None
+    kind = chr(data[start])
+    field = next((f for f in LAYOUTS.get(kind, ()) if f.offset <= pos < f.end), None)
+    if field is None:
+        return None
+    name = RECORD_NAMES.get(kind, kind)
+    kind_en = {"1": "header", "2": "data", "8": "trailer", "9": "end"}.get(kind, kind)
+    return (f"record {record + 1} ({kind_en}), field {field.key} (byte {pos} of the record)",
+            f"レコード{record + 1}（{name}レコード）の {field.label}（レコードの {pos} バイト目）")
 
 
 def _resaved(archived: bytes, rerun: bytes) -> bool:
