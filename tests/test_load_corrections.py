@@ -161,6 +161,12 @@ def test_corrections_apply_in_the_order_of_their_time_not_of_the_file(rules, tmp
     assert ends["D-2"] == dt.time(15, 10)  # the blank time after the timed one
     trail = ds.corrections.filter(pl.col("key") == "D-1").select("seq", "old", "new").rows()
     assert trail == [(1, "15:30:00", "15:00:00"), (2, "16:00:00", "15:30:00")]
+    # each row overridden by one above it is told (a mistyped date reversed two corrections
+    # without a word: blind clerk check, session 18)
+    told = (ds.findings.filter(pl.col("table") == "corrections")
+            .select("row", "column", "severity", "message_ja").rows())
+    assert [t[:3] for t in told] == [(3, "修正日時", "warning"), (5, "修正日時", "warning")]
+    assert "2行目の値が残ります" in told[0][3] and "4行目の値が残ります" in told[1][3]
 
 
 def test_a_refused_correction_followed_by_an_applied_one_of_the_same_cell_holds_nothing(

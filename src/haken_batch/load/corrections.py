@@ -70,6 +70,34 @@ def _refused(table: str | None, key: str | None, row: int | None, seq: int,
         schema=REFUSED_SCHEMA)
 
 
+def _out_of_file_order(valid: list[dict[str, Any]]) -> list[pl.DataFrame]:
+    """A warning on each correction that a row above it in the file overrides, because its
+    修正日時 is earlier: by design (a sheet sorted in Excel must not change the result), but
+    a mistyped date (2021/10/5 for 2021/11/5) reversed two corrections of a cell without a
+    word (blind clerk check, session 18). ``valid`` is in the order applied."""
+    from haken_batch.load.findings import WARNING
+
+    last: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for v in valid:
+        last[(v["table"], str(v["key"]).strip(), v["column"])] = v
+    found = []
+    for v in valid:
+        winner = last[(v["table"], str(v["key"]).strip(), v["column"])]
+        if v["seq"] > winner["seq"]:
+            at = winner.get("row") or winner["seq"]
+            found.append(one_issue(
+                table=CORRECTIONS, column="corrected_at",
+                value=None if v["corrected_at"] is None else str(v["corrected_at"]),
+                rule_id="R-VAL-1", severity=WARNING, idx=v["idx"],
+                ja=f"修正日時: 同じ項目への {at}行目の修正より前の日時のため先に適用され、"
+                   f"{at}行目の値が残ります（修正日時の順に適用します。日時の入力誤りでないか"
+                   "確認してください）",
+                en=f"corrected_at: earlier than the correction of the same cell on row {at}, "
+                   f"so applied before it: row {at}'s value stays (corrections apply in the "
+                   "order of their time; check the time is not mistyped)"))
+    return found
+
+
 def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame,
                       cmap: ColumnMap, codes: Codes,
                       unreadable_times: dict[int, str | None] | None = None,
@@ -171,6 +199,7 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
     # "applied in order": by 修正日時, then file order (a sheet sorted by 派遣ID in Excel must
     # not change which of two corrections of a cell wins); a blank time after the timed ones
     valid.sort(key=lambda v: (v["corrected_at"] is None, v["corrected_at"] or 0, v["seq"]))
+    issues.extend(_out_of_file_order(valid))
     trail: list[dict[str, Any]] = []
     applied: dict[tuple[str, str, str], int] = {}  # (table, key, column) -> last file row applied
     out = dict(frames)
