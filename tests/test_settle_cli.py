@@ -188,3 +188,30 @@ def test_settle_counts_the_inputs_findings_and_points_to_validate(tmp_path: Path
     assert "haken validate" in found.stdout
     as_json = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "c"), "--format", "json"])
     assert json.loads(as_json.stdout)["input_findings"] == {"error": 1, "warning": 1}
+
+
+def test_reports_awaiting_approval_are_counted(tmp_path: Path) -> None:
+    """Reports the institution has not approved are in no output of the cycle: 26 in the
+    samples, some from April, at risk of the payment deadline (blind clerk check, session
+    18). The summary counts them, as the exports say (support day up to the cut-off, not
+    cancelled)."""
+    import csv
+
+    samples = REPO / "samples" / "fy2021"
+    reports = list(csv.DictReader((samples / "reports.csv").read_text(
+        encoding="utf-8-sig").splitlines()))
+    dispatches = {r["派遣ID"]: r["状態"] for r in csv.DictReader(
+        (samples / "dispatches.csv").read_text(encoding="utf-8-sig").splitlines())}
+    args = ["settle", "2021-10", "--data", str(samples), "--out", str(tmp_path / "o"),
+            "--payer", PAYER, "--no-documents"]
+    res = CliRunner().invoke(app, [*args, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.stdout)
+    cutoff = summary["cutoff"]
+    expected = {r["派遣ID"] for r in reports
+                if not r["機関承認日時"].strip()
+                and r["支援日"].replace("/", "-") <= cutoff
+                and dispatches.get(r["派遣ID"]) != "キャンセル"}
+    assert summary["awaiting_approval"] == len(expected) > 0
+    text = CliRunner().invoke(app, [*args[:5], str(tmp_path / "p"), *args[6:]])
+    assert f"機関の承認待ちの支援実績報告: {len(expected):,} 件" in text.stdout

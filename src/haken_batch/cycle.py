@@ -512,7 +512,30 @@ def summary(run: CycleRun, folder: Path | None = None) -> dict[str, object]:
             "refused": int(run.data.findings.filter(
                 (pl.col("table") == "corrections") & (pl.col("severity") == "error")).height),
         },
+        # reports not approved yet: in no output of the cycle, and easily forgotten until the
+        # payment deadline (blind clerk check, session 18)
+        "awaiting_approval": _awaiting_approval(run),
         "folder": str(folder) if folder else None,
         "files": files,
         "notes": [{"ja": ja, "en": en} for ja, en in run.notes],
     }
+
+
+def _awaiting_approval(run: CycleRun) -> int:
+    """Reports of a support day up to the cut-off that the institution has not approved, of
+    dispatches neither cancelled nor paid before."""
+    import polars as pl
+
+    from haken_batch.settle.select import CANCELLED
+
+    reports, table = run.data.tables.get("reports"), run.data.tables.get("dispatches")
+    if reports is None or table is None or not {"approved_at", "support_date"} <= set(
+            reports.columns):
+        return 0
+    live = table.filter(pl.col("status").fill_null("") != CANCELLED).select("dispatch_id")
+    waiting = (reports.filter(pl.col("approved_at").is_null()
+                              & (pl.col("support_date") <= run.settlement.cutoff))
+               .select("dispatch_id").unique()
+               .join(live, on="dispatch_id", how="semi")
+               .join(run.previous.select("dispatch_id"), on="dispatch_id", how="anti"))
+    return waiting.height

@@ -131,6 +131,14 @@ def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) ->
             else f"入力データの指摘: エラー {found.get('error', 0):,} 件 ・ 警告 "
             f"{found.get('warning', 0):,} 件（一覧は haken validate で確認できます）",
             highlight=False)
+    waiting = s.get("awaiting_approval") or 0
+    if waiting:
+        con.print(
+            f"reports awaiting the institution's approval: {waiting:,} (not in this cycle; "
+            "settled in a later cycle once approved)"
+            if en
+            else f"機関の承認待ちの支援実績報告: {waiting:,} 件（この精算の対象外。承認されると"
+            "以後のサイクルで精算します）", highlight=False)
     corr = s.get("corrections") or {}
     if corr.get("applied") or corr.get("refused"):
         con.print(
