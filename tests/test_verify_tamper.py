@@ -258,3 +258,17 @@ def test_a_zengin_difference_names_its_record_and_field(tmp_path: Path) -> None:
     assert ("レコード2（データレコード）の 振込金額（レコードの 80 バイト目）が違います"
             in got.detail_ja)
     assert "record 2 (data), field amount" in got.detail
+
+
+def test_a_cycle_copied_alone_says_to_copy_the_whole_out(out: Path, tmp_path: Path) -> None:
+    """A cycle folder copied without its OUT gave a wall of chain errors, one ending in
+    'none' (auditor check, session 18): the first problem says what is needed."""
+    import shutil
+
+    lone = tmp_path / "lone"
+    shutil.copytree(out / "2021-11", lone / "2021-11")
+    rep = verify_cycle(lone / "2021-11", rerun=False)
+    assert not rep.ok
+    first = rep.problems[0]
+    assert first.kind == "chain" and "OUT ごとコピーしてください" in first.detail_ja
+    assert not any("none" in p.detail for p in rep.problems)

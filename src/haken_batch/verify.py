@@ -302,8 +302,18 @@ def _check_chain(rep: CycleReport, folder: Path, manifest: dict[str, Any]) -> No
                     "前にあります")
         return
     prev = str(link.get("cycle"))
-    if not earlier or earlier[-1] != prev:
-        found = earlier[-1] if earlier else "none"
+    if not earlier:
+        # a cycle folder copied alone (auditor check, session 18: a wall of errors, "none")
+        rep.add(MANIFEST_NAME, "chain",
+                f"the previous cycle {prev} is not beside it: a cycle is verified within its "
+                f"output folder (OUT), whose earlier cycles' ledgers its re-run needs; copy "
+                "the whole OUT",
+                f"前のサイクル {prev} が隣にありません。サイクルは出力フォルダ（OUT）の中で"
+                "検証します（再計算に以前のサイクルの台帳が要ります）。OUT ごとコピーして"
+                "ください")
+        return
+    if earlier[-1] != prev:
+        found = earlier[-1]
         rep.add(MANIFEST_NAME, "chain",
                 f"the previous cycle should be {prev} but OUT has {found} before {rep.cycle}",
                 f"前のサイクルは {prev} のはずですが、出力フォルダで {rep.cycle} の前にあるのは "
