@@ -176,7 +176,9 @@ def test_R_VAL_1_rejected_corrections_are_listed_by_their_row(out: Path) -> None
     assert story["corrections"] == []
     # an applied correction of another dispatch is not listed; AIR-UP's own is
     assert "修正はありません" in _text(out, "EXC-MULTI")
-    assert "corrections.csv" not in _text(out, "AIR-UP")
+    air = _section(_text(out, "AIR-UP"), "2. 事務局修正", "3. 確認")
+    assert "適用されず" not in air  # WEB-APP's refused ones are not AIR-UP's
+    assert "corrections.csv 2行目（#1）" in air  # its own, by its row (session 18)
 
 
 def test_R_VAL_1_a_key_in_full_width_reaches_its_dispatch_as_the_hold_does() -> None:
