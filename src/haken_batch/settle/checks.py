@@ -287,7 +287,12 @@ def r_chk_3(d: pl.DataFrame, rules: RuleBook, refused: pl.DataFrame | None = Non
         (co_dt / 60_000_000).round(0).cast(pl.Int64).alias("_co_min"),
         ci_m.round(0).cast(pl.Int64).alias("_ci_dist"),
         co_m.round(0).cast(pl.Int64).alias("_co_dist"),
+        # the app's day when it is not the report's: 14397 minutes said nothing of a
+        # support date typed wrong (blind clerk check, session 18)
+        pl.coalesce(pl.col("ci_at"), pl.col("co_at")).dt.date().alias("_app_day"),
     )
+    other_day = ((pl.col("_ci_t") | pl.col("_co_t"))
+                 & (pl.col("_app_day") != pl.col("support_date")).fill_null(False))
     parts = pl.concat_str(
         pl.when(pl.col("_ci_t")).then(
             pl.format("チェックイン時刻が承認開始と{}分差", txt(pl.col("_ci_min")))
@@ -300,6 +305,10 @@ def r_chk_3(d: pl.DataFrame, rules: RuleBook, refused: pl.DataFrame | None = Non
         ),
         pl.when(pl.col("_co_p")).then(
             pl.format("チェックアウト位置が支援場所から{}m", txt(pl.col("_co_dist")))
+        ),
+        pl.when(other_day).then(
+            pl.format("アプリの記録は {}、報告の支援日は {}（支援日の誤りではないか確認）",
+                      txt(pl.col("_app_day")), txt(pl.col("support_date")))
         ),
         separator="・",
         ignore_nulls=True,
@@ -320,6 +329,11 @@ def r_chk_3(d: pl.DataFrame, rules: RuleBook, refused: pl.DataFrame | None = Non
             pl.format(
                 "check-out position {} m from the place of support", txt_en(pl.col("_co_dist"))
             )
+        ),
+        pl.when(other_day).then(
+            pl.format("the app recorded {}, the report's support date is {} (check the "
+                      "support date is not mistyped)", txt_en(pl.col("_app_day")),
+                      txt_en(pl.col("support_date")))
         ),
         separator=", ",
         ignore_nulls=True,
