@@ -241,3 +241,18 @@ def test_R_VAL_2_a_signed_or_spaced_account_number_is_a_finding(tmp_path) -> Non
     assert result.exit_code == 1, result.output
     found = [(f["row"], f["column"], f["rule_id"]) for f in json.loads(result.stdout)["findings"]]
     assert (2, "口座番号", "R-VAL-2") in found and (3, "口座番号", "R-VAL-2") in found
+
+
+def test_corrections_are_counted_as_rows_and_cells(tmp_path) -> None:
+    """validate said 「25 セル」 and settle 「適用 24 件」 for one file, read as a lost
+    correction (blind clerk check, session 18): both counts are said, rows as settle says."""
+    data = compose(tmp_path, "duplicate_key")  # D-1 twice: one correction, two cells
+    (data / "corrections.csv").write_text(
+        "対象表,キー,項目,修正後の値,理由,修正者,修正日時\n"
+        "dispatches,D-1,従業員数,10,確認,事務局 佐藤,2021/10/20 10:00\n", encoding="utf-8")
+    res = invoke("--data", str(data), "--out", str(tmp_path / "f.csv"))
+    assert "事務局修正の適用: 1 件（2 セル）" in res.stdout
+    as_json = json.loads(invoke("--data", str(data), "--out", str(tmp_path / "g.csv"),
+                                "--format", "json").stdout)
+    facts = as_json["summary"]
+    assert (facts["corrections_rows"], facts["corrections"]) == (1, 2)

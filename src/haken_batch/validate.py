@@ -575,7 +575,8 @@ def summary(dataset: Dataset, cmap: ColumnMap | None = None) -> dict[str, object
         "warnings": int((f.get_column("severity") != ERROR).sum()),
         "per_table": per_table.rows(named=True),
         "per_rule": per_rule.rows(named=True),
-        "corrections": dataset.corrections.height,
+        "corrections": dataset.corrections.height,  # cells reached
+        "corrections_rows": int(dataset.corrections.get_column("seq").n_unique()),
         "names_ja": {t: spec.ja for t, spec in cmap.tables.items()} if cmap else {},
         "sources": {t: {"file": s.path.name, "sheet": s.sheet, "encoding": s.encoding,
                         "sha256": s.sha256} for t, s in sorted(dataset.sources.items())},
