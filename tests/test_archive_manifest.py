@@ -177,7 +177,7 @@ def test_rejected_correction_is_listed_not_ignored(tmp_path: Path) -> None:
         "message_en": ["key: no row has this key (not applied)", "time", "not in the contract"]})
     archive.write_rejected(run, tmp_path)
     lines = (tmp_path / "corrections_rejected.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert lines == ["ファイル,行,項目,値,ルールID,内容,message",
+    assert lines == ["ファイル,行,項目,値,ルールID,内容,内容（英語）",
                      "corrections.csv,3,キー,D-99,R-VAL-1,"
                      "キー: 表にこのキーの行はありません（適用しませんでした）,"
                      "key: no row has this key (not applied)"]

@@ -145,6 +145,10 @@ def test_english_totals_are_in_english(good: Path) -> None:
     result = invoke(str(good), "--lang", "en")
     assert "2 records / 13,023 yen" in result.stdout
     assert "件" not in result.stdout.split("data records")[-1].split("\n", 1)[0]
+    # the header line and the table's columns too (they stayed Japanese: blind clerk check)
+    for word in ("依頼人コード", "振込指定日", "銀行", "受取人名", "金額", "普通"):
+        assert word not in result.stdout, word
+    assert "requester code" in result.stdout and "payee" in result.stdout
 
 
 def _listing(folder: Path, rows: list[tuple[str, str, int]]) -> None:

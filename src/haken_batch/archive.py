@@ -373,7 +373,7 @@ REJECTED_COLUMNS = {
     "value": "値",
     "rule_id": "ルールID",
     "message_ja": "内容",
-    "message_en": "message",
+    "message_en": "内容（英語）",  # was "message": an English header among Japanese ones
 }
 
 

@@ -12,6 +12,7 @@ from haken_batch.cli.common import Format, FormatOpt, Lang, LangOpt, console, pr
 app = typer.Typer(help="全銀フォーマット / Zengin transfer files.", no_args_is_help=True)
 
 _TYPES = {"1": "普通", "2": "当座", "4": "貯蓄", "9": "その他"}
+_TYPES_EN = {"1": "ordinary", "2": "current", "4": "savings", "9": "other"}
 
 
 @app.command("show")
@@ -65,31 +66,37 @@ def _render(view: dict[str, Any], lang: str) -> None:
     en = lang == "en"
     con = console()
     header = view["header"] and {k: _safe(v) for k, v in view["header"].items()}
+    types = _TYPES_EN if en else _TYPES
     if header:
+        words = (("requester code", "requester", "transfer date", "from") if en
+                 else ("依頼人コード", "依頼人名", "振込指定日", "仕向"))
         con.print(("Header: " if en else "ヘッダー: ")
-                  + f"依頼人コード {header['requester_code']}"
-                  f"  依頼人名 {header['requester_name']}"
-                  f"  振込指定日 {header['transfer_date']}  仕向 {header['bank_code']}"
+                  + f"{words[0]} {header['requester_code']}"
+                  f"  {words[1]} {header['requester_name']}"
+                  f"  {words[2]} {header['transfer_date']}  {words[3]} {header['bank_code']}"
                   f" {header['bank_name']} / {header['branch_code']} {header['branch_name']}  "
-                  f"{_TYPES.get(header['account_type'], header['account_type'])}"
+                  f"{types.get(header['account_type'], header['account_type'])}"
                   f" {header['account_number']}")
     table = Table(title="data records" if en else "データレコード")
     records = view["records"]
     code1 = any(str(r["customer_code1"]).strip() for r in records)  # blank in our own files
     expert = any("expert_id" in r for r in records)
-    titles = ["No", "銀行", "支店", "種目", "口座番号", "受取人名", "金額"]
-    titles += ["顧客コード1"] * code1 + ["専門家ID"] * expert
-    for title in titles:
-        table.add_column(title, overflow="fold", justify="right" if title == "金額" else "left")
+    titles = (["No", "bank", "branch", "type", "account", "payee", "amount"] if en
+              else ["No", "銀行", "支店", "種目", "口座番号", "受取人名", "金額"])
+    titles += [("customer code 1" if en else "顧客コード1")] * code1
+    titles += [("expert id" if en else "専門家ID")] * expert
+    for i, title in enumerate(titles):
+        table.add_column(title, overflow="fold", justify="right" if i == 6 else "left")
     for r in records:
         cells = [str(r["no"]), _safe(r["bank_code"]), _safe(r["branch_code"]),
-                 _TYPES.get(r["account_type"], _safe(r["account_type"])),
+                 types.get(r["account_type"], _safe(r["account_type"])),
                  _safe(r["account_number"]), _safe(r["name"]), f"{r['amount']:,}"]
         cells += [_safe(r["customer_code1"])] * code1 + [_safe(r.get("expert_id", ""))] * expert
         table.add_row(*cells)
     con.print(table)
     if expert:
-        con.print("専門家ID: zengin_check.csv (same folder)" if en
+        con.print("expert ids: from zengin_check.csv in the same folder (counts and amounts "
+                  "agree)" if en
                   else "専門家ID は同じフォルダの zengin_check.csv から（件数・金額が一致）")
     elif view.get("listing") is False:
         con.print("zengin_check.csv in the same folder does not match this file (counts or "
