@@ -194,17 +194,47 @@ def test_close_under_another_tool_still_reruns_the_money(out: Path,
     assert not is_closed(out, "2021-11")
 
 
-def test_close_under_another_tool_notes_other_outputs_that_differ(
+def test_close_under_another_tool_needs_the_clerks_word_for_other_outputs(
         out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A new version may word a file differently: under another tool an output that carries
-    no money and differs in the re-run does not stop the close, it is told."""
+    """A new version may word a file differently. The tool named in the manifest can be
+    forged with it, so an output that differs stops the close unless the clerk says
+    --accept-other-tool; then a difference outside the money is told and recorded in
+    CLOSED.json (review, session 18)."""
     _another_tool(monkeypatch)
     close_cycle(out, "2021-10", closed_on=DAY, closed_by="x")
     _forge(out, "2021-11", "findings.csv", b"\n", b"\r\n")
-    done = close_cycle(out, "2021-11", closed_on=DAY, closed_by="x")
+    with pytest.raises(VerifyError) as refused:
+        close_cycle(out, "2021-11", closed_on=DAY, closed_by="x")
+    assert "--accept-other-tool" in refused.value.message("ja")
+    assert not is_closed(out, "2021-11")
+    done = close_cycle(out, "2021-11", closed_on=DAY, closed_by="x", accept_other_tool=True)
     assert is_closed(out, "2021-11")
+    assert done.record["unconfirmed_outputs"] == ["findings.csv"]
     assert len(done.notes) == 1 and "findings.csv" in done.notes[0][0]
     assert "金額の出力は一致" in done.notes[0][0]
+    assert json.loads((out / "2021-11" / "CLOSED.json").read_text())[
+        "unconfirmed_outputs"] == ["findings.csv"]
+
+
+def test_close_never_closes_a_cycle_it_cannot_rerun(out: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A forger who also names another tool in the manifest and breaks the archived payer
+    made the re-run fail, and the close went through with a note (review, session 18)."""
+    from haken_batch.errors import ConfigError
+
+    class Broken:
+        @staticmethod
+        def prepare(options: object) -> None:
+            raise ConfigError("振込依頼人の設定が読めません", "the payer config cannot be read")
+
+    _another_tool(monkeypatch)
+    close_cycle(out, "2021-10", closed_on=DAY, closed_by="x")
+    with pytest.raises(VerifyError) as refused:
+        closing.close_cycle(out, "2021-11", closed_on=DAY, closed_by="x", engine=Broken,
+                            accept_other_tool=True)
+    assert "確定できません: 再計算できませんでした" in refused.value.message("ja")
+    assert not is_closed(out, "2021-11")
+
 
 
 def test_close_with_the_same_tool_refuses_any_output_that_differs(out: Path) -> None:

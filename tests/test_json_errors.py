@@ -38,3 +38,15 @@ def test_json_error_follows_lang(tmp_path: Path) -> None:
                                    "--format", "json", "--lang", "en"])
     assert res.exit_code == 2
     assert json.loads(res.stderr)["error"].isascii()
+
+
+def test_a_bad_date_option_follows_format_and_lang(tmp_path: Path) -> None:
+    """--cutoff 2021-13-01 under --format json printed a plain Japanese line (review,
+    session 18); under --lang en it was Japanese too."""
+    args = ["settle", "2021-10", "--data", str(tmp_path), "--out", str(tmp_path / "o"),
+            "--payer", str(PAYER), "--cutoff", "2021-13-01"]
+    res = CliRunner().invoke(app, [*args, "--format", "json"])
+    assert res.exit_code == 2
+    assert json.loads(res.stderr)["exit_code"] == 2
+    english = CliRunner().invoke(app, [*args, "--lang", "en"])
+    assert english.exit_code == 2 and english.stderr.startswith("error --cutoff")

@@ -167,6 +167,8 @@ def test_corrections_apply_in_the_order_of_their_time_not_of_the_file(rules, tmp
             .select("row", "column", "severity", "message_ja").rows())
     assert [t[:3] for t in told] == [(3, "修正日時", "warning"), (5, "修正日時", "warning")]
     assert "2行目の値が残ります" in told[0][3] and "4行目の値が残ります" in told[1][3]
+    assert "より前の日時" in told[0][3]
+    assert "修正日時がないため最後に適用され" in told[1][3]  # row 4 wins for having none
 
 
 def test_a_refused_correction_followed_by_an_applied_one_of_the_same_cell_holds_nothing(

@@ -347,6 +347,10 @@ def test_corrections_in_both_the_workbook_and_a_csv_stop_the_run(rules, tmp_path
     assert "haken_fy2021.xlsx" in said
     (data / "corrections.csv").write_text(CORR_HEADER, encoding="utf-8")
     assert load_dataset(data, rules).corrections.height == from_sheet
+    # a file cleared in Excel: its header, then a blank line and lines of commas (review)
+    (data / "corrections.csv").write_text(CORR_HEADER + "\r\n,,,,,,\r\n,,,,,,\r\n",
+                                          encoding="utf-8")
+    assert load_dataset(data, rules).corrections.height == from_sheet
 
 
 def test_an_unclosed_quote_names_its_line(rules, tmp_path) -> None:

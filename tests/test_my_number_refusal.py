@@ -156,3 +156,20 @@ def test_a_my_number_typed_into_a_contract_cell_is_refused(
     found = load_dataset(data, rules)
     assert found.my_number_columns == ((f"{table}.csv", label),)
     assert "1234-5678-9018" not in str(found.findings.to_dicts())
+
+
+@pytest.mark.parametrize("text", [
+    # realistic text that must not refuse a month (review, session 18: a list of years
+    # passed the check digit and the month was refused)
+    "2020, 2021, 2022年度も同じ経路で利用", "2020/2021/2022", "2020・2021・2022",
+    "2015・2016・2017", "2020\n2021\n2022", "2020 2021 2022",
+    "35.681236", "139.767125", "2021-10-05T14:20:47", "2021/10/05 12:00",
+    "03-1234-5678", "090-1234-5678", "0120-123-456", "1,234,567", "100-0001",
+    "1234.56789012", "4757923980398",
+])
+def test_realistic_text_is_not_a_my_number(text: str) -> None:
+    import polars as pl
+
+    from haken_batch.load.my_number import written_in
+
+    assert not written_in(pl.Series([text]))

@@ -215,3 +215,17 @@ def test_reports_awaiting_approval_are_counted(tmp_path: Path) -> None:
     assert summary["awaiting_approval"] == len(expected) > 0
     text = CliRunner().invoke(app, [*args[:5], str(tmp_path / "p"), *args[6:]])
     assert f"機関の承認待ちの支援実績報告: {len(expected):,} 件" in text.stdout
+
+
+def test_reports_awaiting_approval_in_the_last_cycle_are_not_promised_later(
+        tmp_path: Path) -> None:
+    """In the payment deadline's cycle the count said 'settled in a later cycle', while the
+    never_payable note of the same run said they can no longer be paid (review, session
+    18)."""
+    args = ["settle", "2022-03", "--data", str(REPO / "samples" / "fy2021"), "--out",
+            str(tmp_path / "o"), "--payer", PAYER, "--no-documents",
+            "--transfer-date", "2022-03-31"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    line = next(x for x in res.stdout.splitlines() if "承認待ち" in x)
+    assert "この後は支払えません" in line and "以後のサイクルで精算" not in line

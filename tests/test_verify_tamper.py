@@ -218,6 +218,12 @@ def test_R_DATA_2_a_difference_in_a_personal_column_is_shown_masked() -> None:
     rows = check + "1,E1,1234567,ﾔﾏﾀﾞ ﾀﾛｳ,7643\n".encode()
     en, ja = first_csv_difference(check, rows)
     assert "1234567" not in ja and "ﾀﾛｳ" not in ja and "7643" in ja
+    # a renamed header is shown as it is (every cycle settled before it was renamed showed
+    # 'm**' / '内**': review, session 18)
+    old = "ファイル,値,内容,message\n".encode()
+    new = "ファイル,値,内容,内容（英語）\n".encode()
+    _, ja = first_csv_difference(old, new)
+    assert "保存 'message' / 再計算 '内容（英語）'" in ja
     # a money column keeps its figures
     pay = "専門家ID,振込額\n".encode()
     en, _ = first_csv_difference(pay + b"E1,7643\n", pay + b"E1,99999\n")

@@ -59,9 +59,11 @@ def _money(path: str) -> bool:
 
 
 def close_cycle(out: Path, cycle: str, *, closed_on: dt.date, closed_by: str,
-                engine: Any = None) -> Closing:
+                engine: Any = None, accept_other_tool: bool = False) -> Closing:
     """Close ``cycle`` in OUT; return its closing record (the earlier one if closed before).
-    ``engine``: what re-runs the cycle (``verify``'s; tests pass their own)."""
+    ``engine``: what re-runs the cycle (``verify``'s; tests pass their own).
+    ``accept_other_tool``: the clerk's word (``--accept-other-tool``) that outputs other than
+    the money may differ because another tool re-ran the cycle; recorded in CLOSED.json."""
     import haken_batch
     from haken_batch import history
     from haken_batch.manifest import code_digest
@@ -103,9 +105,11 @@ def close_cycle(out: Path, cycle: str, *, closed_on: dt.date, closed_by: str,
         # round 3). Another tool may write other bytes; its re-run must still agree on the
         # money, or a forged payments.csv was closed whenever the code had changed since
         # (auditor check, session 18)
-        same_tool = (manifest.get("tool") or {}).get("code_sha256") == code_digest()
+        tool = manifest.get("tool") or {}
+        same_tool = tool.get("code_sha256") == code_digest()
         report = verify_cycle(folder, rerun=True, engine=engine)
-        notes = _check_for_close(cycle, report, same_tool)
+        unconfirmed = _check_for_close(cycle, report, same_tool, accept_other_tool,
+                                       str(tool.get("haken_batch") or "?"))
         earlier_closed = [c for c in settled if c < cycle and is_closed(out, c)]
         previous = None
         if earlier_closed:
@@ -120,45 +124,52 @@ def close_cycle(out: Path, cycle: str, *, closed_on: dt.date, closed_by: str,
             "previous_closed": previous,
             "tool": haken_batch.__version__,
         }
+        if unconfirmed:  # closed on the clerk's word: the auditor reads which files
+            record["unconfirmed_outputs"] = unconfirmed
         write_atomic(folder / CLOSED_NAME, sealed(record))
         _read_only(folder)
         history.record(out, history.CLOSED, cycle, by=who)
+    notes = ((f"精算したツールとは違うツールで再計算しました（--accept-other-tool）。金額の出力は"
+              f"一致し、文面などの出力 {len(unconfirmed)} 件が一致しません: "
+              f"{_names(unconfirmed)}（確定記録 CLOSED.json に記録しました）",
+              f"re-run with another tool than the one that settled (--accept-other-tool): the "
+              f"money outputs agree; {len(unconfirmed)} other outputs differ: "
+              f"{_names(unconfirmed)} (recorded in CLOSED.json)"),) if unconfirmed else ()
     return Closing(record, notes=notes)
 
 
-def _check_for_close(cycle: str, report: Any, same_tool: bool) -> tuple[tuple[str, str], ...]:
-    """Raise unless the cycle may be closed; the notes of what stays unconfirmed. With the
-    tool that settled installed, every output must be reproduced. With another one the
-    integrity checks and the money outputs must hold; the rest is told as a note."""
+def _names(paths: list[str]) -> str:
+    return ", ".join(paths[:5]) + (" …" if len(paths) > 5 else "")
+
+
+def _check_for_close(cycle: str, report: Any, same_tool: bool, accept_other_tool: bool,
+                     version: str) -> list[str]:
+    """Raise unless the cycle may be closed; return the outputs closed unconfirmed. Every
+    integrity check and the re-run itself must pass (the tool named in the manifest can be
+    forged with it, so a re-run that cannot run never closes: review, session 18). With the
+    tool that settled, every output must be reproduced. With another one (a new version may
+    word a file differently) only on the clerk's word, and the money outputs still must."""
     from haken_batch.verify import IDENTICAL, SAME_CONTENT
 
     failed = [o for o in report.outputs if o.status not in (IDENTICAL, SAME_CONTENT)]
-    rerun = [p for p in report.problems if p.kind == "rerun"]
-    blocking = [*(p for p in report.problems if same_tool or p.kind != "rerun"),
-                *(o for o in failed if same_tool or _money(o.path))]
+    lenient = not same_tool and accept_other_tool
+    blocking = [*report.problems, *(o for o in failed if not lenient or _money(o.path))]
     if blocking:
         first = blocking[0]
         detail_ja = getattr(first, "detail_ja", "") or first.detail
-        other_ja = "" if same_tool else "（精算したツールとは違うツールで再計算しました）"
-        other_en = "" if same_tool else " (re-run with another tool than the one that settled)"
-        raise VerifyError(
-            f"サイクル {cycle} は検証に失敗したため確定できません: {first.path} {detail_ja}"
-            f"{other_ja}",
-            f"cycle {cycle} does not verify, not closing: {first.path}: {first.detail}"
-            f"{other_en}")
-    if rerun:
-        return ((f"精算したツールとは違うツールのため再計算できず、金額の出力は再計算で確かめて"
-                 f"いません（haken verify {cycle} を精算したツールで実行してください）",
-                 "another tool than the one that settled could not re-run the cycle: the money "
-                 "outputs were not confirmed by a re-run (run haken verify with the tool that "
-                 "settled)"),)
-    if failed:
-        names = ", ".join(o.path for o in failed[:5]) + (" …" if len(failed) > 5 else "")
-        return ((f"精算したツールとは違うツールで再計算しました。金額の出力は一致し、文面など"
-                 f"の出力 {len(failed)} 件が一致しません: {names}",
-                 f"re-run with another tool than the one that settled: the money outputs "
-                 f"agree; {len(failed)} other outputs (wording etc.) differ: {names}"),)
-    return ()
+        where_ja, where_en = (f"{first.path} ", f"{first.path}: ") if first.path else ("", "")
+        ja = f"サイクル {cycle} は検証に失敗したため確定できません: {where_ja}{detail_ja}"
+        en = f"cycle {cycle} does not verify, not closing: {where_en}{first.detail}"
+        if not same_tool and not accept_other_tool and not report.problems:
+            ja += (f"。このサイクルを精算したツール（haken-batch {version}）とは違うツールで"
+                   "再計算しました: 精算したツールで確定するか、金額の出力（台帳・支払・全銀"
+                   "ファイルなど）が一致していることを確かめて --accept-other-tool を付けて"
+                   "確定してください")
+            en += (f". Re-run with another tool than the one that settled the cycle "
+                   f"(haken-batch {version}): close it with that tool, or, when the money "
+                   "outputs (ledger, payments, Zengin file …) agree, with --accept-other-tool")
+        raise VerifyError(ja, en)
+    return [o.path for o in failed]
 
 
 def _read_only(folder: Path) -> int:
@@ -171,3 +182,4 @@ def _read_only(folder: Path) -> int:
                 os.chmod(path, 0o400)
                 changed += 1
     return changed
+

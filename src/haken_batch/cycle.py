@@ -515,6 +515,8 @@ def summary(run: CycleRun, folder: Path | None = None) -> dict[str, object]:
         # reports not approved yet: in no output of the cycle, and easily forgotten until the
         # payment deadline (blind clerk check, session 18)
         "awaiting_approval": _awaiting_approval(run),
+        # the payment deadline's cycle: what it leaves is never paid (follow-up never_payable)
+        "last_cycle": any(f.get("kind") == "never_payable" for f in run.followups),
         "folder": str(folder) if folder else None,
         "files": files,
         "notes": [{"ja": ja, "en": en} for ja, en in run.notes],

@@ -315,7 +315,7 @@ def _excluded_final(run: CycleRun, told: set[str]) -> list[Followup]:
     ja, en = listed([f"{d}（{c} {r}）" for d, c, r in rows], [f"{d} ({c} {r})" for d, c, r in rows])
     return [_item(
         "excluded_final",
-        f"対象外と決定済みの派遣 {ja} は、今のデータ（事務局修正を含む）では除外の理由がなく"
+        f"対象外と決定済みの派遣 {ja}は、今のデータ（事務局修正を含む）では除外の理由がなく"
         "なりましたが、対象外は最終のため、このサイクルでも支払っていません（0 円）。"
         "支払うべき派遣だったときは、ツールの外で事務局の判断が要ります（docs/readings.md）",
         f"dispatches excluded by an earlier cycle: {en}. The data (corrections included) no "

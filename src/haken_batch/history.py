@@ -169,7 +169,7 @@ def _check_earlier_folders(out: Path, cycle: str) -> None:
             # an output opened and saved again in Excel (the usual cause): the re-run
             # writes the original, said how (the clerk had no backup: blind clerk check)
             output = first.kind == "changed" and first.path.endswith((".csv", ".txt", ".xlsx")) \
-                and "/" not in first.path
+                and "/" not in first.path and _settled_by_this_tool(out / c)
             how_ja = (f"Excel などで保存し直した出力なら、haken verify {out / c} --keep "
                       f"作業フォルダ で再計算した元のファイル（作業フォルダ/{c}/result/"
                       f"{first.path}）を"
@@ -185,6 +185,18 @@ def _check_earlier_folders(out: Path, cycle: str) -> None:
                 "Without a sound record of what was paid the run could pay twice, so nothing "
                 f"was settled: run haken verify {out}; {how_en}",
                 where=str(out / c))
+
+
+def _settled_by_this_tool(folder: Path) -> bool:
+    """Whether the installed tool settled the cycle: only its re-run writes the original
+    bytes of an output to put back (a newer one may word a file otherwise: review)."""
+    from haken_batch.manifest import MANIFEST_NAME, ManifestUnreadable, code_digest, read_json
+
+    try:
+        manifest, _ = read_json(folder / MANIFEST_NAME)
+    except ManifestUnreadable:
+        return False
+    return (manifest.get("tool") or {}).get("code_sha256") == code_digest()
 
 
 def record(out: Path, event: str, cycle: str, *, by: str = "", sha: str | None = None) -> None:

@@ -643,7 +643,8 @@ def first_csv_difference(a: bytes, b: bytes) -> tuple[str, str]:
                 if x != y:
                     col = header[j] if j < len(header) else f"#{j + 1}"
                     key = ra[i][0] if ra[i] else ""
-                    if col in _PERSONAL_COLUMNS:  # an account number, a name: masked
+                    if i and col in _PERSONAL_COLUMNS:  # an account number, a name: masked
+                        # (not the header row itself: a renamed header is no personal data)
                         x, y = mask_cell(x), mask_cell(y)
                     return (f"row {i + 1} (key {key}), column {col}: "
                             f"archived {x!r} vs re-run {y!r}",

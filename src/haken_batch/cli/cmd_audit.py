@@ -80,6 +80,11 @@ def close(
     by: Annotated[str, typer.Option("--by", help="確定者 / who closes the cycle")],
     date: Annotated[str | None, typer.Option(
         "--date", help="確定日 YYYY-MM-DD（省略時は今日）")] = None,
+    accept_other_tool: Annotated[bool, typer.Option(
+        "--accept-other-tool",
+        help="精算したツールと違うツールで確定する（金額の出力は一致が必要。CLOSED.json に記録）"
+             " / close with another tool than the one that settled (money outputs must agree)",
+    )] = False,
     lang: LangOpt = Lang.ja,
     quiet: QuietOpt = False,
 ) -> None:
@@ -87,8 +92,10 @@ def close(
     from haken_batch.cli.render_audit import render_close
     from haken_batch.closing import close_cycle
 
-    closed_on = date_option(date, "--date") if date else _today_in_japan()  # the CLI's clock only
-    record = run(lambda: close_cycle(out, cycle, closed_on=closed_on, closed_by=by), lang)
+    # the CLI's clock only
+    closed_on = date_option(date, "--date", lang) if date else _today_in_japan()
+    record = run(lambda: close_cycle(out, cycle, closed_on=closed_on, closed_by=by,
+                                     accept_other_tool=accept_other_tool), lang)
     render_close(record, lang.value, quiet)
 
 
@@ -143,7 +150,8 @@ def visits(
         write_visits,
     )
 
-    start, end = date_option(date_from, "--from"), date_option(date_to, "--to")
+    start, end = (date_option(date_from, "--from", lang, fmt),
+                  date_option(date_to, "--to", lang, fmt))
     # The earlier lists in --out carry the spread from week to week (the clerk runs this
     # each Monday into the same folder).
     frame, earlier = run(lambda: visits_from_data(data, start, end, rules, history=out), lang,

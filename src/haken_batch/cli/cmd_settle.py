@@ -65,8 +65,8 @@ def settle(
         out_dir=out,
         rules_dir=rules,
         payer_file=payer,
-        cutoff=date_option(cutoff, "--cutoff") if cutoff is not None else None,
-        transfer_date=(date_option(transfer_date, "--transfer-date")
+        cutoff=date_option(cutoff, "--cutoff", lang, fmt) if cutoff is not None else None,
+        transfer_date=(date_option(transfer_date, "--transfer-date", lang, fmt)
                        if transfer_date is not None else None),
         headers=headers.value,
         documents=documents,

@@ -184,15 +184,17 @@ def cli_date(text: str, option: str) -> dt.date:
                           f"{option} {text!r} does not exist") from None
 
 
-def date_option(text: str, option: str) -> dt.date:
+def date_option(text: str, option: str, lang: Lang = Lang.ja,
+                fmt: Format = Format.text) -> dt.date:
     """``cli_date`` for an option read before the core runs: a bad date ends the command
-    (exit 2) with its message."""
+    (exit 2) with its message, in the command's language and format (it was Japanese text
+    under --lang en and --format json: review, session 18)."""
     from haken_batch.errors import HakenError
 
     try:
         return cli_date(text, option)
     except HakenError as exc:
-        fail(exc.ja)
+        fail(exc.message(lang.value), exc.exit_code, lang.value, fmt)
 
 
 def print_json(payload: object) -> None:

@@ -133,12 +133,18 @@ def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) ->
             highlight=False)
     waiting = s.get("awaiting_approval") or 0
     if waiting:
+        later_en, later_ja = (("this is the last cycle before the payment deadline: they can "
+                               "no longer be paid, see the notes", "支払期限までの最後の精算の"
+                               "ため、この後は支払えません。お知らせを参照")
+                              if s.get("last_cycle") else
+                              ("settled in a later cycle once approved",
+                               "承認されると以後のサイクルで精算します"))
         con.print(
             f"reports awaiting the institution's approval: {waiting:,} (not in this cycle; "
-            "settled in a later cycle once approved)"
+            f"{later_en})"
             if en
-            else f"機関の承認待ちの支援実績報告: {waiting:,} 件（この精算の対象外。承認されると"
-            "以後のサイクルで精算します）", highlight=False)
+            else f"機関の承認待ちの支援実績報告: {waiting:,} 件（この精算の対象外。{later_ja}）",
+            highlight=False)
     corr = s.get("corrections") or {}
     if corr.get("applied") or corr.get("refused"):
         con.print(

@@ -85,16 +85,22 @@ def _out_of_file_order(valid: list[dict[str, Any]]) -> list[pl.DataFrame]:
         winner = last[(v["table"], str(v["key"]).strip(), v["column"])]
         if v["seq"] > winner["seq"]:
             at = winner.get("row") or winner["seq"]
+            if winner["corrected_at"] is None:  # it wins for having no time (review)
+                why_ja = f"{at}行目の同じ項目への修正は修正日時がないため最後に適用され"
+                why_en = (f"the correction of the same cell on row {at} has no time, so it "
+                          "is applied last")
+            else:
+                why_ja = f"同じ項目への {at}行目の修正より前の日時のため先に適用され"
+                why_en = (f"earlier than the correction of the same cell on row {at}, so "
+                          "applied before it")
             found.append(one_issue(
                 table=CORRECTIONS, column="corrected_at",
                 value=None if v["corrected_at"] is None else str(v["corrected_at"]),
                 rule_id="R-VAL-1", severity=WARNING, idx=v["idx"],
-                ja=f"修正日時: 同じ項目への {at}行目の修正より前の日時のため先に適用され、"
-                   f"{at}行目の値が残ります（修正日時の順に適用します。日時の入力誤りでないか"
-                   "確認してください）",
-                en=f"corrected_at: earlier than the correction of the same cell on row {at}, "
-                   f"so applied before it: row {at}'s value stays (corrections apply in the "
-                   "order of their time; check the time is not mistyped)"))
+                ja=f"修正日時: {why_ja}、{at}行目の値が残ります（修正日時の順に適用します。"
+                   "日時の入力誤りや入れ忘れでないか確認してください）",
+                en=f"corrected_at: {why_en}: row {at}'s value stays (corrections apply in the "
+                   "order of their time; check the time is not mistyped or missing)"))
     return found
 
 

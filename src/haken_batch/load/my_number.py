@@ -21,7 +21,7 @@ from haken_batch.privacy import SEPARATORS, looks_like_my_number
 # 1234.5678.9018, 1234・5678・9018, 1234 - 5678 - 9018: the dots, slashes and spaced
 # dashes passed and were archived for good: auditor check, session 18); the polars
 # prefilter is loose (either width, no boundaries), Python checks the rest
-_SEP = (f"[\\s\u3000]*[{SEPARATORS}]?[\\s\u3000]*")
+_SEP = (f"[ \\t\u3000]*[{SEPARATORS}]?[ \\t\u3000]*")  # never over a line end
 _D4 = "[0-9０-９]{4}"
 _LOOSE = f"(?:^|[^0-9０-９]){_D4}{_SEP}{_D4}{_SEP}{_D4}(?:[^0-9０-９]|$)"  # a 13-digit 法人番号: no
 # Standing alone means no digit and no Latin letter beside it (after width folding): 12
@@ -33,12 +33,17 @@ _RX = re.compile(f"(?<![0-9A-Za-z])([0-9]{{4}})({_SEP})([0-9]{{4}})({_SEP})([0-9
                  "(?![0-9A-Za-z])")
 # dashes and spaces may differ between the groups (1234-5678 9018); a dot, comma, slash …
 # must repeat: 1234.56789012 is a number with decimals, not a My Number
-_DASH_OR_SPACE = re.compile("[\\s\u3000]*[-\u2010\u2011\u2012\u2013\u2212\u30fc]?[\\s\u3000]*")
+_DASH_OR_SPACE = re.compile("[ \\t\u3000]*[-\u2010\u2011\u2012\u2013\u2212\u30fc]?[ \\t\u3000]*")
+# three years in a row (2020, 2021, 2022 / 2015・2016・2017) are a list of years, whatever
+# the check digit says: they refused a month (review, session 18)
+_YEAR = re.compile("(?:19|20)[0-9]{2}")
 
 
 def _grouped(m: re.Match[str]) -> str | None:
     """The 12 digits of a match whose separators read as one number's grouping."""
     first, second = m.group(2), m.group(4)
+    if all(_YEAR.fullmatch(m.group(g)) for g in (1, 3, 5)) and (first or second):
+        return None
     if first == second or (_DASH_OR_SPACE.fullmatch(first)
                            and _DASH_OR_SPACE.fullmatch(second)):
         return m.group(1) + m.group(3) + m.group(5)

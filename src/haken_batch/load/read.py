@@ -124,8 +124,8 @@ def read_folder(data_dir: Path, cmap: ColumnMap,
             on_read(books[0])
         unused += wb_unused
         both = tables.get(CORRECTIONS), wb_tables.get(CORRECTIONS)
-        if both[0] is not None and both[1] is not None and both[0].frame.height \
-                and both[1].frame.height:
+        if both[0] is not None and both[1] is not None and _filled(both[0]) \
+                and _filled(both[1]):
             # the sheet's corrections were dropped without a word and paid as exported
             # (blind clerk check): two sources of corrections have no order between them
             sheet = both[1].source.sheet or CORRECTIONS
@@ -135,7 +135,7 @@ def read_folder(data_dir: Path, cmap: ColumnMap,
                 f"corrections in two places: {both[0].source.path.name} and sheet {sheet!r} "
                 f"of the workbook {books[0].name}; keep them in one",
                 where=str(data_dir))
-        if both[0] is not None and both[1] is not None and not both[0].frame.height:
+        if both[0] is not None and both[1] is not None and not _filled(both[0]):
             del tables[CORRECTIONS]  # an empty corrections.csv: the sheet's rows are read
         for name, raw in wb_tables.items():
             tables.setdefault(name, raw)  # an empty corrections sheet: the CSV is read
@@ -445,6 +445,16 @@ def _parse(payload: bytes, where: str) -> tuple[tuple[str, ...], pl.DataFrame, S
                                   "cannot parse the CSV", where=where) from None
         return headers, frame, marks
     return headers, frame, NO_MARKS
+
+
+def _filled(raw: RawTable) -> int:
+    """Rows with a cell that is not blank (a corrections file cleared in Excel keeps its
+    header and lines of commas: no corrections; review, session 18)."""
+    if not raw.frame.width or not raw.frame.height:
+        return 0
+    cells = [pl.col(c).cast(pl.String).fill_null("").str.strip_chars() != ""
+             for c in raw.frame.columns]
+    return raw.frame.filter(pl.any_horizontal(cells)).height
 
 
 def _unclosed_quote_line(text: str) -> int | None:

@@ -289,10 +289,15 @@ def r_chk_3(d: pl.DataFrame, rules: RuleBook, refused: pl.DataFrame | None = Non
         co_m.round(0).cast(pl.Int64).alias("_co_dist"),
         # the app's day when it is not the report's: 14397 minutes said nothing of a
         # support date typed wrong (blind clerk check, session 18)
-        pl.coalesce(pl.col("ci_at"), pl.col("co_at")).dt.date().alias("_app_day"),
+        pl.col("ci_at").dt.date().alias("_ci_day"),
+        pl.col("co_at").dt.date().alias("_co_day"),
     )
-    other_day = ((pl.col("_ci_t") | pl.col("_co_t"))
-                 & (pl.col("_app_day") != pl.col("support_date")).fill_null(False))
+    # the day of the record found apart (a check-out on the next day: review, session 18)
+    ci_off = pl.col("_ci_t") & (pl.col("_ci_day") != pl.col("support_date")).fill_null(False)
+    co_off = pl.col("_co_t") & (pl.col("_co_day") != pl.col("support_date")).fill_null(False)
+    d = d.with_columns(pl.when(ci_off).then(pl.col("_ci_day")).when(co_off)
+                       .then(pl.col("_co_day")).alias("_app_day"))
+    other_day = ci_off | co_off
     parts = pl.concat_str(
         pl.when(pl.col("_ci_t")).then(
             pl.format("チェックイン時刻が承認開始と{}分差", txt(pl.col("_ci_min")))
