@@ -373,3 +373,34 @@ def test_unclosed_quote_line_is_the_last_one_left_open() -> None:
     assert _unclosed_quote_line('a,b\n"x,y"\nc,"d\n') == 3
     assert _unclosed_quote_line('a,b\n"x\ny",z\n') is None  # a value over two lines closes
     assert _unclosed_quote_line('a,b\n"x\ny,z\n') == 2
+
+
+def test_a_sheet_with_blank_rows_above_its_header_keeps_excel_row_numbers(rules,
+                                                                          tmp_path) -> None:
+    """The sheet reader skips blank rows above a sheet's header, and every row below was
+    numbered as if the header were row 1: explain named 「2行目」 for Excel row 3 (review,
+    session 18). Rows keep the numbers Excel shows."""
+    from openpyxl import load_workbook
+
+    data = tmp_path / "data"
+    shutil.copytree(XLSX_SAMPLES, data)
+    book = data / "haken_fy2021.xlsx"
+    before = load_dataset(data, rules)
+    wb = load_workbook(book)
+    wb["事務局修正"].insert_rows(1, amount=2)  # the header moves to row 3
+    reports = wb["支援実績報告"]
+    reports.insert_rows(1)  # the header moves to row 2
+    first = [c.value for c in reports[3]]  # the first report, now on Excel row 3
+    wb.save(book)
+    after = load_dataset(data, rules)
+    rows = before.corrections.sort("seq").get_column("row").to_list()
+    assert after.corrections.sort("seq").get_column("row").to_list() == [r + 2 for r in rows]
+    table = after.tables["reports"]
+    assert table.filter(pl.col("dispatch_id") == first[0]).get_column("_row").to_list() == [3]
+    assert after.tables["reports"].height == before.tables["reports"].height
+    # a finding on a row of a moved sheet names the row Excel shows, one lower than before
+    shift = {"支援実績報告": 1, "事務局修正": 2}
+    old = before.findings.select("sheet", "row", "column", "message_ja").rows()
+    new = after.findings.select("sheet", "row", "column", "message_ja").rows()
+    assert sorted(new) == sorted((sh, r + shift.get(sh, 0) if r is not None else r, c, m)
+                                 for sh, r, c, m in old)

@@ -131,8 +131,9 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
         issues.append(_footer_issue(spec.name, raw.frame, footer))
     frame = (raw.frame if footer is None else raw.frame.head(footer)).select(
         *exprs,
-        # The row the clerk sees in Excel: header = 1, first data row = 2.
-        (pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("row"),
+        # The row the clerk sees in Excel: header = 1, first data row = 2 (a sheet's header
+        # lower down when blank rows stand above it, which the reader skips)
+        (pl.int_range(pl.len(), dtype=pl.Int64) + 1 + raw.marks.header_row).alias("row"),
     )
     # A wholly blank line (trailing rows of an Excel sheet, an empty CSV line) is no record;
     # dropping it keeps the Excel row numbers of the others.

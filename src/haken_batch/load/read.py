@@ -520,15 +520,16 @@ def _refuse_merged_headers(marks: SheetMarks, where: str) -> None:
     """A header merged over two columns hides the second one's header: its column was read
     as an extra one and ignored, and 178 express fees went unpaid (blind red-team check)."""
     for m in marks.merged:
-        if m.first_row == 1 and m.last_column > m.first_column:
+        if m.first_row == marks.header_row and m.last_column > m.first_column:
             raise StructuralError(
-                f"見出し行（1行目）に結合されたセル（{m.ref}）があります。結合を解除し、"
+                f"見出し行（{marks.header_row}行目）に結合されたセル（{m.ref}）があります。結合を解除し、"
                 "列ごとに見出しを入れてください",
                 f"merged cells {m.ref} in the header row: unmerge them and give every column "
                 "its header", where=where)
 
 
-def _fill_merged(frame: pl.DataFrame, merged: tuple[MergedRange, ...]) -> pl.DataFrame:
+def _fill_merged(frame: pl.DataFrame, merged: tuple[MergedRange, ...],
+                 header_row: int = 1) -> pl.DataFrame:
     """Every cell of a merged range reads its top-left value, as Excel shows it (the sheet
     reader gives the lower cells empty); the lower rows are findings (map_headers), so the
     dispatches they touch are held, never paid with a line gone missing."""
@@ -536,14 +537,14 @@ def _fill_merged(frame: pl.DataFrame, merged: tuple[MergedRange, ...]) -> pl.Dat
         return frame
     columns = {name: frame.get_column(name).to_list() for name in frame.columns}
     for m in merged:
-        top = m.first_row - 2  # position of the first row (header = Excel row 1)
+        top = m.first_row - header_row - 1  # position of the first row below the header
         if top < 0 or top >= frame.height:
             continue
         for col in range(m.first_column, m.last_column + 1):
             values = columns.get(f"c{col}")
             if values is None:
                 continue
-            for pos in range(top + 1, min(m.last_row - 1, frame.height)):
+            for pos in range(top + 1, min(m.last_row - header_row, frame.height)):
                 values[pos] = values[top] if values[pos] is None else values[pos]
     return pl.DataFrame(columns, schema=frame.schema)
 
@@ -641,7 +642,8 @@ def read_workbook(path: Path, cmap: ColumnMap) -> tuple[dict[str, RawTable], lis
             raise _error_cell_stop(marks.errors, headers, _where(path, sheet))
         frame = frame.rename(dict(zip(frame.columns, [f"c{i}" for i in range(frame.width)],
                                       strict=True)))
-        frame = _fill_merged(frame.with_columns(pl.all().cast(pl.String)), marks.merged)
+        frame = _fill_merged(frame.with_columns(pl.all().cast(pl.String)), marks.merged,
+                             marks.header_row)
         frame = drop_blank_unnamed(frame.with_columns(pl.all().cast(pl.String)), headers)
         _check_cell_sizes(frame, headers, cmap.max_cell_bytes, _where(path, sheet))
         tables[table] = RawTable(table=table, headers=headers, frame=frame,

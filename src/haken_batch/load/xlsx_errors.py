@@ -65,6 +65,9 @@ class SheetMarks:
     long_rows: tuple[int, ...] = ()
     blank_tails: tuple[int, ...] = ()
     width: int = 0
+    # the Excel row of a sheet's header: the reader skips blank rows above it, so the rows
+    # below were numbered as if it were row 1 (review, session 18)
+    header_row: int = 1
 
     def __bool__(self) -> bool:
         return bool(self.errors or self.merged or self.long_rows or self.blank_tails)
@@ -81,8 +84,30 @@ def sheet_marks(data: bytes, sheet: str, columns: Collection[int] | None = None)
         for name, part in _sheet_parts(book):
             if part in names and name == sheet:
                 errors, merged = _scan(book, part, name, LIMIT, columns=columns)
-                return SheetMarks(tuple(errors), tuple(merged))
+                return SheetMarks(tuple(errors), tuple(merged),
+                                  header_row=_first_filled_row(book, part))
     return NO_MARKS
+
+
+_ROW = re.compile(rb"<row\b([^>]*?)(/?)>")
+_ROW_NUMBER = re.compile(rb'\br="([0-9]+)"')
+_HOLDS_VALUE = re.compile(rb"<(?:v|is)[\s>]")
+
+
+def _first_filled_row(book: zipfile.ZipFile, part: str) -> int:
+    """The number of the first row holding a value (the header: the sheet reader skips the
+    blank rows above it); 1 when the sheet does not say (rows without numbers)."""
+    with book.open(part) as fh:
+        head = fh.read(_CHUNK)
+    rows = list(_ROW.finditer(head))
+    for here, nxt in zip(rows, [*rows[1:], None], strict=True):
+        if here.group(2):  # <row …/>: no cells
+            continue
+        body = head[here.end():nxt.start() if nxt is not None else len(head)]
+        if _HOLDS_VALUE.search(body):
+            number = _ROW_NUMBER.search(here.group(1))
+            return int(number.group(1)) if number else 1
+    return 1
 
 
 def _scan(book: zipfile.ZipFile, part: str, sheet: str, limit: int,
