@@ -100,10 +100,10 @@ def _first_filled_row(book: zipfile.ZipFile, part: str) -> int:
     with book.open(part) as fh:
         head = fh.read(_CHUNK)
     rows = list(_ROW.finditer(head))
-    for here, nxt in zip(rows, [*rows[1:], None], strict=True):
+    for i, here in enumerate(rows):
         if here.group(2):  # <row …/>: no cells
             continue
-        body = head[here.end():nxt.start() if nxt is not None else len(head)]
+        body = head[here.end():rows[i + 1].start() if i + 1 < len(rows) else len(head)]
         if _HOLDS_VALUE.search(body):
             number = _ROW_NUMBER.search(here.group(1))
             return int(number.group(1)) if number else 1
