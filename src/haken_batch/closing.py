@@ -66,7 +66,7 @@ def close_cycle(out: Path, cycle: str, *, closed_on: dt.date, closed_by: str,
     the money may differ because another tool re-ran the cycle; recorded in CLOSED.json."""
     import haken_batch
     from haken_batch import history
-    from haken_batch.manifest import code_digest
+    from haken_batch.manifest import settled_by_installed_tool
     from haken_batch.outdir import check_cycle, locked, sweep_atomic_leftovers, write_atomic
     from haken_batch.verify import verify_cycle
 
@@ -105,11 +105,11 @@ def close_cycle(out: Path, cycle: str, *, closed_on: dt.date, closed_by: str,
         # round 3). Another tool may write other bytes; its re-run must still agree on the
         # money, or a forged payments.csv was closed whenever the code had changed since
         # (auditor check, session 18)
-        tool = manifest.get("tool") or {}
-        same_tool = tool.get("code_sha256") == code_digest()
         report = verify_cycle(folder, rerun=True, engine=engine)
-        unconfirmed = _check_for_close(cycle, report, same_tool, accept_other_tool,
-                                       str(tool.get("haken_batch") or "?"))
+        unconfirmed = _check_for_close(cycle, report, settled_by_installed_tool(manifest),
+                                       accept_other_tool,
+                                       str((manifest.get("tool") or {}).get("haken_batch")
+                                           or "?"))
         earlier_closed = [c for c in settled if c < cycle and is_closed(out, c)]
         previous = None
         if earlier_closed:
@@ -182,4 +182,3 @@ def _read_only(folder: Path) -> int:
                 os.chmod(path, 0o400)
                 changed += 1
     return changed
-

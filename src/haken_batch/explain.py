@@ -286,10 +286,7 @@ def _corrections(run: CycleRun, keys: dict[str, set[str]],
     trail = getattr(run.data, "corrections", None)
     if trail is None or trail.height == 0:
         return []
-    from haken_batch.load.spec import CORRECTIONS
-
-    sources = getattr(run.data, "sources", {}) or {}
-    file = Path(sources[CORRECTIONS].path).name if CORRECTIONS in sources else CORRECTIONS
+    file = _corrections_file(run)
     out = []
     for row in trail.sort("seq").to_dicts():
         table, key = str(row.get("table")), str(row.get("key"))
@@ -315,6 +312,14 @@ def _corrections(run: CycleRun, keys: dict[str, set[str]],
     return out
 
 
+def _corrections_file(run: CycleRun) -> str:
+    """The name of the file (or workbook) the corrections were read from."""
+    from haken_batch.load.spec import CORRECTIONS
+
+    sources = getattr(run.data, "sources", {}) or {}
+    return Path(sources[CORRECTIONS].path).name if CORRECTIONS in sources else CORRECTIONS
+
+
 def aimed_at(table: str, key: str, keys: dict[str, set[str]]) -> bool:
     """Whether a correction's (table, key) names a row of the dispatch (two-part keys of
     check-ins and claim lines: "D-1;2"). A dispatch table's key reaches its dispatch also
@@ -333,13 +338,12 @@ def _rejected(run: CycleRun, keys: dict[str, set[str]],
     (R-VAL-1), so section 2 must not say no correction touched it. Each is named by its row
     in the corrections file as Excel shows it, as `validate` and corrections_rejected.csv
     name it."""
-    from haken_batch.load.spec import CORRECTIONS, fold
+    from haken_batch.load.spec import fold
 
     refused = getattr(run.data, "refused_corrections", None)
     if refused is None or refused.height == 0 or "why_ja" not in refused.columns:
         return []
-    sources = getattr(run.data, "sources", {}) or {}
-    file = Path(sources[CORRECTIONS].path).name if CORRECTIONS in sources else CORRECTIONS
+    file = _corrections_file(run)
     out = []
     for row in refused.sort("row", nulls_last=True).to_dicts():
         table, key = str(row.get("table")), str(row.get("key"))

@@ -190,13 +190,18 @@ def _check_earlier_folders(out: Path, cycle: str) -> None:
 def _settled_by_this_tool(folder: Path) -> bool:
     """Whether the installed tool settled the cycle: only its re-run writes the original
     bytes of an output to put back (a newer one may word a file otherwise: review)."""
-    from haken_batch.manifest import MANIFEST_NAME, ManifestUnreadable, code_digest, read_json
+    from haken_batch.manifest import (
+        MANIFEST_NAME,
+        ManifestUnreadable,
+        read_json,
+        settled_by_installed_tool,
+    )
 
     try:
         manifest, _ = read_json(folder / MANIFEST_NAME)
     except ManifestUnreadable:
         return False
-    return (manifest.get("tool") or {}).get("code_sha256") == code_digest()
+    return settled_by_installed_tool(manifest)
 
 
 def record(out: Path, event: str, cycle: str, *, by: str = "", sha: str | None = None) -> None:

@@ -118,6 +118,12 @@ def tool_versions() -> dict[str, Any]:
     }
 
 
+def settled_by_installed_tool(manifest: dict[str, Any]) -> bool:
+    """Whether the code installed now is the code that wrote ``manifest`` (its re-run writes
+    the same bytes; close and settle's recovery hint ask)."""
+    return (manifest.get("tool") or {}).get("code_sha256") == code_digest()
+
+
 def is_cycle_name(name: str) -> bool:
     return bool(_CYCLE_RX.match(name))
 

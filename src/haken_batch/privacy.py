@@ -95,8 +95,8 @@ def my_number_check_digit(first11: str) -> int:
 
 # what may stand between the groups of a My Number written by hand (a regex class body):
 # dashes of every width and kind, the long vowel mark, dots, commas, slashes, underscores
-SEPARATORS = ("\\-\u2010\u2011\u2012\u2013\u2212\uff0d\u30fc._,/\u30fb\uff65"
-              "\uff0e\uff0c\uff0f\uff3f")
+DASHES = "\\-\u2010\u2011\u2012\u2013\u2212\uff0d\u30fc"
+SEPARATORS = DASHES + "._,/\u30fb\uff65\uff0e\uff0c\uff0f\uff3f"
 _MY_NUMBER_GAPS_RX = re.compile(f"[\\s\u3000{SEPARATORS}]")
 
 

@@ -48,6 +48,12 @@ def console(*, stderr: bool = False, quiet: bool = False) -> Console:
     return Console(stderr=stderr, quiet=quiet, highlight=False, soft_wrap=True)
 
 
+def print_note(con: Console, ja: str, en: str, english: bool) -> None:
+    """One お知らせ / note line (settle's, close's): its text is data, never markup."""
+    con.print(("[yellow]note[/] " + escape(en)) if english
+              else ("[yellow]お知らせ[/] " + escape(ja)), highlight=False)
+
+
 def owner_only() -> None:
     """Every file and folder this process creates is readable by its owner only (0600/0700)."""
     os.umask(0o077)

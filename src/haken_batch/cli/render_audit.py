@@ -8,7 +8,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from haken_batch.cli.common import console
+from haken_batch.cli.common import console, print_note
 
 if TYPE_CHECKING:
     from haken_batch.closing import Closing
@@ -144,8 +144,7 @@ def _close_notes(closing: Closing, lang: str) -> None:
     """What the close could not confirm, on stderr even with -q (as settle's notes)."""
     err = console(stderr=True)
     for ja, en in closing.notes:
-        err.print(("[yellow]note[/] " + escape(en)) if lang == "en"
-                  else ("[yellow]お知らせ[/] " + escape(ja)), highlight=False)
+        print_note(err, ja, en, lang == "en")
 
 
 def render_discard(done: Discarded, lang: str, quiet: bool = False) -> None:

@@ -6,10 +6,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from rich.markup import escape
 from rich.table import Table
 
-from haken_batch.cli.common import console
+from haken_batch.cli.common import console, print_note
 
 STEPS = {
     "rules": ("ルールを読み込み中", "loading rules"),
@@ -55,8 +54,7 @@ def progress(lang: str, enabled: bool) -> Iterator[Any]:
 
 def _print_notes(con: Any, s: dict[str, Any], en: bool) -> None:
     for note in s.get("notes", []):  # e.g. a previous run that died half-way (outdir.locked)
-        con.print(("[yellow]note[/] " if en else "[yellow]お知らせ[/] ")
-                  + escape(note["en"] if en else note["ja"]), highlight=False)
+        print_note(con, note["ja"], note["en"], en)
 
 
 def render_notes(s: dict[str, Any], lang: str) -> None:
@@ -67,11 +65,11 @@ def render_notes(s: dict[str, Any], lang: str) -> None:
     _print_notes(con, s, en)
     refused = (s.get("corrections") or {}).get("refused", 0)
     if refused:  # each holds what it aimed at: the clerk's own fix did not take (clerk check)
-        con.print(f"[yellow]note[/] {refused:,} corrections refused (corrections_rejected.csv); "
-                  "a dispatch they aim at is held while this cycle would pay it" if en else
-                  f"[yellow]お知らせ[/] 事務局修正 {refused:,} 件を適用できませんでした"
-                  "（corrections_rejected.csv）。対象の派遣は、この精算で支払う予定のものなら保留です",
-                  highlight=False)
+        print_note(con, f"事務局修正 {refused:,} 件を適用できませんでした"
+                        "（corrections_rejected.csv）。対象の派遣は、この精算で支払う予定のもの"
+                        "なら保留です",
+                   f"{refused:,} corrections refused (corrections_rejected.csv); a dispatch "
+                   "they aim at is held while this cycle would pay it", en)
 
 
 def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) -> None:

@@ -15,7 +15,7 @@ import re
 
 import polars as pl
 
-from haken_batch.privacy import SEPARATORS, looks_like_my_number
+from haken_batch.privacy import DASHES, SEPARATORS, looks_like_my_number
 
 # 12 digits standing alone, possibly in groups of four (1234-5678-9018, 1234 5678 9018,
 # 1234.5678.9018, 1234・5678・9018, 1234 - 5678 - 9018: the dots, slashes and spaced
@@ -33,7 +33,7 @@ _RX = re.compile(f"(?<![0-9A-Za-z])([0-9]{{4}})({_SEP})([0-9]{{4}})({_SEP})([0-9
                  "(?![0-9A-Za-z])")
 # dashes and spaces may differ between the groups (1234-5678 9018); a dot, comma, slash …
 # must repeat: 1234.56789012 is a number with decimals, not a My Number
-_DASH_OR_SPACE = re.compile("[ \\t\u3000]*[-\u2010\u2011\u2012\u2013\u2212\u30fc]?[ \\t\u3000]*")
+_DASH_OR_SPACE = re.compile(f"[ \\t\u3000]*[{DASHES}]?[ \\t\u3000]*")
 # three years in a row (2020, 2021, 2022 / 2015・2016・2017) are a list of years, whatever
 # the check digit says: they refused a month (review, session 18)
 _YEAR = re.compile("(?:19|20)[0-9]{2}")

@@ -123,20 +123,20 @@ def read_folder(data_dir: Path, cmap: ColumnMap,
         if on_read is not None and wb_tables:
             on_read(books[0])
         unused += wb_unused
-        both = tables.get(CORRECTIONS), wb_tables.get(CORRECTIONS)
-        if both[0] is not None and both[1] is not None and _filled(both[0]) \
-                and _filled(both[1]):
-            # the sheet's corrections were dropped without a word and paid as exported
-            # (blind clerk check): two sources of corrections have no order between them
-            sheet = both[1].source.sheet or CORRECTIONS
-            raise StructuralError(
-                f"事務局修正が2か所にあります: {both[0].source.path.name} とブック"
-                f"（{books[0].name}）のシート「{sheet}」。どちらか一方にまとめてください",
-                f"corrections in two places: {both[0].source.path.name} and sheet {sheet!r} "
-                f"of the workbook {books[0].name}; keep them in one",
-                where=str(data_dir))
-        if both[0] is not None and both[1] is not None and not _filled(both[0]):
-            del tables[CORRECTIONS]  # an empty corrections.csv: the sheet's rows are read
+        beside, sheet_rows = tables.get(CORRECTIONS), wb_tables.get(CORRECTIONS)
+        if beside is not None and sheet_rows is not None:
+            if not _filled(beside):
+                del tables[CORRECTIONS]  # an empty corrections.csv: the sheet's rows are read
+            elif _filled(sheet_rows):
+                # the sheet's corrections were dropped without a word and paid as exported
+                # (blind clerk check): two sources of corrections have no order between them
+                sheet = sheet_rows.source.sheet or CORRECTIONS
+                raise StructuralError(
+                    f"事務局修正が2か所にあります: {beside.source.path.name} とブック"
+                    f"（{books[0].name}）のシート「{sheet}」。どちらか一方にまとめてください",
+                    f"corrections in two places: {beside.source.path.name} and sheet "
+                    f"{sheet!r} of the workbook {books[0].name}; keep them in one",
+                    where=str(data_dir))
         for name, raw in wb_tables.items():
             tables.setdefault(name, raw)  # an empty corrections sheet: the CSV is read
     else:
