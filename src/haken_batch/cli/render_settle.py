@@ -171,10 +171,11 @@ def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) ->
         for rule, n in s["top_holds"]:
             holds.add_row(rule, f"{n:,}", meaning.get(rule, ""))
         con.print(holds)
-        con.print("  a dispatch may be held for more than one reason; each one: dispatches.csv, "
-                  "haken explain DISPATCH_ID --out OUT (what to do)" if en else
-                  "  1件に複数の理由があることがあります。1件ずつ: dispatches.csv の根拠ルール、"
-                  "haken explain 派遣ID --out 出力先（対処も表示）", highlight=False)
+        con.print("  a dispatch may be held for more than one reason; the list by institution "
+                  "with what to do: holds.csv; one dispatch: haken explain DISPATCH_ID --out OUT"
+                  if en else
+                  "  1件に複数の理由があることがあります。機関別の一覧と対処: holds.csv、"
+                  "1件ずつ: haken explain 派遣ID --out 出力先", highlight=False)
     if s.get("folder"):
         con.print(("outputs: " if en else "出力先: ") + s["folder"])
         con.print("  " + "  ".join(s["files"]), highlight=False)

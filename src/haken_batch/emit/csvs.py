@@ -1,5 +1,5 @@
 """The settlement CSVs (issue 6 item 7): dispatches, payments, lines, findings, ledger,
-excluded.
+excluded; and holds.csv, the held dispatches as a to-do list (holds.py).
 
 UTF-8 with BOM (Excel opens it), ``\\n`` line ends, Japanese headers by default
 (templates/csv_headers.yaml; ``--headers en`` gives the English names in the same order),
@@ -22,6 +22,7 @@ from haken_batch.rules.yaml_loader import load_yaml
 if TYPE_CHECKING:
     from haken_batch.run import CycleRun, Settlement
 
+HOLDS_NAME = "holds.csv"
 FILES = {  # file -> (Settlement attribute, sort key)
     "dispatches.csv": ("dispatches", ["dispatch_id"]),
     "payments.csv": ("payments", ["expert_id"]),
@@ -90,5 +91,19 @@ def write_settlement(settlement: Settlement, folder: Path, lang: str = "ja") -> 
     return written
 
 
+def write_holds(run: CycleRun, folder: Path) -> Path:
+    """holds.csv. Its text is Japanese whatever the headers, as findings.csv's is."""
+    from haken_batch import hold_reasons, holds
+
+    s = run.settlement
+    frame = holds.holds(s.dispatches, s.findings, run.data.tables.get("institutions"),
+                        hold_reasons.todos("ja"))
+    path = Path(folder) / HOLDS_NAME
+    with path.open("wb") as fh:
+        _write(_prepared(frame, "holds", holds.SORT_KEY, run.options.headers), fh)
+    return path
+
+
 def emit(run: CycleRun, folder: Path) -> None:
     write_settlement(run.settlement, folder, run.options.headers)
+    write_holds(run, folder)

@@ -1,0 +1,100 @@
+"""holds.csv: the held dispatches as a to-do list by institution (a clerk had to join
+dispatches.csv, findings.csv and the institutions export by hand to know whom to ask)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from haken_batch import cycle, hold_reasons
+from haken_batch.holds import COLUMNS, holds
+from sample_runs import sample_options
+
+
+def _dispatches(rows: list[tuple[str, str, str]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"dispatch_id": [r[0] for r in rows], "institution_id": [r[1] for r in rows],
+         "support_date": [dt.date(2021, 10, 1)] * len(rows), "expert_id": ["E1"] * len(rows),
+         "status": [r[2] for r in rows]},
+        schema={"dispatch_id": pl.String(), "institution_id": pl.String(),
+                "support_date": pl.Date(), "expert_id": pl.String(), "status": pl.String()})
+
+
+def _findings(rows: list[tuple[str, int | None, str, str, str]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, orient="row",
+                        schema={"dispatch_id": pl.String(), "line_no": pl.Int64(),
+                                "rule_id": pl.String(), "severity": pl.String(),
+                                "message": pl.String()})
+
+
+INSTITUTIONS = pl.DataFrame({"institution_id": ["B", "A", "B"], "name": ["乙", "甲", "乙'"]})
+
+
+def test_holds_lists_each_reason_of_each_held_dispatch_by_institution() -> None:
+    d = _dispatches([("D1", "B", "held"), ("D2", "A", "held"), ("D3", "A", "paid"),
+                     ("D4", "A", "excluded")])
+    f = _findings([("D1", 2, "R-CHK-5", "hold", "領収書なし"),
+                   ("D1", None, "R-CHK-2", "hold", "署名なし"),
+                   ("D2", None, "R-FEE-4", "hold", "事前確認なし"),
+                   ("D2", None, "R-CHK-4", "flag", "同行の理由"),  # a flag holds nothing
+                   ("D3", None, "R-CHK-4", "flag", "同行の理由"),
+                   ("D4", None, "R-EXC-4", "exclude", "対象外")])
+    out = holds(d, f, INSTITUTIONS, {"R-CHK-5": "領収書を求める", "R-FEE-4": ""})
+    assert out.columns == COLUMNS
+    assert out.select("institution_id", "institution_name", "dispatch_id", "line_no",
+                      "rule_id", "todo").rows() == [
+        ("A", "甲", "D2", None, "R-FEE-4", None),  # a blank to-do is an empty cell
+        ("B", "乙", "D1", None, "R-CHK-2", None),
+        ("B", "乙", "D1", 2, "R-CHK-5", "領収書を求める"),
+    ]
+
+
+def test_holds_keeps_a_held_dispatch_without_a_hold_reason() -> None:
+    out = holds(_dispatches([("D1", "Z", "held")]), _findings([]), None, {})
+    assert out.select("dispatch_id", "institution_name", "rule_id").rows() == [
+        ("D1", None, None)]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.permutations(range(INSTITUTIONS.height)), st.permutations(range(3)))
+def test_holds_do_not_depend_on_the_order_of_input_rows(inst: list[int], disp: list[int]
+                                                          ) -> None:
+    d = _dispatches([("D1", "B", "held"), ("D2", "A", "held"), ("D3", "B", "held")])
+    f = _findings([("D1", None, "R-CHK-2", "hold", "x"), ("D3", 1, "R-CHK-5", "hold", "y"),
+                   ("D3", 1, "R-CHK-5", "hold", "z")])
+    base = holds(d, f, INSTITUTIONS, {})
+    moved = holds(d[disp], f.reverse(), INSTITUTIONS[inst], {})
+    assert moved.equals(base)
+    assert base.filter(pl.col("institution_id") == "B")["institution_name"].unique().to_list() \
+        == ["乙"]  # a duplicated id takes its smallest name, whatever the row order
+
+
+def test_holds_csv_of_the_samples_matches_dispatches_and_findings(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    cycle.settle_cycle(sample_options(out))
+    folder = out / "2021-10"
+    read = lambda name: pl.read_csv(folder / name, infer_schema=False)  # noqa: E731
+    h, d, f = read("holds.csv"), read("dispatches.csv"), read("findings.csv")
+    assert h.columns[:3] == ["申請機関ID", "機関名", "派遣ID"]
+    held = d.filter(pl.col("判定") == "held")
+    assert held.height > 0
+    assert sorted(set(h["派遣ID"])) == sorted(held["派遣ID"])
+    reasons = f.filter(pl.col("区分") == "hold").join(held.select("派遣ID"), on="派遣ID")
+    assert h.height == reasons.height
+    got = h.select("派遣ID", "明細番号", "ルールID", "内容").sort(pl.all())
+    want = reasons.select("派遣ID", "明細番号", "ルールID", "内容").sort(pl.all())
+    assert got.equals(want)
+    # the institution is the dispatch's, named from the institutions export
+    assert h.join(held.select("派遣ID", "申請機関ID"), on="派遣ID")\
+        .filter(pl.col("申請機関ID") != pl.col("申請機関ID_right")).height == 0
+    assert h["機関名"].null_count() == 0
+    todo = hold_reasons.todos("ja")
+    assert all(t == todo[r] for r, t in h.select("ルールID", "対処").iter_rows())
+    assert h.sort("申請機関ID", "派遣ID", maintain_order=True).equals(h)
+    assert (folder / "holds.csv").stat().st_mode & 0o077 == 0
+    manifest = (folder / "manifest.json").read_text("utf-8")
+    assert '"holds.csv"' in manifest
