@@ -43,9 +43,10 @@ def loaded(rules, tmp_path_factory):
         2: {BANK: "9900", BRANCH: "019", KIND: "", NUMBER: "10180-12345671"},  # 店番 disagrees
         3: {BANK: "9900", BRANCH: "", KIND: "", NUMBER: "10180-12345678"},  # 番号 not ending 1
         4: {BANK: "9900", BRANCH: "018", KIND: "普通", NUMBER: "1018012345671"},  # one run
+        5: {BANK: "9900", BRANCH: "", KIND: "2", NUMBER: "10180-12345671"},  # 預金種目 disagrees
     })
     ds = load_dataset(data, rules)
-    ids = ds.tables["experts"].get_column("expert_id").head(5).to_list()
+    ids = ds.tables["experts"].get_column("expert_id").head(6).to_list()
     return ds, ids
 
 
@@ -81,8 +82,18 @@ def test_R_VAL_2_kigou_bangou_in_one_run_with_the_same_branch_and_type(loaded) -
 
 def test_R_VAL_2_a_branch_the_export_gives_otherwise_is_not_overruled(loaded) -> None:
     ds, ids = loaded
-    assert _findings(ds, ids[2], "error")  # the account stays unreadable: held
+    said = _findings(ds, ids[2], "error")  # the account stays unreadable: held
     assert not _findings(ds, ids[2], "warning")
+    # said as a disagreement, not only as "7 digits needed" (independent-data check)
+    assert any("店番 018・預金種目 1 になりますが、この行の店番 019・預金種目（空欄）" in m
+               for m in said), said
+
+
+def test_R_VAL_2_an_account_type_the_export_gives_otherwise_names_both(loaded) -> None:
+    ds, ids = loaded
+    said = _findings(ds, ids[5], "error")
+    assert _account(ds, ids[5])[3] == "10180-12345671"  # not converted: held
+    assert any("この行の店番（空欄）・預金種目 2 と食い違います" in m for m in said), said
 
 
 def test_R_VAL_2_a_kigou_bangou_the_rule_cannot_convert_says_why(loaded) -> None:

@@ -6,7 +6,8 @@ digits, first 0 or 1) and 番号 (up to 8 digits, after a hyphen or a space, or 
 one run) gets the 店番, 預金種目 and 7-digit 口座番号 a 総合振込 file needs
 (``bankmaster.yucho_to_zengin``), with a warning that says so. A 店番 or 預金種目 the export
 gives that disagrees with the 記号 is left alone (the account stays unreadable and holds,
-R-VAL-2), and so is a 記号番号 the rule cannot convert (with its reason, an error).
+R-VAL-2; an error says which cells disagree), and so is a 記号番号 the rule cannot
+convert (with its reason, an error).
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ _RULE = "R-VAL-2"
 
 def _text(value: str | None) -> str:
     return unicodedata.normalize("NFKC", value or "").strip()
+
+
+def _shown(cell: str) -> str:
+    return f" {cell}" if cell else "（空欄）"
 
 
 def _split(account: str | None) -> tuple[str, str] | None:
@@ -59,7 +64,19 @@ def convert(frame: pl.DataFrame, codes: Codes) -> tuple[pl.DataFrame, pl.DataFra
         given_kind = codes.account_types.get(kind) if kind else None
         if ((branch and branch != account.branch_code)
                 or (kind and given_kind != account.account_type)):
-            continue  # the export says otherwise: not ours to overrule
+            # the export says otherwise: not ours to overrule, but said as what it is (the
+            # 7-digit error alone sent the clerk to the wrong cell; independent-data check)
+            issues.append(issues_for(
+                value, table="experts", column="account_number", rule_id=_RULE, severity=ERROR,
+                ja=f"ゆうちょ銀行の記号番号は全銀の店番 {account.branch_code}・預金種目 "
+                   f"{account.account_type} になりますが、この行の店番{_shown(branch)}・"
+                   f"預金種目{_shown(kind)} と食い違います。通帳で確かめ、事務局修正で"
+                   "どちらかを直してください",
+                en=f"the Japan Post Bank 記号番号 gives Zengin branch {account.branch_code} and "
+                   f"account type {account.account_type}, but this row says branch "
+                   f"{branch or '(blank)'} and account type {kind or '(blank)'}: check the "
+                   "passbook and correct one of them"))
+            continue
         done.append({"idx": r["idx"], "_branch": account.branch_code,
                      "_type": str(account.account_type), "_number": account.account_number})
         issues.append(issues_for(
