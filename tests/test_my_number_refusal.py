@@ -154,8 +154,31 @@ def test_a_my_number_typed_into_a_contract_cell_is_refused(
     with path.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows(rows)
     found = load_dataset(data, rules)
-    assert found.my_number_columns == ((f"{table}.csv", label),)
+    # the row is named: one cell among thousands is found by its row, its value is masked
+    assert found.my_number_columns == ((f"{table}.csv", f"{label}（2行目）"),)
     assert "1234-5678-9018" not in str(found.findings.to_dicts())
+    said = found.findings.filter(found.findings["value"] == "＊＊＊＊")
+    assert any("この列のセル（2行目）" in m for m in said["message_ja"].to_list())
+
+
+def test_my_numbers_in_several_cells_name_their_rows(tmp_path: Path, rules) -> None:  # type: ignore[no-untyped-def]
+    import csv
+
+    from haken_batch.load.headers import _rows_named
+
+    data = make(by_id("fullwidth-parens-in-header"), tmp_path / "data")
+    path = data / "travel_claims.csv"
+    rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+    at = rows[0].index("理由")
+    for i in (2, 4):  # file lines 3 and 5: rows 3 and 5 as Excel shows them
+        rows[i][at] = f"予約 {MY_NUMBER}"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    found = load_dataset(data, rules)
+    assert found.my_number_columns == (("travel_claims.csv", "理由（3・5行目）"),)
+    assert _rows_named([2, 3, 4, 5, 6, 7, 9]) == ("2・3・4・5・6行目ほか 2 件",
+                                                  "rows 2, 3, 4, 5, 6 and 2 more")
+    assert _rows_named([7]) == ("7行目", "row 7")
 
 
 @pytest.mark.parametrize("text", [

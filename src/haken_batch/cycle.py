@@ -106,8 +106,8 @@ def _refuse_my_number(data: Dataset) -> None:
         where = ", ".join(sorted({f"{f}「{c}」" for f, c in data.my_number_columns}))
         raise StructuralError(
             f"マイナンバー（個人番号）と思われる列または修正があります: {where}。"
-            "マイナンバーは保存できないため精算しません。この列・修正を含まないエクスポートを"
-            "用意してください",
+            "マイナンバーは保存できないため精算しません。その列・セル・修正を含まない"
+            "エクスポートを用意してください（セルは元のシステムで直して出力し直します）",
             f"a column or correction that looks like a My Number: {where}. My Numbers are never "
             "stored, so the cycle is not settled; provide an export without it")
 

@@ -14,7 +14,7 @@ import polars as pl
 
 from haken_batch.errors import StructuralError
 from haken_batch.load.findings import ERROR, WARNING, concat_issues, one_issue
-from haken_batch.load.my_number import columns_with_one, written_in
+from haken_batch.load.my_number import cells_with_one, written_in
 from haken_batch.load.read import RawTable, is_blank_header
 from haken_batch.load.spec import CORRECTIONS, ColumnMap, ColumnSpec, TableSpec, fold
 from haken_batch.load.xlsx_errors import SheetMarks
@@ -32,8 +32,18 @@ class Mapped:
 
 # The message of the finding on a My-Number-looking column (the refusal reads
 # ``Mapped.my_number_columns``, never this text).
-MY_NUMBER_IN_CELL_JA = ("マイナンバー（個人番号）と思われる番号がこの列のセルに書かれています。"
-                        "エクスポートから削除してください（あるうちは精算しません）")
+MY_NUMBER_IN_CELL_JA = ("マイナンバー（個人番号）と思われる番号がこの列のセル（{rows}）に書かれて"
+                        "います。エクスポートから削除してください（あるうちは精算しません）")
+_ROWS_NAMED = 5
+
+
+def _rows_named(rows: list[int]) -> tuple[str, str]:
+    """'5行目', '5・9行目', '5・9・… 行目ほか N 件' (ja, en) of the rows of a sheet."""
+    shown, more = rows[:_ROWS_NAMED], len(rows) - _ROWS_NAMED
+    ja = "・".join(str(r) for r in shown) + "行目" + (f"ほか {more} 件" if more > 0 else "")
+    en = ("row " if len(rows) == 1 else "rows ") + ", ".join(str(r) for r in shown) + (
+        f" and {more} more" if more > 0 else "")
+    return ja, en
 MY_NUMBER_FINDING_JA = ("マイナンバー（個人番号）と思われる列です。この列は読み込まず破棄しました。"
                         "エクスポートから削除してください")
 
@@ -85,13 +95,18 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
     # one typed into a cell of a contract column (corrections: row by row, load_dataset)
     if spec.name != CORRECTIONS:
         by_source = {source: name for name, source in chosen.items()}
-        for source in columns_with_one(raw.frame, list(by_source)):
-            my_number.append(labels[by_source[source]])
+        for source, cells in cells_with_one(raw.frame, list(by_source)).items():
+            # the rows, as the sheet shows them: one cell among thousands is found by its
+            # row, never by its value (masked; independent-data check, session 19)
+            rows = [pos + 1 + raw.marks.header_row for pos in cells]
+            ja_rows, en_rows = _rows_named(rows)
+            my_number.append(f"{labels[by_source[source]]}（{ja_rows}）")
             issues.append(one_issue(
                 table=spec.name, column=by_source[source], value="＊＊＊＊", rule_id="R-VAL-1",
-                severity=ERROR, ja=MY_NUMBER_IN_CELL_JA,
-                en="a cell of this column holds what looks like a My Number (individual "
-                   "number); remove it from the export (nothing is settled while it is there)"))
+                severity=ERROR, ja=MY_NUMBER_IN_CELL_JA.format(rows=ja_rows),
+                en=f"a cell of this column ({en_rows}) holds what looks like a My Number "
+                   "(individual number); remove it from the export (nothing is settled while "
+                   "it is there)"))
     missing = [c for c in spec.columns if c.name not in chosen and c.required]
     if missing:
         c = missing[0]

@@ -56,20 +56,27 @@ def written_in(values: pl.Series) -> bool:
 
 
 def columns_with_one(frame: pl.DataFrame, columns: list[str]) -> list[str]:
-    """The ``columns`` of ``frame`` with a cell that holds a My Number: one pass over all of
-    them at once (polars runs the columns side by side), then the check digit of the few
-    candidates in Python."""
+    """The ``columns`` of ``frame`` with a cell that holds a My Number."""
+    return list(cells_with_one(frame, columns))
+
+
+def cells_with_one(frame: pl.DataFrame, columns: list[str]) -> dict[str, list[int]]:
+    """Column -> the positions (0-based, in ``frame``) of its cells that hold a My Number,
+    for the columns that have one: one pass over all of them at once (polars runs the
+    columns side by side), then the check digit of the few candidates in Python."""
     if not columns or frame.height == 0:
-        return []
+        return {}
     flags = frame.select(pl.col(c).cast(pl.String).str.contains(_LOOSE).any().alias(c)
                          for c in columns).row(0)
-    found = []
+    found: dict[str, list[int]] = {}
     for column, flagged in zip(columns, flags, strict=True):
         if not flagged:
             continue
         text = frame.get_column(column).cast(pl.String)
-        cells = text.filter(text.str.contains(_LOOSE)).str.normalize("NFKC").to_list()
-        if any(looks_like_my_number(_grouped(m))
-               for cell in cells for m in _RX.finditer(cell)):
-            found.append(column)
+        hit = text.str.contains(_LOOSE).fill_null(False)
+        cells = text.filter(hit).str.normalize("NFKC").to_list()
+        at = [pos for pos, cell in zip(hit.arg_true().to_list(), cells, strict=True)
+              if any(looks_like_my_number(_grouped(m)) for m in _RX.finditer(cell))]
+        if at:
+            found[column] = at
     return found
