@@ -121,3 +121,55 @@ def test_a_correction_is_named_by_its_row_in_the_corrections_file(tmp_path) -> N
     assert "  corrections.csv 6行目（#5） " in ja
     en = explain.render(explain.story(out, "D21-P052"), lang="en")
     assert "  corrections.csv row 5 (#4) 2021-10-26T16:21:00" in en
+
+
+def test_R_PAY_2_a_paid_dispatch_of_a_0_yen_payment_tells_there_is_no_transfer(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """An expert whose cycle totals 0 yen has a payment row but no transfer (rules.md,
+    Decisions): explain said the dispatch went out in the bank file (independent-data check,
+    session 19)."""
+    import shutil
+
+    from sample_runs import SAMPLES
+
+    data = tmp_path_factory.mktemp("zero") / "data"
+    shutil.copytree(SAMPLES, data)
+    reports = data / "reports.csv"
+    text = reports.read_text(encoding="utf-8-sig")
+    row = "D21-0000539,2021-04-19,11:00,12:30,90,"  # the expert's only dispatch, no travel
+    assert text.count(row) == 1
+    reports.write_text(text.replace(row, "D21-0000539,2021-04-19,11:00,12:30,20,"),
+                       encoding="utf-8-sig")
+    out = tmp_path_factory.mktemp("zero") / "out"
+    cycle.settle_cycle(sample_options(out, data=data))
+    told = explain.story(out, "D21-0000539")
+    assert told["money"]["status"] == "paid" and told["money"]["payment"]["net"] == 0
+    text = explain.render(told)
+    assert "振込額が 0 円のため、振込はありません" in text
+    assert "振込ファイル: zengin" not in text
+    assert "there is no transfer" in explain.render(told, lang="en")
+    # a payment that is transferred still names its bank file
+    other = explain.render(explain.story(out, DISPATCH))
+    assert "振込ファイル: zengin_" in other and "振込はありません" not in other
+
+
+def test_R_DATA_2_an_institutions_name_is_shown_an_experts_masked(story: dict) -> None:
+    """An institution's name is an organisation's, public; masking it (東**) made the story
+    hard to follow (independent-data check, session 19). Persons stay masked."""
+    text = explain.render(story)
+    assert "機関名=東京都よろず支援拠点" in text
+    assert "氏名=伊藤 **" in text and "口座番号=****193" in text
+    assert explain.mask_value("name", "伊藤 一郎") == "伊藤 **"
+    assert explain.mask_value("name", "水戸商工会議所", "institutions") == "水戸商工会議所"
+    assert explain.mask_value("name", "伊藤 一郎", "experts") == "伊藤 **"
+
+
+def test_R_TRV_9_a_day_without_per_diem_is_not_worded_as_confirmed_requirements(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """「確認済（日当の要件を満たさない…）」 read as a contradiction (independent-data
+    check, session 19): a day that does not qualify is told as not eligible."""
+    out = tmp_path_factory.mktemp("perdiem") / "out"
+    cycle.settle_cycle(sample_options(out))
+    text = explain.render(explain.story(out, "D21-0000539"))  # a 0 km trip: no per diem
+    assert "R-TRV-9: 確認済（日当の対象外: 同日の最大全行程" in text
+    assert "要件を満たさない" not in text

@@ -410,8 +410,13 @@ def test_R_PAY_3_a_payee_paid_0_yen_is_told_there_is_no_transfer(tmp_path, rules
     notices.render_notices(run, tmp_path, fonts=fonts)
     zero = _text(tmp_path / "notices" / f"notice_{safe_name('E-004')}_2021-10.pdf")
     assert "今回のお振込みはありません" in zero and "お振込みいたします" not in zero
+    # no transfer date to expect money on, and the account is not called the payee's
+    # destination (independent-data check, session 19)
+    assert "振込指定日" not in zero and "振込先" not in zero
+    assert "ご登録の口座（今回の振込なし）" in zero
     paid = _text(tmp_path / "notices" / f"notice_{safe_name('E-001')}_2021-10.pdf")
     assert "お振込みいたします" in paid and "お振込みはありません" not in paid
+    assert "振込指定日" in paid and "振込先" in paid and "今回の振込なし" not in paid
 
 
 def test_R_FEE_2_a_fee_of_0_yen_shows_why_on_the_notice(tmp_path, rules, fonts):

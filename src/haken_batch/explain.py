@@ -39,6 +39,9 @@ _NAME_COLUMNS = {"name", "name_kana", "account_holder_kana", "company_name", "pl
 _ACCOUNT_COLUMNS = {"account_number"}
 _OTHER_PERSONAL = {"address", "postal_code", "email", "company_address", "company_phone",
                    "place_address"}
+# an institution's or platform's name is an organisation's, public: shown, so the story can
+# be followed (a company's stays masked: it may be a sole proprietor's own name)
+_PUBLIC = {("institutions", "name"), ("institutions", "platform_name")}
 PER_DIEM_ITEM = "日当"  # the per diem line's item (settle/engine.py)
 # Rules read on the transfer date rather than on the support date (docs/design.md).
 _PAYMENT_DATE_RULES = ("R-TAX-", "R-DAY-", "R-PAY-")
@@ -49,9 +52,9 @@ class ExplainError(HakenError):
     """The dispatch is not in OUT, or not in the cycle asked for."""
 
 
-def mask_value(column: str, value: Any) -> Any:
-    if value is None:
-        return None
+def mask_value(column: str, value: Any, table: str | None = None) -> Any:
+    if value is None or (table, column) in _PUBLIC:
+        return value
     if column in _NAME_COLUMNS:
         return mask_name(value)
     if column in _ACCOUNT_COLUMNS:
@@ -70,13 +73,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _rows(frame: pl.DataFrame | None, column: str, value: str) -> list[dict[str, Any]]:
+def _rows(frame: pl.DataFrame | None, column: str, value: str,
+          table: str | None = None) -> list[dict[str, Any]]:
     import polars as pl
 
     if frame is None or column not in frame.columns:
         return []
     found = frame.filter(pl.col(column).cast(pl.String) == value)
-    return [{k: _plain(mask_value(k, v)) for k, v in row.items()}
+    return [{k: _plain(mask_value(k, v, table)) for k, v in row.items()}
             for row in found.to_dicts()]
 
 
@@ -302,8 +306,8 @@ def _corrections(run: CycleRun, keys: dict[str, set[str]],
                 "table_ja": spec.ja if spec is not None else table,
                 "label": spec.column(col).label if spec is not None else col,
                 "kind": spec.column(col).kind if spec is not None else None,
-                "old": _plain(mask_value(col, row.get("old"))),
-                "new": _plain(mask_value(col, row.get("new"))),
+                "old": _plain(mask_value(col, row.get("old"), table)),
+                "new": _plain(mask_value(col, row.get("new"), table)),
                 # free text: an account number written in it is masked like the cells
                 "reason": mask_text(str(row.get("reason") or "")),
                 "who": row.get("corrected_by"),
@@ -354,7 +358,8 @@ def _rejected(run: CycleRun, keys: dict[str, set[str]],
         col = spec.by_header().get(fold(str(written or ""))) if spec is not None else None
         value = row.get("value")
         if value is not None:  # a value as written: personal data masked like the cells
-            value = mask_text(str(mask_value(col.name, value) if col is not None else value))
+            value = mask_text(str(mask_value(col.name, value, table) if col is not None
+                                  else value))
         out.append({
             "file": file, "row": row.get("row"), "table": table, "key": key,
             "table_ja": spec.ja if spec is not None else table,
@@ -522,7 +527,8 @@ def build_story(run: CycleRun, dispatch_id: str, folder: Path,
     tables = run.data.tables
     rows = {t: _rows(tables.get(t), "dispatch_id", dispatch_id) for t in DISPATCH_TABLES}
     rows["experts"] = _rows(tables.get("experts"), "expert_id", expert_id)
-    rows["institutions"] = _rows(tables.get("institutions"), "institution_id", institution_id)
+    rows["institutions"] = _rows(tables.get("institutions"), "institution_id", institution_id,
+                                 "institutions")
     sources = getattr(run.data, "sources", {}) or {}
     files = {t: Path(sources[t].path).name for t in rows if t in sources}
     keys = {"dispatches": {dispatch_id}, "reports": {dispatch_id}, "checkins": {dispatch_id},

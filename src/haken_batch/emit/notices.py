@@ -452,7 +452,8 @@ class Composed:
     notice: Notice
     head: dict[str, str]
     payer_lines: list[str]
-    rows: list[tuple[str, dict[str, str], dict[str, int]]]  # kind, cells, spans
+    # kind, cells, spans, and what a sub-row carries on (repeated after a page break)
+    rows: list[tuple[str, dict[str, str], dict[str, int], str | None]]
     reductions: list[dict[str, str]]
     notes: list[str]
     footer_values: dict[str, Any]
@@ -501,7 +502,7 @@ def _compose(n: Notice, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBo
         "gross_label", "withholding_label", "net_label", "yen_suffix", "bank_heading",
         "bank_line", "account_line", "dispatch_heading", "reduction_heading", "total_row")}
     payer_lines = [line for line in tmpl.texts("payer_lines", **v) if line]
-    rows: list[tuple[str, dict[str, str], dict[str, int]]] = []
+    rows: list[tuple[str, dict[str, str], dict[str, int], str | None]] = []
     for d in n.dispatches:
         if d.paid_minutes is None:
             paid_time = tmpl.text("paid_time_none")
@@ -513,14 +514,17 @@ def _compose(n: Notice, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBo
             "institution": d.institution,
             "paid_time": paid_time,
             "fee": yen(d.fee), "transport": yen(d.transport), "per_diem": yen(d.per_diem),
-            "lodging": yen(d.lodging), "total": yen(d.total)}, {}))
+            "lodging": yen(d.lodging), "total": yen(d.total)}, {}, None))
+        # a page break among the sub-rows names their dispatch again (independent-data
+        # check, session 19: page 2 began with "└ 航空 46,000" of no dispatch)
+        carried = tmpl.text("continued", dispatch_id=d.dispatch_id) if d.items else None
         for item in d.items:
             label = tmpl.text("travel_item", label=item.label, note=item.note)
             rows.append(("item", {"dispatch_id": label, item.column: yen(item.paid)},
-                         {"dispatch_id": 3}))
+                         {"dispatch_id": 3}, carried))
     rows.append(("total", {"dispatch_id": head["total_row"],
                            **{m: yen(n.totals[m]) for m in _MONEY}, "total": yen(n.gross)},
-                 {"dispatch_id": 3}))
+                 {"dispatch_id": 3}, None))
     reductions = [{
         "dispatch_id": r.dispatch_id, "item": r.item,
         "claimed": "" if r.claimed is None else yen(r.claimed),
@@ -543,8 +547,10 @@ def _compose(n: Notice, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBo
 def _composed_strings(c: Composed) -> Iterator[str]:
     yield from c.head.values()
     yield from c.payer_lines
-    for _, cells, _ in c.rows:
+    for _, cells, _, carried in c.rows:
         yield from cells.values()
+        if carried:
+            yield carried
     for red in c.reductions:
         yield from red.values()
     yield from c.notes
@@ -641,8 +647,8 @@ def _draw(c: Composed, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBoo
     cols = [Column.from_spec(s) for s in tmpl["dispatch_columns"]]
     table = Table(pdf, cols, size=float(size["table"]), row_h=6)
     table.header()
-    for kind, cells, spans in c.rows:
-        table.row(cells, bold_fill=kind == "total", spans=spans)
+    for kind, cells, spans, carried in c.rows:
+        table.row(cells, bold_fill=kind == "total", spans=spans, continued=carried)
     pdf.ln(4)
 
     # reductions

@@ -196,39 +196,52 @@ class Table:
             fit_cell(pdf, col.width, self.row_h, col.header, align="C", border=1, fill=True)
         pdf.ln(self.row_h)
 
-    def _room(self, height: float) -> None:
+    def _room(self, height: float) -> bool:
+        """A new page (and the header again) when ``height`` does not fit; whether it did."""
         pdf = self.pdf
         if pdf.get_y() + height > pdf.page_break_trigger:
             pdf.add_page()
             self.header()
+            return True
+        return False
+
+    def _placed(self, spans: dict[str, int]) -> list[tuple[Column, float, bool]]:
+        """(column, width, spanned) of each cell drawn: a spanned one covers the next N-1."""
+        placed, skip = [], 0
+        for i, col in enumerate(self.columns):
+            if skip:
+                skip -= 1
+                continue
+            span = spans.get(col.key, 1)
+            skip = span - 1
+            placed.append((col, sum(c.width for c in self.columns[i:i + span]), span > 1))
+        return placed
 
     def row(self, cells: dict[str, str], *, bold_fill: bool = False,
-            spans: dict[str, int] | None = None) -> None:
-        """One row; ``spans`` lets a cell run over the next N-1 columns (labels of sub-rows)."""
+            spans: dict[str, int] | None = None, continued: str | None = None) -> None:
+        """One row; ``spans`` lets a cell run over the next N-1 columns (labels of sub-rows),
+        and such a label, like a ``wrap`` column, breaks into lines rather than shrink past
+        legibility or run over the next column's line (independent-data check, session
+        19). ``continued``: the row carries on something above it (a dispatch's sub-rows);
+        a page break before it repeats this text as a row of its own under the header."""
         pdf = self.pdf
         pdf.set_font_size(self.size)
         line_h = pdf.font_size * 1.3
-        wrapped = {c.key: wrap_ja(pdf, cells[c.key], c.width - 2 * pdf.c_margin)
-                   for c in self.columns if c.wrap and cells.get(c.key)}
+        placed = self._placed(spans or {})
+        wrapped = {col.key: wrap_ja(pdf, cells[col.key], width - 2 * pdf.c_margin)
+                   for col, width, spanned in placed
+                   if (col.wrap or spanned) and cells.get(col.key)}
         most = max((len(v) for v in wrapped.values()), default=1)
         height = max(self.row_h, most * line_h + 1.5)
-        self._room(height)
+        if self._room(height) and continued:
+            self.row({self.columns[0].key: continued},
+                     spans={self.columns[0].key: len(self.columns)})
         pdf.set_font_size(self.size)
         if bold_fill:
             pdf.set_fill_color(245, 245, 245)
         pdf.set_x(pdf.l_margin)
         top = pdf.get_y()
-        skip = 0
-        spans = spans or {}
-        for i, col in enumerate(self.columns):
-            if skip:
-                skip -= 1
-                continue
-            width = col.width
-            span = spans.get(col.key, 1)
-            if span > 1:
-                width = sum(c.width for c in self.columns[i:i + span])
-                skip = span - 1
+        for col, width, _ in placed:
             if col.key in wrapped and len(wrapped[col.key]) > 1:
                 x = pdf.get_x()
                 fit_cell(pdf, width, height, "", border=1, fill=bold_fill)

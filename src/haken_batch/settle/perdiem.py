@@ -152,7 +152,7 @@ def results(pd_frame: pl.DataFrame) -> Part:
         pl.lit(""),
         pl.lit(""),
         ok_message=pl.when(~pl.col("_pd_qualifies"))
-        .then(pl.format("日当の要件を満たさない: {}", why))
+        .then(pl.format("日当の対象外: {}", why))
         .when(already)
         .then(pl.format("同日の日当はサイクル {} で支払済（1日1回）", txt(pl.col("_paid_in"))))
         .when(pl.col("_booking"))
