@@ -24,6 +24,7 @@ def test_japanese_story_names_tables_and_columns_as_the_exports_do(story: dict) 
     claim = f"[旅費請求明細 travel_claims.csv 84行目] 派遣ID={DISPATCH}, 明細番号=1, 区分=鉄道"
     assert claim in text
     assert "[支援実績報告 reports.csv" in text and "対面支援時間(分)=60" in text
+    assert "開始時刻=13:00, 終了時刻=14:00," in text  # as the export wrote them
     assert "dispatch_id=" not in text and "line_no=" not in text
     assert "署名=はい" in text and "署名=いいえ" in text and "=True" not in text
 

@@ -66,6 +66,8 @@ def mask_value(column: str, value: Any, table: str | None = None) -> Any:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, dt.time) and not (value.second or value.microsecond):
+        return value.strftime("%H:%M")  # as the export wrote it (13:00, not 13:00:00)
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, list | tuple):
