@@ -76,7 +76,7 @@ def test_R_TRV_3_R_TRV_10_reductions_of_a_held_dispatch_apply_when_paid(out: Pat
     """Held: nothing is paid, findings.csv lists no reduction; explain said 減額 as done."""
     ja = _text(out, "HOLD-AND-RED", "--cycle", "2021-10")
     assert "R-TRV-3 明細1: 支払時に減額（片道50" in ja
-    assert "R-TRV-10 明細2: 支払時に減額（1泊、上限 9800円/泊" in ja
+    assert "R-TRV-10 明細2: 支払時に減額（1泊、上限 9,800円/泊" in ja
     assert ": 減額" not in ja and "[減額]" not in ja
     en = _text(out, "HOLD-AND-RED", "--cycle", "2021-10", "--lang", "en")
     assert "R-TRV-3 line 1: reduce when paid (one way 50" in en

@@ -71,12 +71,12 @@ def test_explain_json_carries_both_languages(out: Path) -> None:
 def test_R_FEE_3_fee_line_note_in_english(out: Path) -> None:
     en = _flat(_explain(out, "D21-P006", "--lang", "en"))
     assert ("claimed 15,840 -> paid 10,560 yen (R-FEE-3, 180 min face to face -> 6 x 30 min"
-            " x 5280 yen/hour, daily cap 31680 yen (already paid that day 0 yen, earlier"
-            " dispatches 21120 yen))") in en
+            " x 5,280 yen/hour, daily cap 31,680 yen (already paid that day 0 yen, earlier"
+            " dispatches 21,120 yen))") in en
     assert "対面" not in en and "日額上限" not in en
     ja = _flat(_explain(out, "D21-P006"))
-    assert ("（R-FEE-3、対面180分 → 6×30分 × 5280円/時、日額上限31680円（同日の既払い0円"
-            "・先行派遣21120円））") in ja
+    assert ("（R-FEE-3、対面180分 → 6×30分 × 5,280円/時、日額上限31,680円（同日の既払い0円"
+            "・先行派遣21,120円））") in ja
     assert "face to face" not in ja
 
 
@@ -88,8 +88,8 @@ def test_held_dispatch_lines_say_held_in_english(out: Path) -> None:
 def test_explain_json_lines_carry_both_notes(out: Path) -> None:
     story = json.loads(_explain(out, "D21-P006", "--format", "json"))
     fee = next(ln for ln in story["lines"] if ln["line_no"] == 0)
-    assert fee["note"].startswith("対面180分 → 6×30分 × 5280円/時")
-    assert fee["note_en"].startswith("180 min face to face -> 6 x 30 min x 5280 yen/hour")
+    assert fee["note"].startswith("対面180分 → 6×30分 × 5,280円/時")
+    assert fee["note_en"].startswith("180 min face to face -> 6 x 30 min x 5,280 yen/hour")
 
 
 def test_a_correction_of_a_blank_cell_reads_blank_with_the_clerks_labels(out: Path) -> None:

@@ -193,9 +193,21 @@ def test_planted_lines_read_in_english(runs) -> None:
 
     # R-FEE-3: the fee line cut by the daily cap
     assert note("D21-P006", 0) == (
-        "対面180分 → 6×30分 × 5280円/時、日額上限31680円（同日の既払い0円・先行派遣21120円）",
-        "180 min face to face -> 6 x 30 min x 5280 yen/hour, daily cap 31680 yen"
-        " (already paid that day 0 yen, earlier dispatches 21120 yen)",
+        "対面180分 → 6×30分 × 5,280円/時、日額上限31,680円（同日の既払い0円・先行派遣21,120円）",
+        "180 min face to face -> 6 x 30 min x 5,280 yen/hour, daily cap 31,680 yen"
+        " (already paid that day 0 yen, earlier dispatches 21,120 yen)",
     )
     # R-CHK-3 holds the whole dispatch: its fee line says so
     assert note("D21-P036", 0) == ("保留（R-CHK-3）", "held (R-CHK-3)")
+
+
+def test_yen_in_messages_carry_thousands_separators() -> None:
+    """A reason read 「請求12000円 → 9800円」 beside 9,800 in the notice's table (independent
+    check of the documents, session 19): yen in a message are written as everywhere else."""
+    from haken_batch.settle.results import yen_txt, yen_txt_en
+
+    values = pl.DataFrame({"v": [0, 37, 999, 1000, 9800, 31680, 1234567, -12000, None]},
+                          schema={"v": pl.Int64})
+    assert values.select(yen_txt(pl.col("v"))).to_series().to_list() == [
+        "0", "37", "999", "1,000", "9,800", "31,680", "1,234,567", "-12,000", "空欄"]
+    assert values.select(yen_txt_en(pl.col("v"))).to_series().to_list()[-1] == "blank"

@@ -18,7 +18,17 @@ from haken_batch.run import Settlement
 from haken_batch.settle import checks, decide, exclusions, fee, limits, perdiem, travel, withholding
 from haken_batch.settle.guard import require_paid_dispatches, require_payments
 from haken_batch.settle.inputs import conform
-from haken_batch.settle.results import NOTES, both, cases, english_notes, rows, txt, txt_en
+from haken_batch.settle.results import (
+    NOTES,
+    both,
+    cases,
+    english_notes,
+    rows,
+    txt,
+    txt_en,
+    yen_txt,
+    yen_txt_en,
+)
 from haken_batch.settle.select import considered, paid_under_another_spelling
 
 if TYPE_CHECKING:
@@ -271,15 +281,15 @@ def _lines(
     capped_text = fee_text(
         pl.format(
             "、日額上限{}円（同日の既払い{}円・先行派遣{}円）",
-            txt(pl.col("_cap")),
-            txt(pl.col("_prev_day")),
-            txt(pl.col("_before")),
+            yen_txt(pl.col("_cap")),
+            yen_txt(pl.col("_prev_day")),
+            yen_txt(pl.col("_before")),
         ),
         pl.format(
             ", daily cap {} yen (already paid that day {} yen, earlier dispatches {} yen)",
-            txt_en(pl.col("_cap")),
-            txt_en(pl.col("_prev_day")),
-            txt_en(pl.col("_before")),
+            yen_txt_en(pl.col("_cap")),
+            yen_txt_en(pl.col("_prev_day")),
+            yen_txt_en(pl.col("_before")),
         ),
     )
     # notes computed only on the rows that take them (results.cases), both languages at once

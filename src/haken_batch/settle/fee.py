@@ -13,7 +13,7 @@ import polars as pl
 from haken_batch.errors import RulesError
 from haken_batch.rules import RuleBook
 from haken_batch.settle import params, windows
-from haken_batch.settle.results import Part, result, txt, txt_en
+from haken_batch.settle.results import Part, result, txt, txt_en, yen_txt, yen_txt_en
 
 HOURLY = "hourly_capped"  # the fee.formula this module computes (R-FEE-1..3)
 _PARAMS: dict[str, tuple[str, pl.DataType]] = {
@@ -90,6 +90,8 @@ def formula_text(suffix: pl.Expr | None = None,
     """How the fee was computed (R-FEE-2), Japanese and English, with the same values:
     「対面90分 → 3×30分 × 5280円/時」 + ``suffix`` (the amount, or the daily cap of R-FEE-3)."""
     def cell(name: str, english: bool) -> pl.Expr:
+        if name == "_rate":
+            return (yen_txt_en if english else yen_txt)(pl.col(name))
         return (txt_en if english else txt)(pl.col(name))
 
     names = ("face_to_face_minutes", "_units", "_unit", "_rate")
@@ -117,12 +119,12 @@ def results(f: pl.DataFrame) -> list[Part]:
         # no rate or unit without a support date: say so, not 「空欄×空欄分」 (blind check)
         ok_message=pl.when(pl.col("fee_claimed").is_null())
         .then(pl.lit("謝金は計算していません（支援日が空欄か日付でない、またはその日の単価がルールにないため）"))
-        .otherwise(formula_text(pl.format(" = {}円", txt(pl.col("fee_claimed"))))[0]),
+        .otherwise(formula_text(pl.format(" = {}円", yen_txt(pl.col("fee_claimed"))))[0]),
         ok_message_en=pl.when(pl.col("fee_claimed").is_null())
         .then(pl.lit("no fee computed (the support date is blank or not a date, or the "
                      "rules have no rate on it)"))
         .otherwise(formula_text(
-            en_suffix=pl.format(" = {} yen", txt_en(pl.col("fee_claimed"))))[1]),
+            en_suffix=pl.format(" = {} yen", yen_txt_en(pl.col("fee_claimed"))))[1]),
         line_no=pl.lit(0),
     )
     paid = f.filter(pl.col("fee").is_not_null())
@@ -133,33 +135,33 @@ def results(f: pl.DataFrame) -> list[Part]:
         "reduce",
         pl.format(
             "日額上限{}円（同日の既払い{}円・本サイクルの先行派遣{}円）: {}円 → {}円",
-            txt(pl.col("_cap")),
-            txt(pl.col("_prev_day")),
-            txt(pl.col("_before")),
-            txt(pl.col("fee_claimed")),
-            txt(pl.col("fee")),
+            yen_txt(pl.col("_cap")),
+            yen_txt(pl.col("_prev_day")),
+            yen_txt(pl.col("_before")),
+            yen_txt(pl.col("fee_claimed")),
+            yen_txt(pl.col("fee")),
         ),
         pl.format(
             "daily cap {} yen (already paid that day {} yen, earlier dispatches of this cycle"
             " {} yen): {} yen -> {} yen",
-            txt_en(pl.col("_cap")),
-            txt_en(pl.col("_prev_day")),
-            txt_en(pl.col("_before")),
-            txt_en(pl.col("fee_claimed")),
-            txt_en(pl.col("fee")),
+            yen_txt_en(pl.col("_cap")),
+            yen_txt_en(pl.col("_prev_day")),
+            yen_txt_en(pl.col("_before")),
+            yen_txt_en(pl.col("fee_claimed")),
+            yen_txt_en(pl.col("fee")),
         ),
         ok_message=pl.format(
             "日額上限{}円以内（同日の既払い{}円・先行派遣{}円）",
-            txt(pl.col("_cap")),
-            txt(pl.col("_prev_day")),
-            txt(pl.col("_before")),
+            yen_txt(pl.col("_cap")),
+            yen_txt(pl.col("_prev_day")),
+            yen_txt(pl.col("_before")),
         ),
         ok_message_en=pl.format(
             "within the daily cap of {} yen (already paid that day {} yen, earlier dispatches"
             " {} yen)",
-            txt_en(pl.col("_cap")),
-            txt_en(pl.col("_prev_day")),
-            txt_en(pl.col("_before")),
+            yen_txt_en(pl.col("_cap")),
+            yen_txt_en(pl.col("_prev_day")),
+            yen_txt_en(pl.col("_before")),
         ),
         line_no=pl.lit(0),
     )

@@ -24,7 +24,7 @@ import polars as pl
 
 from haken_batch.rules import RuleBook
 from haken_batch.settle import params, windows
-from haken_batch.settle.results import Part, result, txt, txt_en
+from haken_batch.settle.results import Part, result, txt, txt_en, yen_txt, yen_txt_en
 
 _PARAMS: dict[str, tuple[str, pl.DataType]] = {
     "_pd": ("travel.per_diem", pl.Int64()),
@@ -156,7 +156,7 @@ def results(pd_frame: pl.DataFrame) -> Part:
         .when(already)
         .then(pl.format("同日の日当はサイクル {} で支払済（1日1回）", txt(pl.col("_paid_in"))))
         .when(pl.col("_booking"))
-        .then(pl.format("日当{}円: {}", txt(pl.col("_pd")), why))
+        .then(pl.format("日当{}円: {}", yen_txt(pl.col("_pd")), why))
         .otherwise(pl.lit("日当は同日の最初の支払対象派遣に計上")),
         ok_message_en=pl.when(~pl.col("_pd_qualifies"))
         .then(pl.format("per diem requirements not met: {}", why_en))
@@ -164,6 +164,6 @@ def results(pd_frame: pl.DataFrame) -> Part:
         .then(pl.format("the per diem of that day was already paid in cycle {} (once a day)",
                         txt_en(pl.col("_paid_in"))))
         .when(pl.col("_booking"))
-        .then(pl.format("per diem {} yen: {}", txt_en(pl.col("_pd")), why_en))
+        .then(pl.format("per diem {} yen: {}", yen_txt_en(pl.col("_pd")), why_en))
         .otherwise(pl.lit("per diem is booked on the day's first paid dispatch")),
     )

@@ -131,6 +131,24 @@ def txt_en(expr: pl.Expr) -> pl.Expr:
     return expr.cast(pl.String).fill_null("blank")
 
 
+def _grouped(expr: pl.Expr) -> pl.Expr:
+    """Integer yen with thousands separators (12,000), as every table and notice shows them:
+    a reason reading 「請求12000円 → 9800円」 beside 9,800 (independent check, session 19)."""
+    digits = (expr.cast(pl.Int64).abs().cast(pl.String).str.reverse()
+              .str.replace_all(r"([0-9]{3})", "${1},").str.strip_chars_end(",").str.reverse())
+    return pl.when(expr < 0).then(pl.lit("-") + digits).otherwise(digits)
+
+
+def yen_txt(expr: pl.Expr) -> pl.Expr:
+    """Yen as text for a message: 12,000 (null shows as 空欄)."""
+    return _grouped(expr).fill_null("空欄")
+
+
+def yen_txt_en(expr: pl.Expr) -> pl.Expr:
+    """Yen as text for an English message: 12,000 (null shows as "blank")."""
+    return _grouped(expr).fill_null("blank")
+
+
 NOTES = pl.Struct({"note": pl.String(), "note_en": pl.String()})
 
 

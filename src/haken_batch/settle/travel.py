@@ -15,7 +15,17 @@ import polars as pl
 
 from haken_batch.rules import RuleBook
 from haken_batch.settle import params, windows
-from haken_batch.settle.results import NOTES, Part, both, cases, result, txt, txt_en
+from haken_batch.settle.results import (
+    NOTES,
+    Part,
+    both,
+    cases,
+    result,
+    txt,
+    txt_en,
+    yen_txt,
+    yen_txt_en,
+)
 from haken_batch.travel_modes import AIR, BOAT, BUS, CAR, LODGING, RAIL, RENTAL, TAXI
 
 HIGHER_CLASS = "上位"
@@ -158,6 +168,7 @@ def _notes(en: bool) -> list[tuple[pl.Expr, pl.Expr]]:
     a = _amounts()
     mode, express, nights = pl.col("mode"), a["express"], a["nights"]
     t = txt_en if en else txt
+    y = yen_txt_en if en else yen_txt  # yen: 12,000
     air_boat = mode.is_in([AIR, BOAT])
     conds = [
         (mode == RAIL) & (a["long_leg"] | (express == 0)),
@@ -186,17 +197,17 @@ def _notes(en: bool) -> list[tuple[pl.Expr, pl.Expr]]:
                 pl.format("one way {} km", one_way)),
             pl.when(pl.col("one_way_km").is_null()).then(pl.format(
                 "one-way distance not given, so not shown to be {} km or more: express and "
-                "reserved-seat fees of {} yen not covered", min_km, t(express),
+                "reserved-seat fees of {} yen not covered", min_km, y(express),
             )).otherwise(pl.format(
                 "one way {} km (under {} km): express and reserved-seat fees of {} yen not covered",
                 one_way,
                 min_km,
-                t(express),
+                y(express),
             )),
             pl.format(
                 "the cheaper of the round-trip discount fare {} yen and the actual fare {} yen",
-                t(pl.col("round_trip_fare")),
-                t(a["fare"]),
+                y(pl.col("round_trip_fare")),
+                y(a["fare"]),
             ),
             pl.lit("actual fare (economy class)"),
             pl.lit("ordinary fare"),
@@ -204,17 +215,17 @@ def _notes(en: bool) -> list[tuple[pl.Expr, pl.Expr]]:
             pl.when(several_legs).then(pl.format(
                 "{} km driven; the route's {} legs add up to {} km -> {} km x {} yen "
                 "(fractions of a km dropped on the whole route)",
-                t(km), t(pl.col("_route_legs")), t(route_km), t(route_whole), t(rate),
+                t(km), t(pl.col("_route_legs")), t(route_km), t(route_whole), y(rate),
             )).otherwise(pl.format(
                 "{} km driven -> {} km x {} yen (fractions of a km dropped)",
                 t(km),
                 t(pl.when(km.is_not_null()).then(route_whole)),
-                t(rate),
+                y(rate),
             )),
             pl.lit("the secretariat's reviewed amount is not recorded"),
-            pl.format("the secretariat's reviewed amount {} yen", t(pl.col("approved_amount"))),
+            pl.format("the secretariat's reviewed amount {} yen", y(pl.col("approved_amount"))),
             pl.format("{} is not covered by lodging", t(pl.col("lodging_type"))),
-            pl.format("{} night(s), cap {} yen/night", t(nights), t(pl.col("_night_cap"))),
+            pl.format("{} night(s), cap {} yen/night", t(nights), y(pl.col("_night_cap"))),
         ]
     else:
         values = [
@@ -223,32 +234,32 @@ def _notes(en: bool) -> list[tuple[pl.Expr, pl.Expr]]:
             # a blank distance read "片道空欄km（100.0km未満）" (blind check)
             pl.when(pl.col("one_way_km").is_null()).then(pl.format(
                 "片道距離の記載がなく{}km以上と確認できないため特急・指定席料金{}円は対象外",
-                min_km, t(express),
+                min_km, y(express),
             )).otherwise(pl.format(
                 "片道{}km（{}km未満）のため特急・指定席料金{}円は対象外",
                 one_way,
                 min_km,
-                t(express),
+                y(express),
             )),
             pl.format(
-                "往復割引運賃{}円と実費{}円の安い方", t(pl.col("round_trip_fare")), t(a["fare"])
+                "往復割引運賃{}円と実費{}円の安い方", y(pl.col("round_trip_fare")), y(a["fare"])
             ),
             pl.lit("実費（普通席）"),
             pl.lit("普通運賃"),
             pl.format("実費（理由: {}）", t(pl.col("reason"))),
             pl.when(several_legs).then(pl.format(
                 "走行{}km（経路{}区間の通算{}km → {}km × {}円、1km未満は通算で切捨て）",
-                t(km), t(pl.col("_route_legs")), t(route_km), t(route_whole), t(rate),
+                t(km), t(pl.col("_route_legs")), t(route_km), t(route_whole), y(rate),
             )).otherwise(pl.format(
                 "走行{}km → {}km × {}円（1km未満切捨て）",
                 t(km),
                 t(pl.when(km.is_not_null()).then(route_whole)),
-                t(rate),
+                y(rate),
             )),
             pl.lit("事務局精査額が未記録"),
-            pl.format("事務局精査額{}円", t(pl.col("approved_amount"))),
+            pl.format("事務局精査額{}円", y(pl.col("approved_amount"))),
             pl.format("{}は宿泊費の対象外", t(pl.col("lodging_type"))),
-            pl.format("{}泊、上限 {}円/泊", t(nights), t(pl.col("_night_cap"))),
+            pl.format("{}泊、上限 {}円/泊", t(nights), y(pl.col("_night_cap"))),
         ]
     return list(zip(conds, values, strict=True))
 
@@ -483,8 +494,8 @@ def results(c: pl.DataFrame, keep_pass: bool = True) -> list[Part]:
             pl.format(
                 "{}: 請求{}円 → {}円",
                 pl.col("note"),
-                txt(pl.col("claimed")),
-                txt(pl.col("allowed")),
+                yen_txt(pl.col("claimed")),
+                yen_txt(pl.col("allowed")),
             )
         ),
         pl.when(hold)
@@ -493,8 +504,8 @@ def results(c: pl.DataFrame, keep_pass: bool = True) -> list[Part]:
             pl.format(
                 "{}: claimed {} yen -> {} yen",
                 pl.col("note_en"),
-                txt_en(pl.col("claimed")),
-                txt_en(pl.col("allowed")),
+                yen_txt_en(pl.col("claimed")),
+                yen_txt_en(pl.col("allowed")),
             )
         ),
         ok_message=pl.col("note"),
