@@ -216,6 +216,36 @@ def test_close_under_another_tool_needs_the_clerks_word_for_other_outputs(
         "unconfirmed_outputs"] == ["findings.csv"]
 
 
+def test_close_under_another_tool_accepts_reworded_notes_of_lines_csv(
+        out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cycle settled before yen in notes were written 5,280 could not be closed by the
+    new version even with --accept-other-tool: lines.csv is a money output and its 備考
+    differed (review, session 19). Its notes may now differ; its yen may not."""
+    _another_tool(monkeypatch)
+    close_cycle(out, "2021-10", closed_on=DAY, closed_by="x")
+    # as an earlier version worded a note (this fixture's engine writes none)
+    _forge(out, "2021-11", "lines.csv", b',R-FEE-2,""\n', ",R-FEE-2,5280円/時\n".encode())
+    with pytest.raises(VerifyError):  # without the clerk's word, as for any other output
+        close_cycle(out, "2021-11", closed_on=DAY, closed_by="x")
+    done = close_cycle(out, "2021-11", closed_on=DAY, closed_by="x", accept_other_tool=True)
+    assert done.record["unconfirmed_outputs"] == ["lines.csv"]
+
+
+def test_close_under_another_tool_refuses_a_yen_of_lines_csv(
+        out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _another_tool(monkeypatch)
+    close_cycle(out, "2021-10", closed_on=DAY, closed_by="x")
+    text = (out / "2021-11" / "lines.csv").read_text("utf-8-sig")
+    row = next(r for r in text.splitlines()[1:] if ",R-FEE-2," in r)
+    cells = row.split(",")
+    paid = cells[4]
+    cells[4] = str(int(paid) + 1)
+    _forge(out, "2021-11", "lines.csv", row.encode(), ",".join(cells).encode())
+    with pytest.raises(VerifyError, match=r"lines\.csv"):
+        close_cycle(out, "2021-11", closed_on=DAY, closed_by="x", accept_other_tool=True)
+    assert not is_closed(out, "2021-11")
+
+
 def test_close_never_closes_a_cycle_it_cannot_rerun(out: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """A forger who also names another tool in the manifest and breaks the archived payer

@@ -98,3 +98,25 @@ def test_holds_csv_of_the_samples_matches_dispatches_and_findings(tmp_path: Path
     assert (folder / "holds.csv").stat().st_mode & 0o077 == 0
     manifest = (folder / "manifest.json").read_text("utf-8")
     assert '"holds.csv"' in manifest
+
+
+def test_R_TRV_4_a_seat_class_corrected_to_ordinary_releases_the_hold(tmp_path: Path) -> None:
+    """The rule reads the corrected data: 上位 written by mistake and corrected to 普通 is an
+    ordinary fare, paid as claimed; holds.csv no longer lists it (rules review, session 19:
+    the scenario of this branch could not fail)."""
+    import shutil
+
+    from sample_runs import SAMPLES
+
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLES, data)
+    with (data / "corrections.csv").open("a", encoding="utf-8") as fh:
+        fh.write("travel_claims,D21-P051;1,座席区分,普通,搭乗券で普通席を確認,事務局 佐藤,"
+                 "2021/10/20 09:00\n")
+    out = tmp_path / "out"
+    cycle.settle_cycle(sample_options(out, data=data))
+    d = pl.read_csv(out / "2021-10" / "dispatches.csv", infer_schema=False)
+    row = d.filter(pl.col("派遣ID") == "D21-P051").row(0, named=True)
+    assert row["判定"] == "paid" and int(row["交通費"]) == 45000 + 29800
+    h = pl.read_csv(out / "2021-10" / "holds.csv", infer_schema=False)
+    assert "D21-P051" not in h["派遣ID"].to_list()

@@ -196,3 +196,37 @@ def test_realistic_text_is_not_a_my_number(text: str) -> None:
     from haken_batch.load.my_number import written_in
 
     assert not written_in(pl.Series([text]))
+
+
+def test_a_my_number_in_a_workbook_names_its_sheet_and_sheet_row(
+        tmp_path: Path, rules) -> None:  # type: ignore[no-untyped-def]
+    """In a workbook the refusal named the file and row but not the sheet (review, session
+    19); its English said 行目. The row is the sheet's, header below two blank rows."""
+    import csv
+
+    from openpyxl import Workbook
+
+    from haken_batch.cycle import _refuse_my_number
+    from haken_batch.errors import StructuralError
+
+    data = make(by_id("fullwidth-parens-in-header"), tmp_path / "data")
+    book = Workbook()
+    book.remove(book.active)
+    for path in sorted(data.glob("*.csv")):
+        sheet = book.create_sheet(path.stem)
+        rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+        if path.stem == "travel_claims":
+            sheet.append([])  # two blank rows above the header: it is the sheet's row 3
+            sheet.append([])
+            rows[2][rows[0].index("理由")] = f"予約 {MY_NUMBER}"  # sheet row 5
+        for row in rows:
+            sheet.append(row)
+        path.unlink()
+    book.save(data / "exports.xlsx")
+    found = load_dataset(data, rules)
+    assert found.my_number_columns == (("exports.xlsx［travel_claims］", "理由（5行目）"),)
+    with pytest.raises(StructuralError) as refused:
+        _refuse_my_number(found)
+    assert "exports.xlsx［travel_claims］「理由（5行目）」" in refused.value.message("ja")
+    assert "exports.xlsx［travel_claims］ 理由 (row 5)" in refused.value.message("en")
+    assert MY_NUMBER not in refused.value.message("ja") + refused.value.message("en")

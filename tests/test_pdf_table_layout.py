@@ -64,3 +64,22 @@ def test_a_page_break_among_sub_rows_names_what_they_continue() -> None:
     assert "D-001（続き）" not in pages[0]
     for page in pages[1:]:  # after the header, before the first sub-row of the page
         assert page.index("派遣ID") < page.index("D-001（続き）") < page.index("└")
+
+
+def test_the_continuation_row_is_left_aligned_under_a_centred_first_column() -> None:
+    """On notices the first column (支援日) is centred: the continuation sat mid-page."""
+    columns = [Column("day", "支援日", 19, align="C"), *COLUMNS]
+    pdf = _pdf([f"　└ 明細{i}" for i in range(80)] + ["D-001（続き）", "支援日"])
+    table = Table(pdf, columns, size=8.5, row_h=6)
+    table.header()
+    for i in range(80):
+        table.row({"label": f"　└ 明細{i}"}, spans={"label": 3}, continued="D-001（続き）")
+    reader = PdfReader(io.BytesIO(bytes(pdf.output())))
+    xs: list[float] = []
+
+    def seen(text: str, cm: list[float], tm: list[float], *_: object) -> None:
+        if "続き" in text:
+            xs.append(tm[4])
+
+    reader.pages[1].extract_text(visitor_text=seen)
+    assert xs and max(xs) < 60  # at the left margin (15 mm = 42.5 pt), not centred

@@ -85,7 +85,8 @@ def test_R_VAL_2_a_branch_the_export_gives_otherwise_is_not_overruled(loaded) ->
     said = _findings(ds, ids[2], "error")  # the account stays unreadable: held
     assert not _findings(ds, ids[2], "warning")
     # said as a disagreement, not only as "7 digits needed" (independent-data check)
-    assert any("店番 018・預金種目 1 になりますが、この行の店番 019・預金種目（空欄）" in m
+    # only the cell that disagrees is named (a blank 預金種目 disagrees with nothing)
+    assert any("記号番号は全銀の店番 018 になりますが、この行は店番 019 です" in m
                for m in said), said
 
 
@@ -93,7 +94,8 @@ def test_R_VAL_2_an_account_type_the_export_gives_otherwise_names_both(loaded) -
     ds, ids = loaded
     said = _findings(ds, ids[5], "error")
     assert _account(ds, ids[5])[3] == "10180-12345671"  # not converted: held
-    assert any("この行の店番（空欄）・預金種目 2 と食い違います" in m for m in said), said
+    assert any("全銀の預金種目 普通（1） になりますが、この行は預金種目 当座（2） です" in m
+               for m in said), said
 
 
 def test_R_VAL_2_a_kigou_bangou_the_rule_cannot_convert_says_why(loaded) -> None:

@@ -153,7 +153,8 @@ def _check_for_close(cycle: str, report: Any, same_tool: bool, accept_other_tool
 
     failed = [o for o in report.outputs if o.status not in (IDENTICAL, SAME_CONTENT)]
     lenient = not same_tool and accept_other_tool
-    blocking = [*report.problems, *(o for o in failed if not lenient or _money(o.path))]
+    blocking = [*report.problems,
+                *(o for o in failed if not lenient or (_money(o.path) and not o.money_same))]
     if blocking:
         first = blocking[0]
         detail_ja = getattr(first, "detail_ja", "") or first.detail

@@ -35,8 +35,9 @@ class Dataset:
     corrections: seq, table, key, column, old, new, reason, corrected_by, corrected_at
     sources:     table -> SourceFile (path, sheet, encoding, sha256); ``corrections`` too when
                  present
-    my_number_columns: (file, header) of every column that looks like a My Number (dropped
-                 unread, reported as a finding); settle refuses while there is one
+    my_number_columns: (file［sheet］, header) of every column that looks like a My Number
+                 (dropped unread, reported as a finding; a cell in a contract column names
+                 its rows: 理由（7行目）); settle refuses while there is one
     error_cells: table, key, column (English name) of every error finding on one cell of a
                  keyed row: what settle needs to hold a dispatch for a cell it cannot trust
     refused_corrections: table, key, row, message_ja, message_en of the rows a correction
@@ -110,14 +111,14 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja",
         text[table] = mapped.frame
         labels[table] = mapped.labels
         issues.append(mapped.issues)
-        my_number.update((raw.source.path.name, h) for h in mapped.my_number_columns)
+        my_number.update((_named(raw.source), h) for h in mapped.my_number_columns)
         del raw
     trail = empty_trail()
     refused = empty_refused()
     if CORRECTIONS in text:
         # a correction may carry one too (項目 マイナンバー, or in its value or reason): the
         # archive keeps corrections.csv byte for byte, so the run is refused like a column
-        my_number.update((sources[CORRECTIONS].path.name, where)
+        my_number.update((_named(sources[CORRECTIONS]), where)
                          for where in _my_number_corrections(text[CORRECTIONS], cmap))
         corr, corr_issues = normalize_table(text[CORRECTIONS], cmap.tables[CORRECTIONS], codes)
         # a 修正日時 that cannot be read refuses its correction (reported there, once)
@@ -198,6 +199,11 @@ def _name_corrections(findings: pl.DataFrame, trail: pl.DataFrame,
                                      seq, pl.lit(")")]))
                 .otherwise(pl.col("message_en")).alias("message_en"))
             .drop("_seq"))
+
+
+def _named(source: SourceFile) -> str:
+    """A file as the clerk finds it: a workbook's sheet too (the rows are the sheet's)."""
+    return f"{source.path.name}［{source.sheet}］" if source.sheet else source.path.name
 
 
 def _my_number_corrections(frame: pl.DataFrame, cmap: ColumnMap) -> list[str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 import polars as pl
 
@@ -29,8 +30,37 @@ def _text(value: str | None) -> str:
     return unicodedata.normalize("NFKC", value or "").strip()
 
 
-def _shown(cell: str) -> str:
-    return f" {cell}" if cell else "（空欄）"
+_TYPE_NAMES = {1: "普通", 2: "当座", 4: "貯蓄"}
+_TYPE_NAMES_EN = {1: "ordinary", 2: "current", 4: "savings"}
+
+
+def _cell(text: str, width: int) -> str:
+    """A cell as written, when it can be a branch code or an account type; longer text is
+    not echoed (a column shifted in the export could put an account number there)."""
+    return text if len(text) <= width else "（伏せます）"
+
+
+def _disagreement(account: Any, codes: Codes, branch: str | None,
+                  kind: str | None) -> dict[str, str]:
+    """ja, en of a 記号番号 whose 店番 or 預金種目 the row gives otherwise: only the cells
+    that disagree are named, an account type by its name and code."""
+    t = account.account_type
+    gives_ja = [f"店番 {account.branch_code}"] if branch is not None else []
+    gives_en = [f"branch {account.branch_code}"] if branch is not None else []
+    says_ja = [f"店番 {_cell(branch, 4)}"] if branch is not None else []
+    says_en = [f"branch {_cell(branch, 4)}"] if branch is not None else []
+    if kind is not None:
+        given = codes.account_types.get(kind)
+        named = f"{_TYPE_NAMES.get(given, '')}（{given}）" if given else _cell(kind, 4)
+        gives_ja.append(f"預金種目 {_TYPE_NAMES.get(t, '')}（{t}）")
+        gives_en.append(f"account type {_TYPE_NAMES_EN.get(t, '')} ({t})")
+        says_ja.append(f"預金種目 {named}")
+        says_en.append(f"account type {named}")
+    return {
+        "ja": f"ゆうちょ銀行の記号番号は全銀の{'・'.join(gives_ja)} になりますが、この行は"
+              f"{'・'.join(says_ja)} です。通帳で確かめ、事務局修正でどちらかを直してください",
+        "en": f"the Japan Post Bank 記号番号 gives {' and '.join(gives_en)}, but this row says "
+              f"{' and '.join(says_en)}: check the passbook and correct one of them"}
 
 
 def _split(account: str | None) -> tuple[str, str] | None:
@@ -62,20 +92,15 @@ def convert(frame: pl.DataFrame, codes: Codes) -> tuple[pl.DataFrame, pl.DataFra
             continue
         branch, kind = _text(r["branch_code"]), _text(r["account_type"])
         given_kind = codes.account_types.get(kind) if kind else None
-        if ((branch and branch != account.branch_code)
-                or (kind and given_kind != account.account_type)):
+        branch_off = bool(branch) and branch != account.branch_code
+        kind_off = bool(kind) and given_kind != account.account_type
+        if branch_off or kind_off:
             # the export says otherwise: not ours to overrule, but said as what it is (the
             # 7-digit error alone sent the clerk to the wrong cell; independent-data check)
             issues.append(issues_for(
                 value, table="experts", column="account_number", rule_id=_RULE, severity=ERROR,
-                ja=f"ゆうちょ銀行の記号番号は全銀の店番 {account.branch_code}・預金種目 "
-                   f"{account.account_type} になりますが、この行の店番{_shown(branch)}・"
-                   f"預金種目{_shown(kind)} と食い違います。通帳で確かめ、事務局修正で"
-                   "どちらかを直してください",
-                en=f"the Japan Post Bank 記号番号 gives Zengin branch {account.branch_code} and "
-                   f"account type {account.account_type}, but this row says branch "
-                   f"{branch or '(blank)'} and account type {kind or '(blank)'}: check the "
-                   "passbook and correct one of them"))
+                **_disagreement(account, codes, branch if branch_off else None,
+                                kind if kind_off else None)))
             continue
         done.append({"idx": r["idx"], "_branch": account.branch_code,
                      "_type": str(account.account_type), "_number": account.account_number})

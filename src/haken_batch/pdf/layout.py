@@ -234,8 +234,12 @@ class Table:
         most = max((len(v) for v in wrapped.values()), default=1)
         height = max(self.row_h, most * line_h + 1.5)
         if self._room(height) and continued:
-            self.row({self.columns[0].key: continued},
-                     spans={self.columns[0].key: len(self.columns)})
+            # left-aligned across the table, whatever the first column's alignment (a
+            # centred 支援日 put 「D…（続き）」 mid-page: review, session 19)
+            pdf.set_x(pdf.l_margin)
+            y = pdf.get_y()
+            fit_cell(pdf, self.width, self.row_h, continued, border=1)
+            pdf.set_xy(pdf.l_margin, y + self.row_h)
         pdf.set_font_size(self.size)
         if bold_fill:
             pdf.set_fill_color(245, 245, 245)
