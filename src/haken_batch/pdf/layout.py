@@ -230,7 +230,9 @@ class Table:
         placed = self._placed(spans or {})
         wrapped = {col.key: wrap_ja(pdf, cells[col.key], width - 2 * pdf.c_margin)
                    for col, width, spanned in placed
-                   if (col.wrap or spanned) and cells.get(col.key)}
+                   if cells.get(col.key) and (col.wrap or (
+                       # a label that fits (nearly all) is not wrapped: cheap to measure
+                       spanned and text_width(pdf, cells[col.key]) > width - 2 * pdf.c_margin))}
         most = max((len(v) for v in wrapped.values()), default=1)
         height = max(self.row_h, most * line_h + 1.5)
         if self._room(height) and continued:
