@@ -102,3 +102,14 @@ def test_R_VAL_2_a_kigou_bangou_the_rule_cannot_convert_says_why(loaded) -> None
     ds, ids = loaded
     said = _findings(ds, ids[3], "error")
     assert any("末尾が 1 ではありません" in m for m in said), said
+
+
+def test_R_VAL_2_an_unconverted_kigou_bangou_is_not_also_told_it_needs_7_digits(loaded) -> None:
+    """The contract's 「7桁の数字」 error on the same cell sent the clerk to the wrong cell and
+    listed the expert twice in holds.csv (review, session 19): the 記号番号's own error
+    stands alone, one per cell."""
+    ds, ids = loaded
+    for i in (2, 3, 5):
+        said = _findings(ds, ids[i], "error")
+        assert len([m for m in said if "記号番号" in m]) == 1, said
+        assert not any("7桁" in m for m in said), said
