@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from typer.testing import CliRunner
 
 from haken_batch import cycle, explain
 from haken_batch.cli.app import app
-from sample_runs import sample_options
+from sample_runs import sample_options, with_correction
 
 CASES = Path(__file__).resolve().parent / "fixtures" / "explain_cases"
 
@@ -197,11 +196,8 @@ def test_R_VAL_1_a_refused_correction_keyed_in_full_width_is_listed(
         tmp_path: Path) -> None:
     """A correction of HOLD-AND-RED keyed in full width is refused (ids are compared as
     written) and holds HOLD-AND-RED; explain said 「この派遣に関わる修正はありません」."""
-    data = tmp_path / "data"
-    shutil.copytree(CASES, data)
-    with (data / "corrections.csv").open("a", encoding="utf-8") as f:
-        f.write("reports,ＨＯＬＤ－ＡＮＤ－ＲＥＤ,対面支援時間(分),45,機関に確認済み,"
-                "事務局 佐藤,2021/10/15 10:20\n")
+    data = with_correction(CASES, tmp_path / "data", "reports,ＨＯＬＤ－ＡＮＤ－ＲＥＤ,"
+                           "対面支援時間(分),45,機関に確認済み,事務局 佐藤,2021/10/15 10:20")
     out = tmp_path / "out"
     cycle.settle_cycle(sample_options(out, "2021-10", data=data))
     ja = _text(out, "HOLD-AND-RED")

@@ -104,15 +104,10 @@ def test_R_TRV_4_a_seat_class_corrected_to_ordinary_releases_the_hold(tmp_path: 
     """The rule reads the corrected data: 上位 written by mistake and corrected to 普通 is an
     ordinary fare, paid as claimed; holds.csv no longer lists it (rules review, session 19:
     the scenario of this branch could not fail)."""
-    import shutil
+    from sample_runs import SAMPLES, with_correction
 
-    from sample_runs import SAMPLES
-
-    data = tmp_path / "data"
-    shutil.copytree(SAMPLES, data)
-    with (data / "corrections.csv").open("a", encoding="utf-8") as fh:
-        fh.write("travel_claims,D21-P051;1,座席区分,普通,搭乗券で普通席を確認,事務局 佐藤,"
-                 "2021/10/20 09:00\n")
+    data = with_correction(SAMPLES, tmp_path / "data", "travel_claims,D21-P051;1,座席区分,普通,"
+                           "搭乗券で普通席を確認,事務局 佐藤,2021/10/20 09:00")
     out = tmp_path / "out"
     cycle.settle_cycle(sample_options(out, data=data))
     d = pl.read_csv(out / "2021-10" / "dispatches.csv", infer_schema=False)

@@ -31,7 +31,7 @@ def test_loader_names_the_my_number_column_and_still_reports_it(
     case_id: str, column: str, tmp_path: Path, rules  # type: ignore[no-untyped-def]
 ) -> None:
     data = load_dataset(make(by_id(case_id), tmp_path / "data"), rules)
-    assert data.my_number_columns == (("experts.csv", column),)
+    assert data.my_number_columns == (("experts.csv", column, column),)
     found = data.findings.filter(pl.col("column") == column)
     assert found.height == 1
     row = found.row(0, named=True)
@@ -46,7 +46,7 @@ def test_clean_export_has_no_my_number_columns(tmp_path: Path, rules) -> None:  
     assert data.my_number_columns == ()
 
 
-def _dataset(findings: pl.DataFrame, columns: tuple[tuple[str, str], ...]) -> Dataset:
+def _dataset(findings: pl.DataFrame, columns: tuple[tuple[str, str, str], ...]) -> Dataset:
     return Dataset(tables={}, findings=findings, corrections=pl.DataFrame(), sources={},
                    my_number_columns=columns)
 
@@ -56,7 +56,7 @@ def test_refusal_reads_the_signal_not_the_message_text() -> None:
                            "message_ja": [load_headers.MY_NUMBER_FINDING_JA]})
     cycle._refuse_my_number(_dataset(worded, ()))  # the text alone refuses nothing
     with pytest.raises(StructuralError) as err:
-        cycle._refuse_my_number(_dataset(worded.clear(), (("experts.csv", "備考"),)))
+        cycle._refuse_my_number(_dataset(worded.clear(), (("experts.csv", "備考", "備考"),)))
     assert "experts.csv「備考」" in err.value.ja and "My Number" in err.value.en
 
 
@@ -107,7 +107,7 @@ def test_a_my_number_in_a_correction_is_refused_like_a_column(
     data = make(by_id("fullwidth-parens-in-header"), tmp_path / "data")
     (data / "corrections.csv").write_text(CORRECTION_HEAD + line, encoding="utf-8")
     found = load_dataset(data, rules).my_number_columns
-    assert found == ((("corrections.csv", "2行目"),) if refused else ())
+    assert found == ((("corrections.csv", "2行目", "row 2"),) if refused else ())
     assert MY_NUMBER not in str(found)
 
 
@@ -133,7 +133,7 @@ def test_a_my_number_written_into_an_extra_column_is_refused(
     with path.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows(rows)
     found = load_dataset(data, rules).my_number_columns
-    assert found == ((("experts.csv", "備考"),) if refused else ())
+    assert found == ((("experts.csv", "備考", "備考"),) if refused else ())
 
 
 
@@ -155,7 +155,7 @@ def test_a_my_number_typed_into_a_contract_cell_is_refused(
         csv.writer(f).writerows(rows)
     found = load_dataset(data, rules)
     # the row is named: one cell among thousands is found by its row, its value is masked
-    assert found.my_number_columns == ((f"{table}.csv", f"{label}（2行目）"),)
+    assert found.my_number_columns == ((f"{table}.csv", f"{label}（2行目）", f"{label} (row 2)"),)
     assert "1234-5678-9018" not in str(found.findings.to_dicts())
     said = found.findings.filter(found.findings["value"] == "＊＊＊＊")
     assert any("この列のセル（2行目）" in m for m in said["message_ja"].to_list())
@@ -175,7 +175,8 @@ def test_my_numbers_in_several_cells_name_their_rows(tmp_path: Path, rules) -> N
     with path.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows(rows)
     found = load_dataset(data, rules)
-    assert found.my_number_columns == (("travel_claims.csv", "理由（3・5行目）"),)
+    assert found.my_number_columns == (("travel_claims.csv", "理由（3・5行目）",
+                                        "理由 (rows 3, 5)"),)
     assert _rows_named([2, 3, 4, 5, 6, 7, 9]) == ("2・3・4・5・6行目ほか 2 件",
                                                   "rows 2, 3, 4, 5, 6 and 2 more")
     assert _rows_named([7]) == ("7行目", "row 7")
@@ -224,7 +225,8 @@ def test_a_my_number_in_a_workbook_names_its_sheet_and_sheet_row(
         path.unlink()
     book.save(data / "exports.xlsx")
     found = load_dataset(data, rules)
-    assert found.my_number_columns == (("exports.xlsx［travel_claims］", "理由（5行目）"),)
+    assert found.my_number_columns == (("exports.xlsx［travel_claims］", "理由（5行目）",
+                                        "理由 (row 5)"),)
     with pytest.raises(StructuralError) as refused:
         _refuse_my_number(found)
     assert "exports.xlsx［travel_claims］「理由（5行目）」" in refused.value.message("ja")

@@ -96,6 +96,18 @@ def test_R_VAL_2_an_account_type_the_export_gives_otherwise_names_both(loaded) -
     assert _account(ds, ids[5])[3] == "10180-12345671"  # not converted: held
     assert any("全銀の預金種目 普通（1） になりますが、この行は預金種目 当座（2） です" in m
                for m in said), said
+    english = ds.findings.filter((pl.col("table") == "experts") & (pl.col("key") == ids[5])
+                                 & (pl.col("severity") == "error"))["message_en"].to_list()
+    assert any("gives account type ordinary (1), but this row says account type current (2)" in m
+               for m in english), english
+
+
+def test_R_VAL_2_account_type_names_come_from_the_code_list() -> None:
+    from haken_batch.load.codes import codes_from
+    from haken_batch.rules import load_rules
+
+    codes = codes_from(load_rules())
+    assert [codes.account_type_name(c) for c in (1, 2, 4, 3)] == ["普通", "当座", "貯蓄", ""]
 
 
 def test_R_VAL_2_a_kigou_bangou_the_rule_cannot_convert_says_why(loaded) -> None:

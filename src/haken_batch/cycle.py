@@ -103,8 +103,8 @@ def _refuse_my_number(data: Dataset) -> None:
     from haken_batch.errors import StructuralError
 
     if data.my_number_columns:
-        where = ", ".join(sorted({f"{f}「{c}」" for f, c in data.my_number_columns}))
-        where_en = ", ".join(sorted({f"{f} {_rows_en(c)}" for f, c in data.my_number_columns}))
+        where = ", ".join(sorted({f"{f}「{ja}」" for f, ja, _ in data.my_number_columns}))
+        where_en = ", ".join(sorted({f"{f} {en}" for f, _, en in data.my_number_columns}))
         raise StructuralError(
             f"マイナンバー（個人番号）と思われる列または修正があります: {where}。"
             "マイナンバーは保存できないため精算しません。その列・セル・修正を含まない"
@@ -112,19 +112,6 @@ def _refuse_my_number(data: Dataset) -> None:
             f"a column or correction that looks like a My Number: {where_en}. My Numbers are "
             "never stored, so the cycle is not settled; provide an export without it (a cell "
             "is fixed in the source system and exported again)")
-
-
-def _rows_en(label: str) -> str:
-    """理由（5・9行目ほか 2 件） -> 理由 (rows 5, 9 and 2 more); 2行目 -> row 2."""
-    import re
-
-    def rows(m: re.Match[str]) -> str:
-        listed = m.group(1).split("・")
-        more = f" and {m.group(2)} more" if m.group(2) else ""
-        return ("rows " if len(listed) > 1 else "row ") + ", ".join(listed) + more
-
-    text = re.sub(r"([0-9]+(?:・[0-9]+)*)行目(?:ほか ([0-9]+) 件)?", rows, label)
-    return text.replace("（", " (").replace("）", ")")
 
 
 def write_outputs(run: CycleRun, folder: Path, progress: Progress = _noop,

@@ -35,9 +35,10 @@ class Dataset:
     corrections: seq, table, key, column, old, new, reason, corrected_by, corrected_at
     sources:     table -> SourceFile (path, sheet, encoding, sha256); ``corrections`` too when
                  present
-    my_number_columns: (file［sheet］, header) of every column that looks like a My Number
-                 (dropped unread, reported as a finding; a cell in a contract column names
-                 its rows: 理由（7行目）); settle refuses while there is one
+    my_number_columns: (file［sheet］, where, where in English) of every column that looks
+                 like a My Number (dropped unread, reported as a finding; a cell in a
+                 contract column names its rows: 理由（7行目）, 理由 (row 7)); settle refuses
+                 while there is one
     error_cells: table, key, column (English name) of every error finding on one cell of a
                  keyed row: what settle needs to hold a dispatch for a cell it cannot trust
     refused_corrections: table, key, row, message_ja, message_en of the rows a correction
@@ -49,7 +50,7 @@ class Dataset:
     findings: pl.DataFrame
     corrections: pl.DataFrame
     sources: dict[str, SourceFile]
-    my_number_columns: tuple[tuple[str, str], ...] = ()
+    my_number_columns: tuple[tuple[str, str, str], ...] = ()
     error_cells: pl.DataFrame | None = None
     refused_corrections: pl.DataFrame | None = None
 
@@ -101,7 +102,7 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja",
                                                                       "key": pl.String}))
     text: dict[str, pl.DataFrame] = {}
     labels: dict[str, dict[str, str]] = {}
-    my_number: set[tuple[str, str]] = set()
+    my_number: set[tuple[str, str, str]] = set()
     sources = {t: raws[t].source for t in raws}
     for table in list(raws):
         # pop: each export's text as read is dropped once mapped (a copy: rechunked), so
@@ -111,15 +112,15 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja",
         text[table] = mapped.frame
         labels[table] = mapped.labels
         issues.append(mapped.issues)
-        my_number.update((_named(raw.source), h) for h in mapped.my_number_columns)
+        my_number.update((_named(raw.source), ja, en) for ja, en in mapped.my_number_columns)
         del raw
     trail = empty_trail()
     refused = empty_refused()
     if CORRECTIONS in text:
         # a correction may carry one too (項目 マイナンバー, or in its value or reason): the
         # archive keeps corrections.csv byte for byte, so the run is refused like a column
-        my_number.update((_named(sources[CORRECTIONS]), where)
-                         for where in _my_number_corrections(text[CORRECTIONS], cmap))
+        my_number.update((_named(sources[CORRECTIONS]), f"{row}行目", f"row {row}")
+                         for row in _my_number_corrections(text[CORRECTIONS], cmap))
         corr, corr_issues = normalize_table(text[CORRECTIONS], cmap.tables[CORRECTIONS], codes)
         # a 修正日時 that cannot be read refuses its correction (reported there, once)
         no_time = set(corr.filter(pl.col("corrected_at").is_null()).get_column("idx").to_list())
@@ -230,8 +231,8 @@ def _named(source: SourceFile) -> str:
     return f"{source.path.name}［{source.sheet}］" if source.sheet else source.path.name
 
 
-def _my_number_corrections(frame: pl.DataFrame, cmap: ColumnMap) -> list[str]:
-    """'N行目' of every correction whose 項目 names a My Number or whose text holds one."""
+def _my_number_corrections(frame: pl.DataFrame, cmap: ColumnMap) -> list[int]:
+    """The row of every correction whose 項目 names a My Number or whose text holds one."""
     import polars as pl
 
     from haken_batch.load.my_number import written_in
@@ -242,7 +243,7 @@ def _my_number_corrections(frame: pl.DataFrame, cmap: ColumnMap) -> list[str]:
         label = str(row.get("column") or "")
         cells = pl.Series([str(row.get(c) or "") for c in fields])  # every field of it
         if (label and cmap.looks_like_my_number_header(label)) or written_in(cells):
-            found.append(f"{row['row']}行目")
+            found.append(int(row["row"]))
     return found
 
 

@@ -30,14 +30,20 @@ def _text(value: str | None) -> str:
     return unicodedata.normalize("NFKC", value or "").strip()
 
 
-_TYPE_NAMES = {1: "普通", 2: "当座", 4: "貯蓄"}
-_TYPE_NAMES_EN = {1: "ordinary", 2: "current", 4: "savings"}
+# the English of the account types' labels (the labels and codes: rules/codes/enums.yaml)
+_TYPE_NAMES_EN = {"普通": "ordinary", "当座": "current", "貯蓄": "savings"}
 
 
 def _cell(text: str, width: int) -> str:
     """A cell as written, when it can be a branch code or an account type; longer text is
     not echoed (a column shifted in the export could put an account number there)."""
     return text if len(text) <= width else "（伏せます）"
+
+
+def _type_named(codes: Codes, code: int, en: bool = False) -> str:
+    """普通（1）, or ordinary (1)."""
+    name = codes.account_type_name(code)
+    return f"{_TYPE_NAMES_EN.get(name, name)} ({code})" if en else f"{name}（{code}）"
 
 
 def _disagreement(account: Any, codes: Codes, branch: str | None,
@@ -51,11 +57,11 @@ def _disagreement(account: Any, codes: Codes, branch: str | None,
     says_en = [f"branch {_cell(branch, 4)}"] if branch is not None else []
     if kind is not None:
         given = codes.account_types.get(kind)
-        named = f"{_TYPE_NAMES.get(given, '')}（{given}）" if given else _cell(kind, 4)
-        gives_ja.append(f"預金種目 {_TYPE_NAMES.get(t, '')}（{t}）")
-        gives_en.append(f"account type {_TYPE_NAMES_EN.get(t, '')} ({t})")
-        says_ja.append(f"預金種目 {named}")
-        says_en.append(f"account type {named}")
+        gives_ja.append(f"預金種目 {_type_named(codes, t)}")
+        gives_en.append(f"account type {_type_named(codes, t, en=True)}")
+        says_ja.append(f"預金種目 {_type_named(codes, given) if given else _cell(kind, 4)}")
+        says_en.append(
+            f"account type {_type_named(codes, given, en=True) if given else _cell(kind, 4)}")
     return {
         "ja": f"ゆうちょ銀行の記号番号は全銀の{'・'.join(gives_ja)} になりますが、この行は"
               f"{'・'.join(says_ja)} です。通帳で確かめ、事務局修正でどちらかを直してください",

@@ -21,6 +21,11 @@ class Codes:
     institution_kinds: tuple[int, ...]
     account_types: dict[str, int]  # NFKC label or code -> Zengin code
 
+    def account_type_name(self, code: int) -> str:
+        """普通 for 1: the label rules/codes/enums.yaml gives the code ('' if none)."""
+        return next((label for label, c in self.account_types.items()
+                     if c == code and not label.isdigit()), "")
+
     def allowed(self, name: str) -> tuple[str, ...]:
         try:
             return self.lists[name]

@@ -25,9 +25,10 @@ class Mapped:
     frame: pl.DataFrame  # English names in spec order (String) + idx + row
     labels: dict[str, str]  # English name -> header as written
     issues: pl.DataFrame
-    # Headers (as the finding names them) of the columns that look like a My Number: dropped
-    # unread; `cycle.prepare` refuses to settle (and so to archive the raw export) on them.
-    my_number_columns: tuple[str, ...] = ()
+    # (ja, en) of the columns, or a column's rows, that look like a My Number: 理由（5行目） /
+    # 理由 (row 5). A whole column is dropped unread; `cycle.prepare` refuses to settle (and
+    # so to archive the raw export) on either.
+    my_number_columns: tuple[tuple[str, str], ...] = ()
 
 
 # The message of the finding on a My-Number-looking column (the refusal reads
@@ -58,7 +59,7 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
     chosen: dict[str, str] = {}  # English name -> raw column (c0..)
     labels: dict[str, str] = {}
     issues = []
-    my_number: list[str] = []
+    my_number: list[tuple[str, str]] = []
     unknown: list[str] = []  # headers no column took (a renamed one is among them)
     present = set(raw.frame.columns)  # without the columns of neither header nor value
     for pos, header in enumerate(raw.headers):
@@ -76,9 +77,10 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
             labels[col.name] = header
             continue
         if _looks_like_my_number(raw.frame.get_column(source_col), header, cmap):
-            my_number.append(header or f"({pos + 1}列目)")
+            named = header or f"({pos + 1}列目)"
+            my_number.append((named, header or f"(column {pos + 1})"))
             issues.append(one_issue(
-                table=spec.name, column=my_number[-1], value="＊＊＊＊",
+                table=spec.name, column=named, value="＊＊＊＊",
                 rule_id="R-VAL-1", severity=ERROR,
                 ja=MY_NUMBER_FINDING_JA,
                 en="a column that looks like a My Number (individual number); it was dropped "
@@ -100,7 +102,8 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
             # row, never by its value (masked; independent-data check, session 19)
             rows = [pos + 1 + raw.marks.header_row for pos in cells]
             ja_rows, en_rows = _rows_named(rows)
-            my_number.append(f"{labels[by_source[source]]}（{ja_rows}）")
+            label = labels[by_source[source]]
+            my_number.append((f"{label}（{ja_rows}）", f"{label} ({en_rows})"))
             issues.append(one_issue(
                 table=spec.name, column=by_source[source], value="＊＊＊＊", rule_id="R-VAL-1",
                 severity=ERROR, ja=MY_NUMBER_IN_CELL_JA.format(rows=ja_rows),
