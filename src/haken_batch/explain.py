@@ -655,8 +655,8 @@ def _note_warnings(run: CycleRun, dispatch_id: str, checks: list[dict[str, Any]]
 
 def _counted(run: CycleRun, dispatch_id: str) -> list[dict[str, Any]]:
     """The company's dispatches of the fiscal year R-LIM-1 counted up to this one, in its
-    order (day, then id), each with where it stands: the hold's advice pointed at a list
-    the clerk did not have (blind clerk check)."""
+    order (those earlier cycles paid, then day, then id), each with where it stands: the
+    hold's advice pointed at a list the clerk did not have (blind clerk check)."""
     import polars as pl
 
     from haken_batch.settle.limits import ranks

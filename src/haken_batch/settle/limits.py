@@ -4,8 +4,12 @@ Reading (rules/parameters/limit.yaml): every non-cancelled dispatch of the compa
 fiscal year counts, whatever its cycle or status, ranked by support date (the report's,
 else the scheduled date) then dispatch id. A dispatch an earlier cycle paid counts even when
 a later export marks it cancelled: what was paid stays as paid (the ledger, as for the
-per diem), or a cancelled paid case would make room for a 4th paid one. A dispatch is
-over the limit when its rank exceeds the limit of its own issue category. A recorded
+per diem), or a cancelled paid case would make room for a 4th paid one. For the same
+reason the dispatches earlier cycles paid keep their places: they rank first, and the
+others after them by day (a report that arrives late with an earlier support date would
+otherwise take a place already paid, and a 4th dispatch would be paid; the cut falls on
+the later cycle, as R-FEE-3's does). A dispatch is over the limit when its rank exceeds
+the limit of its own issue category. A recorded
 exception (回数上限例外) is honoured when ``limit.honour_exception_flag`` is on: the
 dispatch is paid and flagged.
 """
@@ -54,13 +58,15 @@ def _limits(rules: RuleBook, pairs: pl.DataFrame) -> pl.DataFrame:
 
 def ranks(t: dict[str, pl.DataFrame], rules: RuleBook,
           paid: pl.Series | None = None) -> pl.DataFrame:
-    """dispatch_id, company_id, _fy, _rank, _limit, _d (the day it is ordered by) for every
-    dispatch that counts: not cancelled, or ``paid`` (the dispatch ids of the earlier
-    cycles' ledger)."""
+    """dispatch_id, company_id, _fy, _rank, _limit, _d (the day it is ordered by), _behind
+    (ranked after a paid dispatch of a later day) for every dispatch that counts: not
+    cancelled, or ``paid`` (the dispatch ids of the earlier cycles' ledger), which rank
+    first."""
     report_day = first_per_key(t["reports"].select("dispatch_id", "support_date"), "dispatch_id")
     counts = pl.col("status").fill_null("") != CANCELLED
-    if paid is not None and paid.len():
-        counts = counts | pl.col("dispatch_id").is_in(paid.implode())
+    earlier = paid is not None and paid.len() > 0
+    was_paid = pl.col("dispatch_id").is_in(paid.implode()) if earlier else pl.lit(False)
+    counts = counts | was_paid
     d = (
         first_per_key(
             t["dispatches"]
@@ -74,20 +80,26 @@ def ranks(t: dict[str, pl.DataFrame], rules: RuleBook,
             "company_id",
             "issue_category",
             pl.coalesce("support_date", "scheduled_on").alias("_d"),
+            (~was_paid).alias("_unpaid"),
         )
         .filter(pl.col("company_id").is_not_null() & pl.col("_d").is_not_null())
     )
     fy = _fiscal_years(rules, d.get_column("_d"))
     lim = _limits(rules, d.select("_d", "issue_category"))
+    group = ["company_id", "_fy"]
+    ranked = windows.ordered(d.join(fy, left_on="_d", right_on="date", how="left"), group,
+                             ["_unpaid", "_d", "dispatch_id"]
+                             ).with_columns((pl.col(windows.POS) + 1).alias("_rank"))
+    behind = pl.lit(False)
+    if earlier:  # by day alone it would rank before a paid one: said in its message
+        by_day = windows.ordered(ranked.drop(windows.G, windows.FIRST, windows.POS), group,
+                                 ["_d", "dispatch_id"])
+        ranked = by_day.with_columns((pl.col(windows.POS) + 1).alias("_by_day"))
+        behind = pl.col("_unpaid") & (pl.col("_by_day") < pl.col("_rank"))
     return (
-        windows.ordered(
-            d.join(fy, left_on="_d", right_on="date", how="left"),
-            ["company_id", "_fy"],
-            ["_d", "dispatch_id"],
-        )
-        .with_columns((pl.col(windows.POS) + 1).alias("_rank"))
+        ranked.with_columns(behind.alias("_behind"))
         .join(lim, on=["_d", "issue_category"], how="left", nulls_equal=True)
-        .select("dispatch_id", "company_id", "_fy", "_rank", "_limit", "_d")
+        .select("dispatch_id", "company_id", "_fy", "_rank", "_limit", "_d", "_behind")
     )
 
 
@@ -102,21 +114,27 @@ def r_lim_1(d: pl.DataFrame, ranked: pl.DataFrame, rules: RuleBook) -> list[Part
     excepted = pl.col("limit_exception").fill_null(False) & pl.col("_honour").fill_null(False)
     # a day the rules do not reach has no limit: said, not 「上限 空欄件」 (blind check)
     unruled = pl.col("_limit").is_null()
+    behind = pl.col("_behind").fill_null(False)
     what = pl.format(
-        "企業 {} の{}年度 {}件目（{}）",
+        "企業 {} の{}年度 {}件目（{}{}）",
         txt(pl.col("company_id")),
         txt(pl.col("_fy")),
         txt(pl.col("_rank")),
         pl.when(unruled).then(pl.lit("支援日の上限がルールにありません"))
         .otherwise(pl.format("上限 {}件", pl.col("_limit"))),
+        pl.when(behind).then(pl.lit("。支援日が後でも前のサイクルで支払済みの派遣を先に数えます"))
+        .otherwise(pl.lit("")),
     )
     what_en = pl.format(
-        "dispatch {} of company {} in fiscal year {} ({})",
+        "dispatch {} of company {} in fiscal year {} ({}{})",
         txt_en(pl.col("_rank")),
         txt_en(pl.col("company_id")),
         txt_en(pl.col("_fy")),
         pl.when(unruled).then(pl.lit("the rules have no limit on the support date"))
         .otherwise(pl.format("limit {}", pl.col("_limit"))),
+        pl.when(behind).then(pl.lit("; the dispatches earlier cycles paid count first, even "
+                                    "those of a later support date"))
+        .otherwise(pl.lit("")),
     )
     flagged = (over & excepted).fill_null(False)
     return [
