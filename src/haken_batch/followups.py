@@ -360,7 +360,10 @@ def _never_payable(run: CycleRun) -> list[Followup]:
         days = days.join(reports.select(pl.col("dispatch_id").cast(pl.String), "support_date")
                          .unique("dispatch_id", keep="first"), on="dispatch_id", how="left")
         days = days.with_columns(pl.coalesce("support_date", "scheduled_on").alias("scheduled_on"))
-    year = days.filter(pl.col("scheduled_on").is_null() | (pl.col("scheduled_on") >= fy_start))
+    # ... and not the next year's, paid under its own program (independent sweep, session 20)
+    next_fy = fy_start.replace(year=fy_start.year + 1)
+    year = days.filter(pl.col("scheduled_on").is_null()
+                       | pl.col("scheduled_on").is_between(fy_start, next_fy, closed="left"))
     open_ = open_.join(year.select("dispatch_id"), on="dispatch_id", how="semi")
     if open_.height == 0:
         return []
