@@ -65,7 +65,8 @@ def ranks(t: dict[str, pl.DataFrame], rules: RuleBook,
     report_day = first_per_key(t["reports"].select("dispatch_id", "support_date"), "dispatch_id")
     counts = pl.col("status").fill_null("") != CANCELLED
     earlier = paid is not None and paid.len() > 0
-    was_paid = pl.col("dispatch_id").is_in(paid.implode()) if earlier else pl.lit(False)
+    was_paid = (pl.col("dispatch_id").is_in(paid.implode()) if paid is not None and earlier
+                else pl.lit(False))
     counts = counts | was_paid
     d = (
         first_per_key(
