@@ -88,14 +88,14 @@ def ranks(t: dict[str, pl.DataFrame], rules: RuleBook,
     fy = _fiscal_years(rules, d.get_column("_d"))
     lim = _limits(rules, d.select("_d", "issue_category"))
     group = ["company_id", "_fy"]
+    by_day = ["_d", "dispatch_id"]  # the paid ones first: a sort key only when there are any
     ranked = windows.ordered(d.join(fy, left_on="_d", right_on="date", how="left"), group,
-                             ["_unpaid", "_d", "dispatch_id"]
+                             ["_unpaid", *by_day] if earlier else by_day
                              ).with_columns((pl.col(windows.POS) + 1).alias("_rank"))
     behind = pl.lit(False)
     if earlier:  # by day alone it would rank before a paid one: said in its message
-        by_day = windows.ordered(ranked.drop(windows.G, windows.FIRST, windows.POS), group,
-                                 ["_d", "dispatch_id"])
-        ranked = by_day.with_columns((pl.col(windows.POS) + 1).alias("_by_day"))
+        ranked = windows.ordered(ranked.drop(windows.G, windows.FIRST, windows.POS), group,
+                                 by_day).with_columns((pl.col(windows.POS) + 1).alias("_by_day"))
         behind = pl.col("_unpaid") & (pl.col("_by_day") < pl.col("_rank"))
     return (
         ranked.with_columns(behind.alias("_behind"))
