@@ -104,6 +104,14 @@ def test_discard_withdraws_the_latest_open_cycle_and_keeps_its_files(out: Path) 
     assert _paid(out, "2021-11") == _paid(Path(str(done.moved_to)), ".")
 
 
+def test_discard_of_a_cycle_never_settled_says_so(out: Path) -> None:
+    """discard 2021-09 said 「2021-11 が 2021-09 の後に精算されているため…取り消せません」,
+    as if 2021-09 could be withdrawn later (docs review, session 20)."""
+    with pytest.raises(CycleError) as refused:
+        discarding.discard_cycle(out, "2021-09", by="事務局")
+    assert refused.value.ja.startswith("サイクル 2021-09 は精算されていません")
+
+
 def test_discard_after_a_folder_was_deleted_by_hand_lets_the_next_cycle_settle(
         out: Path) -> None:
     shutil.rmtree(out / "2021-11")

@@ -50,7 +50,19 @@ def test_a_skipped_month_is_said_and_the_refusal_says_how_to_undo(tmp_path: Path
     assert len(said) == 1 and "2021-11 までの月を飛ばしています" in said[0]
     with pytest.raises(CycleError) as refused:
         _settle(SAMPLES, out, "2021-11")
-    assert "haken discard 2021-12 で取り消して" in refused.value.ja
+    told = f'haken discard 2021-12 --out {out} --by "氏名"'
+    assert f"{told} で取り消して" in refused.value.ja
+    # typed as told (the hint named no --out nor --by, and stopped: docs review)
+    import shlex
+
+    from typer.testing import CliRunner
+
+    from haken_batch.cli.app import app
+
+    done = CliRunner().invoke(app, shlex.split(told.replace("氏名", "事務局 佐藤"))[1:])
+    assert done.exit_code == 0, done.output
+    assert not (out / "2021-12" / "manifest.json").exists()
+    _settle(SAMPLES, out, "2021-11")
 
 
 def test_the_next_month_is_no_skip(tmp_path: Path) -> None:

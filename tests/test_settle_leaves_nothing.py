@@ -30,8 +30,8 @@ WIDE = {"COLUMNS": "300", "NO_COLOR": "1"}
 
 FIRST_CYCLE_NOTE = ("出力先（--out）には 2021-10 より前の精算がありません。年度初め（2021-04）"
                     "からの承認をすべてこのサイクルで支払いました。以前の月を別の出力先で精算して"
-                    "いるなら、振込・確定の前に --out を確かめてください（haken discard 2021-10 で"
-                    "取り消せます）")
+                    "いるなら、振込・確定の前に --out を確かめてください（haken discard 2021-10 "
+                    "--out 出力先 --by \"氏名\" で取り消せます）")
 
 
 def settle(cycle: str, data: Path, out: Path, *extra: str):  # type: ignore[no-untyped-def]

@@ -186,3 +186,18 @@ def test_a_missing_option_is_told_with_what_it_is() -> None:
     said = usage_message(res.exception)
     assert said.startswith("エラー オプション --payer を指定してください（依頼人設定ファイル"
                            "（見本 samples/payer.demo.yaml） / payer config）")
+
+
+def test_a_name_with_a_space_left_unquoted_is_told_to_quote_it() -> None:
+    """``--by 佐藤 花子`` splits the name; click's 'argument(s)' wording matched none of our
+    patterns, so the clerk got only 「使い方が正しくありません」 (docs review, session 20)."""
+    from typer.testing import CliRunner
+
+    from haken_batch.cli.app import app, usage_message
+
+    res = CliRunner().invoke(app, ["close", "2021-10", "--out", "o", "--by", "佐藤", "花子"],
+                             standalone_mode=False)
+    said = usage_message(res.exception)
+    assert said.startswith("エラー 余分な引数があります（花子）。空白を含む値（氏名など）は"
+                           "引用符で囲んでください（例: --by \"佐藤 花子\"）")
+    assert 'quote a value that has a space: --by "Sato Hanako"' in said

@@ -109,6 +109,15 @@ def test_terminal_never_shows_account_number(tmp_path) -> None:
     assert "12345678" not in (tmp_path / "f.csv").read_text("utf-8-sig")
 
 
+def test_the_listing_names_the_file_written(tmp_path) -> None:
+    """--out xl_findings.csv printed 「全件は findings.csv」 (docs review, session 20)."""
+    out = tmp_path / "xl_findings.csv"
+    result = runner.invoke(app, ["validate", "--data", str(compose(tmp_path, "duplicate_key")),
+                                 "--out", str(out)], env={"COLUMNS": "400"})
+    assert result.exit_code == 1
+    assert f"全件は {out}）" in result.output and "全件は findings.csv" not in result.output
+
+
 def test_json_format(tmp_path) -> None:
     result = invoke("--data", str(compose(tmp_path, "duplicate_key")), "--out",
                     str(tmp_path / "f.csv"), "--format", "json")

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from haken_batch import jpcalendar
+from haken_batch import discarding, jpcalendar
 from haken_batch.errors import ConfigError, CycleError
 from haken_batch.run import CycleRun, Options
 
@@ -162,14 +162,15 @@ def _refuse(options: Options, rules: RuleBook) -> None:
         )
     later = [c for c in ledger.settled_cycles(out) if c > cycle]
     if later:
+        undo_ja, undo_en = discarding.command(later[-1], out)
         raise CycleError(
             f"サイクル {cycle} より後のサイクル {later[-1]} が精算済みのため、"
             f"{cycle} は精算できません（{later[-1]} の精算が誤りで、まだ振込も確定もしていない"
-            f"ときは、haken discard {later[-1]} で取り消してから精算し直してください）",
+            f"ときは、{undo_ja} で取り消してから精算し直してください）",
             f"cycle {later[-1]} is already settled; "
             f"an earlier cycle ({cycle}) cannot be settled after it (if settling {later[-1]} "
             f"was a mistake and it was neither transferred nor closed, withdraw it with "
-            f"haken discard {later[-1]} and settle again)",
+            f"{undo_en} and settle again)",
         )
     deadline = _refuse_outside_program(cycle, rules)
     cutoff, transfer = resolve_dates(options, rules)
@@ -279,13 +280,14 @@ def _skipped_month_note(out: Path, cycle: str) -> list[tuple[str, str]]:
     expected = f"{year}-{month:02d}"
     if earlier[-1] == expected:
         return []
+    undo_ja, undo_en = discarding.command(cycle)
     return [(f"前回の精算は {earlier[-1]} で、{expected} までの月を飛ばしています。飛ばした月の"
              "承認分もこのサイクルで支払いますが、飛ばした月はこの後では精算できません。"
-             f"サイクルの打ち間違いなら、振込・確定の前に haken discard {cycle} で取り消して"
+             f"サイクルの打ち間違いなら、振込・確定の前に {undo_ja} で取り消して"
              "正しい月を精算してください",
              f"the previous settled cycle is {earlier[-1]}: the months up to {expected} were "
              "skipped. This cycle pays what they would have, but they can no longer be settled "
-             f"after it. If the cycle was mistyped, withdraw it with haken discard {cycle} "
+             f"after it. If the cycle was mistyped, withdraw it with {undo_en} "
              "before transferring or closing, and settle the right month")]
 
 
@@ -327,13 +329,14 @@ def _first_cycle_note(out: Path, cycle: str, rules: RuleBook) -> list[tuple[str,
     # no path in the text: it is kept in the manifest, which records no folder (a re-run or
     # a copy elsewhere is equal); the summary names the folder
     ja, en = first_cycle_lead(cycle)
+    undo_ja, undo_en = discarding.command(cycle)
     return [(f"{ja}年度初め（{first}）からの"
              "承認をすべてこのサイクルで支払いました。以前の月を別の出力先で精算しているなら、"
-             f"振込・確定の前に --out を確かめてください（haken discard {cycle} で取り消せます）",
+             f"振込・確定の前に --out を確かめてください（{undo_ja} で取り消せます）",
              f"{en} every approval since the "
              f"fiscal year began ({first}) was paid in this cycle. If earlier months were "
              "settled into another output folder, check --out before transferring or closing "
-             f"(haken discard {cycle} withdraws this one)")]
+             f"({undo_en} withdraws this one)")]
 
 
 def first_cycle_lead(cycle: str) -> tuple[str, str]:

@@ -25,6 +25,15 @@ class Discarded:
     manifest_sha256: str
 
 
+def command(cycle: str, out: Path | None = None) -> tuple[str, str]:
+    """The whole command (ja, en), as a clerk can type it: the hints named ``haken discard
+    2021-10`` alone, which stops for want of --out and --by (docs review). ``out`` None: a
+    placeholder (a note kept in the manifest names no folder)."""
+    where_ja, where_en = (str(out), str(out)) if out is not None else ("出力先", "OUT")
+    return (f'haken discard {cycle} --out {where_ja} --by "氏名"',
+            f'haken discard {cycle} --out {where_en} --by "NAME"')
+
+
 def discard_cycle(out: Path, cycle: str, *, by: str) -> Discarded:
     from haken_batch import history
     from haken_batch.closing import is_closed
@@ -45,6 +54,10 @@ def discard_cycle(out: Path, cycle: str, *, by: str) -> Discarded:
         later = sorted({c for c in cycles_in(out) if c > cycle and (out / c / MANIFEST_NAME)
                         .is_file()} | {c for c, e in known.items()
                                        if c > cycle and e.event != history.DISCARDED})
+        if not (folder / MANIFEST_NAME).is_file() and recorded is None:
+            raise CycleError(  # said before any later cycle: there is nothing to withdraw
+                f"サイクル {cycle} は精算されていません（{folder} に manifest.json なし）",
+                f"cycle {cycle} has not been settled (no manifest.json in {folder})")
         if later:
             raise CycleError(
                 f"{later[-1]} が {cycle} の後に精算されているため、{cycle} は取り消せません"

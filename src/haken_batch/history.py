@@ -27,6 +27,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from haken_batch import discarding
 from haken_batch.errors import CycleError
 
 HISTORY_NAME = ".haken-history.csv"
@@ -100,6 +101,7 @@ def _check_record(out: Path, cycle: str) -> None:
             if c == cycle and e.event == SETTLED:
                 continue  # settled again: it replaces what it had (the transfer note says so)
             undo = e.event == SETTLED  # a closed cycle is never withdrawn
+            undo_ja, undo_en = discarding.command(c, out)
             raise CycleError(
                 f"出力先に {c} の精算フォルダ（またはその manifest.json）がありません。"
                 f"{HISTORY_NAME} には"
@@ -107,13 +109,13 @@ def _check_record(out: Path, cycle: str) -> None:
                 "支払を知らないまま精算すると同じ派遣を二度支払うため、精算を止めました。"
                 "フォルダを元の場所に戻してください（この記録は消さないでください）"
                 + ("。誤って精算したサイクルで、振込も確定もしていないときは "
-                   f"haken discard {c} で取り消せます" if undo else ""),
+                   f"{undo_ja} で取り消せます" if undo else ""),
                 f"the output folder has no settled folder for {c} (no manifest.json), though "
                 f"{HISTORY_NAME} records it as {e.event}. Settling without it would pay its "
                 "dispatches twice, so nothing was settled: put the folder back (do not delete "
                 "the record)"
                 + (f". If settling {c} was a mistake and it was neither transferred nor "
-                   f"closed, withdraw it with haken discard {c}" if undo else ""),
+                   f"closed, withdraw it with {undo_en}" if undo else ""),
                 where=str(folder))
         else:  # closed, and its closing record is gone
             raise CycleError(

@@ -152,7 +152,10 @@ _USAGE = (  # click's wording -> the clerk's
     (r"No such command '(.+?)'", "コマンド {0} はありません"),
     (r"No such option: (\S+)", "オプション {0} はありません"),
     (r"Invalid value for '(.+?)': (.*)", "{0} の値が正しくありません（{1}）"),
-    (r"Got unexpected extra arguments? \((.*)\)", "余分な引数があります（{0}）"),
+    # a name with a space splits in two: 「--by 佐藤 花子」 (docs review)
+    (r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)",
+     "余分な引数があります（{0}）。空白を含む値（氏名など）は引用符で囲んでください"
+     "（例: --by \"佐藤 花子\"）"),
 )
 
 
@@ -177,6 +180,8 @@ def usage_message(exc: object) -> str:
     maybe = re.search(r"Did you mean '?([\w-]+)'?\?", english)
     if maybe:
         ja += f"（もしかして {maybe.group(1)}）"
+    if first.startswith("Got unexpected extra argument"):
+        english += ' (quote a value that has a space: --by "Sato Hanako")'
     ctx = getattr(exc, "ctx", None)
     path = ctx.command_path if ctx is not None else "haken"
     told = f"エラー {ja}。`{path} --help` で使い方を確認してください"

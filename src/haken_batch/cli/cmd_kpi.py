@@ -15,7 +15,9 @@ DataOpt = Annotated[Path | None, typer.Option(
     "--data", help="属性を読む入力フォルダ（既定: サイクルのアーカイブ）/ data folder "
                    "(default: the cycle's archived inputs)")]
 ToOpt = Annotated[Path | None, typer.Option(
-    "--to", help="書き出し先（既定: OUT/CYCLE）/ where to write (default: OUT/CYCLE)")]
+    "--to", help="書き出し先。なしなら精算済みのサイクルのファイルと同じか確かめるだけで、"
+                 "書き換えません / where to write; without it, only check that the settled "
+                 "cycle's file matches (it is never rewritten)")]
 
 
 def _report(result: object, quiet: bool, lang: Lang) -> None:
@@ -43,7 +45,7 @@ def kpi(
     quiet: QuietOpt = False,
     lang: LangOpt = Lang.ja,
 ) -> None:
-    """KPIワークブックを作り直します / rewrite the KPI workbook of a settled cycle."""
+    """KPIワークブックを --to に作り直します / regenerate the KPI workbook into --to."""
     from haken_batch.kpi.regen import regenerate
 
     result = run(lambda: regenerate(out, cycle, data_dir=data, to=to), lang)
@@ -60,7 +62,8 @@ def statement(
     quiet: QuietOpt = False,
     lang: LangOpt = Lang.ja,
 ) -> None:
-    """機関別の利用状況（ステートメント）を作ります / write one institution's statement."""
+    """機関別の利用状況（ステートメント）を --to に作ります / write one institution's
+    statement into --to."""
     from haken_batch.emit.statements import file_name
     from haken_batch.kpi.regen import Regenerated, regenerate
 

@@ -18,13 +18,13 @@ _T = {
            "message": "内容", "more": "ほか {n} 件は {path} を見てください",
            "written": "指摘一覧: {path}", "clean": "指摘はありません",
            "corrections": "事務局修正の適用: {rows} 件（{n} セル）",
-           "listing": "指摘 {total} 件（先頭 {n} 件。全件は findings.csv）"},
+           "listing": "指摘 {total} 件（先頭 {n} 件。全件は {path}）"},
     "en": {"title": "Validation", "table": "table", "rows": "rows", "errors": "errors",
            "warnings": "warnings", "rule": "rule", "where": "where", "column": "column",
            "value": "value", "message": "message", "more": "{n} more in {path}",
            "written": "findings: {path}", "clean": "no findings",
            "corrections": "corrections applied: {rows} ({n} cells)",
-           "listing": "findings: {total} (the first {n}; all in findings.csv)"},
+           "listing": "findings: {total} (the first {n}; all in {path})"},
 }
 
 
@@ -85,7 +85,8 @@ def render_summary(console: Console, summary: dict[str, Any], shown: list[dict[s
     # one block per finding, never cut: the place (never wrapped: 'travel_claims.csv:18'
     # over '40' read as row 18 of row 1840), column and value, then the rule and message; a
     # four-column table left the message five characters wide beside a workbook's place
-    console.print(Text(t["listing"].format(n=min(total, len(shown)), total=total),
+    console.print(Text(t["listing"].format(n=min(total, len(shown)), total=total,
+                                           path=out_path),
                        style="bold"))
     msg_key = "message_en" if lang == "en" else "message_ja"
     for f in shown:

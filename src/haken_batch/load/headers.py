@@ -90,10 +90,10 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
         unknown.append(name)
         issues.append(one_issue(
             table=spec.name, column=name, value=None, rule_id="R-VAL-1", severity=WARNING,
-            ja="契約にない列です（無視しました）。"
-               "列名の変更なら rules/columns.yaml に追加してください",
-            en="a column not in the input contract (ignored); if it is a renamed header, add "
-               "it to rules/columns.yaml"))
+            ja="契約にない列です（無視しました）。列名の変更なら、rules/columns.yaml で"
+               "元の見出し（キー）をこの名前に書き換えてください",
+            en="a column not in the input contract (ignored); if it is a renamed header, "
+               "change the old header (the key) in rules/columns.yaml to this one"))
     # one typed into a cell of a contract column (corrections: row by row, load_dataset)
     if spec.name != CORRECTIONS:
         by_source = {source: name for name, source in chosen.items()}
@@ -128,9 +128,11 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
         elif unknown:
             shown = "」「".join(unknown[:5])
             hint_ja = (f"。契約にない見出し「{shown}」があります。列名が変わったのなら、"
-                       "rules/columns.yaml にその見出しを1行追加してください")
+                       f"rules/columns.yaml で「{c.label}」の見出し（キー）を新しい名前に"
+                       "書き換えてください（行の追加ではなく書き換え）")
             hint_en = (f"; headers not in the contract: {', '.join(unknown[:5])}. If a header "
-                       "was renamed, add it to rules/columns.yaml")
+                       f"was renamed, change the key {c.label!r} in rules/columns.yaml to the "
+                       "new header (replace it, do not add a line)")
         else:
             hint_ja = hint_en = ""
         raise StructuralError(f"必須の列「{c.label}」（{c.name}）がありません{more_ja}{hint_ja}",
