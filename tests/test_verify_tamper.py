@@ -278,3 +278,73 @@ def test_a_cycle_copied_alone_says_to_copy_the_whole_out(out: Path, tmp_path: Pa
     first = rep.problems[0]
     assert first.kind == "chain" and "OUT ごとコピーしてください" in first.detail_ja
     assert not any("none" in p.detail for p in rep.problems)
+
+
+def test_another_commit_of_the_same_code_is_the_same_tool(out: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commit says where the code is; a commit that changes no code (docs) is the same
+    tool: no note, and workbooks are compared byte for byte but their save time."""
+    from haken_batch import manifest
+
+    monkeypatch.setattr(manifest, "source_commit", lambda: "0" * 40)
+    rep = verify_cycle(out / "2021-10", engine=ENGINE)
+    assert rep.ok, rep.problems
+    assert not any("installed tool differs" in n for n in rep.notes), rep.notes
+
+
+def test_the_note_of_other_code_names_the_commit_that_settled(
+        out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from haken_batch import manifest
+    from haken_batch.manifest import sealed
+
+    path = out / "2021-10" / "manifest.json"
+    body = json.loads(path.read_text())
+    body["tool"]["source_commit"] = "a" * 40
+    path.write_bytes(sealed(body))
+    monkeypatch.setattr(manifest, "code_digest", lambda: "f" * 64)
+    rep = verify_cycle(out / "2021-10", engine=ENGINE)
+    assert any(f"it was commit {'a' * 40} of the repository" in n for n in rep.notes)
+    assert any(f"コミット {'a' * 40}" in n for n in rep.notes_ja)
+
+
+def test_the_manifest_names_the_commit_of_the_checkout() -> None:
+    import subprocess
+
+    from haken_batch.manifest import source_commit, tool_versions
+
+    repo = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], check=True,
+                              capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git checkout")
+    assert source_commit() == head
+    assert tool_versions()["source_commit"] == head
+
+
+def test_the_commit_is_read_loose_packed_detached_or_from_a_worktree(tmp_path: Path) -> None:
+    from haken_batch.manifest import commit_of
+
+    a, b = "a" * 40, "b" * 40
+    root = tmp_path / "repo"
+    git = root / ".git"
+    (git / "refs" / "heads").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('name = "haken-batch"\n', encoding="utf-8")
+    (git / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8")
+    (git / "packed-refs").write_text(f"# pack-refs\n{b} refs/heads/main\n", encoding="utf-8")
+    assert commit_of(root) == b  # a fresh clone packs its refs
+    (git / "refs" / "heads" / "main").write_text(a + "\n", encoding="utf-8")
+    assert commit_of(root) == a  # a loose ref wins over the packed one
+    (git / "HEAD").write_text(b + "\n", encoding="utf-8")
+    assert commit_of(root) == b  # detached
+    tree = tmp_path / "worktree"
+    (git / "worktrees" / "w").mkdir(parents=True)
+    (git / "worktrees" / "w" / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8")
+    (git / "worktrees" / "w" / "commondir").write_text("../..\n", encoding="utf-8")
+    tree.mkdir()
+    (tree / "pyproject.toml").write_text('name = "haken-batch"\n', encoding="utf-8")
+    (tree / ".git").write_text(f"gitdir: {git / 'worktrees' / 'w'}\n", encoding="utf-8")
+    assert commit_of(tree) == a
+    (root / "pyproject.toml").write_text('name = "other"\n', encoding="utf-8")
+    assert commit_of(root) is None  # another project's checkout names nothing
+    assert commit_of(tmp_path / "nowhere") is None

@@ -105,6 +105,49 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
+_HEX40 = re.compile(r"^[0-9a-f]{40}$")
+
+
+def source_commit() -> str | None:
+    """The git commit of the checkout the tool runs from (``pip install -e .``), read from
+    .git without running git; None for an installed wheel or a tree without git. The
+    package version never told an auditor which code to install (docs review, session 20);
+    code_sha256 still says whether the code is that commit's, unmodified."""
+    import haken_batch
+
+    return commit_of(Path(haken_batch.__file__).resolve().parents[2])
+
+
+def commit_of(root: Path) -> str | None:
+    """The commit checked out in ``root``, a haken-batch checkout (else None)."""
+    try:
+        if "haken-batch" not in (root / "pyproject.toml").read_text(encoding="utf-8"):
+            return None
+        git = root / ".git"
+        if git.is_file():  # a worktree: "gitdir: <path>"
+            git = (root / git.read_text(encoding="utf-8").split(":", 1)[1].strip()).resolve()
+        head = (git / "HEAD").read_text(encoding="utf-8").strip()
+        if not head.startswith("ref: "):
+            return head if _HEX40.match(head) else None
+        ref = head[5:]
+        common = git
+        if (git / "commondir").is_file():  # a worktree keeps its refs in the main .git
+            common = (git / (git / "commondir").read_text(encoding="utf-8").strip()).resolve()
+        for base in (git, common):
+            if (base / ref).is_file():
+                value = (base / ref).read_text(encoding="utf-8").strip()
+                return value if _HEX40.match(value) else None
+        packed = common / "packed-refs"
+        if packed.is_file():
+            for line in packed.read_text(encoding="utf-8").splitlines():
+                sha, _, name = line.partition(" ")
+                if name == ref and _HEX40.match(sha):
+                    return sha
+    except (OSError, UnicodeDecodeError, IndexError):
+        return None
+    return None
+
+
 def tool_versions() -> dict[str, Any]:
     import platform
 
@@ -115,7 +158,17 @@ def tool_versions() -> dict[str, Any]:
         "code_sha256": code_digest(),
         "python": platform.python_version(),
         "libraries": library_versions(),
+        # where to find the code (not compared: a commit that changes no code is the same tool)
+        SOURCE_KEY: source_commit(),
     }
+
+
+SOURCE_KEY = "source_commit"
+
+
+def compared_tool(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The tool as a re-run compares it: the code, Python and libraries, not the commit."""
+    return {k: v for k, v in (manifest.get("tool") or {}).items() if k != SOURCE_KEY}
 
 
 def settled_by_installed_tool(manifest: dict[str, Any]) -> bool:

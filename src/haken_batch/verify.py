@@ -28,8 +28,10 @@ from haken_batch.manifest import (
     CLOSED_NAME,
     FORMAT,
     MANIFEST_NAME,
+    SOURCE_KEY,
     ManifestUnreadable,
     canonical,
+    compared_tool,
     cycles_in,
     is_cycle_name,
     listed_files,
@@ -488,7 +490,7 @@ def _compare_outputs(rep: CycleReport, folder: Path, result: Path,
                 "再計算がマニフェストを書きませんでした")
         return
     produced = {e["path"] for e in regenerated.get("outputs") or []}
-    same_tool = (manifest.get("tool") or {}) == (regenerated.get("tool") or {})
+    same_tool = compared_tool(manifest) == compared_tool(regenerated)
     for rel in sorted(archived | produced):
         if rel not in produced:
             rep.outputs.append(OutputResult(rel, MISSING, "the re-run did not produce it",
@@ -549,7 +551,7 @@ def _compare_manifests(rep: CycleReport, old: dict[str, Any], new: dict[str, Any
         if hashes(old, key) != hashes(new, key):
             rep.add(MANIFEST_NAME, "rerun", f"the re-run's {key} differ from the archived ones",
                     f"再計算の {key} が保存したものと違います")
-    old_t, new_t = old.get("tool") or {}, new.get("tool") or {}
+    old_t, new_t = compared_tool(old), compared_tool(new)
     if old_t != new_t:
         diffs = []
         for key in sorted(set(old_t) | set(new_t)):
@@ -560,10 +562,15 @@ def _compare_manifests(rep: CycleReport, old: dict[str, Any], new: dict[str, Any
             elif a != b:
                 short = (lambda v: str(v)[:12]) if key == "code_sha256" else str
                 diffs.append(f"{key} {short(a)} → {short(b)}")
+        commit = (old.get("tool") or {}).get(SOURCE_KEY)
+        where_en = (f" (it was commit {commit} of the repository: docs/audit.md)" if commit
+                    else "")
+        where_ja = (f"（精算したのはリポジトリのコミット {commit} です: docs/audit.md）"
+                    if commit else "")
         rep.notes.append("the installed tool differs from the one that settled the cycle: "
-                         + "; ".join(diffs))
+                         + "; ".join(diffs) + where_en)
         rep.notes_ja.append("インストールされているツールが、このサイクルを精算したものと違います: "
-                            + "; ".join(diffs))
+                            + "; ".join(diffs) + where_ja)
 
 
 # -------------------------------------------------------------------------- comparing
