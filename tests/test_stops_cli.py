@@ -114,3 +114,26 @@ def test_cycle_0000_is_refused_with_a_message_not_a_traceback(tmp_path: Path) ->
     assert "年 0000 はありません" in res.output
     assert not isinstance(res.exception, ValueError)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_reader_that_goes_away_is_told_with_141_not_1(tmp_path: Path) -> None:
+    """``haken settle … | head -1`` settled, then exited 1 with nothing on stderr: 1 reads as
+    "findings" or "differences" (docs review, session 20). A closed pipe is 141, as a shell
+    reports it, with one line saying the work was done; the cycle is complete."""
+    import subprocess
+
+    from corpus.tools import PYTHON
+
+    out = tmp_path / "out"
+    argv = ["haken", "settle", "2021-10", "--data", str(REPO / "samples" / "fy2021"), "--out",
+            str(out), "--payer", str(REPO / "samples" / "payer.demo.yaml"), "--no-documents"]
+    code = f"import sys\nfrom haken_batch.cli.app import main\nsys.argv = {argv!r}\nmain()\n"
+    child = subprocess.Popen([PYTHON, "-c", code], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # the reader is gone before the first line
+    err = child.stderr.read()
+    assert child.wait(timeout=300) == 141, err
+    assert "Traceback" not in err
+    assert "出力先（パイプ）が表示の途中で閉じられました。処理はその前に終わっています" in err
+    assert (out / "2021-10" / "manifest.json").is_file()

@@ -67,6 +67,14 @@ def _invoke() -> int:
         return 2
     try:
         code = app(standalone_mode=False, prog_name="haken")
+    except SystemExit as exc:
+        if _pipe_closed(exc):  # rich and typer exit 1 on EPIPE: read as "findings" (review)
+            import contextlib
+
+            with contextlib.suppress(OSError):
+                sys.stderr.write(stops.pipe_closed_message() + "\n")
+            return stops.PIPE_CLOSED
+        raise exc
     except typer.Abort:  # end of input at a prompt
         raise KeyboardInterrupt from None
     except typer.TyperException as exc:  # click's errors (vendored by typer)
@@ -84,6 +92,15 @@ def _invoke() -> int:
     if stops.raised is not None:  # typer made it a silent 130 (SIGTERM's too): tell it here
         raise stops.raised
     return code if isinstance(code, int) else 0
+
+
+def _pipe_closed(exc: SystemExit) -> bool:
+    """Whether the exit is rich's or typer's answer to a closed standard output: rich exits
+    1 from the BrokenPipeError it met, typer wraps the streams and exits 1."""
+    import typer._click.utils as click_utils
+
+    return exc.code == 1 and (isinstance(exc.__context__, BrokenPipeError)
+                              or isinstance(sys.stdout, click_utils.PacifyFlushWrapper))
 
 
 def _flags() -> set[str]:

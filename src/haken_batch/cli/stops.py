@@ -79,6 +79,18 @@ def ignore_from_here(stop: KeyboardInterrupt | None) -> KeyboardInterrupt | None
 core_done = False
 
 
+PIPE_CLOSED = 141  # 128 + SIGPIPE, as a shell reports a program whose reader went away
+
+
+def pipe_closed_message() -> str:
+    """The line for stderr when the reader of standard output went away (``| head``)."""
+    ja, en = ("出力先（パイプ）が表示の途中で閉じられました",
+              "the output pipe was closed while the result was printed")
+    if core_done:
+        ja, en = ja + "。処理はその前に終わっています", en + "; the work was done before it"
+    return f"{ja} / {en}"
+
+
 def stopped_message(stop: KeyboardInterrupt) -> tuple[str, int]:
     """The line for stderr and the exit code of a stop that ``common.run`` did not tell."""
     sigterm = isinstance(stop, Terminated)
