@@ -33,9 +33,11 @@ def test_a_correction_of_a_paid_dispatch_is_named_in_the_summary(tmp_path: Path)
                                    "--payer", str(PAYER), "--no-documents"])
     assert res.exit_code == 0, res.output
     said = " ".join(res.output.split())
-    assert f"#{before + 1}（派遣 {paid} の「対面支援時間(分)」、2021-10 に支払済み）" in said
+    # named by its row in corrections.csv (header = row 1), as the clerk finds it there
+    assert (f"事務局修正 {before + 2}行目（派遣 {paid} の「対面支援時間(分)」、2021-10 に支払済み）"
+            in said)
     assert "は支払額に反映されません" in said
-    assert "#1（" not in said  # the samples' own corrections were applied when paid
+    assert said.count("行目（派遣") == 1  # the samples' own were applied when paid
     assert "事務局修正: 適用" in said
     d11 = pl.read_csv(out / "2021-11" / "dispatches.csv", infer_schema=False)
     assert paid not in d11.get_column("派遣ID").to_list()  # not settled again
@@ -197,7 +199,7 @@ def test_R_PAY_1_only_a_changed_money_cell_of_a_paid_dispatch_is_named(tmp_path:
     [note] = _notes(out, "2021-11")
     assert note["dispatch_ids"] == sorted([cut, why])
     assert f"派遣 {cut} の「対面支援時間(分)」" in str(note["ja"])
-    assert "corrections #" in str(note["en"]) and " change no payment" in str(note["en"])
+    assert "corrections in row " in str(note["en"]) and " change no payment" in str(note["en"])
     assert text not in (out / "2021-11" / "manifest.json").read_text(encoding="utf-8")
     # each dispatch's row of the list, and its explain, say its own correction
     listed = pl.read_csv(out / "followups" / "2021-11.csv", infer_schema=False)

@@ -174,3 +174,17 @@ def test_R_TRV_9_a_day_without_per_diem_is_not_worded_as_confirmed_requirements(
     text = explain.render(explain.story(out, "D21-0000539"))  # a 0 km trip: no per diem
     assert "R-TRV-9: 確認済（日当の対象外: 同日の最大全行程" in text
     assert "要件を満たさない" not in text
+
+
+def test_R_DATA_2_positions_are_shown_to_about_a_kilometre(story: dict) -> None:
+    """The place's and the check-ins' latitude and longitude in full pinned the masked
+    address (東京都***) down to the house (docs review, session 20): two decimals."""
+    import json
+    import re
+
+    text = explain.render(story) + json.dumps(story, ensure_ascii=False)
+    shown = re.findall(r"(?:支援場所緯度|支援場所経度|緯度|経度)=([0-9.*]+)", text)
+    assert len(shown) >= 6 and all(re.fullmatch(r"\d+\.\d\d\*\*\*", v) for v in shown), shown
+    assert not re.search(r"\b\d{2,3}\.\d{3,}\b", explain.render(story).split("3. 確認")[0])
+    assert explain.mask_value("lat", 35.681236) == "35.68***"
+    assert explain.mask_value("place_lon", 139.767125) == "139.77***"

@@ -131,10 +131,12 @@ def test_a_finding_on_a_corrected_cell_names_the_correction(rules, tmp_path) -> 
     f = load_dataset(data, rules).findings.filter(
         (pl.col("file") == "reports.csv") & (pl.col("column") == "対面支援時間(分)"))
     assert f.height == 2 and set(f.get_column("value")) == {"2000"}  # range, and the span
-    assert all(m.endswith("（事務局修正 #1 による値）") for m in f.get_column("message_ja"))
-    assert all(m.endswith("(value set by correction #1)") for m in f.get_column("message_en"))
+    # by its row in the corrections file (header = row 1), as a refused one is named
+    assert all(m.endswith("（事務局修正 2行目 による値）") for m in f.get_column("message_ja"))
+    assert all(m.endswith("(value set by the correction in row 2)")
+               for m in f.get_column("message_en"))
     other = load_dataset(data, rules).findings.filter(pl.col("file") != "reports.csv")
-    assert not any("事務局修正 #" in m for m in other.get_column("message_ja"))
+    assert not any("による値" in m for m in other.get_column("message_ja"))
 
 
 def test_a_mistyped_column_suggests_the_nearest_header(rules, tmp_path) -> None:

@@ -39,6 +39,9 @@ _NAME_COLUMNS = {"name", "name_kana", "account_holder_kana", "company_name", "pl
 _ACCOUNT_COLUMNS = {"account_number"}
 _OTHER_PERSONAL = {"address", "postal_code", "email", "company_address", "company_phone",
                    "place_address"}
+# a position pins the masked address down to the house: shown to about 1 km (2 decimals),
+# enough to see a check-in far from the place; R-CHK-3's distance is told exactly (review)
+_COORDINATES = {"lat", "lon", "place_lat", "place_lon"}
 # an institution's or platform's name is an organisation's, public: shown, so the story can
 # be followed (a company's stays masked: it may be a sole proprietor's own name)
 _PUBLIC = {("institutions", "name"), ("institutions", "platform_name")}
@@ -62,6 +65,8 @@ def mask_value(column: str, value: Any, table: str | None = None) -> Any:
     if column in _OTHER_PERSONAL:
         text = str(value)
         return text[:3] + "***" if len(text) > 3 else "***"
+    if column in _COORDINATES and isinstance(value, int | float):
+        return f"{value:.2f}***"
     return value
 
 

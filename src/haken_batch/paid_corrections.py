@@ -202,16 +202,16 @@ def _r_exc_3_then(rows: pl.DataFrame, spared: list[str]) -> pl.DataFrame:
 
 
 def cell_changes(run: CycleRun) -> pl.DataFrame:
-    """seq, table, key, column, rule, dispatch_id, cycle, now, changed: one row per corrected
-    money cell and paid dispatch it bears on (``rule`` null for the dispatch tables; ``now``
-    what the final value means for the dispatch, ``changed`` whether the paid value meant
-    otherwise)."""
+    """seq, row, table, key, column, rule, dispatch_id, cycle, now, changed: one row per
+    corrected money cell and paid dispatch it bears on (``rule`` null for the dispatch
+    tables; ``now`` what the final value means for the dispatch, ``changed`` whether the paid
+    value meant otherwise; ``row`` the correction's row in its file)."""
     from haken_batch.load.spec import DISPATCH_TABLES
     from haken_batch.settle.exclusions import spared_kinds
     from haken_batch.settle.inputs import SCHEMAS
     from haken_batch.settle.select import CANCELLED
 
-    columns = ["seq", *CELL, "rule", "dispatch_id", "cycle", "now", "changed"]
+    columns = ["seq", "row", *CELL, "rule", "dispatch_id", "cycle", "now", "changed"]
     trail = run.data.corrections
     if trail.height == 0 or run.previous.height == 0:
         return pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
@@ -239,7 +239,7 @@ def cell_changes(run: CycleRun) -> pl.DataFrame:
                     pl.col("institution_id").alias("key"), pl.exclude("expert_id"))])
     masters = (last.with_columns(rule.alias("rule")).filter(pl.col("rule").is_not_null())
                .join(under.filter(pl.col("key").is_not_null()), on=["table", "key"]))
-    keep = ["seq", *CELL, "rule", "new", "_export", "dispatch_id", "cycle",
+    keep = ["seq", "row", *CELL, "rule", "new", "_export", "dispatch_id", "cycle",
             "institution_id", "_member", "_spared"]
     hits = pl.concat([own.select(keep), masters.select(keep)])
     if hits.height == 0:
@@ -279,11 +279,12 @@ def notes(run: CycleRun, told: dict[str, str]) -> list[dict[str, Any]]:
         return []
     labels = {(t, c.name): c.label for t, spec in export_specs(run.rules).items()
               for c in spec.columns}
-    own: dict[str, list[tuple[int, str, str, str, str]]] = {"changed": [], "back": []}
+    own: dict[str, list[tuple[Which, str, str, str, str]]] = {"changed": [], "back": []}
     items: list[dict[str, Any]] = []
     for _, rows in hits.group_by("seq", *CELL, maintain_order=True):
         first = rows.row(0, named=True)
-        seq, table, key, column = first["seq"], first["table"], first["key"], first["column"]
+        table, key, column = first["table"], first["key"], first["column"]
+        which = (int(first["seq"]), first.get("row"))
         cell = f"{table}|{key}|{column}"
         each = (table, column) in _THROUGH_INSTITUTION
         told_now: dict[str, list[tuple[str, str, str]]] = {"changed": [], "back": []}
@@ -300,9 +301,9 @@ def notes(run: CycleRun, told: dict[str, str]) -> list[dict[str, Any]]:
             if not named:
                 continue
             if first["rule"] is None:
-                own[state].extend((seq, d, c, label, k) for d, c, k in named)
+                own[state].extend((which, d, c, label, k) for d, c, k in named)
             else:
-                items.append(_master_note(state, seq, table, key, label, first["rule"], named,
+                items.append(_master_note(state, which, table, key, label, first["rule"], named,
                                           through=each))
     return [*(_own_note(state, rows) for state, rows in own.items() if rows), *items]
 
@@ -324,7 +325,17 @@ _BACK = ("先にお知らせした差額の精算や返還は要りません",
          "the difference told earlier needs no settling")
 
 
-def _own_note(state: str, rows: list[tuple[int, str, str, str, str]]) -> dict[str, Any]:
+Which = tuple[int, Any]  # a correction: its order (seq) and its row in the file (or None)
+
+
+def _named(which: Which) -> tuple[str, str]:
+    """A correction as the clerk finds it: by its row in the corrections file (as Excel shows
+    it, and as a refused one is named), not its order (「#8」 was row 9: docs review)."""
+    seq, row = which
+    return (f"{row}行目", f"in row {row}") if row is not None else (f"#{seq}", f"#{seq}")
+
+
+def _own_note(state: str, rows: list[tuple[Which, str, str, str, str]]) -> dict[str, Any]:
     """One note for the corrections of paid dispatches' own rows, in this state."""
     from haken_batch.followups import listed
 
@@ -338,8 +349,8 @@ def _own_note(state: str, rows: list[tuple[int, str, str, str, str]]) -> dict[st
         return {"ja": f"事務局修正 {ja} は支払額に反映されません: {_SETTLE[0]}",
                 "en": f"correction{plural} {en} change{verb} no payment: {_SETTLE[1]}"}
 
-    each = [(d, f"#{s}（派遣 {d} の「{lb}」、{c} に支払済み）",
-             f"#{s} (dispatch {d}, {lb}, paid in {c})") for s, d, c, lb, _ in rows]
+    each = [(d, f"{_named(s)[0]}（派遣 {d} の「{lb}」、{c} に支払済み）",
+             f"{_named(s)[1]} (dispatch {d}, {lb}, paid in {c})") for s, d, c, lb, _ in rows]
     whole = said([j for _, j, _ in each], [e for _, _, e in each], len(rows) > 1)
     about = {d: said([j for o, j, _ in each if o == d], [e for o, _, e in each if o == d],
                      sum(1 for o, _, _ in each if o == d) > 1)
@@ -347,7 +358,7 @@ def _own_note(state: str, rows: list[tuple[int, str, str, str, str]]) -> dict[st
     return _item(whole["ja"], whole["en"], [(d, c, k) for _, d, c, _, k in rows], about)
 
 
-def _master_note(state: str, seq: int, table: str, key: str, label: str, rule: str,
+def _master_note(state: str, which: Which, table: str, key: str, label: str, rule: str,
                  named: list[tuple[str, str, str]], *, through: bool = False
                  ) -> dict[str, Any]:
     """``through``: a column that acts through the dispatching institution. Its "back" is
@@ -357,8 +368,8 @@ def _master_note(state: str, seq: int, table: str, key: str, label: str, rule: s
 
     who_ja, who_en = ("専門家", "expert") if table == "experts" else ("機関", "institution")
     paid_ja, paid_en = pairs_listed([(d, c) for d, c, _ in named])
-    what_ja = f"事務局修正 #{seq}（{who_ja} {key} の「{label}」、{rule}）"
-    what_en = f"correction #{seq} ({who_en} {key}, {label}, {rule})"
+    what_ja = f"事務局修正 {_named(which)[0]}（{who_ja} {key} の「{label}」、{rule}）"
+    what_en = f"correction {_named(which)[1]} ({who_en} {key}, {label}, {rule})"
     if state == "back" and through:
         back_ja, back_en = _BACK
         ja = (f"{what_ja} について、その後の修正と合わせて、支払済みの派遣 {paid_ja} が支払の"

@@ -187,22 +187,30 @@ def _name_corrections(findings: pl.DataFrame, trail: pl.DataFrame,
         trail.filter(pl.col("table") == table).select(
             "table", "key",
             pl.col("column").replace_strict(by_name, default=None, return_dtype=pl.String),
-            "seq")
+            "seq", pl.col("row") if "row" in trail.columns else pl.lit(None, pl.Int64))
         for table, by_name in sorted(labels.items())])
-    last = cells.drop_nulls().group_by("table", "key", "column").agg(pl.col("seq").max())
-    seq = pl.col("_seq").cast(pl.String)
-    return (findings.join(last.rename({"seq": "_seq"}), on=["table", "key", "column"],
-                          how="left", nulls_equal=False, maintain_order="left")
+    last = (cells.drop_nulls(["table", "key", "column", "seq"]).sort("seq")
+            .group_by("table", "key", "column").agg(pl.col("seq").last(), pl.col("row").last()))
+    # named by its row in the corrections file, as Excel shows it and as a refused one is
+    # (a trail without rows, as tests build, by its order: #N)
+    named_ja = (pl.when(pl.col("_row").is_not_null())
+                .then(pl.format("{}行目", pl.col("_row")))
+                .otherwise(pl.format("#{}", pl.col("_seq"))))
+    named_en = (pl.when(pl.col("_row").is_not_null())
+                .then(pl.format("in row {}", pl.col("_row")))
+                .otherwise(pl.format("#{}", pl.col("_seq"))))
+    return (findings.join(last.rename({"seq": "_seq", "row": "_row"}),
+                          on=["table", "key", "column"], how="left", nulls_equal=False,
+                          maintain_order="left")
             .with_columns(
                 pl.when(pl.col("_seq").is_not_null())
-                .then(pl.concat_str([pl.col("message_ja"), pl.lit("（事務局修正 #"), seq,
-                                     pl.lit(" による値）")]))
+                .then(pl.format("{}（事務局修正 {} による値）", pl.col("message_ja"), named_ja))
                 .otherwise(pl.col("message_ja")).alias("message_ja"),
                 pl.when(pl.col("_seq").is_not_null())
-                .then(pl.concat_str([pl.col("message_en"), pl.lit(" (value set by correction #"),
-                                     seq, pl.lit(")")]))
+                .then(pl.format("{} (value set by the correction {})", pl.col("message_en"),
+                                named_en))
                 .otherwise(pl.col("message_en")).alias("message_en"))
-            .drop("_seq"))
+            .drop("_seq", "_row"))
 
 
 def _explained_accounts(issues: pl.DataFrame,
