@@ -309,20 +309,58 @@ def test_cp932_unassigned_byte_is_an_encoding_error_with_its_offset(stray: bytes
 
 def test_R_VAL_1_a_long_csv_row_is_an_error_of_its_row_not_of_the_file(rules, tmp_path) -> None:
     """A record with fields beyond the header stopped the whole month (blind check of
-    R-VAL-1): now a value there is an error of its row (its cells may be shifted), and a
-    row whose extra fields are empty is one warning for the file."""
+    R-VAL-1): now a value there is an error of its row (its cells may be shifted). A row
+    whose extra fields are empty while the others have none is an error too: an unquoted
+    1,110 split in two in a row whose last column was empty looks just so, and was paid
+    1,111 for 2,220 (Excel round-trip check, session 20)."""
     data = copy_good(tmp_path)
     shutil.copy(FIX / "bad" / "ragged_line" / "checkins.csv", data / "checkins.csv")
     lines = (data / "checkins.csv").read_text("utf-8").splitlines()
-    lines[3] += ",,"  # row 4: a trailing comma twice
+    lines[3] += ",,"  # row 4: two empty fields more than the others
     (data / "checkins.csv").write_text("\n".join(lines) + "\n", "utf-8")
     ds = load_dataset(data, rules)
     found = ds.findings.filter(pl.col("file") == "checkins.csv")
     assert found.select("row", "severity", "value").rows() == [(3, "error", None),
-                                                               (None, "warning", None)]
-    assert "1 行（最初は 4行目）" in found["message_ja"][1]
+                                                               (4, "error", None)]
+    assert "ほかの行は見出しと同じ列数" in found["message_ja"][1]
     assert ds.tables["checkins"].height == len(lines) - 1  # no row lost, none added
     assert ds.tables["checkins"]["_row"].to_list() == list(range(2, len(lines) + 1))
+
+
+def test_R_VAL_1_trailing_commas_on_every_row_are_one_warning(rules, tmp_path) -> None:
+    """An export that ends every record with a comma lost nothing: one warning."""
+    data = copy_good(tmp_path)
+    path = data / "checkins.csv"
+    lines = path.read_text("utf-8-sig").splitlines()
+    path.write_text("\n".join([lines[0], *(f"{line}," for line in lines[1:])]) + "\n",
+                    "utf-8")
+    ds = load_dataset(data, rules)
+    found = ds.findings.filter(pl.col("file") == "checkins.csv")
+    assert found.select("row", "severity").rows() == [(None, "warning")]
+    assert f"{len(lines) - 1} 行（最初は 2行目）" in found["message_ja"][0]
+
+
+def test_R_VAL_1_an_unquoted_amount_split_in_two_holds_its_dispatch(tmp_path) -> None:
+    """Excel round-trip check, session 20: 「…,68.0,"1,110",」 edited to 「…,68.0,1,110,」
+    in a row whose last column (理由) is empty paid fare 1 and an express fee of 110."""
+    import polars as pl
+
+    from haken_batch import cycle
+    from sample_runs import SAMPLES, sample_options
+
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLES, data)
+    path = data / "travel_claims.csv"
+    text = path.read_text("utf-8-sig")
+    line = next(x for x in text.splitlines() if x.startswith("D21-0000026,1,"))
+    assert ',"1,110",' in line and line.endswith(",")
+    path.write_text("\ufeff" + text.replace(line, line.replace(',"1,110",', ",1,110,")),
+                    "utf-8")
+    out = tmp_path / "out"
+    cycle.settle_cycle(sample_options(out, data=data))
+    d = pl.read_csv(out / "2021-10" / "dispatches.csv", infer_schema=False)
+    row = d.filter(pl.col("派遣ID") == "D21-0000026").row(0, named=True)
+    assert row["判定"] == "held" and "R-VAL-1" in row["根拠ルール"], row
 
 
 XLSX_SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "fy2021-xlsx"

@@ -725,13 +725,26 @@ def _(d: Path) -> None:
     write_rows(d, "reports", data)
 
 
-@case("long-rows-trailing-comma", "two reports rows ending in an empty extra field: one "
-      "warning, nothing lost or held", 0,
-      says=("2 行（最初は 2行目）",),
-      findings=({"file": "reports.csv", "rule_id": "R-VAL-1", "severity": "warning"},))
+@case("long-rows-uneven-empty", "two reports rows ending in an empty extra field the other "
+      "row lacks: an unquoted 1,110 split in a row whose last column was empty looks so "
+      "(paid 1,111 for 2,220, session 20): errors of those rows, held", 1,
+      says=("reports.csv", "2", "ほかの行は見出しと同じ列数"),
+      findings=({"file": "reports.csv", "row": 2, "rule_id": "R-VAL-1", "severity": "error"},
+                {"file": "reports.csv", "row": 4, "rule_id": "R-VAL-1", "severity": "error"}),
+      held=("D0001", "D0003"))
 def _(d: Path) -> None:
     data = rows(d, "reports")
     data[1], data[3] = [*data[1], ""], [*data[3], " "]
+    write_rows(d, "reports", data)
+
+
+@case("long-rows-trailing-comma", "every reports row ending in an empty extra field (an "
+      "export's trailing comma): one warning, nothing lost or held", 0,
+      says=("3 行（最初は 2行目）",),
+      findings=({"file": "reports.csv", "rule_id": "R-VAL-1", "severity": "warning"},))
+def _(d: Path) -> None:
+    data = rows(d, "reports")
+    data[1:] = [[*r, ""] for r in data[1:]]
     write_rows(d, "reports", data)
 
 

@@ -301,6 +301,17 @@ def _long_row_issues(marks: SheetMarks, table: str, idx_of: dict[int, int]
             "A comma inside a value may have shifted its cells, so what the row touches is "
             "held. Check the record in the system and export again"))
         for row in marks.long_rows if row in idx_of]
+    found += [one_issue(
+        table=table, column=None, value=None, rule_id="R-VAL-1", severity=ERROR,
+        idx=idx_of[row],
+        ja=(f"見出し行（{marks.width}列）より列が多い行です（ほかの行は見出しと同じ列数）。"
+            "引用符のない値の中のカンマ（1,110 など）で列がずれているおそれがあるため、この行が"
+            "関わる派遣は保留します。システムでこの行を確かめ、エクスポートを出し直してください"),
+        en=(f"the row has more fields than the header ({marks.width}) where the other rows "
+            "have none. A comma inside an unquoted value (1,110) may have shifted its cells, "
+            "so what the row touches is held. Check the record in the system and export "
+            "again"))
+        for row in marks.uneven_tails if row in idx_of]
     if marks.blank_tails:
         n, first = len(marks.blank_tails), marks.blank_tails[0]
         found.append(one_issue(

@@ -483,13 +483,19 @@ def _lone_cr_error(payload: bytes, where: str) -> StructuralError:
 def _trim_long_records(text: str, width: int) -> tuple[bytes, SheetMarks]:
     """Error path only: the CSV with every record cut to ``width`` fields, and which records
     were longer (Excel row, header 1): with a value beyond the header, the row's cells may
-    be shifted (a comma inside an unquoted value) and it is an error of its row; with only
-    empty fields there (a trailing comma) nothing was lost and it is one warning."""
+    be shifted (a comma inside an unquoted value) and it is an error of its row. With only
+    empty fields there, nothing was lost when every data record is longer alike (trailing
+    commas: one warning); when only some are, an unquoted 1,110 split into two cells of a
+    row whose last column was empty (fare 1, express 110: paid 1,111 for 2,220; Excel
+    round-trip check, session 20), so those rows are errors too."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     filled: list[int] = []
     blank: list[int] = []
+    lengths: set[int] = set()  # of the data records with a field
     for n, record in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if n > 1 and any(v.strip() for v in record):
+            lengths.add(len(record))
         if len(record) > width:
             (filled if any(v.strip() for v in record[width:]) else blank).append(n)
             record = record[:width]
@@ -497,7 +503,9 @@ def _trim_long_records(text: str, width: int) -> tuple[bytes, SheetMarks]:
             writer.writerow(record)
         else:
             out.write("\n")  # a blank line stays one (polars reads it as an empty row)
-    marks = SheetMarks(long_rows=tuple(filled), blank_tails=tuple(blank), width=width)
+    alike = len(lengths) == 1
+    marks = SheetMarks(long_rows=tuple(filled), blank_tails=tuple(blank) if alike else (),
+                       uneven_tails=() if alike else tuple(blank), width=width)
     return out.getvalue().encode("utf-8"), marks
 
 

@@ -61,16 +61,19 @@ class SheetMarks:
     errors: tuple[ErrorCell, ...] = ()  # at most LIMIT: more may exist when LIMIT are found
     merged: tuple[MergedRange, ...] = ()
     # CSV records longer than the header (read.py, ``width`` fields kept), as Excel rows:
-    # with a value beyond it, and with only empty fields there
+    # with a value beyond it, with only empty fields there (every record alike: trailing
+    # commas), and with only empty fields where the other records have none (uneven)
     long_rows: tuple[int, ...] = ()
     blank_tails: tuple[int, ...] = ()
+    uneven_tails: tuple[int, ...] = ()
     width: int = 0
     # the Excel row of a sheet's header: the reader skips blank rows above it, so the rows
     # below were numbered as if it were row 1 (review, session 18)
     header_row: int = 1
 
     def __bool__(self) -> bool:
-        return bool(self.errors or self.merged or self.long_rows or self.blank_tails)
+        return bool(self.errors or self.merged or self.long_rows or self.blank_tails
+                    or self.uneven_tails)
 
 
 NO_MARKS = SheetMarks()
