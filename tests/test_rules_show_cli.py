@@ -30,6 +30,25 @@ def test_text_shows_every_description_whole_at_80_columns(rules: RuleBook) -> No
     assert "…" not in result.stdout
 
 
+def test_english_shows_every_parameter_in_english(rules: RuleBook) -> None:
+    """`--lang en` printed the Japanese page byte for byte (docs review, session 20)."""
+    import re
+
+    result = CliRunner().invoke(app, ["rules", "show", "--date", ON.isoformat(), "--lang",
+                                      "en"], terminal_width=80, env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    in_force = rules.in_force(ON)
+    assert f"rules in force on 2021-10-01 ({len(in_force)} parameters)" in result.stdout
+    for name, value in in_force.items():
+        p = rules.parameter(name)
+        assert p.description_en, f"{name}: no description_en in {p.source}"
+        assert f"{name}  {shown(value, p.unit, 'en')}" in result.stdout
+        assert f"rule {p.reference}, since {p.start_of_value_at(ON).isoformat()}" in result.stdout
+        assert f"  {p.description_en}\n" in result.stdout, name
+    # Japanese only inside values and the program's own terms, never the page's words
+    assert not re.search("規則|適用開始|時点のルール|件\\b", result.stdout)
+
+
 def test_json_lists_the_same_parameters(rules: RuleBook) -> None:
     args = ["rules", "show", "--date", ON.isoformat(), "--format", "json"]
     result = CliRunner().invoke(app, args)

@@ -43,7 +43,8 @@ def show(
             p = book.parameter(name)
             rows.append({"name": name, "value": value, "unit": p.unit, "reference": p.reference,
                          "since": p.start_of_value_at(on).isoformat(),
-                         "description": p.description})
+                         "description": p.description,
+                         "description_en": p.description_en or p.description})
         if not rows:  # a date before the rules: say from when they apply, not "0 件"
             first = min((p.values[0][0] for p in book.parameters.values() if p.values),
                         default=None)
@@ -58,23 +59,26 @@ def show(
     if fmt is Format.json:
         print_json({"date": on.isoformat(), "parameters": rows})
         return
-    _print_records(on, rows)
+    _print_records(on, rows, lang.value)
 
 
-def _print_records(on: dt.date, rows: list[dict[str, object]]) -> None:
+def _print_records(on: dt.date, rows: list[dict[str, object]], lang: str = "ja") -> None:
     """One block per parameter, never cut (a six-column table cut every cell at 80 columns):
     name and value, then rule and start date, then the description, as long as it is."""
     from rich.text import Text
 
     from haken_batch.rules.display import shown
 
+    en = lang == "en"
     out = console()
-    title = f"{on.isoformat()} 時点のルール / rules in force ({len(rows)} 件)"
+    title = (f"rules in force on {on.isoformat()} ({len(rows)} parameters)" if en else
+             f"{on.isoformat()} 時点のルール ({len(rows)} 件)")
     out.print(Text(title, style="bold"))
     for r in rows:
         out.print()
         out.print(Text.assemble((str(r["name"]), "bold"), "  ",
-                                shown(r["value"], str(r["unit"] or ""))))
-        out.print(Text(f"  規則 {r['reference']}・適用開始 {r['since']}"))
-        for line in str(r["description"] or "").splitlines():
+                                shown(r["value"], str(r["unit"] or ""), lang)))
+        out.print(Text(f"  rule {r['reference']}, since {r['since']}" if en else
+                       f"  規則 {r['reference']}・適用開始 {r['since']}"))
+        for line in str(r["description_en" if en else "description"] or "").splitlines():
             out.print(Text(f"  {line}"))

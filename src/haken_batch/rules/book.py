@@ -34,7 +34,8 @@ from haken_batch.rules.expected import check as check_parameters
 from haken_batch.rules.yaml_loader import key_line, load_yaml
 
 _DATE_RX = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_PARAM_KEYS = {"description", "reference", "unit", "values", "reading", "documentation"}
+_PARAM_KEYS = {"description", "description_en", "reference", "unit", "values", "reading",
+               "documentation"}
 
 
 def _as_date(value: dt.date | str) -> dt.date:
@@ -52,6 +53,7 @@ class Parameter:
     reading: str | None
     values: tuple[tuple[dt.date, Any], ...]  # ascending by start date
     source: str
+    description_en: str = ""  # for `rules show --lang en` (the Japanese one when blank)
 
     def value_at(self, on: dt.date | str) -> Any:
         day = _as_date(on)
@@ -115,6 +117,7 @@ def _parse_parameter(name: str, body: Any, path: Path) -> Parameter:
         reading=body.get("reading"),
         values=tuple(parsed),
         source=where,
+        description_en=str(body.get("description_en") or ""),
     )
 
 
