@@ -291,27 +291,20 @@ def _long_row_issues(marks: SheetMarks, table: str, idx_of: dict[int, int]
     extra fields are all empty (a trailing comma: nothing lost)."""
     # the value beyond the header is not echoed: shifted, it may be an account number or a
     # name that its own column would have masked
+    w = marks.width
+    why = [(marks.long_rows, "（見出しのない列に値があります）。値の中のカンマ",
+            f"{w}; a value is beyond it). A comma inside a value"),
+           (marks.uneven_tails,
+            "（ほかの行は見出しと同じ列数）。引用符のない値の中のカンマ（1,110 など）",
+            f"{w}) where the other rows have none. A comma inside an unquoted value (1,110)")]
     found = [one_issue(
         table=table, column=None, value=None, rule_id="R-VAL-1", severity=ERROR,
         idx=idx_of[row],
-        ja=(f"見出し行（{marks.width}列）より列が多い行です（見出しのない列に値があります）。"
-            "値の中のカンマで列がずれているおそれがあるため、この行が関わる派遣は保留します。"
-            "システムでこの行を確かめ、エクスポートを出し直してください"),
-        en=(f"the row has more fields than the header ({marks.width}; a value is beyond it). "
-            "A comma inside a value may have shifted its cells, so what the row touches is "
-            "held. Check the record in the system and export again"))
-        for row in marks.long_rows if row in idx_of]
-    found += [one_issue(
-        table=table, column=None, value=None, rule_id="R-VAL-1", severity=ERROR,
-        idx=idx_of[row],
-        ja=(f"見出し行（{marks.width}列）より列が多い行です（ほかの行は見出しと同じ列数）。"
-            "引用符のない値の中のカンマ（1,110 など）で列がずれているおそれがあるため、この行が"
+        ja=(f"見出し行（{w}列）より列が多い行です{ja}で列がずれているおそれがあるため、この行が"
             "関わる派遣は保留します。システムでこの行を確かめ、エクスポートを出し直してください"),
-        en=(f"the row has more fields than the header ({marks.width}) where the other rows "
-            "have none. A comma inside an unquoted value (1,110) may have shifted its cells, "
-            "so what the row touches is held. Check the record in the system and export "
-            "again"))
-        for row in marks.uneven_tails if row in idx_of]
+        en=(f"the row has more fields than the header ({en} may have shifted its cells, so "
+            "what the row touches is held. Check the record in the system and export again"))
+        for rows, ja, en in why for row in rows if row in idx_of]
     if marks.blank_tails:
         n, first = len(marks.blank_tails), marks.blank_tails[0]
         found.append(one_issue(
