@@ -152,10 +152,11 @@ def failure_issues(table: str, failure_cases: pl.DataFrame, frame: pl.DataFrame,
                .select("idx").unique()
                .join(frame.select(pl.col("idx"), _text_of(frame, target).alias("value")),
                      on="idx", how="left"))
-        if check == "safe_id":
+        if hit.schema["value"] == pl.String:
             # 3.34258E+12: Excel showed a long id as a number and saved what it showed (1,040
-            # findings that named no cause: blind clerk check); the digits are lost
-            shown = pl.col("value").str.contains(_EXPONENT_RX)
+            # findings that named no cause: blind clerk check); the digits are lost. An id,
+            # and as much a ゆうちょ 記号番号 told "7 digits" (Excel round-trip check, s20)
+            shown = pl.col("value").str.contains(_EXPONENT_RX).fill_null(False)
             parts.append(issues_for(
                 hit.filter(shown), table=table, column=target, rule_id=col.rule_id,
                 severity=ERROR,
@@ -298,6 +299,24 @@ def _reference_issues(frames: dict[str, pl.DataFrame], cmap: ColumnMap) -> pl.Da
                    f"{pspec.name}; separate the ids with ';' (held: the exclusions this list "
                    "decides cannot be judged)"))
             hit = hit.filter(~joined)
+        # an id typed in full width (Ｄ２１－０００２) matches nothing, and its dispatch drops out
+        # of the cycle as "not reported": say which row it would be (Excel round-trip check)
+        folded = pl.col("value").str.normalize("NFKC")
+        near = (hit.filter(folded != pl.col("value"))
+                .with_columns(folded.alias("_near"))
+                .join(parent.select(pl.col(ref.parent_column).alias("_near")), on="_near",
+                      how="semi"))
+        for value, rows in near.group_by("_near", maintain_order=True):
+            parts.append(issues_for(
+                rows.drop("_near"), table=ref.table, column=ref.column, rule_id="R-VAL-1",
+                severity=ref.severity,
+                ja=f"{col.label}: {pspec.ja}（{pspec.name}）にない値です（全角の文字があります。"
+                   f"半角の「{value[0]}」なら行があります。元のシステムで直して出力し直して"
+                   "ください）",
+                en=f"{col.name}: not found in {pspec.name} (it has full-width characters; "
+                   f"{value[0]!r} in half width is there: fix it in the source system and "
+                   "export again)"))
+        hit = hit.join(near.select("idx", "value"), on=["idx", "value"], how="anti")
         parts.append(issues_for(
             hit, table=ref.table, column=ref.column, rule_id="R-VAL-1", severity=ref.severity,
             ja=f"{col.label}: {pspec.ja}（{pspec.name}）にない値です",

@@ -748,6 +748,38 @@ def _(d: Path) -> None:
     write_rows(d, "reports", data)
 
 
+@case("fullwidth-id-in-reports", "a report's 派遣ID typed in full width (Ｄ０００２): its "
+      "dispatch dropped out as not reported, and the error named no row to look at (Excel "
+      "round-trip check, session 20)", 1,
+      says=("reports.csv", "3", "半角の「D0002」なら行があります"),
+      findings=({"file": "reports.csv", "row": 3, "column": "派遣ID", "rule_id": "R-VAL-1",
+                 "severity": "error"},))
+def _(d: Path) -> None:
+    edit(d, "reports", 3, "派遣ID", "Ｄ０００２")
+
+
+@case("excel-error-text-in-a-name", "企業名 「#NAME?」: a CSV saved from Excel after it read "
+      "+Style as a formula; taken as the company's name (Excel round-trip check, session "
+      "20)", 1,
+      says=("dispatches.csv", "2", "Excel のエラー値です"),
+      findings=({"file": "dispatches.csv", "row": 2, "column": "企業名", "value": "#NAME?",
+                 "rule_id": "R-VAL-1", "severity": "error"},),
+      held=("D0001",))
+def _(d: Path) -> None:
+    edit(d, "dispatches", 2, "企業名", "#NAME?")
+
+
+@case("account-number-in-exponent-form", "口座番号 1.8448E+12: a 13-digit ゆうちょ 記号番号 "
+      "saved as Excel showed it; told 「7桁の数字」, not that Excel lost its digits (Excel "
+      "round-trip check, session 20)", 1,
+      says=("experts.csv", "2", "Excel の指数表示"),
+      findings=({"file": "experts.csv", "row": 2, "column": "口座番号", "rule_id": "R-VAL-2",
+                 "severity": "error"},),
+      held=("D0001",), never=("1.8448E+12",))
+def _(d: Path) -> None:
+    edit(d, "experts", 2, "口座番号", "1.8448E+12")
+
+
 # -- codes and booleans ---------------------------------------------------------------------
 
 @case("unknown-prefecture", "都道府県 東京県", 1,

@@ -441,4 +441,33 @@ def normalize_table(frame: pl.DataFrame, spec: TableSpec,
         ja, en = PARSE_MESSAGES[c.kind]
         parts.append(issues_for(bad, table=spec.name, column=c.name, rule_id=c.rule_id,
                                 severity=ERROR, ja=f"{c.label}: {ja}", en=f"{c.name}: {en}"))
+    parts.append(_excel_error_texts(frame, spec))
     return frame.with_columns(columns), concat_issues(parts)
+
+
+# What Excel writes into a CSV for a cell it could not compute: a name saved from Excel as
+# 「#NAME?」 (+Style read as a formula) was taken as the company's name (Excel round-trip
+# check, session 20); an xlsx keeps the error as such and is held the same way.
+EXCEL_ERROR_TEXTS = ("#NAME?", "#VALUE!", "#REF!", "#N/A", "#DIV/0!", "#NUM!", "#NULL!",
+                     "#SPILL!", "#CALC!", "#GETTING_DATA")
+_FREE_TEXT = ("text", "name", "kana")  # the other kinds refuse such a cell when read
+
+
+def _excel_error_texts(frame: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
+    """An error of every free-text cell that holds an Excel error value as its text."""
+    parts = []
+    for c in spec.columns:
+        if c.kind not in _FREE_TEXT or frame.schema.get(c.name) != pl.String:
+            continue
+        cell = pl.col(c.name).str.strip_chars()
+        hit = frame.filter(cell.str.starts_with("#") & cell.is_in(EXCEL_ERROR_TEXTS))
+        if hit.height:
+            parts.append(issues_for(
+                hit.select("idx", cell.alias("value")), table=spec.name, column=c.name,
+                rule_id=c.rule_id, severity=ERROR,
+                ja=f"{c.label}: Excel のエラー値です（Excel で開いて保存すると、= + - @ で始まる"
+                   "値は数式として読まれます）。元のシステムの値に直してください",
+                en=f"{c.name}: an Excel error value (opened and saved in Excel, a value "
+                   "beginning with = + - @ is read as a formula); put back the source "
+                   "system's value"))
+    return concat_issues(parts)
