@@ -780,6 +780,18 @@ def _(d: Path) -> None:
     edit(d, "experts", 2, "口座番号", "1.8448E+12")
 
 
+@case("row-cleared-between-records", "a travel line's cells cleared in Excel (the row left "
+      "as commas between two records): its claim was dropped without a word (Excel "
+      "round-trip check, session 20): one warning naming the row; blank rows at the end say "
+      "nothing", 0,
+      says=("travel_claims.csv", "記録の間に空の行が 1 行あります（3行目）",),
+      findings=({"file": "travel_claims.csv", "rule_id": "R-VAL-1", "severity": "warning"},))
+def _(d: Path) -> None:
+    data = rows(d, "travel_claims")
+    data[2] = [""] * len(data[0])
+    write_rows(d, "travel_claims", [*data, [""] * len(data[0]), [""] * len(data[0])])
+
+
 # -- codes and booleans ---------------------------------------------------------------------
 
 @case("unknown-prefecture", "都道府県 東京県", 1,

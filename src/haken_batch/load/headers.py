@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from haken_batch.errors import StructuralError
-from haken_batch.load.findings import ERROR, WARNING, concat_issues, one_issue
+from haken_batch.load.findings import ERROR, WARNING, concat_issues, empty_issues, one_issue
 from haken_batch.load.my_number import cells_with_one, written_in
 from haken_batch.load.read import RawTable, is_blank_header
 from haken_batch.load.spec import CORRECTIONS, ColumnMap, ColumnSpec, TableSpec, fold
@@ -165,14 +165,36 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
         at = first_blank.arg_true()
         blank = frame[at].select(pl.all_horizontal([_blank(n) for n in names])).to_series()
         if blank.any():
-            frame = frame.filter(pl.repeat(True, frame.height, eager=True)
-                                 .scatter(at.filter(blank), False))
+            gone = at.filter(blank)
+            issues.append(_blank_rows_issue(spec.name, frame, gone))
+            frame = frame.filter(pl.repeat(True, frame.height, eager=True).scatter(gone, False))
     frame = frame.with_columns(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("idx")).select(*names, "idx", "row")
     if raw.marks:
         issues.append(_mark_issues(raw, spec, chosen, frame))
     return Mapped(frame=frame, labels=labels, issues=concat_issues(issues),
                   my_number_columns=tuple(my_number))
+
+
+def _blank_rows_issue(table: str, frame: pl.DataFrame, gone: pl.Series) -> pl.DataFrame:
+    """One warning for blank rows between records: a row cleared in Excel (its cells
+    deleted, not the row) left a travel line unpaid without a word, as if it had never been
+    claimed (Excel round-trip check, session 20). Blank rows after the last record are an
+    Excel sheet's tail and say nothing."""
+    records = (~pl.repeat(False, frame.height, eager=True).scatter(gone, True)).arg_true()
+    inside = gone.filter(gone < records.max()) if records.len() else gone.clear()
+    if inside.len() == 0:
+        return empty_issues()
+    rows = frame.get_column("row").gather(inside).to_list()
+    shown = "、".join(str(r) for r in rows[:5]) + ("など" if len(rows) > 5 else "")
+    return one_issue(
+        table=table, column=None, value=None, rule_id="R-VAL-1", severity=WARNING,
+        ja=(f"記録の間に空の行が {len(rows)} 行あります（{shown}行目）。行を削除したのでは"
+            "なく内容だけを消したのなら、その行の記録は読まれていません。元のエクスポートと"
+            "比べて確かめてください"),
+        en=(f"{len(rows)} blank row(s) between records (row {', '.join(map(str, rows[:5]))}"
+            f"{' …' if len(rows) > 5 else ''}). If a row's contents were cleared rather than "
+            "the row deleted, that record was not read: compare with the original export"))
 
 
 _FOOTER_TAIL = 20  # a report footer is a few lines; the test looks at no more than this
