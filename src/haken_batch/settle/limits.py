@@ -5,11 +5,11 @@ fiscal year counts, whatever its cycle or status, ranked by support date (the re
 else the scheduled date) then dispatch id. A dispatch an earlier cycle paid counts even when
 a later export marks it cancelled: what was paid stays as paid (the ledger, as for the
 per diem), or a cancelled paid case would make room for a 4th paid one. For the same
-reason the dispatches earlier cycles paid keep their places: they rank first, and the
-others after them by day (a report that arrives late with an earlier support date would
-otherwise take a place already paid, and a 4th dispatch would be paid; the cut falls on
-the later cycle, as R-FEE-3's does). A dispatch is over the limit when its rank exceeds
-the limit of its own issue category. A recorded
+reason a paid dispatch keeps its place: where a dispatch that came to rank before it later
+(a report that arrives late with an earlier support date) would put it over its limit, the
+paid ones of that company and year rank first and the cut falls on the later cycle, as
+R-FEE-3's does (``ranks``). A dispatch is over the limit when its rank exceeds the limit
+of its own issue category. A recorded
 exception (回数上限例外) is honoured when ``limit.honour_exception_flag`` is on: the
 dispatch is paid and flagged.
 """
@@ -60,8 +60,13 @@ def ranks(t: dict[str, pl.DataFrame], rules: RuleBook,
           paid: pl.Series | None = None) -> pl.DataFrame:
     """dispatch_id, company_id, _fy, _rank, _limit, _d (the day it is ordered by), _behind
     (ranked after a paid dispatch of a later day) for every dispatch that counts: not
-    cancelled, or ``paid`` (the dispatch ids of the earlier cycles' ledger), which rank
-    first."""
+    cancelled, or ``paid`` (the dispatch ids of the earlier cycles' ledger).
+
+    By day, as the Reading says. Only where that would put a paid dispatch over its own
+    limit (not by a recorded exception: a place it held is taken by a dispatch that came to
+    rank before it later, a late report of an earlier day) do the paid ones of that company
+    and year rank first: the cut falls on the later cycle. Elsewhere the order is the
+    Reading's, so approvals split over cycles pay as one cycle would (property test)."""
     report_day = first_per_key(t["reports"].select("dispatch_id", "support_date"), "dispatch_id")
     counts = pl.col("status").fill_null("") != CANCELLED
     earlier = paid is not None and paid.len() > 0
@@ -72,7 +77,8 @@ def ranks(t: dict[str, pl.DataFrame], rules: RuleBook,
         first_per_key(
             t["dispatches"]
             .filter(counts)
-            .select("dispatch_id", "company_id", "issue_category", "scheduled_on"),
+            .select("dispatch_id", "company_id", "issue_category", "scheduled_on",
+                    "limit_exception"),
             "dispatch_id",
         )
         .join(report_day, on="dispatch_id", how="left")
@@ -82,26 +88,35 @@ def ranks(t: dict[str, pl.DataFrame], rules: RuleBook,
             "issue_category",
             pl.coalesce("support_date", "scheduled_on").alias("_d"),
             (~was_paid).alias("_unpaid"),
+            pl.col("limit_exception").fill_null(False).alias("_excepted"),
         )
         .filter(pl.col("company_id").is_not_null() & pl.col("_d").is_not_null())
     )
     fy = _fiscal_years(rules, d.get_column("_d"))
     lim = _limits(rules, d.select("_d", "issue_category"))
-    group = ["company_id", "_fy"]
-    by_day = ["_d", "dispatch_id"]  # the paid ones first: a sort key only when there are any
-    ranked = windows.ordered(d.join(fy, left_on="_d", right_on="date", how="left"), group,
-                             ["_unpaid", *by_day] if earlier else by_day
-                             ).with_columns((pl.col(windows.POS) + 1).alias("_rank"))
+    group, by_day = ["company_id", "_fy"], ["_d", "dispatch_id"]
+    ranked = (windows.ordered(d.join(fy, left_on="_d", right_on="date", how="left"), group,
+                              by_day)
+              .with_columns((pl.col(windows.POS) + 1).alias("_rank"))
+              .join(lim, on=["_d", "issue_category"], how="left", nulls_equal=True))
     behind = pl.lit(False)
-    if earlier:  # by day alone it would rank before a paid one: said in its message
-        ranked = windows.ordered(ranked.drop(windows.G, windows.FIRST, windows.POS), group,
-                                 by_day).with_columns((pl.col(windows.POS) + 1).alias("_by_day"))
-        behind = pl.col("_unpaid") & (pl.col("_by_day") < pl.col("_rank"))
-    return (
-        ranked.with_columns(behind.alias("_behind"))
-        .join(lim, on=["_d", "issue_category"], how="left", nulls_equal=True)
-        .select("dispatch_id", "company_id", "_fy", "_rank", "_limit", "_d", "_behind")
-    )
+    if earlier:
+        displaced = (~pl.col("_unpaid") & ~pl.col("_excepted")
+                     & (pl.col("_rank") > pl.col("_limit")).fill_null(False))
+        moved = ranked.filter(displaced.any().over(group))
+        if moved.height:
+            paid_first = (windows.ordered(moved.drop(windows.G, windows.FIRST, windows.POS,
+                                                     "_rank"), group, ["_unpaid", *by_day])
+                          .select("dispatch_id", (pl.col(windows.POS) + 1).alias("_kept")))
+            ranked = ranked.join(paid_first, on="dispatch_id", how="left")
+            # by day alone it would rank before a paid one: said in its message
+            ranked = ranked.with_columns(
+                (pl.col("_unpaid") & (pl.col("_kept") > pl.col("_rank")).fill_null(False))
+                .alias("_behind"),
+                pl.coalesce("_kept", "_rank").alias("_rank"))
+            behind = pl.col("_behind")
+    return ranked.with_columns(behind.alias("_behind")).select(
+        "dispatch_id", "company_id", "_fy", "_rank", "_limit", "_d", "_behind")
 
 
 def r_lim_1(d: pl.DataFrame, ranked: pl.DataFrame, rules: RuleBook) -> list[Part]:
