@@ -444,3 +444,18 @@ def test_a_sheet_with_blank_rows_above_its_header_keeps_excel_row_numbers(rules,
     new = after.findings.select("sheet", "row", "column", "message_ja").rows()
     assert sorted(new) == sorted((sh, r + shift.get(sh, 0) if r is not None else r, c, m)
                                  for sh, r, c, m in old)
+
+
+def test_one_table_saved_as_a_workbook_is_told_to_be_saved_as_csv(rules, tmp_path) -> None:
+    """experts.csv opened in Excel and saved as experts.xlsx: the refusal said only that
+    CSVs and a workbook were both there (Excel round-trip check, session 20)."""
+    import polars as pl
+
+    data = copy_good(tmp_path)
+    pl.read_csv(data / "experts.csv", infer_schema=False).write_excel(data / "experts.xlsx")
+    (data / "experts.csv").unlink()
+    with pytest.raises(StructuralError) as refused:
+        load_dataset(data, rules)
+    assert "表「専門家」の CSV がありません" in refused.value.ja
+    assert "experts.xlsx がこの表なら、Excel で「CSV UTF-8」として保存し直してください" in (
+        refused.value.ja)

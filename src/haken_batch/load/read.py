@@ -152,11 +152,20 @@ def read_folder(data_dir: Path, cmap: ColumnMap,
                 where=books[0].name)
         if books:  # CSVs of some tables beside a workbook: the workbook was not read
             found = ", ".join(tables[t].source.path.name for t in main_tables)
+            # one table saved from Excel as a workbook (experts.xlsx): say so (Excel
+            # round-trip check, session 20)
+            same = [b for b in books if b.stem.strip().lower() in (spec.name, spec.ja)]
+            hint_ja = (f"。{same[0].name} がこの表なら、Excel で「CSV UTF-8」として保存し直して"
+                       "ください" if same else "")
+            hint_en = (f"; if {same[0].name} is this table, save it from Excel as CSV UTF-8"
+                       if same else "")
             raise StructuralError(
                 f"表「{spec.ja}」の CSV がありません。CSV（{found}）があるため Excelブック"
-                f"（{books[0].name}）は読んでいません。CSV か ブックのどちらか一方にしてください",
+                f"（{books[0].name}）は読んでいません。CSV か ブックのどちらか一方にしてください"
+                + hint_ja,
                 f"no CSV for table {spec.name!r}; the workbook {books[0].name} was not read "
-                f"because CSVs are present ({found}); keep either the CSVs or the workbook",
+                f"because CSVs are present ({found}); keep either the CSVs or the workbook"
+                + hint_en,
                 where=str(data_dir))
         raise StructuralError(
             f"表「{spec.ja}」のファイル（{spec.name}.csv または {spec.ja}.csv）がありません",
