@@ -51,7 +51,7 @@ def test_a_correction_of_a_paid_dispatch_is_named_in_the_summary(tmp_path: Path)
     manifest = json.loads((out / "2021-11" / "manifest.json").read_text(encoding="utf-8"))
     kept = [f for f in manifest["followups"] if f["kind"] == "paid_correction"]
     assert len(kept) == 1 and paid in kept[0]["dispatch_ids"]
-    assert f"#{before + 1}（派遣 {paid}" in kept[0]["ja"]
+    assert f"事務局修正 {before + 2}行目（派遣 {paid}" in kept[0]["ja"]
     story = explain.story(out, paid)
     assert story["cycle"] == "2021-10"
     assert [(f["cycle"], f["ja"]) for f in story["followups"]] == [("2021-11", kept[0]["ja"])]
@@ -65,7 +65,7 @@ def test_a_correction_of_a_paid_dispatch_is_named_in_the_summary(tmp_path: Path)
     again = CliRunner().invoke(app, ["settle", "2021-12", "--data", str(data), "--out",
                                      str(out), "--payer", str(PAYER), "--no-documents"])
     assert again.exit_code == 0, again.output
-    assert f"#{before + 1}（派遣 {paid}" not in " ".join(again.output.split())
+    assert f"{before + 2}行目（派遣 {paid}" not in " ".join(again.output.split())
     later = json.loads((out / "2021-12" / "manifest.json").read_text(encoding="utf-8"))
     assert not [f for f in later["followups"] if f["kind"] == "paid_correction"]
     assert [f["cycle"] for f in explain.story(out, paid)["followups"]] == ["2021-11"]
