@@ -272,3 +272,13 @@ def test_close_with_the_same_tool_refuses_any_output_that_differs(out: Path) -> 
     _forge(out, "2021-11", "findings.csv", b"\n", b"\r\n")
     with pytest.raises(VerifyError, match=r"findings\.csv"):
         close_cycle(out, "2021-11", closed_on=DAY, closed_by="x")
+
+
+def test_the_refusal_names_the_commit_that_settled() -> None:
+    """「haken-batch 0.1.0」 named no code: every commit has that version (review, s20)."""
+    from haken_batch.closing import _settled_by
+
+    assert _settled_by({"haken_batch": "0.1.0", "source_commit": "a" * 40}) == (
+        "0.1.0, commit aaaaaaaaaaaa")
+    assert _settled_by({"haken_batch": "0.1.0"}) == "0.1.0"
+    assert _settled_by({}) == "?"

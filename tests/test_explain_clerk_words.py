@@ -188,3 +188,19 @@ def test_R_DATA_2_positions_are_shown_to_about_a_kilometre(story: dict) -> None:
     assert not re.search(r"\b\d{2,3}\.\d{3,}\b", explain.render(story).split("3. 確認")[0])
     assert explain.mask_value("lat", 35.681236) == "35.68***"
     assert explain.mask_value("place_lon", 139.767125) == "139.77***"
+
+
+def test_R_DATA_2_a_corrected_position_is_shown_to_about_a_kilometre_too(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A correction keeps old and new values as text: 「35.68xxxx」→「35.75871」 was shown in
+    full (review, session 20)."""
+    from sample_runs import SAMPLES, with_correction
+
+    root = tmp_path_factory.mktemp("position")
+    data = with_correction(SAMPLES, root / "data", "reports,D21-P053,支援場所緯度,35.758712,"
+                           "機関に確認,事務局 佐藤,2021/10/15 11:00")
+    cycle.settle_cycle(sample_options(root / "out", data=data))
+    text = explain.render(explain.story(root / "out", "D21-P053"))
+    assert "35.758712" not in text and "35.76***" in text
+    assert explain.mask_value("place_lat", "35.758712") == "35.76***"
+    assert explain.mask_value("lat", "北緯35度") == "***"

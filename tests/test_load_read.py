@@ -324,13 +324,15 @@ def test_R_VAL_1_a_long_csv_row_is_an_error_of_its_row_not_of_the_file(rules, tm
     found = ds.findings.filter(pl.col("file") == "checkins.csv")
     assert found.select("row", "severity", "value").rows() == [(3, "error", None),
                                                                (4, "error", None)]
-    assert "ほかの行は見出しと同じ列数" in found["message_ja"][1]
+    assert "ほかの多くの行より長く、余分な列は空" in found["message_ja"][1]
     assert ds.tables["checkins"].height == len(lines) - 1  # no row lost, none added
     assert ds.tables["checkins"]["_row"].to_list() == list(range(2, len(lines) + 1))
 
 
 def test_R_VAL_1_trailing_commas_on_every_row_are_one_warning(rules, tmp_path) -> None:
-    """An export that ends every record with a comma lost nothing: one warning."""
+    """An export that ends every record with a comma lost nothing: one warning. So also
+    with a footer line of one field below, and a split value in one row is that row's
+    error only (review, session 20: a whole file of rows was held)."""
     data = copy_good(tmp_path)
     path = data / "checkins.csv"
     lines = path.read_text("utf-8-sig").splitlines()
@@ -340,6 +342,14 @@ def test_R_VAL_1_trailing_commas_on_every_row_are_one_warning(rules, tmp_path) -
     found = ds.findings.filter(pl.col("file") == "checkins.csv")
     assert found.select("row", "severity").rows() == [(None, "warning")]
     assert f"{len(lines) - 1} 行（最初は 2行目）" in found["message_ja"][0]
+    # one row two fields longer than the others (a comma inside an unquoted value, shifted
+    # into the empty last column and beyond): that row only
+    body = [f"{line}," for line in lines[1:]]
+    body[1] += ","
+    path.write_text("\n".join([lines[0], *body]) + "\n", "utf-8")
+    found = load_dataset(data, rules).findings.filter(pl.col("file") == "checkins.csv")
+    assert found.select("row", "severity").rows() == [(3, "error"), (None, "warning")]
+    assert "ほかの多くの行より長く" in found["message_ja"][0]
 
 
 def test_R_VAL_1_an_unquoted_amount_split_in_two_holds_its_dispatch(tmp_path) -> None:
@@ -452,8 +462,18 @@ def test_one_table_saved_as_a_workbook_is_told_to_be_saved_as_csv(rules, tmp_pat
     import polars as pl
 
     data = copy_good(tmp_path)
-    pl.read_csv(data / "experts.csv", infer_schema=False).write_excel(data / "experts.xlsx")
+    frame = pl.read_csv(data / "experts.csv", infer_schema=False)
     (data / "experts.csv").unlink()
+    # as Excel saves it: the sheet is named after the CSV it opened
+    frame.write_excel(data / "experts.xlsx", worksheet="experts")
+    with pytest.raises(StructuralError) as refused:
+        load_dataset(data, rules)
+    assert ("表「専門家」が CSV ではなく Excelブック（experts.xlsx）にあります" in
+            refused.value.ja)
+    assert "「CSV UTF-8」として保存し直してください" in refused.value.ja
+    # a workbook of another name and sheet: the missing CSV is named, with the same hint
+    (data / "experts.xlsx").unlink()
+    frame.write_excel(data / "experts.xlsx")  # sheet "Sheet1"
     with pytest.raises(StructuralError) as refused:
         load_dataset(data, rules)
     assert "表「専門家」の CSV がありません" in refused.value.ja

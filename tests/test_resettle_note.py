@@ -159,3 +159,14 @@ def test_settling_again_says_a_new_transfer_date_and_the_documents_it_dropped(
     assert "zengin_" not in dropped[0]
     third = cycle.settle_cycle(sample_options(out, transfer_date=dt.date(2021, 11, 18)))
     assert not [ja for ja, _ in third.notes if "今回の精算では作られていません" in ja]
+
+
+def test_the_discard_command_quotes_a_folder_with_a_space() -> None:
+    import shlex
+
+    from haken_batch.discarding import command
+
+    ja, en = command("2021-12", Path("/data/事務局 共有/out"))
+    assert ja == "haken discard 2021-12 --out '/data/事務局 共有/out' --by \"氏名\""
+    assert shlex.split(en)[4] == "/data/事務局 共有/out"
+    assert command("2021-12")[0] == 'haken discard 2021-12 --out 出力先 --by "氏名"'

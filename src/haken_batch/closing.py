@@ -108,8 +108,7 @@ def close_cycle(out: Path, cycle: str, *, closed_on: dt.date, closed_by: str,
         report = verify_cycle(folder, rerun=True, engine=engine)
         unconfirmed = _check_for_close(cycle, report, settled_by_installed_tool(manifest),
                                        accept_other_tool,
-                                       str((manifest.get("tool") or {}).get("haken_batch")
-                                           or "?"))
+                                       _settled_by(manifest.get("tool") or {}))
         earlier_closed = [c for c in settled if c < cycle and is_closed(out, c)]
         previous = None
         if earlier_closed:
@@ -140,6 +139,14 @@ def close_cycle(out: Path, cycle: str, *, closed_on: dt.date, closed_by: str,
 
 def _names(paths: list[str]) -> str:
     return ", ".join(paths[:5]) + (" …" if len(paths) > 5 else "")
+
+
+def _settled_by(tool: dict[str, Any]) -> str:
+    """The tool that settled, as the clerk can find it: the version alone has stayed 0.1.0
+    and names no code (review, session 20); the commit does."""
+    version = str(tool.get("haken_batch") or "?")
+    commit = tool.get("source_commit")
+    return f"{version}, commit {str(commit)[:12]}" if commit else version
 
 
 def _check_for_close(cycle: str, report: Any, same_tool: bool, accept_other_tool: bool,

@@ -29,7 +29,11 @@ def command(cycle: str, out: Path | None = None) -> tuple[str, str]:
     """The whole command (ja, en), as a clerk can type it: the hints named ``haken discard
     2021-10`` alone, which stops for want of --out and --by (docs review). ``out`` None: a
     placeholder (a note kept in the manifest names no folder)."""
-    where_ja, where_en = (str(out), str(out)) if out is not None else ("出力先", "OUT")
+    import shlex
+
+    # a folder with a space is quoted, as typed into a shell (review, session 20)
+    where = shlex.quote(str(out)) if out is not None else None
+    where_ja, where_en = (where, where) if where is not None else ("出力先", "OUT")
     return (f'haken discard {cycle} --out {where_ja} --by "氏名"',
             f'haken discard {cycle} --out {where_en} --by "NAME"')
 

@@ -65,8 +65,11 @@ def mask_value(column: str, value: Any, table: str | None = None) -> Any:
     if column in _OTHER_PERSONAL:
         text = str(value)
         return text[:3] + "***" if len(text) > 3 else "***"
-    if column in _COORDINATES and isinstance(value, int | float):
-        return f"{value:.2f}***"
+    if column in _COORDINATES:  # a number, or a correction's text (review, session 20)
+        try:
+            return f"{float(str(value).strip()):.2f}***"
+        except ValueError:
+            return "***"
     return value
 
 
@@ -660,7 +663,8 @@ def _note_warnings(run: CycleRun, dispatch_id: str, checks: list[dict[str, Any]]
 
 def _counted(run: CycleRun, dispatch_id: str) -> list[dict[str, Any]]:
     """The company's dispatches of the fiscal year R-LIM-1 counted up to this one, in its
-    order (those earlier cycles paid, then day, then id), each with where it stands: the
+    order (day, then id; the paid ones first where a late report would put one over the
+    limit: limits.ranks), each with where it stands: the
     hold's advice pointed at a list the clerk did not have (blind clerk check)."""
     import polars as pl
 

@@ -306,16 +306,17 @@ def _reference_issues(frames: dict[str, pl.DataFrame], cmap: ColumnMap) -> pl.Da
                 .with_columns(folded.alias("_near"))
                 .join(parent.select(pl.col(ref.parent_column).alias("_near")), on="_near",
                       how="semi"))
-        for value, rows in near.group_by("_near", maintain_order=True):
-            parts.append(issues_for(
-                rows.drop("_near"), table=ref.table, column=ref.column, rule_id="R-VAL-1",
-                severity=ref.severity,
-                ja=f"{col.label}: {pspec.ja}（{pspec.name}）にない値です（全角の文字があります。"
-                   f"半角の「{value[0]}」なら行があります。元のシステムで直して出力し直して"
-                   "ください）",
-                en=f"{col.name}: not found in {pspec.name} (it has full-width characters; "
-                   f"{value[0]!r} in half width is there: fix it in the source system and "
-                   "export again)"))
+        # one frame for them all, each naming its own row (a whole column typed in full
+        # width is a million of them: review, session 20)
+        parts.append(issues_for(
+            near, table=ref.table, column=ref.column, rule_id="R-VAL-1",
+            severity=ref.severity, ja="", en="").with_columns(
+            pl.format(f"{col.label}: {pspec.ja}（{pspec.name}）にない値です（全角の文字が"
+                      "あります。半角の「{}」なら行があります。元のシステムで直して出力し直して"
+                      "ください）", near.get_column("_near")).alias("message_ja"),
+            pl.format(f"{col.name}: not found in {pspec.name} (it has full-width characters; "
+                      "'{}' in half width is there: fix it in the source system and export "
+                      "again)", near.get_column("_near")).alias("message_en")))
         hit = hit.join(near.select("idx", "value"), on=["idx", "value"], how="anti")
         parts.append(issues_for(
             hit, table=ref.table, column=ref.column, rule_id="R-VAL-1", severity=ref.severity,

@@ -725,16 +725,15 @@ def _(d: Path) -> None:
     write_rows(d, "reports", data)
 
 
-@case("long-rows-uneven-empty", "two reports rows ending in an empty extra field the other "
-      "row lacks: an unquoted 1,110 split in a row whose last column was empty looks so "
-      "(paid 1,111 for 2,220, session 20): errors of those rows, held", 1,
-      says=("reports.csv", "2", "ほかの行は見出しと同じ列数"),
-      findings=({"file": "reports.csv", "row": 2, "rule_id": "R-VAL-1", "severity": "error"},
-                {"file": "reports.csv", "row": 4, "rule_id": "R-VAL-1", "severity": "error"}),
-      held=("D0001", "D0003"))
+@case("long-rows-uneven-empty", "a reports row ending in an empty extra field the other "
+      "rows lack: an unquoted 1,110 split in a row whose last column was empty looks so "
+      "(paid 1,111 for 2,220, session 20): an error of that row, held", 1,
+      says=("reports.csv", "2", "ほかの多くの行より長く"),
+      findings=({"file": "reports.csv", "row": 2, "rule_id": "R-VAL-1", "severity": "error"},),
+      held=("D0001",))
 def _(d: Path) -> None:
     data = rows(d, "reports")
-    data[1], data[3] = [*data[1], ""], [*data[3], " "]
+    data[1] = [*data[1], " "]
     write_rows(d, "reports", data)
 
 

@@ -317,16 +317,22 @@ def _long_row_issues(marks: SheetMarks, table: str, idx_of: dict[int, int]
     why = [(marks.long_rows, "（見出しのない列に値があります）。値の中のカンマ",
             f"{w}; a value is beyond it). A comma inside a value"),
            (marks.uneven_tails,
-            "（ほかの行は見出しと同じ列数）。引用符のない値の中のカンマ（1,110 など）",
-            f"{w}) where the other rows have none. A comma inside an unquoted value (1,110)")]
-    found = [one_issue(
-        table=table, column=None, value=None, rule_id="R-VAL-1", severity=ERROR,
-        idx=idx_of[row],
-        ja=(f"見出し行（{w}列）より列が多い行です{ja}で列がずれているおそれがあるため、この行が"
-            "関わる派遣は保留します。システムでこの行を確かめ、エクスポートを出し直してください"),
-        en=(f"the row has more fields than the header ({en} may have shifted its cells, so "
-            "what the row touches is held. Check the record in the system and export again"))
-        for rows, ja, en in why for row in rows if row in idx_of]
+            "（ほかの多くの行より長く、余分な列は空）。引用符のない値の中のカンマ（1,110 など）",
+            f"{w}), longer than most rows, with empty fields beyond it. A comma inside an "
+            "unquoted value (1,110)")]
+    # one frame per kind, not per row (a whole file of long rows: 1,000,000 of them)
+    found = [pl.DataFrame({"idx": [idx_of[r] for r in rows if r in idx_of]},
+                          schema={"idx": pl.Int64()}).select(
+        pl.lit(table, pl.String).alias("table"), "idx",
+        pl.lit(None, pl.String).alias("column"), pl.lit(None, pl.String).alias("value"),
+        pl.lit("R-VAL-1").alias("rule_id"), pl.lit(ERROR).alias("severity"),
+        pl.lit(f"見出し行（{w}列）より列が多い行です{ja}で列がずれているおそれがあるため、"
+               "この行が関わる派遣は保留します。システムでこの行を確かめ、エクスポートを"
+               "出し直してください").alias("message_ja"),
+        pl.lit(f"the row has more fields than the header ({en} may have shifted its cells, "
+               "so what the row touches is held. Check the record in the system and export "
+               "again").alias("message_en"))
+        for rows, ja, en in why]
     if marks.blank_tails:
         n, first = len(marks.blank_tails), marks.blank_tails[0]
         found.append(one_issue(

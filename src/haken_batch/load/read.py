@@ -493,28 +493,38 @@ def _trim_long_records(text: str, width: int) -> tuple[bytes, SheetMarks]:
     """Error path only: the CSV with every record cut to ``width`` fields, and which records
     were longer (Excel row, header 1): with a value beyond the header, the row's cells may
     be shifted (a comma inside an unquoted value) and it is an error of its row. With only
-    empty fields there, nothing was lost when every data record is longer alike (trailing
-    commas: one warning); when only some are, an unquoted 1,110 split into two cells of a
-    row whose last column was empty (fare 1, express 110: paid 1,111 for 2,220; Excel
-    round-trip check, session 20), so those rows are errors too."""
+    empty fields there, nothing was lost when the record is as long as most records are (an
+    export's trailing commas: one warning); a record longer than most, with empty fields
+    beyond the header, is what an unquoted 1,110 split into two cells of a row whose last
+    column was empty looks like (fare 1, express 110: paid 1,111 for 2,220; Excel
+    round-trip check, session 20), so it is an error of its row too."""
+    from collections import Counter
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     filled: list[int] = []
-    blank: list[int] = []
-    lengths: set[int] = set()  # of the data records with a field
+    blank: list[tuple[int, int]] = []  # (row, fields)
+    lengths: Counter[int] = Counter()  # of the data records with a field, none beyond it
     for n, record in enumerate(csv.reader(io.StringIO(text)), start=1):
-        if n > 1 and any(v.strip() for v in record):
-            lengths.add(len(record))
+        beyond = len(record) > width and any(v.strip() for v in record[width:])
+        if n > 1 and not beyond and any(v.strip() for v in record):
+            lengths[len(record)] += 1
         if len(record) > width:
-            (filled if any(v.strip() for v in record[width:]) else blank).append(n)
+            if beyond:
+                filled.append(n)
+            else:
+                blank.append((n, len(record)))
             record = record[:width]
         if record:
             writer.writerow(record)
         else:
             out.write("\n")  # a blank line stays one (polars reads it as an empty row)
-    alike = len(lengths) == 1
-    marks = SheetMarks(long_rows=tuple(filled), blank_tails=tuple(blank) if alike else (),
-                       uneven_tails=() if alike else tuple(blank), width=width)
+    # the usual length: the most records' (ties: the shorter); a footer or a few split rows
+    # are fewer than the records
+    usual = min(lengths, key=lambda k: (-lengths[k], k)) if lengths else width
+    marks = SheetMarks(long_rows=tuple(filled),
+                       blank_tails=tuple(n for n, k in blank if k == usual),
+                       uneven_tails=tuple(n for n, k in blank if k != usual), width=width)
     return out.getvalue().encode("utf-8"), marks
 
 
@@ -601,7 +611,19 @@ def _refuse_table_books(books: list[Path], tables: dict[str, RawTable], cmap: Co
             sheets = list(fastexcel.read_excel(book.read_bytes()).sheet_names)
         except (OSError, fastexcel.FastExcelError, ValueError):
             continue  # not readable as a workbook: reported as an unused file
-        if any(cmap.table_for_stem(s) is not None for s in sheets):
+        in_book = {t for t in (cmap.table_for_stem(s) for s in sheets) if t is not None}
+        if in_book and not in_book & set(tables):
+            # a table opened in Excel and saved as a workbook (Excel names the sheet after
+            # the CSV): no CSV of it beside the others (Excel round-trip check, session 20)
+            names = "・".join(f"「{cmap.tables[t].ja}」" for t in sorted(in_book))
+            raise StructuralError(
+                f"表{names}が CSV ではなく Excelブック（{book.name}）にあります。ほかの表は CSV "
+                f"のため、このブックは読んでいません。{book.name} を Excel で開き、「CSV UTF-8」"
+                "として保存し直してください",
+                f"table(s) {', '.join(sorted(in_book))} are in the workbook {book.name}, not "
+                f"in CSVs as the others are, so it was not read; open {book.name} in Excel and "
+                "save it as CSV UTF-8", where=str(data_dir))
+        if in_book:
             found = ", ".join(sorted(r.source.path.name for r in tables.values())[:3])
             raise StructuralError(
                 f"表の CSV（{found} など）と、表のシートを持つ Excelブック（{book.name}）の両方が"

@@ -61,8 +61,8 @@ class SheetMarks:
     errors: tuple[ErrorCell, ...] = ()  # at most LIMIT: more may exist when LIMIT are found
     merged: tuple[MergedRange, ...] = ()
     # CSV records longer than the header (read.py, ``width`` fields kept), as Excel rows:
-    # with a value beyond it, with only empty fields there (every record alike: trailing
-    # commas), and with only empty fields where the other records have none (uneven)
+    # with a value beyond it, with only empty fields there (as long as most records are:
+    # trailing commas), and with only empty fields, longer than most records (uneven)
     long_rows: tuple[int, ...] = ()
     blank_tails: tuple[int, ...] = ()
     uneven_tails: tuple[int, ...] = ()

@@ -63,10 +63,11 @@ def ranks(t: dict[str, pl.DataFrame], rules: RuleBook,
     cancelled, or ``paid`` (the dispatch ids of the earlier cycles' ledger).
 
     By day, as the Reading says. Only where that would put a paid dispatch over its own
-    limit (not by a recorded exception: a place it held is taken by a dispatch that came to
-    rank before it later, a late report of an earlier day) do the paid ones of that company
-    and year rank first: the cut falls on the later cycle. Elsewhere the order is the
-    Reading's, so approvals split over cycles pay as one cycle would (property test)."""
+    limit (one whose 回数上限例外 is not recorded: a place it held is taken by a dispatch
+    that came to rank before it later, a late report of an earlier day) do the paid ones of
+    that company and year rank first, the unpaid after them by day: the cut falls on the
+    later cycle. Elsewhere the order is the Reading's, so approvals split over cycles pay
+    as one cycle would (property test)."""
     report_day = first_per_key(t["reports"].select("dispatch_id", "support_date"), "dispatch_id")
     counts = pl.col("status").fill_null("") != CANCELLED
     earlier = paid is not None and paid.len() > 0
@@ -103,7 +104,8 @@ def ranks(t: dict[str, pl.DataFrame], rules: RuleBook,
     if earlier:
         displaced = (~pl.col("_unpaid") & ~pl.col("_excepted")
                      & (pl.col("_rank") > pl.col("_limit")).fill_null(False))
-        moved = ranked.filter(displaced.any().over(group))
+        over = ranked.filter(displaced).select(group).unique()  # nearly always none
+        moved = ranked.join(over, on=group, how="semi") if over.height else ranked.clear()
         if moved.height:
             paid_first = (windows.ordered(moved.drop(windows.G, windows.FIRST, windows.POS,
                                                      "_rank"), group, ["_unpaid", *by_day])
