@@ -455,12 +455,21 @@ _FREE_TEXT = ("text", "name", "kana")  # the other kinds refuse such a cell when
 
 def _excel_error_texts(frame: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
     """An error of every free-text cell that holds an Excel error value as its text."""
+    columns = [c for c in spec.columns
+               if c.kind in _FREE_TEXT and frame.schema.get(c.name) == pl.String]
+    if not columns:
+        return concat_issues([])
+    # one parallel pass finds the columns with a '#' at all (a byte search: 0.2 s at
+    # 100,000 rows when every cell was stripped and compared); only those are looked at
+    marked = frame.select(pl.col(c.name).str.contains("#", literal=True).any()
+                          for c in columns).row(0)
     parts = []
-    for c in spec.columns:
-        if c.kind not in _FREE_TEXT or frame.schema.get(c.name) != pl.String:
+    for c, any_hash in zip(columns, marked, strict=True):
+        if not any_hash:
             continue
         cell = pl.col(c.name).str.strip_chars()
-        hit = frame.filter(cell.str.starts_with("#") & cell.is_in(EXCEL_ERROR_TEXTS))
+        hit = frame.filter(pl.col(c.name).str.contains("#", literal=True)
+                           & cell.is_in(EXCEL_ERROR_TEXTS))
         if hit.height:
             parts.append(issues_for(
                 hit.select("idx", cell.alias("value")), table=spec.name, column=c.name,
