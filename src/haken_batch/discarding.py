@@ -59,9 +59,7 @@ def discard_cycle(out: Path, cycle: str, *, by: str) -> Discarded:
                         .is_file()} | {c for c, e in known.items()
                                        if c > cycle and e.event != history.DISCARDED})
         if not (folder / MANIFEST_NAME).is_file() and recorded is None:
-            raise CycleError(  # said before any later cycle: there is nothing to withdraw
-                f"サイクル {cycle} は精算されていません（{folder} に manifest.json なし）",
-                f"cycle {cycle} has not been settled (no manifest.json in {folder})")
+            raise _not_settled(cycle, folder)  # before any later cycle: nothing to withdraw
         if later:
             raise CycleError(
                 f"{later[-1]} が {cycle} の後に精算されているため、{cycle} は取り消せません"
@@ -73,9 +71,7 @@ def discard_cycle(out: Path, cycle: str, *, by: str) -> Discarded:
                 history.record(out, history.DISCARDED, cycle, by=who,
                                sha=recorded.manifest_sha256)
                 return Discarded(cycle, None, recorded.manifest_sha256)
-            raise CycleError(
-                f"サイクル {cycle} は精算されていません（{folder} に manifest.json なし）",
-                f"cycle {cycle} has not been settled (no manifest.json in {folder})")
+            raise _not_settled(cycle, folder)
         if is_closed(out, cycle) or (recorded is not None and recorded.event == history.CLOSED):
             raise CycleError(f"サイクル {cycle} は確定済みのため取り消せません",
                              f"cycle {cycle} is closed and is never withdrawn")
@@ -95,3 +91,8 @@ def discard_cycle(out: Path, cycle: str, *, by: str) -> Discarded:
         _fsync_dir(out)
         history.record(out, history.DISCARDED, cycle, by=who, sha=sha)
     return Discarded(cycle, target, sha)
+
+
+def _not_settled(cycle: str, folder: Path) -> CycleError:
+    return CycleError(f"サイクル {cycle} は精算されていません（{folder} に manifest.json なし）",
+                      f"cycle {cycle} has not been settled (no manifest.json in {folder})")

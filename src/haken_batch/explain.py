@@ -664,8 +664,8 @@ def _note_warnings(run: CycleRun, dispatch_id: str, checks: list[dict[str, Any]]
 def _counted(run: CycleRun, dispatch_id: str) -> list[dict[str, Any]]:
     """The company's dispatches of the fiscal year R-LIM-1 counted up to this one, in its
     order (day, then id; the paid ones first where a late report would put one over the
-    limit: limits.ranks), each with where it stands: the
-    hold's advice pointed at a list the clerk did not have (blind clerk check)."""
+    limit: limits.ranks), each with where it stands: the hold's advice pointed at a list
+    the clerk did not have (blind clerk check)."""
     import polars as pl
 
     from haken_batch.settle.limits import ranks

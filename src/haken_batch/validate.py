@@ -310,13 +310,13 @@ def _reference_issues(frames: dict[str, pl.DataFrame], cmap: ColumnMap) -> pl.Da
         # width is a million of them: review, session 20)
         parts.append(issues_for(
             near, table=ref.table, column=ref.column, rule_id="R-VAL-1",
-            severity=ref.severity, ja="", en="").with_columns(
-            pl.format(f"{col.label}: {pspec.ja}（{pspec.name}）にない値です（全角の文字が"
-                      "あります。半角の「{}」なら行があります。元のシステムで直して出力し直して"
-                      "ください）", near.get_column("_near")).alias("message_ja"),
-            pl.format(f"{col.name}: not found in {pspec.name} (it has full-width characters; "
-                      "'{}' in half width is there: fix it in the source system and export "
-                      "again)", near.get_column("_near")).alias("message_en")))
+            severity=ref.severity,
+            ja=pl.format(f"{col.label}: {pspec.ja}（{pspec.name}）にない値です（全角の文字が"
+                         "あります。半角の「{}」なら行があります。元のシステムで直して出力し"
+                         "直してください）", pl.col("_near")),
+            en=pl.format(f"{col.name}: not found in {pspec.name} (it has full-width "
+                         "characters; '{}' in half width is there: fix it in the source "
+                         "system and export again)", pl.col("_near"))))
         hit = hit.join(near.select("idx", "value"), on=["idx", "value"], how="anti")
         parts.append(issues_for(
             hit, table=ref.table, column=ref.column, rule_id="R-VAL-1", severity=ref.severity,

@@ -35,9 +35,10 @@ def empty_issues() -> pl.DataFrame:
     return pl.DataFrame(schema=ISSUE_SCHEMA)
 
 
-def issues_for(rows: pl.DataFrame, *, table: str, column: str, rule_id: str, severity: str,
-               ja: str, en: str) -> pl.DataFrame:
-    """Issues for the rows of ``rows`` (columns ``idx`` and ``value``), one message for all."""
+def issues_for(rows: pl.DataFrame, *, table: str, column: str | None, rule_id: str,
+               severity: str, ja: str | pl.Expr, en: str | pl.Expr) -> pl.DataFrame:
+    """Issues for the rows of ``rows`` (columns ``idx`` and ``value``): one message for all,
+    or an expression over ``rows`` that words each row's own. ``column`` None: the row's."""
     return rows.select(
         pl.lit(table, pl.String).alias("table"),
         pl.col("idx").cast(pl.Int64),
@@ -45,8 +46,8 @@ def issues_for(rows: pl.DataFrame, *, table: str, column: str, rule_id: str, sev
         pl.col("value").cast(pl.String),
         pl.lit(rule_id, pl.String).alias("rule_id"),
         pl.lit(severity, pl.String).alias("severity"),
-        pl.lit(ja, pl.String).alias("message_ja"),
-        pl.lit(en, pl.String).alias("message_en"),
+        (ja if isinstance(ja, pl.Expr) else pl.lit(ja, pl.String)).alias("message_ja"),
+        (en if isinstance(en, pl.Expr) else pl.lit(en, pl.String)).alias("message_en"),
     )
 
 

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 import polars as pl
 
 from haken_batch.errors import StructuralError
-from haken_batch.load.findings import ERROR, WARNING, concat_issues, empty_issues, one_issue
+from haken_batch.load.findings import (
+    ERROR,
+    WARNING,
+    concat_issues,
+    empty_issues,
+    issues_for,
+    one_issue,
+)
 from haken_batch.load.my_number import cells_with_one, written_in
 from haken_batch.load.read import RawTable, is_blank_header
 from haken_batch.load.spec import CORRECTIONS, ColumnMap, ColumnSpec, TableSpec, fold
@@ -321,17 +328,14 @@ def _long_row_issues(marks: SheetMarks, table: str, idx_of: dict[int, int]
             f"{w}), longer than most rows, with empty fields beyond it. A comma inside an "
             "unquoted value (1,110)")]
     # one frame per kind, not per row (a whole file of long rows: 1,000,000 of them)
-    found = [pl.DataFrame({"idx": [idx_of[r] for r in rows if r in idx_of]},
-                          schema={"idx": pl.Int64()}).select(
-        pl.lit(table, pl.String).alias("table"), "idx",
-        pl.lit(None, pl.String).alias("column"), pl.lit(None, pl.String).alias("value"),
-        pl.lit("R-VAL-1").alias("rule_id"), pl.lit(ERROR).alias("severity"),
-        pl.lit(f"見出し行（{w}列）より列が多い行です{ja}で列がずれているおそれがあるため、"
-               "この行が関わる派遣は保留します。システムでこの行を確かめ、エクスポートを"
-               "出し直してください").alias("message_ja"),
-        pl.lit(f"the row has more fields than the header ({en} may have shifted its cells, "
-               "so what the row touches is held. Check the record in the system and export "
-               "again").alias("message_en"))
+    found = [issues_for(
+        pl.DataFrame({"idx": [idx_of[r] for r in rows if r in idx_of], "value": None},
+                     schema={"idx": pl.Int64(), "value": pl.String()}),
+        table=table, column=None, rule_id="R-VAL-1", severity=ERROR,
+        ja=(f"見出し行（{w}列）より列が多い行です{ja}で列がずれているおそれがあるため、この行が"
+            "関わる派遣は保留します。システムでこの行を確かめ、エクスポートを出し直してください"),
+        en=(f"the row has more fields than the header ({en} may have shifted its cells, so "
+            "what the row touches is held. Check the record in the system and export again"))
         for rows, ja, en in why]
     if marks.blank_tails:
         n, first = len(marks.blank_tails), marks.blank_tails[0]

@@ -154,7 +154,7 @@ def read_folder(data_dir: Path, cmap: ColumnMap,
             found = ", ".join(tables[t].source.path.name for t in main_tables)
             # one table saved from Excel as a workbook (experts.xlsx): say so (Excel
             # round-trip check, session 20)
-            same = [b for b in books if b.stem.strip().lower() in (spec.name, spec.ja)]
+            same = [b for b in books if cmap.table_for_stem(b.stem) == spec.name]
             hint_ja = (f"。{same[0].name} がこの表なら、Excel で「CSV UTF-8」として保存し直して"
                        "ください" if same else "")
             hint_en = (f"; if {same[0].name} is this table, save it from Excel as CSV UTF-8"

@@ -99,8 +99,8 @@ def ranks(t: dict[str, pl.DataFrame], rules: RuleBook,
     ranked = (windows.ordered(d.join(fy, left_on="_d", right_on="date", how="left"), group,
                               by_day)
               .with_columns((pl.col(windows.POS) + 1).alias("_rank"))
-              .join(lim, on=["_d", "issue_category"], how="left", nulls_equal=True))
-    behind = pl.lit(False)
+              .join(lim, on=["_d", "issue_category"], how="left", nulls_equal=True)
+              .with_columns(pl.lit(False).alias("_behind")))
     if earlier:
         displaced = (~pl.col("_unpaid") & ~pl.col("_excepted")
                      & (pl.col("_rank") > pl.col("_limit")).fill_null(False))
@@ -116,9 +116,7 @@ def ranks(t: dict[str, pl.DataFrame], rules: RuleBook,
                 (pl.col("_unpaid") & (pl.col("_kept") > pl.col("_rank")).fill_null(False))
                 .alias("_behind"),
                 pl.coalesce("_kept", "_rank").alias("_rank"))
-            behind = pl.col("_behind")
-    return ranked.with_columns(behind.alias("_behind")).select(
-        "dispatch_id", "company_id", "_fy", "_rank", "_limit", "_d", "_behind")
+    return ranked.select("dispatch_id", "company_id", "_fy", "_rank", "_limit", "_d", "_behind")
 
 
 def r_lim_1(d: pl.DataFrame, ranked: pl.DataFrame, rules: RuleBook) -> list[Part]:
