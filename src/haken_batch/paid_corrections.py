@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from haken_batch.load.corrections import correction_named
+
 if TYPE_CHECKING:
     from haken_batch.run import CycleRun
 
@@ -328,13 +330,6 @@ _BACK = ("先にお知らせした差額の精算や返還は要りません",
 Which = tuple[int, Any]  # a correction: its order (seq) and its row in the file (or None)
 
 
-def _named(which: Which) -> tuple[str, str]:
-    """A correction as the clerk finds it: by its row in the corrections file (as Excel shows
-    it, and as a refused one is named), not its order (「#8」 was row 9: docs review)."""
-    seq, row = which
-    return (f"{row}行目", f"in row {row}") if row is not None else (f"#{seq}", f"#{seq}")
-
-
 def _own_note(state: str, rows: list[tuple[Which, str, str, str, str]]) -> dict[str, Any]:
     """One note for the corrections of paid dispatches' own rows, in this state."""
     from haken_batch.followups import listed
@@ -349,8 +344,9 @@ def _own_note(state: str, rows: list[tuple[Which, str, str, str, str]]) -> dict[
         return {"ja": f"事務局修正 {ja} は支払額に反映されません: {_SETTLE[0]}",
                 "en": f"correction{plural} {en} change{verb} no payment: {_SETTLE[1]}"}
 
-    each = [(d, f"{_named(s)[0]}（派遣 {d} の「{lb}」、{c} に支払済み）",
-             f"{_named(s)[1]} (dispatch {d}, {lb}, paid in {c})") for s, d, c, lb, _ in rows]
+    each = [(d, f"{ja}（派遣 {d} の「{lb}」、{c} に支払済み）",
+             f"{en} (dispatch {d}, {lb}, paid in {c})")
+            for (ja, en), d, c, lb in ((correction_named(*s), d, c, lb) for s, d, c, lb, _ in rows)]
     whole = said([j for _, j, _ in each], [e for _, _, e in each], len(rows) > 1)
     about = {d: said([j for o, j, _ in each if o == d], [e for o, _, e in each if o == d],
                      sum(1 for o, _, _ in each if o == d) > 1)
@@ -368,8 +364,8 @@ def _master_note(state: str, which: Which, table: str, key: str, label: str, rul
 
     who_ja, who_en = ("専門家", "expert") if table == "experts" else ("機関", "institution")
     paid_ja, paid_en = pairs_listed([(d, c) for d, c, _ in named])
-    what_ja = f"事務局修正 {_named(which)[0]}（{who_ja} {key} の「{label}」、{rule}）"
-    what_en = f"correction {_named(which)[1]} ({who_en} {key}, {label}, {rule})"
+    what_ja = f"事務局修正 {correction_named(*which)[0]}（{who_ja} {key} の「{label}」、{rule}）"
+    what_en = f"correction {correction_named(*which)[1]} ({who_en} {key}, {label}, {rule})"
     if state == "back" and through:
         back_ja, back_en = _BACK
         ja = (f"{what_ja} について、その後の修正と合わせて、支払済みの派遣 {paid_ja} が支払の"

@@ -585,6 +585,8 @@ def masked_for_display(findings: pl.DataFrame, rules: RuleBook) -> pl.DataFrame:
 def summary(dataset: Dataset, cmap: ColumnMap | None = None) -> dict[str, object]:
     """Counts per table and per rule (and severity), for the rich summary and --format json;
     with the column map, each table's Japanese name (専門家) as the exports call it."""
+    from haken_batch.load.whole_column import whole_columns
+
     f = dataset.findings
     per_table = (f.group_by(pl.col("table").fill_null("-"), "severity").len()
                  .sort("table", "severity"))
@@ -598,6 +600,9 @@ def summary(dataset: Dataset, cmap: ColumnMap | None = None) -> dict[str, object
         "corrections": dataset.corrections.height,  # cells reached
         "corrections_rows": int(dataset.corrections.get_column("seq").n_unique()),
         "names_ja": {t: spec.ja for t, spec in cmap.tables.items()} if cmap else {},
+        # a column failing alike in nearly every row: a re-save through Excel, told once
+        "whole_columns": whole_columns(f, {t: frame.height
+                                           for t, frame in dataset.tables.items()}),
         "sources": {t: {"file": s.path.name, "sheet": s.sheet, "encoding": s.encoding,
                         "sha256": s.sha256} for t, s in sorted(dataset.sources.items())},
     }

@@ -7,8 +7,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 from haken_batch.cli.common import console, print_note
+from haken_batch.load.whole_column import told
+from haken_batch.textsafe import for_terminal
 
 STEPS = {
     "rules": ("ルールを読み込み中", "loading rules"),
@@ -129,6 +132,8 @@ def render_summary(s: dict[str, Any], lang: str, *, title: str | None = None) ->
             else f"入力データの指摘: エラー {found.get('error', 0):,} 件 ・ 警告 "
             f"{found.get('warning', 0):,} 件（一覧は haken validate で確認できます）",
             highlight=False)
+    for item in s.get("whole_columns") or []:
+        con.print(Text(for_terminal(told(item, lang)), style="yellow"))
     waiting = s.get("awaiting_approval") or 0
     if waiting:
         later_en, later_ja = (("this is the last cycle before the payment deadline: they can "

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from haken_batch.load.whole_column import told
 from haken_batch.textsafe import for_terminal
 
 _SHOWN = 20  # findings listed on the terminal; findings.csv has them all
@@ -82,6 +83,8 @@ def render_summary(console: Console, summary: dict[str, Any], shown: list[dict[s
     if total == 0:
         console.print(f"[green]{t['clean']}[/]")
         return
+    for item in summary.get("whole_columns") or []:
+        console.print(Text(for_terminal(told(item, lang)), style="yellow"))
     # one block per finding, never cut: the place (never wrapped: 'travel_claims.csv:18'
     # over '40' read as row 18 of row 1840), column and value, then the rule and message; a
     # four-column table left the message five characters wide beside a workbook's place

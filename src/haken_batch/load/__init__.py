@@ -181,6 +181,8 @@ def _name_corrections(findings: pl.DataFrame, trail: pl.DataFrame,
     and the clerk should look at corrections.csv, not at the export."""
     import polars as pl
 
+    from haken_batch.load.corrections import correction_named_expr
+
     if trail.height == 0 or findings.height == 0:
         return findings
     cells = pl.concat([
@@ -191,14 +193,7 @@ def _name_corrections(findings: pl.DataFrame, trail: pl.DataFrame,
         for table, by_name in sorted(labels.items())])
     last = (cells.drop_nulls(["table", "key", "column", "seq"]).sort("seq")
             .group_by("table", "key", "column").agg(pl.col("seq").last(), pl.col("row").last()))
-    # named by its row in the corrections file, as Excel shows it and as a refused one is
-    # (a trail without rows, as tests build, by its order: #N)
-    named_ja = (pl.when(pl.col("_row").is_not_null())
-                .then(pl.format("{}行目", pl.col("_row")))
-                .otherwise(pl.format("#{}", pl.col("_seq"))))
-    named_en = (pl.when(pl.col("_row").is_not_null())
-                .then(pl.format("in row {}", pl.col("_row")))
-                .otherwise(pl.format("#{}", pl.col("_seq"))))
+    named_ja, named_en = correction_named_expr("_seq", "_row")
     return (findings.join(last.rename({"seq": "_seq", "row": "_row"}),
                           on=["table", "key", "column"], how="left", nulls_equal=False,
                           maintain_order="left")

@@ -38,6 +38,27 @@ TRAIL_SCHEMA: dict[str, pl.DataType] = {
     "row": pl.Int64(),
 }
 
+# A correction is named to the clerk by its row in the corrections file as Excel shows it
+# (the header is row 1), as `validate` and corrections_rejected.csv name it: an order
+# ("#8", "2件目") counted rows the clerk could not find (docs review). By its order only
+# where no row is known (a trail built by tests).
+_ROW_JA, _ROW_EN, _ORDER = "{}行目", "in row {}", "#{}"
+
+
+def correction_named(seq: int, row: int | None) -> tuple[str, str]:
+    """(ja, en) naming of one correction: 「9行目」 / "in row 9"."""
+    if row is None:
+        return _ORDER.format(seq), _ORDER.format(seq)
+    return _ROW_JA.format(row), _ROW_EN.format(row)
+
+
+def correction_named_expr(seq: str, row: str) -> tuple[pl.Expr, pl.Expr]:
+    """:func:`correction_named` over the columns ``seq`` and ``row`` of a frame."""
+    def named(template: str) -> pl.Expr:
+        return (pl.when(pl.col(row).is_not_null()).then(pl.format(template, pl.col(row)))
+                .otherwise(pl.format(_ORDER, pl.col(seq))))
+    return named(_ROW_JA), named(_ROW_EN)
+
 
 def empty_trail() -> pl.DataFrame:
     return pl.DataFrame(schema=TRAIL_SCHEMA)
@@ -54,13 +75,11 @@ def _issue(idx: int, column: str, value: Any, ja: str, en: str) -> pl.DataFrame:
 
 def _refused(table: str | None, key: str | None, row: int | None, seq: int,
              issue: pl.DataFrame, column: str | None, value: str | None) -> pl.DataFrame:
-    """The row a refused correction aimed at (when its table is known), to be held. The
-    correction is named by its row in the corrections file as Excel shows it (header = row
-    1), as `validate` and corrections_rejected.csv name it; an ordinal ("2件目") counted
-    rows the clerk could not find. ``seq`` only where no row is known."""
+    """The row a refused correction aimed at (when its table is known), to be held; the
+    correction named as :func:`correction_named` does."""
     first = issue.row(0, named=True)
-    where_ja = f"{row}行目" if row is not None else f"{seq}件目"
-    where_en = f"in row {row} of the corrections file" if row is not None else f"{seq}"
+    where_ja, where_en = correction_named(seq, row)
+    where_en += " of the corrections file" if row is not None else ""
     return pl.DataFrame(
         {"table": [table], "key": [key], "row": [row],
          "message_ja": [f"事務局修正（{where_ja}）を適用できませんでした: {first['message_ja']}"],
