@@ -116,6 +116,22 @@ def test_R_RPT_2_supported_company_list_is_the_month(wb):
     assert r["C1"][5] == "E 製造業" and r["C1"][6] == 12 and r["C1"][7] == "小規模事業者"
 
 
+def test_R_RPT_2_supported_company_list_cumulative(wb):
+    """The year's companies with the month's and the year's counts: every month company is
+    in it with the same count, and the counts add up to the headline's dispatches."""
+    month = rows(wb["支援企業一覧"])
+    year = rows(wb["支援企業一覧（累計）"])
+    headline = rows(wb["概要"])["派遣件数（支払済）"]
+    companies = {k: v for k, v in year.items() if k.startswith("C")}
+    assert {k for k in month if k.startswith("C")} <= set(companies)
+    assert {k for k in month if k.startswith("C")} == {k for k, v in companies.items() if v[8]}
+    assert all(v[8] == month[k][8] for k, v in companies.items() if v[8])
+    assert sum(v[8] for v in companies.values()) == headline[2]
+    assert sum(v[9] for v in companies.values()) == headline[3]
+    assert "C5" in companies and companies["C5"][8] == 0  # supported in an earlier cycle only
+    assert len(companies) == rows(wb["概要"])["支援企業数（実数）"][3]
+
+
 def test_formula_text_is_neutralised_and_no_cell_is_a_formula(wb):
     """Formula-looking text is a text cell with Excel's quote prefix (shown as written, kept
     as text when edited), not a value with a stray leading quote."""

@@ -40,6 +40,8 @@ SHEETS: tuple[tuple[str, str], ...] = (
     ("企業区分別",
      "企業区分（小規模事業者・創業予定者など）ごとの派遣件数と支援企業数（グラフのデータ）"),
     ("支援企業一覧", "当月の支援企業（名称・所在地・電話番号・業種・規模）"),
+    ("支援企業一覧（累計）",
+     "年度初めから本サイクルまでの支援企業（同じ項目と、当月・累計の派遣件数）"),
     ("要確認フラグ",
      "当月支払分の派遣についた要確認フラグ（支払は止めない指摘：同行なしの理由、複数泊など）"),
 )
@@ -150,6 +152,7 @@ def build(inp: KpiInputs) -> bytes:
         Col("cumulative", "累計\n派遣件数", "int"),
         Col("cum_companies", "累計\n支援企業数", "int")), sums=("month", "cumulative"))
     _companies_sheet(book, t["companies"], inp)
+    _companies_sheet(book, t["companies_cumulative"], inp, cumulative=True)
     _flags_sheet(book, t["flags"], inp)
 
     _summary(book, summary, inp, t, written)
@@ -185,16 +188,27 @@ def _count_sheet(book: Book, name: str, frame: pl.DataFrame, subtitle: list[str]
     return w
 
 
-def _companies_sheet(book: Book, frame: pl.DataFrame, inp: KpiInputs) -> None:
-    ws = book.sheet("支援企業一覧", landscape=True)
-    row = book.title(ws, "支援企業一覧（当月）", [
-        f"サイクル {inp.cycle} に支払った派遣の支援企業。個人情報を含むため取扱注意。"])
+def _companies_sheet(book: Book, frame: pl.DataFrame, inp: KpiInputs, *,
+                     cumulative: bool = False) -> None:
+    counts: tuple[Col, ...]
+    if cumulative:
+        name = "支援企業一覧（累計）"
+        title, note = name, (f"{inp.fy_start:%Y/%m/%d}以降の各サイクルとサイクル {inp.cycle} "
+                             "に支払った派遣の支援企業。個人情報を含むため取扱注意。")
+        counts = (Col("month_count", "当月\n派遣件数", "int"),
+                  Col("cum_count", "累計\n派遣件数", "int"))
+    else:
+        name, title = "支援企業一覧", "支援企業一覧（当月）"
+        note = f"サイクル {inp.cycle} に支払った派遣の支援企業。個人情報を含むため取扱注意。"
+        counts = (Col("month_count", "当月\n派遣件数", "int"),)
+    ws = book.sheet(name, landscape=True)
+    row = book.title(ws, title, [note])
     book.table(ws, frame, (
         Col("company_id", "企業ID"), Col("company_name", "企業名"),
         Col("company_address", "所在地"), Col("company_phone", "電話番号"),
         Col("company_prefecture", "都道府県"), Col("industry", "業種"),
         Col("employees", "従業員数", "int"), Col("company_class", "企業区分"),
-        Col("month_count", "当月\n派遣件数", "int")), row=row, freeze_cols=2)
+        *counts), row=row, freeze_cols=2)
 
 
 def _flags_sheet(book: Book, frame: pl.DataFrame, inp: KpiInputs) -> None:

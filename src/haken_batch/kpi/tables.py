@@ -251,9 +251,21 @@ def per_expert(facts: pl.DataFrame, inp: KpiInputs, *, names: bool = True) -> pl
 
 def companies_month(facts: pl.DataFrame, inp: KpiInputs) -> pl.DataFrame:
     """The supported companies of the month (R-RPT-2): name, address, phone, industry, size."""
-    month = facts.filter(pl.col("in_month"))
+    return _companies(facts.filter(pl.col("in_month")), inp)
+
+
+def companies_cumulative(facts: pl.DataFrame, inp: KpiInputs) -> pl.DataFrame:
+    """The supported companies of the fiscal year up to this cycle (R-RPT-2 "current month
+    AND cumulative"), with the month's count beside the year's: the month's list alone
+    left the agency to join twelve sheets (independent KPI check, session 21)."""
+    return _companies(facts, inp)
+
+
+def _companies(facts: pl.DataFrame, inp: KpiInputs) -> pl.DataFrame:
+    """One row per 企業ID of ``facts``: each attribute as first written in dispatch id order,
+    the month's and the whole frame's dispatch counts."""
     return (
-        month.sort("dispatch_id")
+        facts.sort("dispatch_id")
         .group_by(pl.col("company_id").fill_null(UNKNOWN))
         .agg(pl.col("company_name").drop_nulls().first(),
              pl.col("company_address").drop_nulls().first(),
@@ -262,7 +274,8 @@ def companies_month(facts: pl.DataFrame, inp: KpiInputs) -> pl.DataFrame:
              pl.col("industry").drop_nulls().first(),
              pl.col("employees").drop_nulls().first(),
              pl.col("company_class").drop_nulls().first(),
-             pl.len().cast(pl.Int64).alias("month_count"))
+             pl.col("in_month").sum().cast(pl.Int64).alias("month_count"),
+             pl.len().cast(pl.Int64).alias("cum_count"))
         .with_columns(industry_label_expr(inp))
         # the breakdowns count a blank as 不明, and so says the 定義 sheet: the list too
         .with_columns(pl.col(c).fill_null(UNKNOWN)
@@ -356,5 +369,6 @@ def all_tables(inp: KpiInputs) -> dict[str, pl.DataFrame]:
         "qualification": by_qualification(facts, inp),
         "company_class": by_company_class(facts, inp),
         "companies": companies_month(facts, inp),
+        "companies_cumulative": companies_cumulative(facts, inp),
         "flags": flags,
     }
