@@ -204,3 +204,43 @@ def test_a_paid_dispatch_no_longer_cancelled_is_told_and_cancelled_again_told_ag
     assert _followups(out, "2022-01", "paid_cancelled") == []
     [again] = set_status("キャンセル", "2022/02/05 10:00", "2022-02")
     assert again["dispatch_ids"] == [paid] and "事務局修正で「キャンセル」" in again["ja"]
+
+
+def _pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_R_TAX_4_the_later_cycles_summary_prints_the_months_total(
+        data: Path, tmp_path: Path) -> None:
+    """Two cycles paying in one month: the later one's withholding_summary.pdf prints each
+    cycle's tax per form and the month's total, the earlier one's says it covers itself
+    only (a clerk filing from either page alone paid half: lifecycle check, session 21)."""
+    from haken_batch.emit import withholding
+    from haken_batch.followups import month_total
+    from haken_batch.pdf import load_template
+
+    out = tmp_path / "out"
+    first = cycle.settle_cycle(sample_options(out, "2021-10", data))
+    second = cycle.settle_cycle(sample_options(out, "2021-11", data,
+                                               transfer_date=dt.date(2021, 11, 30)))
+    tmpl = load_template("withholding")
+    one, two = _summary_tax(out, "2021-10"), _summary_tax(out, "2021-11")
+    together = month_total(second.followups)
+    assert together is not None and together["total"] == one["合計"] + two["合計"]
+    later = _pdf_text(withholding.render_pdf(second, withholding.summary_frame(second), tmpl))
+    assert "2021年11月に振込む全サイクルの源泉徴収税額（納付額）" in later
+    assert f"下の合計 {one['合計'] + two['合計']:,} 円です" in later
+    assert (f"2021-10 {one['1号']:,} {one['2号']:,} {one['合計']:,} "
+            f"2021-11 {two['1号']:,} {two['2号']:,} {two['合計']:,} "
+            f"合計（納付額） {one['1号'] + two['1号']:,} {one['2号'] + two['2号']:,} "
+            f"{one['合計'] + two['合計']:,}") in later
+    assert "この表はこのサイクルの支払分だけです" not in later
+    earlier = _pdf_text(withholding.render_pdf(first, withholding.summary_frame(first), tmpl))
+    assert "この表はこのサイクルの支払分だけです" in earlier and "合計（納付額） " not in earlier
+    # the follow-up no longer sends the clerk to add the two summaries up by hand
+    [item] = _followups(out, "2021-11", "same_tax_month")
+    assert item["month_total"] == together

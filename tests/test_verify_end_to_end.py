@@ -8,6 +8,7 @@ same with PDFs and workbooks is the slow variant.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -177,6 +178,21 @@ def test_done_when_with_documents(tmp_path: Path) -> None:
     out = _settle_two_and_close(tmp_path, documents=True)
     report = verify_path(out)
     assert report.ok, report.to_json()
+
+
+@pytest.mark.slow
+def test_R_TAX_4_a_month_total_printed_from_another_cycle_is_reproduced(tmp_path: Path) -> None:
+    """The later of two cycles paying in one month prints the month's tax total, read from
+    the other cycle's manifest: verify's re-run (which has no other cycle) prints it from
+    the archived follow-ups and gets the same page."""
+    data = _data(tmp_path)
+    cycle.settle_cycle(_options(tmp_path, data, "2021-10", True))
+    cycle.settle_cycle(dataclasses.replace(_options(tmp_path, data, "2021-11", True),
+                                           transfer_date=dt.date(2021, 11, 30)))
+    report = verify_path(tmp_path / "out")
+    assert report.ok, report.to_json()
+    [later] = [c for c in report.cycles if c.cycle == "2021-11"]
+    assert [o.status for o in later.outputs if o.path == "withholding_summary.pdf"] == ["identical"]
 
 
 def test_a_cycle_whose_manifest_was_deleted_fails_verification(out: Path, tmp_path: Path):

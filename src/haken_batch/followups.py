@@ -277,13 +277,41 @@ def _same_tax_month(run: CycleRun, others: dict[str, dict[str, Any]]) -> list[Fo
     else:
         forms_ja = "。1号・2号の内訳は各サイクルの withholding_summary で足してください"
         forms_en = "; add up 1号 and 2号 from each cycle's withholding_summary"
-    return [_item("same_tax_month",
-                  f"支払月 {month} の源泉徴収は、サイクル {ja} にもあります。納期限 {due} までに、"
-                  f"このサイクルの {mine_total:,} 円と合わせて {total:,} 円を納付します"
-                  f"{forms_ja}（各サイクルの withholding_summary は自分の支払分だけです。R-TAX-4）",
-                  f"cycle {en} also pays in {month}: the tax withheld in that month is paid by "
-                  f"{due}, {total:,} yen with this cycle's {mine_total:,} yen{forms_en} (each "
-                  "cycle's withholding_summary covers its own payments only; R-TAX-4)")]
+    cycles = [{"cycle": c, "withholding": w, "by_class": split}
+              for c, w, split in sorted([*paying, (run.options.cycle, mine_total, mine)])]
+    if run.options.documents:
+        where_ja = ("各サイクルの withholding_summary.csv は自分の支払分だけです。月の合計は"
+                    "このサイクルの withholding_summary.pdf に載せました")
+        where_en = ("each cycle's withholding_summary.csv covers its own payments only; this "
+                    "cycle's withholding_summary.pdf shows the month's total")
+    else:
+        where_ja = "各サイクルの withholding_summary は自分の支払分だけです"
+        where_en = "each cycle's withholding_summary covers its own payments only"
+    item = _item("same_tax_month",
+                 f"支払月 {month} の源泉徴収は、サイクル {ja} にもあります。納期限 {due} までに、"
+                 f"このサイクルの {mine_total:,} 円と合わせて {total:,} 円を納付します"
+                 f"{forms_ja}（{where_ja}。R-TAX-4）",
+                 f"cycle {en} also pays in {month}: the tax withheld in that month is paid by "
+                 f"{due}, {total:,} yen with this cycle's {mine_total:,} yen{forms_en} "
+                 f"({where_en}; R-TAX-4)")
+    # what this cycle's withholding_summary.pdf prints as the month's total (a clerk filing
+    # from either cycle's page alone paid half: lifecycle check, session 21); kept in the
+    # manifest, so verify's re-run prints the same
+    item[MONTH_TOTAL] = {"month": month, "due": due.isoformat(), "total": total,
+                         "cycles": cycles}
+    return [item]
+
+
+MONTH_TOTAL = "month_total"
+
+
+def month_total(items: tuple[Followup, ...] | list[Followup]) -> dict[str, Any] | None:
+    """The same_tax_month follow-up's month total (None: this cycle pays alone in its month,
+    or it was settled before the total was kept)."""
+    for item in items:
+        if item.get("kind") == "same_tax_month" and isinstance(item.get(MONTH_TOTAL), dict):
+            return dict(item[MONTH_TOTAL])
+    return None
 
 
 def _excluded_final(run: CycleRun, told: set[str]) -> list[Followup]:

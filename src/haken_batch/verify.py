@@ -449,7 +449,11 @@ def _rerun(rep: CycleReport, folder: Path, manifest: dict[str, Any], engine: Any
         try:
             eng = _engine(engine)
             options = restore(folder, work)
-            run = eng.prepare(options)
+            # the follow-ups read the other cycles of OUT, which a re-run has not: the
+            # archived ones (sealed in the manifest) are what the outputs printed from them
+            # (the month's tax total on withholding_summary.pdf)
+            run = dataclasses.replace(eng.prepare(options),
+                                      followups=tuple(manifest.get("followups") or ()))
             result = work / "result"
             result.mkdir()
             eng.write_outputs(run, result)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from haken_batch.errors import HakenError
+from haken_batch.followups import month_total
 
 if TYPE_CHECKING:
     import polars as pl
@@ -191,8 +192,12 @@ def render_pdf(run: CycleRun, summary: pl.DataFrame, tmpl: DocTemplate,
     }
     withheld_corp = bool(run.rules.value_at("tax.withhold_corporations", st.transfer_date))
     corp_note = "note_corporate_withheld" if withheld_corp else "note_corporate"
+    together = month_total(run.followups)
+    if together:
+        values["month_total"] = together["total"]
     keys = ["title", "subtitle", "payment_month", "transfer_date", "due_date",
-            "table_heading", "note_1", "note_2", corp_note, "note_default", "note_totals"]
+            "table_heading", "note_1", "note_2", corp_note, "note_default", "note_totals",
+            *(("month_heading", "month_note") if together else ("note_month",))]
     if name:
         keys.insert(2, "payer")
     texts = {k: tmpl.text(k, **values) for k in keys}
@@ -206,8 +211,12 @@ def render_pdf(run: CycleRun, summary: pl.DataFrame, tmpl: DocTemplate,
     footer_text = tmpl.text("footer", **values)
     book = fonts or FontBook()
     columns = [Column.from_spec(s) for s in tmpl["columns"]]
+    month_columns = [Column.from_spec(s) for s in tmpl["month_columns"]]
+    month_rows = _month_rows(together, tmpl) if together else []
     strings = [*texts.values(), footer_text, *(c.header for c in columns),
-               *(v for r in rows for v in r.values())]
+               *(v for r in rows for v in r.values()),
+               *((c.header for c in month_columns) if together else ()),
+               *(v for r in month_rows for v in r.values())]
     for s in strings:
         book.check(s, where="withholding_summary")
     book.prepare(strings)
@@ -238,9 +247,45 @@ def render_pdf(run: CycleRun, summary: pl.DataFrame, tmpl: DocTemplate,
     table.header()
     for i, row in enumerate(rows):
         table.row(row, bold_fill=i == len(rows) - 1)
+    if together:
+        pdf.ln(5)
+        pdf.set_font_size(float(size["heading"]))
+        line_cell(pdf, full, 7, texts["month_heading"])
+        pdf.set_font_size(float(size["body"]))
+        paragraph(pdf, texts["month_note"], line_h=5)
+        pdf.ln(1)
+        month = Table(pdf, month_columns, size=float(size["table"]), row_h=8)
+        month.header()
+        for i, row in enumerate(month_rows):
+            month.row(row, bold_fill=i == len(month_rows) - 1)
     pdf.ln(5)
     pdf.set_font_size(float(size["small"]) + 1)
-    for key in ("note_1", "note_2", "note_corporate", "note_default", "note_totals"):
+    for key in ("note_1", "note_2", "note_corporate", "note_default", "note_totals",
+                *(() if together else ("note_month",))):
         paragraph(pdf, texts[key], line_h=5)
         pdf.ln(1)
     return bytes(pdf.output())
+
+
+def _month_rows(together: dict[str, Any], tmpl: DocTemplate) -> list[dict[str, str]]:
+    """The month block's rows: each cycle paying in the month (this one included), its tax
+    per form (— where an older manifest kept no split), then the month's total."""
+    from haken_batch.pdf import yen
+
+    unknown = str(tmpl["month_unknown"])
+    rows = []
+    per = dict.fromkeys(CLASSES, 0)
+    split_known = True
+    for c in together["cycles"]:
+        split = c.get("by_class")
+        split_known = split_known and isinstance(split, dict)
+        row = {"cycle": str(c["cycle"]), "withholding": yen(int(c["withholding"]))}
+        for k in CLASSES:
+            amount = int(split.get(k) or 0) if isinstance(split, dict) else None
+            row[k] = unknown if amount is None else yen(amount)
+            per[k] += amount or 0
+        rows.append(row)
+    rows.append({"cycle": str(tmpl["month_total_label"]),
+                 **{k: yen(per[k]) if split_known else unknown for k in CLASSES},
+                 "withholding": yen(int(together["total"]))})
+    return rows
