@@ -17,7 +17,7 @@ from haken_batch.cli.app import app
 from haken_batch.closing import close_cycle
 from haken_batch.errors import CycleError
 from sample_runs import SAMPLES, sample_options
-from test_close_cycle import DAY
+from test_close_cycle import DAY, NOV_CLOSED
 
 
 def _settle(out: Path, c: str) -> cycle.CycleRun:
@@ -192,7 +192,7 @@ def test_close_reruns_the_cycle_and_refuses_a_resealed_forgery(out: Path) -> Non
             entry.update(size=payments.stat().st_size, sha256=sha256_file(payments))
     (folder / "manifest.json").write_bytes(sealed(manifest))
     with pytest.raises(VerifyError, match="payments"):
-        close_cycle(out, "2021-11", closed_on=DAY, closed_by="課長")
+        close_cycle(out, "2021-11", closed_on=NOV_CLOSED, closed_by="課長")
     assert not (folder / "CLOSED.json").exists()
 
 

@@ -21,6 +21,7 @@ from haken_batch.verify import verify_path
 from test_archive_fixture import ENGINE, options, settled
 
 DAY = dt.date(2021, 11, 19)
+NOV_CLOSED = dt.date(2021, 12, 17)  # after 2021-11's cut-off
 
 
 def close_cycle(out: Path, cycle: str, **kw: object) -> closing.Closing:
@@ -81,7 +82,7 @@ def test_R_DATA_2_edited_closing_record_is_named(out: Path) -> None:
 
 def test_close_refuses_out_of_order_twice_and_tampered(out: Path) -> None:
     with pytest.raises(CycleError, match="2021-10"):
-        close_cycle(out, "2021-11", closed_on=DAY, closed_by="A")
+        close_cycle(out, "2021-11", closed_on=NOV_CLOSED, closed_by="A")
     with pytest.raises(CycleError):
         close_cycle(out, "2021-12", closed_on=DAY, closed_by="A")
     with pytest.raises(CycleError):
@@ -126,6 +127,11 @@ def test_close_cli(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bad = runner.invoke(app, ["close", "2021-11", "--out", str(out), "--by", "x",
                               "--date", "2021-11-31"])
     assert bad.exit_code == 2
+    # a close records what happened: a day to come is a typo (lifecycle check, session 21)
+    future = runner.invoke(app, ["close", "2021-11", "--out", str(out), "--by", "x",
+                                 "--date", "2999-01-01"])
+    assert future.exit_code == 2 and "今日" in future.output
+    assert not (out / "2021-11" / "CLOSED.json").exists()
     assert runner.invoke(app, ["verify", str(out)]).exit_code == 0
     shutil.rmtree(out, ignore_errors=True)
 
@@ -188,7 +194,7 @@ def test_close_under_another_tool_still_reruns_the_money(out: Path,
     close_cycle(out, "2021-10", closed_on=DAY, closed_by="x")
     _forge(out, "2021-11", "payments.csv", b"\n", b"\r\n")
     with pytest.raises(VerifyError) as refused:
-        close_cycle(out, "2021-11", closed_on=DAY, closed_by="x")
+        close_cycle(out, "2021-11", closed_on=NOV_CLOSED, closed_by="x")
     said = refused.value.message("ja")
     assert "payments.csv" in said and "違うツール" in said
     assert not is_closed(out, "2021-11")
@@ -204,10 +210,10 @@ def test_close_under_another_tool_needs_the_clerks_word_for_other_outputs(
     close_cycle(out, "2021-10", closed_on=DAY, closed_by="x")
     _forge(out, "2021-11", "findings.csv", b"\n", b"\r\n")
     with pytest.raises(VerifyError) as refused:
-        close_cycle(out, "2021-11", closed_on=DAY, closed_by="x")
+        close_cycle(out, "2021-11", closed_on=NOV_CLOSED, closed_by="x")
     assert "--accept-other-tool" in refused.value.message("ja")
     assert not is_closed(out, "2021-11")
-    done = close_cycle(out, "2021-11", closed_on=DAY, closed_by="x", accept_other_tool=True)
+    done = close_cycle(out, "2021-11", closed_on=NOV_CLOSED, closed_by="x", accept_other_tool=True)
     assert is_closed(out, "2021-11")
     assert done.record["unconfirmed_outputs"] == ["findings.csv"]
     assert len(done.notes) == 1 and "findings.csv" in done.notes[0][0]
@@ -226,8 +232,8 @@ def test_close_under_another_tool_accepts_reworded_notes_of_lines_csv(
     # as an earlier version worded a note (this fixture's engine writes none)
     _forge(out, "2021-11", "lines.csv", b',R-FEE-2,""\n', ",R-FEE-2,5280円/時\n".encode())
     with pytest.raises(VerifyError):  # without the clerk's word, as for any other output
-        close_cycle(out, "2021-11", closed_on=DAY, closed_by="x")
-    done = close_cycle(out, "2021-11", closed_on=DAY, closed_by="x", accept_other_tool=True)
+        close_cycle(out, "2021-11", closed_on=NOV_CLOSED, closed_by="x")
+    done = close_cycle(out, "2021-11", closed_on=NOV_CLOSED, closed_by="x", accept_other_tool=True)
     assert done.record["unconfirmed_outputs"] == ["lines.csv"]
 
 
@@ -242,7 +248,7 @@ def test_close_under_another_tool_refuses_a_yen_of_lines_csv(
     cells[4] = str(int(paid) + 1)
     _forge(out, "2021-11", "lines.csv", row.encode(), ",".join(cells).encode())
     with pytest.raises(VerifyError, match=r"lines\.csv"):
-        close_cycle(out, "2021-11", closed_on=DAY, closed_by="x", accept_other_tool=True)
+        close_cycle(out, "2021-11", closed_on=NOV_CLOSED, closed_by="x", accept_other_tool=True)
     assert not is_closed(out, "2021-11")
 
 
@@ -260,7 +266,7 @@ def test_close_never_closes_a_cycle_it_cannot_rerun(out: Path,
     _another_tool(monkeypatch)
     close_cycle(out, "2021-10", closed_on=DAY, closed_by="x")
     with pytest.raises(VerifyError) as refused:
-        closing.close_cycle(out, "2021-11", closed_on=DAY, closed_by="x", engine=Broken,
+        closing.close_cycle(out, "2021-11", closed_on=NOV_CLOSED, closed_by="x", engine=Broken,
                             accept_other_tool=True)
     assert "確定できません: 再計算できませんでした" in refused.value.message("ja")
     assert not is_closed(out, "2021-11")
@@ -271,7 +277,7 @@ def test_close_with_the_same_tool_refuses_any_output_that_differs(out: Path) -> 
     close_cycle(out, "2021-10", closed_on=DAY, closed_by="x")
     _forge(out, "2021-11", "findings.csv", b"\n", b"\r\n")
     with pytest.raises(VerifyError, match=r"findings\.csv"):
-        close_cycle(out, "2021-11", closed_on=DAY, closed_by="x")
+        close_cycle(out, "2021-11", closed_on=NOV_CLOSED, closed_by="x")
 
 
 def test_the_refusal_names_the_commit_that_settled() -> None:
@@ -282,3 +288,19 @@ def test_the_refusal_names_the_commit_that_settled() -> None:
         "0.1.0, commit aaaaaaaaaaaa")
     assert _settled_by({"haken_batch": "0.1.0"}) == "0.1.0"
     assert _settled_by({}) == "?"
+
+
+def test_a_close_is_dated_after_its_month_and_after_the_close_before_it(out: Path) -> None:
+    """--date 2021-01-01 on 2022-03 was sealed into CLOSED.json (lifecycle check, session
+    21): a close dated before the cycle's cut-off, or before the previous cycle's close, is
+    refused before the re-run and writes nothing."""
+    with pytest.raises(CycleError, match="before cycle 2021-10's cut-off 2021-10-31") as early:
+        close_cycle(out, "2021-10", closed_on=dt.date(2021, 10, 20), closed_by="A")
+    assert "締日 2021-10-31 より前" in early.value.ja and early.value.where == "--date"
+    assert not (out / "2021-10" / "CLOSED.json").exists()
+    close_cycle(out, "2021-10", closed_on=dt.date(2021, 12, 20), closed_by="A")
+    with pytest.raises(CycleError, match=r"previous cycle 2021-10 \(2021-12-20"):
+        close_cycle(out, "2021-11", closed_on=dt.date(2021, 12, 1), closed_by="B")
+    assert not (out / "2021-11" / "CLOSED.json").exists()
+    # the same day as the close before it is allowed
+    close_cycle(out, "2021-11", closed_on=dt.date(2021, 12, 20), closed_by="B")

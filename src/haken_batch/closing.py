@@ -101,6 +101,10 @@ def close_cycle(out: Path, cycle: str, *, closed_on: dt.date, closed_by: str,
                 f"先に {open_before[0]} を確定してください（サイクルは古い順に確定します）",
                 f"close {open_before[0]} first (cycles close in order)")
         manifest, _raw = read_json(folder / MANIFEST_NAME)
+        earlier_closed = [c for c in settled if c < cycle and is_closed(out, c)]
+        # before the long re-run: a mistyped date is told at once
+        _check_close_date(cycle, closed_on, manifest,
+                          _closed_on(out / earlier_closed[-1]) if earlier_closed else None)
         # always the re-run: a resealed forgery passes the hashes (blind red-team check,
         # round 3). Another tool may write other bytes; its re-run must still agree on the
         # money, or a forged payments.csv was closed whenever the code had changed since
@@ -109,7 +113,6 @@ def close_cycle(out: Path, cycle: str, *, closed_on: dt.date, closed_by: str,
         unconfirmed = _check_for_close(cycle, report, settled_by_installed_tool(manifest),
                                        accept_other_tool,
                                        _settled_by(manifest.get("tool") or {}))
-        earlier_closed = [c for c in settled if c < cycle and is_closed(out, c)]
         previous = None
         if earlier_closed:
             prev = earlier_closed[-1]
@@ -135,6 +138,41 @@ def close_cycle(out: Path, cycle: str, *, closed_on: dt.date, closed_by: str,
               f"money outputs agree; {len(unconfirmed)} other outputs differ: "
               f"{_names(unconfirmed)} (recorded in CLOSED.json)"),) if unconfirmed else ()
     return Closing(record, notes=notes)
+
+
+def _closed_on(folder: Path) -> tuple[str, dt.date] | None:
+    """(cycle, closed_on) of a closed cycle's record; None where it gives no readable date."""
+    record, _raw = read_json(folder / CLOSED_NAME)
+    try:
+        return folder.name, dt.date.fromisoformat(str(record.get("closed_on")))
+    except ValueError:
+        return None
+
+
+def _check_close_date(cycle: str, closed_on: dt.date, manifest: dict[str, Any],
+                      previous: tuple[str, dt.date] | None) -> None:
+    """A close is dated after the month it settles (its cut-off) and not before the close of
+    the cycle before it: ``--date 2021-01-01`` on 2022-03 was sealed into CLOSED.json, a
+    date the auditor reads as when the payment was confirmed (lifecycle check, session 21).
+    Before the transfer date is allowed: the file goes to the bank days before it."""
+    settled = manifest.get("settlement") or {}
+    try:
+        cutoff = dt.date.fromisoformat(str(settled.get("cutoff")))
+    except ValueError:
+        cutoff = None
+    if cutoff is not None and closed_on < cutoff:
+        raise CycleError(
+            f"確定日 {closed_on} はサイクル {cycle} の締日 {cutoff} より前です。"
+            "振込の後の日付を --date に指定してください（省略すると今日）",
+            f"the close date {closed_on} is before cycle {cycle}'s cut-off {cutoff}: give "
+            "--date a day after the transfer (default: today)", where="--date")
+    if previous is not None and closed_on < previous[1]:
+        raise CycleError(
+            f"確定日 {closed_on} は前のサイクル {previous[0]} の確定日 {previous[1]} より前です"
+            "（サイクルは古い順に確定します）。--date を確かめてください",
+            f"the close date {closed_on} is before the close of the previous cycle "
+            f"{previous[0]} ({previous[1]}; cycles close in order): check --date",
+            where="--date")
 
 
 def _names(paths: list[str]) -> str:

@@ -93,7 +93,11 @@ def close(
     from haken_batch.closing import close_cycle
 
     # the CLI's clock only
-    closed_on = date_option(date, "--date", lang) if date else _today_in_japan()
+    today = _today_in_japan()
+    closed_on = date_option(date, "--date", lang) if date else today
+    if closed_on > today:  # a close records what happened: never a day to come
+        fail(f"--date: 確定日 {closed_on} は今日（{today}）より後です" if lang is Lang.ja else
+             f"--date: the close date {closed_on} is after today ({today})", 2, lang.value)
     record = run(lambda: close_cycle(out, cycle, closed_on=closed_on, closed_by=by,
                                      accept_other_tool=accept_other_tool), lang)
     render_close(record, lang.value, quiet)
