@@ -284,3 +284,31 @@ def test_an_adopted_record_carries_each_cycle_its_own_manifest(out: Path) -> Non
     assert any("記録を作りました" in ja for ja, _en in run.notes)
     for e in history.read(out) or []:
         assert e.manifest_sha256 == sha256_file(out / e.cycle / "manifest.json"), e
+
+
+def test_R_PAY_1_verify_names_dispatches_paid_by_two_cycles(tmp_path: Path) -> None:
+    """A folder moved away with the record deleted lets the next cycle pay its dispatches
+    again (documented: nothing can tell). Moved back, each cycle verified alone and the
+    chain's break was the only word (lifecycle check, session 21): verify of OUT names the
+    dispatches in two ledgers, on the later cycle."""
+    from haken_batch.ledger import read_ledger
+    from haken_batch.verify import verify_path
+
+    out = tmp_path / "out"
+    _settle(out, "2021-10")
+    _settle(out, "2021-11")
+    shutil.move(out / "2021-11", tmp_path / "away")
+    (out / history.HISTORY_NAME).unlink()
+    _settle(out, "2021-12")
+    shutil.move(tmp_path / "away", out / "2021-11")
+    twice = sorted(set(read_ledger(out / "2021-11" / "ledger.csv")["dispatch_id"])
+                   & set(read_ledger(out / "2021-12" / "ledger.csv")["dispatch_id"]))
+    assert twice
+    report = verify_path(out, rerun=False)
+    [problem] = [p for c in report.cycles for p in c.problems if p.kind == "paid_twice"]
+    assert problem.cycle == "2021-12" and problem.path == "ledger.csv"
+    assert f"{len(twice)} 件の派遣が別のサイクルの台帳にもあり" in problem.detail_ja
+    assert f"{twice[0]} (2021-11 / 2021-12)" in problem.detail_ja
+    assert not report.ok
+    told = CliRunner().invoke(app, ["verify", str(out), "--no-rerun"])
+    assert told.exit_code == 1 and "二重支払" in told.output

@@ -193,7 +193,49 @@ def verify_path(path: Path, *, rerun: bool = True, engine: ModuleType | Any = No
                 "欠けています）")
         reports.append(rep)
     reports.sort(key=lambda r: r.cycle)
+    _paid_twice(path, reports)
     return VerifyReport(path, reports)
+
+
+_NAMED = 5  # dispatches named in one problem; the count says how many more
+
+
+def _paid_twice(out: Path, reports: list[CycleReport]) -> None:
+    """A dispatch in the ledgers of two cycles was paid twice (R-PAY-1): named on the later
+    cycle. Each cycle alone verified, and the chain's break was the only word after a
+    folder moved away and back had let the next cycle pay its dispatches again (lifecycle
+    check, session 21). A ledger that cannot be read is its own cycle's problem already."""
+    import polars as pl
+
+    from haken_batch.archive import LEDGER_NAME
+    from haken_batch.ledger import read_ledger
+
+    frames = []
+    for rep in reports:
+        try:
+            frames.append(read_ledger(out / rep.cycle / LEDGER_NAME)
+                          .select("dispatch_id", pl.lit(rep.cycle).alias("paid_in")))
+        except (HakenError, OSError):
+            continue
+    if not frames:
+        return
+    twice = (pl.concat(frames).group_by("dispatch_id")
+             .agg(pl.col("paid_in").unique().sort())
+             .filter(pl.col("paid_in").list.len() > 1)
+             .with_columns(pl.col("paid_in").list.last().alias("later"))
+             .sort("later", "dispatch_id"))
+    by_cycle = {r.cycle: r for r in reports}
+    for later, group in twice.group_by("later", maintain_order=True):
+        rows = group.rows()
+        shown = [f"{d} ({' / '.join(c)})" for d, c, _ in rows[:_NAMED]]
+        more_en = f" and {len(rows) - _NAMED} more" if len(rows) > _NAMED else ""
+        more_ja = f" ほか {len(rows) - _NAMED} 件" if len(rows) > _NAMED else ""
+        by_cycle[str(later[0])].add(
+            LEDGER_NAME, "paid_twice",
+            f"{len(rows)} dispatches are in the ledger of another cycle too, so were paid "
+            f"twice (R-PAY-1): {', '.join(shown)}{more_en}",
+            f"{len(rows)} 件の派遣が別のサイクルの台帳にもあり、二重に支払われています"
+            f"（R-PAY-1）: {'、'.join(shown)}{more_ja}")
 
 
 def _reopened(rep: CycleReport) -> None:

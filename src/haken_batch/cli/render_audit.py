@@ -27,6 +27,7 @@ KIND_JA = {
     "rerun": "再計算",
     "symlink": "リンクに置換",
     "privacy": "権限",
+    "paid_twice": "二重支払",
 }
 STATUS_JA = {
     "identical": "一致",
