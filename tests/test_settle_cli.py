@@ -93,6 +93,13 @@ def test_settle_bad_cycle_and_bad_date_are_clear_errors(data_dir: Path, tmp_path
     assert bad.exit_code == 2 and "2021-13" in bad.output and "Traceback" not in bad.output
     date = CliRunner().invoke(app, ["settle", "2021-10", *base, "--cutoff", "2021-02-30"])
     assert date.exit_code == 2 and "2021-02-30" in date.output
+    # a cut-off before the cycle's month paid nothing new and was said to have paid every
+    # approval since April (lifecycle check, session 21)
+    early = CliRunner().invoke(app, ["settle", "2021-05", *base, "--cutoff", "2021-04-15"])
+    assert early.exit_code == 2, early.output
+    assert "承認の締日 2021-04-15 はサイクル 2021-05 の月より前です" in " ".join(
+        early.output.split())
+    assert not (tmp_path / "o" / "2021-05").exists()
 
 
 def test_settle_refuses_an_earlier_cycle_with_exit_2(data_dir: Path, tmp_path: Path) -> None:

@@ -174,6 +174,15 @@ def _refuse(options: Options, rules: RuleBook) -> None:
         )
     deadline = _refuse_outside_program(cycle, rules)
     cutoff, transfer = resolve_dates(options, rules)
+    year, month = jpcalendar.cycle_month(cycle)
+    if cutoff < dt.date(year, month, 1):
+        # the month before pays nothing new and the first-cycle note said every approval
+        # since April was paid (lifecycle check, session 21: 2021-05 --cutoff 2021-04-15)
+        raise CycleError(
+            f"承認の締日 {cutoff} はサイクル {cycle} の月より前です。--cutoff（省略時は"
+            "サイクルの月末）を見直してください",
+            f"the approval cut-off {cutoff} is before cycle {cycle}'s month; check --cutoff "
+            "(default: the cycle's last day)", where="--cutoff")
     if transfer < cutoff:
         # reports approved up to the cut-off cannot be paid before it: a mistyped date
         raise CycleError(
