@@ -260,3 +260,19 @@ def test_a_refused_yes_no_value_lists_the_spellings_read(rules, tmp_path) -> Non
     said = found.get_column("message_ja")[0]
     assert "「従事証明確認」の値として読めません（有/無・はい/いいえ" in said
     assert "(not a yes/no value" in found.get_column("message_en")[0]
+
+
+def test_a_correction_naming_no_table_lists_the_tables_it_takes(rules, tmp_path: Path) -> None:
+    """「対象表: そのような表はありません」 named none of the tables it takes, and the English
+    message of an unknown column dropped where the names are (lifecycle check, session 21)."""
+    ds = with_corrections(rules, tmp_path,
+                          "支払,D-1,終了時刻,15:00,確認,事務局,2021/10/20 10:00",
+                          "reports,D-1,終わり,15:00,確認,事務局,2021/10/20 10:00")
+    table = ds.findings.filter(pl.col("column") == "対象表").row(0, named=True)
+    assert table["value"] == "支払"
+    assert "experts（専門家）・institutions（" in table["message_ja"]
+    assert "travel_claims（旅費請求明細） のいずれか" in table["message_ja"]
+    assert "one of experts, institutions, dispatches, reports, checkins, travel_claims" in \
+        table["message_en"]
+    column = ds.findings.filter(pl.col("value") == "終わり").row(0, named=True)
+    assert "headers of rules/columns.yaml" in column["message_en"]

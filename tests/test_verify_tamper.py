@@ -230,6 +230,20 @@ def test_R_DATA_2_a_difference_in_a_personal_column_is_shown_masked() -> None:
     assert "'7643' vs re-run '99999'" in en
 
 
+def test_a_difference_is_keyed_by_the_rows_dispatch_not_its_cycle() -> None:
+    """ledger.csv begins with the cycle, the same on every row: 「2 行目（キー 2021-08）」
+    named nothing (lifecycle check, session 21)."""
+    from haken_batch.verify import first_csv_difference
+
+    head = "サイクル,派遣ID,専門家ID,合計\n"
+    a = (head + "2021-08,D1,E1,5280\n2021-08,D2,E1,5280\n").encode()
+    b = (head + "2021-08,D1,E1,5280\n2021-08,D2,E1,9999\n").encode()
+    en, ja = first_csv_difference(a, b)
+    assert "3 行目（キー D2）の列 合計" in ja and "row 3 (key D2)" in en
+    payments = "専門家ID,振込額\nE7,1\n".encode()
+    assert "キー E7" in first_csv_difference(payments, payments.replace(b",1", b",2"))[1]
+
+
 def test_an_absolute_path_in_a_resealed_manifest_is_not_read(out: Path) -> None:
     """An input entry's path set to /etc/hostname made verify hash that file (auditor check,
     session 18): an absolute path is outside the archive, like one climbing out with '..'."""

@@ -720,7 +720,7 @@ def first_csv_difference(a: bytes, b: bytes) -> tuple[str, str]:
                 y = rb[i][j] if j < len(rb[i]) else "∅"
                 if x != y:
                     col = header[j] if j < len(header) else f"#{j + 1}"
-                    key = ra[i][0] if ra[i] else ""
+                    key = _row_key(ra[i], header)
                     if i and col in _PERSONAL_COLUMNS:  # an account number, a name: masked
                         # (not the header row itself: a renamed header is no personal data)
                         x, y = mask_cell(x), mask_cell(y)
@@ -730,6 +730,18 @@ def first_csv_difference(a: bytes, b: bytes) -> tuple[str, str]:
                             f"保存 {x!r} / 再計算 {y!r}")
     return ("same rows and fields; bytes differ (line ends, BOM or quoting)",
             "行と値は同じで、バイトが違います（改行・BOM・引用符）")
+
+
+# the columns that name a row, first found wins: ledger.csv and audit_sample.csv begin
+# with the cycle, the same on every row ("2 行目（キー 2021-08）": lifecycle check, s21)
+_KEY_COLUMNS = ("派遣ID", "dispatch_id", "専門家ID", "expert_id")
+
+
+def _row_key(row: list[str], header: list[str]) -> str:
+    for name in _KEY_COLUMNS:
+        if name in header and header.index(name) < len(row):
+            return row[header.index(name)]
+    return row[0] if row else ""
 
 
 # the output columns that may hold personal data (either header language): a difference

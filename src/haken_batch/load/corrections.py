@@ -170,9 +170,14 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
                        "修正日時: 日時として読めません（適用しませんでした）",
                        "corrected_at: not a readable date and time (not applied)")
         elif spec is None:
+            # the names it takes, as the clerk may write them (lifecycle check: not listed)
+            names = [cmap.tables[t] for t in TABLE_ORDER]
             problem = ("table", c["table"],
-                       "対象表: そのような表はありません（適用しませんでした）",
-                       "table: no such table (not applied)")
+                       "対象表: そのような表はありません（"
+                       + "・".join(f"{t.name}（{t.ja}）" for t in names)
+                       + " のいずれか。適用しませんでした）",
+                       "table: no such table (one of "
+                       + ", ".join(t.name for t in names) + "; not applied)")
         elif col is None:
             near = _closest(str(c["column"] or ""), spec)
             problem = ("column", c["column"],
@@ -180,7 +185,9 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
                        + (f"（「{near}」のことですか）" if near else "")
                        + "（適用しませんでした。項目名は rules/columns.yaml の見出し）",
                        f"column: table {table!r} has no such column"
-                       + (f" (did you mean {near!r}?)" if near else "") + " (not applied)")
+                       + (f" (did you mean {near!r}?)" if near else "")
+                       + " (not applied; the column names are the headers of "
+                         "rules/columns.yaml)")
         elif blank_key:
             # a blank キー matched no row and crashed on the way to saying so
             want = ";".join(spec.column(k).label for k in spec.key)
