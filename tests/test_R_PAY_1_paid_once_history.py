@@ -312,3 +312,16 @@ def test_R_PAY_1_verify_names_dispatches_paid_by_two_cycles(tmp_path: Path) -> N
     assert not report.ok
     told = CliRunner().invoke(app, ["verify", str(out), "--no-rerun"])
     assert told.exit_code == 1 and "二重支払" in told.output
+
+
+def test_the_cycle_settled_again_over_its_own_broken_manifest_blames_nobody(out: Path) -> None:
+    """2021-11's own manifest broken: settling 2021-11 again replaces it, and the cycle
+    before it is whole; the run blamed 2021-10 for the link from the broken manifest
+    (lifecycle check, session 21)."""
+    from haken_batch.verify import verify_path
+
+    before = (out / "2021-11" / "ledger.csv").read_bytes()
+    (out / "2021-11" / "manifest.json").write_text("x\n", encoding="utf-8")
+    _settle(out, "2021-11")
+    assert (out / "2021-11" / "ledger.csv").read_bytes() == before
+    assert verify_path(out, rerun=False).ok
