@@ -93,8 +93,10 @@ def test_R_PAY_1_a_closed_cycle_whose_record_was_removed_is_not_settled_again(
 
 
 def test_discard_withdraws_the_latest_open_cycle_and_keeps_its_files(out: Path) -> None:
-    with pytest.raises(CycleError):
-        discarding.discard_cycle(out, "2021-10", by="x")  # closed
+    # closed, and 2021-11 after it: the close is the reason said (it read as the order only:
+    # lifecycle check, session 21)
+    with pytest.raises(CycleError, match="2021-10 is closed"):
+        discarding.discard_cycle(out, "2021-10", by="x")
     done = discarding.discard_cycle(out, "2021-11", by="事務局")
     assert done.moved_to is not None and (done.moved_to / "ledger.csv").is_file()
     assert not (out / "2021-11").exists()

@@ -60,6 +60,12 @@ def discard_cycle(out: Path, cycle: str, *, by: str) -> Discarded:
                                        if c > cycle and e.event != history.DISCARDED})
         if not (folder / MANIFEST_NAME).is_file() and recorded is None:
             raise _not_settled(cycle, folder)  # before any later cycle: nothing to withdraw
+        closed = is_closed(out, cycle) or (recorded is not None
+                                            and recorded.event == history.CLOSED)
+        if closed and (folder / MANIFEST_NAME).is_file():
+            # first: later cycles being there too read as the only reason (lifecycle check)
+            raise CycleError(f"サイクル {cycle} は確定済みのため取り消せません",
+                             f"cycle {cycle} is closed and is never withdrawn")
         if later:
             raise CycleError(
                 f"{later[-1]} が {cycle} の後に精算されているため、{cycle} は取り消せません"
@@ -72,9 +78,6 @@ def discard_cycle(out: Path, cycle: str, *, by: str) -> Discarded:
                                sha=recorded.manifest_sha256)
                 return Discarded(cycle, None, recorded.manifest_sha256)
             raise _not_settled(cycle, folder)
-        if is_closed(out, cycle) or (recorded is not None and recorded.event == history.CLOSED):
-            raise CycleError(f"サイクル {cycle} は確定済みのため取り消せません",
-                             f"cycle {cycle} is closed and is never withdrawn")
         sha = sha256_file(folder / MANIFEST_NAME)
         history.adopt(out, cycle, history.SETTLED)  # an OUT from before the record
         aside = out / DISCARDED_FOLDER
