@@ -91,6 +91,13 @@ def test_close_refuses_out_of_order_twice_and_tampered(out: Path) -> None:
     with pytest.raises(VerifyError, match=r"lines\.csv"):
         close_cycle(out, "2021-10", closed_on=DAY, closed_by="A")
     assert not is_closed(out, "2021-10")
+    # more than one problem: the first, how many more and the command that lists them (the
+    # first alone read as the only one: lifecycle check, session 21)
+    (out / "2021-10" / "payments.csv").write_text("edited\n")
+    with pytest.raises(VerifyError) as two:
+        close_cycle(out, "2021-10", closed_on=DAY, closed_by="A")
+    # two files changed, and the re-run differs from both
+    assert f"ほか 3 件。一覧は haken verify {out / '2021-10'} で確認できます" in two.value.ja
 
 
 def test_R_DATA_2_closing_twice_keeps_the_first_record(out: Path) -> None:

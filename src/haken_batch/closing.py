@@ -110,7 +110,7 @@ def close_cycle(out: Path, cycle: str, *, closed_on: dt.date, closed_by: str,
         # money, or a forged payments.csv was closed whenever the code had changed since
         # (auditor check, session 18)
         report = verify_cycle(folder, rerun=True, engine=engine)
-        unconfirmed = _check_for_close(cycle, report, settled_by_installed_tool(manifest),
+        unconfirmed = _check_for_close(folder, report, settled_by_installed_tool(manifest),
                                        accept_other_tool,
                                        _settled_by(manifest.get("tool") or {}))
         previous = None
@@ -187,15 +187,18 @@ def _settled_by(tool: dict[str, Any]) -> str:
     return f"{version}, commit {str(commit)[:12]}" if commit else version
 
 
-def _check_for_close(cycle: str, report: Any, same_tool: bool, accept_other_tool: bool,
+def _check_for_close(folder: Path, report: Any, same_tool: bool, accept_other_tool: bool,
                      version: str) -> list[str]:
     """Raise unless the cycle may be closed; return the outputs closed unconfirmed. Every
     integrity check and the re-run itself must pass (the tool named in the manifest can be
     forged with it, so a re-run that cannot run never closes: review, session 18). With the
     tool that settled, every output must be reproduced. With another one (a new version may
     word a file differently) only on the clerk's word, and the money outputs still must."""
+    import shlex
+
     from haken_batch.verify import IDENTICAL, SAME_CONTENT
 
+    cycle = folder.name
     failed = [o for o in report.outputs if o.status not in (IDENTICAL, SAME_CONTENT)]
     lenient = not same_tool and accept_other_tool
     blocking = [*report.problems,
@@ -206,6 +209,10 @@ def _check_for_close(cycle: str, report: Any, same_tool: bool, accept_other_tool
         where_ja, where_en = (f"{first.path} ", f"{first.path}: ") if first.path else ("", "")
         ja = f"サイクル {cycle} は検証に失敗したため確定できません: {where_ja}{detail_ja}"
         en = f"cycle {cycle} does not verify, not closing: {where_en}{first.detail}"
+        if len(blocking) > 1:  # the first alone read as the only one (lifecycle check)
+            listing = f"haken verify {shlex.quote(str(folder))}"
+            ja += f"（ほか {len(blocking) - 1} 件。一覧は {listing} で確認できます）"
+            en += f" ({len(blocking) - 1} more; {listing} lists them all)"
         if not same_tool and not accept_other_tool and not report.problems:
             ja += (f"。このサイクルを精算したツール（haken-batch {version}）とは違うツールで"
                    "再計算しました: 精算したツールで確定するか、金額の出力（台帳・支払・全銀"
