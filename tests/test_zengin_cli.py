@@ -109,6 +109,18 @@ def test_empty_file_exits_2(tmp_path: Path) -> None:
     assert "空" in result.stderr
 
 
+def test_a_csv_is_not_a_zengin_file_and_exits_2(tmp_path: Path) -> None:
+    """payments.csv given by mistake: 350 record errors and exit 1, as a damaged Zengin file
+    (lifecycle check, session 21); it is not one at all."""
+    for name, data in (("payments.csv", "\ufeff専門家ID,振込額\nE1,100\n".encode()),
+                       ("plain.csv", b"expert_id,net\r\nE1,100\r\n")):
+        path = tmp_path / name
+        path.write_bytes(data)
+        result = invoke(str(path))
+        assert result.exit_code == 2, result.output
+        assert "全銀ファイルではありません" in result.stderr and "CSV" in result.stderr
+
+
 def test_eof_byte_and_no_separator_are_read(tmp_path: Path) -> None:
     path = tmp_path / "z.txt"
     path.write_bytes(zf.build(HEADER, RECORDS, separator="none", eof=True))

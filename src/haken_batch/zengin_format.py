@@ -509,6 +509,15 @@ def parse(data: bytes) -> ZenginFile:
         data = data[:-1]
     if not data.strip(b"\r\n\x1a"):
         raise ZenginReadError("ファイルにレコードがありません", "the file holds no record")
+    first_line = data.split(b"\n", 1)[0]
+    if data.startswith(b"\xef\xbb\xbf") or (not data.startswith(b"1") and b"," in first_line):
+        # payments.csv gave 350 record errors and exit 1, as if a Zengin file were damaged
+        # (lifecycle check, session 21): a CSV is not one at all
+        raise ZenginReadError(
+            "全銀ファイルではありません（先頭がヘッダーレコード「1」ではなく、CSV のようです）。"
+            "zengin_YYYYMMDD.txt を指定してください",
+            "not a Zengin file (it does not begin with a header record '1' and looks like a "
+            "CSV): give the zengin_YYYYMMDD.txt file")
     records = _frame(data, out, check)
     out.record_count = len(records)
     state = "header"
