@@ -16,6 +16,8 @@ what the settlement cannot do by itself.
   counts toward R-LIM-1)
 - ``same_tax_month``: another cycle of OUT pays in the same month: the tax of both is paid
   together, 1号 and 2号 each on its own form (R-TAX-4)
+- ``per_diem_basis``: a per diem paid earlier stood on a trip (maybe another dispatch's
+  report, R-TRV-9) now cancelled or corrected below the threshold
 - ``never_payable``: the fiscal year's last cycle (R-PER-2) leaves dispatches unpaid for good
 - ``excluded_final``: a dispatch an earlier cycle excluded is excluded again although the
   data (a correction, a new export) no longer gives any reason: an exclusion is final
@@ -54,6 +56,7 @@ def collect(run: CycleRun) -> tuple[Followup, ...]:
     return (*_moved_transfer(run), *paid_corrections.notes(run, cells),
             *_paid_missing(run, set(told_keys(earlier, "paid_missing"))),
             *_paid_cancelled(run, _last_told(earlier, "paid_cancelled")),
+            *_per_diem_basis_gone(run, set(told_keys(earlier, "per_diem_basis"))),
             *_same_tax_month(run, others), *_never_payable(run),
             *_excluded_final(run, set(told_keys(earlier, "excluded_final"))))
 
@@ -241,6 +244,51 @@ def _to_cancelled() -> pl.Expr:
             & (pl.col("new") == CANCELLED))
 
 
+def _per_diem_basis_gone(run: CycleRun, told: set[str]) -> list[Followup]:
+    """R-TRV-9: a per diem an earlier cycle paid rested on the day's longest reported trip,
+    which may be another dispatch's (unpaid, even unapproved: the Reading). That dispatch
+    cancelled or its distance corrected since, no trip of the day reaches the threshold:
+    what was paid stands (R-PAY-1), but the clerk must look (lifecycle check, session 21:
+    nothing was said). A paid dispatch counts with the distance it was paid with (the
+    ledger); a ledger without distances (an earlier version) is not judged. Told once."""
+    import polars as pl
+
+    from haken_batch.settle.perdiem import reported_day_km
+
+    grp = ["expert_id", "support_date"]
+    first = _fiscal_year_first_cycle(run)
+    earlier = run.previous.filter((pl.col("cycle") >= first)
+                                  & (pl.col("cycle") < run.options.cycle))
+    paid = earlier.filter(pl.col("per_diem") > 0).select("dispatch_id", "cycle", *grp)
+    if paid.height == 0 or not {"reports", "dispatches"} <= set(run.data.tables):
+        return []
+    ledger_km = earlier.group_by(grp).agg(pl.col("trip_km").max().alias("_led_km"),
+                                          pl.col("trip_km").is_null().any().alias("_unknown"))
+    reported = reported_day_km(run.data.tables["reports"], run.data.tables["dispatches"])
+    days = (paid.join(ledger_km, on=grp, how="left").join(reported, on=grp, how="left")
+            .filter(~pl.col("_unknown"))
+            .with_columns(pl.max_horizontal("_led_km", "_rep_km").fill_null(0.0).alias("_km")))
+    dates = days.get_column("support_date").unique().to_list()
+    need = {d: float(run.rules.value_at("travel.per_diem_min_trip_km", d)) for d in dates}
+    gone = (days.filter(pl.col("_km") < pl.col("support_date").replace_strict(
+                need, return_dtype=pl.Float64))
+            .filter(~(pl.col("dispatch_id") + "|" + pl.col("cycle")).is_in(list(told)))
+            .sort("dispatch_id", "cycle"))
+    if gone.height == 0:
+        return []
+    ja, en = with_cycles(gone)
+    ids = gone.get_column("dispatch_id").to_list()
+    return [_item(
+        "per_diem_basis",
+        f"支払済みの日当（R-TRV-9）の根拠がなくなりました: {ja}。その日の基準以上の移動"
+        "（他の派遣の報告を含む）が、キャンセルや修正でなくなっています。支払額はそのままです。"
+        "実際には移動していなかったなら、返還（R-FEE-5）を検討してください",
+        f"a per diem already paid (R-TRV-9) has lost its ground: {en}. The day's trip over the "
+        "threshold (another dispatch's report included) is gone, cancelled or corrected. What "
+        "was paid stands; if the trip did not take place, consider reclaiming (R-FEE-5)",
+        ids, [f"{d}|{c}" for d, c in gone.select("dispatch_id", "cycle").rows()])]
+
+
 def _same_tax_month(run: CycleRun, others: dict[str, dict[str, Any]]) -> list[Followup]:
     """Another settled cycle of OUT transfers in the same month: the tax withheld by both is
     paid by the same due date (R-TAX-4), 1号 and 2号 on their two forms; each cycle's
@@ -424,7 +472,7 @@ def told_about(item: Followup, dispatch_id: str, lang: str) -> str:
 KIND_JA = {"moved_transfer_date": "振込指定日の変更", "paid_correction": "支払済みの派遣への修正",
            "paid_missing": "支払済みの派遣がエクスポートにない",
            "paid_cancelled": "支払済みの派遣がキャンセル", "same_tax_month": "同じ月の源泉徴収",
-           "never_payable": "この後は支払えない"}
+           "never_payable": "この後は支払えない", "per_diem_basis": "支払済みの日当の根拠"}
 LIST_FOLDER = "followups"
 
 
