@@ -57,17 +57,30 @@ def _followups(out: Path, cycle_: str) -> list[dict]:
     return [f for f in manifest["followups"] if f["kind"] == "per_diem_basis"]
 
 
-def test_R_TRV_9_a_per_diem_whose_trip_was_cancelled_is_told_once(tmp_path: Path) -> None:
+def _paid_october(tmp_path: Path, short_km: str, long_km: str, long_approved: str
+                  ) -> tuple[Path, Path]:
+    """The samples plus the two dispatches of one expert-day, 2021-10 settled: SHORT paid
+    with the day's per diem. Returns (data, out)."""
     data = tmp_path / "data"
     shutil.copytree(SAMPLES, data)
-    _dispatch(data, SHORT, "C9000001", "09:00", "10:00", "20", "2021/10/20 10:00")
-    _dispatch(data, LONG, "C9000002", "14:00", "15:00", "180", "2021/11/05 10:00")
+    _dispatch(data, SHORT, "C9000001", "09:00", "10:00", short_km, "2021/10/20 10:00")
+    _dispatch(data, LONG, "C9000002", "14:00", "15:00", long_km, long_approved)
     out = tmp_path / "out"
     cycle.settle_cycle(sample_options(out, "2021-10", data))
     paid = read_ledger(out / "2021-10" / "ledger.csv").filter(pl.col("dispatch_id") == SHORT)
-    assert paid.get_column("per_diem").to_list() == [1100]  # the day's 180 km, unapproved
+    assert paid.get_column("per_diem").to_list() == [1100]
+    return data, out
+
+
+def _correct(data: Path, line: str) -> None:
     with (data / "corrections.csv").open("a", encoding="utf-8") as fh:
-        fh.write(f"dispatches,{LONG},状態,キャンセル,企業都合で中止,事務局,2021/11/10 09:00\n")
+        fh.write(f"{line},事務局,2021/11/10 09:00\n")
+
+
+def test_R_TRV_9_a_per_diem_whose_trip_was_cancelled_is_told_once(tmp_path: Path) -> None:
+    # SHORT's per diem rests on LONG's 180 km, reported but approved only in November
+    data, out = _paid_october(tmp_path, "20", "180", "2021/11/05 10:00")
+    _correct(data, f"dispatches,{LONG},状態,キャンセル,企業都合で中止")
     second = cycle.settle_cycle(sample_options(out, "2021-11", data))
     [item] = _followups(out, "2021-11")
     assert item["dispatch_ids"] == [SHORT] and item["keys"] == [f"{SHORT}|2021-10"]
@@ -78,16 +91,8 @@ def test_R_TRV_9_a_per_diem_whose_trip_was_cancelled_is_told_once(tmp_path: Path
 
 
 def test_R_TRV_9_a_per_diem_on_its_own_trip_is_never_told(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(SAMPLES, data)
-    _dispatch(data, SHORT, "C9000001", "09:00", "10:00", "180", "2021/10/20 10:00")
-    _dispatch(data, LONG, "C9000002", "14:00", "15:00", "20", "2021/10/21 10:00")
-    out = tmp_path / "out"
-    cycle.settle_cycle(sample_options(out, "2021-10", data))
-    paid = read_ledger(out / "2021-10" / "ledger.csv").filter(pl.col("dispatch_id") == SHORT)
-    assert paid.get_column("per_diem").to_list() == [1100]
-    with (data / "corrections.csv").open("a", encoding="utf-8") as fh:
-        fh.write(f"reports,{SHORT},全行程距離(km),20,誤記,事務局,2021/11/10 09:00\n")
+    data, out = _paid_october(tmp_path, "180", "20", "2021/10/21 10:00")
+    _correct(data, f"reports,{SHORT},全行程距離(km),20,誤記")
     second = cycle.settle_cycle(sample_options(out, "2021-11", data))
     assert SHORT in second.data.corrections.get_column("key").to_list()  # applied
     # paid with its own 180 km (the ledger keeps it): what it was paid with stands
