@@ -68,6 +68,11 @@ def test_a_cycle_outside_the_program_says_so(tmp_path: Path) -> None:
     assert before.exit_code == 2 and "ルール（締日・単価など）がありません" in before.output
     after = CliRunner().invoke(app, ["settle", "2030-10", *common])
     assert after.exit_code == 2 and "支払完了期限 2022-03-31（R-PER-2）より後の月" in after.output
+    # the month after the deadline: an approval then is never paid, said where it is listed
+    # (it read as a typo hint only: lifecycle check, session 21)
+    april = CliRunner().invoke(app, ["settle", "2022-04", *common])
+    assert april.exit_code == 2 and "期限の後に承認された報告は支払えません" in " ".join(
+        april.output.split())
     assert not (tmp_path / "out").exists()
 
 

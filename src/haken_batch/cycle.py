@@ -221,9 +221,13 @@ def _refuse_outside_program(cycle: str, rules: RuleBook) -> dt.date | None:
     if deadline is not None and first_day > deadline:
         raise CycleError(
             f"サイクル {cycle} は支払完了期限 {deadline}（R-PER-2）より後の月です。"
-            "サイクルの年月を確かめてください",
+            "サイクルの年月を確かめてください。期限の後に承認された報告は支払えません"
+            f"（期限までの最後の精算の「お知らせ」と 出力先/followups に、支払えない派遣を"
+            "載せています）",
             f"cycle {cycle} is after the payment deadline {deadline} (R-PER-2); "
-            "check the cycle")
+            "check the cycle. Reports approved after the deadline cannot be paid (the last "
+            "settlement before it lists the dispatches it leaves unpaid, in its notes and "
+            "OUT/followups)")
     return deadline
 
 
