@@ -83,8 +83,9 @@ def test_R_TRV_9_a_per_diem_whose_trip_was_cancelled_is_told_once(tmp_path: Path
     _correct(data, f"dispatches,{LONG},状態,キャンセル,企業都合で中止")
     second = cycle.settle_cycle(sample_options(out, "2021-11", data))
     [item] = _followups(out, "2021-11")
-    assert item["dispatch_ids"] == [SHORT] and item["keys"] == [f"{SHORT}|2021-10"]
-    assert f"支払済みの日当（R-TRV-9）の根拠がなくなりました: {SHORT}（2021-10）" in item["ja"]
+    assert item["dispatch_ids"] == [SHORT, LONG] and item["keys"] == [f"{SHORT}|2021-10"]
+    assert ("支払済みの日当（R-TRV-9）の根拠がなくなりました: "
+            f"{SHORT}（2021-10 に支払、根拠だった派遣 {LONG}）") in item["ja"]
     assert (item["ja"], item["en"]) in second.notes
     cycle.settle_cycle(sample_options(out, "2021-12", data))
     assert _followups(out, "2021-12") == []  # said once, kept in 2021-11's manifest
@@ -97,3 +98,29 @@ def test_R_TRV_9_a_per_diem_on_its_own_trip_is_never_told(tmp_path: Path) -> Non
     assert SHORT in second.data.corrections.get_column("key").to_list()  # applied
     # paid with its own 180 km (the ledger keeps it): what it was paid with stands
     assert _followups(out, "2021-11") == []
+
+
+def _rewrite_reports(data: Path, edit) -> None:
+    path = data / "reports.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(edit(rows))
+    path.write_text(out.getvalue(), encoding="utf-8-sig")
+
+
+def test_R_TRV_9_no_ground_lost_without_evidence(tmp_path: Path) -> None:
+    """The other dispatch's distance unreadable in a later export (its own error finding),
+    or its report gone from the export: nothing says the trip did not happen, so no reclaim
+    is suggested (review, session 21: both were told)."""
+    data, out = _paid_october(tmp_path, "20", "180", "2021/11/05 10:00")
+
+    def unreadable(rows: list[list[str]]) -> list[list[str]]:
+        at = rows[0].index("全行程距離(km)")
+        return [r[:at] + ["180km"] + r[at + 1:] if r[0] == LONG else r for r in rows]
+
+    _rewrite_reports(data, unreadable)
+    cycle.settle_cycle(sample_options(out, "2021-11", data))
+    assert _followups(out, "2021-11") == []
+    _rewrite_reports(data, lambda rows: [r for r in rows if r[0] != LONG])
+    cycle.settle_cycle(sample_options(out, "2021-12", data))
+    assert _followups(out, "2021-12") == []

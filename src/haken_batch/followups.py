@@ -249,11 +249,17 @@ def _per_diem_basis_gone(run: CycleRun, told: set[str]) -> list[Followup]:
     which may be another dispatch's (unpaid, even unapproved: the Reading). That dispatch
     cancelled or its distance corrected since, no trip of the day reaches the threshold:
     what was paid stands (R-PAY-1), but the clerk must look (lifecycle check, session 21:
-    nothing was said). A paid dispatch counts with the distance it was paid with (the
-    ledger); a ledger without distances (an earlier version) is not judged. Told once."""
+    nothing was said). Told once, naming the dispatches whose change took the ground away.
+
+    Only on evidence: a dispatch of the day now キャンセル, or a secretariat correction of a
+    report's distance. A distance the export does not give (unreadable: its own finding)
+    leaves the day unknown, as does a ledger without distances (an earlier version); a
+    report gone from the export says nothing (review: both told a reclaim falsely). A paid
+    dispatch counts with the distance it was paid with (the ledger)."""
     import polars as pl
 
     from haken_batch.settle.perdiem import reported_day_km
+    from haken_batch.settle.select import CANCELLED
 
     grp = ["expert_id", "support_date"]
     first = _fiscal_year_first_cycle(run)
@@ -262,10 +268,29 @@ def _per_diem_basis_gone(run: CycleRun, told: set[str]) -> list[Followup]:
     paid = earlier.filter(pl.col("per_diem") > 0).select("dispatch_id", "cycle", *grp)
     if paid.height == 0 or not {"reports", "dispatches"} <= set(run.data.tables):
         return []
+    reports, dispatches = run.data.tables["reports"], run.data.tables["dispatches"]
+    status = pl.col("status").cast(pl.String).fill_null("") if "status" in dispatches.columns \
+        else pl.lit("")
+    day_reports = (reports.select("dispatch_id", "support_date", "trip_km")
+                   .join(dispatches.select("dispatch_id", "expert_id", status.alias("_status"))
+                         .unique("dispatch_id", keep="first", maintain_order=True),
+                         on="dispatch_id")
+                   .join(earlier.select("dispatch_id"), on="dispatch_id", how="anti"))
+    live = pl.col("_status") != CANCELLED
+    unknown = day_reports.filter(live & pl.col("trip_km").is_null()).select(grp).unique()
+    trail = run.data.corrections
+    corrected = (trail.filter((pl.col("table") == "reports") & (pl.col("column") == "trip_km"))
+                 .select(pl.col("key").str.split(";").list.first().alias("dispatch_id"))
+                 if trail.height else pl.DataFrame(schema={"dispatch_id": pl.String()}))
+    why = (pl.concat([day_reports.filter(~live),
+                      day_reports.filter(live).join(corrected.unique(), on="dispatch_id")])
+           .group_by(grp).agg(pl.col("dispatch_id").unique().sort().alias("_why")))
     ledger_km = earlier.group_by(grp).agg(pl.col("trip_km").max().alias("_led_km"),
                                           pl.col("trip_km").is_null().any().alias("_unknown"))
-    reported = reported_day_km(run.data.tables["reports"], run.data.tables["dispatches"])
-    days = (paid.join(ledger_km, on=grp, how="left").join(reported, on=grp, how="left")
+    days = (paid.join(ledger_km, on=grp, how="left")
+            .join(reported_day_km(reports, dispatches), on=grp, how="left")
+            .join(unknown, on=grp, how="anti")
+            .join(why, on=grp, how="inner")
             .filter(~pl.col("_unknown"))
             .with_columns(pl.max_horizontal("_led_km", "_rep_km").fill_null(0.0).alias("_km")))
     dates = days.get_column("support_date").unique().to_list()
@@ -276,17 +301,19 @@ def _per_diem_basis_gone(run: CycleRun, told: set[str]) -> list[Followup]:
             .sort("dispatch_id", "cycle"))
     if gone.height == 0:
         return []
-    ja, en = with_cycles(gone)
-    ids = gone.get_column("dispatch_id").to_list()
+    rows = gone.select("dispatch_id", "cycle", "_why").rows()
+    ja, en = listed([f"{d}（{c} に支払、根拠だった派遣 {'・'.join(w)}）" for d, c, w in rows],
+                    [f"{d} (paid in {c}; it stood on {', '.join(w)})" for d, c, w in rows])
+    ids = [d for d, _, w in rows] + [x for _, _, w in rows for x in w]
     return [_item(
         "per_diem_basis",
         f"支払済みの日当（R-TRV-9）の根拠がなくなりました: {ja}。その日の基準以上の移動"
-        "（他の派遣の報告を含む）が、キャンセルや修正でなくなっています。支払額はそのままです。"
-        "実際には移動していなかったなら、返還（R-FEE-5）を検討してください",
+        "は根拠だった派遣の報告で、キャンセルか距離の修正でなくなっています。支払額はそのまま"
+        "です。実際には移動していなかったなら、返還（R-FEE-5）を検討してください",
         f"a per diem already paid (R-TRV-9) has lost its ground: {en}. The day's trip over the "
-        "threshold (another dispatch's report included) is gone, cancelled or corrected. What "
+        "threshold was that dispatch's report, now cancelled or its distance corrected. What "
         "was paid stands; if the trip did not take place, consider reclaiming (R-FEE-5)",
-        ids, [f"{d}|{c}" for d, c in gone.select("dispatch_id", "cycle").rows()])]
+        ids, [f"{d}|{c}" for d, c, _ in rows])]
 
 
 def _same_tax_month(run: CycleRun, others: dict[str, dict[str, Any]]) -> list[Followup]:
