@@ -116,7 +116,7 @@ def test_R_TRV_9_no_ground_lost_without_evidence(tmp_path: Path) -> None:
 
     def unreadable(rows: list[list[str]]) -> list[list[str]]:
         at = rows[0].index("全行程距離(km)")
-        return [r[:at] + ["180km"] + r[at + 1:] if r[0] == LONG else r for r in rows]
+        return [[*r[:at], "180km", *r[at + 1:]] if r[0] == LONG else r for r in rows]
 
     _rewrite_reports(data, unreadable)
     cycle.settle_cycle(sample_options(out, "2021-11", data))

@@ -138,6 +138,10 @@ def test_close_cli(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     future = runner.invoke(app, ["close", "2021-11", "--out", str(out), "--by", "x",
                                  "--date", "2999-01-01"])
     assert future.exit_code == 2 and "今日" in future.output
+    # closing a closed cycle again stays a no-op, whatever the date (a script repeats it)
+    repeated = runner.invoke(app, ["close", "2021-10", "--out", str(out), "--by", "x",
+                                   "--date", "2999-01-01"])
+    assert repeated.exit_code == 0 and "既に確定済み" in repeated.output
     assert not (out / "2021-11" / "CLOSED.json").exists()
     assert runner.invoke(app, ["verify", str(out)]).exit_code == 0
     shutil.rmtree(out, ignore_errors=True)

@@ -113,8 +113,10 @@ def test_R_TAX_4_two_cycles_paying_in_one_month_are_told_each_forms_sum(
     assert rows.height == 1 and rows["派遣ID"][0] is None and rows["お知らせ"][0] == item["ja"]
 
 
-def test_R_TAX_4_an_earlier_manifest_without_the_split_gives_the_total_only(
+def test_R_TAX_4_an_earlier_manifest_without_the_split_reads_its_summary(
         data: Path, tmp_path: Path) -> None:
+    """A cycle settled before its manifest kept the tax per form: the split comes from its
+    withholding_summary.csv (as checked by the earlier cycles' integrity check)."""
     out = tmp_path / "out"
     cycle.settle_cycle(sample_options(out, "2021-10", data))
     path = out / "2021-10" / "manifest.json"
@@ -123,7 +125,34 @@ def test_R_TAX_4_an_earlier_manifest_without_the_split_gives_the_total_only(
     path.write_bytes(sealed(manifest))
     cycle.settle_cycle(sample_options(out, "2021-11", data, transfer_date=dt.date(2021, 11, 30)))
     [item] = _followups(out, "2021-11", "same_tax_month")
-    assert "1号・2号の内訳は各サイクルの withholding_summary で足してください" in item["ja"]
+    one, two = _summary_tax(out, "2021-10"), _summary_tax(out, "2021-11")
+    assert "2号（給与所得・" in item["ja"] and f"{one['2号'] + two['2号']:,} 円です" in item["ja"]
+
+
+def test_R_TAX_4_a_summary_that_cannot_be_read_gives_no_split(tmp_path: Path) -> None:
+    """read_rows: unreadable, other headers, or tax not adding up to the manifest's: None,
+    and a month with such a cycle gives no split (nothing unsure printed as the month's)."""
+    from haken_batch.emit.withholding import CLASSES, read_rows
+    from haken_batch.followups import _month_per_class
+
+    path = tmp_path / "withholding_summary.csv"
+    head = "支払年月,支払日,納期限,区分,人員,支払金額,源泉徴収税額\n"
+    body = ("2021-11,2021-11-19,2021-12-10,1号,2,30000,3063\n"
+            "2021-11,2021-11-19,2021-12-10,2号,1,10000,1021\n"
+            "2021-11,2021-11-19,2021-12-10,法人,1,5000,0\n"
+            "2021-11,2021-11-19,2021-12-10,合計,4,45000,4084\n")
+    path.write_text("\ufeff" + head + body, encoding="utf-8")
+    assert read_rows(path, 4084) == {"1号": {"payees": 2, "gross": 30000, "withholding": 3063},
+                                     "2号": {"payees": 1, "gross": 10000, "withholding": 1021}}
+    assert read_rows(path, 4085) is None  # not the manifest's tax
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    assert read_rows(path, 4084) is None
+    assert read_rows(tmp_path / "gone.csv", 4084) is None
+    rows = {c: {"payees": 1, "gross": 10, "withholding": 1} for c in CLASSES}
+    assert _month_per_class([{"rows": rows}, {"rows": None}], CLASSES) is None
+    taxed_only = {c: {"payees": None, "gross": None, "withholding": 2} for c in CLASSES}
+    assert _month_per_class([{"rows": rows}, {"rows": taxed_only}], CLASSES) == {
+        c: {"payees": None, "gross": None, "withholding": 3} for c in CLASSES}
 
 
 def test_the_last_cycle_names_what_can_never_be_paid(data: Path, tmp_path: Path) -> None:
@@ -232,15 +261,27 @@ def test_R_TAX_4_the_later_cycles_summary_prints_the_months_total(
     together = month_total(second.followups)
     assert together is not None and together["total"] == one["合計"] + two["合計"]
     later = _pdf_text(withholding.render_pdf(second, withholding.summary_frame(second), tmpl))
-    assert "2021年11月に振込む全サイクルの源泉徴収税額（納付額）" in later
-    assert f"下の合計 {one['合計'] + two['合計']:,} 円です" in later
-    assert (f"2021-10 {one['1号']:,} {one['2号']:,} {one['合計']:,} "
-            f"2021-11 {two['1号']:,} {two['2号']:,} {two['合計']:,} "
-            f"合計（納付額） {one['1号'] + two['1号']:,} {one['2号'] + two['2号']:,} "
-            f"{one['合計'] + two['合計']:,}") in later
-    assert "この表はこのサイクルの支払分だけです" not in later
+    assert "2021年11月に振込む精算済みの全サイクルの合計" in later
+    assert (f"納付額{one['合計'] + two['合計']:,}円（納期限2021年12月10日）"
+            in later.replace(" ", ""))
+    rows = {c: pl.read_csv(out / c / "withholding_summary.csv", infer_schema=False)
+            .rows_by_key("区分", named=True, unique=True) for c in ("2021-10", "2021-11")}
+
+    def line(label: str, cls: str, payees: int, gross: int, tax: int) -> str:
+        return f"{label} {cls} {payees:,} {gross:,} {tax:,}"
+
+    def cell(c: str, cls: str, key: str) -> int:
+        return int(rows[c][cls][key])
+
+    expected = [line(c, cls, cell(c, cls, "人員"), cell(c, cls, "支払金額"),
+                     cell(c, cls, "源泉徴収税額")) for c in rows for cls in ("1号", "2号")]
+    expected += [line("月の合計", cls, *(sum(cell(c, cls, k) for c in rows)
+                                       for k in ("人員", "支払金額", "源泉徴収税額")))
+                 for cls in ("1号", "2号")]
+    assert " ".join(expected) + f" 月の合計 合計 {one['合計'] + two['合計']:,}" in later
     earlier = _pdf_text(withholding.render_pdf(first, withholding.summary_frame(first), tmpl))
-    assert "この表はこのサイクルの支払分だけです" in earlier and "合計（納付額） " not in earlier
+    assert "上の表はこのサイクルの支払分だけです" in earlier and "月の合計 1号" not in earlier
+    assert "上の表はこのサイクルの支払分だけです" in later  # a third cycle may follow
     # the follow-up no longer sends the clerk to add the two summaries up by hand
     [item] = _followups(out, "2021-11", "same_tax_month")
     assert item["month_total"] == together

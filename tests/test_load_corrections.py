@@ -270,7 +270,7 @@ def test_a_correction_naming_no_table_lists_the_tables_it_takes(rules, tmp_path:
                           "reports,D-1,終わり,15:00,確認,事務局,2021/10/20 10:00")
     table = ds.findings.filter(pl.col("column") == "対象表").row(0, named=True)
     assert table["value"] == "支払"
-    assert "experts（専門家）・institutions（" in table["message_ja"]
+    assert "experts（専門家）、institutions（" in table["message_ja"]
     assert "travel_claims（旅費請求明細） のいずれか" in table["message_ja"]
     assert "one of experts, institutions, dispatches, reports, checkins, travel_claims" in \
         table["message_en"]

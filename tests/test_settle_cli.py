@@ -97,9 +97,16 @@ def test_settle_bad_cycle_and_bad_date_are_clear_errors(data_dir: Path, tmp_path
     # approval since April (lifecycle check, session 21)
     early = CliRunner().invoke(app, ["settle", "2021-05", *base, "--cutoff", "2021-04-15"])
     assert early.exit_code == 2, early.output
-    assert "承認の締日 2021-04-15 はサイクル 2021-05 の月より前です" in " ".join(
+    assert "承認の締日 2021-04-15 はサイクル 2021-05 の月とその翌月の外です" in " ".join(
         early.output.split())
+    # months later paid the next cycles' approvals now (review); the month after is open
+    late = CliRunner().invoke(app, ["settle", "2021-05", *base, "--cutoff", "2021-07-31",
+                                    "--transfer-date", "2021-08-02"])
+    assert late.exit_code == 2 and "2021-07-31" in late.output
     assert not (tmp_path / "o" / "2021-05").exists()
+    fifth = CliRunner().invoke(app, ["settle", "2021-05", *base, "--cutoff", "2021-06-05",
+                                     "--transfer-date", "2021-06-18", "--no-documents", "-q"])
+    assert fifth.exit_code == 0, fifth.output
 
 
 def test_settle_refuses_an_earlier_cycle_with_exit_2(data_dir: Path, tmp_path: Path) -> None:

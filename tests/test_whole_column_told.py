@@ -51,6 +51,15 @@ def test_R_VAL_1_a_few_failing_rows_are_not_a_resave() -> None:
                          {"checkins": 10}) == []
 
 
+def test_R_VAL_1_a_column_left_empty_is_told_as_empty_not_as_a_resave() -> None:
+    blank = _findings(10, message="日時: 必須の項目が空です").with_columns(
+        value=pl.lit(None, pl.String))
+    [item] = whole_columns(blank, {"checkins": 10})
+    assert item["empty"] and "10 行中 10 行が空です" in told(item, "ja")
+    assert "Excel" not in told(item, "ja") and "is empty in 10 of 10 rows" in told(item, "en")
+    assert not whole_columns(_findings(10), {"checkins": 10})[0]["empty"]
+
+
 def _resaved(folder: Path) -> Path:
     """The samples with every check-in time as Excel shows an mm:ss.0 cell."""
     shutil.copytree(SAMPLES, folder)

@@ -163,9 +163,10 @@ def _check_close_date(cycle: str, closed_on: dt.date, manifest: dict[str, Any],
     if cutoff is not None and closed_on < cutoff:
         raise CycleError(
             f"確定日 {closed_on} はサイクル {cycle} の締日 {cutoff} より前です。"
-            "振込の後の日付を --date に指定してください（省略すると今日）",
+            "締日以降の日付（ふつうは振込の後）を --date に指定してください（省略すると今日）",
             f"the close date {closed_on} is before cycle {cycle}'s cut-off {cutoff}: give "
-            "--date a day after the transfer (default: today)", where="--date")
+            "--date on or after it (usually after the transfer; default: today)",
+            where="--date")
     if previous is not None and closed_on < previous[1]:
         raise CycleError(
             f"確定日 {closed_on} は前のサイクル {previous[0]} の確定日 {previous[1]} より前です"

@@ -175,14 +175,18 @@ def _refuse(options: Options, rules: RuleBook) -> None:
     deadline = _refuse_outside_program(cycle, rules)
     cutoff, transfer = resolve_dates(options, rules)
     year, month = jpcalendar.cycle_month(cycle)
-    if cutoff < dt.date(year, month, 1):
-        # the month before pays nothing new and the first-cycle note said every approval
-        # since April was paid (lifecycle check, session 21: 2021-05 --cutoff 2021-04-15)
+    after = jpcalendar.add_months(year, month, 2)
+    if not dt.date(year, month, 1) <= cutoff < dt.date(*after, 1):
+        # before the month pays nothing new, and the first-cycle note said every approval
+        # since April was paid (lifecycle check, session 21: 2021-05 --cutoff 2021-04-15);
+        # months later pays the next cycles' approvals now (review). The month after stays
+        # open: an approval deadline of the 5th of the next month is common practice
         raise CycleError(
-            f"承認の締日 {cutoff} はサイクル {cycle} の月より前です。--cutoff（省略時は"
-            "サイクルの月末）を見直してください",
-            f"the approval cut-off {cutoff} is before cycle {cycle}'s month; check --cutoff "
-            "(default: the cycle's last day)", where="--cutoff")
+            f"承認の締日 {cutoff} はサイクル {cycle} の月とその翌月の外です。--cutoff（省略時は"
+            "ルールの締日 payment.cutoff_day）を見直してください",
+            f"the approval cut-off {cutoff} is outside cycle {cycle}'s month and the month "
+            "after; check --cutoff (default: the rules' cut-off day, payment.cutoff_day)",
+            where="--cutoff")
     if transfer < cutoff:
         # reports approved up to the cut-off cannot be paid before it: a mistyped date
         raise CycleError(

@@ -319,41 +319,48 @@ def _per_diem_basis_gone(run: CycleRun, told: set[str]) -> list[Followup]:
 def _same_tax_month(run: CycleRun, others: dict[str, dict[str, Any]]) -> list[Followup]:
     """Another settled cycle of OUT transfers in the same month: the tax withheld by both is
     paid by the same due date (R-TAX-4), 1号 and 2号 on their two forms; each cycle's
-    withholding_summary covers its own payments only. Happens every March (R-PER-2 moves
-    the transfer in). The sums per form come from the manifests (``withholding_by_class``);
-    a cycle settled before they were kept gives its total only."""
-    from haken_batch.emit.withholding import CLASSES, withholding_by_class
+    withholding_summary.csv covers its own payments only. Happens every March (R-PER-2
+    moves the transfer in). Each cycle's rows per form (人員, 支払金額, 税額: what the forms
+    ask) come from its withholding_summary.csv; where that cannot be read, the tax per form
+    from its manifest (``withholding_by_class``), and a cycle settled before those were kept
+    gives its total only. The month's sums are computed here once, for the note and for the
+    page (``month_total``)."""
+    from haken_batch.emit.withholding import CLASSES, CSV_FILE, class_rows, read_rows
 
     month = run.settlement.transfer_date.strftime("%Y-%m")
-    mine = withholding_by_class(run)
     mine_total = int(run.settlement.payments.get_column("withholding").sum() or 0)
-    paying: list[tuple[str, int, dict[str, int] | None]] = []
+    cycles: list[dict[str, Any]] = [
+        {"cycle": run.options.cycle, "withholding": mine_total, "rows": class_rows(run)}]
     for other, manifest in sorted(others.items()):
         settled = manifest.get("settlement") or {}
         withheld = int(settled.get("withholding") or 0)
-        if str(settled.get("transfer_date") or "")[:7] == month and withheld:
-            split = settled.get("withholding_by_class")
-            paying.append((other, withheld, split if isinstance(split, dict) else None))
-    if not paying:
+        if str(settled.get("transfer_date") or "")[:7] != month or not withheld:
+            continue
+        rows = read_rows(Path(run.options.out_dir) / other / CSV_FILE, withheld)
+        split = settled.get("withholding_by_class")
+        if rows is None and isinstance(split, dict):
+            rows = {c: {"payees": None, "gross": None, "withholding": int(split.get(c) or 0)}
+                    for c in CLASSES}
+        cycles.append({"cycle": other, "withholding": withheld, "rows": rows})
+    if len(cycles) == 1:
         return []
+    cycles.sort(key=lambda c: str(c["cycle"]))
     due = jpcalendar.tax_due_date(run.settlement.transfer_date, run.rules)
-    total = mine_total + sum(w for _, w, _ in paying)
-    ja = "、".join(f"{c}（{w:,} 円）" for c, w, _ in paying)
-    en = ", ".join(f"{c} ({w:,} yen)" for c, w, _ in paying)
-    if all(split is not None for _, _, split in paying):
-        per = {c: mine[c] + sum(int((split or {}).get(c) or 0) for _, _, split in paying)
-               for c in CLASSES}
+    total = sum(int(c["withholding"]) for c in cycles)
+    paying = [c for c in cycles if c["cycle"] != run.options.cycle]
+    ja = "、".join(f"{c['cycle']}（{c['withholding']:,} 円）" for c in paying)
+    en = ", ".join(f"{c['cycle']} ({c['withholding']:,} yen)" for c in paying)
+    per = _month_per_class(cycles, CLASSES)
+    if per is not None:
         forms_ja = ("。内訳は 1号（報酬・料金等の所得税徴収高計算書）{:,} 円、2号（給与所得・"
                     "退職所得等の所得税徴収高計算書の「税理士等の報酬」欄）{:,} 円です"
-                    ).format(*(per[c] for c in CLASSES))
+                    ).format(*(per[c]["withholding"] for c in CLASSES))
         forms_en = ("; of it 1号 (報酬・料金等の所得税徴収高計算書) {:,} yen and 2号 (給与所得・"
                     "退職所得等の所得税徴収高計算書, 税理士等の報酬 row) {:,} yen"
-                    ).format(*(per[c] for c in CLASSES))
+                    ).format(*(per[c]["withholding"] for c in CLASSES))
     else:
         forms_ja = "。1号・2号の内訳は各サイクルの withholding_summary で足してください"
         forms_en = "; add up 1号 and 2号 from each cycle's withholding_summary"
-    cycles = [{"cycle": c, "withholding": w, "by_class": split}
-              for c, w, split in sorted([*paying, (run.options.cycle, mine_total, mine)])]
     if run.options.documents:
         where_ja = ("各サイクルの withholding_summary.csv は自分の支払分だけです。月の合計は"
                     "このサイクルの withholding_summary.pdf に載せました")
@@ -373,8 +380,24 @@ def _same_tax_month(run: CycleRun, others: dict[str, dict[str, Any]]) -> list[Fo
     # from either cycle's page alone paid half: lifecycle check, session 21); kept in the
     # manifest, so verify's re-run prints the same
     item[MONTH_TOTAL] = {"month": month, "due": due.isoformat(), "total": total,
-                         "cycles": cycles}
+                         "cycles": cycles, "per_class": per}
     return [item]
+
+
+def _month_per_class(cycles: list[dict[str, Any]], classes: tuple[str, ...]
+                     ) -> dict[str, dict[str, int | None]] | None:
+    """Each form's 人員, 支払金額 and 税額 summed over the month's cycles (人員 counted per
+    cycle: 延べ); None when a cycle gives no split; 人員 and 支払金額 None when a cycle
+    gives its tax only."""
+    if any(c["rows"] is None for c in cycles):
+        return None
+    per: dict[str, dict[str, int | None]] = {}
+    for cls in classes:
+        each = [c["rows"][cls] for c in cycles]
+        per[cls] = {k: (None if any(e.get(k) is None for e in each)
+                        else sum(int(e[k]) for e in each))
+                    for k in ("payees", "gross", "withholding")}
+    return per
 
 
 MONTH_TOTAL = "month_total"

@@ -232,8 +232,9 @@ def _paid_twice(out: Path, reports: list[CycleReport]) -> None:
         more_ja = f" ほか {len(rows) - _NAMED} 件" if len(rows) > _NAMED else ""
         by_cycle[str(later[0])].add(
             LEDGER_NAME, "paid_twice",
-            f"{len(rows)} dispatches are in the ledger of another cycle too, so were paid "
-            f"twice (R-PAY-1): {', '.join(shown)}{more_en}",
+            (f"{len(rows)} dispatches are in the ledger of another cycle too, so were paid "
+             if len(rows) > 1 else "1 dispatch is in the ledger of another cycle too, so was "
+             "paid ") + f"twice (R-PAY-1): {', '.join(shown)}{more_en}",
             f"{len(rows)} 件の派遣が別のサイクルの台帳にもあり、二重に支払われています"
             f"（R-PAY-1）: {'、'.join(shown)}{more_ja}")
 
@@ -720,7 +721,7 @@ def first_csv_difference(a: bytes, b: bytes) -> tuple[str, str]:
                 y = rb[i][j] if j < len(rb[i]) else "∅"
                 if x != y:
                     col = header[j] if j < len(header) else f"#{j + 1}"
-                    key = _row_key(ra[i], header)
+                    key = _row_key(ra[i], header) if i else "-"  # the header row: no key
                     if i and col in _PERSONAL_COLUMNS:  # an account number, a name: masked
                         # (not the header row itself: a renamed header is no personal data)
                         x, y = mask_cell(x), mask_cell(y)

@@ -509,8 +509,15 @@ def parse(data: bytes) -> ZenginFile:
         data = data[:-1]
     if not data.strip(b"\r\n\x1a"):
         raise ZenginReadError("ファイルにレコードがありません", "the file holds no record")
-    first_line = data.split(b"\n", 1)[0]
-    if data.startswith(b"\xef\xbb\xbf") or (not data.startswith(b"1") and b"," in first_line):
+    if data.startswith(b"\xef\xbb\xbf"):
+        # Shift_JIS never begins so: UTF-8 text (a CSV, or the file re-saved by an editor)
+        raise ZenginReadError(
+            "全銀ファイルではありません（先頭に UTF-8 の BOM があります。CSV か、エディタで"
+            "保存し直したファイルです）。zengin_YYYYMMDD.txt を指定してください",
+            "not a Zengin file (it begins with a UTF-8 BOM: a CSV, or a file re-saved by an "
+            "editor): give the zengin_YYYYMMDD.txt file")
+    first_line = data.split(b"\n", 1)[0].rstrip(b"\r")
+    if not data.startswith(b"1") and b"," in first_line and len(first_line) != RECORD_LEN:
         # payments.csv gave 350 record errors and exit 1, as if a Zengin file were damaged
         # (lifecycle check, session 21): a CSV is not one at all
         raise ZenginReadError(

@@ -90,12 +90,14 @@ def close(
 ) -> None:
     """サイクルを確定します（以後は再精算不可） / close a cycle (final, never rewritten)."""
     from haken_batch.cli.render_audit import render_close
-    from haken_batch.closing import close_cycle
+    from haken_batch.closing import close_cycle, is_closed
 
     # the CLI's clock only
     today = _today_in_japan()
     closed_on = date_option(date, "--date", lang) if date else today
-    if closed_on > today:  # a close records what happened: never a day to come
+    # a close records what happened: never a day to come (closing again is a no-op whatever
+    # the date, as a script may repeat it)
+    if closed_on > today and not is_closed(out, cycle):
         fail(f"--date: 確定日 {closed_on} は今日（{today}）より後です" if lang is Lang.ja else
              f"--date: the close date {closed_on} is after today ({today})", 2, lang.value)
     record = run(lambda: close_cycle(out, cycle, closed_on=closed_on, closed_by=by,

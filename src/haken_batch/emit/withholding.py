@@ -95,6 +95,48 @@ def withholding_by_class(run: CycleRun) -> dict[str, int]:
     return {c: int(sums.get(c) or 0) for c in CLASSES}
 
 
+ClassRows = dict[str, dict[str, Any]]  # 1号/2号 -> payees, gross, withholding
+
+
+def class_rows(run: CycleRun) -> ClassRows:
+    """This cycle's rows of the two forms (1号, 2号), as its summary writes them."""
+    rows = {r["fee_class"]: r for r in summary_frame(run).iter_rows(named=True)}
+    return {c: {k: int(rows[c][k]) for k in ("payees", "gross", "withholding")}
+            for c in CLASSES}
+
+
+def read_rows(path: Path, withheld: int) -> ClassRows | None:
+    """The 1号 and 2号 rows of another cycle's withholding_summary.csv (Japanese or English
+    headers); None when it cannot be read or its tax does not add up to ``withheld`` (the
+    manifest's figure), so nothing unsure is printed as the month's."""
+    import csv
+    import io
+
+    from haken_batch.pdf import load_template
+
+    try:
+        table = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not table:
+        return None
+    heads = load_template("withholding")["csv_headers"]
+    at = next(({key: labels.index(col) for key, col in zip(COLUMNS, labels, strict=True)}
+               for labels in heads.values() if list(labels) == table[0]), None)
+    if at is None:
+        return None
+    try:
+        by = {row[at["fee_class"]]: {k: int(row[at[k]]) for k in ("payees", "gross",
+                                                                  "withholding")}
+              for row in table[1:]}
+        rows = {c: by[c] for c in CLASSES}
+        tax = sum(r["withholding"] for r in rows.values()) + by.get(CORPORATE, {}).get(
+            "withholding", 0)
+    except (KeyError, ValueError, IndexError):
+        return None
+    return rows if tax == withheld else None
+
+
 def summary_frame(run: CycleRun) -> pl.DataFrame:
     """The summary rows (classes in fixed order, then the total), checked against payments."""
     import polars as pl
@@ -197,7 +239,7 @@ def render_pdf(run: CycleRun, summary: pl.DataFrame, tmpl: DocTemplate,
         values["month_total"] = together["total"]
     keys = ["title", "subtitle", "payment_month", "transfer_date", "due_date",
             "table_heading", "note_1", "note_2", corp_note, "note_default", "note_totals",
-            *(("month_heading", "month_note") if together else ("note_month",))]
+            "note_month", *(("month_heading", "month_note") if together else ())]
     if name:
         keys.insert(2, "payer")
     texts = {k: tmpl.text(k, **values) for k in keys}
@@ -247,6 +289,9 @@ def render_pdf(run: CycleRun, summary: pl.DataFrame, tmpl: DocTemplate,
     table.header()
     for i, row in enumerate(rows):
         table.row(row, bold_fill=i == len(rows) - 1)
+    pdf.ln(1)
+    pdf.set_font_size(float(size["small"]) + 1)
+    paragraph(pdf, texts["note_month"], line_h=5)  # of the table above, beneath it
     if together:
         pdf.ln(5)
         pdf.set_font_size(float(size["heading"]))
@@ -254,38 +299,41 @@ def render_pdf(run: CycleRun, summary: pl.DataFrame, tmpl: DocTemplate,
         pdf.set_font_size(float(size["body"]))
         paragraph(pdf, texts["month_note"], line_h=5)
         pdf.ln(1)
-        month = Table(pdf, month_columns, size=float(size["table"]), row_h=8)
+        month = Table(pdf, month_columns, size=float(size["table"]), row_h=7)
         month.header()
         for i, row in enumerate(month_rows):
             month.row(row, bold_fill=i == len(month_rows) - 1)
     pdf.ln(5)
     pdf.set_font_size(float(size["small"]) + 1)
-    for key in ("note_1", "note_2", "note_corporate", "note_default", "note_totals",
-                *(() if together else ("note_month",))):
+    for key in ("note_1", "note_2", "note_corporate", "note_default", "note_totals"):
         paragraph(pdf, texts[key], line_h=5)
         pdf.ln(1)
     return bytes(pdf.output())
 
 
 def _month_rows(together: dict[str, Any], tmpl: DocTemplate) -> list[dict[str, str]]:
-    """The month block's rows: each cycle paying in the month (this one included), its tax
-    per form (— where an older manifest kept no split), then the month's total."""
+    """The month block's rows: each cycle's 1号 and 2号 (人員, 支払金額, 税額; — where an
+    older manifest kept less), then the month's sums per form (``per_class``, computed once
+    with the follow-up's note) and the total to pay."""
     from haken_batch.pdf import yen
 
     unknown = str(tmpl["month_unknown"])
+
+    def shown(value: Any) -> str:
+        return unknown if value is None else yen(int(value))
+
     rows = []
-    per = dict.fromkeys(CLASSES, 0)
-    split_known = True
     for c in together["cycles"]:
-        split = c.get("by_class")
-        split_known = split_known and isinstance(split, dict)
-        row = {"cycle": str(c["cycle"]), "withholding": yen(int(c["withholding"]))}
-        for k in CLASSES:
-            amount = int(split.get(k) or 0) if isinstance(split, dict) else None
-            row[k] = unknown if amount is None else yen(amount)
-            per[k] += amount or 0
-        rows.append(row)
-    rows.append({"cycle": str(tmpl["month_total_label"]),
-                 **{k: yen(per[k]) if split_known else unknown for k in CLASSES},
-                 "withholding": yen(int(together["total"]))})
+        for cls in CLASSES:
+            row = (c.get("rows") or {}).get(cls) or {}
+            rows.append({"cycle": str(c["cycle"]), "class": cls,
+                         **{k: shown(row.get(k)) for k in ("payees", "gross", "withholding")}})
+    label = str(tmpl["month_total_label"])
+    per = together.get("per_class") or {}
+    for cls in CLASSES:
+        row = per.get(cls) or {}
+        rows.append({"cycle": label, "class": cls,
+                     **{k: shown(row.get(k)) for k in ("payees", "gross", "withholding")}})
+    rows.append({"cycle": label, "class": str(tmpl["classes"]["total"]), "payees": "",
+                 "gross": "", "withholding": yen(int(together["total"]))})
     return rows

@@ -174,7 +174,7 @@ def apply_corrections(frames: dict[str, pl.DataFrame], corrections: pl.DataFrame
             names = [cmap.tables[t] for t in TABLE_ORDER]
             problem = ("table", c["table"],
                        "対象表: そのような表はありません（"
-                       + "・".join(f"{t.name}（{t.ja}）" for t in names)
+                       + "、".join(f"{t.name}（{t.ja}）" for t in names)
                        + " のいずれか。適用しませんでした）",
                        "table: no such table (one of "
                        + ", ".join(t.name for t in names) + "; not applied)")

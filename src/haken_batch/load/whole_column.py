@@ -23,20 +23,23 @@ _MIN_ROWS = 5
 
 
 def whole_columns(findings: pl.DataFrame, rows: dict[str, int]) -> list[dict[str, Any]]:
-    """[{file, sheet, table, column, failing, rows, message_ja, message_en}], one per column
-    of an input table whose rows nearly all fail with the same message; sorted by file and
-    column. ``rows``: each table's row count."""
+    """[{file, sheet, table, column, failing, rows, empty, message_ja, message_en}], one per
+    column of an input table whose rows nearly all fail with the same message (``empty``:
+    every failing cell is blank); sorted by file and column. ``rows``: each table's row
+    count."""
     if findings.height == 0:
         return []
     counts = (findings.filter((pl.col("severity") == ERROR) & pl.col("row").is_not_null()
                               & pl.col("column").is_not_null() & pl.col("table").is_in(list(rows)))
               .group_by("file", "sheet", "table", "column", "message_ja", "message_en")
-              .agg(pl.col("row").n_unique().alias("failing"))
+              .agg(pl.col("row").n_unique().alias("failing"),
+                   pl.col("value").is_null().all().alias("empty"))
               .with_columns(pl.col("table").replace_strict(rows, return_dtype=pl.Int64)
                             .alias("rows")))
     told = counts.filter((pl.col("failing") >= _MIN_ROWS)
                          & (pl.col("failing") >= pl.col("rows") * _SHARE))
-    cols = ["file", "sheet", "table", "column", "failing", "rows", "message_ja", "message_en"]
+    cols = ["file", "sheet", "table", "column", "failing", "rows", "empty", "message_ja",
+            "message_en"]
     return told.select(cols).sort("file", "sheet", "column", "message_ja",
                                   nulls_last=False).to_dicts()
 
@@ -44,6 +47,17 @@ def whole_columns(findings: pl.DataFrame, rows: dict[str, int]) -> list[dict[str
 def told(item: dict[str, Any], lang: str) -> str:
     """One line for the clerk about one column of :func:`whole_columns`."""
     sheet = item.get("sheet")
+    if item.get("empty"):
+        # a column the export left empty, not one Excel rewrote (review, session 21)
+        where = item["file"] + (f" [{sheet}]" if sheet and lang == "en" else
+                                f"［{sheet}］" if sheet else "")
+        if lang == "en":
+            return (f"column {item['column']} of {where} is empty in {item['failing']:,} of "
+                    f"{item['rows']:,} rows ({item['message_en']}): check that the export "
+                    "includes it, and export again")
+        return (f"{where} の列「{item['column']}」は {item['rows']:,} 行中 {item['failing']:,} "
+                f"行が空です（{item['message_ja']}）。エクスポートにこの列が含まれているか"
+                "確かめて、出力し直してください")
     if lang == "en":
         where = item["file"] + (f" [{sheet}]" if sheet else "")
         return (f"column {item['column']} of {where}: {item['failing']:,} of {item['rows']:,} "
