@@ -96,7 +96,7 @@ def test_R_PAY_3_japanese_text_extracts_exactly(rendered):
     _, out, _ = rendered
     text = _text(_file(out, "E-001"))
     for expected in ("支払通知書", "山田 太郎", "様", "振込指定日", "2021年11月19日",
-                     "2021年10月分", "東京都よろず支援拠点", "大宮商工会議所",
+                     "2021年10月精算分", "東京都よろず支援拠点", "大宮商工会議所",
                      "中小企業119 専門家派遣事務局", "みずほ", "東京営業部", "対象時間",
                      "6時間00分", "東京→大宮", "大宮→高崎"):
         assert expected in text, expected
@@ -417,6 +417,12 @@ def test_R_PAY_3_a_payee_paid_0_yen_is_told_there_is_no_transfer(tmp_path, rules
     paid = _text(tmp_path / "notices" / f"notice_{safe_name('E-001')}_2021-10.pdf")
     assert "お振込みいたします" in paid and "お振込みはありません" not in paid
     assert "振込指定日" in paid and "振込先" in paid and "今回の振込なし" not in paid
+    # the month is the settlement's, not the dispatches' (「2021年10月分の専門家派遣」 over
+    # a table of September dispatches: documents check, session 21)
+    for text in (paid, zero):
+        flat = text.replace("\n", "")
+        assert "下記の専門家派遣に係る" in flat and "（2021年10月精算分）" in flat
+        assert "2021年10月分の専門家派遣" not in flat
 
 
 def test_R_FEE_2_a_fee_of_0_yen_shows_why_on_the_notice(tmp_path, rules, fonts):
@@ -460,3 +466,43 @@ def test_R_TAX_2_withholding_note_names_the_base_the_engine_taxed(tmp_path, rule
     notices.render_notices(make_run(out, load_rules(root)), out, fonts=fonts)
     note = _text(_file(out, "E-001"))
     assert "謝金に10.21％" in note and "支払総額（謝金＋旅費）に" not in note
+
+
+def _text_runs(path: Path) -> list[tuple[float, float, str]]:
+    """(x, font size, text) of each text run on the first page (pypdf's visitor)."""
+    runs: list[tuple[float, float, str]] = []
+
+    def visit(text, cm, tm, font_dict, font_size):
+        if text.strip():
+            scale = tm[0] * cm[0] or 1.0
+            runs.append((tm[4] * cm[0] + cm[4], font_size * scale, text))
+
+    PdfReader(path).pages[0].extract_text(visitor_text=visit)
+    return runs
+
+
+def test_R_PAY_3_a_long_payer_name_and_address_wrap_on_the_paper(tmp_path, rules, fonts):
+    """payer.md allows any text: a long name and address were shrunk to 5.5 pt and then ran
+    off the paper, the footer into both margins (independent documents check, session 21).
+    They wrap in the payer block; the footer cuts the name."""
+    name = ("中小企業・小規模事業者ワンストップ総合支援事業（専門家派遣）全国事務局 精算担当 "
+            "第二係（令和三年度 謝金・旅費の精算、源泉徴収、支払調書の作成を担当）")
+    address = ("〒100-0013 東京都千代田区霞が関一丁目3番1号 経済産業省別館 気付 第三会議室横 "
+               "郵便受け（平日のみ受付）")
+    run = make_run(tmp_path, rules)
+    run = dataclasses.replace(run, payer=dataclasses.replace(
+        run.payer, display_name=name, address=address))
+    notices.render_notices(run, tmp_path, fonts=fonts)
+    path = _file(tmp_path, "E-001")
+    width = float(PdfReader(path).pages[0].mediabox.width)
+    for x, size, text in _text_runs(path):
+        # a full-width character is one em wide, a half-width one half: an upper bound
+        ems = sum(1.0 if ord(ch) > 0xFF else 0.5 for ch in text)
+        assert x + ems * size <= width - 15 * 72 / 25.4 + 1, (x, size, text)
+    flat = _text(path).replace("\n", "")
+    assert name in flat and "郵便受け（平日のみ受付）" in flat
+    body = float(load_template("notice")["font_size"]["body"])
+    block = [size for x, size, text in _text_runs(path) if x > width / 2 and "事務局" in text]
+    assert block and min(block) == body  # wrapped at the body size, not shrunk
+    # the footer cut the name instead of running into the margins
+    assert "…" in _text(path).splitlines()[-1]

@@ -560,7 +560,7 @@ def _composed_strings(c: Composed) -> Iterator[str]:
 def _strings(tmpl: DocTemplate, pages: list[Composed]) -> Iterator[str]:
     for spec in (*tmpl["dispatch_columns"], *tmpl["reduction_columns"]):
         yield str(spec["header"])
-    yield "0123456789/／,*{nb}"
+    yield "0123456789/／,*{nb}…"  # … ends a payer name cut in the footer
     for c in pages:
         yield from _composed_strings(c)
         yield tmpl.text("footer", **c.footer_values, page=1, pages=1)
@@ -569,7 +569,7 @@ def _strings(tmpl: DocTemplate, pages: list[Composed]) -> Iterator[str]:
 # ---------------------------------------------------------------- drawing
 def _draw(c: Composed, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBook) -> FPDF:
     from haken_batch.pdf import Column, Table, fit_cell, new_pdf
-    from haken_batch.pdf.layout import line_cell, paragraph
+    from haken_batch.pdf.layout import line_cell, paragraph, wrap_ja
 
     n = c.notice
     size = tmpl["font_size"]
@@ -580,6 +580,13 @@ def _draw(c: Composed, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBoo
         pdf.set_text_color(110)
         text = tmpl.text("footer", **c.footer_values, page=pdf.page_no(),
                          pages=pdf.str_alias_nb_pages)
+        room = pdf.epw - 2 * pdf.c_margin
+        name = str(c.footer_values.get("payer_name") or "")
+        while name and pdf.get_string_width(text.replace(pdf.str_alias_nb_pages, "99")) > room:
+            # a long payer name is cut in the footer only (it stands whole in the payer block)
+            name = name[:-1]
+            text = tmpl.text("footer", **{**c.footer_values, "payer_name": name + "…"},
+                             page=pdf.page_no(), pages=pdf.str_alias_nb_pages)
         pdf.set_x(pdf.l_margin)
         pdf.cell(pdf.epw, 5, text, align="C")  # FPDF.cell: it fills in the page count alias
         pdf.set_text_color(0)
@@ -606,9 +613,12 @@ def _draw(c: Composed, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBoo
     pdf.set_font_size(float(size["body"]))
     pdf.set_xy(left + full * 0.58, top)
     for line in c.payer_lines:
-        pdf.set_x(left + full * 0.58)
-        fit_cell(pdf, full * 0.42, 5, line)
-        pdf.ln(5)
+        # wrapped, not shrunk: a long name or address ran off the paper below 5.5 pt
+        # (independent documents check, session 21); payer.md allows any text
+        for part in wrap_ja(pdf, line, full * 0.42 - 2 * pdf.c_margin):
+            pdf.set_x(left + full * 0.58)
+            fit_cell(pdf, full * 0.42, 5, part)
+            pdf.ln(5)
     pdf.set_y(max(pdf.get_y(), top + 10) + 3)
 
     paragraph(pdf, c.head["greeting"], line_h=5)
