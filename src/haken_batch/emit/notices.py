@@ -569,7 +569,7 @@ def _strings(tmpl: DocTemplate, pages: list[Composed]) -> Iterator[str]:
 # ---------------------------------------------------------------- drawing
 def _draw(c: Composed, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBook) -> FPDF:
     from haken_batch.pdf import Column, Table, fit_cell, new_pdf
-    from haken_batch.pdf.layout import line_cell, paragraph, wrap_ja
+    from haken_batch.pdf.layout import line_cell, lines_to_fit, paragraph
 
     n = c.notice
     size = tmpl["font_size"]
@@ -613,9 +613,9 @@ def _draw(c: Composed, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBoo
     pdf.set_font_size(float(size["body"]))
     pdf.set_xy(left + full * 0.58, top)
     for line in c.payer_lines:
-        # wrapped, not shrunk: a long name or address ran off the paper below 5.5 pt
-        # (independent documents check, session 21); payer.md allows any text
-        for part in wrap_ja(pdf, line, full * 0.42 - 2 * pdf.c_margin):
+        # wrapped, not shrunk past a fifth: a long name or address ran off the paper below
+        # 5.5 pt (independent documents check, session 21); payer.md allows any text
+        for part in lines_to_fit(pdf, line, full * 0.42 - 2 * pdf.c_margin):
             pdf.set_x(left + full * 0.58)
             fit_cell(pdf, full * 0.42, 5, part)
             pdf.ln(5)

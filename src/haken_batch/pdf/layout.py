@@ -108,6 +108,27 @@ def line_cell(pdf: FPDF, w: float, h: float, text: str, *, align: str = "L",
     pdf.set_xy(pdf.l_margin, y + h)
 
 
+def lines_to_fit(pdf: FPDF, text: str, width: float, *, shrink: float = 0.8) -> list[str]:
+    """One line when ``text`` fits ``width`` mm, or fits once shrunk to ``shrink`` of its
+    size (``fit_cell`` does that); else lines broken at spaces first (an address parts at
+    「丸の内1-1-1 デモビル」's space, not inside デモビル: replay check, session 21), and
+    a part still too wide by ``wrap_ja``."""
+    if pdf.get_string_width(text) * shrink <= width:
+        return [text]
+    lines: list[str] = []
+    current = ""
+    for word in re.split(r"(?<=[ 　])", text):
+        if current and pdf.get_string_width(current + word.rstrip()) > width:
+            lines.append(current.rstrip())
+            current = word
+        else:
+            current += word
+    lines.append(current.rstrip())
+    return [part for line in lines for part in
+            ([line] if pdf.get_string_width(line) * shrink <= width
+             else wrap_ja(pdf, line, width))]
+
+
 # 禁則: characters that must not begin a line (they hang at the end of the previous one).
 _NO_LINE_START = frozenset("、。，．,.）」』】〕〉》)]}！？!?：；:;ー・"
                            "ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ％%")
