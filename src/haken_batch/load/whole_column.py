@@ -47,24 +47,22 @@ def whole_columns(findings: pl.DataFrame, rows: dict[str, int]) -> list[dict[str
 def told(item: dict[str, Any], lang: str) -> str:
     """One line for the clerk about one column of :func:`whole_columns`."""
     sheet = item.get("sheet")
+    en = lang == "en"
+    where = item["file"] + ((f" [{sheet}]" if en else f"［{sheet}］") if sheet else "")
     if item.get("empty"):
         # a column the export left empty, not one Excel rewrote (review, session 21)
-        where = item["file"] + (f" [{sheet}]" if sheet and lang == "en" else
-                                f"［{sheet}］" if sheet else "")
-        if lang == "en":
+        if en:
             return (f"column {item['column']} of {where} is empty in {item['failing']:,} of "
                     f"{item['rows']:,} rows ({item['message_en']}): check that the export "
                     "includes it, and export again")
         return (f"{where} の列「{item['column']}」は {item['rows']:,} 行中 {item['failing']:,} "
                 f"行が空です（{item['message_ja']}）。エクスポートにこの列が含まれているか"
                 "確かめて、出力し直してください")
-    if lang == "en":
-        where = item["file"] + (f" [{sheet}]" if sheet else "")
+    if en:
         return (f"column {item['column']} of {where}: {item['failing']:,} of {item['rows']:,} "
                 f"rows have the same finding ({item['message_en']}). The same finding down a "
                 "whole column usually means the file was opened and saved in Excel: export it "
                 "again from the source system rather than correcting row by row")
-    where = item["file"] + (f"［{sheet}］" if sheet else "")
     return (f"{where} の列「{item['column']}」は {item['rows']:,} 行中 {item['failing']:,} 行に"
             f"同じ指摘があります（{item['message_ja']}）。列全体に同じ指摘があるのは、"
             "Excel で開いて保存したファイルによくあることです。1行ずつ直さず、元のシステムから"
