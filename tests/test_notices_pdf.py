@@ -414,6 +414,9 @@ def test_R_PAY_3_a_payee_paid_0_yen_is_told_there_is_no_transfer(tmp_path, rules
     # destination (independent-data check, session 19)
     assert "振込指定日" not in zero and "振込先" not in zero
     assert "ご登録の口座（今回の振込なし）" in zero
+    # no sentence on how tax is withheld from 0 yen (documents check, session 21)
+    assert "源泉徴収税額は、" not in zero and "源泉徴収税額は、" in _text(
+        tmp_path / "notices" / f"notice_{safe_name('E-001')}_2021-10.pdf")
     paid = _text(tmp_path / "notices" / f"notice_{safe_name('E-001')}_2021-10.pdf")
     assert "お振込みいたします" in paid and "お振込みはありません" not in paid
     assert "振込指定日" in paid and "振込先" in paid and "今回の振込なし" not in paid

@@ -533,8 +533,10 @@ def _compose(n: Notice, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBo
         "reason": tmpl.text("reduction_reason", rule_id=r.rule_id, reason=r.reason),
     } for r in n.reductions]
     notes = [tmpl.text("reduction_none", **v)] if not reductions else []
-    notes.append(tmpl.text("withholding_note_corporate" if n.corporate and n.withholding == 0
-                           else "withholding_note", **v))
+    if n.gross > 0:  # how tax was withheld from nothing says nothing (documents check)
+        notes.append(tmpl.text("withholding_note_corporate"
+                               if n.corporate and n.withholding == 0 else "withholding_note",
+                               **v))
     notes.append(tmpl.text("contact", **v))
     composed = Composed(notice=n, head=head, payer_lines=payer_lines, rows=rows,
                         reductions=reductions, notes=notes,
