@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
+from corpus.cases import rows, write_rows
 from haken_batch import cycle
 from haken_batch.ledger import read_ledger
 from sample_runs import SAMPLES, sample_options
@@ -101,11 +102,7 @@ def test_R_TRV_9_a_per_diem_on_its_own_trip_is_never_told(tmp_path: Path) -> Non
 
 
 def _rewrite_reports(data: Path, edit) -> None:
-    path = data / "reports.csv"
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(edit(rows))
-    path.write_text(out.getvalue(), encoding="utf-8-sig")
+    write_rows(data, "reports", edit(rows(data, "reports")))
 
 
 def test_R_TRV_9_no_ground_lost_without_evidence(tmp_path: Path) -> None:

@@ -4,8 +4,6 @@ with exit 0 and no word of the cause (Excel round-trip check, session 20)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import shutil
 from pathlib import Path
@@ -13,6 +11,7 @@ from pathlib import Path
 import polars as pl
 from typer.testing import CliRunner
 
+from corpus.cases import rows, write_rows
 from haken_batch.cli.app import app
 from haken_batch.load.findings import FINDING_SCHEMA
 from haken_batch.load.whole_column import told, whole_columns
@@ -63,38 +62,34 @@ def test_R_VAL_1_a_column_left_empty_is_told_as_empty_not_as_a_resave() -> None:
 def _resaved(folder: Path) -> Path:
     """The samples with every check-in time as Excel shows an mm:ss.0 cell."""
     shutil.copytree(SAMPLES, folder)
-    path = folder / "checkins.csv"
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
-    at = rows[0].index("日時")
-    for row in rows[1:]:
+    data = rows(folder, "checkins")  # the BOM stays in the first header cell, written back
+    at = data[0].index("日時")
+    for row in data[1:]:
         row[at] = row[at][14:19] + ".0"
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(rows)
-    path.write_text(out.getvalue(), encoding="utf-8-sig")
+    write_rows(folder, "checkins", data, newline="\r\n")
     return folder
 
 
 def test_R_VAL_1_validate_and_settle_tell_the_resaved_column(tmp_path: Path) -> None:
     data = _resaved(tmp_path / "data")
-    rows = len(list(csv.reader(io.StringIO(
-        (data / "checkins.csv").read_text(encoding="utf-8-sig"))))) - 1
+    n = len(rows(data, "checkins")) - 1
     runner = CliRunner()
     checked = runner.invoke(app, ["validate", "--data", str(data), "--out",
                                   str(tmp_path / "f.csv")])
     assert checked.exit_code == 1, checked.output
     said = " ".join(checked.output.split())
-    assert f"checkins.csv の列「日時」は {rows:,} 行中 {rows:,} 行に同じ指摘" in said
+    assert f"checkins.csv の列「日時」は {n:,} 行中 {n:,} 行に同じ指摘" in said
     listed = runner.invoke(app, ["validate", "--data", str(data), "--out",
                                  str(tmp_path / "g.csv"), "--format", "json"])
     facts = json.loads(listed.output)["summary"]["whole_columns"]
     assert [(f["table"], f["column"], f["failing"]) for f in facts] == [
-        ("checkins", "日時", rows)]
+        ("checkins", "日時", n)]
     settled = runner.invoke(app, ["settle", "2021-10", "--data", str(data), "--out",
                                   str(tmp_path / "out"), "--payer", str(PAYER),
                                   "--no-documents", "--lang", "en"])
     assert settled.exit_code == 0, settled.output
     said = " ".join(settled.output.split())
-    assert f"column 日時 of checkins.csv: {rows:,} of {rows:,} rows have the same finding" in said
+    assert f"column 日時 of checkins.csv: {n:,} of {n:,} rows have the same finding" in said
 
 
 def test_R_VAL_1_the_bundled_month_tells_no_column(tmp_path: Path) -> None:

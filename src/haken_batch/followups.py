@@ -135,13 +135,17 @@ def _listed_ids(run: CycleRun) -> pl.DataFrame:
     return table.select(pl.col("dispatch_id").cast(pl.String), status.alias("status"))
 
 
-def _paid_this_year(run: CycleRun) -> pl.DataFrame:
+def _earlier_this_year(run: CycleRun) -> pl.DataFrame:
+    """The ledger rows earlier cycles of this fiscal year paid."""
     import polars as pl
 
     first = _fiscal_year_first_cycle(run)
-    return (run.previous.filter((pl.col("cycle") >= first)
-                                & (pl.col("cycle") < run.options.cycle))
-            .select("dispatch_id", "cycle").unique())
+    return run.previous.filter((pl.col("cycle") >= first)
+                               & (pl.col("cycle") < run.options.cycle))
+
+
+def _paid_this_year(run: CycleRun) -> pl.DataFrame:
+    return _earlier_this_year(run).select("dispatch_id", "cycle").unique()
 
 
 def _paid_missing(run: CycleRun, told: set[str]) -> list[Followup]:
@@ -262,9 +266,7 @@ def _per_diem_basis_gone(run: CycleRun, told: set[str]) -> list[Followup]:
     from haken_batch.settle.select import CANCELLED
 
     grp = ["expert_id", "support_date"]
-    first = _fiscal_year_first_cycle(run)
-    earlier = run.previous.filter((pl.col("cycle") >= first)
-                                  & (pl.col("cycle") < run.options.cycle))
+    earlier = _earlier_this_year(run)
     paid = earlier.filter(pl.col("per_diem") > 0).select("dispatch_id", "cycle", *grp)
     if paid.height == 0 or not {"reports", "dispatches"} <= set(run.data.tables):
         return []
@@ -278,10 +280,9 @@ def _per_diem_basis_gone(run: CycleRun, told: set[str]) -> list[Followup]:
                    .join(earlier.select("dispatch_id"), on="dispatch_id", how="anti"))
     live = pl.col("_status") != CANCELLED
     unknown = day_reports.filter(live & pl.col("trip_km").is_null()).select(grp).unique()
-    trail = run.data.corrections
-    corrected = (trail.filter((pl.col("table") == "reports") & (pl.col("column") == "trip_km"))
-                 .select(pl.col("key").str.split(";").list.first().alias("dispatch_id"))
-                 if trail.height else pl.DataFrame(schema={"dispatch_id": pl.String()}))
+    corrected = (run.data.corrections
+                 .filter((pl.col("table") == "reports") & (pl.col("column") == "trip_km"))
+                 .select(pl.col("key").str.split(";").list.first().alias("dispatch_id")))
     why = (pl.concat([day_reports.filter(~live),
                       day_reports.filter(live).join(corrected.unique(), on="dispatch_id")])
            .group_by(grp).agg(pl.col("dispatch_id").unique().sort().alias("_why")))
@@ -328,9 +329,7 @@ def _same_tax_month(run: CycleRun, others: dict[str, dict[str, Any]]) -> list[Fo
     from haken_batch.emit.withholding import CLASSES, CSV_FILE, class_rows, read_rows
 
     month = run.settlement.transfer_date.strftime("%Y-%m")
-    mine_total = int(run.settlement.payments.get_column("withholding").sum() or 0)
-    cycles: list[dict[str, Any]] = [
-        {"cycle": run.options.cycle, "withholding": mine_total, "rows": class_rows(run)}]
+    cycles: list[dict[str, Any]] = []
     for other, manifest in sorted(others.items()):
         settled = manifest.get("settlement") or {}
         withheld = int(settled.get("withholding") or 0)
@@ -342,8 +341,11 @@ def _same_tax_month(run: CycleRun, others: dict[str, dict[str, Any]]) -> list[Fo
             rows = {c: {"payees": None, "gross": None, "withholding": int(split.get(c) or 0)}
                     for c in CLASSES}
         cycles.append({"cycle": other, "withholding": withheld, "rows": rows})
-    if len(cycles) == 1:
-        return []
+    if not cycles:
+        return []  # this cycle pays alone in its month: its own rows are not needed
+    mine_total = int(run.settlement.payments.get_column("withholding").sum() or 0)
+    cycles.append({"cycle": run.options.cycle, "withholding": mine_total,
+                   "rows": class_rows(run)})
     cycles.sort(key=lambda c: str(c["cycle"]))
     due = jpcalendar.tax_due_date(run.settlement.transfer_date, run.rules)
     total = sum(int(c["withholding"]) for c in cycles)
