@@ -486,7 +486,7 @@ def summary(run: CycleRun, folder: Path | None = None) -> dict[str, object]:
     (every rule: a top five left a third of the holds uncounted, blind clerk check)."""
     import polars as pl
 
-    from haken_batch.load.whole_column import whole_columns
+    from haken_batch.load.whole_column import whole_columns_in
 
     s = run.settlement
     d, p = s.dispatches, s.payments
@@ -531,8 +531,7 @@ def summary(run: CycleRun, folder: Path | None = None) -> dict[str, object]:
         # terminal only counts them (the list, with rows, is `haken validate`'s)
         "input_findings": {sev: int(run.data.findings.filter(pl.col("severity") == sev).height)
                            for sev in ("error", "warning")},
-        "whole_columns": whole_columns(run.data.findings,
-                                       {t: f.height for t, f in run.data.tables.items()}),
+        "whole_columns": whole_columns_in(run.data),
         "corrections": {
             "applied": int(run.data.corrections.get_column("seq").n_unique()),
             "refused": int(run.data.findings.filter(

@@ -344,9 +344,11 @@ def _own_note(state: str, rows: list[tuple[Which, str, str, str, str]]) -> dict[
         return {"ja": f"事務局修正 {ja} は支払額に反映されません: {_SETTLE[0]}",
                 "en": f"correction{plural} {en} change{verb} no payment: {_SETTLE[1]}"}
 
-    each = [(d, f"{ja}（派遣 {d} の「{lb}」、{c} に支払済み）",
-             f"{en} (dispatch {d}, {lb}, paid in {c})")
-            for (ja, en), d, c, lb in ((correction_named(*s), d, c, lb) for s, d, c, lb, _ in rows)]
+    each = []
+    for s, d, c, lb, _ in rows:
+        ja, en = correction_named(*s)
+        each.append((d, f"{ja}（派遣 {d} の「{lb}」、{c} に支払済み）",
+                     f"{en} (dispatch {d}, {lb}, paid in {c})"))
     whole = said([j for _, j, _ in each], [e for _, _, e in each], len(rows) > 1)
     about = {d: said([j for o, j, _ in each if o == d], [e for o, _, e in each if o == d],
                      sum(1 for o, _, _ in each if o == d) > 1)
@@ -364,8 +366,9 @@ def _master_note(state: str, which: Which, table: str, key: str, label: str, rul
 
     who_ja, who_en = ("専門家", "expert") if table == "experts" else ("機関", "institution")
     paid_ja, paid_en = pairs_listed([(d, c) for d, c, _ in named])
-    what_ja = f"事務局修正 {correction_named(*which)[0]}（{who_ja} {key} の「{label}」、{rule}）"
-    what_en = f"correction {correction_named(*which)[1]} ({who_en} {key}, {label}, {rule})"
+    named_ja, named_en = correction_named(*which)
+    what_ja = f"事務局修正 {named_ja}（{who_ja} {key} の「{label}」、{rule}）"
+    what_en = f"correction {named_en} ({who_en} {key}, {label}, {rule})"
     if state == "back" and through:
         back_ja, back_en = _BACK
         ja = (f"{what_ja} について、その後の修正と合わせて、支払済みの派遣 {paid_ja} が支払の"

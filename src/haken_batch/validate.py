@@ -585,7 +585,7 @@ def masked_for_display(findings: pl.DataFrame, rules: RuleBook) -> pl.DataFrame:
 def summary(dataset: Dataset, cmap: ColumnMap | None = None) -> dict[str, object]:
     """Counts per table and per rule (and severity), for the rich summary and --format json;
     with the column map, each table's Japanese name (専門家) as the exports call it."""
-    from haken_batch.load.whole_column import whole_columns
+    from haken_batch.load.whole_column import whole_columns_in
 
     f = dataset.findings
     per_table = (f.group_by(pl.col("table").fill_null("-"), "severity").len()
@@ -601,8 +601,7 @@ def summary(dataset: Dataset, cmap: ColumnMap | None = None) -> dict[str, object
         "corrections_rows": int(dataset.corrections.get_column("seq").n_unique()),
         "names_ja": {t: spec.ja for t, spec in cmap.tables.items()} if cmap else {},
         # a column failing alike in nearly every row: a re-save through Excel, told once
-        "whole_columns": whole_columns(f, {t: frame.height
-                                           for t, frame in dataset.tables.items()}),
+        "whole_columns": whole_columns_in(dataset),
         "sources": {t: {"file": s.path.name, "sheet": s.sheet, "encoding": s.encoding,
                         "sha256": s.sha256} for t, s in sorted(dataset.sources.items())},
     }

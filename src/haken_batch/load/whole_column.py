@@ -10,11 +10,14 @@ again. The row findings stay as they are; this only summarises them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from haken_batch.load.findings import ERROR
+
+if TYPE_CHECKING:
+    from haken_batch.load import Dataset
 
 # a column is told when at least this share of its table's rows fail with one message, and
 # at least _MIN_ROWS of them (two failing rows of three are a clerk's typos, not a re-save)
@@ -42,6 +45,11 @@ def whole_columns(findings: pl.DataFrame, rows: dict[str, int]) -> list[dict[str
             "message_en"]
     return told.select(cols).sort("file", "sheet", "column", "message_ja",
                                   nulls_last=False).to_dicts()
+
+
+def whole_columns_in(dataset: Dataset) -> list[dict[str, Any]]:
+    """:func:`whole_columns` of a loaded dataset (validate's and settle's summaries)."""
+    return whole_columns(dataset.findings, {t: f.height for t, f in dataset.tables.items()})
 
 
 def told(item: dict[str, Any], lang: str) -> str:
