@@ -8,6 +8,7 @@ import pytest
 from haken_batch.settle import windows
 from haken_batch.settle.checks import haversine_m
 from haken_batch.settle.fee import truncated_fee
+from haken_batch.settle.results import cycle_txt, km_txt
 from haken_batch.settle.travel import lodging_cap, private_car_yen
 from haken_batch.settle.withholding import tax_on
 
@@ -25,6 +26,17 @@ def test_R_FEE_2_truncates_to_half_hours() -> None:
 
 def test_R_FEE_1_rate_per_hour_is_exact_for_any_unit() -> None:
     assert _eval(truncated_fee(pl.col("m"), pl.lit(5280), pl.lit(15)), m=[45]) == [3960]
+
+
+def test_R_TRV_7_R_TRV_9_distances_read_like_the_yen_beside_them() -> None:
+    # a notice printed 「全行程2263.2km」 beside 「13,450」 and 「走行42.0km」
+    got = _eval(km_txt(pl.col("k")), k=[2263.2, 42.0, 99.9999999, 1226.4000000000001, 0.5, None])
+    assert got == ["2,263.2", "42", "99.9999999", "1,226.4", "0.5", "空欄"]
+
+
+def test_cycle_named_for_the_expert() -> None:
+    assert _eval(cycle_txt(pl.col("c")), c=["2021-10", "2022-03"]) == ["2021年10月精算分",
+                                                                       "2022年3月精算分"]
 
 
 def test_R_TRV_7_private_car_drops_fractions_of_a_km_before_multiplying() -> None:

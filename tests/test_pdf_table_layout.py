@@ -83,3 +83,24 @@ def test_the_continuation_row_is_left_aligned_under_a_centred_first_column() -> 
 
     reader.pages[1].extract_text(visitor_text=seen)
     assert xs and max(xs) < 60  # at the left margin (15 mm = 42.5 pt), not centred
+
+
+def test_a_line_breaks_at_a_bracket_not_inside_a_word() -> None:
+    """A notice broke 「（1km未満切捨て）」 as 「切捨」 / 「て）」 (document check, session 21):
+    the last few characters move to the next line from their natural break instead."""
+    from haken_batch.pdf.layout import wrap_ja
+
+    text = "私有車　走行42km → 42km × 37円（1km未満切捨て）"
+    pdf = _pdf([text])
+    whole = pdf.get_string_width(text)
+    cut = pdf.get_string_width("私有車　走行42km → 42km × 37円（1km未満切捨")
+    lines = wrap_ja(pdf, text, (cut + whole) / 2 - 0.01)  # the edge falls inside 切捨て
+    assert lines == ["私有車　走行42km → 42km × 37円", "（1km未満切捨て）"]
+    # with no natural place near the edge, the edge it is (nothing is lost either way)
+    plain = "あいうえおかきくけこさしすせそたちつてと"
+    lines = wrap_ja(pdf, plain, pdf.get_string_width(plain) * 0.6)
+    assert "".join(lines) == plain and len(lines) == 2 and len(lines[0]) > 10
+    # digits grouped with commas are never split at their comma
+    money = "日額上限31,680円（同日の既払い31,680円）"
+    for width in range(10, 60):
+        assert all(not ln.startswith(("680", ",")) for ln in wrap_ja(pdf, money, width))

@@ -141,15 +141,22 @@ def wrap_ja(pdf: FPDF, text: str, width: float) -> list[str]:
     """Break Japanese text into lines of at most ``width`` mm with 禁則.
 
     Breaks between any two Japanese characters; a run of ASCII letters/digits (``1,000``,
-    ``R-TRV-3``) stays whole unless it alone is wider than the line.
+    ``R-TRV-3``) stays whole unless it alone is wider than the line. Where the line's last
+    few characters follow a natural break (after 、。） or a space, before （「), they move
+    to the next line with the word they belong to: 「…（1km未満切捨て）」 broke as
+    「切捨」「て）」 on a notice (document check, session 21).
     """
     lines: list[str] = []
     cw: Any = pdf.current_font.cw  # type: ignore[union-attr]
     scale = pdf.font_size_pt / 1000 / pdf.k
+
+    def measure(part: str) -> float:
+        return sum(cw[ord(c)] for c in part) * scale
+
     for para in text.split("\n"):
         current, used = "", 0.0
         for token in _WORD_RX.findall(para):
-            w = sum(cw[ord(c)] for c in token) * scale
+            w = measure(token)
             if current and used + w > width and token[0] not in _NO_LINE_START:
                 if len(token) > 1 and w > width:  # a run longer than a line: split it
                     for ch in token:
@@ -160,13 +167,36 @@ def wrap_ja(pdf: FPDF, text: str, width: float) -> list[str]:
                         current += ch
                         used += cwid
                     continue
-                lines.append(current.rstrip())
-                current, used = ("", 0.0) if token == " " else (token, w)
+                head, tail = _natural_break(current, min(width * _BACK_OFF, width - w), measure)
+                lines.append(head.rstrip())
+                current = "" if token == " " and not tail else tail + token
+                used = measure(current)
                 continue
             current += token
             used += w
         lines.append(current)
     return lines
+
+
+# How far back (share of the line) a break may move to a natural place instead of the edge.
+_BACK_OFF = 0.35
+_BREAK_AFTER = frozenset("、。，．）」』】〕〉》)]!?！？ 　")  # not "," of 1,000
+_BREAK_BEFORE = frozenset("（「『【〔〈《([")
+
+
+def _natural_break(line: str, room: float,
+                   measure: Callable[[str], float]) -> tuple[str, str]:
+    """``line`` as (head, tail): the tail is the text after the line's last natural break
+    when it is no wider than ``room`` mm, else empty (break at the edge). A tail never
+    begins with a character that may not start a line."""
+    for i in range(len(line) - 1, 0, -1):
+        tail = line[i:]
+        if measure(tail) > room:
+            break
+        if ((line[i - 1] in _BREAK_AFTER or line[i] in _BREAK_BEFORE)
+                and line[i] not in _NO_LINE_START and line[:i].strip()):
+            return line[:i], tail
+    return line, ""
 
 
 def paragraph(pdf: FPDF, text: str, *, line_h: float, width: float | None = None) -> None:

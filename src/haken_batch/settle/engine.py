@@ -22,7 +22,10 @@ from haken_batch.settle.results import (
     NOTES,
     both,
     cases,
+    cycle_txt,
     english_notes,
+    km_txt,
+    km_txt_en,
     rows,
     txt,
     txt_en,
@@ -376,15 +379,15 @@ def _lines(
             pl.lit("R-TRV-9").alias("rule_id"),
             pl.when(pl.col("_paid_in").is_not_null())
             .then(both(
-                pl.format("同日の日当はサイクル {} で支払済", pl.col("_paid_in")),
+                pl.format("同日の日当は{}で支払済", cycle_txt(pl.col("_paid_in"))),
                 pl.format("the per diem of that day was already paid in cycle {}",
                           pl.col("_paid_in")),
             ))
             .otherwise(both(
                 pl.format("同日の最大全行程{}km・対面合計{}分",
-                          txt(pl.col("_day_km")), txt(pl.col("_day_min"))),
+                          km_txt(pl.col("_day_km")), txt(pl.col("_day_min"))),
                 pl.format("largest trip that day {} km, face-to-face minutes {} in all",
-                          txt_en(pl.col("_day_km")), txt_en(pl.col("_day_min"))),
+                          km_txt_en(pl.col("_day_km")), txt_en(pl.col("_day_min"))),
             ))
             .struct.unnest(),
         )

@@ -88,18 +88,27 @@ def capped(paid: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
 def formula_text(suffix: pl.Expr | None = None,
                  en_suffix: pl.Expr | None = None) -> tuple[pl.Expr, pl.Expr]:
     """How the fee was computed (R-FEE-2), Japanese and English, with the same values:
-    「対面90分 → 3×30分 × 5280円/時」 + ``suffix`` (the amount, or the daily cap of R-FEE-3)."""
+    「対面90分 → 3×30分 × 5,280円/時」 + ``suffix`` (the amount, or the daily cap of R-FEE-3);
+    under one unit 「対面20分（30分未満は切捨て）」 + ``suffix``."""
     def cell(name: str, english: bool) -> pl.Expr:
         if name == "_rate":
             return (yen_txt_en if english else yen_txt)(pl.col(name))
         return (txt_en if english else txt)(pl.col(name))
 
     names = ("face_to_face_minutes", "_units", "_unit", "_rate")
-    ja = pl.format("対面{}分 → {}×{}分 × {}円/時{}", *(cell(n, False) for n in names),
-                   pl.lit("") if suffix is None else suffix)
-    en = pl.format("{} min face to face -> {} x {} min x {} yen/hour{}",
-                   *(cell(n, True) for n in names),
-                   pl.lit("") if en_suffix is None else en_suffix)
+    tail_ja = pl.lit("") if suffix is None else suffix
+    tail_en = pl.lit("") if en_suffix is None else en_suffix
+    # under one unit the fee is 0: 「0×30分 × 5,280円/時」 on a notice read like a fault
+    none = pl.col("_units") == 0
+    ja = pl.when(none).then(pl.format(
+        "対面{}分（{}分未満は切捨て）{}", cell(names[0], False), cell("_unit", False), tail_ja,
+    )).otherwise(pl.format("対面{}分 → {}×{}分 × {}円/時{}",
+                           *(cell(n, False) for n in names), tail_ja))
+    en = pl.when(none).then(pl.format(
+        "{} min face to face (less than {} min is dropped){}", cell(names[0], True),
+        cell("_unit", True), tail_en,
+    )).otherwise(pl.format("{} min face to face -> {} x {} min x {} yen/hour{}",
+                           *(cell(n, True) for n in names), tail_en))
     return ja, en
 
 
@@ -134,7 +143,7 @@ def results(f: pl.DataFrame) -> list[Part]:
         pl.col("fee") < pl.col("fee_claimed"),
         "reduce",
         pl.format(
-            "日額上限{}円（同日の既払い{}円・本サイクルの先行派遣{}円）: {}円 → {}円",
+            "日額上限{}円（同日の既払い{}円・今回精算分の先行派遣{}円）: {}円 → {}円",
             yen_txt(pl.col("_cap")),
             yen_txt(pl.col("_prev_day")),
             yen_txt(pl.col("_before")),

@@ -24,7 +24,17 @@ import polars as pl
 
 from haken_batch.rules import RuleBook
 from haken_batch.settle import params, windows
-from haken_batch.settle.results import Part, result, txt, txt_en, yen_txt, yen_txt_en
+from haken_batch.settle.results import (
+    Part,
+    cycle_txt,
+    km_txt,
+    km_txt_en,
+    result,
+    txt,
+    txt_en,
+    yen_txt,
+    yen_txt_en,
+)
 
 _PARAMS: dict[str, tuple[str, pl.DataType]] = {
     "_pd": ("travel.per_diem", pl.Int64()),
@@ -127,16 +137,16 @@ def results(pd_frame: pl.DataFrame) -> Part:
     """R-TRV-9 explanation for every paid dispatch (a pass: the per diem is never cut)."""
     why = pl.format(
         "同日の最大全行程{}km（基準{}km）・支払対象の対面合計{}分（基準{}分）",
-        txt(pl.col("_day_km")),
-        txt(pl.col("_pd_km")),
+        km_txt(pl.col("_day_km")),
+        km_txt(pl.col("_pd_km")),
         txt(pl.col("_day_min")),
         txt(pl.col("_pd_min")),
     )
     why_en = pl.format(
         "largest trip that day {} km (threshold {} km), face-to-face minutes of the paid"
         " dispatches {} (threshold {})",
-        txt_en(pl.col("_day_km")),
-        txt_en(pl.col("_pd_km")),
+        km_txt_en(pl.col("_day_km")),
+        km_txt_en(pl.col("_pd_km")),
         txt_en(pl.col("_day_min")),
         txt_en(pl.col("_pd_min")),
     )
@@ -154,7 +164,7 @@ def results(pd_frame: pl.DataFrame) -> Part:
         ok_message=pl.when(~pl.col("_pd_qualifies"))
         .then(pl.format("日当の対象外: {}", why))
         .when(already)
-        .then(pl.format("同日の日当はサイクル {} で支払済（1日1回）", txt(pl.col("_paid_in"))))
+        .then(pl.format("同日の日当は{}で支払済（1日1回）", cycle_txt(pl.col("_paid_in"))))
         .when(pl.col("_booking"))
         .then(pl.format("日当{}円: {}", yen_txt(pl.col("_pd")), why))
         .otherwise(pl.lit("日当は同日の最初の支払対象派遣に計上")),

@@ -17,9 +17,12 @@ from haken_batch.rules import RuleBook
 from haken_batch.settle import params, windows
 from haken_batch.settle.results import (
     NOTES,
+    UM_PER_KM,
     Part,
     both,
     cases,
+    km_text,
+    micrometres,
     result,
     txt,
     txt_en,
@@ -59,29 +62,6 @@ def private_car_yen(distance_km: pl.Expr, rate: pl.Expr) -> pl.Expr:
     return distance_km.floor().cast(pl.Int64) * rate
 
 
-_UM_PER_KM = 1_000_000_000  # micrometres
-_MAX_KM = 2**30  # a leg stays under 2^60 micrometres, so a route's sum stays in Int64
-
-
-def _micrometres(km: pl.Expr) -> pl.Expr:
-    """A distance in whole micrometres: integers add up exactly (33.3 + 33.3 + 33.4 km is
-    100 km, not 99.999…), and a distance written with up to 9 decimals keeps its value
-    (99.9999999 km stays under 100 km: rounding to the millimetre paid it as 100)."""
-    # Beyond the limit (an absurd export, already an error finding of R-VAL-1) the leg has no
-    # usable distance: null, which holds the dispatch, instead of overflowing Int64.
-    return pl.when(km.abs() <= _MAX_KM).then((km * _UM_PER_KM).round(0).cast(pl.Int64))
-
-
-def _km_text(micrometres: pl.Expr) -> pl.Expr:
-    """A route's km as written from its whole micrometres, without binary noise: 134.2, not
-    134.20000000000002 (the route is exact in micrometres; dividing it as a float was not)."""
-    size = micrometres.abs()
-    whole = pl.format("{}{}", pl.when(micrometres < 0).then(pl.lit("-")).otherwise(pl.lit("")),
-                      size // _UM_PER_KM)
-    frac = (size % _UM_PER_KM).cast(pl.String).str.zfill(9).str.strip_chars_end("0")
-    return pl.when(frac == "").then(whole).otherwise(pl.format("{}.{}", whole, frac))
-
-
 def route_car_yen(frame: pl.DataFrame) -> pl.DataFrame:
     """R-TRV-7 over the whole route: a dispatch's private-car legs are added up and the
     fraction of a km is dropped once, on the total. Each leg is paid its share, the whole km
@@ -92,14 +72,14 @@ def route_car_yen(frame: pl.DataFrame) -> pl.DataFrame:
     at = frame.select((pl.col("mode") == CAR).fill_null(False).arg_true()).to_series()
     legs = windows.ordered(
         frame.select("dispatch_id", "line_no", "_car_rate",
-                     _micrometres(pl.col("distance_km")).alias("_car_um"))[at]
+                     micrometres(pl.col("distance_km")).alias("_car_um"))[at]
         .with_columns(at.alias("_i")),
         ["dispatch_id"], ["line_no", "_car_um", "_i"])
     before = windows.sum_before("_car_um")  # the route's micrometres before this leg
     reached = before + pl.col("_car_um").fill_null(0)
     rate = pl.col("_car_rate")  # whole km by integer division: exact, no float rounding
-    share = (private_car_yen(reached // _UM_PER_KM, rate)
-             - private_car_yen(before // _UM_PER_KM, rate))
+    share = (private_car_yen(reached // UM_PER_KM, rate)
+             - private_car_yen(before // UM_PER_KM, rate))
     route = legs.group_by(windows.G).agg(pl.col("_car_um").sum().alias("_route_um"),
                                          pl.col("_car_um").count().alias("_route_legs"))
     legs = legs.select("_i", windows.G, share.alias("_car")).join(
@@ -183,13 +163,13 @@ def _notes(en: bool) -> list[tuple[pl.Expr, pl.Expr]]:
         (mode == LODGING) & a["no_lodging"],
         mode == LODGING,
     ]
-    km = pl.col("distance_km")
+    km = km_text(micrometres(pl.col("distance_km")))  # 42, not 42.0; 1,226.4
     rate = pl.col("_car_rate")
     several_legs = pl.col("_route_legs") > 1
-    route_km = _km_text(pl.col("_route_um"))
-    route_whole = pl.col("_route_um") // _UM_PER_KM  # the whole km paid
-    min_km = _km_text(_micrometres(pl.col("_min_km")))  # 100, not 100.0
-    one_way = t(_km_text(_micrometres(pl.col("one_way_km"))))  # 50, not 50.0
+    route_km = km_text(pl.col("_route_um"))
+    route_whole = km_text(pl.col("_route_um") // UM_PER_KM * UM_PER_KM)  # the whole km paid
+    min_km = km_text(micrometres(pl.col("_min_km")))  # 100, not 100.0
+    one_way = t(km_text(micrometres(pl.col("one_way_km"))))  # 50, not 50.0
     if en:
         values = [
             pl.when(pl.col("one_way_km").is_null()).then(pl.lit(
