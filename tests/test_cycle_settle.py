@@ -138,7 +138,7 @@ def test_csvs_have_bom_japanese_headers_and_exact_english_names(
         "lines.csv": "dispatch_id,line_no,item,claimed,paid,rule_id,note",
         "findings.csv": "dispatch_id,line_no,rule_id,severity,message",
         "holds.csv": "institution_id,institution_name,dispatch_id,support_date,expert_id,"
-        "line_no,rule_id,message,todo",
+        "held_since,held_cycles,line_no,rule_id,message,todo",
     }
     for name, header in expected.items():
         text = (out / "2021-10" / name).read_bytes().decode("utf-8-sig")

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from haken_batch import cycle, hold_reasons
 from haken_batch.holds import COLUMNS, holds
+from haken_batch.verify import verify_path
 from sample_runs import sample_options
 
 
@@ -43,7 +44,7 @@ def test_holds_lists_each_reason_of_each_held_dispatch_by_institution() -> None:
                    ("D2", None, "R-CHK-4", "flag", "同行の理由"),  # a flag holds nothing
                    ("D3", None, "R-CHK-4", "flag", "同行の理由"),
                    ("D4", None, "R-EXC-4", "exclude", "対象外")])
-    out = holds(d, f, INSTITUTIONS, {"R-CHK-5": "領収書を求める", "R-FEE-4": ""})
+    out = holds(d, f, INSTITUTIONS, {"R-CHK-5": "領収書を求める", "R-FEE-4": ""}, "2021-10")
     assert out.columns == COLUMNS
     assert out.select("institution_id", "institution_name", "dispatch_id", "line_no",
                       "rule_id", "todo").rows() == [
@@ -54,7 +55,7 @@ def test_holds_lists_each_reason_of_each_held_dispatch_by_institution() -> None:
 
 
 def test_holds_keeps_a_held_dispatch_without_a_hold_reason() -> None:
-    out = holds(_dispatches([("D1", "Z", "held")]), _findings([]), None, {})
+    out = holds(_dispatches([("D1", "Z", "held")]), _findings([]), None, {}, "2021-10")
     assert out.select("dispatch_id", "institution_name", "rule_id").rows() == [
         ("D1", None, None)]
 
@@ -66,11 +67,46 @@ def test_holds_do_not_depend_on_the_order_of_input_rows(inst: list[int], disp: l
     d = _dispatches([("D1", "B", "held"), ("D2", "A", "held"), ("D3", "B", "held")])
     f = _findings([("D1", None, "R-CHK-2", "hold", "x"), ("D3", 1, "R-CHK-5", "hold", "y"),
                    ("D3", 1, "R-CHK-5", "hold", "z")])
-    base = holds(d, f, INSTITUTIONS, {})
-    moved = holds(d[disp], f.reverse(), INSTITUTIONS[inst], {})
+    earlier = pl.DataFrame({"dispatch_id": ["D3", "D1", "D3"],
+                            "cycle": ["2021-09", "2021-08", "2021-08"]})
+    base = holds(d, f, INSTITUTIONS, {}, "2021-10", earlier)
+    moved = holds(d[disp], f.reverse(), INSTITUTIONS[inst], {}, "2021-10", earlier.reverse())
     assert moved.equals(base)
     assert base.filter(pl.col("institution_id") == "B")["institution_name"].unique().to_list() \
         == ["乙"]  # a duplicated id takes its smallest name, whatever the row order
+
+
+def test_holds_say_since_when_and_for_how_many_cycles() -> None:
+    d = _dispatches([("D1", "A", "held"), ("D2", "A", "held"), ("D3", "A", "paid")])
+    f = _findings([("D1", None, "R-CHK-2", "hold", "x"), ("D2", None, "R-CHK-2", "hold", "y")])
+    earlier = pl.DataFrame({"dispatch_id": ["D1", "D1", "D3", "D1"],
+                            "cycle": ["2021-09", "2021-08", "2021-09", "2021-09"]})
+    out = holds(d, f, INSTITUTIONS, {}, "2021-10", earlier)
+    assert out.select("dispatch_id", "held_since", "held_cycles").rows() == [
+        ("D1", "2021-08", 3),  # held in 08 and 09 (listed twice in 09: one cycle), and now
+        ("D2", "2021-10", 1),  # first held now
+    ]
+
+
+def test_holds_csv_of_a_later_cycle_counts_the_earlier_holds_and_verify_seals_them(
+        tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    for c in ("2021-10", "2021-11"):
+        cycle.settle_cycle(sample_options(out, cycle=c))
+    read = lambda c: pl.read_csv(out / c / "holds.csv", infer_schema=False)  # noqa: E731
+    first, later = read("2021-10"), read("2021-11")
+    assert set(first["保留開始サイクル"]) == {"2021-10"} and set(first["保留回数"]) == {"1"}
+    both = set(first["派遣ID"]) & set(later["派遣ID"])
+    assert both, "the samples hold some dispatches in both cycles"
+    for row in later.iter_rows(named=True):
+        since, count = (("2021-10", "2") if row["派遣ID"] in both else ("2021-11", "1"))
+        assert (row["保留開始サイクル"], row["保留回数"]) == (since, count), row
+    assert verify_path(out).ok  # the re-run reads the same earlier holds.csv
+    path = out / "2021-10" / "holds.csv"
+    path.write_bytes(path.read_bytes().replace(b"2021-10", b"2021-09"))
+    report = verify_path(out)
+    later_problems = [p.path for c in report.cycles if c.cycle == "2021-11" for p in c.problems]
+    assert "../2021-10/holds.csv" in later_problems
 
 
 def test_holds_csv_of_the_samples_matches_dispatches_and_findings(tmp_path: Path) -> None:

@@ -59,6 +59,7 @@ CORRECTIONS_NAME = "corrections_applied.csv"
 REJECTED_NAME = "corrections_rejected.csv"
 AUDIT_SAMPLE_NAME = "audit_sample.csv"
 LEDGER_NAME = "ledger.csv"  # what a cycle paid (ledger.py reads them)
+HOLDS_NAME = "holds.csv"  # what a cycle held (read back for 保留開始 only)
 EXCLUDED_NAME = "excluded.csv"  # what a cycle excluded: an exclusion is final
 
 CORRECTION_COLUMNS = {  # English name -> Japanese header (the order of the file)
@@ -399,8 +400,8 @@ def write_rejected(run: CycleRun, folder: Path) -> None:
 
 
 def _previous_ledgers(out: Path, cycle: str) -> list[dict[str, Any]]:
-    """The earlier cycles' ledgers (and records of exclusions) the run was settled against
-    (their hashes)."""
+    """The earlier cycles' ledgers (and records of exclusions, and the holds.csv the holds'
+    保留開始 was read from) the run was settled against (their hashes)."""
     found: list[dict[str, Any]] = []
     for other in cycles_in(out):
         ledger = out / other / LEDGER_NAME
@@ -409,6 +410,9 @@ def _previous_ledgers(out: Path, cycle: str) -> list[dict[str, Any]]:
             excluded = out / other / EXCLUDED_NAME
             if excluded.is_file():
                 entry["excluded_sha256"] = sha256_file(excluded)
+            held = out / other / HOLDS_NAME  # read for 保留開始 (holds.earlier_holds)
+            if held.is_file():
+                entry["holds_sha256"] = sha256_file(held)
             found.append(entry)
     return found
 
@@ -563,9 +567,9 @@ def restore(cycle_dir: Path, work: Path) -> Options:
                                f"archived cycle name {led['cycle']!r} is not allowed")
         (out / led["cycle"]).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(parent / led["cycle"] / LEDGER_NAME, out / led["cycle"] / LEDGER_NAME)
-        if led.get("excluded_sha256"):
-            shutil.copyfile(parent / led["cycle"] / EXCLUDED_NAME,
-                            out / led["cycle"] / EXCLUDED_NAME)
+        for key, name in (("excluded_sha256", EXCLUDED_NAME), ("holds_sha256", HOLDS_NAME)):
+            if led.get(key):
+                shutil.copyfile(parent / led["cycle"] / name, out / led["cycle"] / name)
     prev = manifest.get("previous")
     if prev and is_cycle_name(str(prev.get("cycle"))):  # the re-run names the same previous
         (out / prev["cycle"]).mkdir(parents=True, exist_ok=True)

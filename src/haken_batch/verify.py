@@ -408,14 +408,16 @@ def _check_next_link(rep: CycleReport, folder: Path, raw: bytes) -> None:
 
 
 def _check_previous_ledgers(rep: CycleReport, folder: Path, manifest: dict[str, Any]) -> None:
-    """The earlier ledgers, and their records of exclusions where the manifest names one,
-    byte for byte as settled against."""
-    from haken_batch.archive import EXCLUDED_NAME, LEDGER_NAME
+    """The earlier ledgers, and their records of exclusions and lists of holds where the
+    manifest names one, byte for byte as settled against."""
+    from haken_batch.archive import EXCLUDED_NAME, HOLDS_NAME, LEDGER_NAME
 
     for led in manifest.get("previous_ledgers") or []:
         files = [(LEDGER_NAME, "sha256", "ledger", "支払台帳")]
         if "excluded_sha256" in led:  # manifests before excluded.csv existed have none
             files.append((EXCLUDED_NAME, "excluded_sha256", "record of exclusions", "対象外の記録"))
+        if "holds_sha256" in led:  # nor before holds.csv was read back (保留開始)
+            files.append((HOLDS_NAME, "holds_sha256", "list of holds", "保留一覧"))
         for name, key, what, what_ja in files:
             path = folder.parent / str(led.get("cycle")) / name
             if not path.is_file():

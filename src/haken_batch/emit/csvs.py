@@ -22,7 +22,6 @@ from haken_batch.rules.yaml_loader import load_yaml
 if TYPE_CHECKING:
     from haken_batch.run import CycleRun, Settlement
 
-HOLDS_NAME = "holds.csv"
 FILES = {  # file -> (Settlement attribute, sort key)
     "dispatches.csv": ("dispatches", ["dispatch_id"]),
     "payments.csv": ("payments", ["expert_id"]),
@@ -94,10 +93,13 @@ def write_settlement(settlement: Settlement, folder: Path, lang: str = "ja") -> 
 def write_holds(run: CycleRun, folder: Path) -> Path:
     """holds.csv. Its text is Japanese whatever the headers, as findings.csv's is."""
     from haken_batch import hold_reasons, holds
+    from haken_batch.archive import HOLDS_NAME
 
     s = run.settlement
+    earlier = holds.earlier_holds(Path(run.options.out_dir), run.options.cycle,
+                                  headers("holds"))
     frame = holds.holds(s.dispatches, s.findings, run.data.tables.get("institutions"),
-                        hold_reasons.todos("ja"))
+                        hold_reasons.todos("ja"), run.options.cycle, earlier)
     path = Path(folder) / HOLDS_NAME
     with path.open("wb") as fh:
         _write(_prepared(frame, "holds", holds.SORT_KEY, run.options.headers), fh)
