@@ -157,6 +157,13 @@ def test_a_transfer_date_before_the_cut_off_is_refused_and_nothing_is_written(
     same_day = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "c"), "--transfer-date",
                                         "2021-10-29", "--cutoff", "2021-10-29"])
     assert same_day.exit_code == 0, same_day.output
+    # Sunday 2021-10-31 moves back to Friday 10-29 (R-DAY-1), before the cut-off: the message
+    # says which date was given, not only the moved one (independent sweep, session 22)
+    sunday = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "d"), "--transfer-date",
+                                      "2021-10-31"])
+    assert sunday.exit_code == 2
+    assert ("振込指定日 2021-10-29（指定の 2021-10-31 は銀行の休業日のため前営業日に繰り上げ）"
+            "が承認の締日 2021-10-31 より前です") in sunday.output
 
 
 def test_R_VAL_1_dispatches_without_an_expert_id_are_held_and_the_run_completes(

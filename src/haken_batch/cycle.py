@@ -187,20 +187,26 @@ def _refuse(options: Options, rules: RuleBook) -> None:
             f"the approval cut-off {cutoff} is outside cycle {cycle}'s month and the month "
             "after; check --cutoff (default: the rules' cut-off day, payment.cutoff_day)",
             where="--cutoff")
+    # a given date that was not a bank business day is named with the day it moved to:
+    # 「振込指定日 2022-03-18 が…」 for --transfer-date 2022-03-21 read as a typo (sweep)
+    given = options.transfer_date
+    moved_ja, moved_en = ((f"（指定の {given} は銀行の休業日のため前営業日に繰り上げ）",
+                           f" (the given {given} is not a bank business day: moved back)")
+                          if given is not None and given != transfer else (" ", ""))
     if transfer < cutoff:
         # reports approved up to the cut-off cannot be paid before it: a mistyped date
         raise CycleError(
-            f"振込指定日 {transfer} が承認の締日 {cutoff} より前です。"
+            f"振込指定日 {transfer}{moved_ja}が承認の締日 {cutoff} より前です。"
             f"--transfer-date（または --cutoff）を見直してください",
-            f"transfer date {transfer} is before the approval cut-off {cutoff}; "
+            f"transfer date {transfer}{moved_en} is before the approval cut-off {cutoff}; "
             f"check --transfer-date (or --cutoff)",
         )
     if deadline is not None and transfer > deadline:
         raise CycleError(
-            f"振込指定日 {transfer} は支払完了期限 {deadline} より後です（R-PER-2）。"
+            f"振込指定日 {transfer}{moved_ja}は支払完了期限 {deadline} より後です（R-PER-2）。"
             f"--transfer-date で期限内の日を指定してください",
-            f"transfer date {transfer} is after the payment deadline {deadline} (R-PER-2); "
-            f"give --transfer-date on or before it",
+            f"transfer date {transfer}{moved_en} is after the payment deadline {deadline} "
+            f"(R-PER-2); give --transfer-date on or before it",
         )
 
 
