@@ -24,8 +24,6 @@ from haken_batch.settle.results import (
     cases,
     cycle_txt,
     english_notes,
-    km_txt,
-    km_txt_en,
     rows,
     txt,
     txt_en,
@@ -384,10 +382,10 @@ def _lines(
                           pl.col("_paid_in")),
             ))
             .otherwise(both(
-                pl.format("同日の最大全行程{}km・対面合計{}分",
-                          km_txt(pl.col("_day_km")), txt(pl.col("_day_min"))),
-                pl.format("largest trip that day {} km, face-to-face minutes {} in all",
-                          km_txt_en(pl.col("_day_km")), txt_en(pl.col("_day_min"))),
+                pl.format("同日の最大全行程{}・対面合計{}分",
+                          perdiem.day_km_text(), txt(pl.col("_day_min"))),
+                pl.format("largest trip that day {}, face-to-face minutes {} in all",
+                          perdiem.day_km_text(en=True), txt_en(pl.col("_day_min"))),
             ))
             .struct.unnest(),
         )

@@ -60,7 +60,10 @@ def reported_day_km(reports: pl.DataFrame, dispatches: pl.DataFrame) -> pl.DataF
         .join(who, on="dispatch_id", how="inner")
         .filter(pl.col("expert_id").is_not_null() & pl.col("support_date").is_not_null())
         .group_by("expert_id", "support_date")
-        .agg(pl.col("trip_km").max().alias("_rep_km"))
+        .agg(pl.col("trip_km").max().alias("_rep_km"),
+             # whose report it is, for the explanation (smallest id on a tie)
+             pl.col("dispatch_id").filter(pl.col("trip_km") == pl.col("trip_km").max()).min()
+             .alias("_rep_from"))
     )
 
 
@@ -96,7 +99,8 @@ def per_diem(
     )
     if reported_km is None:
         reported_km = pl.DataFrame(
-            schema={"expert_id": pl.String(), "support_date": pl.Date(), "_rep_km": pl.Float64()}
+            schema={"expert_id": pl.String(), "support_date": pl.Date(), "_rep_km": pl.Float64(),
+                    "_rep_from": pl.String()}
         )
     p = windows.ordered(
         p.join(prev_day, on=grp, how="left")
@@ -108,6 +112,9 @@ def per_diem(
         (pl.col("_now_min") + pl.col("_prev_min").fill_null(0)).alias("_day_min"),
         pl.max_horizontal("_now_km", "_prev_km", "_rep_km").alias("_day_km"),
         pl.col(windows.FIRST).alias("_booking"),
+    ).with_columns(
+        pl.when(pl.col("_rep_km") == pl.col("_day_km")).then(pl.col("_rep_from"))
+        .alias("_km_from"),
     )
     qualifies = (
         (pl.col("_day_km") >= pl.col("_pd_km")) & (pl.col("_day_min") >= pl.col("_pd_min"))
@@ -128,24 +135,40 @@ def per_diem(
         "_pd_km",
         "_pd_min",
         "_day_km",
+        "_km_from",
         "_day_min",
         "_paid_in",
     )
 
 
+def day_km_text(en: bool = False) -> pl.Expr:
+    """The day's largest trip as text, naming the dispatch whose report gave it when that
+    is not the dispatch itself: 「150km（D-002の報告）」. The distance may come from any
+    report of the day (R-TRV-9 Reading), and a clerk saw 150 km beside a report of 5 km
+    with no word of where it came from (independent sweep, session 22)."""
+    other = pl.col("_km_from").is_not_null() & (pl.col("_km_from") != pl.col("dispatch_id"))
+    if en:
+        return pl.when(other).then(pl.format("{} km (report of {})",
+                                             km_txt_en(pl.col("_day_km")), pl.col("_km_from"))
+                                   ).otherwise(pl.format("{} km", km_txt_en(pl.col("_day_km"))))
+    return pl.when(other).then(pl.format("{}km（{}の報告）", km_txt(pl.col("_day_km")),
+                                         pl.col("_km_from"))
+                               ).otherwise(pl.format("{}km", km_txt(pl.col("_day_km"))))
+
+
 def results(pd_frame: pl.DataFrame) -> Part:
     """R-TRV-9 explanation for every paid dispatch (a pass: the per diem is never cut)."""
     why = pl.format(
-        "同日の最大全行程{}km（基準{}km）・支払対象の対面合計{}分（基準{}分）",
-        km_txt(pl.col("_day_km")),
+        "同日の最大全行程{}（基準{}km）・支払対象の対面合計{}分（基準{}分）",
+        day_km_text(),
         km_txt(pl.col("_pd_km")),
         txt(pl.col("_day_min")),
         txt(pl.col("_pd_min")),
     )
     why_en = pl.format(
-        "largest trip that day {} km (threshold {} km), face-to-face minutes of the paid"
+        "largest trip that day {} (threshold {} km), face-to-face minutes of the paid"
         " dispatches {} (threshold {})",
-        km_txt_en(pl.col("_day_km")),
+        day_km_text(en=True),
         km_txt_en(pl.col("_pd_km")),
         txt_en(pl.col("_day_min")),
         txt_en(pl.col("_pd_min")),
