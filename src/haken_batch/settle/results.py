@@ -149,7 +149,10 @@ def micrometres(km: pl.Expr) -> pl.Expr:
     (99.9999999 km stays under 100 km: rounding to the millimetre paid it as 100)."""
     # Beyond the limit (an absurd export, already an error finding of R-VAL-1) the leg has no
     # usable distance: null, which holds the dispatch, instead of overflowing Int64.
-    return pl.when(km.abs() <= _MAX_KM).then((km * UM_PER_KM).round(0).cast(pl.Int64))
+    # not strict: polars casts every row of the branch, the masked ones too (10^13 km
+    # stopped a settle with a polars error once the messages wrote distances this way)
+    return pl.when(km.abs() <= _MAX_KM).then(
+        (km * UM_PER_KM).round(0).cast(pl.Int64, strict=False))
 
 
 def km_text(um: pl.Expr) -> pl.Expr:
