@@ -36,3 +36,32 @@ def test_an_output_saved_again_in_excel_is_named_and_restored_by_the_rerun(
     assert verify_path(out / "2021-10").ok
     cycle.settle_cycle(sample_options(out, "2021-11"))  # the next month settles again
     assert (out / "2021-11" / "manifest.json").is_file()
+
+
+def test_verify_keep_never_replaces_what_it_did_not_make(tmp_path: Path) -> None:
+    """``verify --keep OUT`` emptied a closed cycle, and ``--keep`` on another OUT or on a
+    folder with a clerk's own 2021-10 replaced it (hostile check, session 22)."""
+    from haken_batch.errors import HakenError
+
+    out = tmp_path / "out"
+    cycle.settle_cycle(sample_options(out, "2021-10"))
+    before = sorted(p.name for p in (out / "2021-10").iterdir())
+    for keep in (out, out / "2021-10", out / "2021-10" / "archive", tmp_path):
+        with pytest.raises(HakenError):
+            verify_path(out, keep=keep)
+        with pytest.raises(HakenError):
+            verify_path(out / "2021-10", keep=keep)
+    other = tmp_path / "other"
+    cycle.settle_cycle(sample_options(other, "2021-10"))
+    mine = tmp_path / "mine"
+    (mine / "2021-10").mkdir(parents=True)
+    (mine / "2021-10" / "memo.txt").write_text("clerk's notes")
+    for keep in (other, mine):
+        with pytest.raises(HakenError):
+            verify_path(out, keep=keep)
+    assert (mine / "2021-10" / "memo.txt").read_text() == "clerk's notes"
+    assert sorted(p.name for p in (out / "2021-10").iterdir()) == before
+    assert verify_path(other).ok
+    keep = tmp_path / "keep"  # a fresh folder, then the same again: replaced, as before
+    assert verify_path(out, keep=keep).ok and verify_path(out, keep=keep).ok
+    assert (keep / "2021-10" / "result" / "dispatches.csv").is_file()

@@ -152,6 +152,9 @@ def verify_path(path: Path, *, rerun: bool = True, engine: ModuleType | Any = No
         (path / name).is_file() for name in ("ledger.csv", "dispatches.csv", "payments.csv"))
     from haken_batch.history import HISTORY_NAME, missing_folders
 
+    if keep is not None:
+        _check_keep(Path(keep), path.parent if (path / MANIFEST_NAME).exists() or settled
+                    else path)
     if (path / MANIFEST_NAME).exists() or settled:
         tell(path.name)
         rep = verify_cycle(path, rerun=rerun, engine=engine, keep=keep)
@@ -480,6 +483,41 @@ def _engine(engine: Any) -> Any:
     return importlib.import_module("haken_batch.cycle")
 
 
+KEEP_MARK = ".haken-verify-keep"  # in each KEEP/CYCLE verify made: only those it replaces
+
+
+def _check_keep(keep: Path, out: Path) -> None:
+    """``verify --keep KEEP`` writes KEEP/CYCLE and replaces one an earlier verify --keep
+    made there. It removed whatever was at KEEP/CYCLE: ``--keep OUT`` emptied a closed
+    cycle (hostile check, session 22). So KEEP may not be OUT, inside it or an OUT of its
+    own, and a KEEP/CYCLE that verify did not make is not touched."""
+    from haken_batch.history import HISTORY_NAME
+
+    where, root = keep.resolve(), out.resolve()
+    if where == root or root in where.parents or where in root.parents:
+        raise HakenError(
+            f"{keep} は検証する出力フォルダ {out} と重なっています。別の空のフォルダを"
+            "指定してください（再計算の結果がサイクルのファイルを上書きしないように）",
+            f"{keep} overlaps the output folder {out} being verified; give another, "
+            "empty folder (the re-run must not overwrite a cycle's files)", where="--keep")
+    if (keep / HISTORY_NAME).exists() or any(
+            (keep / c / MANIFEST_NAME).exists() and not (keep / c / KEEP_MARK).exists()
+            for c in cycles_in(keep)):
+        raise HakenError(
+            f"{keep} は精算の出力フォルダです。再計算の作業用に別の空のフォルダを"
+            "指定してください",
+            f"{keep} is an output folder of settled cycles; give another, empty folder "
+            "for the re-runs", where="--keep")
+    taken = sorted(c.name for c in keep.iterdir() if is_cycle_name(c.name)
+                   and not (c / KEEP_MARK).exists()) if keep.is_dir() else []
+    if taken:
+        raise HakenError(
+            f"{keep} に verify が作ったのではない {taken[0]} があります。"
+            "別の空のフォルダを指定してください（中のファイルは消しません）",
+            f"{keep} holds {taken[0]}, which verify did not make; give another, empty "
+            "folder (its files are left alone)", where="--keep")
+
+
 def _rerun(rep: CycleReport, folder: Path, manifest: dict[str, Any], engine: Any,
            keep: Path | None = None) -> None:
     from haken_batch.archive import restore
@@ -488,9 +526,13 @@ def _rerun(rep: CycleReport, folder: Path, manifest: dict[str, Any], engine: Any
         work = Path(tmp)
         if keep is not None:
             work = Path(keep) / folder.name
+            if work.exists() and not (work / KEEP_MARK).exists():  # _check_keep said so
+                raise HakenError(f"{work} は verify が作ったフォルダではありません",
+                                 f"{work} was not made by verify", where="--keep")
             if work.exists():
                 shutil.rmtree(work)
             work.mkdir(parents=True)
+            (work / KEEP_MARK).write_bytes(b"")
         try:
             eng = _engine(engine)
             options = restore(folder, work)
