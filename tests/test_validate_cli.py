@@ -265,3 +265,45 @@ def test_corrections_are_counted_as_rows_and_cells(tmp_path) -> None:
                                 "--format", "json").stdout)
     facts = as_json["summary"]
     assert (facts["corrections_rows"], facts["corrections"]) == (1, 2)
+
+
+def test_out_never_replaces_an_export_a_cycle_file_a_folder_or_a_device(tmp_path) -> None:
+    """validate --out renamed its list over whatever it named: an export of --data, a closed
+    cycle's ledger, .haken-history.csv, /dev/null; --out . was a traceback and --out DIR
+    left a hidden copy of the findings (hostile check, session 22)."""
+    data = compose(tmp_path, None)
+    cycle_dir = tmp_path / "OUT" / "2021-10"
+    cycle_dir.mkdir(parents=True)
+    (cycle_dir / "manifest.json").write_text("{}")
+    (cycle_dir / "ledger.csv").write_text("ledger")
+    (tmp_path / "OUT" / ".haken-history.csv").write_text("history")
+    (tmp_path / "notes.txt").write_text("mine")
+    export = data / "experts.csv"
+    before = export.read_bytes()
+    targets = [export, cycle_dir / "ledger.csv", tmp_path / "OUT" / ".haken-history.csv",
+               cycle_dir / "new.csv", tmp_path / "notes.txt", tmp_path, Path("/dev/null")]
+    for target in targets:
+        result = invoke("--data", str(data), "--out", str(target))
+        assert result.exit_code == 2, (target, result.output)
+        assert "--out" in result.output and "Traceback" not in result.output
+    for empty in ("", ".", "/"):
+        result = invoke("--data", str(data), "--out", empty)
+        assert result.exit_code == 2 and "ファイル名を指定してください" in result.output
+    assert export.read_bytes() == before
+    assert (cycle_dir / "ledger.csv").read_text() == "ledger"
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    assert Path("/dev/null").is_char_device()
+    assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
+    again = tmp_path / "findings.csv"  # a CSV of its own is replaced, as before
+    assert invoke("--data", str(data), "--out", str(again)).exit_code == 0
+    assert invoke("--data", str(data), "--out", str(again)).exit_code == 0
+
+
+def test_a_failed_atomic_write_leaves_no_temporary(tmp_path) -> None:
+    from haken_batch.outdir import write_atomic
+
+    target = tmp_path / "busy"
+    (target / "inside").mkdir(parents=True)  # a rename over a non-empty folder fails
+    with pytest.raises(OSError):
+        write_atomic(target, b"x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["busy"]

@@ -28,6 +28,7 @@ import shutil
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 from haken_batch.errors import ConfigError, CycleError, HakenError, LockedError
 
@@ -405,12 +406,51 @@ def sweep_atomic_leftovers(folder: Path) -> list[str]:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write one file via a temporary sibling and a rename (for single files outside a cycle)."""
+    """Write one file via a temporary sibling and a rename (for single files outside a cycle).
+    A failed write or rename leaves no temporary behind (``--out`` naming a folder left
+    ``.DIR.tmp-PID`` with the whole findings list: hostile check, session 22)."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     _fsync_dir(path.parent)
+
+
+def check_report_file(path: Path, *, data: Path | None = None, option: str = "--out") -> None:
+    """A report file a command writes outside a cycle (validate's findings list) may replace
+    only a CSV the clerk could have asked for: not a folder, device or pipe, not a read-only
+    file, not a file of the exports folder, nor anything inside an output folder of settled
+    cycles (``validate --out DATA/experts.csv`` replaced the export, ``--out
+    OUT/2021-10/ledger.csv`` a closed cycle's ledger, ``--out /dev/null`` the device:
+    hostile check, session 22)."""
+    from haken_batch.history import HISTORY_NAME
+    from haken_batch.manifest import MANIFEST_NAME
+
+    def refuse(ja: str, en: str) -> NoReturn:
+        raise ConfigError(f"{path}: {ja}", f"{path}: {en}", where=option)
+
+    if not path.name or path.name in (".", ".."):
+        refuse("ファイル名を指定してください（例: findings.csv）",
+               "give a file name (e.g. findings.csv)")
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        refuse("ファイルではありません（フォルダ・リンク・装置など）。新しいファイル名を指定してください",
+               "is not a regular file (a folder, link or device); give a new file name")
+    if path.exists() and (path.suffix.lower() != ".csv" or not os.access(path, os.W_OK)):
+        refuse("既にあるファイルで、CSV でないか書き込み禁止です。上書きしません。"
+               "新しいファイル名を指定してください",
+               "exists and is not a CSV or is read-only: not replaced; give a new file name")
+    where = path.parent.resolve()
+    if data is not None and (where == data.resolve() or data.resolve() in where.parents):
+        refuse("エクスポートのフォルダ（--data）の中には書きません。別の場所を指定してください",
+               "is inside the exports folder (--data); give another place")
+    for folder in (where, *where.parents):
+        if (folder / HISTORY_NAME).exists() or (folder / MANIFEST_NAME).exists():
+            refuse("精算の出力フォルダの中には書きません。別の場所を指定してください",
+                   "is inside an output folder of settled cycles; give another place")

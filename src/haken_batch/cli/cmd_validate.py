@@ -33,11 +33,12 @@ def validate(
         from haken_batch.errors import ConfigError, HakenError
         from haken_batch.load import load_dataset
         from haken_batch.load.spec import column_map
-        from haken_batch.outdir import write_atomic
+        from haken_batch.outdir import check_report_file, write_atomic
         from haken_batch.rules import load_rules
         from haken_batch.validate import findings_csv, masked_for_display, summary
 
-        if not out.parent.resolve().is_dir():  # say so before the long read, not after
+        check_report_file(out, data=data)  # before the long read, not after
+        if not out.parent.resolve().is_dir():
             raise ConfigError(f"出力先フォルダ {out.parent} がありません",
                               f"output folder {out.parent} does not exist", where="--out")
         rules = load_rules(rules_dir)
