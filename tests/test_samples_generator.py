@@ -239,3 +239,32 @@ def test_cli_format_is_the_summary_format_as_in_every_command(tmp_path: Path) ->
     assert summary["seed"] == 1 and summary["rows"]["dispatches"] == 50
     assert sorted(Path(f).name for f in summary["files"]) == sorted(
         p.name for p in tmp_path.iterdir() if p.suffix == ".csv")
+
+
+def test_cli_generate_refuses_a_negative_seed_and_settled_folders(tmp_path: Path) -> None:
+    """--seed -1 was a numpy traceback; --replace --out OUT/2021-10 wrote sample exports
+    into a closed cycle (hostile check, session 22)."""
+    runner = CliRunner()
+    gen = ["samples", "generate", "-n", "50"]
+    res = runner.invoke(app, [*gen, "--seed", "-1", "--out", str(tmp_path / "s")])
+    assert res.exit_code == 2 and "乱数の種" in res.output and not (tmp_path / "s").exists()
+    cycle_dir = tmp_path / "OUT" / "2021-10"
+    cycle_dir.mkdir(parents=True)
+    (cycle_dir / "manifest.json").write_text("{}")
+    (tmp_path / "OUT" / ".haken-history.csv").write_text("h")
+    for target in (cycle_dir, tmp_path / "OUT", tmp_path / "OUT" / "new"):
+        res = runner.invoke(app, [*gen, "--replace", "--out", str(target)])
+        assert res.exit_code == 2 and "精算の出力フォルダ" in res.output, res.output
+    assert sorted(p.name for p in cycle_dir.iterdir()) == ["manifest.json"]
+
+
+def test_cli_generate_replace_in_the_other_format_leaves_one_set_of_exports(
+        tmp_path: Path) -> None:
+    runner = CliRunner()
+    gen = ["samples", "generate", "-n", "50", "--out", str(tmp_path)]
+    assert runner.invoke(app, gen).exit_code == 0
+    res = runner.invoke(app, [*gen, "--replace", "--file-format", "xlsx"])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["haken_export.xlsx"]
+    assert runner.invoke(app, ["validate", "--data", str(tmp_path), "--out",
+                               str(tmp_path.parent / "f.csv")]).exit_code in (0, 1)

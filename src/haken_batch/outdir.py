@@ -430,9 +430,6 @@ def check_report_file(path: Path, *, data: Path | None = None, option: str = "--
     cycles (``validate --out DATA/experts.csv`` replaced the export, ``--out
     OUT/2021-10/ledger.csv`` a closed cycle's ledger, ``--out /dev/null`` the device:
     hostile check, session 22)."""
-    from haken_batch.history import HISTORY_NAME
-    from haken_batch.manifest import MANIFEST_NAME
-
     def refuse(ja: str, en: str) -> NoReturn:
         raise ConfigError(f"{path}: {ja}", f"{path}: {en}", where=option)
 
@@ -450,7 +447,17 @@ def check_report_file(path: Path, *, data: Path | None = None, option: str = "--
     if data is not None and (where == data.resolve() or data.resolve() in where.parents):
         refuse("エクスポートのフォルダ（--data）の中には書きません。別の場所を指定してください",
                "is inside the exports folder (--data); give another place")
-    for folder in (where, *where.parents):
-        if (folder / HISTORY_NAME).exists() or (folder / MANIFEST_NAME).exists():
-            refuse("精算の出力フォルダの中には書きません。別の場所を指定してください",
-                   "is inside an output folder of settled cycles; give another place")
+    if in_output_folder(where):
+        refuse("精算の出力フォルダの中には書きません。別の場所を指定してください",
+               "is inside an output folder of settled cycles; give another place")
+
+
+def in_output_folder(folder: Path) -> bool:
+    """``folder`` is an output folder of settled cycles (OUT), a cycle folder, or inside one
+    (a command that writes elsewhere must not write there)."""
+    from haken_batch.history import HISTORY_NAME
+    from haken_batch.manifest import MANIFEST_NAME
+
+    where = folder.resolve()
+    return any((f / HISTORY_NAME).exists() or (f / MANIFEST_NAME).exists()
+               for f in (where, *where.parents))

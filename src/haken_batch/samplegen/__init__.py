@@ -48,10 +48,21 @@ def generate_to(
             f"異常の割合は 0〜0.2 です: {anomaly_rate}",
             f"--anomaly-rate must be between 0 and 0.2: {anomaly_rate}",
         )
+    if seed < 0:  # numpy's error was a traceback (hostile check, session 22)
+        raise ConfigError(f"乱数の種は 0 以上の整数です: {seed}",
+                          f"--seed must be 0 or more: {seed}", where="--seed")
     if out.exists() and not out.is_dir():
         raise ConfigError(
             f"出力先がフォルダではありません: {out}", f"output is not a folder: {out}"
         )
+    from haken_batch.outdir import in_output_folder
+
+    if in_output_folder(out):  # --replace --out OUT/2021-10 wrote into a closed cycle
+        raise ConfigError(
+            f"出力先 {out} は精算の出力フォルダかその中です。サンプルは別の空のフォルダに"
+            "作ってください",
+            f"{out} is an output folder of settled cycles or inside one; generate the "
+            "samples into another, empty folder", where="--out")
     present = sorted(p.name for p in out.glob("*") if p.suffix.lower() in (".csv", ".xlsx"))
     if present and not replace:
         raise ConfigError(
@@ -71,4 +82,9 @@ def generate_to(
                 f"too many rows for one Excel sheet ({big}); use --format csv",
             )
     files = write_tables(tables, out, fmt)
+    # --replace in the other format: the old exports beside the new ones made the folder
+    # unreadable (both CSV and Excel) — they are what --replace agreed to overwrite
+    for name in present:
+        if out / name not in files:
+            (out / name).unlink(missing_ok=True)
     return Generated(files, {t: df.height for t, df in tables.items()})
