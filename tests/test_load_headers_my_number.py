@@ -13,7 +13,7 @@ import polars as pl
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from haken_batch.load.headers import _looks_like_my_number
+from haken_batch.load.headers import looks_like_my_number
 from haken_batch.load.spec import column_map
 
 
@@ -55,16 +55,16 @@ _CELLS = st.one_of(st.none(), _NUMBERS, _ODD, st.text(max_size=14))
 def test_my_number_decision_is_that_of_normalising_every_cell(cells) -> None:
     values = pl.Series("c5", cells, dtype=pl.String)
     cmap = _cmap()
-    assert (_looks_like_my_number(values, "備考", cmap)
+    assert (looks_like_my_number(values, "備考", cmap)
             == _every_cell_normalised(values, cmap.my_number_values))
 
 
 def test_full_width_my_numbers_among_ascii_ones_are_found() -> None:
     cmap = _cmap()
     values = pl.Series(["１２３４５６７８９０１２", "abc", "1234-5678-9012", None, " "])
-    assert _looks_like_my_number(values, "", cmap)
-    assert not _looks_like_my_number(pl.Series(["１２３４５６７８９０１２", "abc", "x"]), "", cmap)
-    assert not _looks_like_my_number(pl.Series([None, " ", ""], dtype=pl.String), "", cmap)
+    assert looks_like_my_number(values, "", cmap)
+    assert not looks_like_my_number(pl.Series(["１２３４５６７８９０１２", "abc", "x"]), "", cmap)
+    assert not looks_like_my_number(pl.Series([None, " ", ""], dtype=pl.String), "", cmap)
 
 
 _BLANKISH = st.sampled_from([None, "", " ", "　", "x", " y "])

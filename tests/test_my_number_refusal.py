@@ -232,3 +232,59 @@ def test_a_my_number_in_a_workbook_names_its_sheet_and_sheet_row(
     assert "exports.xlsx［travel_claims］「理由（5行目）」" in refused.value.message("ja")
     assert "exports.xlsx［travel_claims］ 理由 (row 5)" in refused.value.message("en")
     assert MY_NUMBER not in refused.value.message("ja") + refused.value.message("en")
+
+
+def test_a_my_number_on_a_sheet_that_is_no_table_refuses_the_run(tmp_path: Path) -> None:
+    """The workbook is archived whole: a sheet マイナンバー beside the tables was ignored
+    with a warning and its number went into archive/inputs (hostile check, session 22)."""
+    from openpyxl import load_workbook
+
+    samples = Path(__file__).resolve().parents[1] / "samples" / "fy2021-xlsx"
+    data = tmp_path / "data"
+    data.mkdir()
+    book = load_workbook(next(samples.glob("*.xlsx")))
+    numbers = book.create_sheet("控え")
+    numbers.append(["メモ"])
+    numbers.append(["専門家ID", "番号"])  # the header is not the first row, nor named so
+    for i in range(3):
+        numbers.append([f"E00000{i}", "123456789018"])
+    book.create_sheet("空のシート")
+    book.save(data / "exports.xlsx")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["settle", "2021-10", "--data", str(data), "--out",
+                                      str(out), "--payer", str(PAYER), "--no-documents"])
+    assert result.exit_code == 2, result.output
+    assert "マイナンバー" in result.output and "exports.xlsx［控え］" in result.output
+    assert "123456789018" not in result.output
+    assert not (out / "2021-10").exists()
+    checked = CliRunner().invoke(app, ["validate", "--data", str(data), "--out",
+                                       str(tmp_path / "f.csv")])
+    assert checked.exit_code == 1 and "123456789018" not in checked.output
+    assert "123456789018" not in (tmp_path / "f.csv").read_text("utf-8-sig")
+
+
+def test_a_my_number_is_masked_in_every_finding_on_its_cell(tmp_path: Path, rules  # type: ignore[no-untyped-def]
+                                                            ) -> None:
+    """The My Number finding masked its value, but a range, date or id finding on the same
+    cell printed it (従業員数 / 申請日 / 企業ID = 123456789018: hostile check, session 22)."""
+    import shutil
+
+    from corpus.cases import edit
+
+    data = tmp_path / "data"
+    shutil.copytree(Path(__file__).parent / "corpus" / "base", data)
+    edit(data, "dispatches", 2, "従業員数", MY_NUMBER)
+    edit(data, "dispatches", 2, "申請日", MY_NUMBER)
+    edit(data, "dispatches", 3, "企業ID", "１２３４－５６７８－９０１８")
+    found = load_dataset(data, rules).findings
+    assert found.filter(pl.col("column").is_in(["従業員数", "申請日", "企業ID"])).height >= 6
+    text = str(found.to_dicts())
+    assert MY_NUMBER not in text and "１２３４" not in text
+    result = CliRunner().invoke(app, ["validate", "--data", str(data), "--out",
+                                      str(tmp_path / "f.csv")])
+    assert MY_NUMBER not in result.output and "１２３４" not in result.output
+    kept = found.filter(pl.col("column") == "従業員数")["value"].to_list()
+    assert set(kept) == {"＊＊＊＊"}
+    # a 12-digit value without the check digit is shown as it is (not a My Number)
+    edit(data, "dispatches", 2, "従業員数", "123456789012")
+    assert "123456789012" in str(load_dataset(data, rules).findings.to_dicts())

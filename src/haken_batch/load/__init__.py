@@ -76,8 +76,15 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja",
         empty_refused,
         empty_trail,
     )
-    from haken_batch.load.findings import WARNING, TableInfo, concat_issues, finalize, one_issue
-    from haken_batch.load.headers import map_headers
+    from haken_batch.load.findings import (
+        ERROR,
+        WARNING,
+        TableInfo,
+        concat_issues,
+        finalize,
+        one_issue,
+    )
+    from haken_batch.load.headers import MY_NUMBER_FINDING_JA, map_headers
     from haken_batch.load.normalize import normalize_table, typed_key_expr
     from haken_batch.load.read import read_folder
     from haken_batch.load.spec import CORRECTIONS, TABLE_ORDER, column_map
@@ -89,8 +96,18 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja",
     raws, unused = read_folder(Path(data_dir), cmap, on_read)
     issues: list[pl.DataFrame] = []
     extra_info: dict[str, TableInfo] = {}
+    my_number: set[tuple[str, str, str]] = set()
     for u in unused:
         label = f"{u.path.name}［{u.sheet}］" if u.sheet else u.path.name
+        for column in _my_number_columns_of_sheet(u.frame, cmap):
+            # the workbook is archived whole: a My Number on a sheet that is not a table
+            # went into archive/inputs (hostile check, session 22)
+            my_number.add((label, column, column))
+            issues.append(one_issue(
+                table=f"?{label}", column=column, value="＊＊＊＊", rule_id="R-VAL-1",
+                severity=ERROR, ja=MY_NUMBER_FINDING_JA,
+                en="a column that looks like a My Number (individual number); it was dropped "
+                   "unread. Remove it from the export"))
         issues.append(one_issue(
             table=f"?{label}", column=None, value=None, rule_id="R-VAL-1", severity=WARNING,
             ja="表として認識できないファイル／シートです（無視しました）",
@@ -102,7 +119,6 @@ def load_dataset(data_dir: Path, rules: RuleBook, *, lang: str = "ja",
                                                                       "key": pl.String}))
     text: dict[str, pl.DataFrame] = {}
     labels: dict[str, dict[str, str]] = {}
-    my_number: set[tuple[str, str, str]] = set()
     sources = {t: raws[t].source for t in raws}
     for table in list(raws):
         # pop: each export's text as read is dropped once mapped (a copy: rechunked), so
@@ -266,3 +282,28 @@ def _error_cells(findings: pl.DataFrame, labels: dict[str, dict[str, str]]) -> p
     frame = pl.concat(parts) if parts else pl.DataFrame(
         schema={"table": pl.String, "key": pl.String, "column": pl.String})
     return frame.filter(pl.col("column").is_not_null()).unique().sort("table", "key", "column")
+
+
+def _my_number_columns_of_sheet(frame: pl.DataFrame | None, cmap: ColumnMap) -> list[str]:
+    """The columns of an ignored sheet (cells as text, header row first) that look like a
+    My Number: named so in their first filled cell, or written with one in half of the
+    rest (headers.looks_like_my_number, as for a column of a table). Named by position, and
+    by the header when it holds no digit (never the number itself)."""
+    import polars as pl
+
+    from haken_batch.load.headers import looks_like_my_number
+
+    found: list[str] = []
+    if frame is None:
+        return found
+    for pos, name in enumerate(frame.columns):
+        filled = frame.get_column(name).cast(pl.String).drop_nulls().str.strip_chars()
+        filled = filled.filter(filled != "")
+        if filled.len() == 0:
+            continue
+        header = str(filled[0])
+        if looks_like_my_number(filled.slice(1), header, cmap) or \
+                looks_like_my_number(filled, "", cmap):
+            plain = not any(ch.isdigit() for ch in header)
+            found.append(f"{pos + 1}列目（{header[:20]}）" if plain else f"{pos + 1}列目")
+    return found

@@ -112,4 +112,33 @@ def finalize(issues: pl.DataFrame, info: dict[str, TableInfo]) -> pl.DataFrame:
               nulls_last=True)
         .collect()
     )
-    return out.cast(FINDING_SCHEMA)  # type: ignore[arg-type]
+    return _my_numbers_masked(out).cast(FINDING_SCHEMA)  # type: ignore[arg-type]
+
+
+def _my_numbers_masked(findings: pl.DataFrame) -> pl.DataFrame:
+    """A value that is a My Number (12 digits, right check digit) is masked in every
+    finding, whatever the column: the My Number finding masked its own, but a range or
+    date finding on the same cell (従業員数 123456789018) showed it (hostile check, session
+    22). Only the few cells of 12 digits are checked digit by digit."""
+    from haken_batch.privacy import SEPARATORS, looks_like_my_number
+
+    digits = (pl.col("value").str.normalize("NFKC")
+              .str.replace_all(f"[\\s\u3000{SEPARATORS}]", ""))
+    maybe = findings.select(digits.str.contains(r"^[0-9]{12}$").fill_null(False)).to_series()
+    if not maybe.any():
+        return findings
+    hit = [bool(m) and looks_like_my_number(v) for m, v in zip(maybe, findings["value"],
+                                                                strict=True)]
+    if not any(hit):
+        return findings
+    values = findings["value"].to_list()
+
+    def masked(column: str) -> pl.Series:  # a message may quote the value too
+        return pl.Series(column, [m.replace(v, MASK) if h and m and v else m for h, m, v in
+                                  zip(hit, findings[column].to_list(), values, strict=True)],
+                         dtype=pl.String)
+
+    return findings.with_columns(
+        masked("message_ja"), masked("message_en"),
+        pl.Series("value", [MASK if h else v for h, v in zip(hit, values, strict=True)],
+                  dtype=pl.String))

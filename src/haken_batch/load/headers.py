@@ -83,7 +83,7 @@ def map_headers(raw: RawTable, spec: TableSpec, cmap: ColumnMap) -> Mapped:
             chosen[col.name] = source_col
             labels[col.name] = header
             continue
-        if _looks_like_my_number(raw.frame.get_column(source_col), header, cmap):
+        if looks_like_my_number(raw.frame.get_column(source_col), header, cmap):
             named = header or f"({pos + 1}列目)"
             my_number.append((named, header or f"(column {pos + 1})"))
             issues.append(one_issue(
@@ -348,7 +348,8 @@ def _long_row_issues(marks: SheetMarks, table: str, idx_of: dict[int, int]
     return found
 
 
-def _looks_like_my_number(values: pl.Series, header: str, cmap: ColumnMap) -> bool:
+def looks_like_my_number(values: pl.Series, header: str, cmap: ColumnMap) -> bool:
+    """A column named like a My Number, or written with one, or half of whose cells are one."""
     if header and cmap.looks_like_my_number_header(header):
         return True
     if written_in(values):  # one written into the text of an extra column (備考)

@@ -69,6 +69,9 @@ class Unused:
 
     path: Path
     sheet: str | None
+    # an ignored sheet of a workbook that is archived whole: its cells as text (header row
+    # first), so that a My Number column there refuses the run as one in a table does
+    frame: pl.DataFrame | None = None
 
 
 def _where(path: Path, sheet: str | None = None) -> str:
@@ -651,7 +654,11 @@ def read_workbook(path: Path, cmap: ColumnMap) -> tuple[dict[str, RawTable], lis
     for sheet in sheet_names:
         table = cmap.table_for_stem(sheet)
         if table is None:
-            unused.append(Unused(path, sheet))
+            try:
+                extra = reader.load_sheet(sheet, header_row=None, dtypes="string").to_polars()
+            except fastexcel.FastExcelError:
+                extra = None  # an empty sheet
+            unused.append(Unused(path, sheet, extra))
             continue
         if table in tables:
             first = tables[table].source.sheet
