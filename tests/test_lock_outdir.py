@@ -137,11 +137,42 @@ def test_lock_file_is_removed_after_a_clean_run(tmp_path: Path) -> None:
 
 
 def test_failed_run_removes_the_out_it_created_and_its_lock(tmp_path: Path) -> None:
+    (tmp_path / "parent").mkdir()
     out = tmp_path / "parent" / "out"
     with pytest.raises(RuntimeError), locked(out):
         raise RuntimeError("boom")
     assert not out.exists()
-    assert (tmp_path / "parent").is_dir()  # only OUT itself, never anything above it
+    assert (tmp_path / "parent").is_dir()  # what was there before is never removed
+
+
+def test_failed_run_removes_the_empty_folders_it_made_above_out(tmp_path: Path) -> None:
+    """--out a/b/c on a failed settle left a/b behind (hostile check, session 22); a
+    folder above that something else filled meanwhile stays."""
+    out = tmp_path / "a" / "b" / "c"
+    with pytest.raises(RuntimeError), locked(out):
+        raise RuntimeError("boom")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(RuntimeError), locked(out):
+        (tmp_path / "a" / "mine.txt").write_text("x")
+        raise RuntimeError("boom")
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["mine.txt"]
+
+
+def test_a_forked_child_does_not_keep_the_lock(tmp_path: Path) -> None:
+    """A notice worker (forked) inherited the lock's descriptor and held OUT locked after
+    its parent had gone; the next run named the dead parent (hostile check, session 22)."""
+    out = tmp_path / "out"
+    with locked(out):
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the child only sleeps
+            time.sleep(30)
+            os._exit(0)
+    try:
+        with locked(out):  # refused (LockedError) while the child held the descriptor
+            pass
+    finally:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
 
 
 def test_failed_run_keeps_an_out_that_existed_exactly_as_it_was(tmp_path: Path) -> None:

@@ -67,3 +67,22 @@ def test_sigterm_unwinds_cleanly_and_the_next_run_gives_the_same_bytes(
     assert again.returncode == 0, again.stderr
     assert contents(out / "2021-10") == reference["bytes"]
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [".haken-history.csv"]
+
+
+def test_sighup_unwinds_like_sigterm(tmp_path: Path, reference: dict[str, object]) -> None:
+    """The terminal or SSH session closing (SIGHUP) killed settle outright: no message, the
+    lock, the staged folder and the inputs' copy left behind (hostile check, session 22)."""
+    steps = reference["steps"]
+    assert isinstance(steps, int)
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {"KILL_AT": str(max(1, (steps - 1) // 2)), "KILL_SIGNAL": "SIGHUP"}
+    proc = run_child(CLI, "settle", "2021-10", "--data", str(BASE), "--out", str(out),
+                     "--payer", str(PAYER), "--no-documents", "--quiet", env=env, timeout=300)
+    assert proc.returncode == 129, proc.stderr
+    assert "SIGHUP" in proc.stderr and "Traceback" not in proc.stderr
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")
+            and p.name != ".haken-history.csv"] == []
+    again = settle(out)
+    assert again.returncode == 0, again.stderr
+    assert contents(out / "2021-10") == reference["bytes"]

@@ -115,6 +115,7 @@ def locked(out: Path, *, notes: list[Note] | None = None) -> Iterator[Path]:
     failed run leaves no output behind (issue 7).
     """
     refuse_cycle_folder(out)
+    made = _missing_ancestors(out)  # removed again, when empty, if the run fails
     fd, created = _acquire(out)
     failed = True
     try:
@@ -129,6 +130,36 @@ def locked(out: Path, *, notes: list[Note] | None = None) -> Iterator[Path]:
         failed = False
     finally:
         _release(fd, out, remove_out=created and failed)
+        if created and failed:
+            for folder in made:  # the deepest first; one not empty stops nothing else
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+
+
+def _missing_ancestors(out: Path) -> list[Path]:
+    """The folders above OUT that do not exist yet, the deepest first: a failed run on
+    ``--out a/b/c`` left a/b behind (hostile check, session 22)."""
+    missing = []
+    for folder in Path(out).absolute().parents:
+        if folder.exists():
+            break
+        missing.append(folder)
+    return missing
+
+
+# The flock of OUT lives as long as any descriptor of it: a forked notice worker inherited
+# one and held the lock after its parent died (SIGHUP), the next run naming a dead pid.
+_HELD: set[int] = set()
+
+
+def _close_held_in_child() -> None:
+    for fd in list(_HELD):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_close_held_in_child)
 
 
 def cycle_folder_named(out: Path) -> tuple[str, str] | None:
@@ -194,6 +225,7 @@ def _acquire(out: Path) -> tuple[int, bool]:
             os.close(fd)
             raise
         if _same_file(fd, path):
+            _HELD.add(fd)
             return fd, created
         os.close(fd)  # unlinked (or replaced) between our open and our flock
     raise LockedError(
@@ -243,6 +275,7 @@ def _release(fd: int, out: Path, *, remove_out: bool) -> None:
             with contextlib.suppress(OSError):  # not empty (or gone): leave it as it is
                 os.rmdir(out)
     finally:
+        _HELD.discard(fd)
         os.close(fd)
 
 

@@ -211,7 +211,7 @@ def _start_worker(task: tuple[Path, Any, dict[str, Any], list[Composed]]) -> tup
 
     ctx = multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_worker_main, args=(sender, task), daemon=True)
+    proc = ctx.Process(target=_worker_main, args=(sender, task, receiver), daemon=True)
     stop = {signal.SIGINT, signal.SIGTERM}
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, stop)
     try:
@@ -222,9 +222,15 @@ def _start_worker(task: tuple[Path, Any, dict[str, Any], list[Composed]]) -> tup
     return proc, receiver
 
 
-def _worker_main(sender: Any, task: tuple[Path, Any, dict[str, Any], list[Composed]]) -> None:
+def _worker_main(sender: Any, task: tuple[Path, Any, dict[str, Any], list[Composed]],
+                 receiver: Any = None) -> None:
     """In the worker: Ctrl-C is the main process's to handle, SIGTERM (its kill) ends the
-    worker at once; no traceback either way, a failure is an exit code and no answer."""
+    worker at once; no traceback either way, a failure is an exit code and no answer.
+
+    The worker closes its copy of the receiving end first: holding it, a worker whose
+    parent had died (SIGHUP) blocked for ever on sending into a pipe nobody read."""
+    if receiver is not None:
+        receiver.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
