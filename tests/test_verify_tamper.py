@@ -362,3 +362,13 @@ def test_the_commit_is_read_loose_packed_detached_or_from_a_worktree(tmp_path: P
     (root / "pyproject.toml").write_text('name = "other"\n', encoding="utf-8")
     assert commit_of(root) is None  # another project's checkout names nothing
     assert commit_of(tmp_path / "nowhere") is None
+
+
+def test_a_manifest_nested_too_deeply_is_named_not_a_traceback(out: Path) -> None:
+    """100,000 nested brackets made verify and explain end in a RecursionError (hostile
+    check, session 22)."""
+    (out / "2021-10" / "manifest.json").write_text("[" * 100_000 + "]" * 100_000)
+    result = CliRunner().invoke(app, ["verify", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "入れ子が深すぎます" in result.output and "Traceback" not in result.output
+    assert not isinstance(result.exception, RecursionError)

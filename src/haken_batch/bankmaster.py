@@ -70,7 +70,7 @@ def _read(path: Path) -> dict[str, dict[str, str]]:
     JSONDecodeError traceback from explain or verify's re-run (found by altering one)."""
     try:
         raw = json.loads(path.read_bytes()) or {}
-    except ValueError:
+    except (ValueError, RecursionError):
         raise HakenError(f"金融機関マスタのファイル {path.name} が壊れています（アーカイブなら "
                          "haken verify で改変を確認してください）",
                          f"the bank master file {path.name} is damaged (for an archive, check "

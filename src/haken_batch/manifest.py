@@ -231,6 +231,10 @@ def read_json(path: Path) -> tuple[dict[str, Any], bytes]:
                                  where=str(path)) from None
     try:
         payload = json.loads(raw.decode("utf-8"))
+    except RecursionError:  # 100,000 nested brackets: a traceback from verify and explain
+        raise ManifestUnreadable(f"{path.name} を JSON として読めません（入れ子が深すぎます）",
+                                 f"{path.name} is not valid JSON (nested too deeply)",
+                                 where=str(path)) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ManifestUnreadable(f"{path.name} を JSON として読めません（{exc}）",
                                  f"{path.name} is not valid JSON ({exc})",

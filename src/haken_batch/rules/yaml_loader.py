@@ -75,6 +75,9 @@ def load_yaml(path: Path) -> Any:
             f"invalid YAML{hint_en} ({exc.problem})",
             where=where,
         ) from exc
+    except RecursionError:  # thousands of nested brackets: a traceback otherwise
+        raise RulesError("YAMLの書式が正しくありません（入れ子が深すぎます）",
+                         "invalid YAML (nested too deeply)", where=str(path)) from None
 
 
 def _hint(text: str, line: int | None) -> tuple[str, str]:
