@@ -50,3 +50,18 @@ def test_an_os_error_naming_a_file_is_not_blamed_on_the_terminal(
     said = capsys.readouterr().err
     assert code == 2 and said.startswith("エラー /mnt/o/x.csv: ディスクの空きがありません")
     assert "標準出力" not in said
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_a_terminal_without_japanese_gets_question_marks_not_a_traceback(
+        encoding: str, tmp_path: Path) -> None:
+    """settle wrote the whole cycle and then ended in a UnicodeEncodeError printing its
+    summary, exit 1 (hostile check, session 22)."""
+    samples = Path(__file__).resolve().parents[1] / "samples" / "fy2021"
+    env = {**os.environ, "PYTHONPATH": SRC, "PYTHONIOENCODING": encoding}
+    done = subprocess.run([sys.executable, "-m", "haken_batch.cli.app", "validate", "--data",
+                           str(samples), "--out", str(tmp_path / "f.csv")], env=env,
+                          capture_output=True, timeout=300, check=False)
+    assert done.returncode == 1, done.stderr  # findings, as with a Japanese terminal
+    assert b"Traceback" not in done.stderr and b"?" in done.stdout
+    assert (tmp_path / "f.csv").is_file()

@@ -33,6 +33,7 @@ def main() -> None:
     stop: KeyboardInterrupt | None = None
     code = 0
     before: stops.Handlers | None = None
+    _tolerant_streams()
     try:
         before = stops.install()  # first: the imports below take most of the start-up
         stops.core_done = False
@@ -47,6 +48,19 @@ def main() -> None:
         said, code = stops.stopped_message(stop)
         sys.stderr.write(said + "\n")
     sys.exit(code)
+
+
+def _tolerant_streams() -> None:
+    """A terminal that cannot show Japanese (PYTHONIOENCODING=ascii, LC_ALL=C on an old
+    Python) gets '?' for what it cannot show: settle wrote the whole cycle and then ended
+    in a UnicodeEncodeError printing its summary, exit 1 (hostile check, session 22)."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding not in ("utf8", "utf_8", "utf8sig") and hasattr(stream, "reconfigure"):
+            import contextlib
+
+            with contextlib.suppress(ValueError, OSError):  # cannot change: as it is
+                stream.reconfigure(errors="replace")
 
 
 def _is_the_process() -> bool:
