@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from haken_batch import closing
 from haken_batch.cli.app import app
 from haken_batch.closing import is_closed
-from haken_batch.errors import CycleError, VerifyError
+from haken_batch.errors import ConfigError, CycleError, VerifyError
 from haken_batch.manifest import sha256_file
 from haken_batch.verify import verify_path
 from test_archive_fixture import ENGINE, options, settled
@@ -85,7 +85,7 @@ def test_close_refuses_out_of_order_twice_and_tampered(out: Path) -> None:
         close_cycle(out, "2021-11", closed_on=NOV_CLOSED, closed_by="A")
     with pytest.raises(CycleError):
         close_cycle(out, "2021-12", closed_on=DAY, closed_by="A")
-    with pytest.raises(CycleError):
+    with pytest.raises(ConfigError):
         close_cycle(out, "2021-10", closed_on=DAY, closed_by="  ")
     (out / "2021-10" / "lines.csv").write_text("edited\n")
     with pytest.raises(VerifyError, match=r"lines\.csv"):
@@ -145,6 +145,27 @@ def test_close_cli(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert not (out / "2021-11" / "CLOSED.json").exists()
     assert runner.invoke(app, ["verify", str(out)]).exit_code == 0
     shutil.rmtree(out, ignore_errors=True)
+
+
+@pytest.mark.parametrize("by", ['=HYPERLINK("http://x")', "+A1", "@SUM(A1)", "\x1b[2J\x1b[31mX",
+                                "佐藤\n鈴木", "x" * 61, "  ", "佐藤\u202e"])
+def test_close_and_discard_refuse_a_name_that_is_not_one_line_of_text(
+        out: Path, by: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--by went as it was into CLOSED.json and .haken-history.csv: a formula for Excel,
+    escape codes replayed by every later close, line breaks (hostile check, session 22)."""
+    monkeypatch.setitem(sys.modules, "haken_batch.cycle", ENGINE)
+    runner = CliRunner()
+    history = out / ".haken-history.csv"
+    before = history.read_bytes() if history.exists() else b""
+    for cmd in (["close", "2021-10", "--date", "2021-11-19"], ["discard", "2021-11"]):
+        res = runner.invoke(app, [*cmd, "--out", str(out), "--by", by])
+        assert res.exit_code == 2, res.output
+        assert "--by" in res.output and "\x1b" not in res.output
+    assert not (out / "2021-10" / "CLOSED.json").exists()
+    assert (history.read_bytes() if history.exists() else b"") == before
+    ok = runner.invoke(app, ["close", "2021-10", "--out", str(out), "--by", "事務局 佐藤（経理）",
+                             "--date", "2021-11-19"])
+    assert ok.exit_code == 0, ok.output
 
 
 def test_close_without_a_date_records_the_date_in_japan_whatever_the_machine_zone(

@@ -68,13 +68,12 @@ def close_cycle(out: Path, cycle: str, *, closed_on: dt.date, closed_by: str,
     from haken_batch import history
     from haken_batch.manifest import settled_by_installed_tool
     from haken_batch.outdir import check_cycle, locked, sweep_atomic_leftovers, write_atomic
+    from haken_batch.textsafe import person
     from haken_batch.verify import verify_cycle
 
     check_cycle(cycle)
     out = Path(out)
-    who = closed_by.strip()
-    if not who:
-        raise CycleError("確定者（--by）を指定してください", "say who closes the cycle (--by)")
+    who = person(closed_by)
     with locked(out):
         folder = out / cycle
         if not (folder / MANIFEST_NAME).is_file():

@@ -44,12 +44,11 @@ def discard_cycle(out: Path, cycle: str, *, by: str) -> Discarded:
     from haken_batch.followups import LIST_FOLDER
     from haken_batch.manifest import MANIFEST_NAME, cycles_in, sha256_file
     from haken_batch.outdir import _fsync_dir, check_cycle, locked
+    from haken_batch.textsafe import person
 
     check_cycle(cycle)
     out = Path(out)
-    who = by.strip()
-    if not who:
-        raise CycleError("取り消す人（--by）を指定してください", "say who withdraws it (--by)")
+    who = person(by)
     with locked(out):
         folder = out / cycle
         known = history.state(history.read(out) or [])

@@ -59,3 +59,29 @@ def unneutralize(column: str) -> pl.Expr:
     guarded = "^'[" + re.escape("".join(_TRIGGERS)) + "]"
     return pl.when(col.str.contains(guarded)).then(col.str.slice(1)).otherwise(col).alias(column)
 
+
+
+PERSON_MAX = 60  # characters of a name given with --by (a name and a section fit)
+
+
+def person(text: str, option: str = "--by") -> str:
+    """The name a clerk gives with ``--by`` (who closed or withdrew a cycle), checked
+    before it is sealed into CLOSED.json and .haken-history.csv: one line of at most
+    ``PERSON_MAX`` characters, no control character (an escape sequence was replayed on the
+    terminal by every later close), no formula start (``=HYPERLINK(…)`` reached the history
+    CSV as it was: hostile check, session 22). Returns it stripped; raises ConfigError."""
+    from haken_batch.errors import ConfigError
+
+    who = text.strip()
+    if not who:
+        raise ConfigError(f"{option} に名前を指定してください", f"give a name with {option}",
+                          where=option)
+    bad = [c for c in who if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or c in _BIDI]
+    if bad or len(who) > PERSON_MAX or looks_like_formula(who):
+        raise ConfigError(
+            f"{option} の名前に使えない文字か形があります（改行・制御文字、= + - @ で始まる形、"
+            f"{PERSON_MAX}文字超）: {for_terminal(who[:PERSON_MAX])}",
+            f"the name given with {option} has a character or form it may not have (line "
+            f"breaks, control characters, a start of = + - @, over {PERSON_MAX} characters): "
+            f"{for_terminal(who[:PERSON_MAX])}", where=option)
+    return who

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from haken_batch.cli.common import console, print_note
+from haken_batch.textsafe import for_terminal
 
 if TYPE_CHECKING:
     from haken_batch.closing import Closing
@@ -115,7 +116,9 @@ def render_close(closing: Closing, lang: str, quiet: bool = False) -> None:
     con = console(quiet=quiet)
     record = closing.record
     when, sha = record["closed_on"], record["manifest_sha256"]
-    who = escape(str(record["closed_by"]))  # typed by the clerk: no markup
+    # typed by the clerk: no markup, and no escape sequence from a record made before --by
+    # was checked (textsafe.person)
+    who = escape(for_terminal(str(record["closed_by"])))
     if lang == "en":
         if closing.already:
             con.print(f"{record['cycle']} was already closed on {when} by {who}; "
