@@ -8,7 +8,7 @@ import pytest
 from haken_batch.settle import windows
 from haken_batch.settle.checks import haversine_m
 from haken_batch.settle.fee import truncated_fee
-from haken_batch.settle.results import cycle_txt, km_txt
+from haken_batch.settle.results import cycle_txt, exact_km, km_txt
 from haken_batch.settle.travel import lodging_cap, private_car_yen
 from haken_batch.settle.withholding import tax_on
 
@@ -34,6 +34,13 @@ def test_R_TRV_7_R_TRV_9_distances_read_like_the_yen_beside_them() -> None:
                 k=[2263.2, 42.0, 99.9999999, 1226.4000000000001, 0.5, None, 1e22])
     # 10^22 km (an absurd export, an R-VAL-1 error) has no usable distance, and no crash
     assert got == ["2,263.2", "42", "99.9999999", "1,226.4", "0.5", "空欄", "空欄"]
+
+
+def test_R_TRV_9_the_distance_compared_is_the_one_shown() -> None:
+    # rounded to the micrometre, 99.99999999999999 read 「100km（基準100km）」 beside
+    # 「日当の対象外」 (review, session 22)
+    got = _eval(exact_km(pl.col("k")), k=[99.99999999999999, 100.0, 1226.4, None])
+    assert got == ["99.99999999999999", "100", "1,226.4", "空欄"]
 
 
 def test_cycle_named_for_the_expert() -> None:

@@ -104,3 +104,15 @@ def test_a_line_breaks_at_a_bracket_not_inside_a_word() -> None:
     money = "日額上限31,680円（同日の既払い31,680円）"
     for width in range(10, 60):
         assert all(not ln.startswith(("680", ",")) for ln in wrap_ja(pdf, money, width))
+
+
+def test_a_moved_tail_never_starts_with_a_space() -> None:
+    """「…切捨て） = 0円」 moved 「 = 0円」 with its space (review, session 22)."""
+    from haken_batch.pdf.layout import wrap_ja
+
+    text = "対面20分（30分未満は切捨て） = 0円"
+    pdf = _pdf([text])
+    for tenth in range(100, 400):
+        lines = wrap_ja(pdf, text, tenth / 10)
+        assert all(not ln.startswith(" ") for ln in lines[1:]), (tenth, lines)
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")

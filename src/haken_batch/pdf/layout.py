@@ -194,7 +194,8 @@ def _natural_break(line: str, room: float,
         if measure(tail) > room:
             break
         if ((line[i - 1] in _BREAK_AFTER or line[i] in _BREAK_BEFORE)
-                and line[i] not in _NO_LINE_START and line[:i].strip()):
+                and line[i] not in _NO_LINE_START and not line[i].isspace()
+                and line[:i].strip()):
             return line[:i], tail
     return line, ""
 

@@ -27,8 +27,10 @@ from haken_batch.settle import params, windows
 from haken_batch.settle.results import (
     Part,
     cycle_txt,
+    exact_km,
     km_txt,
     km_txt_en,
+    micrometres,
     result,
     txt,
     txt_en,
@@ -58,7 +60,11 @@ def reported_day_km(reports: pl.DataFrame, dispatches: pl.DataFrame) -> pl.DataF
     return (
         reports.select("dispatch_id", "support_date", "trip_km")
         .join(who, on="dispatch_id", how="inner")
-        .filter(pl.col("expert_id").is_not_null() & pl.col("support_date").is_not_null())
+        .filter(pl.col("expert_id").is_not_null() & pl.col("support_date").is_not_null()
+                # a distance no trip has (10^22 km, infinite: an R-VAL-1 error that holds
+                # its own dispatch) is no distance: it paid another dispatch's per diem
+                # with 「全行程空欄km」 on the notice (review, session 22)
+                & micrometres(pl.col("trip_km")).is_not_null())
         .group_by("expert_id", "support_date")
         .agg(pl.col("trip_km").max().alias("_rep_km"),
              # whose report it is, for the explanation (smallest id on a tie)
@@ -82,6 +88,7 @@ def per_diem(
     grp = ["expert_id", "support_date"]
     prev = previous.select(
         *grp,
+        "dispatch_id",
         pl.col("face_to_face_minutes").cast(pl.Int64),
         pl.col("trip_km").cast(pl.Float64),
         pl.col("per_diem").cast(pl.Int64),
@@ -90,6 +97,8 @@ def per_diem(
     prev_day = prev.group_by(grp).agg(
         pl.col("face_to_face_minutes").sum().alias("_prev_min"),
         pl.col("trip_km").max().alias("_prev_km"),
+        pl.col("dispatch_id").filter(pl.col("trip_km") == pl.col("trip_km").max()).min()
+        .alias("_prev_from"),
         pl.col("cycle").filter(pl.col("per_diem") > 0).min().alias("_paid_in"),
     )
     p = params.add(paid, rules, "support_date", _PARAMS)
@@ -113,7 +122,10 @@ def per_diem(
         pl.max_horizontal("_now_km", "_prev_km", "_rep_km").alias("_day_km"),
         pl.col(windows.FIRST).alias("_booking"),
     ).with_columns(
-        pl.when(pl.col("_rep_km") == pl.col("_day_km")).then(pl.col("_rep_from"))
+        # whose distance it is, named only when not this dispatch's own (a tie included)
+        pl.when(pl.col("trip_km") == pl.col("_day_km")).then(None)
+        .when(pl.col("_rep_km") == pl.col("_day_km")).then(pl.col("_rep_from"))
+        .when(pl.col("_prev_km") == pl.col("_day_km")).then(pl.col("_prev_from"))
         .alias("_km_from"),
     )
     qualifies = (
@@ -147,13 +159,14 @@ def day_km_text(en: bool = False) -> pl.Expr:
     report of the day (R-TRV-9 Reading), and a clerk saw 150 km beside a report of 5 km
     with no word of where it came from (independent sweep, session 22)."""
     other = pl.col("_km_from").is_not_null() & (pl.col("_km_from") != pl.col("dispatch_id"))
+    # the figure the threshold was compared with: 99.99999999999999 shown rounded read as
+    # 100 beside 「日当の対象外」 (review, session 22)
+    km = exact_km(pl.col("_day_km"), en)
     if en:
-        return pl.when(other).then(pl.format("{} km (report of {})",
-                                             km_txt_en(pl.col("_day_km")), pl.col("_km_from"))
-                                   ).otherwise(pl.format("{} km", km_txt_en(pl.col("_day_km"))))
-    return pl.when(other).then(pl.format("{}km（{}の報告）", km_txt(pl.col("_day_km")),
-                                         pl.col("_km_from"))
-                               ).otherwise(pl.format("{}km", km_txt(pl.col("_day_km"))))
+        return pl.when(other).then(pl.format("{} km (report of {})", km, pl.col("_km_from"))
+                                   ).otherwise(pl.format("{} km", km))
+    return pl.when(other).then(pl.format("{}km（{}の報告）", km, pl.col("_km_from"))
+                               ).otherwise(pl.format("{}km", km))
 
 
 def results(pd_frame: pl.DataFrame) -> Part:

@@ -171,6 +171,15 @@ def km_txt(km: pl.Expr) -> pl.Expr:
     return km_text(micrometres(km)).fill_null("空欄")
 
 
+def exact_km(km: pl.Expr, en: bool = False) -> pl.Expr:
+    """``km_txt`` where that is the value itself, else the value as read (99.99999999999999
+    is not 100: a threshold compared with it must not read as met)."""
+    um = micrometres(km)
+    same = (um.cast(pl.Float64) / UM_PER_KM) == km
+    return pl.when(same | um.is_null()).then(km_txt_en(km) if en else km_txt(km)) \
+        .otherwise(km.cast(pl.String))
+
+
 def km_txt_en(km: pl.Expr) -> pl.Expr:
     """A distance in km as text for an English message: 1,226.4 (null shows as "blank")."""
     return km_text(micrometres(km)).fill_null("blank")
