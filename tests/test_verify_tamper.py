@@ -372,3 +372,13 @@ def test_a_manifest_nested_too_deeply_is_named_not_a_traceback(out: Path) -> Non
     assert result.exit_code == 1, result.output
     assert "入れ子が深すぎます" in result.output and "Traceback" not in result.output
     assert not isinstance(result.exception, RecursionError)
+
+
+def test_an_unreadable_record_of_settled_cycles_fails_verify(out: Path) -> None:
+    """A line of garbage in .haken-history.csv stops the next settle, and verify said the
+    chain was sound (hostile check, session 22)."""
+    history = out / ".haken-history.csv"  # the toy engine keeps none: a record's header
+    history.write_text("\ufeffevent,cycle,manifest_sha256,by\ngarbage\n", encoding="utf-8")
+    report = verify_path(out, engine=ENGINE)
+    assert not report.ok
+    assert named(report, "../.haken-history.csv")

@@ -197,7 +197,26 @@ def verify_path(path: Path, *, rerun: bool = True, engine: ModuleType | Any = No
         reports.append(rep)
     reports.sort(key=lambda r: r.cycle)
     _paid_twice(path, reports)
+    _history_readable(path, reports)
     return VerifyReport(path, reports)
+
+
+def _history_readable(out: Path, reports: list[CycleReport]) -> None:
+    """OUT's record of settled cycles must read: settle stops on one it cannot read, and
+    verify said 「チェーン健全」 over a line of garbage in it (hostile check, session 22).
+    Told on the latest cycle, the one the next settle chains from."""
+    from haken_batch.errors import CycleError
+    from haken_batch.history import HISTORY_NAME, read
+
+    try:
+        read(out)
+    except CycleError:
+        if reports:
+            reports[-1].add(f"../{HISTORY_NAME}", "chain",
+                            f"OUT's record of settled cycles ({HISTORY_NAME}) cannot be read "
+                            "(edited by hand?); the next settle stops on it",
+                            f"出力フォルダの精算の記録（{HISTORY_NAME}）が読めません（手で編集"
+                            "された？）。次の精算はこれで止まります")
 
 
 _NAMED = 5  # dispatches named in one problem; the count says how many more
