@@ -125,3 +125,14 @@ def test_R_RPT_4_sample_visits_cli_on_exports(tmp_path) -> None:
     bad = CliRunner().invoke(app, ["sample", "visits", "--from", "2021-12-31", "--to",
                                    "2021-12-01", "--data", str(tmp_path / "data")])
     assert bad.exit_code == 2
+
+
+def test_R_RPT_4_a_period_beyond_two_years_is_refused_not_a_traceback() -> None:
+    """0001-01-01 to 9999-12-31 ended in an OverflowError (hostile check, session 22)."""
+    for start, end in ((dt.date(1, 1, 1), dt.date(9999, 12, 31)),
+                       (dt.date(1, 1, 1), dt.date(1, 1, 2)),
+                       (dt.date(9999, 12, 30), dt.date(9999, 12, 31)),
+                       (dt.date(2021, 4, 1), dt.date(2023, 4, 3))):
+        with pytest.raises(HakenError):
+            weeks(start, end)
+    assert len(weeks(dt.date(2021, 4, 1), dt.date(2022, 3, 31))) == 53

@@ -77,11 +77,20 @@ def visit_key(monday: dt.date, dispatch_id: str) -> int:
                           .digest())
 
 
+MAX_DAYS = 731  # two years: a fiscal year's weeks at once with room to spare
+
+
 def weeks(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date, dt.date]]:
     """(monday, first day in range, last day in range) of every week touching the range."""
     if end < start:
         raise HakenError(f"期間の終わり {end} が始まり {start} より前です",
                          f"--to {end} is before --from {start}")
+    if (end - start).days > MAX_DAYS or start.year < 2 or end.year > 9998:
+        # 0001-01-01 to 9999-12-31 ended in an OverflowError traceback (hostile check)
+        raise HakenError(f"期間 {start}〜{end} が長すぎます（{MAX_DAYS}日まで。週ごとの"
+                         "抽出なので、ふつうは1週間か1か月です）",
+                         f"the period {start} to {end} is too long (up to {MAX_DAYS} days; "
+                         "the draw is weekly, usually for a week or a month)")
     monday = start - dt.timedelta(days=start.weekday())
     out = []
     while monday <= end:
