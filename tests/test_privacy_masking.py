@@ -134,3 +134,39 @@ def test_mask_account_with_nothing_to_keep_masks_every_digit() -> None:
     from haken_batch.privacy import mask_account
 
     assert mask_account("1234567", keep=0) == "*******"
+
+
+def test_a_rules_copy_cannot_switch_masking_or_my_number_detection_off(tmp_path) -> None:
+    """A --rules copy without `secret: true` on 口座番号 printed account numbers, one
+    without `my_number:` detected no My Number header, and max_cell_bytes: -1 was taken
+    (hostile check, session 22)."""
+    import re
+    import shutil
+    from pathlib import Path
+
+    import pytest
+
+    from haken_batch.errors import RulesError
+    from haken_batch.load.spec import column_map
+    from haken_batch.rules.yaml_loader import load_yaml
+
+    rules = Path(__file__).resolve().parents[1] / "rules"
+    copy = tmp_path / "rules"
+    shutil.copytree(rules, copy)
+    path = copy / "columns.yaml"
+    text = path.read_text("utf-8")
+    text = text.replace(", secret: true}", "}")
+    text = re.sub(r"(?m)^my_number:\n(  .*\n)+", "", text)
+    path.write_text(text, "utf-8")
+    cmap = column_map(load_yaml(path), str(path))
+    account = [c for t in cmap.tables.values() for c in t.columns if c.name == "account_number"]
+    assert account and all(c.secret for c in account)
+    assert cmap.looks_like_my_number_header("マイナンバー")
+    assert cmap.looks_like_my_number_header("個人番号")
+    for bad in ("max_cell_bytes: -1", "max_cell_bytes: 10", "max_cell_bytes: big"):
+        path.write_text(re.sub(r"(?m)^max_cell_bytes: .*$", bad, text), "utf-8")
+        with pytest.raises(RulesError, match="max_cell_bytes"):
+            column_map(load_yaml(path), str(path))
+    path.write_text(text + "my_number:\n  header_patterns: ['([0-9']\n", "utf-8")
+    with pytest.raises(RulesError, match="my_number"):
+        column_map(load_yaml(path), str(path))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from haken_batch.errors import RulesError
+from haken_batch.privacy import ALWAYS_SECRET, MY_NUMBER_HEADERS
 
 KINDS = {
     "id", "text", "name", "kana", "int", "yen", "float", "date", "time", "timestamp", "bool",
@@ -127,7 +128,7 @@ def column_map(raw: dict[str, Any], where: str = "rules/columns.yaml") -> Column
                 required=bool(c.get("required", True)), nullable=bool(c.get("nullable", True)),
                 codes=c.get("codes"), min=c.get("min"), max=c.get("max"), width=c.get("width"),
                 bank=bool(c.get("bank", False)), personal=bool(c.get("personal", False)),
-                secret=bool(c.get("secret", False)),
+                secret=bool(c.get("secret", False)) or str(c["name"]) in ALWAYS_SECRET,
                 blank_null="blank" in c and c["blank"] is None,
             ))
         names = [c.name for c in cols]
@@ -145,17 +146,28 @@ def column_map(raw: dict[str, Any], where: str = "rules/columns.yaml") -> Column
     refs = tuple(Reference(**r) for r in raw.get("references") or ())
     mn = raw.get("my_number") or {}
     dates = raw.get("plausible_dates") or {}
+    if not isinstance(mn, dict) or not isinstance(mn.get("header_patterns") or [], list):
+        raise _fail("my_number", where)
+    try:  # the built-in headers always, whatever a rules copy lists
+        headers = tuple(re.compile(str(p), re.IGNORECASE) for p in
+                        (*MY_NUMBER_HEADERS, *(mn.get("header_patterns") or ())))
+        values = str(mn.get("value_pattern", r"^[0-9]{12}$"))
+        re.compile(values)
+    except re.error:
+        raise _fail("my_number の正規表現", where) from None
+    cell_bytes = raw.get("max_cell_bytes", 65536)
+    if not isinstance(cell_bytes, int) or isinstance(cell_bytes, bool) or cell_bytes < 1024:
+        raise _fail("max_cell_bytes（1024 以上の整数）", where)
     return ColumnMap(
         tables=tables,
         references=refs,
         id_pattern=str(raw.get("id_pattern", r"^[0-9A-Za-z][0-9A-Za-z_.\-]{0,63}$")),
         reserved_ids=frozenset(str(x).upper() for x in raw.get("reserved_ids") or ()),
-        my_number_headers=tuple(re.compile(str(p), re.IGNORECASE)
-                                for p in mn.get("header_patterns") or ()),
-        my_number_values=str(mn.get("value_pattern", r"^[0-9]{12}$")),
+        my_number_headers=headers,
+        my_number_values=values,
         date_min=str(dates.get("min", "1900-01-01")),
         date_max=str(dates.get("max", "2999-12-31")),
-        max_cell_bytes=int(raw.get("max_cell_bytes", 65536)),
+        max_cell_bytes=cell_bytes,
     )
 
 
