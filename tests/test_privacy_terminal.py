@@ -111,3 +111,14 @@ def test_verify_prints_no_personal_data(settled: dict[str, object]) -> None:
     result = invoke("verify", str(out / "2021-10"))
     assert result.exit_code == 0, result.output
     _scan("verify", result.output)
+
+
+def test_invisible_characters_in_a_value_are_shown_not_hidden() -> None:
+    """「E001\\u200b」 printed as 「E001」, which reads as a valid id (hostile check,
+    session 22); escape sequences and bidi overrides were shown already."""
+    from haken_batch.textsafe import for_terminal
+
+    assert for_terminal("E001\u200b") == "E001\\u200b"
+    assert for_terminal("\ufeffE001\u2060") == "\\ufeffE001\\u2060"
+    assert for_terminal("a\x1b[2Jb\u202ec") == "a\\x1b[2Jb\\u202ec"
+    assert for_terminal("専門家　山田") == "専門家　山田"

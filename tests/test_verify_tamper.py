@@ -382,3 +382,15 @@ def test_an_unreadable_record_of_settled_cycles_fails_verify(out: Path) -> None:
     report = verify_path(out, engine=ENGINE)
     assert not report.ok
     assert named(report, "../.haken-history.csv")
+
+
+def test_a_packed_input_cut_short_is_named_as_the_archive_not_the_export(out: Path) -> None:
+    """A truncated archive/inputs/*.zst unpacked to less without an error, and the re-run
+    said 「ファイルが空です」 of the export (hostile check, session 22)."""
+    packed = out / "2021-10" / "archive" / "inputs" / "dispatches.csv.zst"
+    packed.write_bytes(packed.read_bytes()[: len(packed.read_bytes()) // 2])
+    rep = verify_cycle(out / "2021-10", engine=ENGINE)
+    said = " ".join(p.detail_ja for p in rep.problems)
+    assert "archive/inputs/dispatches.csv.zst" in said and ("壊れています" in said
+                                                             or "展開できません" in said), said
+    assert "ファイルが空です" not in said

@@ -548,7 +548,17 @@ def restore(cycle_dir: Path, work: Path) -> Options:
         name = entry["original"]["name"]
         target = _inside(data, name)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(unpack(_inside(cycle_dir, entry["path"])))
+        body = unpack(_inside(cycle_dir, entry["path"]))
+        expected = entry["original"].get("sha256")
+        if expected and hashlib.sha256(body).hexdigest() != expected:
+            # a packed file cut short unpacks to less without an error: 「ファイルが空です」
+            # named the export, not the archive (hostile check, session 22)
+            raise ArchiveError(
+                f"アーカイブの入力 {entry['path']} が壊れています（展開した内容が元の "
+                f"{name} と違います）。haken verify で改変を確認してください",
+                f"the archived input {entry['path']} is damaged (it does not unpack to the "
+                f"original {name}); check it with haken verify")
+        target.write_bytes(body)
     rules = _copy_tree(cycle_dir, manifest.get("rules") or [], RULES_DIR, work / "rules")
     # none in cycles archived before the bank master was: they re-run on the installed one
     masters = manifest.get("bank_master") or []

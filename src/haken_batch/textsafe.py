@@ -38,14 +38,17 @@ def guarded(c: pl.Expr) -> pl.Expr:
 
 
 _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-                  "\u2066\u2067\u2068\u2069")
+                  "\u2066\u2067\u2068\u2069"
+                  # invisible: 「E001\u200b」 read as a valid id E001 (hostile check, session 22)
+                  "\u200b\u200c\u200d\u2060\ufeff")
 
 
 def for_terminal(text: str) -> str:
     """Text a file supplied, safe to print: control characters (C0, DEL, C1: escape
     sequences that retitle a window or clear the screen) shown as ``\\xNN``, and the
     bidirectional controls that reorder what follows them (a right-to-left override can
-    make a value read as another) as ``\\u202e``."""
+    make a value read as another) and the invisible zero-width characters as ``\\u202e``,
+    ``\\u200b``."""
     return "".join(f"\\x{ord(c):02x}" if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0
                    else f"\\u{ord(c):04x}" if c in _BIDI else c for c in text)
 
