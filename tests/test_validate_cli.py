@@ -307,3 +307,21 @@ def test_a_failed_atomic_write_leaves_no_temporary(tmp_path) -> None:
     with pytest.raises(OSError):
         write_atomic(target, b"x")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["busy"]
+
+
+def test_a_missing_table_says_what_is_there_instead(tmp_path) -> None:
+    """A broken link, a folder or a FIFO named experts.csv, and a .xlsm workbook, all read
+    「experts.csv がありません」 (hostile check, session 22)."""
+    for make, said in ((lambda p: p.symlink_to(tmp_path / "nowhere"), "ファイルではありません"),
+                       (lambda p: p.mkdir(), "ファイルではありません"),
+                       (lambda p: os.mkfifo(p), "ファイルではありません")):
+        data = compose(tmp_path / f"c{len(list(tmp_path.iterdir()))}", None)
+        (data / "experts.csv").unlink()
+        make(data / "experts.csv")
+        result = invoke("--data", str(data), "--out", str(tmp_path / "f.csv"))
+        assert result.exit_code == 2 and said in result.output, result.output
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "exports.xlsm").write_bytes(b"PK")
+    result = invoke("--data", str(book), "--out", str(tmp_path / "f.csv"))
+    assert result.exit_code == 2 and "exports.xlsm は読みません" in result.output

@@ -170,11 +170,37 @@ def read_folder(data_dir: Path, cmap: ColumnMap,
                 f"because CSVs are present ({found}); keep either the CSVs or the workbook"
                 + hint_en,
                 where=str(data_dir))
+        hint_ja, hint_en = _why_missing(data_dir, spec.name, spec.ja)
         raise StructuralError(
-            f"表「{spec.ja}」のファイル（{spec.name}.csv または {spec.ja}.csv）がありません",
-            f"no file for table {spec.name!r} ({spec.name}.csv or {spec.ja}.csv)",
+            f"表「{spec.ja}」のファイル（{spec.name}.csv または {spec.ja}.csv）がありません"
+            + hint_ja,
+            f"no file for table {spec.name!r} ({spec.name}.csv or {spec.ja}.csv)" + hint_en,
             where=str(data_dir))
     return tables, unused
+
+
+_OTHER_BOOKS = (".xlsm", ".xls", ".xlsb", ".ods")
+
+
+def _why_missing(data_dir: Path, name: str, ja: str) -> tuple[str, str]:
+    """What the folder holds instead of a table's file, in words: the name as a folder, a
+    broken link or a device, or a workbook of another kind (.xlsm read as 「experts.csv
+    がありません」: hostile check, session 22). Empty when nothing explains it."""
+    for stem in (name, ja):
+        entry = data_dir / f"{stem}.csv"
+        if entry.is_symlink() or (entry.exists() and not entry.is_file()):
+            return (f"。{entry.name} はありますが、ファイルではありません（フォルダ・リンク切れ・"
+                    "装置など）",
+                    f"; {entry.name} is there but is not a file (a folder, a broken link or "
+                    "a device)")
+    other = sorted(p.name for p in data_dir.iterdir()
+                   if p.suffix.lower() in _OTHER_BOOKS and not p.name.startswith("~$"))
+    if other:
+        return (f"。{other[0]} は読みません（Excel ブックは .xlsx だけです）。Excel で"
+                "「Excel ブック (*.xlsx)」として保存し直してください",
+                f"; {other[0]} is not read (workbooks are read as .xlsx only); save it from "
+                "Excel as an Excel Workbook (*.xlsx)")
+    return "", ""
 
 
 def _named_as_text(files: list[Path], cmap: ColumnMap) -> tuple[list[Path], list[Unused]]:
