@@ -207,3 +207,27 @@ def test_printed_payer_text_must_be_printable(tmp_path: Path, key: str) -> None:
         load_payer(write(tmp_path, body))
     assert f"payer.{key}" in info.value.ja and "𠮷" in info.value.ja
     assert str(tmp_path / "payer.yaml") in (info.value.where or "")
+
+
+def test_printed_fields_are_one_short_line_and_a_wrong_file_is_not_echoed(tmp_path) -> None:
+    """display_name with an escape sequence printed 「[31mRED[0m」 on every notice, 3,000
+    characters pushed a notice onto two pages, and --payer /etc/shadow echoed its first
+    line whole (hostile check, session 22)."""
+    import pytest
+
+    from haken_batch.errors import ConfigError
+    from haken_batch.payer import load_payer
+
+    demo = (Path(__file__).resolve().parents[1] / "samples" / "payer.demo.yaml").read_text(
+        "utf-8")
+    for bad in ("事務局\\x1b[31mRED\\x1b[0m", "事" * 101, "事務局\\n二行目"):
+        path = tmp_path / "p.yaml"
+        path.write_text(demo.replace('display_name: "', f'display_name: "{bad}', 1), "utf-8")
+        with pytest.raises(ConfigError, match="display_name") as err:
+            load_payer(path)
+        assert "\x1b" not in err.value.ja
+    shadow = tmp_path / "shadow"
+    shadow.write_text("root:$6$saltsaltsalt$hashhashhashhashhashhashhash:19000:0:99999:7:::\n")
+    with pytest.raises(ConfigError) as err:
+        load_payer(shadow)
+    assert "hashhashhashhash" not in err.value.ja and "…" in err.value.ja

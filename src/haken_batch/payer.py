@@ -87,12 +87,25 @@ class _Reader:
         return str(self.path)
 
     def error(self, section: str, key: str, value: Any, ja: str, en: str) -> ConfigError:
-        shown = "（なし）" if value is None else repr(value)
+        from haken_batch.textsafe import for_terminal
+
+        # a file given by mistake (--payer /etc/shadow) has its first line as a key: show
+        # a little of it, made safe to print (hostile check, session 22)
+        key = for_terminal(_cut(str(key), 24))
+        shown = "（なし）" if value is None else for_terminal(_cut(repr(value), 120))
         return ConfigError(
             f"依頼人設定 {section}.{key} の値 {shown} は使えません：{ja}",
-            f"payer config {section}.{key} = {value!r} is wrong: expected {en}",
+            f"payer config {section}.{key} = {shown if value is not None else None} is "
+            f"wrong: expected {en}",
             where=self.where(key),
         )
+
+
+def _cut(text: str, most: int) -> str:
+    return text if len(text) <= most else text[:most] + "…"
+
+
+PRINTED_MAX = 100  # characters of a name, address or contact line printed on the notices
 
 
 def _digits(rd: _Reader, section: str, key: str, value: Any, sizes: tuple[int, int],
@@ -138,8 +151,15 @@ def _printed(rd: _Reader, section: str, key: str, value: Any) -> str:
     from haken_batch.pdf.fonts import UNPRINTABLE_RX, strip_controls
 
     text = _text(rd, section, key, value)
+    if strip_controls(text) != text or len(text) > PRINTED_MAX:
+        # an escape sequence printed as 「[31mRED[0m」 on every notice; 3,000 characters
+        # pushed each notice onto two pages (hostile check, session 22)
+        raise rd.error(section, key, value,
+                       f"改行・制御文字のない {PRINTED_MAX} 文字までの文字列にしてください",
+                       f"one line of at most {PRINTED_MAX} characters without control "
+                       "characters")
     bad = []
-    for ch in strip_controls(text):
+    for ch in text:
         try:
             ch.encode("cp932")
         except UnicodeEncodeError:
