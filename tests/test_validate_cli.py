@@ -325,3 +325,11 @@ def test_a_missing_table_says_what_is_there_instead(tmp_path) -> None:
     (book / "exports.xlsm").write_bytes(b"PK")
     result = invoke("--data", str(book), "--out", str(tmp_path / "f.csv"))
     assert result.exit_code == 2 and "exports.xlsm は読みません" in result.output
+
+
+def test_an_escape_sequence_in_a_path_is_shown_not_sent_to_the_terminal(tmp_path) -> None:
+    """A --data folder named with ESC printed the sequence raw in the error (hostile check,
+    session 22)."""
+    result = invoke("--data", str(tmp_path / "x\x1b[2Jy"), "--out", str(tmp_path / "f.csv"))
+    assert result.exit_code == 2
+    assert "\x1b" not in result.output and "x\\x1b[2Jy" in result.output

@@ -69,8 +69,13 @@ def fail(message: str, code: int = 2, lang: str = "ja",
         sys.stderr.write(json.dumps({"error": message, "exit_code": code},
                                     ensure_ascii=False) + "\n")
         raise typer.Exit(code)
+    from haken_batch.textsafe import for_terminal
+
     label = "error" if lang == "en" else "エラー"
-    console(stderr=True).print(f"[bold red]{label}[/] {escape(message)}" if message else "")
+    # a path or value in the message may carry an escape sequence (a --data folder named
+    # with ESC printed it raw: hostile check, session 22); line breaks stay
+    shown = "\n".join(for_terminal(line) for line in message.split("\n"))
+    console(stderr=True).print(f"[bold red]{label}[/] {escape(shown)}" if message else "")
     raise typer.Exit(code)
 
 
