@@ -394,3 +394,18 @@ def test_a_packed_input_cut_short_is_named_as_the_archive_not_the_export(out: Pa
     assert "archive/inputs/dispatches.csv.zst" in said and ("壊れています" in said
                                                              or "展開できません" in said), said
     assert "ファイルが空です" not in said
+
+
+def test_an_out_with_only_a_settle_in_progress_says_so(tmp_path: Path) -> None:
+    """verify on an OUT whose first settle runs (or died) said it was no output folder at
+    all (hostile check, session 22)."""
+    from haken_batch.verify import NotAnArchive
+
+    out = tmp_path / "out"
+    (out / ".tmp-2021-10-4242").mkdir(parents=True)
+    with pytest.raises(NotAnArchive, match="stopped half-way"):
+        verify_path(out)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(NotAnArchive, match="neither a settled cycle"):
+        verify_path(empty)

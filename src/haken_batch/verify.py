@@ -168,6 +168,7 @@ def verify_path(path: Path, *, rerun: bool = True, engine: ModuleType | Any = No
     cycles = cycles_in(path)
     gone = missing_folders(path)  # recorded as settled or closed, folder deleted or moved
     if not cycles and not gone:
+        _refuse_unfinished(path)
         raise NotAnArchive(
             f"{path} は精算済みサイクルのフォルダでも出力フォルダでもありません"
             "（manifest.json なし）",
@@ -199,6 +200,20 @@ def verify_path(path: Path, *, rerun: bool = True, engine: ModuleType | Any = No
     _paid_twice(path, reports)
     _history_readable(path, reports)
     return VerifyReport(path, reports)
+
+
+def _refuse_unfinished(out: Path) -> None:
+    """An OUT whose first settle is running, or stopped half-way, has only its lock or its
+    staged folder: said so, not 「出力フォルダでもありません」 (hostile check, session 22)."""
+    from haken_batch.outdir import _TMP_PREFIX, LOCK_NAME
+
+    if (out / LOCK_NAME).exists() or any(p.name.startswith(_TMP_PREFIX)
+                                          for p in out.iterdir()):
+        raise NotAnArchive(
+            f"{out} では精算が実行中か、途中で止まっています（まだ精算済みのサイクルが"
+            "ありません）。実行中なら終わってから、止まったなら精算し直してから検証してください",
+            f"{out} has a settle running or stopped half-way (no settled cycle yet); verify "
+            "once it has finished, or after settling again", where=str(out))
 
 
 def _history_readable(out: Path, reports: list[CycleReport]) -> None:
