@@ -127,3 +127,14 @@ def test_data_naming_one_export_asks_for_its_folder(tmp_path: Path) -> None:
                                    str(REPO / "samples" / "fy2021" / "experts.csv"),
                                    "--out", str(tmp_path / "f.csv")])
     assert res.exit_code == 2 and "はファイルです" in res.output and "fy2021" in res.output
+
+
+def test_a_folder_to_make_where_a_file_is_says_so(tmp_path: Path) -> None:
+    """kpi --to FILE read 「読み書きできません（File exists）」 and explain --out FILE
+    「出力フォルダ … がありません」 (hostile check, session 22)."""
+    said = os_error_message(OSError(errno.EEXIST, "File exists", "/tmp/afile"))
+    assert said.startswith("/tmp/afile: 同じ名前のファイルがあり、フォルダを作れません")
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    result = CliRunner().invoke(app, ["explain", "D-1", "--out", str(afile)])
+    assert result.exit_code == 2 and "はファイルです" in result.output

@@ -133,6 +133,10 @@ def plain_id(dispatch_id: str) -> str:
 def deciding_cycle(out: Path, dispatch_id: str, cycle: str | None = None) -> str:
     from haken_batch.outdir import check_cycle, cycle_folder_named
 
+    if Path(out).exists() and not Path(out).is_dir():
+        raise ExplainError(f"{out} はファイルです。--out には出力フォルダ（OUT）を指定してください",
+                           f"{out} is a file; --out takes the output folder (OUT)",
+                           where=str(out))
     if not Path(out).is_dir():  # say the folder is missing, not that the dispatch is
         raise ExplainError(f"出力フォルダ {out} がありません", f"no output folder {out}",
                            where=str(out))

@@ -132,6 +132,9 @@ _OS_ERRORS = {  # errno -> what the clerk reads, and what to do (ja, then en)
     errno.ENOENT: ("見つかりません", "場所を確かめてください", "check the place"),
     errno.EISDIR: ("フォルダです（ファイルが必要です）", "ファイルを指定してください",
                    "give a file"),
+    # a folder to make where a file of that name is (kpi --to FILE read 「File exists」)
+    errno.EEXIST: ("同じ名前のファイルがあり、フォルダを作れません", "別の名前を指定してください",
+                   "give a name no file has"),
 }
 _OS_ERROR_ELSE = ("読み書きできません", "場所と権限を確かめてください",
                   "check the place and its permissions")
