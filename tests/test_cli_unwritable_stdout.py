@@ -65,3 +65,16 @@ def test_a_terminal_without_japanese_gets_question_marks_not_a_traceback(
     assert done.returncode == 1, done.stderr  # findings, as with a Japanese terminal
     assert b"Traceback" not in done.stderr and b"?" in done.stdout
     assert (tmp_path / "f.csv").is_file()
+
+
+def test_an_empty_value_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    """``--out "$OUT"`` with OUT unset: settle read "" as the current folder and settled
+    there (hostile check, session 22)."""
+    for args in (["settle", "2021-10", "--data", str(tmp_path), "--out", ""],
+                 ["verify", str(tmp_path), "--keep="]):
+        done = subprocess.run([sys.executable, "-m", "haken_batch.cli.app", *args],
+                              env={**os.environ, "PYTHONPATH": SRC}, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 2, done.stderr
+        assert "の値が空です" in done.stderr and "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -75,7 +75,7 @@ def _invoke() -> int:
 
     from haken_batch.cli.commands import app
 
-    unreadable = _undecodable_argument(sys.argv[1:])
+    unreadable = _undecodable_argument(sys.argv[1:]) or _empty_argument(sys.argv[1:])
     if unreadable:
         sys.stderr.write(unreadable + "\n")
         return 2
@@ -155,6 +155,24 @@ def _undecodable_argument(args: list[str]) -> str | None:
                     "違います（例: UTF-8 の端末なら LANG=ja_JP.UTF-8 で実行してください）/ "
                     f"{which_en} is not text in the locale's encoding ({enc}): run with the "
                     "terminal's encoding, e.g. LANG=ja_JP.UTF-8 on a UTF-8 terminal")
+    return None
+
+
+def _empty_argument(args: list[str]) -> str | None:
+    """The message for an empty value (``--out "$OUT"`` with OUT unset): a path option
+    read it as the current folder, and settle wrote a cycle there (hostile check, session
+    22). No option of the tool takes an empty value."""
+    for number, arg in enumerate(args, start=1):
+        option = arg.split("=", 1)[0] if arg.startswith("--") and "=" in arg else ""
+        empty = arg.split("=", 1)[1] == "" if option else arg == ""
+        if empty:
+            before = args[number - 2] if number > 1 else ""
+            option = option or (before if before.startswith("-") else "")
+            which = f"{option} の値" if option else f"{number} 番目の引数"
+            which_en = f"the value of {option}" if option else f"argument {number}"
+            return (f"エラー {which}が空です。値を指定してください（スクリプトの変数が空かも"
+                    f"しれません） / {which_en} is empty; give a value (an unset variable in a "
+                    "script?)")
     return None
 
 
