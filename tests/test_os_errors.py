@@ -138,3 +138,8 @@ def test_a_folder_to_make_where_a_file_is_says_so(tmp_path: Path) -> None:
     afile.write_text("x")
     result = CliRunner().invoke(app, ["explain", "D-1", "--out", str(afile)])
     assert result.exit_code == 2 and "はファイルです" in result.output
+
+
+def test_a_path_too_long_says_so() -> None:
+    said = os_error_message(OSError(errno.ENAMETOOLONG, "File name too long", "/tmp/x"))
+    assert said.startswith("/tmp/x: 場所（パス）の名前が長すぎます")

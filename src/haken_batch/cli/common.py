@@ -132,6 +132,8 @@ _OS_ERRORS = {  # errno -> what the clerk reads, and what to do (ja, then en)
     errno.ENOENT: ("見つかりません", "場所を確かめてください", "check the place"),
     errno.EISDIR: ("フォルダです（ファイルが必要です）", "ファイルを指定してください",
                    "give a file"),
+    errno.ENAMETOOLONG: ("場所（パス）の名前が長すぎます", "もっと短い場所を指定してください",
+                         "give a shorter place"),
     # a folder to make where a file of that name is (kpi --to FILE read 「File exists」)
     errno.EEXIST: ("同じ名前のファイルがあり、フォルダを作れません", "別の名前を指定してください",
                    "give a name no file has"),
