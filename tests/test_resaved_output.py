@@ -65,3 +65,22 @@ def test_verify_keep_never_replaces_what_it_did_not_make(tmp_path: Path) -> None
     keep = tmp_path / "keep"  # a fresh folder, then the same again: replaced, as before
     assert verify_path(out, keep=keep).ok and verify_path(out, keep=keep).ok
     assert (keep / "2021-10" / "result" / "dispatches.csv").is_file()
+
+
+def test_a_rerun_error_in_the_archived_payer_config_names_it_in_out(tmp_path: Path) -> None:
+    """The re-run named the scratch copy of payer.yaml, deleted by the time the clerk read
+    it (hostile check, session 22)."""
+    from typer.testing import CliRunner
+
+    from haken_batch.cli.app import app
+
+    out = tmp_path / "out"
+    cycle.settle_cycle(sample_options(out, "2021-10"))
+    payer = out / "2021-10" / "archive" / "payer.yaml"
+    payer.chmod(0o600)
+    payer.write_text("payer: [\n", "utf-8")
+    rep = verify_path(out / "2021-10").cycles[0]
+    said = " ".join(p.detail_ja for p in rep.problems if p.kind == "rerun")
+    assert str(payer) in said and "haken-verify" not in said, said
+    told = CliRunner().invoke(app, ["explain", "D21-0000001", "--out", str(out)])
+    assert told.exit_code == 2 and str(payer) in told.output, told.output

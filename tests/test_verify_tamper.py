@@ -409,3 +409,4 @@ def test_an_out_with_only_a_settle_in_progress_says_so(tmp_path: Path) -> None:
     empty.mkdir()
     with pytest.raises(NotAnArchive, match="neither a settled cycle"):
         verify_path(empty)
+

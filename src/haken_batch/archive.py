@@ -532,6 +532,20 @@ def _copy_tree(cycle_dir: Path, entries: list[dict[str, Any]], archived: str,
     return into
 
 
+def name_archived_place(exc: HakenError, work: Path, cycle_dir: Path) -> bool:
+    """An error of a re-run names the archived file where it lies in OUT, not in the
+    scratch copy that is gone when the clerk reads it (rules, bank master, payer config:
+    helper review; the payer config still named the scratch copy, hostile check, session
+    22). Whether it did."""
+    where = exc.where or ""
+    for root in {str(work), str(Path(work).resolve())}:
+        copied = where.removeprefix(f"{root}/")
+        if copied != where and copied.startswith(("bankmaster/", "rules/", "payer.yaml")):
+            exc.where = str(Path(cycle_dir) / "archive" / copied)
+            return True
+    return False
+
+
 def restore(cycle_dir: Path, work: Path) -> Options:
     """Rebuild, under ``work``, the data folder, rules, payer config and earlier ledgers of an
     archived cycle; return the Options that re-run it there (outputs go to ``work/out``)."""

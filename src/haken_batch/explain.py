@@ -698,7 +698,7 @@ def _counted(run: CycleRun, dispatch_id: str) -> list[dict[str, Any]]:
 def story(out: Path, dispatch_id: str, cycle: str | None = None, engine: Any = None
           ) -> dict[str, Any]:
     """The whole story of ``dispatch_id`` as plain data (for ``--format json`` and render)."""
-    from haken_batch.archive import restore
+    from haken_batch.archive import name_archived_place, restore
     from haken_batch.verify import _engine
 
     out = Path(out)
@@ -711,11 +711,7 @@ def story(out: Path, dispatch_id: str, cycle: str | None = None, engine: Any = N
         try:
             run = _engine(engine).prepare(options)
         except HakenError as exc:
-            # a file of the restored archive is named where it lies in OUT, not in the
-            # scratch copy that is gone when the clerk reads it (helper review)
-            copied = (exc.where or "").removeprefix(f"{tmp}/")
-            if copied != exc.where and copied.startswith(("bankmaster/", "rules/")):
-                exc.where = str(folder / "archive" / copied)
+            name_archived_place(exc, Path(tmp), folder)
             raise
         told = build_story(run, dispatch_id, folder, history(out, dispatch_id))
     told["followups"] = followups_about(out, dispatch_id)

@@ -554,7 +554,7 @@ def _check_keep(keep: Path, out: Path) -> None:
 
 def _rerun(rep: CycleReport, folder: Path, manifest: dict[str, Any], engine: Any,
            keep: Path | None = None) -> None:
-    from haken_batch.archive import restore
+    from haken_batch.archive import name_archived_place, restore
 
     with private_dir("verify") as tmp:
         work = Path(tmp)
@@ -579,9 +579,11 @@ def _rerun(rep: CycleReport, folder: Path, manifest: dict[str, Any], engine: Any
             result.mkdir()
             eng.write_outputs(run, result)
         except HakenError as exc:
+            # the archived file named where it lies; a scratch path would be gone
+            where = f"{exc.where}: " if name_archived_place(exc, work, folder) else ""
             ja, en = _altered_first(rep)
-            rep.add("", "rerun", f"the re-run failed: {exc.en}{en}",
-                    f"{ja}再計算できませんでした: {exc.ja}")
+            rep.add("", "rerun", f"the re-run failed: {where}{exc.en}{en}",
+                    f"{ja}再計算できませんでした: {where}{exc.ja}")
             return
         except FileNotFoundError as exc:  # e.g. an earlier cycle's ledger.csv deleted
             rep.add("", "rerun", f"the re-run failed: a file it needs is missing: {exc.filename}",
