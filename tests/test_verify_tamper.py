@@ -410,3 +410,10 @@ def test_an_out_with_only_a_settle_in_progress_says_so(tmp_path: Path) -> None:
     with pytest.raises(NotAnArchive, match="neither a settled cycle"):
         verify_path(empty)
 
+
+
+def test_explain_during_a_settle_in_progress_says_so(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / ".tmp-2021-10-4242").mkdir(parents=True)
+    result = CliRunner().invoke(app, ["explain", "D-1", "--out", str(out)])
+    assert result.exit_code == 2 and "精算が実行中か" in result.output, result.output

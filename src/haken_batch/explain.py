@@ -131,7 +131,7 @@ def plain_id(dispatch_id: str) -> str:
 
 
 def deciding_cycle(out: Path, dispatch_id: str, cycle: str | None = None) -> str:
-    from haken_batch.outdir import check_cycle, cycle_folder_named
+    from haken_batch.outdir import check_cycle, cycle_folder_named, unfinished_run
 
     if Path(out).exists() and not Path(out).is_dir():
         raise ExplainError(f"{out} はファイルです。--out には出力フォルダ（OUT）を指定してください",
@@ -160,6 +160,15 @@ def deciding_cycle(out: Path, dispatch_id: str, cycle: str | None = None) -> str
             raise ExplainError(f"派遣 {dispatch_id} はサイクル {cycle} にありません",
                                f"dispatch {dispatch_id} is not in cycle {cycle}", where=str(out))
         return cycle
+    if not hist and unfinished_run(Path(out)):
+        # the dispatch may be in the cycle being written (hostile check, session 22)
+        raise ExplainError(
+            f"派遣 {dispatch_id} はまだどのサイクルにもありません。{out} では精算が実行中か、"
+            "途中で止まっています。実行中なら終わってから、止まったなら精算し直してから"
+            "確かめてください",
+            f"dispatch {dispatch_id} is in no cycle yet; {out} has a settle running or "
+            "stopped half-way: look again once it has finished, or after settling again",
+            where=str(out))
     if not hist:
         raise _in_no_cycle(out, dispatch_id)
     return hist[-1]["cycle"]

@@ -485,6 +485,13 @@ def check_report_file(path: Path, *, data: Path | None = None, option: str = "--
                "is inside an output folder of settled cycles; give another place")
 
 
+def unfinished_run(out: Path) -> bool:
+    """OUT holds a run's lock or staged folder: a settle is running or stopped half-way."""
+    out = Path(out)
+    return out.is_dir() and ((out / LOCK_NAME).exists()
+                             or any(p.name.startswith(_TMP_PREFIX) for p in out.iterdir()))
+
+
 def in_output_folder(folder: Path) -> bool:
     """``folder`` is an output folder of settled cycles (OUT), a cycle folder, or inside one
     (a command that writes elsewhere must not write there)."""

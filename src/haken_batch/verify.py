@@ -205,10 +205,9 @@ def verify_path(path: Path, *, rerun: bool = True, engine: ModuleType | Any = No
 def _refuse_unfinished(out: Path) -> None:
     """An OUT whose first settle is running, or stopped half-way, has only its lock or its
     staged folder: said so, not 「出力フォルダでもありません」 (hostile check, session 22)."""
-    from haken_batch.outdir import _TMP_PREFIX, LOCK_NAME
+    from haken_batch.outdir import unfinished_run
 
-    if (out / LOCK_NAME).exists() or any(p.name.startswith(_TMP_PREFIX)
-                                          for p in out.iterdir()):
+    if unfinished_run(out):
         raise NotAnArchive(
             f"{out} では精算が実行中か、途中で止まっています（まだ精算済みのサイクルが"
             "ありません）。実行中なら終わってから、止まったなら精算し直してから検証してください",
