@@ -333,3 +333,21 @@ def test_an_escape_sequence_in_a_path_is_shown_not_sent_to_the_terminal(tmp_path
     result = invoke("--data", str(tmp_path / "x\x1b[2Jy"), "--out", str(tmp_path / "f.csv"))
     assert result.exit_code == 2
     assert "\x1b" not in result.output and "x\\x1b[2Jy" in result.output
+
+
+def test_a_manifest_json_of_another_project_above_is_no_output_folder(tmp_path) -> None:
+    """Only a cycle folder (YYYY-MM) with a manifest, or OUT's record, marks an output
+    folder: a web project's manifest.json above --out must not refuse it."""
+    from haken_batch.outdir import in_output_folder
+
+    (tmp_path / "manifest.json").write_text("{}")
+    (tmp_path / "reports").mkdir()
+    data = compose(tmp_path / "work", None)
+    target = tmp_path / "reports" / "findings.csv"
+    assert not in_output_folder(target.parent)
+    assert invoke("--data", str(data), "--out", str(target)).exit_code == 0
+    old_out = tmp_path / "old-out"  # an OUT from before .haken-history.csv
+    (old_out / "2021-10").mkdir(parents=True)
+    (old_out / "2021-10" / "manifest.json").write_text("{}")
+    assert in_output_folder(old_out) and in_output_folder(old_out / "2021-10" / "archive")
+    assert in_output_folder(old_out / "notes")

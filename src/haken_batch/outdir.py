@@ -496,8 +496,13 @@ def in_output_folder(folder: Path) -> bool:
     """``folder`` is an output folder of settled cycles (OUT), a cycle folder, or inside one
     (a command that writes elsewhere must not write there)."""
     from haken_batch.history import HISTORY_NAME
-    from haken_batch.manifest import MANIFEST_NAME
+    from haken_batch.manifest import MANIFEST_NAME, cycles_in, is_cycle_name
 
     where = folder.resolve()
-    return any((f / HISTORY_NAME).exists() or (f / MANIFEST_NAME).exists()
-               for f in (where, *where.parents))
+    # a cycle folder is named YYYY-MM: a web project's manifest.json above is no cycle
+    if any((f / HISTORY_NAME).exists() or (is_cycle_name(f.name) and (f / MANIFEST_NAME).exists())
+           for f in (where, *where.parents)):
+        return True
+    # an OUT from before its record of settled cycles: cycle folders with a manifest
+    return any(f.is_dir() and any((f / c / MANIFEST_NAME).is_file() for c in cycles_in(f))
+               for f in (where, where.parent))
