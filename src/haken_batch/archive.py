@@ -399,21 +399,25 @@ def write_rejected(run: CycleRun, folder: Path) -> None:
     write_csv(rejected, folder / REJECTED_NAME, REJECTED_COLUMNS, run.options.headers)
 
 
+def settled_before(out: Path, cycle: str) -> list[str]:
+    """The cycles of OUT before ``cycle`` that hold a ledger: the ones a run of ``cycle`` is
+    settled against (their files are hashed in its manifest and restored for its re-run)."""
+    return [c for c in cycles_in(out) if c < cycle and (out / c / LEDGER_NAME).is_file()]
+
+
 def _previous_ledgers(out: Path, cycle: str) -> list[dict[str, Any]]:
     """The earlier cycles' ledgers (and records of exclusions, and the holds.csv the holds'
     保留開始 was read from) the run was settled against (their hashes)."""
     found: list[dict[str, Any]] = []
-    for other in cycles_in(out):
-        ledger = out / other / LEDGER_NAME
-        if other < cycle and ledger.is_file():
-            entry = {"cycle": other, "sha256": sha256_file(ledger)}
-            excluded = out / other / EXCLUDED_NAME
-            if excluded.is_file():
-                entry["excluded_sha256"] = sha256_file(excluded)
-            held = out / other / HOLDS_NAME  # read for 保留開始 (holds.earlier_holds)
-            if held.is_file():
-                entry["holds_sha256"] = sha256_file(held)
-            found.append(entry)
+    for other in settled_before(out, cycle):
+        entry = {"cycle": other, "sha256": sha256_file(out / other / LEDGER_NAME)}
+        excluded = out / other / EXCLUDED_NAME
+        if excluded.is_file():
+            entry["excluded_sha256"] = sha256_file(excluded)
+        held = out / other / HOLDS_NAME  # read for 保留開始 (holds.earlier_holds)
+        if held.is_file():
+            entry["holds_sha256"] = sha256_file(held)
+        found.append(entry)
     return found
 
 

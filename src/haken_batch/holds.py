@@ -75,14 +75,12 @@ def earlier_holds(out: Path, cycle: str, headers: dict[str, str]) -> pl.DataFram
     without one (settled before it existed, or moved away) adds nothing; a file that does
     not read is left out the same way: the column is a reminder, not a record, and verify
     names a changed file by its hash (manifest ``previous_ledgers``)."""
-    from haken_batch.archive import HOLDS_NAME, LEDGER_NAME
-    from haken_batch.manifest import cycles_in
+    from haken_batch.archive import HOLDS_NAME, settled_before
 
     frames = [pl.DataFrame(schema=EARLIER)]
-    for other in cycles_in(out):
+    for other in settled_before(out, cycle):  # the ones the manifest hashes
         path = out / other / HOLDS_NAME
-        # the cycles the manifest lists as settled against (archive._previous_ledgers)
-        if other >= cycle or not path.is_file() or not (out / other / LEDGER_NAME).is_file():
+        if not path.is_file():
             continue
         try:
             rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))

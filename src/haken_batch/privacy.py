@@ -102,7 +102,8 @@ def my_number_check_digit(first11: str) -> int:
 # dashes of every width and kind, the long vowel mark, dots, commas, slashes, underscores
 DASHES = "\\-\u2010\u2011\u2012\u2013\u2212\uff0d\u30fc"
 SEPARATORS = DASHES + "._,/\u30fb\uff65\uff0e\uff0c\uff0f\uff3f"
-_MY_NUMBER_GAPS_RX = re.compile(f"[\\s\u3000{SEPARATORS}]")
+MY_NUMBER_GAPS = f"[\\s\u3000{SEPARATORS}]"  # a regex class; findings mask with it too
+_MY_NUMBER_GAPS_RX = re.compile(MY_NUMBER_GAPS)
 
 
 def looks_like_my_number(value: object) -> bool:

@@ -63,7 +63,6 @@ def unneutralize(column: str) -> pl.Expr:
     return pl.when(col.str.contains(guarded)).then(col.str.slice(1)).otherwise(col).alias(column)
 
 
-
 PERSON_MAX = 60  # characters of a name given with --by (a name and a section fit)
 
 
@@ -79,8 +78,8 @@ def person(text: str, option: str = "--by") -> str:
     if not who:
         raise ConfigError(f"{option} に名前を指定してください", f"give a name with {option}",
                           where=option)
-    bad = [c for c in who if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or c in _BIDI]
-    if bad or len(who) > PERSON_MAX or looks_like_formula(who):
+    # a character the terminal would be shown escaped (for_terminal) is no part of a name
+    if for_terminal(who) != who or len(who) > PERSON_MAX or looks_like_formula(who):
         raise ConfigError(
             f"{option} の名前に使えない文字か形があります（改行・制御文字、= + - @ で始まる形、"
             f"{PERSON_MAX}文字超）: {for_terminal(who[:PERSON_MAX])}",

@@ -120,10 +120,9 @@ def _my_numbers_masked(findings: pl.DataFrame) -> pl.DataFrame:
     finding, whatever the column: the My Number finding masked its own, but a range or
     date finding on the same cell (従業員数 123456789018) showed it (hostile check, session
     22). Only the few cells of 12 digits are checked digit by digit."""
-    from haken_batch.privacy import SEPARATORS, looks_like_my_number
+    from haken_batch.privacy import MY_NUMBER_GAPS, looks_like_my_number
 
-    digits = (pl.col("value").str.normalize("NFKC")
-              .str.replace_all(f"[\\s\u3000{SEPARATORS}]", ""))
+    digits = pl.col("value").str.normalize("NFKC").str.replace_all(MY_NUMBER_GAPS, "")
     maybe = findings.select(digits.str.contains(r"^[0-9]{12}$").fill_null(False)).to_series()
     if not maybe.any():
         return findings

@@ -160,7 +160,7 @@ def wrap_ja(pdf: FPDF, text: str, width: float) -> list[str]:
             if current and used + w > width and token[0] not in _NO_LINE_START:
                 if len(token) > 1 and w > width:  # a run longer than a line: split it
                     for ch in token:
-                        cwid = cw[ord(ch)] * scale
+                        cwid = measure(ch)
                         if current and used + cwid > width:
                             lines.append(current.rstrip())
                             current, used = "", 0.0
