@@ -111,3 +111,15 @@ def test_cycle_dirs_lists_only_finished_cycles(tmp_path: Path) -> None:
     (tmp_path / "2021-08").write_text("a file, not a cycle")
     assert [p.name for p in cycle_dirs(tmp_path)] == ["2021-10", "2021-11"]
     assert cycle_dirs(tmp_path / "missing") == []
+
+
+def test_every_lister_of_cycles_agrees_on_odd_folder_names(tmp_path: Path) -> None:
+    """One test of a cycle folder's name: the ledger's list (cycle_dirs) and verify's,
+    explain's and close's (cycles_in) once differed on full-width digits and a trailing
+    newline (``\\d`` and ``$`` let them through one and not the other)."""
+    from haken_batch.manifest import cycles_in
+
+    for name in ["2021-10", "２０２１-11", "2021-12\n", "2021-0９", "2022-01"]:
+        (tmp_path / name).mkdir()
+    assert [p.name for p in cycle_dirs(tmp_path)] == ["2021-10", "2022-01"]
+    assert cycles_in(tmp_path) == ["2021-10", "2022-01"]

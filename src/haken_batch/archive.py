@@ -36,13 +36,13 @@ from haken_batch.manifest import (
     MANIFEST_NAME,
     cycles_in,
     file_entry,
-    is_cycle_name,
     previous_link,
     read_json,
     sealed,
     sha256_file,
     tool_versions,
 )
+from haken_batch.outdir import is_cycle_name
 from haken_batch.textsafe import guarded
 
 if TYPE_CHECKING:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from haken_batch.errors import HakenError
+from haken_batch.outdir import is_cycle_name
 
 MANIFEST_NAME = "manifest.json"
 CLOSED_NAME = "CLOSED.json"
@@ -34,7 +35,6 @@ LIBRARIES = (
     "openpyxl", "xlsxwriter", "jpholiday",
 )
 
-_CYCLE_RX = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -175,10 +175,6 @@ def settled_by_installed_tool(manifest: dict[str, Any]) -> bool:
     """Whether the code installed now is the code that wrote ``manifest`` (its re-run writes
     the same bytes; close and settle's recovery hint ask)."""
     return (manifest.get("tool") or {}).get("code_sha256") == code_digest()
-
-
-def is_cycle_name(name: str) -> bool:
-    return bool(_CYCLE_RX.match(name))
 
 
 def cycles_in(out: Path) -> list[str]:

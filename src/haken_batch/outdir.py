@@ -62,11 +62,17 @@ def check_cycle(cycle: str) -> str:
     return cycle
 
 
+def is_cycle_name(name: str) -> bool:
+    """``YYYY-MM`` in ASCII digits and nothing else: the one test of a cycle folder's name
+    (full-width digits or a trailing newline are some other folder)."""
+    return bool(_CYCLE_RX.fullmatch(name))
+
+
 def cycle_dirs(out: Path) -> list[Path]:
     """The finished cycle folders of OUT, oldest first (never ``.tmp-``/``.old-`` ones)."""
     if not out.is_dir():
         return []
-    return sorted(p for p in out.iterdir() if p.is_dir() and _CYCLE_RX.fullmatch(p.name))
+    return sorted(p for p in out.iterdir() if p.is_dir() and is_cycle_name(p.name))
 
 
 def safe_name(raw: str, *, fallback: str = "_", case_blind: bool = False) -> str:
@@ -496,7 +502,7 @@ def in_output_folder(folder: Path) -> bool:
     """``folder`` is an output folder of settled cycles (OUT), a cycle folder, or inside one
     (a command that writes elsewhere must not write there)."""
     from haken_batch.history import HISTORY_NAME
-    from haken_batch.manifest import MANIFEST_NAME, cycles_in, is_cycle_name
+    from haken_batch.manifest import MANIFEST_NAME, cycles_in
 
     where = folder.resolve()
     # a cycle folder is named YYYY-MM: a web project's manifest.json above is no cycle

@@ -33,13 +33,13 @@ from haken_batch.manifest import (
     canonical,
     compared_tool,
     cycles_in,
-    is_cycle_name,
     listed_files,
     read_json,
     seal_of,
     sha256_bytes,
     sha256_file,
 )
+from haken_batch.outdir import is_cycle_name
 from haken_batch.privacy import mask_cell
 from haken_batch.scratch import private_dir
 
