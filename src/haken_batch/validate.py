@@ -117,6 +117,14 @@ def _text_of(frame: pl.DataFrame, column: str) -> pl.Expr:
     c = pl.col(column)
     if isinstance(dtype, pl.List):
         return c.list.join(";")
+    # a time as the export writes it (10:00, not 10:00:00; a timestamp without .000000),
+    # seconds only where the cell had some
+    if isinstance(dtype, pl.Time):
+        return (pl.when(c.dt.second() == 0).then(c.dt.strftime("%H:%M"))
+                .otherwise(c.dt.strftime("%H:%M:%S")))
+    if isinstance(dtype, pl.Datetime):
+        return (pl.when(c.dt.second() == 0).then(c.dt.strftime("%Y-%m-%d %H:%M"))
+                .otherwise(c.dt.strftime("%Y-%m-%d %H:%M:%S")))
     return c.cast(pl.String)
 
 

@@ -477,8 +477,9 @@ def _(d: Path) -> None:
     edit(d, "reports", 3, "終了時刻", "25:00")
 
 
-@case("end-before-start", "終了時刻 before 開始時刻", 1,
-      findings=({"file": "reports.csv", "row": 4, "column": "終了時刻"},), held=("D0003",))
+@case("end-before-start", "終了時刻 before 開始時刻 (shown as written: 09:00, not 09:00:00)", 1,
+      findings=({"file": "reports.csv", "row": 4, "column": "終了時刻", "value": "09:00"},),
+      held=("D0003",), says=("値「09:00」",))
 def _(d: Path) -> None:
     edit(d, "reports", 4, "開始時刻", "11:30")
     edit(d, "reports", 4, "終了時刻", "09:00")
