@@ -12,9 +12,11 @@ over a shoulder, in a cron mail or in a log goes through these helpers first.
   masked like an account number (account numbers, My Numbers, phone numbers).
 
 My Number (個人番号) must never enter the tool (R-TAX-4 notes, R-DATA-2): the loader turns a
-column that looks like one into a finding. ``is_my_number_label`` tells a header that names
-the number itself (``マイナンバー``, ``個人番号``) from the allowed flag ``マイナンバー取得済``;
-``looks_like_my_number`` tells a value of 12 digits whose check digit is right.
+column that looks like one into a finding. A column outside the contract whose header says
+``マイナンバー``/``個人番号`` is refused whatever else it says (``マイナンバー取得済`` is
+allowed only as the contract's own column of experts): ``MY_NUMBER_HEADERS``, joined to
+rules/columns.yaml's patterns by ``load.spec.column_map``. ``looks_like_my_number`` tells a
+value of 12 digits whose check digit is right.
 """
 
 from __future__ import annotations
@@ -28,15 +30,11 @@ _DIGITS_RX = re.compile(r"[0-9]{6,}")
 _WIDE_DIGITS_RX = re.compile(r"[0-9０-９]{6,}")  # either width, the text left as written
 _SPACES_RX = re.compile(r"[\s\u3000]+")
 
-# A header that names the number itself. The flag column 「マイナンバー取得済」 (and any
-# header saying 有無/取得/提出/確認/済, i.e. a yes/no about the number) is allowed.
-_MY_NUMBER_LABEL_RX = re.compile(r"(マイナンバー|個人番号|mynumber|my_number|individualnumber)")
 # Never left to a rules copy (a --rules folder without `secret: true` printed account
 # numbers; one without `my_number:` detected nothing: hostile check, session 22): these
 # columns are masked and these headers refused whatever columns.yaml says.
 ALWAYS_SECRET = frozenset({"account_number"})
 MY_NUMBER_HEADERS = ("マイナンバー", "個人番号", r"my.?number", r"individual.?number")
-_FLAG_WORDS_RX = re.compile(r"(取得|済|有無|提出|確認|flag|on_file|_ok$|collected)")
 
 
 def mask_account(number: object, keep: int = 3) -> str:
@@ -78,14 +76,6 @@ def mask_text(text: str) -> str:
     """Mask every run of 6+ ASCII digits in free text (after width folding) except its last 3."""
     folded = unicodedata.normalize("NFKC", text)
     return _DIGITS_RX.sub(lambda m: mask_account(m.group(0)), folded)
-
-
-def is_my_number_label(label: str) -> bool:
-    """True for a header that would carry the My Number itself (never accepted)."""
-    norm = unicodedata.normalize("NFKC", label).lower().replace(" ", "").replace("-", "_")
-    if not _MY_NUMBER_LABEL_RX.search(norm):
-        return False
-    return not _FLAG_WORDS_RX.search(norm)
 
 
 def my_number_check_digit(first11: str) -> int:
