@@ -56,9 +56,14 @@ def test_verify_keep_never_replaces_what_it_did_not_make(tmp_path: Path) -> None
     mine = tmp_path / "mine"
     (mine / "2021-10").mkdir(parents=True)
     (mine / "2021-10" / "memo.txt").write_text("clerk's notes")
-    for keep in (other, mine):
-        with pytest.raises(HakenError):
+    other_before = sorted(p.name for p in (other / "2021-10").iterdir())
+    # inside another OUT too: --keep OTHER/2021-10 put a 2021-10 folder into its sealed cycle
+    for keep in (other, other / "2021-10", other / "2021-10" / "result", other / "scratch",
+                 mine):
+        with pytest.raises(HakenError, match=r"output folder|verify did not make"):
             verify_path(out, keep=keep)
+    assert sorted(p.name for p in (other / "2021-10").iterdir()) == other_before
+    assert not (other / "scratch").exists()
     assert (mine / "2021-10" / "memo.txt").read_text() == "clerk's notes"
     assert sorted(p.name for p in (out / "2021-10").iterdir()) == before
     assert verify_path(other).ok

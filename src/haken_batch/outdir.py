@@ -498,17 +498,22 @@ def unfinished_run(out: Path) -> bool:
                              or any(p.name.startswith(_TMP_PREFIX) for p in out.iterdir()))
 
 
-def in_output_folder(folder: Path) -> bool:
+def in_output_folder(folder: Path, *, not_a_cycle_mark: str | None = None) -> bool:
     """``folder`` is an output folder of settled cycles (OUT), a cycle folder, or inside one
-    (a command that writes elsewhere must not write there)."""
+    (a command that writes elsewhere must not write there). A cycle folder holding
+    ``not_a_cycle_mark`` is a scratch copy of one (verify --keep's) and does not count."""
     from haken_batch.history import HISTORY_NAME
     from haken_batch.manifest import MANIFEST_NAME, cycles_in
 
+    def settled(cycle: Path) -> bool:
+        return (cycle / MANIFEST_NAME).exists() and not (
+            not_a_cycle_mark is not None and (cycle / not_a_cycle_mark).exists())
+
     where = folder.resolve()
     # a cycle folder is named YYYY-MM: a web project's manifest.json above is no cycle
-    if any((f / HISTORY_NAME).exists() or (is_cycle_name(f.name) and (f / MANIFEST_NAME).exists())
+    if any((f / HISTORY_NAME).exists() or (is_cycle_name(f.name) and settled(f))
            for f in (where, *where.parents)):
         return True
     # an OUT from before its record of settled cycles: cycle folders with a manifest
-    return any(f.is_dir() and any((f / c / MANIFEST_NAME).is_file() for c in cycles_in(f))
+    return any(f.is_dir() and any(settled(f / c) for c in cycles_in(f))
                for f in (where, where.parent))

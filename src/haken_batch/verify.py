@@ -522,9 +522,10 @@ KEEP_MARK = ".haken-verify-keep"  # in each KEEP/CYCLE verify made: only those i
 def _check_keep(keep: Path, out: Path) -> None:
     """``verify --keep KEEP`` writes KEEP/CYCLE and replaces one an earlier verify --keep
     made there. It removed whatever was at KEEP/CYCLE: ``--keep OUT`` emptied a closed
-    cycle (hostile check, session 22). So KEEP may not be OUT, inside it or an OUT of its
-    own, and a KEEP/CYCLE that verify did not make is not touched."""
-    from haken_batch.history import HISTORY_NAME
+    cycle (hostile check, session 22). So KEEP may not be OUT, inside it, an OUT of its
+    own or inside one (``--keep OTHER/2021-10`` put a folder into another OUT's sealed
+    cycle), and a KEEP/CYCLE that verify did not make is not touched."""
+    from haken_batch.outdir import in_output_folder
 
     where, root = keep.resolve(), out.resolve()
     if where == root or root in where.parents or where in root.parents:
@@ -533,14 +534,12 @@ def _check_keep(keep: Path, out: Path) -> None:
             "指定してください（再計算の結果がサイクルのファイルを上書きしないように）",
             f"{keep} overlaps the output folder {out} being verified; give another, "
             "empty folder (the re-run must not overwrite a cycle's files)", where="--keep")
-    if (keep / HISTORY_NAME).exists() or any(
-            (keep / c / MANIFEST_NAME).exists() and not (keep / c / KEEP_MARK).exists()
-            for c in cycles_in(keep)):
+    if in_output_folder(keep, not_a_cycle_mark=KEEP_MARK):
         raise HakenError(
-            f"{keep} は精算の出力フォルダです。再計算の作業用に別の空のフォルダを"
-            "指定してください",
-            f"{keep} is an output folder of settled cycles; give another, empty folder "
-            "for the re-runs", where="--keep")
+            f"{keep} は精算の出力フォルダ（またはその中）です。再計算の作業用に別の空の"
+            "フォルダを指定してください",
+            f"{keep} is (or is inside) an output folder of settled cycles; give another, "
+            "empty folder for the re-runs", where="--keep")
     taken = sorted(c.name for c in keep.iterdir() if is_cycle_name(c.name)
                    and not (c / KEEP_MARK).exists()) if keep.is_dir() else []
     if taken:
