@@ -53,7 +53,8 @@ FINDING_CASES = {
     "bad_qualification": [("experts.csv", 2, "保有資格", "中小企業診断士;宇宙飛行士", "R-VAL-1",
                            "コード表")],
     "bad_fee_class": [("experts.csv", 2, "報酬区分", "3号", "R-VAL-1", "コード表")],
-    "end_before_start": [("reports.csv", 2, "終了時刻", "13:30:00", "R-VAL-1", "開始時刻より後")],
+    "end_before_start": [("reports.csv", 2, "終了時刻", "13:30", "R-VAL-1",
+                          "開始時刻より後")],  # as written, not 13:30:00
     "minutes_over_span": [("reports.csv", 2, "対面支援時間(分)", "200", "R-VAL-1", "超えて")],
     "lat_outside_japan": [("reports.csv", 2, "支援場所緯度", "51.5", "R-VAL-1", "範囲外")],
     "lon_outside_japan": [("checkins.csv", 2, "経度", "100.5", "R-VAL-1", "範囲外")],
