@@ -514,3 +514,60 @@ def test_R_PAY_3_a_long_payer_name_and_address_wrap_on_the_paper(tmp_path, rules
     assert "〒100-0013 東京都千代田区霞が関1-3-1" in " ".join(lines)
     # the footer cut the name instead of running into the margins
     assert "…" in _text(path).splitlines()[-1]
+
+
+def _runs_with_y(path: Path) -> list[tuple[int, float, str]]:
+    """(page, baseline in pt from the bottom, text) of every text run of every page."""
+    runs: list[tuple[int, float, str]] = []
+    for n, page in enumerate(PdfReader(path).pages):
+        def visit(text, cm, tm, font_dict, font_size, n=n):
+            if text.strip():
+                runs.append((n, tm[5] * cm[3] + cm[5], text.strip()))
+
+        page.extract_text(visitor_text=visit)
+    return runs
+
+
+def test_R_PAY_3_a_heading_keeps_its_table_header_and_first_row_on_its_page(tmp_path, rules,
+                                                                           fonts):
+    """「減額した項目」 and its table's header were drawn into the bottom margin, over the
+    footer, when the dispatch table ended near the foot of a page (the bundled month's
+    E000060; documents check, session 23). At every length of the table, nothing but the
+    footer is below the bottom margin, and a heading is never the last line of its page."""
+    margin = float(load_template("notice")["page"]["bottom_margin_mm"]) * 72 / 25.4
+    for n in range(14, 40):
+        many = [(f"D-{i:03d}", "E-001", "I-01", dt.date(2021, 10, 1 + i % 28), "paid", 2640,
+                 0, 0, 0) for i in range(n)]
+        folder = tmp_path / str(n)
+        notices.render_notices(make_run(folder, rules, dispatches=many), folder, fonts=fonts)
+        runs = _runs_with_y(_file(folder, "E-001"))
+        low = [(page, y, text) for page, y, text in runs if y < margin]
+        footer_y = {round(y) for _p, y, _t in low}
+        assert len(footer_y) == 1 and footer_y.pop() < margin - 10, (n, low)  # the footer only
+        for heading in ("減額した項目", "お支払の明細"):
+            (page, y, _t), = [r for r in runs if r[2].startswith(heading)]
+            below = [r for r in runs if r[0] == page and margin < r[1] < y - 1]
+            assert below, (n, heading)  # something of its own under it, on its page
+
+
+def test_R_PAY_3_a_long_addressee_wraps_beside_the_payer_block(tmp_path, rules, fonts):
+    """A 法人's 58-character name went to 5.5 pt and ran over the payer block (documents
+    check, session 23): it wraps onto lines of a legible size within its half."""
+    name = ("一般社団法人ながいなまえの中小企業経営支援研究機構（東日本地域事業承継・創業支援"
+            "センター）経営相談第三部")
+    experts = [(e[0], name, "法人", *e[3:]) if e[0] == "E-001" else e for e in EXPERTS]
+    notices.render_notices(make_run(tmp_path, rules, experts=experts), tmp_path, fonts=fonts)
+    path = _file(tmp_path, "E-001")
+    tmpl = load_template("notice")
+    width = float(PdfReader(path).pages[0].mediabox.width)
+    left = float(tmpl["page"]["margin_mm"]) * 72 / 25.4
+    half = left + (width - 2 * left) * 0.55
+    lines = [(x, size, text) for x, size, text in _text_runs(path)
+             if text.strip() and text.strip() in name + "　御中"]
+    assert "".join(t.strip() for _x, _s, t in lines).startswith(name)
+    assert len(lines) >= 2
+    for x, size, text in lines:
+        ems = sum(1.0 if ord(ch) > 0xFF else 0.5 for ch in text.strip())
+        assert x + ems * size <= half + 1, (x, size, text)
+        assert size >= (float(tmpl["font_size"]["heading"]) + 2) * 0.8 - 0.01
+

@@ -116,3 +116,102 @@ def test_a_moved_tail_never_starts_with_a_space() -> None:
         lines = wrap_ja(pdf, text, tenth / 10)
         assert all(not ln.startswith(" ") for ln in lines[1:]), (tenth, lines)
         assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+
+# -- documents check, session 23: nothing runs over its cell or off the paper ----------------
+
+LONG_ID = "D21-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxy"  # 64, the most
+LONG_INSTITUTION = "公益財団法人にいがた産業創造機構（新潟県よろず支援拠点）上越サテライト相談窓口"
+
+
+def _recorded(pdf: FPDF) -> list[tuple[int, float, float, float, float, str]]:
+    """(page, x, baseline, width mm, size pt, text) of every text the page draws."""
+    from haken_batch.pdf.layout import text_width
+
+    drawn: list[tuple[int, float, float, float, float, str]] = []
+    original = pdf.text
+
+    def text(x: float, y: float, txt: str = "") -> None:
+        drawn.append((pdf.page_no(), x, y, text_width(pdf, txt), pdf.font_size_pt, txt))
+        original(x, y, txt)
+
+    pdf.text = text  # type: ignore[method-assign]
+    return drawn
+
+
+def _inside_columns(drawn: list[tuple[int, float, float, float, float, str]],
+                    columns: list[Column], left: float) -> None:
+    edges = [left]
+    for col in columns:
+        edges.append(edges[-1] + col.width)
+    for _page, x, _y, width, size, text in drawn:
+        cell = max(i for i, e in enumerate(edges[:-1]) if x >= e - 0.01)
+        assert x + width <= edges[cell + 1] + 0.01, (text, x, width, edges[cell + 1])
+        assert size >= 5.5, text
+
+
+def test_text_too_wide_even_at_the_smallest_size_wraps_within_its_cell() -> None:
+    """A 64-character id and a 40-character institution shrank to 5.5 pt, then ran over
+    the next columns (the fee among them) unreadably."""
+    pdf = _pdf([LONG_ID, LONG_INSTITUTION, "31,680"])
+    table = Table(pdf, COLUMNS, size=8.5, row_h=6)
+    table.header()
+    drawn = _recorded(pdf)
+    before = pdf.get_y()
+    table.row({"label": LONG_ID, "where": LONG_INSTITUTION, "time": "6時間", "fee": "31,680"})
+    assert pdf.get_y() - before > 6  # the row grew
+    _inside_columns(drawn, COLUMNS, pdf.l_margin)
+    shown = {col: "".join(t for _p, x, _y, _w, _s, t in drawn if lo <= x < hi)
+             for col, (lo, hi) in {"label": (15, 35), "where": (35, 80)}.items()}
+    assert shown == {"label": LONG_ID, "where": LONG_INSTITUTION}  # nothing lost
+    assert "31,680" in [t for *_, t in drawn]
+
+
+def test_wrap_ja_splits_a_run_longer_than_a_line_where_it_starts_one() -> None:
+    from haken_batch.pdf.layout import wrap_ja
+
+    pdf = _pdf([LONG_ID])
+    lines = wrap_ja(pdf, LONG_ID, 18)
+    assert len(lines) > 1 and "".join(lines) == LONG_ID
+    assert all(pdf.get_string_width(line) <= 18 + 1e-6 for line in lines)
+
+
+def test_a_row_taller_than_a_page_goes_on_over_the_next_pages() -> None:
+    """A 2,500-character reason (cells take up to 64 KB) ran off the bottom of the paper."""
+    reason = "".join(f"タクシー利用の理由{i:04d}、" for i in range(170))
+    columns = [Column("label", "派遣ID", 20), Column("why", "理由", 100, wrap=True),
+               Column("fee", "金額", 20, align="R")]
+    pdf = _pdf([reason, "D-001", "D-002", "1,000", "500", "理由", "金額", "短い理由"])
+    table = Table(pdf, columns, size=8.5, row_h=6)
+    table.header()
+    drawn = _recorded(pdf)
+    table.row({"label": "D-001", "why": reason, "fee": "1,000"})
+    table.row({"label": "D-002", "why": "短い理由", "fee": "500"})
+    assert len({p for p, x, *_ in drawn if 35 <= x < 135}) >= 2  # the reason ran on
+    for _page, _x, y, *_ in drawn:
+        assert y <= pdf.page_break_trigger  # never in the bottom margin or off the page
+    kept = [t for _p, x, *_r, t in drawn if 35 <= x < 135 and t not in ("短い理由", "理由")]
+    assert "".join(kept) == reason
+    assert [t for *_, t in drawn].count("D-001") == 1 and "D-002" in [t for *_, t in drawn]
+    _inside_columns(drawn, columns, pdf.l_margin)
+    assert all("理由" in page for page in _pages(pdf))  # the header on every page
+
+
+def test_keep_moves_rows_that_belong_together_to_a_new_page_with_the_header() -> None:
+    """notices keep a dispatch row with its first item: a page ended on a dispatch whose
+    items all went on under 「…（続き）」 (documents check, session 23). Rows no page could
+    hold together are not moved (a page of only a heading was left before a huge reason)."""
+    pdf = _pdf(["D-001", "D-002", "　└ 交通費", "100"])
+    table = Table(pdf, COLUMNS, size=8.5, row_h=6)
+    table.header()
+    while pdf.get_y() + 12 <= pdf.page_break_trigger - 3:  # room for one row, not two
+        table.row({"label": "D-001", "fee": "100"})
+    drawn = _recorded(pdf)
+    table.keep(12)
+    table.row({"label": "D-002", "fee": "100"})
+    table.row({"label": "　└ 交通費", "fee": "100"}, spans={"label": 3}, continued="D-002")
+    assert {page for page, *_ in drawn} == {2}
+    assert "派遣ID" in _pages(pdf)[1]  # the header repeated on the new page
+    before = pdf.page_no()
+    table.keep(pdf.page_break_trigger)  # more than any page holds: nothing moves
+    assert pdf.page_no() == before

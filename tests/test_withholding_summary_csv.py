@@ -260,3 +260,29 @@ def test_a_cycle_without_payments_gives_zero_rows(tmp_path, rules):
     assert (tmp_path / "withholding_summary.pdf").stat().st_size > 0
     index = (tmp_path / "notices_index.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(index) == 1  # the header only
+
+
+def test_R_TAX_4_a_long_payer_name_stays_on_the_paper(tmp_path, rules):
+    """An 87-character payer name (payer.md allows any text) went to 5.5 pt past the right
+    margin, and the footer ran into both margins (documents check, session 23). The name
+    wraps under the title and is cut with 「…」 in the footer, as on the notices."""
+    from test_notices_pdf import _text_runs
+
+    name = ("中小企業・小規模事業者ワンストップ総合支援事業（専門家派遣）全国事務局 精算担当 "
+            "第二係（令和三年度 謝金・旅費の精算、源泉徴収、支払調書の作成を担当する係）")
+    run = make_run(tmp_path, rules)
+    run = dataclasses.replace(run, payer=dataclasses.replace(run.payer, display_name=name))
+    withholding.emit(run, tmp_path)
+    path = tmp_path / "withholding_summary.pdf"
+    from haken_batch.pdf import load_template
+
+    tmpl = load_template("withholding")
+    width = float(PdfReader(path).pages[0].mediabox.width)
+    right = width - float(tmpl["page"]["margin_mm"]) * 72 / 25.4
+    for x, size, text in _text_runs(path):
+        ems = sum(1.0 if ord(ch) > 0xFF else 0.5 for ch in text)
+        assert x + ems * size <= right + 1, (x, size, text)
+        assert size >= 6, (size, text)
+    text = PdfReader(path).pages[0].extract_text()
+    assert name.replace(" ", "") in text.replace("\n", "").replace(" ", "")
+    assert "…" in text.splitlines()[-1]  # the footer's cut copy

@@ -577,7 +577,7 @@ def _strings(tmpl: DocTemplate, pages: list[Composed]) -> Iterator[str]:
 # ---------------------------------------------------------------- drawing
 def _draw(c: Composed, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBook) -> FPDF:
     from haken_batch.pdf import Column, Table, fit_cell, new_pdf
-    from haken_batch.pdf.layout import line_cell, lines_to_fit, paragraph
+    from haken_batch.pdf.layout import keep_room, line_cell, lines_to_fit, paragraph, shortened
 
     n = c.notice
     size = tmpl["font_size"]
@@ -586,15 +586,15 @@ def _draw(c: Composed, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBoo
         pdf.set_y(-12)
         pdf.set_font_size(float(size["small"]))
         pdf.set_text_color(110)
-        text = tmpl.text("footer", **c.footer_values, page=pdf.page_no(),
-                         pages=pdf.str_alias_nb_pages)
-        room = pdf.epw - 2 * pdf.c_margin
-        name = str(c.footer_values.get("payer_name") or "")
-        while name and pdf.get_string_width(text.replace(pdf.str_alias_nb_pages, "99")) > room:
-            # a long payer name is cut in the footer only (it stands whole in the payer block)
-            name = name[:-1]
-            text = tmpl.text("footer", **{**c.footer_values, "payer_name": name + "…"},
-                             page=pdf.page_no(), pages=pdf.str_alias_nb_pages)
+
+        def render(name: str, pages: str = "99") -> str:  # measured as if 99 pages
+            return tmpl.text("footer", **{**c.footer_values, "payer_name": name},
+                             page=pdf.page_no(), pages=pages)
+
+        # a long payer name is cut in the footer only (it stands whole in the payer block)
+        name = shortened(pdf, render, str(c.footer_values.get("payer_name") or ""),
+                         pdf.epw - 2 * pdf.c_margin)
+        text = render(name, pdf.str_alias_nb_pages)
         pdf.set_x(pdf.l_margin)
         pdf.cell(pdf.epw, 5, text, align="C")  # FPDF.cell: it fills in the page count alias
         pdf.set_text_color(0)
@@ -616,8 +616,14 @@ def _draw(c: Composed, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBoo
     # addressee (left) and payer (right)
     top = pdf.get_y()
     pdf.set_font_size(float(size["heading"]) + 2)
-    fit_cell(pdf, full * 0.55, 8, c.head["addressee"])
-    pdf.line(left, top + 8, left + full * 0.55, top + 8)
+    # wrapped, not shrunk past a fifth: a 法人's long name went to 5.5 pt over the payer
+    # block (documents check, session 23)
+    names = lines_to_fit(pdf, c.head["addressee"], full * 0.55 - 2 * pdf.c_margin)
+    for i, part in enumerate(names):
+        pdf.set_xy(left, top + 8 * i)
+        fit_cell(pdf, full * 0.55, 8, part)
+    below = top + 8 * len(names)
+    pdf.line(left, below, left + full * 0.55, below)
     pdf.set_font_size(float(size["body"]))
     pdf.set_xy(left + full * 0.58, top)
     for line in c.payer_lines:
@@ -627,7 +633,7 @@ def _draw(c: Composed, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBoo
             pdf.set_x(left + full * 0.58)
             fit_cell(pdf, full * 0.42, 5, part)
             pdf.ln(5)
-    pdf.set_y(max(pdf.get_y(), top + 10) + 3)
+    pdf.set_y(max(pdf.get_y(), below + 2) + 3)
 
     paragraph(pdf, c.head["greeting"], line_h=5)
     pdf.ln(3)
@@ -660,21 +666,33 @@ def _draw(c: Composed, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBoo
     pdf.set_y(bottom + 5)
 
     # dispatch table
-    pdf.set_font_size(float(size["heading"]))
-    line_cell(pdf, full, 6, c.head["dispatch_heading"])
     cols = [Column.from_spec(s) for s in tmpl["dispatch_columns"]]
     table = Table(pdf, cols, size=float(size["table"]), row_h=6)
+    if c.rows:
+        _kind, cells, spans, carried = c.rows[0]
+        keep_room(pdf, 6 + table.row_h + table.height_of(cells, spans=spans, continued=carried))
+    pdf.set_font_size(float(size["heading"]))
+    line_cell(pdf, full, 6, c.head["dispatch_heading"])
     table.header()
-    for kind, cells, spans, carried in c.rows:
+    for i, (kind, cells, spans, carried) in enumerate(c.rows):
+        after = c.rows[i + 1] if i + 1 < len(c.rows) else None
+        if kind == "dispatch" and after is not None and after[0] == "item":
+            # a dispatch and its first item share a page: a page ended on a dispatch whose
+            # items all went on under 「…（続き）」 (documents check, session 23)
+            table.keep(table.height_of(cells, spans=spans)
+                       + table.height_of(after[1], spans=after[2], continued=after[3]))
         table.row(cells, bold_fill=kind == "total", spans=spans, continued=carried)
     pdf.ln(4)
 
-    # reductions
+    # reductions: the heading, the table's header and its first row (or the first note)
+    # stay together
+    rtable = Table(pdf, [Column.from_spec(s) for s in tmpl["reduction_columns"]],
+                   size=float(size["table"]), row_h=6)
+    keep_room(pdf, 6 + (rtable.row_h + rtable.height_of(c.reductions[0]) if c.reductions
+                        else 4.5 if c.notes else 0))
     pdf.set_font_size(float(size["heading"]))
     line_cell(pdf, full, 6, c.head["reduction_heading"])
     if c.reductions:
-        rtable = Table(pdf, [Column.from_spec(s) for s in tmpl["reduction_columns"]],
-                       size=float(size["table"]), row_h=6)
         rtable.header()
         for red in c.reductions:
             rtable.row(red)

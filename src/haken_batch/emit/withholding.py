@@ -218,7 +218,7 @@ def write_csv(summary: pl.DataFrame, path: Path, headers: str, tmpl: DocTemplate
 def render_pdf(run: CycleRun, summary: pl.DataFrame, tmpl: DocTemplate,
                fonts: FontBook | None = None) -> bytes:
     from haken_batch.pdf import Column, FontBook, Table, new_pdf, yen
-    from haken_batch.pdf.layout import line_cell, paragraph
+    from haken_batch.pdf.layout import line_cell, paragraph, shortened
 
     st = run.settlement
     first = summary.row(0, named=True)
@@ -255,7 +255,7 @@ def render_pdf(run: CycleRun, summary: pl.DataFrame, tmpl: DocTemplate,
     columns = [Column.from_spec(s) for s in tmpl["columns"]]
     month_columns = [Column.from_spec(s) for s in tmpl["month_columns"]]
     month_rows = _month_rows(together, tmpl) if together else []
-    strings = [*texts.values(), footer_text, *(c.header for c in columns),
+    strings = [*texts.values(), footer_text, "…", *(c.header for c in columns),
                *(v for r in rows for v in r.values()),
                *((c.header for c in month_columns) if together else ()),
                *(v for r in month_rows for v in r.values())]
@@ -267,7 +267,14 @@ def render_pdf(run: CycleRun, summary: pl.DataFrame, tmpl: DocTemplate,
     def footer(pdf: FPDF) -> None:
         pdf.set_y(-15)
         pdf.set_font_size(float(size["small"]))
-        line_cell(pdf, pdf.epw, 5, footer_text, align="C")
+
+        def render(payer: str) -> str:
+            return tmpl.text("footer", **{**values, "payer_name": payer})
+
+        # a long payer name is cut here only, as on the notices (it ran into both margins
+        # at 5.5 pt: documents check, session 23); it stands whole under the title
+        line_cell(pdf, pdf.epw, 5,
+                  render(shortened(pdf, render, name, pdf.epw - 2 * pdf.c_margin)), align="C")
 
     pdf = new_pdf(book, created=st.transfer_date, title=texts["title"], author=name,
                   page=tmpl["page"], footer=footer)
@@ -280,8 +287,8 @@ def render_pdf(run: CycleRun, summary: pl.DataFrame, tmpl: DocTemplate,
     pdf.ln(4)
     pdf.set_font_size(float(size["body"]))
     for key in ("payer", "payment_month", "transfer_date", "due_date"):
-        if key in texts:
-            line_cell(pdf, full, 7, texts[key])
+        if key in texts:  # a long payer name wraps (it went past the right margin)
+            paragraph(pdf, texts[key], line_h=7)
     pdf.ln(4)
     pdf.set_font_size(float(size["heading"]))
     line_cell(pdf, full, 7, texts["table_heading"])

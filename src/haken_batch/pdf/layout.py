@@ -157,16 +157,18 @@ def wrap_ja(pdf: FPDF, text: str, width: float) -> list[str]:
         current, used = "", 0.0
         for token in _WORD_RX.findall(para):
             w = measure(token)
+            if len(token) > 1 and w > width:
+                # a run longer than a line is split, also where it starts a line (a 64-
+                # character id ran over the cells beside it: documents check, session 23)
+                for ch in token:
+                    cwid = measure(ch)
+                    if current and used + cwid > width:
+                        lines.append(current.rstrip())
+                        current, used = "", 0.0
+                    current += ch
+                    used += cwid
+                continue
             if current and used + w > width and token[0] not in _NO_LINE_START:
-                if len(token) > 1 and w > width:  # a run longer than a line: split it
-                    for ch in token:
-                        cwid = measure(ch)
-                        if current and used + cwid > width:
-                            lines.append(current.rstrip())
-                            current, used = "", 0.0
-                        current += ch
-                        used += cwid
-                    continue
                 head, tail = _natural_break(current, min(width * _BACK_OFF, width - w), measure)
                 lines.append(head.rstrip())
                 current = "" if token == " " and not tail else tail + token
@@ -248,6 +250,15 @@ class Table:
             fit_cell(pdf, col.width, self.row_h, col.header, align="C", border=1, fill=True)
         pdf.ln(self.row_h)
 
+    def keep(self, height: float) -> None:
+        """The next ``height`` mm of rows go on one page (a new page and the header if not),
+        when a new page could hold them under its header and a continued row (else they
+        break where they fall: a page of only its heading was left before a 2,500-character
+        reason)."""
+        pdf = self.pdf
+        if height < pdf.page_break_trigger - pdf.t_margin - 2 * self.row_h:
+            self._room(height)
+
     def _room(self, height: float) -> bool:
         """A new page (and the header again) when ``height`` does not fit; whether it did."""
         pdf = self.pdf
@@ -269,22 +280,71 @@ class Table:
             placed.append((col, sum(c.width for c in self.columns[i:i + span]), span > 1))
         return placed
 
+    def _wrapped(self, cells: dict[str, str], spans: dict[str, int] | None
+                 ) -> tuple[list[tuple[Column, float, bool]], dict[str, list[str]], float]:
+        """(placed cells, the lines of each cell that breaks, line height). A ``wrap``
+        column breaks; so does a spanned label wider than its cells, and any text too wide
+        even at the smallest size ``fit_cell`` shrinks to (a 40-character institution name
+        ran over the fee beside it: documents check, session 23)."""
+        pdf = self.pdf
+        pdf.set_font_size(self.size)
+        line_h = pdf.font_size * 1.3
+        placed = self._placed(spans or {})
+        wrapped = {}
+        for col, width, spanned in placed:
+            text = cells.get(col.key)
+            if not text:
+                continue
+            room = width - 2 * pdf.c_margin
+            if col.wrap or (spanned and text_width(pdf, text) > room) or (
+                    text_width(pdf, text) * _MIN_FONT_PT / self.size > room):
+                wrapped[col.key] = wrap_ja(pdf, text, room)
+        return placed, wrapped, line_h
+
+    def _fresh_lines(self, line_h: float, continued: str | None) -> int:
+        """How many lines of a cell fit on a new page under the header (and the continued
+        row): a taller cell is split over pages (a 2,500-character reason ran off the
+        paper: documents check, session 23)."""
+        pdf = self.pdf
+        body = pdf.page_break_trigger - pdf.t_margin - self.row_h * (2 if continued else 1)
+        return max(1, int((body - 1.5) // line_h))
+
+    def height_of(self, cells: dict[str, str], *, spans: dict[str, int] | None = None,
+                  continued: str | None = None) -> float:
+        """The height ``row`` gives these cells on one page (a heading keeps it company)."""
+        _, wrapped, line_h = self._wrapped(cells, spans)
+        most = min(max((len(v) for v in wrapped.values()), default=1),
+                   self._fresh_lines(line_h, continued))
+        return max(self.row_h, most * line_h + 1.5)
+
     def row(self, cells: dict[str, str], *, bold_fill: bool = False,
             spans: dict[str, int] | None = None, continued: str | None = None) -> None:
         """One row; ``spans`` lets a cell run over the next N-1 columns (labels of sub-rows),
         and such a label, like a ``wrap`` column, breaks into lines rather than shrink past
         legibility or run over the next column's line (independent-data check, session
         19). ``continued``: the row carries on something above it (a dispatch's sub-rows);
-        a page break before it repeats this text as a row of its own under the header."""
+        a page break before it repeats this text as a row of its own under the header.
+        A row taller than a page goes on over the next ones, its other cells left blank."""
+        placed, wrapped, line_h = self._wrapped(cells, spans)
+        limit = self._fresh_lines(line_h, continued)
+        take = limit
+        if max((len(v) for v in wrapped.values()), default=1) > limit:
+            # split in any case: it begins in the room left on this page, if some lines fit
+            left = int((self.pdf.page_break_trigger - self.pdf.get_y() - 1.5) // line_h)
+            take = left if left >= 2 else limit
+        shown = cells
+        while True:
+            self._draw(placed, shown, {k: v[:take] for k, v in wrapped.items()}, line_h,
+                       bold_fill=bold_fill, continued=continued)
+            wrapped = {k: v[take:] for k, v in wrapped.items() if len(v) > take}
+            if not wrapped:
+                return
+            shown, take = {}, limit
+
+    def _draw(self, placed: list[tuple[Column, float, bool]], cells: dict[str, str],
+              wrapped: dict[str, list[str]], line_h: float, *, bold_fill: bool,
+              continued: str | None) -> None:
         pdf = self.pdf
-        pdf.set_font_size(self.size)
-        line_h = pdf.font_size * 1.3
-        placed = self._placed(spans or {})
-        wrapped = {col.key: wrap_ja(pdf, cells[col.key], width - 2 * pdf.c_margin)
-                   for col, width, spanned in placed
-                   if cells.get(col.key) and (col.wrap or (
-                       # a label that fits (nearly all) is not wrapped: cheap to measure
-                       spanned and text_width(pdf, cells[col.key]) > width - 2 * pdf.c_margin))}
         most = max((len(v) for v in wrapped.values()), default=1)
         height = max(self.row_h, most * line_h + 1.5)
         if self._room(height) and continued:
@@ -300,18 +360,37 @@ class Table:
         pdf.set_x(pdf.l_margin)
         top = pdf.get_y()
         for col, width, _ in placed:
-            if col.key in wrapped and len(wrapped[col.key]) > 1:
+            lines = wrapped.get(col.key)
+            if lines and len(lines) > 1:
                 x = pdf.get_x()
                 fit_cell(pdf, width, height, "", border=1, fill=bold_fill)
-                start = top + (height - len(wrapped[col.key]) * line_h) / 2
-                for n, line in enumerate(wrapped[col.key]):
+                start = top + (height - len(lines) * line_h) / 2
+                for n, line in enumerate(lines):
                     pdf.set_xy(x, start + n * line_h)
                     fit_cell(pdf, width, line_h, line, align=col.align)
                 pdf.set_xy(x + width, top)
             else:
-                fit_cell(pdf, width, height, cells.get(col.key, ""), align=col.align,
-                         border=1, fill=bold_fill)
+                fit_cell(pdf, width, height, lines[0] if lines else cells.get(col.key, ""),
+                         align=col.align, border=1, fill=bold_fill)
         pdf.set_xy(pdf.l_margin, top + height)
+
+
+def keep_room(pdf: FPDF, height: float) -> None:
+    """A new page unless ``height`` mm fit above the bottom margin: a heading, its table's
+    header and first row go together (a heading and header were drawn into the bottom
+    margin, over the footer: documents check, session 23)."""
+    if pdf.get_y() + height > pdf.page_break_trigger:
+        pdf.add_page()
+
+
+def shortened(pdf: FPDF, render: Callable[[str], str], name: str, room: float) -> str:
+    """``name``, or cut and ended with 「…」, so that ``render(name)`` fits ``room`` mm on
+    one line in the current font (a footer; the name stands whole elsewhere on the page)."""
+    shown = name
+    while name and pdf.get_string_width(render(shown)) > room:
+        name = name[:-1]
+        shown = name + "…"
+    return shown
 
 
 def mm_to_pt(mm: float) -> float:
