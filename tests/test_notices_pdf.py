@@ -571,3 +571,24 @@ def test_R_PAY_3_a_long_addressee_wraps_beside_the_payer_block(tmp_path, rules, 
         assert x + ems * size <= half + 1, (x, size, text)
         assert size >= (float(tmpl["font_size"]["heading"]) + 2) * 0.8 - 0.01
 
+
+
+def test_R_VAL_1_an_emoji_in_a_quoted_reason_prints_as_geta_not_a_stop(tmp_path, rules, fonts):
+    """An emoji in a claim's 理由 passed validate, then stopped the whole cycle at its notice
+    (exit 2, nothing paid; documents check, session 23). The notice quotes free text from
+    the engine's notes (実費（理由: …）, a reduction's reason): a character the font cannot
+    draw prints as 〓. Names still stop (test_character_outside_the_font_is_an_error)."""
+    run = make_run(tmp_path, rules)
+    s = run.settlement
+    lines = s.lines.with_columns(
+        pl.when((pl.col("dispatch_id") == "D-001") & (pl.col("line_no") == 1))
+        .then(pl.lit("実費（理由: 駅から🚕で移動）")).otherwise(pl.col("note")).alias("note"))
+    findings = s.findings.with_columns(
+        pl.when(pl.col("rule_id") == "R-TRV-10").then(pl.lit("1泊9,800円を超える🏨宿泊費"))
+        .otherwise(pl.col("message")).alias("message"))
+    run = dataclasses.replace(run, settlement=dataclasses.replace(s, lines=lines,
+                                                                  findings=findings))
+    notices.render_notices(run, tmp_path, fonts=fonts)
+    text = _text(_file(tmp_path, "E-001")).replace("\n", "")
+    assert "駅から〓で移動" in text and "超える〓宿泊費" in text
+    assert "🚕" not in text and "🏨" not in text

@@ -261,12 +261,10 @@ def _shift_jis_issues(table: str, frame: pl.DataFrame, spec: TableSpec) -> pl.Da
         # the holder kana goes to the bank file only, as its Zengin conversion writes it: that
         # conversion is its check (R-VAL-2), which maps what Shift_JIS lacks (a Mac's — U+2014,
         # ゔ, a no-break space); this check held those experts (blind Zengin check)
-        if not (col.kind in ("name", "kana") or col.printed) or col.bank:
+        if col.kind not in ("name", "kana") or col.bank:
             continue
         # not_in_font: CP932 can write them, the notice font cannot draw them; settle would
         # stop at the notice, so they are held here, with their row, like the characters above.
-        # A printed text too: an emoji in a taxi's 理由 (「実費（理由: …）」) passed validate,
-        # then stopped the whole cycle at its notice (documents check, session 23)
         not_cp932, not_in_font = name_faults(frame.get_column(col.name))
         for check, hits in (("not_cp932", not_cp932), ("not_in_font", not_in_font)):
             if not hits.any():

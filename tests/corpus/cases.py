@@ -870,14 +870,6 @@ def _(d: Path) -> None:
     edit(d, "dispatches", 2, "企業名", "株式会社𩸽水産")
 
 
-@case("emoji-in-a-printed-reason", "an emoji in a travel claim's 理由, which the notice prints "
-      "(「実費（理由: …）」): it passed validate, then stopped the whole cycle at the notice", 1,
-      findings=({"file": "travel_claims.csv", "row": 2, "column": "理由", "rule_id": "R-VAL-1"},),
-      held=("D0001",))
-def _(d: Path) -> None:
-    edit(d, "travel_claims", 2, "理由", "駅から🚕で移動（バスが1日2本）")
-
-
 @case("mac-dash-in-names", "a Mac's dash U+2014 (JIS 0x815C) in a name and a company name: "
       "a Shift_JIS character (accepted)", 0, exact=True)
 def _(d: Path) -> None:

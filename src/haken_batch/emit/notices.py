@@ -525,7 +525,8 @@ def _compose(n: Notice, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBo
         # check, session 19: page 2 began with "└ 航空 46,000" of no dispatch)
         carried = tmpl.text("continued", dispatch_id=d.dispatch_id) if d.items else None
         for item in d.items:
-            label = tmpl.text("travel_item", label=item.label, note=item.note)
+            # the engine's note may quote the claim's free text (実費（理由: …）)
+            label = tmpl.text("travel_item", label=item.label, note=fonts.drawable(item.note))
             rows.append(("item", {"dispatch_id": label, item.column: yen(item.paid)},
                          {"dispatch_id": 3}, carried))
     rows.append(("total", {"dispatch_id": head["total_row"],
@@ -536,7 +537,8 @@ def _compose(n: Notice, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBo
         "claimed": "" if r.claimed is None else yen(r.claimed),
         "paid": "" if r.paid is None else yen(r.paid),
         "reduced": "" if r.claimed is None or r.paid is None else yen(r.claimed - r.paid),
-        "reason": tmpl.text("reduction_reason", rule_id=r.rule_id, reason=r.reason),
+        "reason": tmpl.text("reduction_reason", rule_id=r.rule_id,
+                            reason=fonts.drawable(r.reason)),
     } for r in n.reductions]
     notes = [tmpl.text("reduction_none", **v)] if not reductions else []
     if n.gross > 0:  # how tax was withheld from nothing says nothing (documents check)

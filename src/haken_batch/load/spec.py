@@ -15,7 +15,7 @@ KINDS = {
     "list", "enum", "prefecture", "jsic", "inst_kind", "account_type", "digits", "fee_class",
 }
 _COLUMN_KEYS = {"name", "kind", "required", "nullable", "codes", "min", "max", "width", "bank",
-                "personal", "secret", "blank", "printed"}
+                "personal", "secret", "blank"}
 TABLE_ORDER = ("experts", "institutions", "dispatches", "reports", "checkins", "travel_claims")
 # The tables whose rows belong to one dispatch (their key starts with dispatch_id).
 DISPATCH_TABLES = ("dispatches", "reports", "checkins", "travel_claims")
@@ -42,7 +42,6 @@ class ColumnSpec:
     personal: bool = False
     secret: bool = False
     blank_null: bool = False  # bool: an empty cell is null (unknown), not false
-    printed: bool = False  # text: printed on the notice (its font must draw every character)
 
     @property
     def rule_id(self) -> str:
@@ -131,7 +130,6 @@ def column_map(raw: dict[str, Any], where: str = "rules/columns.yaml") -> Column
                 bank=bool(c.get("bank", False)), personal=bool(c.get("personal", False)),
                 secret=bool(c.get("secret", False)) or str(c["name"]) in ALWAYS_SECRET,
                 blank_null="blank" in c and c["blank"] is None,
-                printed=bool(c.get("printed", False)),
             ))
         names = [c.name for c in cols]
         if len(set(names)) != len(names):

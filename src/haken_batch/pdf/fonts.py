@@ -108,6 +108,15 @@ class FontBook:
                 seen.setdefault(ch)
         return list(seen)
 
+    def drawable(self, text: str, mark: str = "〓") -> str:
+        """``text`` with each character the font cannot draw replaced by 〓 (the geta mark
+        Japanese print uses for a missing character). For free text quoted in a note, such
+        as a claim's 理由: an emoji there stopped the whole cycle at its notice (documents
+        check, session 23). Names and figures are never passed through this: they must
+        print exactly or not at all (``check``)."""
+        bad = self.missing(text)
+        return text if not bad else "".join(mark if c in bad else c for c in text)
+
     def check(self, text: str, *, where: str) -> str:
         """Return ``text``, or raise naming the characters that would not print."""
         bad = self.missing(text)
