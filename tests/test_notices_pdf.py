@@ -535,7 +535,7 @@ def test_R_PAY_3_a_heading_keeps_its_table_header_and_first_row_on_its_page(tmp_
     E000060; documents check, session 23). At every length of the table, nothing but the
     footer is below the bottom margin, and a heading is never the last line of its page."""
     margin = float(load_template("notice")["page"]["bottom_margin_mm"]) * 72 / 25.4
-    for n in range(14, 40):
+    for n in range(14, 30):
         many = [(f"D-{i:03d}", "E-001", "I-01", dt.date(2021, 10, 1 + i % 28), "paid", 2640,
                  0, 0, 0) for i in range(n)]
         folder = tmp_path / str(n)
@@ -592,3 +592,21 @@ def test_R_VAL_1_an_emoji_in_a_quoted_reason_prints_as_geta_not_a_stop(tmp_path,
     text = _text(_file(tmp_path, "E-001")).replace("\n", "")
     assert "駅から〓で移動" in text and "超える〓宿泊費" in text
     assert "🚕" not in text and "🏨" not in text
+
+
+def test_R_PAY_3_the_dispatch_heading_keeps_a_dispatch_and_its_first_item(tmp_path, rules,
+                                                                        fonts):
+    """A long addressee pushed the table down until 「お支払の明細」 and its header were
+    left alone at the foot of page 1: the first dispatch went on with its first item
+    (review, session 23)."""
+    header = {c["header"] for c in load_template("notice")["dispatch_columns"]}
+    base = "一般社団法人ながいなまえの中小企業経営支援研究機構"
+    for n in range(400, 470, 5):  # around where the old layout left the heading alone
+        experts = [(e[0], (base * 40)[:n], "法人", *e[3:]) if e[0] == "E-001" else e
+                   for e in EXPERTS]
+        folder = tmp_path / str(n)
+        notices.render_notices(make_run(folder, rules, experts=experts), folder, fonts=fonts)
+        runs = _runs_with_y(_file(folder, "E-001"))
+        (page, y, _t), = [r for r in runs if r[2].startswith("お支払の明細")]
+        under = {t for p, ry, t in runs if p == page and 43 < ry < y - 1}
+        assert under - header, (n, page)  # a dispatch row, not only the header

@@ -215,3 +215,34 @@ def test_keep_moves_rows_that_belong_together_to_a_new_page_with_the_header() ->
     before = pdf.page_no()
     table.keep(pdf.page_break_trigger)  # more than any page holds: nothing moves
     assert pdf.page_no() == before
+
+
+def test_a_tall_sub_row_begins_where_it_is_and_names_its_dispatch_on_each_page() -> None:
+    """The notice case of a long reason: a sub-row (continued) begun half-way down a page
+    fills the room left, then goes on under the header and 「D-001（続き）」 on each new page,
+    its cells never reaching the bottom margin (review, session 23)."""
+    reason = "".join(f"タクシー利用の理由{i:04d}、" for i in range(170))
+    columns = [Column("label", "派遣ID", 60, wrap=True), Column("fee", "金額", 20, align="R")]
+    pdf = _pdf([reason, "D-001", "D-001（続き）", "1,000", "理由", "金額"])
+    table = Table(pdf, columns, size=8.5, row_h=6)
+    table.header()
+    while pdf.get_y() < 140:
+        table.row({"label": "D-001", "fee": "1,000"})
+    start = pdf.get_y()
+    drawn = _recorded(pdf)
+    rects: list[tuple[float, float, float, float]] = []
+    original = pdf.rect
+
+    def rect(x: float, y: float, w: float, h: float, *args: object, **kw: object) -> None:
+        rects.append((x, y, w, h))
+        original(x, y, w, h, *args, **kw)  # type: ignore[arg-type]
+
+    pdf.rect = rect  # type: ignore[method-assign]
+    table.row({"label": reason, "fee": "1,000"}, continued="D-001（続き）")
+    first = [y for page, _x, y, *_ in drawn if page == 1]
+    assert first and min(first) >= start  # it began on the page it was reached on
+    assert all(y + h <= pdf.page_break_trigger + 0.01 for _x, y, _w, h in rects)
+    kept = [t for *_, t in drawn if t not in ("派遣ID", "金額", "D-001（続き）", "1,000")]
+    assert "".join(kept) == reason
+    pages = _pages(pdf)
+    assert len(pages) >= 3 and all("D-001（続き）" in page for page in pages[1:])

@@ -499,6 +499,14 @@ def _(d: Path) -> None:
     edit(d, "reports", 3, "支援日", "2201-10-12")
 
 
+@case("implausible-approval-time", "機関承認日時 2201/10/14 16:30 (a typo), shown as a "
+      "timestamp without seconds or .000000", 1,
+      findings=({"file": "reports.csv", "row": 3, "column": "機関承認日時",
+                 "value": "2201-10-14 16:30"},), held=("D0002",))
+def _(d: Path) -> None:
+    edit(d, "reports", 3, "機関承認日時", "2201/10/14 16:30")
+
+
 @case("garbage-timestamp", "機関承認日時 written as words", 1,
       findings=({"file": "reports.csv", "row": 2, "column": "機関承認日時",
                  "value": "昨日の夕方"},),

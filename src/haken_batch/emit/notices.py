@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import polars as pl
     from fpdf import FPDF
 
-    from haken_batch.pdf import DocTemplate, FontBook
+    from haken_batch.pdf import DocTemplate, FontBook, Table
     from haken_batch.run import CycleRun
 
 NOTICE_DIR = "notices"
@@ -451,6 +451,10 @@ def mask_account(number: str, visible: int) -> str:
 
 
 # ---------------------------------------------------------------- text (templates)
+# kind, cells, spans, and what a sub-row carries on (repeated after a page break)
+Row = tuple[str, dict[str, str], dict[str, int], str | None]
+
+
 @dataclass(frozen=True)
 class Composed:
     """Every string one notice prints, rendered from the templates."""
@@ -458,8 +462,7 @@ class Composed:
     notice: Notice
     head: dict[str, str]
     payer_lines: list[str]
-    # kind, cells, spans, and what a sub-row carries on (repeated after a page break)
-    rows: list[tuple[str, dict[str, str], dict[str, int], str | None]]
+    rows: list[Row]
     reductions: list[dict[str, str]]
     notes: list[str]
     footer_values: dict[str, Any]
@@ -508,7 +511,7 @@ def _compose(n: Notice, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBo
         "gross_label", "withholding_label", "net_label", "yen_suffix", "bank_heading",
         "bank_line", "account_line", "dispatch_heading", "reduction_heading", "total_row")}
     payer_lines = [line for line in tmpl.texts("payer_lines", **v) if line]
-    rows: list[tuple[str, dict[str, str], dict[str, int], str | None]] = []
+    rows: list[Row] = []
     for d in n.dispatches:
         if d.paid_minutes is None:
             paid_time = tmpl.text("paid_time_none")
@@ -670,19 +673,14 @@ def _draw(c: Composed, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBoo
     # dispatch table
     cols = [Column.from_spec(s) for s in tmpl["dispatch_columns"]]
     table = Table(pdf, cols, size=float(size["table"]), row_h=6)
-    if c.rows:
-        _kind, cells, spans, carried = c.rows[0]
-        keep_room(pdf, 6 + table.row_h + table.height_of(cells, spans=spans, continued=carried))
+    if c.rows:  # the heading, the header, the first dispatch and its first item
+        keep_room(pdf, 6 + table.row_h + _kept(table, c.rows, 0))
     pdf.set_font_size(float(size["heading"]))
     line_cell(pdf, full, 6, c.head["dispatch_heading"])
     table.header()
     for i, (kind, cells, spans, carried) in enumerate(c.rows):
-        after = c.rows[i + 1] if i + 1 < len(c.rows) else None
-        if kind == "dispatch" and after is not None and after[0] == "item":
-            # a dispatch and its first item share a page: a page ended on a dispatch whose
-            # items all went on under 「…（続き）」 (documents check, session 23)
-            table.keep(table.height_of(cells, spans=spans)
-                       + table.height_of(after[1], spans=after[2], continued=after[3]))
+        if kind == "dispatch":
+            table.keep(_kept(table, c.rows, i))
         table.row(cells, bold_fill=kind == "total", spans=spans, continued=carried)
     pdf.ln(4)
 
@@ -704,6 +702,20 @@ def _draw(c: Composed, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBoo
         paragraph(pdf, note, line_h=4.5)
         pdf.ln(1)
     return pdf
+
+
+def _kept(table: Table, rows: list[Row], i: int) -> float:
+    """The height of ``rows[i]``, and of a dispatch with its first item when a page holds
+    both: a page ended on a dispatch whose items all went on under 「…（続き）」, or on the
+    table's heading alone (documents check and its review, session 23)."""
+    kind, cells, spans, carried = rows[i]
+    height = table.height_of(cells, spans=spans, continued=carried)
+    after = rows[i + 1] if i + 1 < len(rows) else None
+    if kind == "dispatch" and after is not None and after[0] == "item":
+        both = height + table.height_of(after[1], spans=after[2], continued=after[3])
+        if table.holds(both):
+            return both
+    return height
 
 
 # ---------------------------------------------------------------- index CSV

@@ -250,13 +250,17 @@ class Table:
             fit_cell(pdf, col.width, self.row_h, col.header, align="C", border=1, fill=True)
         pdf.ln(self.row_h)
 
+    def holds(self, height: float) -> bool:
+        """Whether a new page holds ``height`` mm of rows under its header and a continued
+        row."""
+        pdf = self.pdf
+        return height < pdf.page_break_trigger - pdf.t_margin - 2 * self.row_h
+
     def keep(self, height: float) -> None:
         """The next ``height`` mm of rows go on one page (a new page and the header if not),
-        when a new page could hold them under its header and a continued row (else they
-        break where they fall: a page of only its heading was left before a 2,500-character
-        reason)."""
-        pdf = self.pdf
-        if height < pdf.page_break_trigger - pdf.t_margin - 2 * self.row_h:
+        when a page could hold them (else they break where they fall: a page of only its
+        heading was left before a 2,500-character reason)."""
+        if self.holds(height):
             self._room(height)
 
     def _room(self, height: float) -> bool:
