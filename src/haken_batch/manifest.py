@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from haken_batch.errors import HakenError
-from haken_batch.outdir import is_cycle_name
+from haken_batch.outdir import cycle_dirs
 
 MANIFEST_NAME = "manifest.json"
 CLOSED_NAME = "CLOSED.json"
@@ -34,7 +34,6 @@ LIBRARIES = (
     "polars", "pandera", "fastexcel", "pyyaml", "jinja2", "jaconv", "zengin-code", "fpdf2",
     "openpyxl", "xlsxwriter", "jpholiday",
 )
-
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -179,9 +178,7 @@ def settled_by_installed_tool(manifest: dict[str, Any]) -> bool:
 
 def cycles_in(out: Path) -> list[str]:
     """Cycle folders of OUT (``YYYY-MM``), ascending; temporary folders are not cycles."""
-    if not out.is_dir():
-        return []
-    return sorted(p.name for p in out.iterdir() if p.is_dir() and is_cycle_name(p.name))
+    return [p.name for p in cycle_dirs(out)]
 
 
 def readable_manifests(out: Path) -> Iterator[tuple[str, dict[str, Any]]]:

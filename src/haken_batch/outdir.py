@@ -503,7 +503,7 @@ def in_output_folder(folder: Path, *, not_a_cycle_mark: str | None = None) -> bo
     (a command that writes elsewhere must not write there). A cycle folder holding
     ``not_a_cycle_mark`` is a scratch copy of one (verify --keep's) and does not count."""
     from haken_batch.history import HISTORY_NAME
-    from haken_batch.manifest import MANIFEST_NAME, cycles_in
+    from haken_batch.manifest import MANIFEST_NAME
 
     def settled(cycle: Path) -> bool:
         return (cycle / MANIFEST_NAME).exists() and not (
@@ -515,5 +515,4 @@ def in_output_folder(folder: Path, *, not_a_cycle_mark: str | None = None) -> bo
            for f in (where, *where.parents)):
         return True
     # an OUT from before its record of settled cycles: cycle folders with a manifest
-    return any(f.is_dir() and any(settled(f / c) for c in cycles_in(f))
-               for f in (where, where.parent))
+    return any(settled(c) for f in (where, where.parent) for c in cycle_dirs(f))

@@ -119,12 +119,10 @@ def _text_of(frame: pl.DataFrame, column: str) -> pl.Expr:
         return c.list.join(";")
     # a time as the export writes it (10:00, not 10:00:00; a timestamp without .000000),
     # seconds only where the cell had some
-    if isinstance(dtype, pl.Time):
-        return (pl.when(c.dt.second() == 0).then(c.dt.strftime("%H:%M"))
-                .otherwise(c.dt.strftime("%H:%M:%S")))
-    if isinstance(dtype, pl.Datetime):
-        return (pl.when(c.dt.second() == 0).then(c.dt.strftime("%Y-%m-%d %H:%M"))
-                .otherwise(c.dt.strftime("%Y-%m-%d %H:%M:%S")))
+    if isinstance(dtype, (pl.Time, pl.Datetime)):
+        minutes = "%H:%M" if isinstance(dtype, pl.Time) else "%Y-%m-%d %H:%M"
+        return (pl.when(c.dt.second() == 0).then(c.dt.strftime(minutes))
+                .otherwise(c.dt.strftime(minutes + ":%S")))
     return c.cast(pl.String)
 
 

@@ -688,8 +688,9 @@ def _draw(c: Composed, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBoo
     # stay together
     rtable = Table(pdf, [Column.from_spec(s) for s in tmpl["reduction_columns"]],
                    size=float(size["table"]), row_h=6)
+    note_h = 4.5
     keep_room(pdf, 6 + (rtable.row_h + rtable.height_of(c.reductions[0]) if c.reductions
-                        else 4.5 if c.notes else 0))
+                        else note_h if c.notes else 0))
     pdf.set_font_size(float(size["heading"]))
     line_cell(pdf, full, 6, c.head["reduction_heading"])
     if c.reductions:
@@ -699,7 +700,7 @@ def _draw(c: Composed, common: dict[str, Any], tmpl: DocTemplate, fonts: FontBoo
         pdf.ln(3)
     pdf.set_font_size(float(size["small"]) + 1)
     for note in c.notes:
-        paragraph(pdf, note, line_h=4.5)
+        paragraph(pdf, note, line_h=note_h)
         pdf.ln(1)
     return pdf
 

@@ -206,8 +206,7 @@ def paragraph(pdf: FPDF, text: str, *, line_h: float, width: float | None = None
     """Left-aligned paragraph wrapped by ``wrap_ja`` from the left margin."""
     w = width or pdf.epw
     for line in wrap_ja(pdf, text, w - 2 * pdf.c_margin):
-        if pdf.get_y() + line_h > pdf.page_break_trigger:
-            pdf.add_page()
+        keep_room(pdf, line_h)
         pdf.set_x(pdf.l_margin)
         line_cell(pdf, w, line_h, line)
 
@@ -227,6 +226,10 @@ class Column:
                    wrap=bool(spec.get("wrap", False)))
 
 
+# (placed cells: column, width, spanned), the lines of each cell that breaks, line height
+_Layout = tuple[list[tuple["Column", float, bool]], dict[str, list[str]], float]
+
+
 class Table:
     """A bordered table that repeats its header row after a page break."""
 
@@ -236,6 +239,7 @@ class Table:
         self.columns = list(columns)
         self.size = size
         self.row_h = row_h
+        self._laid_out: dict[int, tuple[dict[str, str], dict[str, int] | None, _Layout]] = {}
 
     @property
     def width(self) -> float:
@@ -250,11 +254,15 @@ class Table:
             fit_cell(pdf, col.width, self.row_h, col.header, align="C", border=1, fill=True)
         pdf.ln(self.row_h)
 
+    def _body(self, continued: bool) -> float:
+        """The height a new page leaves for rows under the header (and a continued row)."""
+        pdf = self.pdf
+        return pdf.page_break_trigger - pdf.t_margin - self.row_h * (2 if continued else 1)
+
     def holds(self, height: float) -> bool:
         """Whether a new page holds ``height`` mm of rows under its header and a continued
         row."""
-        pdf = self.pdf
-        return height < pdf.page_break_trigger - pdf.t_margin - 2 * self.row_h
+        return height < self._body(continued=True)
 
     def keep(self, height: float) -> None:
         """The next ``height`` mm of rows go on one page (a new page and the header if not),
@@ -265,9 +273,7 @@ class Table:
 
     def _room(self, height: float) -> bool:
         """A new page (and the header again) when ``height`` does not fit; whether it did."""
-        pdf = self.pdf
-        if pdf.get_y() + height > pdf.page_break_trigger:
-            pdf.add_page()
+        if keep_room(self.pdf, height):
             self.header()
             return True
         return False
@@ -284,14 +290,18 @@ class Table:
             placed.append((col, sum(c.width for c in self.columns[i:i + span]), span > 1))
         return placed
 
-    def _wrapped(self, cells: dict[str, str], spans: dict[str, int] | None
-                 ) -> tuple[list[tuple[Column, float, bool]], dict[str, list[str]], float]:
+    def _wrapped(self, cells: dict[str, str], spans: dict[str, int] | None) -> _Layout:
         """(placed cells, the lines of each cell that breaks, line height). A ``wrap``
         column breaks; so does a spanned label wider than its cells, and any text too wide
         even at the smallest size ``fit_cell`` shrinks to (a 40-character institution name
         ran over the fee beside it: documents check, session 23)."""
         pdf = self.pdf
         pdf.set_font_size(self.size)
+        # the keep decisions ask before row() draws: the same cells are laid out once (the
+        # memo holds them, so an id is not reused while it stands)
+        seen = self._laid_out.get(id(cells))
+        if seen is not None and seen[0] is cells and seen[1] == spans:
+            return seen[2]
         line_h = pdf.font_size * 1.3
         placed = self._placed(spans or {})
         wrapped = {}
@@ -300,18 +310,18 @@ class Table:
             if not text:
                 continue
             room = width - 2 * pdf.c_margin
-            if col.wrap or (spanned and text_width(pdf, text) > room) or (
-                    text_width(pdf, text) * _MIN_FONT_PT / self.size > room):
+            measured = text_width(pdf, text)
+            if col.wrap or (spanned and measured > room) or (
+                    measured * _MIN_FONT_PT / self.size > room):
                 wrapped[col.key] = wrap_ja(pdf, text, room)
+        self._laid_out[id(cells)] = (cells, spans, (placed, wrapped, line_h))
         return placed, wrapped, line_h
 
     def _fresh_lines(self, line_h: float, continued: str | None) -> int:
         """How many lines of a cell fit on a new page under the header (and the continued
         row): a taller cell is split over pages (a 2,500-character reason ran off the
         paper: documents check, session 23)."""
-        pdf = self.pdf
-        body = pdf.page_break_trigger - pdf.t_margin - self.row_h * (2 if continued else 1)
-        return max(1, int((body - 1.5) // line_h))
+        return max(1, int((self._body(bool(continued)) - 1.5) // line_h))
 
     def height_of(self, cells: dict[str, str], *, spans: dict[str, int] | None = None,
                   continued: str | None = None) -> float:
@@ -379,12 +389,14 @@ class Table:
         pdf.set_xy(pdf.l_margin, top + height)
 
 
-def keep_room(pdf: FPDF, height: float) -> None:
-    """A new page unless ``height`` mm fit above the bottom margin: a heading, its table's
-    header and first row go together (a heading and header were drawn into the bottom
-    margin, over the footer: documents check, session 23)."""
+def keep_room(pdf: FPDF, height: float) -> bool:
+    """A new page unless ``height`` mm fit above the bottom margin; whether it took one. A
+    heading, its table's header and first row go together (a heading and header were drawn
+    into the bottom margin, over the footer: documents check, session 23)."""
     if pdf.get_y() + height > pdf.page_break_trigger:
         pdf.add_page()
+        return True
+    return False
 
 
 def shortened(pdf: FPDF, render: Callable[[str], str], name: str, room: float) -> str:
